@@ -1,0 +1,23 @@
+# Turns the CUDA backend on when nvcc is found. Pass -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc
+# where PATH lacks it; -DSPOTSWEEP_CUDA=OFF forces a CPU-only build.
+option(SPOTSWEEP_CUDA "Build the CUDA backend when nvcc is found" ON)
+set(SPOTSWEEP_HAVE_CUDA OFF)
+if(SPOTSWEEP_CUDA)
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      # Never `native` (configure fails without a GPU) nor `all` (12 targets, slow).
+      set(CMAKE_CUDA_ARCHITECTURES "80-real;90")
+    endif()
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    find_package(CCCL CONFIG REQUIRED HINTS "${CUDAToolkit_LIBRARY_DIR}/cmake")
+    set(SPOTSWEEP_HAVE_CUDA ON)
+    set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    message(STATUS "spotsweep: CUDA backend ON (${CMAKE_CUDA_COMPILER}, archs ${CMAKE_CUDA_ARCHITECTURES})")
+  else()
+    message(STATUS "spotsweep: nvcc not found, CUDA backend OFF (CPU only)")
+  endif()
+endif()

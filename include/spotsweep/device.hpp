@@ -1,0 +1,21 @@
+#pragma once
+// CUDA-free interface to the GPU: host code and tests include only this.
+#include <cstddef>
+#include <string>
+
+namespace spotsweep {
+
+struct DeviceInfo {
+  bool available = false;     // a CUDA build and a usable device
+  bool built_with_cuda = false;
+  std::string name;           // e.g. "NVIDIA H100 80GB HBM3"
+  int compute_major = 0, compute_minor = 0;
+  int multiprocessors = 0;
+  std::size_t free_bytes = 0, total_bytes = 0;
+  std::string why_not;        // when unavailable: "built without CUDA", or the CUDA error
+};
+
+// Never throws: any CUDA error (no driver gives cudaErrorInsufficientDriver) means "no device".
+DeviceInfo query_device();
+
+}  // namespace spotsweep

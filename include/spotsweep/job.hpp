@@ -1,0 +1,48 @@
+#pragma once
+// The job: one LLM fine-tuning run (MODEL.md §2). Plain data, shared by host and device.
+#include <cstdint>
+
+#include "spotsweep/macros.hpp"
+
+namespace spotsweep {
+
+// How V(T) falls from V̄ at the soft deadline d to 0 at the hard deadline γ·d.
+enum class ValueShape : int32_t {
+  linear = 0,       // V̄·(γd − T)/(γd − d)                                  [paper: non-increasing]
+  step = 1,         // V̄·value_shape_param on (d, γd]                        [ours]
+  exponential = 2,  // V̄·(e^{−kx} − e^{−k})/(1 − e^{−k}), x = (T−d)/(γd−d), k = value_shape_param [ours]
+};
+
+// What counts as a change of the GPU set that costs R seconds of compute.
+enum class ReconfigTrigger : int32_t {
+  total = 0,        // the total GPU count changes (paper)
+  composition = 1,  // the (on-demand, spot) split changes, so a preempted spot GPU replaced by
+                    // on-demand also restarts (ours)
+};
+
+// How the slot in which the job completes is billed.
+enum class Billing : int32_t {
+  full_slot = 0,   // the finishing slot is billed in full (default, as Can't Be Late)
+  per_second = 1,  // the finishing slot is billed up to the completion instant
+};
+
+struct JobSpec {
+  double work = 0.0;              // L, samples
+  double soft_deadline_s = 0.0;   // d, seconds from the job's start
+  double hard_factor = 1.0;       // γ ≥ 1; hard deadline γ·d
+  int32_t n_min = 1;              // N_min
+  int32_t n_max = 1;              // N_max
+  double alpha = 1.0;             // H(n) = α·n + β samples/s for n ≥ 1
+  double beta = 0.0;
+  double value_max = 0.0;         // V̄, USD
+  ValueShape value_shape = ValueShape::linear;
+  double value_shape_param = 0.5; // step level, or exponential rate k
+  double miss_penalty = 0.0;      // P_miss, USD; a miss is worth −P_miss
+  double reconfig_s = 0.0;        // R, seconds of compute lost per change (may exceed Δ)
+  ReconfigTrigger trigger = ReconfigTrigger::total;
+  Billing billing = Billing::full_slot;
+
+  SPOTSWEEP_HD_INLINE double hard_deadline_s() const { return hard_factor * soft_deadline_s; }
+};
+
+}  // namespace spotsweep

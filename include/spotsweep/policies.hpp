@@ -1,0 +1,191 @@
+#pragma once
+// Prediction-free policies: on-demand only, Greedy and Uniform Progress generalised to N GPUs
+// (Wu et al., NSDI 2024; ../shared/cbl-semantics.md §8), and the PF(θ, κ, ρ, h) family of
+// MODEL.md §5. Each is a small object with its parameters and its own per-job state; it
+// proposes an allocation, and the simulator's clamp and safety net make it feasible.
+#include <cmath>
+#include <cstdint>
+
+#include "spotsweep/job.hpp"
+#include "spotsweep/macros.hpp"
+#include "spotsweep/model.hpp"
+#include "spotsweep/simulator.hpp"
+
+namespace spotsweep {
+
+// Fewest GPUs in [N_min, N_max] whose throughput reaches rate (N_max if none does).
+// Needs α > 0, which job validation enforces.
+SPOTSWEEP_HD_INLINE int32_t gpus_for_rate(const JobSpec& job, double rate) {
+  if (rate <= throughput(job, job.n_min)) return job.n_min;
+  const double n = ceil((rate - job.beta) / job.alpha);
+  if (!(n < job.n_max)) return job.n_max;
+  int32_t k = max_i(static_cast<int32_t>(n), job.n_min);
+  // ceil of a rounded quotient can land one short of the true count.
+  while (k < job.n_max && throughput(job, k) < rate) ++k;
+  return k;
+}
+
+// The kind of instance the previous slot ran, as Can't Be Late's rules see it, after
+// preemption: a spot allocation that lost any GPU at this slot counts as NONE.
+enum class RunningKind : int32_t { none = 0, spot = 1, on_demand = 2 };
+
+SPOTSWEEP_HD_INLINE RunningKind running_kind(const Allocation& prev, int32_t spot_avail) {
+  if (prev.n_od > 0) return RunningKind::on_demand;
+  if (prev.n_spot > 0) return prev.n_spot <= spot_avail ? RunningKind::spot : RunningKind::none;
+  return RunningKind::none;
+}
+
+// The tick-rounded deadline arithmetic of Can't Be Late (cbl-semantics.md §5, §8), with the
+// work left measured in seconds at N_max GPUs.
+struct DeadlineSlack {
+  double slack_s;  // floor((D − τ)/Δ)·Δ
+  double need1_s;  // ceil((left/H(N_max) + R)/Δ)·Δ
+  double need2_s;  // ceil((left/H(N_max) + 2R)/Δ)·Δ
+};
+
+SPOTSWEEP_HD_INLINE DeadlineSlack deadline_slack(const JobSpec& job, const SlotObservation& obs,
+                                                 const JobState& state, double deadline_s) {
+  const double left_s = (job.work - state.work_done) / throughput(job, job.n_max);
+  const double g = obs.tick_s;
+  DeadlineSlack s;
+  s.slack_s = floor((deadline_s - obs.elapsed_s) / g) * g;
+  s.need1_s = ceil((left_s + job.reconfig_s) / g) * g;
+  s.need2_s = ceil((left_s + 2.0 * job.reconfig_s) / g) * g;
+  return s;
+}
+
+// All the spot GPUs it can use (up to N_max), or idle when fewer than N_min are up.
+SPOTSWEEP_HD_INLINE Allocation all_spot_or_idle(const JobSpec& job, int32_t spot_avail) {
+  Allocation a;
+  const int32_t n = min_i(spot_avail, job.n_max);
+  if (n >= job.n_min && n > 0) a.n_spot = n;
+  return a;
+}
+
+SPOTSWEEP_HD_INLINE Allocation on_demand(int32_t n) {
+  Allocation a;
+  a.n_od = n;
+  return a;
+}
+
+// Greedy's rules 3 and 4 (cbl-semantics.md §8 `strawman`), shared with Uniform Progress.
+SPOTSWEEP_HD_INLINE Allocation cbl_deadline_rules(const JobSpec& job, const SlotObservation& obs,
+                                                  const JobState& state, double deadline_s,
+                                                  Allocation proposal) {
+  const DeadlineSlack s = deadline_slack(job, obs, state, deadline_s);
+  const RunningKind cur = running_kind(state.prev, obs.spot_avail);
+  if (s.need2_s >= s.slack_s && cur != RunningKind::spot) proposal = on_demand(job.n_max);
+  if (s.need1_s >= s.slack_s) {
+    const bool keep_spot = cur == RunningKind::spot && state.overhead_s < 1e-3;
+    proposal = keep_spot ? state.prev : on_demand(job.n_max);
+    if (job.reconfig_s == 0.0 && obs.spot_avail >= job.n_max) proposal = all_spot_or_idle(job, obs.spot_avail);
+  }
+  return proposal;
+}
+
+// On-demand only. n_gpus = 0 picks, at the first slot, the constant count in [N_min, N_max]
+// with the best estimated utility V(R + L/H(n)) − n·p_o·(billed slots).  [ours]
+struct OnDemandOnlyPolicy {
+  int32_t n_gpus = 0;
+
+  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                 const JobState&) {
+    if (n_gpus <= 0) n_gpus = best_constant_count(job, obs);
+    return on_demand(n_gpus);
+  }
+
+  SPOTSWEEP_HD static int32_t best_constant_count(const JobSpec& job, const SlotObservation& obs) {
+    int32_t best = job.n_max;
+    double best_utility = -1e300;
+    for (int32_t n = job.n_min; n <= job.n_max; ++n) {
+      const double finish = continuous_finish_s(job, 0.0, job.reconfig_s, job.work, n);
+      if (finish > job.hard_deadline_s() + kDeadlineTolS) continue;
+      const double slots = ceil(finish / obs.tick_s - 1e-9);
+      const double utility = completion_value(job, finish) - n * obs.od_price * slots * obs.tick_s / 3600.0;
+      if (utility > best_utility) {
+        best_utility = utility;
+        best = n;
+      }
+    }
+    return best;
+  }
+};
+
+// Greedy (`strawman`): spot whenever enough is up, idle otherwise, on-demand at N_max once the
+// tick-rounded slack to the target deadline no longer covers the work plus two restarts.
+// N GPUs: spot takes min(a, N_max) when that reaches N_min; the work left is timed at N_max.
+// target deadline = deadline_factor·d (1 = the soft deadline).  [published rule; ours: N GPUs]
+struct GreedyPolicy {
+  double deadline_factor = 1.0;
+
+  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                 const JobState& state) const {
+    const double deadline_s = deadline_factor * job.soft_deadline_s;
+    return cbl_deadline_rules(job, obs, state, deadline_s, all_spot_or_idle(job, obs.spot_avail));
+  }
+};
+
+// Uniform Progress (`rc_cr_threshold`): follows the line U(τ) = τ·L/D. Behind it, runs N_max
+// GPUs spot first with on-demand top-up; on on-demand, stays until spot is up and progress is
+// ahead of the line evaluated 2R ahead; then Greedy's deadline rules.  [published; ours: N GPUs]
+struct UniformProgressPolicy {
+  double deadline_factor = 1.0;
+
+  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                 const JobState& state) const {
+    const double deadline_s = deadline_factor * job.soft_deadline_s;
+    const double L = job.work;
+    const double done = state.work_done;
+    Allocation proposal = all_spot_or_idle(job, obs.spot_avail);
+    const bool spot_up = proposal.total() > 0;
+    if (done - (obs.elapsed_s * L) / deadline_s < 0.0)
+      proposal = split_spot_first(job.n_max, obs.spot_avail, obs.spot_price, obs.od_price);
+    if (state.prev.n_od > 0 &&
+        (!spot_up || ((obs.elapsed_s + 2.0 * job.reconfig_s) * L) / deadline_s - done >= 0.0))
+      proposal = on_demand(job.n_max);
+    return cbl_deadline_rules(job, obs, state, deadline_s, proposal);
+  }
+};
+
+// PF(θ, κ, ρ, h), the prediction-free family (MODEL.md §5, our rule):
+//  - spot is "cheap" when p_s ≤ θ·p_o;
+//  - the target is to finish by κ·d, along the straight line W(τ) = L·τ/(κd);
+//  - behind the line it enters catch-up: it runs at least the GPUs that the required rate
+//    (work left over time left to the target) needs, spot first, on-demand for the rest;
+//  - it leaves catch-up only once ahead of the line by h·L (hysteresis);
+//  - otherwise it rides cheap spot, scaled up to ρ× the required rate, and idles without it.
+struct PredictionFreePolicy {
+  double theta = 0.7;        // θ, spot price threshold as a fraction of p_o
+  double kappa = 0.9;        // κ, target finish as a fraction of d
+  double rho = 1.5;          // ρ, scale-up factor of the required rate on cheap spot
+  double hysteresis = 0.02;  // h, fraction of L ahead of the line to leave catch-up
+  bool catching_up = false;
+
+  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                 const JobState& state) {
+    const double target_s = kappa * job.soft_deadline_s;
+    const double L = job.work;
+    const double line = L * min_d(obs.elapsed_s / target_s, 1.0);
+    const double deficit = line - state.work_done;
+    if (deficit > 0.0) catching_up = true;
+    else if (-deficit >= hysteresis * L) catching_up = false;
+
+    const double time_left = max_d(target_s - obs.elapsed_s, obs.tick_s);
+    const double rate_needed = (L - state.work_done) / time_left;
+    const bool spot_cheap = obs.spot_price <= theta * obs.od_price;
+    const int32_t spot_wanted =
+        spot_cheap ? min_i(obs.spot_avail, gpus_for_rate(job, rho * rate_needed)) : 0;
+
+    Allocation a;
+    if (catching_up) {
+      const int32_t n = max_i(gpus_for_rate(job, rate_needed), spot_wanted);
+      a.n_spot = spot_cheap ? min_i(obs.spot_avail, n) : 0;
+      a.n_od = n - a.n_spot;
+    } else if (spot_wanted >= job.n_min && spot_wanted > 0) {
+      a.n_spot = spot_wanted;
+    }
+    return a;
+  }
+};
+
+}  // namespace spotsweep

@@ -1,0 +1,184 @@
+#pragma once
+// The one simulator loop every policy runs through, on the CPU and in CUDA kernels.
+// Order inside slot t (market slot m = start + t), MODEL.md §4:
+//   observe p_s[m], a[m], p_o → policy proposes → clamp to feasible → safety net →
+//   reconfiguration check → run the slot → bill it.
+#include <cmath>
+#include <cstdint>
+
+#include "spotsweep/job.hpp"
+#include "spotsweep/macros.hpp"
+#include "spotsweep/market.hpp"
+#include "spotsweep/model.hpp"
+
+namespace spotsweep {
+
+// What a policy sees at the start of a slot.
+struct SlotObservation {
+  int32_t slot = 0;          // t, slots since the job's start
+  int32_t market_slot = 0;   // m = start + t
+  double elapsed_s = 0.0;    // τ = t·Δ
+  double tick_s = 0.0;       // Δ
+  double spot_price = 0.0;   // p_s[m]
+  double od_price = 0.0;     // p_o[m]
+  int32_t spot_avail = 0;    // a[m]
+};
+
+// The job's state as the simulator keeps it; policies read it.
+struct JobState {
+  double work_done = 0.0;     // samples
+  double overhead_s = 0.0;    // restart seconds still to pay
+  Allocation prev;            // allocation of the previous slot
+};
+
+// The summary of one simulated job.
+struct Outcome {
+  double utility = 0.0;        // V(T) − cost
+  double value = 0.0;          // V(T), or −P_miss
+  double cost = 0.0;           // USD
+  double finish_s = -1.0;      // completion instant from the start; −1 on a miss
+  double od_gpu_s = 0.0;       // on-demand GPU-seconds rented
+  double spot_gpu_s = 0.0;     // spot GPU-seconds rented
+  int32_t missed = 0;          // 1 when not finished by γ·d
+  int32_t reconfigs = 0;       // restarts, the first launch included
+  int32_t net_overrides = 0;   // slots in which the safety net replaced the proposal
+  int32_t slots = 0;           // slots simulated
+
+  SPOTSWEEP_HD_INLINE double spot_share() const {
+    const double total = od_gpu_s + spot_gpu_s;
+    return total > 0.0 ? spot_gpu_s / total : 0.0;
+  }
+};
+
+// One simulated slot, for per-slot logs.
+struct SlotRecord {
+  SlotObservation obs;
+  Allocation proposed;
+  Allocation applied;
+  bool reconfigured = false;
+  bool net_override = false;
+  double work_after = 0.0;
+  double overhead_after_s = 0.0;
+  double cost_after = 0.0;
+};
+
+// Logger that records nothing: what kernels and the batch engine use.
+struct NullSlotLogger {
+  SPOTSWEEP_HD_INLINE void operator()(const SlotRecord&) const {}
+};
+
+// Slots that start before the hard deadline: the most a job can run.
+SPOTSWEEP_HD_INLINE int32_t horizon_slots(const JobSpec& job, double tick_s) {
+  return static_cast<int32_t>(ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_s));
+}
+
+SPOTSWEEP_HD_INLINE SlotObservation observe(const MarketView& market, int32_t start_slot,
+                                            int32_t t) {
+  SlotObservation obs;
+  obs.slot = t;
+  obs.market_slot = start_slot + t;
+  obs.elapsed_s = t * market.tick_seconds;
+  obs.tick_s = market.tick_seconds;
+  obs.spot_price = market.spot_price_at(obs.market_slot);
+  obs.od_price = market.od_price_at(obs.market_slot);
+  obs.spot_avail = market.avail_at(obs.market_slot);
+  return obs;
+}
+
+// The hard-deadline safety net (MODEL.md §4, our rule). It keeps the invariant "one of the
+// safe plans still finishes by γ·d": a proposal that would break it after this slot is
+// replaced by the safe plan (keep the running total if that is safe, else N_max).
+SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotObservation& obs,
+                                                const JobState& state, Allocation proposal,
+                                                bool* overridden) {
+  *overridden = false;
+  const double overhead =
+      is_reconfiguration(job, state.prev, proposal) ? job.reconfig_s : state.overhead_s;
+  const SlotProgress step = run_slot(job, obs.tick_s, overhead, state.work_done,
+                                     proposal.total());
+  if (step.completes) return proposal;
+  const SafePlan after = safe_plans(job, obs.elapsed_s + obs.tick_s, step.overhead_after_s,
+                                    step.work_after, proposal);
+  if (after.feasible()) return proposal;
+  const SafePlan now = safe_plans(job, obs.elapsed_s, state.overhead_s, state.work_done,
+                                  state.prev);
+  // A job that was infeasible from the start has no safe plan; run flat out anyway.
+  const bool keep = now.keep_ok;
+  const int32_t n = keep ? state.prev.total() : job.n_max;
+  Allocation safe;
+  if (job.trigger == ReconfigTrigger::composition) {
+    safe.n_od = n;  // spot could vanish and restart the job, so the net holds none
+  } else {
+    safe = split_spot_first(n, obs.spot_avail, obs.spot_price, obs.od_price);
+  }
+  *overridden = safe != proposal;
+  return safe;
+}
+
+// Simulates one job from market slot start_slot under policy. The policy type provides
+//   Allocation decide(const JobSpec&, const SlotObservation&, const JobState&)
+// and may keep its own state. The caller checks that the market covers
+// start_slot + horizon_slots(job, Δ) slots.
+template <class Policy, class SlotLogger>
+SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int32_t start_slot,
+                              Policy& policy, SlotLogger& log) {
+  Outcome out;
+  JobState state;
+  const int32_t horizon = horizon_slots(job, market.tick_seconds);
+  for (int32_t t = 0; t < horizon; ++t) {
+    const SlotObservation obs = observe(market, start_slot, t);
+    SlotRecord rec;
+    rec.obs = obs;
+    rec.proposed = policy.decide(job, obs, state);
+    Allocation alloc = clamp_allocation(job, rec.proposed, obs.spot_avail);
+    bool overridden = false;
+    alloc = apply_safety_net(job, obs, state, alloc, &overridden);
+    out.net_overrides += overridden ? 1 : 0;
+    rec.net_override = overridden;
+    rec.applied = alloc;
+
+    rec.reconfigured = is_reconfiguration(job, state.prev, alloc);
+    if (rec.reconfigured) {
+      state.overhead_s = job.reconfig_s;
+      ++out.reconfigs;
+    }
+    const SlotProgress step =
+        run_slot(job, obs.tick_s, state.overhead_s, state.work_done, alloc.total());
+    const double billed_s = (step.completes && job.billing == Billing::per_second)
+                                ? step.finish_offset_s
+                                : obs.tick_s;
+    out.cost += allocation_cost(alloc, obs.spot_price, obs.od_price, billed_s);
+    out.od_gpu_s += alloc.n_od * billed_s;
+    out.spot_gpu_s += alloc.n_spot * billed_s;
+    state.work_done = step.work_after;
+    if (alloc.total() > 0) state.overhead_s = step.overhead_after_s;
+    state.prev = alloc;
+    out.slots = t + 1;
+
+    rec.work_after = state.work_done;
+    rec.overhead_after_s = state.overhead_s;
+    rec.cost_after = out.cost;
+    log(rec);
+
+    if (step.completes) {
+      out.finish_s = obs.elapsed_s + step.finish_offset_s;
+      break;
+    }
+  }
+  if (out.finish_s < 0.0 || out.finish_s > job.hard_deadline_s() + kDeadlineTolS) {
+    out.missed = 1;
+    out.finish_s = -1.0;
+  }
+  out.value = out.missed ? -job.miss_penalty : completion_value(job, out.finish_s);
+  out.utility = out.value - out.cost;
+  return out;
+}
+
+template <class Policy>
+SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int32_t start_slot,
+                              Policy& policy) {
+  NullSlotLogger log;
+  return simulate(job, market, start_slot, policy, log);
+}
+
+}  // namespace spotsweep
