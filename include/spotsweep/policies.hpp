@@ -188,4 +188,15 @@ struct PredictionFreePolicy {
   }
 };
 
+// Plays a fixed schedule (OPT's), idle after its end.
+struct SchedulePolicy {
+  const Allocation* schedule = nullptr;
+  int32_t n_slots = 0;
+
+  SPOTSWEEP_HD Allocation decide(const JobSpec&, const SlotObservation& obs,
+                                 const JobState&) const {
+    return obs.slot < n_slots ? schedule[obs.slot] : Allocation{};
+  }
+};
+
 }  // namespace spotsweep

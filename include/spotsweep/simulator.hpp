@@ -115,11 +115,15 @@ SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotOb
   return safe;
 }
 
+// Whether the simulator wraps the policy in the safety net. Only replays of offline
+// schedules (OPT's) run without it: they are checked against the deadline by construction.
+enum class SafetyNet : int32_t { on = 0, off = 1 };
+
 // Simulates one job from market slot start_slot under policy. The policy type provides
 //   Allocation decide(const JobSpec&, const SlotObservation&, const JobState&)
 // and may keep its own state. The caller checks that the market covers
 // start_slot + horizon_slots(job, Δ) slots.
-template <class Policy, class SlotLogger>
+template <SafetyNet kNet = SafetyNet::on, class Policy, class SlotLogger>
 SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int32_t start_slot,
                               Policy& policy, SlotLogger& log) {
   Outcome out;
@@ -132,7 +136,7 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
     rec.proposed = policy.decide(job, obs, state);
     Allocation alloc = clamp_allocation(job, rec.proposed, obs.spot_avail);
     bool overridden = false;
-    alloc = apply_safety_net(job, obs, state, alloc, &overridden);
+    if (kNet == SafetyNet::on) alloc = apply_safety_net(job, obs, state, alloc, &overridden);
     out.net_overrides += overridden ? 1 : 0;
     rec.net_override = overridden;
     rec.applied = alloc;
@@ -174,11 +178,11 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
   return out;
 }
 
-template <class Policy>
+template <SafetyNet kNet = SafetyNet::on, class Policy>
 SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int32_t start_slot,
                               Policy& policy) {
   NullSlotLogger log;
-  return simulate(job, market, start_slot, policy, log);
+  return simulate<kNet>(job, market, start_slot, policy, log);
 }
 
 }  // namespace spotsweep

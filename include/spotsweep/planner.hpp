@@ -1,0 +1,296 @@
+#pragma once
+// The exact window planner: backward dynamic programming over
+//   (slot k, previous allocation, slots run since the last restart, progress bucket).
+// OPT (MODEL.md §3) is this planner over the whole horizon on the true market; CHC
+// (MODEL.md §5, Algorithm 1) runs it over a window of forecasts with a terminal value.
+//
+// Progress is kept on a lattice W = W0 + b·q. Rounding each slot's progress down never
+// credits work not done (the plan's value is achieved in reality); rounding up gives a
+// relaxation whose value bounds the true optimum from above. Both views share this code.
+//
+// Cost per plan: n_slots · A · (S+1) · B · A operations, with A = allocation states
+// (N_max − N_min + 2 for trigger = total; 1 + Σ_{n=N_min..N_max}(n+1) for composition),
+// S = ⌈R/Δ⌉ and B = progress buckets. Scratch: 2·A·(S+1)·B doubles, plus
+// n_slots·A·(S+1)·B choices when the plan itself is wanted.
+#include <cmath>
+#include <cstdint>
+
+#include "spotsweep/job.hpp"
+#include "spotsweep/macros.hpp"
+#include "spotsweep/model.hpp"
+
+namespace spotsweep {
+
+// The market a plan is made on: slots k = 0..n_slots−1 of the window (truth or forecast).
+struct PlanMarket {
+  const double* spot_price = nullptr;
+  const int32_t* spot_avail = nullptr;
+  const double* od_price_series = nullptr;  // nullptr: constant od_price
+  double od_price = 0.0;
+  double tick_s = 0.0;
+  int32_t n_slots = 0;
+
+  SPOTSWEEP_HD_INLINE double od_price_at(int32_t k) const {
+    return od_price_series ? od_price_series[k] : od_price;
+  }
+};
+
+// Where the plan starts: the job's state at the start of window slot 0.
+struct PlanStart {
+  double elapsed_s = 0.0;   // τ of window slot 0, from the job's start
+  double work_done = 0.0;   // W0, on the lattice's origin
+  double overhead_s = 0.0;  // restart seconds left for the running allocation
+  Allocation prev;          // the allocation that ran just before
+};
+
+enum class Rounding : int32_t { down = 0, up = 1 };
+
+// The allocation lattice: which allocations a state or action can be.
+struct AllocationSpace {
+  int32_t n_min = 1, n_max = 1;
+  bool by_composition = false;  // trigger = composition: states are (on-demand, spot) pairs
+
+  SPOTSWEEP_HD_INLINE int32_t size() const {
+    if (!by_composition) return n_max - n_min + 2;
+    // idle, then for each total n ∈ [N_min, N_max] its n+1 splits
+    return 1 + (n_max - n_min + 1) * (n_min + n_max + 2) / 2;
+  }
+  // Index 0 is idle. For totals, spot is filled in later from the slot's prices.
+  SPOTSWEEP_HD_INLINE Allocation at(int32_t index) const {
+    Allocation a;
+    if (index == 0) return a;
+    if (!by_composition) {
+      a.n_od = n_min + index - 1;
+      return a;
+    }
+    int32_t i = index - 1;
+    for (int32_t n = n_min; n <= n_max; ++n) {
+      if (i <= n) {
+        a.n_spot = i;
+        a.n_od = n - i;
+        return a;
+      }
+      i -= n + 1;
+    }
+    return a;
+  }
+  SPOTSWEEP_HD_INLINE int32_t index_of(const Allocation& a) const {
+    const int32_t n = a.total();
+    if (n <= 0 || n < n_min || n > n_max) return 0;
+    if (!by_composition) return n - n_min + 1;
+    int32_t index = 1;
+    for (int32_t m = n_min; m < n; ++m) index += m + 1;
+    return index + a.n_spot;
+  }
+  // The allocation an action index rents in slot k; for totals, spot first when cheaper.
+  // Returns false when the slot's spot availability cannot serve it.
+  SPOTSWEEP_HD_INLINE bool realise(int32_t index, int32_t spot_avail, double spot_price,
+                                   double od_price, Allocation* out) const {
+    const Allocation a = at(index);
+    if (!by_composition) {
+      *out = split_spot_first(a.total(), spot_avail, spot_price, od_price);
+      return true;
+    }
+    *out = a;
+    return a.n_spot <= spot_avail;
+  }
+};
+
+SPOTSWEEP_HD_INLINE AllocationSpace allocation_space(const JobSpec& job) {
+  AllocationSpace space;
+  space.n_min = job.n_min;
+  space.n_max = job.n_max;
+  space.by_composition = job.trigger == ReconfigTrigger::composition;
+  return space;
+}
+
+// Sizes of the planner's state lattice for one plan.
+struct PlanShape {
+  AllocationSpace space;
+  int32_t restart_states = 1;  // S+1: slots since restart 0..S, S = ⌈R/Δ⌉ (S = overhead paid)
+  int32_t buckets = 1;         // progress states b = 0..buckets−1, all short of L
+  double step = 1.0;           // q, samples per bucket
+  int32_t n_slots = 0;
+
+  SPOTSWEEP_HD_INLINE int64_t states() const {
+    return static_cast<int64_t>(space.size()) * restart_states * buckets;
+  }
+  SPOTSWEEP_HD_INLINE int64_t state_index(int32_t alloc, int32_t since, int32_t bucket) const {
+    return (static_cast<int64_t>(alloc) * restart_states + since) * buckets + bucket;
+  }
+};
+
+// Restart seconds still to pay at the start of a slot, `since` slots after the restart.
+SPOTSWEEP_HD_INLINE double overhead_after_slots(const JobSpec& job, double tick_s, int32_t since) {
+  return max_d(job.reconfig_s - since * tick_s, 0.0);
+}
+
+// The lattice for a plan of n_slots starting with work_done; q = step (fixed across a job's
+// re-plans so that re-planning never loses ground, see docs/model.md).
+SPOTSWEEP_HD_INLINE PlanShape plan_shape(const JobSpec& job, double tick_s, int32_t n_slots,
+                                         double work_done, double step) {
+  PlanShape shape;
+  shape.space = allocation_space(job);
+  shape.restart_states = static_cast<int32_t>(ceil(job.reconfig_s / tick_s - 1e-9)) + 1;
+  if (shape.restart_states < 1) shape.restart_states = 1;
+  shape.step = step;
+  shape.n_slots = n_slots;
+  const double left = job.work - work_done;
+  const double reach = n_slots * tick_s * throughput(job, job.n_max);
+  const double span = min_d(left, reach);
+  // States short of completion: W0 + b·q < L, and no further than the window can reach.
+  int32_t b = static_cast<int32_t>(ceil(span / step - 1e-9));
+  if (reach < left) b += 1;
+  shape.buckets = max_i(b, 1);
+  return shape;
+}
+
+// The `since` state that a remaining overhead corresponds to, rounded towards more overhead.
+SPOTSWEEP_HD_INLINE int32_t since_state_for_overhead(const JobSpec& job, double tick_s,
+                                                     int32_t restart_states, double overhead_s) {
+  if (job.reconfig_s <= 0.0) return restart_states - 1;
+  const int32_t since = static_cast<int32_t>(floor((job.reconfig_s - overhead_s) / tick_s + 1e-9));
+  return min_i(max_i(since, 0), restart_states - 1);
+}
+
+// One action taken from one lattice state in slot k: its rent, its cost, and where it leads.
+struct PlanStep {
+  Allocation rent;
+  bool valid = false;       // the slot's spot availability can serve the action
+  bool completes = false;   // the job finishes in this slot (on the lattice)
+  double value = 0.0;       // at completion: V(T) − the billed cost of this slot
+  double slot_cost = 0.0;   // otherwise: the cost of this slot
+  int32_t next_since = 0;
+  int32_t next_bucket = 0;
+};
+
+SPOTSWEEP_HD_INLINE PlanStep plan_step(const JobSpec& job, const PlanMarket& market,
+                                       const PlanStart& start, const PlanShape& shape,
+                                       Rounding rounding, int32_t k, int32_t alloc,
+                                       int32_t since, int32_t bucket, int32_t action) {
+  PlanStep step;
+  const double tick = market.tick_s;
+  const double p_spot = market.spot_price[k];
+  const double p_od = market.od_price_at(k);
+  step.valid = shape.space.realise(action, market.spot_avail[k], p_spot, p_od, &step.rent);
+  if (!step.valid) return step;
+  const int32_t last_since = shape.restart_states - 1;
+  if (step.rent.total() == 0) {
+    step.next_since = last_since;
+    step.next_bucket = bucket;
+    return step;
+  }
+  const bool restart = is_reconfiguration(job, shape.space.at(alloc), shape.space.at(action));
+  const int32_t run_since = restart ? 0 : since;
+  const double used = min_d(overhead_after_slots(job, tick, run_since), tick);
+  const double rate = throughput(job, step.rent.total());
+  const double gain = (tick - used) * rate;
+  const double work = start.work_done + bucket * shape.step;
+  step.slot_cost = allocation_cost(step.rent, p_spot, p_od, tick);
+  step.completes = work + gain >= job.work - kWorkRelTol * job.work;
+  if (!step.completes) {
+    const double moved = gain / shape.step;
+    step.next_bucket = bucket + static_cast<int32_t>(rounding == Rounding::down ? floor(moved)
+                                                                                 : ceil(moved));
+    if (step.next_bucket >= shape.buckets) {
+      // Only the optimistic lattice can round past the last state short of L.
+      if (rounding == Rounding::up) step.completes = true;
+      else step.next_bucket = shape.buckets - 1;
+    }
+    step.next_since = min_i(run_since + 1, last_since);
+  }
+  if (step.completes) {
+    const double offset = min_d(used + max_d(job.work - work, 0.0) / rate, tick);
+    const double billed =
+        job.billing == Billing::per_second ? step.slot_cost * (offset / tick) : step.slot_cost;
+    step.value = completion_value(job, start.elapsed_s + k * tick + offset) - billed;
+  }
+  return step;
+}
+
+// The lattice state that a plan starts in.
+SPOTSWEEP_HD_INLINE void plan_start_state(const JobSpec& job, const PlanShape& shape,
+                                          const PlanStart& start, double tick_s,
+                                          int32_t* alloc, int32_t* since) {
+  *alloc = shape.space.index_of(start.prev);
+  *since = *alloc == 0 ? shape.restart_states - 1
+                       : since_state_for_overhead(job, tick_s, shape.restart_states,
+                                                  start.overhead_s);
+}
+
+// Solves the plan. `terminal(work, elapsed_s)` values a state left unfinished at the end of
+// the window (OPT's returns −P_miss). When `choice` is non-null it receives, per (slot,
+// state), the best action index. `value_a`, `value_b` are scratch of shape.states() doubles
+// each. Returns the plan's value from the start state: V(T) at completion − the cost in the
+// window + the terminal value.
+template <class Terminal>
+SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
+                               const PlanStart& start, const PlanShape& shape, Rounding rounding,
+                               const Terminal& terminal, double* value_a, double* value_b,
+                               int16_t* choice) {
+  const int32_t n_alloc = shape.space.size();
+  const int32_t K = market.n_slots;
+  double* next = value_a;  // V_{k+1}
+  double* cur = value_b;   // V_k
+  const double end_s = start.elapsed_s + K * market.tick_s;
+  for (int32_t b = 0; b < shape.buckets; ++b) {
+    const double v = terminal(start.work_done + b * shape.step, end_s);
+    for (int32_t a = 0; a < n_alloc; ++a)
+      for (int32_t s = 0; s < shape.restart_states; ++s) next[shape.state_index(a, s, b)] = v;
+  }
+  for (int32_t k = K - 1; k >= 0; --k) {
+    for (int32_t a = 0; a < n_alloc; ++a) {
+      for (int32_t s = 0; s < shape.restart_states; ++s) {
+        for (int32_t b = 0; b < shape.buckets; ++b) {
+          double best = -1e300;
+          int32_t best_action = 0;
+          for (int32_t x = 0; x < n_alloc; ++x) {
+            const PlanStep step = plan_step(job, market, start, shape, rounding, k, a, s, b, x);
+            if (!step.valid) continue;
+            const double value =
+                step.completes ? step.value
+                               : next[shape.state_index(x, step.next_since, step.next_bucket)] -
+                                     step.slot_cost;
+            if (value > best) {
+              best = value;
+              best_action = x;
+            }
+          }
+          const int64_t index = shape.state_index(a, s, b);
+          cur[index] = best;
+          if (choice) choice[static_cast<int64_t>(k) * shape.states() + index] = static_cast<int16_t>(best_action);
+        }
+      }
+    }
+    double* swap = next;
+    next = cur;
+    cur = swap;
+  }
+  int32_t a0, s0;
+  plan_start_state(job, shape, start, market.tick_s, &a0, &s0);
+  return next[shape.state_index(a0, s0, 0)];
+}
+
+// Walks a solved plan (down-rounded lattice) from its start state for up to max_slots slots,
+// writing the allocations it rents. Returns how many it wrote (fewer when the job completes).
+SPOTSWEEP_HD_INLINE int32_t follow_plan(const JobSpec& job, const PlanMarket& market,
+                                        const PlanStart& start, const PlanShape& shape,
+                                        const int16_t* choice, int32_t max_slots,
+                                        Allocation* out) {
+  int32_t a, s;
+  plan_start_state(job, shape, start, market.tick_s, &a, &s);
+  int32_t b = 0;
+  const int32_t n = min_i(max_slots, market.n_slots);
+  for (int32_t k = 0; k < n; ++k) {
+    const int32_t x = choice[static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, b)];
+    const PlanStep step = plan_step(job, market, start, shape, Rounding::down, k, a, s, b, x);
+    out[k] = step.rent;
+    if (step.completes) return k + 1;
+    a = x;
+    s = step.next_since;
+    b = step.next_bucket;
+  }
+  return n;
+}
+
+}  // namespace spotsweep

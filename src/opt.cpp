@@ -1,0 +1,87 @@
+// OPT by exact dynamic programming on the true market (MODEL.md §3): the window planner run
+// over the whole horizon with a terminal value of −P_miss.
+#include "spotsweep/opt.hpp"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "spotsweep/error.hpp"
+#include "spotsweep/planner.hpp"
+#include "spotsweep/policies.hpp"
+#include "spotsweep/simulator.hpp"
+
+namespace spotsweep {
+
+namespace {
+
+struct MissTerminal {
+  double miss_value;
+  double operator()(double, double) const { return miss_value; }
+};
+
+PlanMarket plan_market(const MarketView& market, int32_t start_slot, int32_t n_slots) {
+  PlanMarket m;
+  m.spot_price = market.spot_price + start_slot;
+  m.spot_avail = market.spot_avail + start_slot;
+  m.od_price_series = market.od_price_series ? market.od_price_series + start_slot : nullptr;
+  m.od_price = market.od_price;
+  m.tick_s = market.tick_seconds;
+  m.n_slots = n_slots;
+  return m;
+}
+
+}  // namespace
+
+OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_slot,
+                    const OptOptions& options) {
+  SPOTSWEEP_EXPECTS(options.progress_buckets >= 1, "progress_buckets must be positive");
+  const int32_t horizon = horizon_slots(job, market.tick_seconds);
+  SPOTSWEEP_EXPECTS(start_slot >= 0 && start_slot + horizon <= market.n_slots,
+                    "the market must cover the job's horizon");
+  const PlanMarket window = plan_market(market, start_slot, horizon);
+  const PlanStart start;
+  const double step = job.work / options.progress_buckets;
+  const PlanShape shape = plan_shape(job, market.tick_seconds, horizon, 0.0, step);
+  const MissTerminal terminal{-job.miss_penalty};
+
+  std::vector<double> value_a(static_cast<size_t>(shape.states()));
+  std::vector<double> value_b(value_a.size());
+  std::vector<int16_t> choice;
+  if (options.replay) choice.resize(static_cast<size_t>(shape.states()) * horizon);
+
+  OptResult result;
+  result.progress_buckets = options.progress_buckets;
+  result.utility_lower = solve_plan(job, window, start, shape, Rounding::down, terminal,
+                                    value_a.data(), value_b.data(),
+                                    options.replay ? choice.data() : nullptr);
+  result.utility_upper =
+      options.upper_bound
+          ? solve_plan(job, window, start, shape, Rounding::up, terminal, value_a.data(),
+                       value_b.data(), nullptr)
+          : std::numeric_limits<double>::quiet_NaN();
+  result.utility = result.utility_lower;
+  if (!options.replay) return result;
+
+  // Giving up is never worse than a plan that runs and still misses.
+  if (result.utility_lower <= -job.miss_penalty) {
+    result.utility = -job.miss_penalty;
+    result.missed = 1;
+    return result;
+  }
+  result.schedule.resize(horizon);
+  const int32_t n = follow_plan(job, window, start, shape, choice.data(), horizon,
+                                result.schedule.data());
+  result.schedule.resize(n);
+  SchedulePolicy replay{result.schedule.data(), n};
+  const Outcome out = simulate<SafetyNet::off>(job, market, start_slot, replay);
+  result.utility = out.utility;
+  result.cost = out.cost;
+  result.finish_s = out.finish_s;
+  result.missed = out.missed;
+  result.reconfigs = out.reconfigs;
+  result.spot_share = out.spot_share();
+  return result;
+}
+
+}  // namespace spotsweep
