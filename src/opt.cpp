@@ -1,5 +1,5 @@
 // OPT by exact dynamic programming on the true market (MODEL.md §3): the window planner run
-// over the whole horizon with a terminal value of −P_miss.
+// over the whole horizon, where a state left unfinished at the hard deadline is infeasible.
 #include "spotsweep/opt.hpp"
 
 #include <cmath>
@@ -15,9 +15,8 @@ namespace spotsweep {
 
 namespace {
 
-struct MissTerminal {
-  double miss_value;
-  double operator()(double, double) const { return miss_value; }
+struct MustFinishTerminal {
+  double operator()(double, double) const { return kInfeasibleValue; }
 };
 
 PlanMarket plan_market(const MarketView& market, int32_t start_slot, int32_t n_slots) {
@@ -43,7 +42,7 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   const PlanStart start;
   const double step = job.work / options.progress_buckets;
   const PlanShape shape = plan_shape(job, market.tick_seconds, horizon, 0.0, step);
-  const MissTerminal terminal{-job.miss_penalty};
+  const MustFinishTerminal terminal;
 
   std::vector<double> value_a(static_cast<size_t>(shape.states()));
   std::vector<double> value_b(value_a.size());
@@ -61,14 +60,27 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
                        value_b.data(), nullptr)
           : std::numeric_limits<double>::quiet_NaN();
   result.utility = result.utility_lower;
-  if (!options.replay) return result;
 
-  // Giving up is never worse than a plan that runs and still misses.
-  if (result.utility_lower <= -job.miss_penalty) {
-    result.utility = -job.miss_penalty;
-    result.missed = 1;
+  if (result.utility_lower <= 0.5 * kInfeasibleValue) {
+    // The job cannot finish at all: it can only miss.
+    if (!job_is_feasible(job)) {
+      result.utility = result.utility_lower = result.utility_upper = -job.miss_penalty;
+      result.missed = 1;
+      return result;
+    }
+    // The down-rounded lattice lost too much work to finish a tight job: fall back on the
+    // best constant on-demand plan, a real schedule, as the lower value.
+    result.lattice_too_coarse = 1;
+    OnDemandOnlyPolicy fallback;
+    const Outcome out = simulate(job, market, start_slot, fallback);
+    result.utility_lower = result.utility = out.utility;
+    result.cost = out.cost;
+    result.finish_s = out.finish_s;
+    result.reconfigs = out.reconfigs;
+    result.spot_share = out.spot_share();
     return result;
   }
+  if (!options.replay) return result;
   result.schedule.resize(horizon);
   const int32_t n = follow_plan(job, window, start, shape, choice.data(), horizon,
                                 result.schedule.data());

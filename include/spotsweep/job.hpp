@@ -41,6 +41,9 @@ struct JobSpec {
   double reconfig_s = 0.0;        // R, seconds of compute lost per change (may exceed Δ)
   ReconfigTrigger trigger = ReconfigTrigger::total;
   Billing billing = Billing::full_slot;
+  // L̂, the work the policy believes the job has (MODEL.md §2 workload-estimate error);
+  // 0 means the policy knows L. The simulator and the safety net always use the true L.
+  double work_estimate = 0.0;
 
   SPOTSWEEP_HD_INLINE double hard_deadline_s() const { return hard_factor * soft_deadline_s; }
 };

@@ -14,6 +14,9 @@ namespace spotsweep {
 constexpr double kWorkRelTol = 1e-12;
 // Absolute tolerance, seconds, on "finished by the deadline".
 constexpr double kDeadlineTolS = 1e-6;
+// The value planners give a state from which the job can no longer finish: OPT and CHC must
+// complete the job (MODEL.md §3: progress ≥ L), as the safety net makes every policy do.
+constexpr double kInfeasibleValue = -1e300;
 
 // A per-slot decision: GPUs rented on demand and on the spot market.
 struct Allocation {

@@ -29,11 +29,14 @@ struct OptResult {
   // Equal to utility_lower when replay is off.
   double utility = 0.0;
   double cost = 0.0;
-  double finish_s = -1.0;      // −1 when the best plan is to give up (a miss)
+  double finish_s = -1.0;      // −1 when the job is infeasible (a miss)
   int32_t missed = 0;
   int32_t reconfigs = 0;
   double spot_share = 0.0;
   int32_t progress_buckets = 0;
+  // 1 when no finishing plan survives down-rounding (a tight job on a coarse lattice); the
+  // lower value is then the best constant on-demand plan's utility.
+  int32_t lattice_too_coarse = 0;
   std::vector<Allocation> schedule;  // per slot from the start, when replayed
 };
 

@@ -148,8 +148,9 @@ SPOTSWEEP_HD_INLINE PlanShape plan_shape(const JobSpec& job, double tick_s, int3
 // The `since` state that a remaining overhead corresponds to, rounded towards more overhead.
 SPOTSWEEP_HD_INLINE int32_t since_state_for_overhead(const JobSpec& job, double tick_s,
                                                      int32_t restart_states, double overhead_s) {
-  if (job.reconfig_s <= 0.0) return restart_states - 1;
-  const int32_t since = static_cast<int32_t>(floor((job.reconfig_s - overhead_s) / tick_s + 1e-9));
+  if (job.reconfig_s <= 0.0 || overhead_s <= kDeadlineTolS) return restart_states - 1;
+  // The tolerance absorbs the rounding of R − j·Δ, the overhead left j slots after a restart.
+  const int32_t since = static_cast<int32_t>(floor((job.reconfig_s - overhead_s) / tick_s + 1e-6));
   return min_i(max_i(since, 0), restart_states - 1);
 }
 

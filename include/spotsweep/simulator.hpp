@@ -115,6 +115,15 @@ SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotOb
   return safe;
 }
 
+// The job as a policy sees it: with L̂ in place of L when a workload estimate is set. A job
+// that outlives its estimate is believed to have 5 % of L̂ still to go.  [ours]
+SPOTSWEEP_HD_INLINE JobSpec policy_view(const JobSpec& job, const JobState& state) {
+  JobSpec seen = job;
+  if (job.work_estimate > 0.0)
+    seen.work = max_d(job.work_estimate, state.work_done + 0.05 * job.work_estimate);
+  return seen;
+}
+
 // Whether the simulator wraps the policy in the safety net. Only replays of offline
 // schedules (OPT's) run without it: they are checked against the deadline by construction.
 enum class SafetyNet : int32_t { on = 0, off = 1 };
@@ -133,7 +142,7 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
     const SlotObservation obs = observe(market, start_slot, t);
     SlotRecord rec;
     rec.obs = obs;
-    rec.proposed = policy.decide(job, obs, state);
+    rec.proposed = policy.decide(policy_view(job, state), obs, state);
     Allocation alloc = clamp_allocation(job, rec.proposed, obs.spot_avail);
     bool overridden = false;
     if (kNet == SafetyNet::on) alloc = apply_safety_net(job, obs, state, alloc, &overridden);

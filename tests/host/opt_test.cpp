@@ -25,14 +25,15 @@ double brute_force(const Instance& in) {
   const int32_t n_actions = space.size();
   std::vector<int32_t> digits(horizon, 0);
   std::vector<Allocation> schedule(horizon);
-  double best = -job.miss_penalty;  // giving up
+  double best = kInfeasibleValue;  // OPT must finish the job
   for (;;) {
     bool valid = true;
     for (int32_t k = 0; k < horizon && valid; ++k)
       valid = space.realise(digits[k], in.spot_avail[k], in.spot_price[k], in.od_price, &schedule[k]);
     if (valid) {
       SchedulePolicy policy{schedule.data(), horizon};
-      best = std::max(best, simulate<SafetyNet::off>(job, market, 0, policy).utility);
+      const Outcome out = simulate<SafetyNet::off>(job, market, 0, policy);
+      if (!out.missed) best = std::max(best, out.utility);
     }
     int32_t k = 0;
     while (k < horizon && ++digits[k] == n_actions) digits[k++] = 0;

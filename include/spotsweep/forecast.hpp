@@ -1,0 +1,148 @@
+#pragma once
+// The noisy oracle (MODEL.md §6): the true future perturbed by multiplicative noise whose level
+// grows with lookahead, and the policy-visible workload estimate L̂ (MODEL.md §2). Shared by the
+// CPU backend and the CUDA kernels, and bit-identical on both: every draw is a Philox4x32-10
+// output keyed by what it is for (seed; scenario, planning slot, lookahead, quantity), never by
+// thread, and turned into noise with + − × ÷ only, which both sides round the same way.
+#include <cmath>
+#include <cstdint>
+
+#include <Random123/philox.h>
+
+#include "spotsweep/error.hpp"
+#include "spotsweep/macros.hpp"
+#include "spotsweep/market.hpp"
+#include "spotsweep/model.hpp"
+
+namespace spotsweep {
+
+// Longest forecast window the oracle holds noise levels for.
+constexpr int32_t kMaxForecastWindow = 64;
+
+// Tag in the high 24 bits of the last counter word, so the oracle's draws never share a
+// counter with another Philox user in spotsweep that is given the same seed.
+constexpr uint32_t kForecastDomain = 0x464f5200u;  // "FOR"
+
+// What a draw is for; the low byte of the last counter word.
+enum class ForecastQuantity : uint32_t {
+  spot_price = 0,
+  spot_avail = 1,
+  workload = 2,
+};
+
+// The raw Philox4x32-10 block for one draw. Key = the 64-bit seed; counter = (a, b, c,
+// domain | quantity).
+SPOTSWEEP_HD_INLINE r123::Philox4x32::ctr_type forecast_philox_block(uint64_t seed, uint32_t a,
+                                                                     uint32_t b, uint32_t c,
+                                                                     ForecastQuantity quantity) {
+  r123::Philox4x32 philox;
+  r123::Philox4x32::ctr_type ctr = {{a, b, c, kForecastDomain | static_cast<uint32_t>(quantity)}};
+  r123::Philox4x32::key_type key = {
+      {static_cast<uint32_t>(seed & 0xffffffffu), static_cast<uint32_t>(seed >> 32)}};
+  return philox(ctr, key);
+}
+
+// A zero-mean, unit-variance draw: uniform on [−√3, √3] from the block's first 32-bit word.
+// Uniform rather than Gaussian because Box–Muller needs log and cos, which CPU and GPU do not
+// round alike; here u = (x + ½)/2³² is exact and z = √3·(2u − 1) has a single rounding.
+SPOTSWEEP_HD_INLINE double unit_uniform_noise(uint32_t word) {
+  const double sqrt3 = 1.7320508075688772;  // √3 rounded to double
+  const double u = (static_cast<double>(word) + 0.5) * (1.0 / 4294967296.0);
+  return (2.0 * u - 1.0) * sqrt3;
+}
+
+SPOTSWEEP_HD_INLINE double forecast_noise(uint64_t seed, uint32_t a, uint32_t b, uint32_t c,
+                                          ForecastQuantity quantity) {
+  return unit_uniform_noise(forecast_philox_block(seed, a, b, c, quantity)[0]);
+}
+
+// How availability is perturbed.
+enum class AvailNoise : int32_t {
+  // â = a·(1 + ε_k·z), as prices (MODEL.md §6). A slot with a = 0 is forecast exactly, so on
+  // 0/1 traces the oracle only errs by forecasting an available slot as unavailable.
+  multiplicative = 0,
+  // â = a + a_max·ε_k·z: noise relative to the capacity, so on 0/1 traces both kinds of error
+  // occur. [ours]
+  capacity_scaled = 1,
+};
+
+// Forecasts of slot planning_slot + k made at planning_slot, k = 0 … window−1.
+struct NoisyOracle {
+  uint64_t seed = 0;
+  uint32_t scenario = 0;
+  double eps = 0.0;      // ε, the noise level at lookahead 0
+  double growth = 0.0;   // h in ε_k = ε·(k+1)^h
+  int32_t avail_max = 1; // a_max: availability forecasts are clamped to [0, a_max]
+  AvailNoise avail_noise = AvailNoise::multiplicative;
+  int32_t window = 0;    // lookaheads held in eps_at
+  // ε_k, filled on the host by make_noisy_oracle so host and device read the same bits
+  // (pow is not correctly rounded on either side).
+  double eps_at[kMaxForecastWindow] = {};
+
+  SPOTSWEEP_HD_INLINE double noise_level(int32_t k) const { return eps_at[k]; }
+
+  // p̂ = max(0, p·(1 + ε_k·z)), z drawn for (scenario, planning_slot, k, spot_price).
+  // Needs 0 ≤ k < window and planning_slot + k < market.n_slots.
+  SPOTSWEEP_HD_INLINE double forecast_spot_price(const MarketView& market, int32_t planning_slot,
+                                                 int32_t k) const {
+    const double z = forecast_noise(seed, scenario, static_cast<uint32_t>(planning_slot),
+                                    static_cast<uint32_t>(k), ForecastQuantity::spot_price);
+    return max_d(0.0, market.spot_price_at(planning_slot + k) * (1.0 + eps_at[k] * z));
+  }
+
+  // â rounded half up and clamped to [0, a_max], z drawn for (…, spot_avail).
+  SPOTSWEEP_HD_INLINE int32_t forecast_avail(const MarketView& market, int32_t planning_slot,
+                                             int32_t k) const {
+    const double z = forecast_noise(seed, scenario, static_cast<uint32_t>(planning_slot),
+                                    static_cast<uint32_t>(k), ForecastQuantity::spot_avail);
+    const double a = static_cast<double>(market.avail_at(planning_slot + k));
+    const double noisy = avail_noise == AvailNoise::capacity_scaled
+                             ? a + static_cast<double>(avail_max) * eps_at[k] * z
+                             : a * (1.0 + eps_at[k] * z);
+    const double rounded = floor(max_d(0.0, noisy) + 0.5);
+    return static_cast<int32_t>(min_d(rounded, static_cast<double>(avail_max)));
+  }
+};
+
+// Host-only: builds the oracle and its ε_k table. window ≤ kMaxForecastWindow, ε ≥ 0.
+inline NoisyOracle make_noisy_oracle(uint64_t seed, uint32_t scenario, double eps, double growth,
+                                     int32_t avail_max, int32_t window,
+                                     AvailNoise avail_noise = AvailNoise::multiplicative) {
+  SPOTSWEEP_EXPECTS(window >= 1 && window <= kMaxForecastWindow, "window out of range");
+  SPOTSWEEP_EXPECTS(eps >= 0.0 && avail_max >= 0, "negative noise level or capacity");
+  NoisyOracle oracle;
+  oracle.seed = seed;
+  oracle.scenario = scenario;
+  oracle.eps = eps;
+  oracle.growth = growth;
+  oracle.avail_max = avail_max;
+  oracle.avail_noise = avail_noise;
+  oracle.window = window;
+  for (int32_t k = 0; k < window; ++k)
+    oracle.eps_at[k] = growth == 0.0 ? eps : eps * std::pow(static_cast<double>(k + 1), growth);
+  return oracle;
+}
+
+// How the policy-visible workload estimate L̂ departs from the true work L (MODEL.md §2).
+enum class WorkloadError : int32_t {
+  none = 0,    // L̂ = L
+  bias = 1,    // L̂ = L·(1 + ε_L): every job mis-estimated by the same signed fraction
+  random = 2,  // L̂ = max(0, L·(1 + ε_L·z)), z uniform on [−√3, √3] drawn per (scenario, round)
+};
+
+// L̂ for job `round` of `scenario`; the draw uses counter (scenario, round, 0, workload).
+SPOTSWEEP_HD_INLINE double workload_estimate(double work, double eps_l, WorkloadError mode,
+                                             uint64_t seed, uint32_t scenario, uint32_t round) {
+  switch (mode) {
+    case WorkloadError::bias:
+      return work * (1.0 + eps_l);
+    case WorkloadError::random:
+      return max_d(0.0, work * (1.0 + eps_l * forecast_noise(seed, scenario, round, 0u,
+                                                                ForecastQuantity::workload)));
+    case WorkloadError::none:
+    default:
+      return work;
+  }
+}
+
+}  // namespace spotsweep

@@ -1,0 +1,196 @@
+// CHC(w, v) and its window planner (MODEL.md §5, Algorithm 1).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "../support/instances.hpp"
+#include "spotsweep/chc_host.hpp"
+#include "spotsweep/opt.hpp"
+#include "spotsweep/policies.hpp"
+#include "spotsweep/synthetic.hpp"
+
+using namespace spotsweep;
+using spotsweep::testing::Instance;
+
+namespace {
+
+OracleForecaster oracle(const MarketView& market, double eps, uint32_t scenario, int32_t window) {
+  return OracleForecaster{market, make_noisy_oracle(2026, scenario, eps, 0.5, 64, window)};
+}
+
+// Exact value of one window schedule from `start`: V(T) − cost on completion, else
+// −cost + terminal(W_end). Independent of the planner's lattice.
+double window_value(const JobSpec& job, const PlanMarket& m, const PlanStart& start,
+                    const std::vector<Allocation>& schedule, const OnDemandTerminal& terminal) {
+  double work = start.work_done, overhead = start.overhead_s, cost = 0.0;
+  Allocation prev = start.prev;
+  for (int32_t k = 0; k < m.n_slots; ++k) {
+    const Allocation a = schedule[k];
+    if (is_reconfiguration(job, prev, a)) overhead = job.reconfig_s;
+    const SlotProgress step = run_slot(job, m.tick_s, overhead, work, a.total());
+    const double slot_cost = allocation_cost(a, m.spot_price[k], m.od_price, m.tick_s);
+    if (step.completes) {
+      const double billed = job.billing == Billing::per_second
+                                ? slot_cost * (step.finish_offset_s / m.tick_s)
+                                : slot_cost;
+      return completion_value(job, start.elapsed_s + k * m.tick_s + step.finish_offset_s) - cost - billed;
+    }
+    cost += slot_cost;
+    work = step.work_after;
+    if (a.total() > 0) overhead = step.overhead_after_s;
+    prev = a;
+  }
+  return terminal(work, start.elapsed_s + m.n_slots * m.tick_s) - cost;
+}
+
+}  // namespace
+
+// The window planner solves its stated objective exactly, up to the lattice bracket.
+TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  int tested = 0, close = 0;
+  while (tested < 150) {
+    Instance in = spotsweep::testing::random_instance(rng, 14, 3, tested % 3 == 0);
+    const JobSpec& job = in.job;
+    const int32_t horizon = horizon_slots(job, in.tick_s);
+    const int32_t n = std::min<int32_t>(horizon, 5);
+    const AllocationSpace space = allocation_space(job);
+    int64_t combos = 1;
+    for (int32_t k = 0; k < n; ++k) combos *= space.size();
+    if (combos > 200000) continue;
+    PlanStart start;
+    start.work_done = job.work * 0.3 * u(rng);
+    start.prev = space.at(static_cast<int32_t>(u(rng) * space.size()) % space.size());
+    start.overhead_s = start.prev.total() > 0 ? std::max(0.0, job.reconfig_s - in.tick_s * std::floor(2 * u(rng))) : 0.0;
+    PlanMarket m;
+    m.spot_price = in.spot_price.data();
+    m.spot_avail = in.spot_avail.data();
+    m.od_price = in.od_price;
+    m.tick_s = in.tick_s;
+    m.n_slots = n;
+    const OnDemandTerminal terminal{job, in.od_price, n >= horizon};
+    const PlanShape shape = plan_shape(job, in.tick_s, n, start.work_done, job.work / 2048);
+    std::vector<double> va(shape.states()), vb(shape.states());
+    const double down = solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(), vb.data(), nullptr);
+    const double up = solve_plan(job, m, start, shape, Rounding::up, terminal, va.data(), vb.data(), nullptr);
+    // Brute force over every feasible window schedule.
+    std::vector<int32_t> digits(n, 0);
+    std::vector<Allocation> schedule(n);
+    double best = -1e300;
+    for (;;) {
+      bool valid = true;
+      for (int32_t k = 0; k < n && valid; ++k)
+        valid = space.realise(digits[k], m.spot_avail[k], m.spot_price[k], m.od_price, &schedule[k]);
+      if (valid) best = std::max(best, window_value(job, m, start, schedule, terminal));
+      int32_t k = 0;
+      while (k < n && ++digits[k] == space.size()) digits[k++] = 0;
+      if (k == n) break;
+    }
+    const double tol = 1e-9 * (1.0 + std::fabs(best));
+    EXPECT_LE(down, best + tol) << "instance " << tested;
+    EXPECT_GE(up, best - tol) << "instance " << tested;
+    close += best - down <= 1e-2 * (1.0 + std::fabs(best));
+    ++tested;
+  }
+  // Down-rounding loses < q of work a slot, which the terminal value prices and which can push
+  // completion into the next fully billed slot: a fine lattice is usually, not always, within
+  // 1 % of the optimum. The bracket above always holds.
+  EXPECT_GE(close, tested * 9 / 10) << "the fine lattice should mostly come within 1 %";
+}
+
+// ε = 0, a window covering the rest of the job and v = 1: CHC is OPT within the bracket.
+TEST(Chc, EqualsOptWithPerfectForecastsAndFullWindow) {
+  std::mt19937_64 rng(1234);
+  int tested = 0, within = 0;
+  while (tested < 120) {
+    Instance in = spotsweep::testing::random_instance(rng, 24, 3, false);
+    const MarketView market = in.market();
+    const int32_t horizon = horizon_slots(in.job, in.tick_s);
+    ChcParams params;
+    params.window = horizon;
+    params.commit = 1;
+    params.progress_buckets = 256;
+    OptOptions options;
+    options.progress_buckets = params.progress_buckets;
+    const OptResult opt = solve_opt(in.job, market, 0, options);
+    const Outcome chc = simulate_chc(in.job, market, 0, params, oracle(market, 0.0, tested, horizon));
+    const double tol = 1e-9 * (1.0 + std::fabs(opt.utility_upper));
+    EXPECT_GE(chc.utility, opt.utility_lower - tol) << "instance " << tested;
+    EXPECT_LE(chc.utility, opt.utility_upper + tol) << "instance " << tested;
+    within += std::fabs(chc.utility - opt.utility) <= 1e-6 * (1.0 + std::fabs(opt.utility));
+    ++tested;
+  }
+  printf("CHC equals OPT's replayed schedule exactly on %d of %d instances\n", within, tested);
+}
+
+// CHC never misses a job that on-demand only would finish, at every ε, in every mode.
+TEST(Chc, NeverMissesAFeasibleJob) {
+  std::mt19937_64 rng(77);
+  for (int i = 0; i < 160; ++i) {
+    Instance in = spotsweep::testing::random_instance(rng, 40, 4);
+    const MarketView market = in.market();
+    OnDemandOnlyPolicy od;
+    ASSERT_EQ(simulate(in.job, market, 0, od).missed, 0);
+    for (double eps : {0.0, 0.1, 0.2, 0.4, 1.0}) {
+      ChcParams params;
+      params.window = 8;
+      params.commit = 1 + i % 8;
+      params.progress_buckets = 32;
+      params.mode = i % 4 == 3 ? ChcMode::averaged : ChcMode::committed;
+      params.replan_deviation = i % 5 == 4 ? 0.2 : 0.0;
+      const Outcome out = simulate_chc(in.job, market, 0, params, oracle(market, eps, i, 8));
+      EXPECT_EQ(out.missed, 0) << "instance " << i << " eps " << eps;
+    }
+  }
+}
+
+TEST(Chc, CommitmentLevelSetsHowOftenItPlans) {
+  std::mt19937_64 rng(3);
+  const Instance in = spotsweep::testing::random_instance(rng, 40, 2, false);
+  const MarketView market = in.market();
+  ChcParams params;
+  params.window = 12;
+  params.progress_buckets = 16;
+  int32_t plans_v1 = 0, plans_v4 = 0, plans_dev = 0;
+  params.commit = 1;
+  const Outcome a = simulate_chc(in.job, market, 0, params, oracle(market, 0.3, 1, 12), &plans_v1);
+  params.commit = 4;
+  const Outcome b = simulate_chc(in.job, market, 0, params, oracle(market, 0.3, 1, 12), &plans_v4);
+  params.replan_deviation = 0.01;  // nearly every noisy forecast deviates
+  simulate_chc(in.job, market, 0, params, oracle(market, 0.3, 1, 12), &plans_dev);
+  EXPECT_EQ(plans_v1, a.slots);
+  EXPECT_EQ(plans_v4, (b.slots + 3) / 4);
+  EXPECT_GT(plans_dev, plans_v4);
+}
+
+TEST(Chc, AveragedModeIsDeterministicAndFeasible) {
+  std::mt19937_64 rng(8);
+  for (int i = 0; i < 30; ++i) {
+    Instance in = spotsweep::testing::random_instance(rng, 30, 4);
+    const MarketView market = in.market();
+    ChcParams params;
+    params.window = 6;
+    params.commit = 3;
+    params.progress_buckets = 32;
+    params.mode = ChcMode::averaged;
+    const Outcome a = simulate_chc(in.job, market, 0, params, oracle(market, 0.2, i, 6));
+    const Outcome b = simulate_chc(in.job, market, 0, params, oracle(market, 0.2, i, 6));
+    EXPECT_EQ(a.utility, b.utility);
+    EXPECT_EQ(a.missed, 0);
+  }
+}
+
+TEST(Chc, BadParametersAreOneLineErrors) {
+  ChcParams params;
+  params.window = 4;
+  params.commit = 5;
+  try {
+    validate_chc_params(params, "pool.toml");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "pool.toml: commit = 5: must be in [1, window = 4]");
+  }
+}
