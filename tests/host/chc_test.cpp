@@ -9,7 +9,6 @@
 #include "spotsweep/chc_host.hpp"
 #include "spotsweep/opt.hpp"
 #include "spotsweep/policies.hpp"
-#include "spotsweep/synthetic.hpp"
 
 using namespace spotsweep;
 using spotsweep::testing::Instance;
