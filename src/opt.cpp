@@ -40,7 +40,8 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
                     "the market must cover the job's horizon");
   const PlanMarket window = plan_market(market, start_slot, horizon);
   const PlanStart start;
-  const double step = job.work / options.progress_buckets;
+  const double step =
+      options.progress_step > 0.0 ? options.progress_step : job.work / options.progress_buckets;
   const PlanShape shape = plan_shape(job, market.tick_seconds, horizon, 0.0, step);
   const MustFinishTerminal terminal;
 

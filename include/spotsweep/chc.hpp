@@ -29,7 +29,9 @@ enum class ChcMode : int32_t {
 struct ChcParams {
   int32_t window = 24;            // w, slots planned
   int32_t commit = 1;             // v, 1 ≤ v ≤ w
-  int32_t progress_buckets = 64;  // B: the planner's progress step is L/B
+  // m: the planner's progress step is q = Δ·H(N_min)/m, m lattice steps per slot at N_min,
+  // so per-slot progress never rounds to nothing whatever L is.
+  int32_t resolution = 4;
   double replan_deviation = 0.0;  // δ > 0: re-plan when |p̂ − p|/p̂ > δ or spot falls short
   ChcMode mode = ChcMode::committed;
 };
@@ -93,12 +95,21 @@ struct ChcScratchLayout {
 
 SPOTSWEEP_HD_INLINE size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
+// CHC's progress step, fixed for the whole job.
+SPOTSWEEP_HD_INLINE double chc_progress_step(const JobSpec& job, double tick_s,
+                                             const ChcParams& params) {
+  return tick_s * throughput(job, job.n_min) / params.resolution;
+}
+
 SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, double tick_s,
                                                         const ChcParams& params) {
   ChcScratchLayout l;
   const AllocationSpace space = allocation_space(job);
   const int32_t restart_states = static_cast<int32_t>(ceil(job.reconfig_s / tick_s - 1e-9)) + 1;
-  l.states = static_cast<int64_t>(space.size()) * max_i(restart_states, 1) * (params.progress_buckets + 2);
+  // plan_shape's bucket count is at most ⌈w·Δ·H(N_max)/q⌉ + 1.
+  const double reach = params.window * tick_s * throughput(job, job.n_max);
+  const int64_t buckets = static_cast<int64_t>(ceil(reach / chc_progress_step(job, tick_s, params))) + 2;
+  l.states = static_cast<int64_t>(space.size()) * max_i(restart_states, 1) * buckets;
   l.window = params.window;
   l.controllers = params.mode == ChcMode::averaged ? params.commit : 0;
   l.plans = params.mode == ChcMode::averaged ? params.commit * params.commit : params.window;
@@ -185,10 +196,10 @@ struct ChcPolicy {
     start.work_done = state.work_done;
     start.overhead_s = state.overhead_s;
     start.prev = state.prev;
-    // A step fixed per job (L/B) keeps re-plans on translated copies of one lattice, so a
+    // A step fixed per job keeps re-plans on translated copies of one lattice, so a
     // re-plan never loses ground against the plan it replaces (docs/model.md).
     const PlanShape shape = plan_shape(job, obs.tick_s, n, state.work_done,
-                                       job.work / params.progress_buckets);
+                                       chc_progress_step(job, obs.tick_s, params));
     OnDemandTerminal terminal{job, obs.od_price, obs.slot + n >= horizon};
     double* values = reinterpret_cast<double*>(scratch + layout.value_offset);
     int16_t* choice = reinterpret_cast<int16_t*>(scratch + layout.choice_offset);

@@ -18,6 +18,7 @@ namespace spotsweep {
 
 struct OptOptions {
   int32_t progress_buckets = 1024;  // B: progress lattice step q = L/B
+  double progress_step = 0.0;       // q itself when > 0 (overrides B), e.g. to match CHC's
   bool upper_bound = true;          // also solve the rounded-up relaxation
   bool replay = true;               // extract the schedule and replay it exactly
 };

@@ -37,7 +37,7 @@ TEST(ChcNoise, MeanUtilityIsNonIncreasingInEpsilon) {
   ChcParams params;
   params.window = 12;
   params.commit = 3;
-  params.progress_buckets = 24;
+  params.resolution = 4;
 
   std::vector<std::vector<double>> utility(levels.size(), std::vector<double>(scenarios));
   for (int32_t s = 0; s < scenarios; ++s) {

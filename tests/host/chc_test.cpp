@@ -111,9 +111,9 @@ TEST(Chc, EqualsOptWithPerfectForecastsAndFullWindow) {
     ChcParams params;
     params.window = horizon;
     params.commit = 1;
-    params.progress_buckets = 256;
+    params.resolution = 64;
     OptOptions options;
-    options.progress_buckets = params.progress_buckets;
+    options.progress_step = chc_progress_step(in.job, in.tick_s, params);
     const OptResult opt = solve_opt(in.job, market, 0, options);
     const Outcome chc = simulate_chc(in.job, market, 0, params, oracle(market, 0.0, tested, horizon));
     const double tol = 1e-9 * (1.0 + std::fabs(opt.utility_upper));
@@ -137,7 +137,7 @@ TEST(Chc, NeverMissesAFeasibleJob) {
       ChcParams params;
       params.window = 8;
       params.commit = 1 + i % 8;
-      params.progress_buckets = 32;
+      params.resolution = 4;
       params.mode = i % 4 == 3 ? ChcMode::averaged : ChcMode::committed;
       params.replan_deviation = i % 5 == 4 ? 0.2 : 0.0;
       const Outcome out = simulate_chc(in.job, market, 0, params, oracle(market, eps, i, 8));
@@ -152,7 +152,7 @@ TEST(Chc, CommitmentLevelSetsHowOftenItPlans) {
   const MarketView market = in.market();
   ChcParams params;
   params.window = 12;
-  params.progress_buckets = 16;
+  params.resolution = 2;
   int32_t plans_v1 = 0, plans_v4 = 0, plans_dev = 0;
   params.commit = 1;
   const Outcome a = simulate_chc(in.job, market, 0, params, oracle(market, 0.3, 1, 12), &plans_v1);
@@ -173,7 +173,7 @@ TEST(Chc, AveragedModeIsDeterministicAndFeasible) {
     ChcParams params;
     params.window = 6;
     params.commit = 3;
-    params.progress_buckets = 32;
+    params.resolution = 4;
     params.mode = ChcMode::averaged;
     const Outcome a = simulate_chc(in.job, market, 0, params, oracle(market, 0.2, i, 6));
     const Outcome b = simulate_chc(in.job, market, 0, params, oracle(market, 0.2, i, 6));
