@@ -34,14 +34,19 @@ PlanMarket plan_market(const MarketView& market, int32_t start_slot, int32_t n_s
 
 OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_slot,
                     const OptOptions& options) {
-  SPOTSWEEP_EXPECTS(options.progress_buckets >= 1, "progress_buckets must be positive");
+  SPOTSWEEP_EXPECTS(options.progress_step > 0.0 || options.progress_buckets > 0 ||
+                        options.resolution > 0,
+                    "OPT needs a progress step, bucket count or resolution");
   const int32_t horizon = horizon_slots(job, market.tick_seconds);
   SPOTSWEEP_EXPECTS(start_slot >= 0 && start_slot + horizon <= market.n_slots,
                     "the market must cover the job's horizon");
   const PlanMarket window = plan_market(market, start_slot, horizon);
   const PlanStart start;
-  const double step =
-      options.progress_step > 0.0 ? options.progress_step : job.work / options.progress_buckets;
+  const double step = options.progress_step > 0.0    ? options.progress_step
+                     : options.progress_buckets > 0 ? job.work / options.progress_buckets
+                                                    : market.tick_seconds *
+                                                          throughput(job, job.n_min) /
+                                                          options.resolution;
   const PlanShape shape = plan_shape(job, market.tick_seconds, horizon, 0.0, step);
   const MustFinishTerminal terminal;
 
@@ -51,7 +56,8 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   if (options.replay) choice.resize(static_cast<size_t>(shape.states()) * horizon);
 
   OptResult result;
-  result.progress_buckets = options.progress_buckets;
+  result.progress_step = step;
+  result.progress_buckets = static_cast<int32_t>(std::ceil(job.work / step - 1e-9));
   result.utility_lower = solve_plan(job, window, start, shape, Rounding::down, terminal,
                                     value_a.data(), value_b.data(),
                                     options.replay ? choice.data() : nullptr);

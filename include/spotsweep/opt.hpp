@@ -2,8 +2,8 @@
 // OPT: the offline optimum of MODEL.md §3 by dynamic programming over
 // (slot, previous allocation, slots since the last restart, progress bucket). Host-only.
 //
-// Progress is bucketed in steps of q = L / progress_buckets. Rounding every slot's progress
-// down (conservative) never credits work not done, so the DP value is achieved by a real
+// Progress is bucketed in steps of q (OptOptions). Rounding every slot's progress down
+// (conservative) never credits work not done, so the DP value is achieved by a real
 // schedule: utility_lower ≤ OPT. Rounding up credits at most q extra per slot, a relaxation:
 // utility_upper ≥ OPT. The bracket [utility_lower, utility_upper] is the stated error bound;
 // it shrinks as progress_buckets grows (see docs/model.md "OPT").
@@ -17,8 +17,12 @@
 namespace spotsweep {
 
 struct OptOptions {
-  int32_t progress_buckets = 1024;  // B: progress lattice step q = L/B
-  double progress_step = 0.0;       // q itself when > 0 (overrides B), e.g. to match CHC's
+  // The progress step q, by precedence: progress_step if > 0; else L/progress_buckets if > 0;
+  // else Δ·H(N_min)/resolution. The last divides a full slot's progress exactly when β = 0
+  // (H(n)/H(N_min) is then an integer), so only restart slots lose work to rounding.
+  double progress_step = 0.0;
+  int32_t progress_buckets = 0;
+  int32_t resolution = 16;
   bool upper_bound = true;          // also solve the rounded-up relaxation
   bool replay = true;               // extract the schedule and replay it exactly
 };
@@ -34,7 +38,8 @@ struct OptResult {
   int32_t missed = 0;
   int32_t reconfigs = 0;
   double spot_share = 0.0;
-  int32_t progress_buckets = 0;
+  int32_t progress_buckets = 0;  // ⌈L/q⌉
+  double progress_step = 0.0;    // q
   // 1 when no finishing plan survives down-rounding (a tight job on a coarse lattice); the
   // lower value is then the best constant on-demand plan's utility.
   int32_t lattice_too_coarse = 0;

@@ -190,9 +190,11 @@ SPOTSWEEP_HD_INLINE PlanStep plan_step(const JobSpec& job, const PlanMarket& mar
   step.slot_cost = allocation_cost(step.rent, p_spot, p_od, tick);
   step.completes = work + gain >= job.work - kWorkRelTol * job.work;
   if (!step.completes) {
+    // Steps chosen to divide a full slot's progress exactly must not lose a bucket to the
+    // rounding of gain/q, hence the 1e-9 slack.
     const double moved = gain / shape.step;
-    step.next_bucket = bucket + static_cast<int32_t>(rounding == Rounding::down ? floor(moved)
-                                                                                 : ceil(moved));
+    step.next_bucket = bucket + static_cast<int32_t>(rounding == Rounding::down ? floor(moved + 1e-9)
+                                                                                 : ceil(moved - 1e-9));
     if (step.next_bucket >= shape.buckets) {
       // Only the optimistic lattice can round past the last state short of L.
       if (rounding == Rounding::up) step.completes = true;

@@ -1,0 +1,230 @@
+// The CUDA backend of the sweep: stages the plan once, then evaluates the pool chunk by
+// chunk so that device memory stays under the budget; CUB sorts each member's keys for the
+// percentiles. Also run_sweep's backend choice for CUDA builds.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <memory>
+#include <cub/device/device_segmented_sort.cuh>
+#include <vector>
+
+#include "spotsweep/error.hpp"
+#include "spotsweep/sweep.hpp"
+#include "sweep_kernels.cuh"
+
+namespace spotsweep {
+
+namespace {
+
+// Bytes held on the device now and at most, over the whole sweep.
+struct DeviceMemoryMeter {
+  std::size_t current = 0;
+  std::size_t peak = 0;
+};
+
+// Owns one device allocation and counts it in the meter.
+template <class T>
+class DeviceBuffer {
+ public:
+  DeviceBuffer(std::size_t count, DeviceMemoryMeter& meter) : bytes_(count * sizeof(T)), meter_(meter) {
+    if (bytes_ > 0) SPOTSWEEP_CUDA_TRY(cudaMalloc(&data_, bytes_));
+    meter_.current += bytes_;
+    meter_.peak = std::max(meter_.peak, meter_.current);
+  }
+  DeviceBuffer(const std::vector<T>& host, DeviceMemoryMeter& meter) : DeviceBuffer(host.size(), meter) {
+    if (bytes_ > 0) SPOTSWEEP_CUDA_TRY(cudaMemcpy(data_, host.data(), bytes_, cudaMemcpyHostToDevice));
+  }
+  ~DeviceBuffer() {
+    if (data_) cudaFree(data_);
+    meter_.current -= bytes_;
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  T* data() const { return data_; }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t bytes_;
+  DeviceMemoryMeter& meter_;
+};
+
+unsigned blocks_for(int64_t n, int threads) {
+  return static_cast<unsigned>((n + threads - 1) / threads);
+}
+
+std::size_t sort_temp_bytes(int64_t chunk_members, int64_t jobs) {
+  std::size_t bytes = 0;
+  const int64_t segments = chunk_members * kPercentileMetrics;
+  cub::DoubleBuffer<float> keys(nullptr, nullptr);
+  SPOTSWEEP_CUDA_TRY(cub::DeviceSegmentedSort::SortKeys(
+      nullptr, bytes, keys, segments * jobs, segments, static_cast<const int64_t*>(nullptr),
+      static_cast<const int64_t*>(nullptr) + 1));
+  return bytes;
+}
+
+// Device bytes per member of a chunk, besides the sort's temporary storage.
+std::size_t bytes_per_member(int32_t scenario_count, int64_t jobs, bool percentiles) {
+  std::size_t b = sizeof(OutcomeSums) * (static_cast<std::size_t>(scenario_count) + 1);
+  if (percentiles)
+    b += 2 * sizeof(float) * kPercentileMetrics * static_cast<std::size_t>(jobs) +
+         sizeof(int64_t) * kPercentileMetrics + sizeof(float) * kPercentileMetrics * kPercentileCount;
+  return b;
+}
+
+// The largest chunk whose buffers and sort storage fit in the budget left after the plan.
+int64_t choose_chunk(std::size_t budget_left, int64_t pool_members, int32_t scenario_count,
+                     int64_t jobs, bool percentiles) {
+  const std::size_t per_member = bytes_per_member(scenario_count, jobs, percentiles);
+  // The sort's item count stays below 2^31 so CUB's 32-bit paths remain valid.
+  const int64_t sort_cap = percentiles ? ((int64_t(1) << 31) - 1) / (kPercentileMetrics * jobs) : pool_members;
+  int64_t chunk = std::min<int64_t>({static_cast<int64_t>(budget_left / per_member), pool_members, sort_cap});
+  while (chunk > 0) {
+    const std::size_t temp = percentiles ? sort_temp_bytes(chunk, jobs) : 0;
+    if (chunk * per_member + temp <= budget_left) return chunk;
+    chunk = chunk * 7 / 8;
+  }
+  return 0;
+}
+
+SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
+                           const ProgressCallback& progress) {
+  check_trace_members(plan, options.trace_members);
+  const DeviceInfo device = query_device();
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t jobs = plan.jobs_per_member();
+  const int32_t S = plan.scenarios.count;
+  if (S > 65535)
+    throw input_error("", "workload.scenarios", std::to_string(S), "the CUDA backend takes at most 65535");
+  DeviceMemoryMeter meter;
+
+  // The plan, staged once and read by every chunk.
+  DeviceBuffer<double> spot_price(plan.scenarios.spot_price, meter);
+  DeviceBuffer<int32_t> spot_avail(plan.scenarios.spot_avail, meter);
+  DeviceBuffer<double> od_price(plan.scenarios.od_price, meter);
+  DeviceBuffer<JobSpec> job_specs(plan.jobs, meter);
+  DeviceBuffer<int32_t> round_start(plan.round_start, meter);
+  DeviceBuffer<int64_t> traced_ids(options.trace_members, meter);
+  DeviceBuffer<Outcome> traced(options.trace_members.size() * jobs, meter);
+  std::vector<std::unique_ptr<DeviceBuffer<double>>> axis_values;
+  for (const FamilyGrid& g : plan.pool.families)
+    axis_values.push_back(std::make_unique<DeviceBuffer<double>>(g.flat_values(), meter));
+  if (!options.trace_members.empty())
+    SPOTSWEEP_CUDA_TRY(cudaMemset(traced.data(), 0, options.trace_members.size() * jobs * sizeof(Outcome)));
+
+  ScenarioBatchView scenarios = plan.scenarios.view();
+  scenarios.spot_price = spot_price.data();
+  scenarios.spot_avail = spot_avail.data();
+  scenarios.od_price = od_price.data();
+  const std::size_t scenario_bytes = static_cast<std::size_t>(plan.scenarios.slots) * (sizeof(double) + sizeof(int32_t));
+  const bool stage = scenario_bytes <= static_cast<std::size_t>(kernels::kSharedScenarioBytes);
+
+  const std::size_t budget = options.max_device_mem_bytes > 0
+                                 ? options.max_device_mem_bytes
+                                 : static_cast<std::size_t>(options.max_device_mem_fraction * device.free_bytes);
+  const std::size_t margin = 16u << 20;  // CUDA's own allocations and alignment slack
+  if (budget < meter.current + margin)
+    throw input_error("", "--max-device-mem", std::to_string(budget),
+                      "too small: the plan alone needs " + std::to_string(meter.current + margin) + " bytes");
+  // A chunk lies inside one family, as each family has its own kernel instantiation.
+  int64_t pool_cap = 0;
+  for (const FamilyGrid& g : plan.pool.families) pool_cap = std::max(pool_cap, g.size);
+  if (options.max_chunk_members > 0) pool_cap = std::min(pool_cap, options.max_chunk_members);
+  const int64_t chunk_cap = choose_chunk(budget - meter.current - margin, pool_cap, S, jobs,
+                                         options.percentiles);
+  if (chunk_cap < 1)
+    throw input_error("", "--max-device-mem", std::to_string(budget),
+                      "too small for one member: it needs " +
+                          std::to_string(bytes_per_member(S, jobs, options.percentiles)) + " bytes");
+
+  DeviceBuffer<OutcomeSums> partial(static_cast<std::size_t>(chunk_cap) * S, meter);
+  DeviceBuffer<OutcomeSums> sums(chunk_cap, meter);
+  const std::size_t key_count = options.percentiles ? static_cast<std::size_t>(chunk_cap) * kPercentileMetrics * jobs : 0;
+  DeviceBuffer<float> keys(key_count, meter);
+  DeviceBuffer<float> spare_keys(key_count, meter);
+  DeviceBuffer<int64_t> offsets(options.percentiles ? chunk_cap * kPercentileMetrics + 1 : 0, meter);
+  DeviceBuffer<float> percentiles(options.percentiles ? chunk_cap * kPercentileMetrics * kPercentileCount : 0, meter);
+  std::size_t temp_bytes = options.percentiles ? sort_temp_bytes(chunk_cap, jobs) : 0;
+  DeviceBuffer<unsigned char> sort_temp(temp_bytes, meter);
+
+  SweepResult result;
+  result.members = plan.pool.size;
+  result.stats.assign(static_cast<std::size_t>(plan.pool.size) * kStatCount,
+                      std::numeric_limits<double>::quiet_NaN());
+  result.traced_members = options.trace_members;
+  result.backend = Backend::cuda;
+  result.device = device.name + " (sm_" + std::to_string(device.compute_major) +
+                  std::to_string(device.compute_minor) + ")";
+
+  std::vector<OutcomeSums> host_sums(chunk_cap);
+  std::vector<float> host_percentiles(options.percentiles ? chunk_cap * kPercentileMetrics * kPercentileCount : 0);
+  const kernels::TracedView traced_view{traced_ids.data(), static_cast<int32_t>(options.trace_members.size()), traced.data()};
+  int64_t done = 0;
+  for (std::size_t f = 0; f < plan.pool.families.size(); ++f) {
+    const FamilyGrid& grid = plan.pool.families[f];
+    const FamilyGridView grid_view = grid.view(axis_values[f]->data());
+    for (int64_t first = 0; first < grid.size; first += chunk_cap) {
+      const int64_t n = std::min(chunk_cap, grid.size - first);
+      const PercentileKeys key_view{options.percentiles ? keys.data() : nullptr, n, jobs};
+      const dim3 blocks(blocks_for(n, kernels::kMembersPerBlock), static_cast<unsigned>(S));
+      const std::size_t shared = stage ? scenario_bytes : 0;
+      visit_family(grid.family, [&](auto family) {
+        kernels::evaluate_members<decltype(family)><<<blocks, kernels::kMembersPerBlock, shared>>>(
+            grid_view, first, grid.first_member + first, n, scenarios, job_specs.data(),
+            round_start.data(), plan.rounds, stage, key_view, traced_view, partial.data());
+      });
+      SPOTSWEEP_CUDA_CHECK_LAST();
+      kernels::sum_scenarios<<<blocks_for(n, 256), 256>>>(partial.data(), S, n, sums.data());
+      SPOTSWEEP_CUDA_CHECK_LAST();
+      if (options.percentiles) {
+        const int64_t segments = n * kPercentileMetrics;
+        kernels::fill_segment_offsets<<<blocks_for(segments + 1, 256), 256>>>(offsets.data(), segments, jobs);
+        SPOTSWEEP_CUDA_CHECK_LAST();
+        // The double-buffer form sorts in place (the result may land in either buffer), so
+        // CUB needs no third copy of the keys.
+        cub::DoubleBuffer<float> key_buffers(keys.data(), spare_keys.data());
+        SPOTSWEEP_CUDA_TRY(cub::DeviceSegmentedSort::SortKeys(
+            sort_temp.data(), temp_bytes, key_buffers, segments * jobs, segments, offsets.data(),
+            offsets.data() + 1));
+        kernels::read_percentiles<<<blocks_for(n, 256), 256>>>(key_buffers.Current(), n, jobs,
+                                                              percentiles.data());
+        SPOTSWEEP_CUDA_CHECK_LAST();
+        SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_percentiles.data(), percentiles.data(),
+                                      n * kPercentileMetrics * kPercentileCount * sizeof(float),
+                                      cudaMemcpyDeviceToHost));
+      }
+      SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_sums.data(), sums.data(), n * sizeof(OutcomeSums), cudaMemcpyDeviceToHost));
+      for (int64_t i = 0; i < n; ++i) {
+        double* row = result.stats.data() + static_cast<std::size_t>(grid.first_member + first + i) * kStatCount;
+        finish_member_stats(host_sums[i], row);
+        result.policy_slot_steps += host_sums[i].slots;
+        if (!options.percentiles) continue;
+        for (int32_t m = 0; m < kPercentileMetrics; ++m)
+          for (int32_t p = 0; p < kPercentileCount; ++p)
+            row[static_cast<int32_t>(percentile_stat(static_cast<PercentileMetric>(m), p))] =
+                host_percentiles[(i * kPercentileMetrics + m) * kPercentileCount + p];
+      }
+      done += n;
+      if (progress) progress(done, plan.pool.size);
+    }
+  }
+  result.traced.resize(options.trace_members.size() * jobs);
+  if (!result.traced.empty())
+    SPOTSWEEP_CUDA_TRY(cudaMemcpy(result.traced.data(), traced.data(), result.traced.size() * sizeof(Outcome),
+                                  cudaMemcpyDeviceToHost));
+  result.device_peak_bytes = meter.peak;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace
+
+SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
+                      const ProgressCallback& progress) {
+  return resolve_backend(options.backend, query_device()) == Backend::cuda
+             ? run_sweep_cuda(plan, options, progress)
+             : run_sweep_cpu(plan, options, progress);
+}
+
+}  // namespace spotsweep

@@ -1,0 +1,222 @@
+#include "spotsweep/simulate_run.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include "spotsweep/chc_host.hpp"
+#include "spotsweep/error.hpp"
+#include "spotsweep/job_validation.hpp"
+#include "spotsweep/policies.hpp"
+#include "spotsweep/trace_io.hpp"
+
+namespace spotsweep {
+
+namespace {
+
+constexpr const char* kPolicyNames[] = {"on-demand", "greedy", "uniform-progress", "pf", "chc"};
+
+const ThroughputPreset kPresets[] = {
+    {"llama3-8b-lora-h100", 4.3478, 0.0,
+     "dgxc_ft_llama3_8b, Llama-3-8B LoRA BF16, H100, samples of 4096 tokens"},
+    {"mistral-7b-peft-h100", 2.7240, -5.579, "dgxc_hf_mistral_7b, n <= 32 fit, samples/s"},
+    {"qwen-7b-lora-a100-seq2048", 0.6403, 0.8981, "qwen_readme_profiling, seq 2048, samples/s"},
+    {"qwen-7b-lora-a100-seq256", 2.8815, 3.7852, "qwen_readme_profiling, seq 256, samples/s"},
+    {"llama2-13b-lora-a100", 0.4265, 4.7982, "litgpt_resource_tables, 13B, n = 1, 4"},
+    {"mpt-7b-a100", 1.7666, 0.789, "mosaic_llmfoundry, MPT-7B full, samples of 2048 tokens"},
+    {"unit", 1.0, 0.0, "1 sample/s per GPU: work is measured in GPU-seconds"},
+};
+
+LearnedModel learned_model(const std::string& name) {
+  LearnedModel model;
+  if (!parse_learned_model(name, &model))
+    throw input_error("", "--predictor", name, "choose oracle, seasonal, holt-winters, ar or last");
+  return model;
+}
+
+// Per-slot CSV, written to a temporary name and renamed by commit().
+class SlotCsv {
+ public:
+  explicit SlotCsv(const std::string& path) : path_(path), tmp_(path + ".tmp") {
+    out_.open(tmp_);
+    if (!out_) throw input_error(path, "--slot-csv", path, "cannot be written");
+    out_ << "slot,market_slot,elapsed_h,spot_price,od_price,spot_avail,proposed_od,"
+            "proposed_spot,n_od,n_spot,reconfigured,net_override,work_done,overhead_s,cost\n";
+    out_ << std::setprecision(10);
+  }
+  ~SlotCsv() {
+    if (!committed_) {
+      out_.close();
+      std::error_code ignored;
+      std::filesystem::remove(tmp_, ignored);
+    }
+  }
+  void operator()(const SlotRecord& r) {
+    out_ << r.obs.slot << ',' << r.obs.market_slot << ',' << r.obs.elapsed_s / 3600.0 << ','
+         << r.obs.spot_price << ',' << r.obs.od_price << ',' << r.obs.spot_avail << ','
+         << r.proposed.n_od << ',' << r.proposed.n_spot << ',' << r.applied.n_od << ','
+         << r.applied.n_spot << ',' << int(r.reconfigured) << ',' << int(r.net_override) << ','
+         << r.work_after << ',' << r.overhead_after_s << ',' << r.cost_after << '\n';
+  }
+  void commit() {
+    out_.close();
+    if (!out_) throw input_error(path_, "--slot-csv", path_, "write failed");
+    std::filesystem::rename(tmp_, path_);
+    committed_ = true;
+  }
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+template <class Log>
+Outcome run_policy(const SimulateRequest& rq, const JobSpec& job, const Trace& trace, Log& log) {
+  const MarketView market = trace.view();
+  switch (rq.policy) {
+    case PolicyKind::on_demand: {
+      OnDemandOnlyPolicy p{rq.od_gpus};
+      return simulate(job, market, rq.start_slot, p, log);
+    }
+    case PolicyKind::greedy: {
+      GreedyPolicy p{rq.deadline_factor};
+      return simulate(job, market, rq.start_slot, p, log);
+    }
+    case PolicyKind::uniform_progress: {
+      UniformProgressPolicy p{rq.deadline_factor};
+      return simulate(job, market, rq.start_slot, p, log);
+    }
+    case PolicyKind::prediction_free: {
+      PredictionFreePolicy p = rq.pf;
+      return simulate(job, market, rq.start_slot, p, log);
+    }
+    case PolicyKind::chc:
+    default: {
+      if (rq.predictor == "oracle") {
+        const OracleForecaster f{market, make_noisy_oracle(rq.seed, 0, rq.eps, rq.growth,
+                                                           trace.capacity, rq.chc.window)};
+        return simulate_chc(job, market, rq.start_slot, rq.chc, f, log);
+      }
+      LearnedPredictorOptions options;
+      options.avail_max = trace.capacity;
+      const int32_t horizon = horizon_slots(job, market.tick_seconds);
+      const ForecastTable table =
+          make_forecast_table(market, rq.start_slot, horizon, rq.chc.window,
+                              learned_model(rq.predictor), options);
+      const TableForecaster f{table.view()};
+      return simulate_chc(job, market, rq.start_slot, rq.chc, f, log);
+    }
+  }
+}
+
+std::string hours(double seconds) {
+  if (seconds < 0) return "-";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(3) << seconds / 3600.0 << " h";
+  return s.str();
+}
+
+}  // namespace
+
+PolicyKind parse_policy_kind(const std::string& name) {
+  for (int i = 0; i < 5; ++i)
+    if (name == kPolicyNames[i]) return static_cast<PolicyKind>(i);
+  throw input_error("", "--policy", name,
+                    "unknown policy; choose on-demand, greedy, uniform-progress, pf or chc");
+}
+
+const char* policy_kind_name(PolicyKind kind) { return kPolicyNames[static_cast<int>(kind)]; }
+
+const ThroughputPreset* find_throughput_preset(const std::string& name) {
+  for (const ThroughputPreset& p : kPresets)
+    if (name == p.name) return &p;
+  return nullptr;
+}
+
+std::string throughput_preset_names() {
+  std::string names;
+  for (const ThroughputPreset& p : kPresets) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  return names;
+}
+
+SimulateReport run_simulate(const SimulateRequest& rq) {
+  const Trace trace = load_trace(rq.trace_path);
+  JobSpec job = rq.job;
+  validate_job(job, "job");
+  validate_job_window(job, trace.view(), rq.start_slot, rq.trace_path);
+  if (rq.policy == PolicyKind::chc) {
+    validate_chc_params(rq.chc, "chc");
+    if (!(rq.eps >= 0.0)) throw input_error("", "--eps", std::to_string(rq.eps), "must be non-negative");
+    if (rq.predictor != "oracle") learned_model(rq.predictor);
+  }
+  if (rq.policy == PolicyKind::prediction_free) {
+    if (!(rq.pf.theta > 0.0)) throw input_error("", "--theta", std::to_string(rq.pf.theta), "must be positive");
+    if (!(rq.pf.kappa > 0.0)) throw input_error("", "--kappa", std::to_string(rq.pf.kappa), "must be positive");
+    if (!(rq.pf.rho >= 1.0)) throw input_error("", "--rho", std::to_string(rq.pf.rho), "must be at least 1");
+    if (!(rq.pf.hysteresis >= 0.0))
+      throw input_error("", "--hysteresis", std::to_string(rq.pf.hysteresis), "must be non-negative");
+  }
+  if (rq.workload_error != WorkloadError::none)
+    job.work_estimate = workload_estimate(job.work, rq.eps_workload, rq.workload_error, rq.seed, 0, 0);
+
+  SimulateReport report;
+  report.horizon_slots = horizon_slots(job, trace.tick_seconds);
+  report.tick_seconds = trace.tick_seconds;
+  if (rq.slot_csv.empty()) {
+    NullSlotLogger log;
+    report.policy = run_policy(rq, job, trace, log);
+  } else {
+    SlotCsv log(rq.slot_csv);
+    report.policy = run_policy(rq, job, trace, log);
+    log.commit();
+  }
+  OnDemandOnlyPolicy od;
+  report.on_demand_cost = simulate(job, trace.view(), rq.start_slot, od).cost;
+  if (rq.with_opt) {
+    OptOptions options;
+    options.resolution = rq.opt_resolution;
+    report.opt = solve_opt(job, trace.view(), rq.start_slot, options);
+    report.with_opt = true;
+  }
+  return report;
+}
+
+void print_simulate_report(const SimulateRequest& rq, const SimulateReport& r,
+                           std::ostream& out) {
+  const Outcome& p = r.policy;
+  out << std::fixed << std::setprecision(4);
+  out << "trace      " << rq.trace_path << " from tick " << rq.start_slot << ", "
+      << r.horizon_slots << " ticks of " << r.tick_seconds << " s to the hard deadline\n";
+  out << "policy     " << policy_kind_name(rq.policy) << "\n\n";
+  out << std::left << std::setw(16) << "" << std::setw(14) << "policy" << "OPT\n";
+  auto row = [&](const char* name, const std::string& a, const std::string& b) {
+    out << std::setw(16) << name << std::setw(14) << a << b << "\n";
+  };
+  auto num = [](double v) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(4) << v;
+    return s.str();
+  };
+  const OptResult& o = r.opt;
+  const bool opt = r.with_opt;
+  row("utility", num(p.utility), opt ? num(o.utility) : "-");
+  row("cost (USD)", num(p.cost), opt ? num(o.cost) : "-");
+  row("value (USD)", num(p.value), "-");
+  row("completion", hours(p.finish_s), opt ? hours(o.finish_s) : "-");
+  row("missed", p.missed ? "yes" : "no", opt ? (o.missed ? "yes" : "no") : "-");
+  row("spot share", num(p.spot_share()), opt ? num(o.spot_share) : "-");
+  row("reconfigs", std::to_string(p.reconfigs), opt ? std::to_string(o.reconfigs) : "-");
+  row("net overrides", std::to_string(p.net_overrides), "-");
+  if (opt) {
+    out << "\nOPT bracket  [" << num(o.utility_lower) << ", " << num(o.utility_upper)
+        << "] on a progress lattice of " << o.progress_buckets << " steps"
+        << (o.lattice_too_coarse ? " (lattice too coarse: lower = best on-demand plan)" : "")
+        << "\n";
+  }
+  out << "on-demand only cost  " << num(r.on_demand_cost) << " USD\n";
+}
+
+}  // namespace spotsweep

@@ -1,0 +1,424 @@
+// Sweep files: [workload] and [job] parsing, Philox job draws, and the plan they make.
+#include <Random123/philox.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "spotsweep/error.hpp"
+#include "spotsweep/job_validation.hpp"
+#include "spotsweep/sweep.hpp"
+
+namespace spotsweep {
+
+namespace {
+
+std::string num(double v) { return format_number(v); }
+
+const char* const kValueShapes[] = {"linear", "step", "exponential"};
+const char* const kTriggers[] = {"total", "composition"};
+const char* const kBillings[] = {"full_slot", "per_second"};
+
+template <size_t N>
+int32_t parse_choice(const TomlDocument& doc, const TomlEntry& e, const char* const (&names)[N]) {
+  const std::string v = toml_string(doc, e);
+  std::string known;
+  for (size_t i = 0; i < N; ++i) {
+    if (v == names[i]) return static_cast<int32_t>(i);
+    known += (i ? ", " : "") + std::string(names[i]);
+  }
+  throw input_error(where(doc, e), "job." + e.key, v, "expected one of " + known);
+}
+
+int32_t to_int32(const TomlDocument& doc, const TomlEntry& e, long long lo, long long hi,
+                 const std::string& section) {
+  const long long v = toml_integer(doc, e);
+  if (v < lo || v > hi)
+    throw input_error(where(doc, e), section + "." + e.key, e.raw,
+                      "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<int32_t>(v);
+}
+
+FieldDistribution parse_distribution(const TomlDocument& doc, const TomlEntry& e) {
+  FieldDistribution d;
+  if (!toml_is_string(e)) {
+    d.a = toml_number(doc, e);
+    return d;
+  }
+  const std::string text = toml_string(doc, e);
+  const auto open = text.find('(');
+  const auto close = text.rfind(')');
+  const auto comma = text.find(',');
+  const std::string field = "job." + e.key;
+  if (open == std::string::npos || close != text.size() - 1 || comma == std::string::npos)
+    throw input_error(where(doc, e), field, text, "expected a number, \"uniform(a, b)\" or \"loguniform(a, b)\"");
+  const std::string kind = text.substr(0, open);
+  TomlEntry a = e, b = e;
+  a.raw = text.substr(open + 1, comma - open - 1);
+  b.raw = text.substr(comma + 1, close - comma - 1);
+  auto strip = [](std::string& s) {
+    s.erase(0, s.find_first_not_of(' '));
+    s.erase(s.find_last_not_of(' ') + 1);
+  };
+  strip(a.raw);
+  strip(b.raw);
+  d.a = toml_number(doc, a);
+  d.b = toml_number(doc, b);
+  if (kind == "uniform") d.kind = FieldDistribution::Kind::uniform;
+  else if (kind == "loguniform") d.kind = FieldDistribution::Kind::loguniform;
+  else throw input_error(where(doc, e), field, text, "unknown distribution '" + kind + "' (uniform, loguniform)");
+  if (!(d.a <= d.b)) throw input_error(where(doc, e), field, text, "needs a <= b");
+  if (d.kind == FieldDistribution::Kind::loguniform && !(d.a > 0))
+    throw input_error(where(doc, e), field, text, "loguniform needs a > 0");
+  return d;
+}
+
+std::string distribution_text(const FieldDistribution& d) {
+  switch (d.kind) {
+    case FieldDistribution::Kind::uniform: return "\"uniform(" + num(d.a) + ", " + num(d.b) + ")\"";
+    case FieldDistribution::Kind::loguniform: return "\"loguniform(" + num(d.a) + ", " + num(d.b) + ")\"";
+    case FieldDistribution::Kind::fixed:
+    default: return num(d.a);
+  }
+}
+
+void set_field(JobSpec& job, JobField field, double v) {
+  switch (field) {
+    case JobField::work: job.work = v; break;
+    case JobField::deadline_h: job.soft_deadline_s = v * 3600.0; break;
+    case JobField::gamma: job.hard_factor = v; break;
+    case JobField::alpha: job.alpha = v; break;
+    case JobField::beta: job.beta = v; break;
+    case JobField::value: job.value_max = v; break;
+    case JobField::value_shape_param: job.value_shape_param = v; break;
+    case JobField::miss_penalty: job.miss_penalty = v; break;
+    case JobField::reconfig_s: job.reconfig_s = v; break;
+    default: break;
+  }
+}
+
+// Uniform in [0, 1) from 53 bits of one Philox output.
+double unit_uniform(uint32_t hi, uint32_t lo) {
+  return static_cast<double>((static_cast<uint64_t>(hi >> 5) << 26) | (lo >> 6)) *
+         (1.0 / 9007199254740992.0);
+}
+
+std::string resolve_path(const std::string& config_file, const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  const auto slash = config_file.rfind('/');
+  return slash == std::string::npos ? path : config_file.substr(0, slash + 1) + path;
+}
+
+// The numeric fields of SyntheticMarketSpec that [synthetic] may set.
+struct SyntheticField {
+  const char* name;
+  double SyntheticMarketSpec::*field;
+};
+const SyntheticField kSyntheticFields[] = {
+    {"tick_seconds", &SyntheticMarketSpec::tick_seconds},
+    {"od_price", &SyntheticMarketSpec::od_price},
+    {"mean_spot_fraction", &SyntheticMarketSpec::mean_spot_fraction},
+    {"mean_reversion_per_hour", &SyntheticMarketSpec::mean_reversion_per_hour},
+    {"volatility_per_sqrt_hour", &SyntheticMarketSpec::volatility_per_sqrt_hour},
+    {"daily_season_amplitude", &SyntheticMarketSpec::daily_season_amplitude},
+    {"regime_enter_prob", &SyntheticMarketSpec::regime_enter_prob},
+    {"regime_exit_prob", &SyntheticMarketSpec::regime_exit_prob},
+    {"regime_multiplier", &SyntheticMarketSpec::regime_multiplier},
+    {"price_floor_fraction", &SyntheticMarketSpec::price_floor_fraction},
+    {"birth_rate_per_gpu_hour", &SyntheticMarketSpec::birth_rate_per_gpu_hour},
+    {"death_rate_per_gpu_hour", &SyntheticMarketSpec::death_rate_per_gpu_hour},
+    {"storm_enter_prob", &SyntheticMarketSpec::storm_enter_prob},
+    {"storm_exit_prob", &SyntheticMarketSpec::storm_exit_prob},
+    {"storm_birth_multiplier", &SyntheticMarketSpec::storm_birth_multiplier},
+    {"storm_death_multiplier", &SyntheticMarketSpec::storm_death_multiplier},
+};
+const char* const kAvailabilityModels[] = {"birth_death", "markov_modulated"};
+
+void parse_synthetic(const TomlDocument& doc, const TomlSection& section, SyntheticMarketSpec& spec) {
+  for (const TomlEntry& e : section.entries) {
+    bool matched = false;
+    for (const SyntheticField& f : kSyntheticFields) {
+      if (e.key != f.name) continue;
+      spec.*f.field = toml_number(doc, e);
+      matched = true;
+    }
+    if (matched) continue;
+    if (e.key == "n_slots") spec.n_slots = to_int32(doc, e, 1, INT32_MAX, "synthetic");
+    else if (e.key == "capacity") spec.capacity = to_int32(doc, e, 1, 1024, "synthetic");
+    else if (e.key == "availability_model") {
+      const std::string v = toml_string(doc, e);
+      if (v == kAvailabilityModels[0]) spec.availability_model = AvailabilityModel::birth_death;
+      else if (v == kAvailabilityModels[1]) spec.availability_model = AvailabilityModel::markov_modulated;
+      else throw input_error(where(doc, e), "synthetic.availability_model", v, "expected birth_death or markov_modulated");
+    } else
+      throw input_error(where(doc, e), "synthetic." + e.key, e.raw, "unknown key (see docs/sweep.md)");
+  }
+  try {
+    validate_synthetic_spec(spec);
+  } catch (const InputError& err) {
+    throw InputError(doc.file + ": " + err.what());
+  }
+}
+
+std::string synthetic_to_toml(const SyntheticMarketSpec& spec) {
+  std::ostringstream s;
+  s << "[synthetic]\nn_slots = " << spec.n_slots << "\ncapacity = " << spec.capacity
+    << "\navailability_model = \"" << kAvailabilityModels[static_cast<int>(spec.availability_model)] << "\"\n";
+  for (const SyntheticField& f : kSyntheticFields) s << f.name << " = " << num(spec.*f.field) << "\n";
+  return s.str();
+}
+
+}  // namespace
+
+const char* job_field_name(JobField field) {
+  static const char* const names[] = {"work", "deadline_h", "gamma", "alpha", "beta", "value",
+                                      "value_shape_param", "miss_penalty", "reconfig_s"};
+  return names[static_cast<int32_t>(field)];
+}
+
+SweepConfig parse_sweep_config(const TomlDocument& doc) {
+  SweepConfig config;
+  config.file = doc.file;
+  config.pool = parse_pool(doc);
+  // A job with every field set to a working default, so a [job] may name only what differs.
+  JobTemplate& job = config.job;
+  const double defaults[kJobFieldCount] = {2.0e7, 24.0, 1.5, 100.0, 0.0, 100.0, 0.5, 0.0, 300.0};
+  for (int32_t f = 0; f < kJobFieldCount; ++f) {
+    job.fields[f].a = defaults[f];
+    set_field(job.base, static_cast<JobField>(f), defaults[f]);
+  }
+  job.base.n_min = 1;
+  job.base.n_max = 8;
+
+  for (const TomlSection& section : doc.sections) {
+    const bool known = section.name.empty() || section.name == "workload" ||
+                       section.name == "job" || section.name == "synthetic" ||
+                       section.name.compare(0, 5, "pool.") == 0;
+    if (!known)
+      throw input_error(doc.file + ":" + std::to_string(section.line), "section",
+                        "[" + section.name + "]", "unknown section ([pool.<family>], [workload], [job], [synthetic])");
+  }
+  if (const TomlSection* top = doc.find("")) {
+    for (const TomlEntry& e : top->entries)
+      throw input_error(where(doc, e), e.key, e.raw, "keys go under [workload] or [job]");
+  }
+  if (const TomlSection* w = doc.find("workload")) {
+    WorkloadSpec& wl = config.workload;
+    for (const TomlEntry& e : w->entries) {
+      if (e.key == "trace") wl.trace_path = resolve_path(doc.file, toml_string(doc, e));
+      else if (e.key == "first_slot") wl.first_slot = to_int32(doc, e, 0, INT32_MAX, "workload");
+      else if (e.key == "scenarios") wl.scenarios = to_int32(doc, e, 1, 1 << 20, "workload");
+      else if (e.key == "scenario_stride") wl.scenario_stride = to_int32(doc, e, 0, INT32_MAX, "workload");
+      else if (e.key == "rounds") wl.rounds = to_int32(doc, e, 1, 1 << 20, "workload");
+      else if (e.key == "round_stride") wl.round_stride = to_int32(doc, e, 0, INT32_MAX, "workload");
+      else if (e.key == "seed") {
+        const long long s = toml_integer(doc, e);
+        if (s < 0) throw input_error(where(doc, e), "workload.seed", e.raw, "must be non-negative");
+        config.seed = static_cast<uint64_t>(s);
+      } else if (e.key == "synthetic")
+        wl.synthetic = toml_bool(doc, e);
+      else
+        throw input_error(where(doc, e), "workload." + e.key, e.raw,
+                          "unknown key (trace, synthetic, first_slot, scenarios, scenario_stride, "
+                          "rounds, round_stride, seed)");
+    }
+    if (!wl.synthetic && wl.scenarios > 1 && wl.scenario_stride == 0)
+      throw input_error(doc.file, "workload.scenario_stride", "0",
+                        "must be positive when scenarios > 1");
+  }
+  const WorkloadSpec& wl = config.workload;
+  if (wl.synthetic && !wl.trace_path.empty())
+    throw input_error(doc.file, "workload.synthetic", "true", "give either trace or synthetic, not both");
+  if (!wl.synthetic && wl.trace_path.empty())
+    throw input_error(doc.file, "workload.trace", "",
+                      "missing: name the market trace file, or set synthetic = true");
+  if (const TomlSection* syn = doc.find("synthetic")) {
+    if (!wl.synthetic)
+      throw input_error(doc.file + ":" + std::to_string(syn->line), "section", "[synthetic]",
+                        "needs synthetic = true in [workload]");
+    parse_synthetic(doc, *syn, config.workload.synthetic_spec);
+  }
+  if (const TomlSection* j = doc.find("job")) {
+    for (const TomlEntry& e : j->entries) {
+      bool matched = false;
+      for (int32_t f = 0; f < kJobFieldCount && !matched; ++f) {
+        if (e.key != job_field_name(static_cast<JobField>(f))) continue;
+        job.fields[f] = parse_distribution(doc, e);
+        set_field(job.base, static_cast<JobField>(f), job.fields[f].a);
+        matched = true;
+      }
+      if (matched) continue;
+      if (e.key == "n_min") job.base.n_min = to_int32(doc, e, 1, 1 << 20, "job");
+      else if (e.key == "n_max") job.base.n_max = to_int32(doc, e, 1, 1 << 20, "job");
+      else if (e.key == "value_shape") job.base.value_shape = static_cast<ValueShape>(parse_choice(doc, e, kValueShapes));
+      else if (e.key == "trigger") job.base.trigger = static_cast<ReconfigTrigger>(parse_choice(doc, e, kTriggers));
+      else if (e.key == "billing") job.base.billing = static_cast<Billing>(parse_choice(doc, e, kBillings));
+      else
+        throw input_error(where(doc, e), "job." + e.key, e.raw,
+                          "unknown key (work, deadline_h, gamma, n_min, n_max, alpha, beta, value, "
+                          "value_shape, value_shape_param, miss_penalty, reconfig_s, trigger, billing)");
+    }
+  }
+  return config;
+}
+
+SweepConfig load_sweep_config(const std::string& path) {
+  return parse_sweep_config(read_toml_subset(path));
+}
+
+std::string config_to_toml(const SweepConfig& config) {
+  std::ostringstream s;
+  s << "# resolved by spotsweep from " << config.file << "\n\n" << pool_to_toml(config.pool);
+  const WorkloadSpec& w = config.workload;
+  s << "[workload]\n";
+  if (w.synthetic) s << "synthetic = true\n";
+  else s << "trace = \"" << w.trace_path << "\"\n";
+  s << "first_slot = " << w.first_slot
+    << "\nscenarios = " << w.scenarios << "\nscenario_stride = " << w.scenario_stride
+    << "\nrounds = " << w.rounds << "\nround_stride = " << w.round_stride
+    << "\nseed = " << config.seed << "\n\n[job]\n";
+  for (int32_t f = 0; f < kJobFieldCount; ++f)
+    s << job_field_name(static_cast<JobField>(f)) << " = " << distribution_text(config.job.fields[f]) << "\n";
+  const JobSpec& b = config.job.base;
+  s << "n_min = " << b.n_min << "\nn_max = " << b.n_max << "\nvalue_shape = \""
+    << kValueShapes[static_cast<int>(b.value_shape)] << "\"\ntrigger = \""
+    << kTriggers[static_cast<int>(b.trigger)] << "\"\nbilling = \""
+    << kBillings[static_cast<int>(b.billing)] << "\"\n";
+  if (w.synthetic) s << "\n" << synthetic_to_toml(w.synthetic_spec);
+  return s.str();
+}
+
+JobSpec draw_job(const JobTemplate& tmpl, uint64_t seed, int32_t scenario, int32_t round) {
+  JobSpec job = tmpl.base;
+  r123::Philox4x32 philox;
+  const r123::Philox4x32::key_type key = {{static_cast<uint32_t>(seed),
+                                           static_cast<uint32_t>(seed >> 32)}};
+  for (int32_t f = 0; f < kJobFieldCount; ++f) {
+    const FieldDistribution& d = tmpl.fields[f];
+    if (d.kind == FieldDistribution::Kind::fixed) continue;
+    const r123::Philox4x32::ctr_type counter = {{static_cast<uint32_t>(scenario),
+                                                 static_cast<uint32_t>(round),
+                                                 static_cast<uint32_t>(f), 0u}};
+    const r123::Philox4x32::ctr_type bits = philox(counter, key);
+    const double u = unit_uniform(bits.v[0], bits.v[1]);
+    const double v = d.kind == FieldDistribution::Kind::uniform
+                         ? d.a + (d.b - d.a) * u
+                         : std::exp(std::log(d.a) + (std::log(d.b) - std::log(d.a)) * u);
+    set_field(job, static_cast<JobField>(f), v);
+  }
+  return job;
+}
+
+ScenarioBatchView ScenarioSet::view() const {
+  ScenarioBatchView v;
+  v.spot_price = spot_price.data();
+  v.spot_avail = spot_avail.data();
+  v.od_price = od_price.data();
+  v.count = count;
+  v.slots = slots;
+  v.tick_seconds = tick_seconds;
+  return v;
+}
+
+namespace {
+
+// The plan on scenario windows [first_slot(s), + window) of market(s), for s < S.
+template <class MarketOf, class FirstSlotOf>
+SweepPlan build_plan(const SweepConfig& config, const MarketOf& market, const FirstSlotOf& first_slot_of,
+                     const std::string& source_name) {
+  const WorkloadSpec& w = config.workload;
+  const Trace& trace = market(0);
+  SweepPlan plan;
+  plan.pool = config.pool;
+  plan.seed = config.seed;
+  plan.rounds = w.rounds;
+  plan.config_toml = config_to_toml(config);
+  plan.trace_name = trace.name;
+  for (int32_t r = 0; r < w.rounds; ++r) {
+    const int64_t start = static_cast<int64_t>(r) * w.round_stride;
+    if (start > INT32_MAX / 2)
+      throw input_error(config.file, "workload.round_stride", std::to_string(w.round_stride),
+                        "round starts overflow the slot index");
+    plan.round_start.push_back(static_cast<int32_t>(start));
+  }
+  // Every scenario window has the length its most demanding round needs.
+  int64_t window = 1;
+  plan.jobs.reserve(static_cast<size_t>(w.scenarios) * w.rounds);
+  for (int32_t s = 0; s < w.scenarios; ++s) {
+    for (int32_t r = 0; r < w.rounds; ++r) {
+      const JobSpec job = draw_job(config.job, config.seed, s, r);
+      validate_job(job, config.file + ": [job] scenario " + std::to_string(s) + " round " +
+                            std::to_string(r));
+      window = std::max<int64_t>(window, plan.round_start[r] + horizon_slots(job, trace.tick_seconds));
+      plan.jobs.push_back(job);
+    }
+  }
+  ScenarioSet& set = plan.scenarios;
+  set.count = w.scenarios;
+  set.slots = static_cast<int32_t>(window);
+  set.tick_seconds = trace.tick_seconds;
+  for (int32_t s = 0; s < w.scenarios; ++s) {
+    const Trace& source = market(s);
+    const int64_t first = first_slot_of(s);
+    if (first + window > source.n_slots())
+      throw input_error(config.file, "workload.scenarios", std::to_string(w.scenarios),
+                        "scenario " + std::to_string(s) + " needs slots [" + std::to_string(first) +
+                            ", " + std::to_string(first + window) + ") for its rounds' jobs, but " +
+                            source_name + " has " + std::to_string(source.n_slots()) + " slots");
+    set.source_slot.push_back(first);
+    set.od_price.push_back(source.od_price);
+    set.spot_price.insert(set.spot_price.end(), source.spot_price.begin() + first,
+                          source.spot_price.begin() + first + window);
+    set.spot_avail.insert(set.spot_avail.end(), source.spot_avail.begin() + first,
+                          source.spot_avail.begin() + first + window);
+  }
+  return plan;
+}
+
+}  // namespace
+
+SweepPlan make_plan(const SweepConfig& config, const Trace& trace) {
+  const WorkloadSpec& w = config.workload;
+  return build_plan(
+      config, [&](int32_t) -> const Trace& { return trace; },
+      [&](int32_t s) { return w.first_slot + static_cast<int64_t>(s) * w.scenario_stride; },
+      w.trace_path);
+}
+
+SweepPlan make_synthetic_plan(const SweepConfig& config) {
+  const WorkloadSpec& w = config.workload;
+  std::vector<Trace> draws;
+  for (int32_t s = 0; s < w.scenarios; ++s)
+    draws.push_back(generate_synthetic(w.synthetic_spec, config.seed, static_cast<uint64_t>(s)));
+  SweepPlan plan = build_plan(
+      config, [&](int32_t s) -> const Trace& { return draws[s]; },
+      [&](int32_t) { return static_cast<int64_t>(w.first_slot); }, "[synthetic] (n_slots)");
+  plan.trace_name = "synthetic";
+  return plan;
+}
+
+Backend parse_backend(const std::string& name) {
+  if (name == "auto") return Backend::automatic;
+  if (name == "cpu") return Backend::cpu;
+  if (name == "cuda") return Backend::cuda;
+  throw input_error("", "--backend", name, "expected auto, cpu or cuda");
+}
+
+Backend resolve_backend(Backend requested, const DeviceInfo& device) {
+  if (requested == Backend::cpu) return Backend::cpu;
+  if (device.available) return Backend::cuda;
+  if (requested == Backend::cuda)
+    throw input_error("", "--backend", "cuda", "no usable CUDA device: " + device.why_not);
+  return Backend::cpu;
+}
+
+const char* backend_name(Backend backend) {
+  switch (backend) {
+    case Backend::cpu: return "cpu";
+    case Backend::cuda: return "cuda";
+    case Backend::automatic:
+    default: return "auto";
+  }
+}
+
+}  // namespace spotsweep

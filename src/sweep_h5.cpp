@@ -1,0 +1,237 @@
+// The sweep's HDF5 file (docs/hdf5-layout.md), written under a temporary name and renamed
+// once complete so that a reader never sees half a file.
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "spotsweep/error.hpp"
+#include "spotsweep/sweep.hpp"
+#include "spotsweep/version.hpp"
+
+namespace spotsweep {
+
+namespace {
+
+// Closes an HDF5 handle on scope exit.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
+    if (id_ < 0) throw std::runtime_error("HDF5: cannot " + what);
+  }
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  operator hid_t() const { return id_; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) throw std::runtime_error("HDF5: cannot " + what);
+}
+
+Handle make_group(hid_t parent, const std::string& name) {
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                H5Gclose, "create group " + name);
+}
+
+// Variable-length UTF-8, so h5py returns str rather than bytes.
+void write_string_attr(hid_t object, const char* name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "copy string type");
+  check(H5Tset_size(type, H5T_VARIABLE), "set string size");
+  check(H5Tset_cset(type, H5T_CSET_UTF8), "set UTF-8");
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "create scalar space");
+  Handle attr(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              std::string("create attribute ") + name);
+  const char* text = value.c_str();
+  check(H5Awrite(attr, type, &text), std::string("write attribute ") + name);
+}
+
+template <class T>
+void write_scalar_attr(hid_t object, const char* name, hid_t type, T value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "create scalar space");
+  Handle attr(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              std::string("create attribute ") + name);
+  check(H5Awrite(attr, type, &value), std::string("write attribute ") + name);
+}
+
+hid_t dataset(hid_t parent, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
+              const void* data) {
+  const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  if (space < 0) throw std::runtime_error("HDF5: cannot create dataspace for " + name);
+  const hid_t ds =
+      H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Sclose(space);
+  if (ds < 0) throw std::runtime_error("HDF5: cannot create dataset " + name);
+  if (H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+    H5Dclose(ds);
+    throw std::runtime_error("HDF5: cannot write dataset " + name);
+  }
+  return ds;
+}
+
+void write_dataset(hid_t parent, const std::string& name, hid_t type,
+                   const std::vector<hsize_t>& dims, const void* data) {
+  Handle ds(dataset(parent, name, type, dims, data), H5Dclose, "write " + name);
+}
+
+// One group per family: its axes as dimension scales and each statistic shaped by them.
+void write_family(hid_t families, const FamilyGrid& grid, const SweepResult& result) {
+  Handle group = make_group(families, grid.name);
+  write_scalar_attr<int64_t>(group, "first_member", H5T_NATIVE_INT64, grid.first_member);
+  write_scalar_attr<int64_t>(group, "members", H5T_NATIVE_INT64, grid.size);
+  std::vector<hsize_t> shape;
+  std::vector<hid_t> scales;
+  for (const AxisGrid& axis : grid.axes) {
+    shape.push_back(axis.values.size());
+    const hid_t scale = dataset(group, axis.name, H5T_NATIVE_DOUBLE, {axis.values.size()},
+                                axis.values.data());
+    scales.push_back(scale);
+    if (H5DSset_scale(scale, axis.name.c_str()) < 0) {
+      for (hid_t s : scales) H5Dclose(s);
+      throw std::runtime_error("HDF5: cannot make " + axis.name + " a dimension scale");
+    }
+  }
+  try {
+    std::vector<double> column(static_cast<size_t>(grid.size));
+    for (int32_t st = 0; st < kStatCount; ++st) {
+      for (int64_t i = 0; i < grid.size; ++i)
+        column[i] = result.stat(grid.first_member + i, static_cast<Stat>(st));
+      const char* name = stat_name(static_cast<Stat>(st));
+      Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
+      for (size_t d = 0; d < scales.size(); ++d) {
+        check(H5DSattach_scale(ds, scales[d], static_cast<unsigned>(d)), "attach a scale");
+        check(H5DSset_label(ds, static_cast<unsigned>(d), grid.axes[d].name.c_str()), "label a dim");
+      }
+    }
+  } catch (...) {
+    for (hid_t s : scales) H5Dclose(s);
+    throw;
+  }
+  for (hid_t s : scales) H5Dclose(s);
+}
+
+void write_workload(hid_t file, const SweepPlan& plan) {
+  Handle group = make_group(file, "workload");
+  const hsize_t S = static_cast<hsize_t>(plan.scenarios.count), R = static_cast<hsize_t>(plan.rounds);
+  write_string_attr(group, "trace", plan.trace_name);
+  write_scalar_attr<double>(group, "tick_seconds", H5T_NATIVE_DOUBLE, plan.scenarios.tick_seconds);
+  write_scalar_attr<int32_t>(group, "window_slots", H5T_NATIVE_INT32, plan.scenarios.slots);
+  write_dataset(group, "scenario_first_slot", H5T_NATIVE_INT64, {S}, plan.scenarios.source_slot.data());
+  write_dataset(group, "round_start", H5T_NATIVE_INT32, {R}, plan.round_start.data());
+  std::vector<double> work, deadline, value;
+  for (const JobSpec& j : plan.jobs) {
+    work.push_back(j.work);
+    deadline.push_back(j.soft_deadline_s);
+    value.push_back(j.value_max);
+  }
+  write_dataset(group, "job_work", H5T_NATIVE_DOUBLE, {S, R}, work.data());
+  write_dataset(group, "job_deadline_s", H5T_NATIVE_DOUBLE, {S, R}, deadline.data());
+  write_dataset(group, "job_value", H5T_NATIVE_DOUBLE, {S, R}, value.data());
+}
+
+void write_traced(hid_t file, const SweepPlan& plan, const SweepResult& result) {
+  const size_t K = result.traced_members.size();
+  const size_t jobs = static_cast<size_t>(plan.jobs_per_member());
+  if (result.traced.size() != K * jobs)
+    throw LogicError("write_sweep_h5: traced outcomes do not match the traced members");
+  Handle group = make_group(file, "traced_members");
+  write_dataset(group, "member", H5T_NATIVE_INT64, {K}, result.traced_members.data());
+  const std::vector<hsize_t> dims = {K, static_cast<hsize_t>(plan.scenarios.count),
+                                     static_cast<hsize_t>(plan.rounds)};
+  auto doubles = [&](const char* name, double Outcome::*field) {
+    std::vector<double> v;
+    for (const Outcome& o : result.traced) v.push_back(o.*field);
+    write_dataset(group, name, H5T_NATIVE_DOUBLE, dims, v.data());
+  };
+  auto ints = [&](const char* name, int32_t Outcome::*field) {
+    std::vector<int32_t> v;
+    for (const Outcome& o : result.traced) v.push_back(o.*field);
+    write_dataset(group, name, H5T_NATIVE_INT32, dims, v.data());
+  };
+  doubles("utility", &Outcome::utility);
+  doubles("value", &Outcome::value);
+  doubles("cost", &Outcome::cost);
+  doubles("finish_s", &Outcome::finish_s);
+  doubles("od_gpu_s", &Outcome::od_gpu_s);
+  doubles("spot_gpu_s", &Outcome::spot_gpu_s);
+  ints("missed", &Outcome::missed);
+  ints("reconfigs", &Outcome::reconfigs);
+  ints("net_overrides", &Outcome::net_overrides);
+  ints("slots", &Outcome::slots);
+  std::vector<std::string> names;
+  for (int64_t m : result.traced_members) names.push_back(plan.pool.describe_member(m));
+  std::string joined;
+  for (const auto& n : names) joined += (joined.empty() ? "" : "\n") + n;
+  write_string_attr(group, "parameters", joined);
+}
+
+void write_contents(hid_t file, const SweepPlan& plan, const SweepResult& result,
+                    const OptTable& opt) {
+  SPOTSWEEP_EXPECTS(result.stats.size() == static_cast<size_t>(plan.pool.size) * kStatCount,
+                    "one statistics row per pool member");
+  write_string_attr(file, "config", plan.config_toml);
+  write_scalar_attr<uint64_t>(file, "seed", H5T_NATIVE_UINT64, plan.seed);
+  write_string_attr(file, "backend", backend_name(result.backend));
+  write_string_attr(file, "device", result.device);
+  write_string_attr(file, "spotsweep_version", SPOTSWEEP_VERSION);
+  write_string_attr(file, "member_order", "families in file order; inside one, last axis fastest");
+  write_scalar_attr<int64_t>(file, "pool_size", H5T_NATIVE_INT64, plan.pool.size);
+  write_scalar_attr<int32_t>(file, "scenarios", H5T_NATIVE_INT32, plan.scenarios.count);
+  write_scalar_attr<int32_t>(file, "rounds", H5T_NATIVE_INT32, plan.rounds);
+  write_scalar_attr<int64_t>(file, "policy_slot_steps", H5T_NATIVE_INT64, result.policy_slot_steps);
+  write_scalar_attr<double>(file, "seconds", H5T_NATIVE_DOUBLE, result.seconds);
+  write_string_attr(file, "percentiles", "nearest rank, float32 values: p5, p50, p95");
+  {
+    Handle families = make_group(file, "families");
+    for (const FamilyGrid& grid : plan.pool.families) write_family(families, grid, result);
+  }
+  write_workload(file, plan);
+  if (opt.progress_buckets > 0) {
+    Handle group = make_group(file, "opt");
+    const std::vector<hsize_t> dims = {static_cast<hsize_t>(plan.scenarios.count),
+                                       static_cast<hsize_t>(plan.rounds)};
+    write_scalar_attr<int32_t>(group, "progress_buckets", H5T_NATIVE_INT32, opt.progress_buckets);
+    write_dataset(group, "utility_lower", H5T_NATIVE_DOUBLE, dims, opt.utility_lower.data());
+    write_dataset(group, "utility_upper", H5T_NATIVE_DOUBLE, dims, opt.utility_upper.data());
+  }
+  if (!result.traced_members.empty()) write_traced(file, plan, result);
+}
+
+}  // namespace
+
+void write_sweep_h5(const std::string& path, const SweepPlan& plan, const SweepResult& result,
+                    const OptTable& opt) {
+  const std::string temp = path + ".partial-" + std::to_string(::getpid());
+  H5E_auto2_t old_func = nullptr;
+  void* old_data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // our exceptions say what failed
+  const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0) {
+    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    throw input_error(path, "output", "", "cannot create the file (is its folder there and writable?)");
+  }
+  try {
+    write_contents(file, plan, result, opt);
+    if (H5Fclose(file) < 0) throw std::runtime_error("HDF5: cannot close " + temp);
+    if (std::rename(temp.c_str(), path.c_str()) != 0)
+      throw input_error(path, "output", "", "cannot rename the finished file into place");
+  } catch (...) {
+    H5Fclose(file);
+    std::remove(temp.c_str());
+    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    throw;
+  }
+  H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+}
+
+}  // namespace spotsweep

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# A small sweep through the CLI, read back by h5py with no knowledge of spotsweep; bad pool
+# files and options fail with one-line errors and leave no output behind.
+#   bash sweep_h5py.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
+set -euo pipefail
+bin=$1 root=$2 scratch=$3
+rm -rf "$scratch" && mkdir -p "$scratch"
+cd "$scratch"
+
+cat > sweep.toml <<TOML
+[pool.pf]
+theta = [0.5, 0.9]
+kappa = "[0.8:1.0:0.2]"
+rho = [1, 2, 3]
+[pool.greedy]
+deadline_factor = [0.9, 1]
+[workload]
+trace = "$root/data/v100_us-east-1a.h5"
+scenarios = 3
+scenario_stride = 1500
+rounds = 4
+round_stride = 30
+seed = 11
+[job]
+work = "uniform(3e6, 5e6)"
+deadline_h = 5
+n_max = 4
+value = 80
+miss_penalty = 30
+TOML
+
+"$bin" pool info sweep.toml | grep -q "pool: 14 members in 2 families"
+"$bin" sweep --pool sweep.toml --output out.h5 --backend cpu --opt-buckets 16 \
+  --trace-members 0,5,13 --threads 2 > sweep.log 2> progress.log
+grep -q "^wrote out.h5: 14 members" sweep.log
+[ "$(ls)" = "$(printf 'out.h5\nprogress.log\nsweep.log\nsweep.toml')" ]  # no temporary left
+/usr/bin/python3 "$root/tests/python/check_sweep_h5.py" out.h5
+
+# One-line errors, exit status 2, no output file.
+expect_error() {  # expect_error PATTERN ARGS...
+  local pattern=$1; shift
+  if "$bin" "$@" > err.out 2> err.log; then echo "expected failure: $*"; exit 1; fi
+  [ "$(wc -l < err.log)" -eq 1 ] || { echo "not one line: $*"; cat err.log; exit 1; }
+  grep -q -- "$pattern" err.log || { echo "missing '$pattern': $(cat err.log)"; exit 1; }
+}
+printf '[pool.pf]\ntheta = []\n' > empty.toml
+expect_error "empty.toml:2: pf.theta = \[\]: empty axis" pool info empty.toml
+printf '[pool.pf]\ntheta = [0.5, 0]\n' > range.toml
+expect_error "range.toml:2: pf.theta = 0: out of range" pool info range.toml
+printf '[pool.lstm]\nw = 1\n' > family.toml
+expect_error "family.toml:1: family = lstm: unknown family" pool info family.toml
+printf '[pool.pf]\nomega = 1\n' > axis.toml
+expect_error "axis.toml:2: pf.omega = 1: unknown axis" pool info axis.toml
+printf '[pool.pf]\ntheta = [1:100000:1]\nkappa = [1:100000:1]\nrho = [1:100000:1]\n' > big.toml
+expect_error "pool too large to index" pool info big.toml
+expect_error "\-\-backend = gpu: expected auto, cpu or cuda" sweep --pool sweep.toml --output bad.h5 --backend gpu
+expect_error "\-\-trace-members = 99: outside" sweep --pool sweep.toml --output bad.h5 --backend cpu --opt-buckets 0 --trace-members 99
+expect_error "missing/bad.h5: output: its folder does not exist" sweep --pool sweep.toml --output missing/bad.h5 --backend cpu --opt-buckets 0
+[ ! -e bad.h5 ] && [ -z "$(ls missing 2>/dev/null)" ]
+echo "sweep_h5py: ok"

@@ -1,0 +1,40 @@
+"""Reads a spotsweep sweep file with h5py alone, as a user would (docs/hdf5-layout.md)."""
+import sys
+
+import h5py
+import numpy as np
+
+path = sys.argv[1]
+with h5py.File(path, "r") as f:
+    for name in ("config", "backend", "device", "spotsweep_version"):
+        value = f.attrs[name]
+        assert isinstance(value, str), f"{name} is {type(value)}, not str"
+    assert "[pool.pf]" in f.attrs["config"] and "[workload]" in f.attrs["config"]
+    assert f.attrs["backend"] == "cpu"
+    assert int(f.attrs["seed"]) == 11
+
+    pf = f["families/pf"]
+    util = pf["utility_mean"]
+    assert util.shape == (2, 2, 3, 1), util.shape
+    assert [d.label for d in util.dims] == ["theta", "kappa", "rho", "hysteresis"]
+    assert list(util.dims[2][0][:]) == [1.0, 2.0, 3.0]
+    assert list(util.dims[0].keys()) == ["theta"]
+    for stat in ("utility_p5", "utility_p50", "utility_p95", "cost_mean", "miss_rate",
+                 "spot_share_mean", "reconfigs_mean", "finish_s_p95"):
+        assert pf[stat].shape == util.shape, stat
+    assert np.all(pf["utility_p5"][()] <= pf["utility_p95"][()])
+    assert np.all((pf["miss_rate"][()] >= 0) & (pf["miss_rate"][()] <= 1))
+    greedy = f["families/greedy/cost_mean"]
+    assert greedy.shape == (2,) and greedy.dims[0].label == "deadline_factor"
+    assert int(f["families/greedy"].attrs["first_member"]) == 12
+
+    assert f["opt/utility_lower"].shape == (3, 4)
+    assert np.all(f["opt/utility_lower"][()] <= f["opt/utility_upper"][()] + 1e-9)
+
+    traced = f["traced_members"]
+    assert list(traced["member"][()]) == [0, 5, 13]
+    assert traced["utility"].shape == (3, 3, 4)
+    # A traced member's mean over its jobs is its summary's mean (member 5 is pf[0][1][2][0]).
+    assert np.isclose(traced["utility"][1].mean(), util[0, 1, 2, 0], rtol=1e-12)
+    assert f["workload/job_work"].shape == (3, 4)
+print("check_sweep_h5: ok")
