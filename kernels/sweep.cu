@@ -59,8 +59,8 @@ std::size_t sort_temp_bytes(int64_t chunk_members, int64_t jobs) {
   const int64_t segments = chunk_members * kPercentileMetrics;
   cub::DoubleBuffer<float> keys(nullptr, nullptr);
   SPOTSWEEP_CUDA_TRY(cub::DeviceSegmentedSort::SortKeys(
-      nullptr, bytes, keys, segments * jobs, segments, static_cast<const int64_t*>(nullptr),
-      static_cast<const int64_t*>(nullptr) + 1));
+      nullptr, bytes, keys, segments * jobs, segments, static_cast<int64_t*>(nullptr),
+      static_cast<int64_t*>(nullptr) + 1));
   return bytes;
 }
 

@@ -145,19 +145,19 @@ std::string throughput_preset_names() {
 SimulateReport run_simulate(const SimulateRequest& rq) {
   const Trace trace = load_trace(rq.trace_path);
   JobSpec job = rq.job;
-  validate_job(job, "job");
+  validate_job(job, rq.source);
   validate_job_window(job, trace.view(), rq.start_slot, rq.trace_path);
   if (rq.policy == PolicyKind::chc) {
-    validate_chc_params(rq.chc, "chc");
-    if (!(rq.eps >= 0.0)) throw input_error("", "--eps", std::to_string(rq.eps), "must be non-negative");
+    validate_chc_params(rq.chc, rq.source);
+    if (!(rq.eps >= 0.0)) throw input_error(rq.source, "eps", std::to_string(rq.eps), "must be non-negative");
     if (rq.predictor != "oracle") learned_model(rq.predictor);
   }
   if (rq.policy == PolicyKind::prediction_free) {
-    if (!(rq.pf.theta > 0.0)) throw input_error("", "--theta", std::to_string(rq.pf.theta), "must be positive");
-    if (!(rq.pf.kappa > 0.0)) throw input_error("", "--kappa", std::to_string(rq.pf.kappa), "must be positive");
-    if (!(rq.pf.rho >= 1.0)) throw input_error("", "--rho", std::to_string(rq.pf.rho), "must be at least 1");
+    if (!(rq.pf.theta > 0.0)) throw input_error(rq.source, "theta", std::to_string(rq.pf.theta), "must be positive");
+    if (!(rq.pf.kappa > 0.0)) throw input_error(rq.source, "kappa", std::to_string(rq.pf.kappa), "must be positive");
+    if (!(rq.pf.rho >= 1.0)) throw input_error(rq.source, "rho", std::to_string(rq.pf.rho), "must be at least 1");
     if (!(rq.pf.hysteresis >= 0.0))
-      throw input_error("", "--hysteresis", std::to_string(rq.pf.hysteresis), "must be non-negative");
+      throw input_error(rq.source, "hysteresis", std::to_string(rq.pf.hysteresis), "must be non-negative");
   }
   if (rq.workload_error != WorkloadError::none)
     job.work_estimate = workload_estimate(job.work, rq.eps_workload, rq.workload_error, rq.seed, 0, 0);

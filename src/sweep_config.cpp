@@ -93,6 +93,7 @@ void set_field(JobSpec& job, JobField field, double v) {
     case JobField::value_shape_param: job.value_shape_param = v; break;
     case JobField::miss_penalty: job.miss_penalty = v; break;
     case JobField::reconfig_s: job.reconfig_s = v; break;
+    case JobField::work_estimate: job.work_estimate = v; break;
     default: break;
   }
 }
@@ -172,7 +173,8 @@ std::string synthetic_to_toml(const SyntheticMarketSpec& spec) {
 
 const char* job_field_name(JobField field) {
   static const char* const names[] = {"work", "deadline_h", "gamma", "alpha", "beta", "value",
-                                      "value_shape_param", "miss_penalty", "reconfig_s"};
+                                      "value_shape_param", "miss_penalty", "reconfig_s",
+                                      "work_estimate"};
   return names[static_cast<int32_t>(field)];
 }
 
@@ -182,7 +184,7 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
   config.pool = parse_pool(doc);
   // A job with every field set to a working default, so a [job] may name only what differs.
   JobTemplate& job = config.job;
-  const double defaults[kJobFieldCount] = {2.0e7, 24.0, 1.5, 100.0, 0.0, 100.0, 0.5, 0.0, 300.0};
+  const double defaults[kJobFieldCount] = {2.0e7, 24.0, 1.5, 100.0, 0.0, 100.0, 0.5, 0.0, 300.0, 0.0};
   for (int32_t f = 0; f < kJobFieldCount; ++f) {
     job.fields[f].a = defaults[f];
     set_field(job.base, static_cast<JobField>(f), defaults[f]);
@@ -255,8 +257,9 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
       else if (e.key == "billing") job.base.billing = static_cast<Billing>(parse_choice(doc, e, kBillings));
       else
         throw input_error(where(doc, e), "job." + e.key, e.raw,
-                          "unknown key (work, deadline_h, gamma, n_min, n_max, alpha, beta, value, "
-                          "value_shape, value_shape_param, miss_penalty, reconfig_s, trigger, billing)");
+                          "unknown key (work, work_estimate, deadline_h, gamma, n_min, n_max, alpha, "
+                          "beta, value, value_shape, value_shape_param, miss_penalty, reconfig_s, "
+                          "trigger, billing)");
     }
   }
   return config;

@@ -1,5 +1,6 @@
 // The CPU backend: OpenMP over members, each member's (scenario, round) loop in the fixed
-// order the CUDA backend also uses, nearest-rank percentiles by sorting.
+// order the CUDA backend also uses, nearest-rank percentiles by sorting. Also the statistics
+// helpers both backends share.
 #include <omp.h>
 
 #include <algorithm>

@@ -32,6 +32,7 @@ const ThroughputPreset* find_throughput_preset(const std::string& name);  // nul
 std::string throughput_preset_names();
 
 struct SimulateRequest {
+  std::string source = "command line";  // where the options came from, for error messages
   std::string trace_path;
   int32_t start_slot = 0;
   JobSpec job;

@@ -23,7 +23,7 @@ namespace spotsweep {
 // Job fields that [job] may draw from a distribution, in Philox field-id order.
 enum class JobField : int32_t {
   work = 0, deadline_h, gamma, alpha, beta, value, value_shape_param, miss_penalty, reconfig_s,
-  count
+  work_estimate, count
 };
 constexpr int32_t kJobFieldCount = static_cast<int32_t>(JobField::count);
 const char* job_field_name(JobField field);

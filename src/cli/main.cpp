@@ -90,7 +90,7 @@ void add_traces_commands(CLI::App& app) {
 // ---- simulate ----------------------------------------------------------------------------
 // `spotsweep simulate`: one policy on one trace window, a per-slot CSV on request, and a
 // summary beside OPT for the same job (docs/simulate.md).
-void add_simulate_command(CLI::App& app) {
+void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_path) {
   using namespace spotsweep;  // NOLINT
   struct SimulateArgs {
     SimulateRequest request;
@@ -146,8 +146,9 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_flag("!--no-opt", rq.with_opt, "Skip OPT");
   cmd->add_option("--opt-resolution", rq.opt_resolution, "OPT progress steps per slot at N_min")->capture_default_str();
   cmd->add_option("--slot-csv", rq.slot_csv, "Write the per-slot log to this CSV");
-  cmd->callback([args, work, work_hours, alpha, beta] {
+  cmd->callback([args, work, work_hours, alpha, beta, config_path] {
     SimulateRequest request = args->request;
+    request.source = config_path->empty() ? "command line" : *config_path + " [simulate]";
     JobSpec& j = request.job;
     request.policy = parse_policy_kind(args->policy);
     const ThroughputPreset* preset = find_throughput_preset(args->throughput);
@@ -352,7 +353,8 @@ void add_sweep_command(CLI::App& app) {
       throw spotsweep::input_error("", "--opt-buckets", std::to_string(args->opt_buckets), "must be >= 0");
     const spotsweep::SweepPlan plan = spotsweep::make_plan(config);
     spotsweep::SweepOptions options;
-    options.backend = spotsweep::parse_backend(args->backend);
+    options.backend = spotsweep::resolve_backend(spotsweep::parse_backend(args->backend),
+                                                 spotsweep::query_device());
     parse_device_memory(args->max_device_mem, options);
     options.threads = args->threads;
     options.trace_members = args->trace_members;
@@ -499,10 +501,12 @@ int main(int argc, char** argv) {
   CLI::App app{"spotsweep: GPU-accelerated batch evaluation of deadline-aware spot scheduling "
                "policies for LLM fine-tuning"};
   app.set_version_flag("--version", std::string("spotsweep ") + SPOTSWEEP_VERSION);
-  app.set_config("--config", "", "Read options from a TOML file; command-line options override it");
+  auto config_path = std::make_shared<std::string>();
+  app.set_config("--config", "", "Read options from a TOML file; command-line options override it")
+      ->each([config_path](const std::string& path) { *config_path = path; });
   app.require_subcommand(1);
   add_traces_commands(app);
-  add_simulate_command(app);
+  add_simulate_command(app, config_path);
   // (registration of predict, pool, sweep, bench goes here, one line each)
   add_predict_command(app);
   add_pool_command(app);

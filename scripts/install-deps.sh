@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs spotsweep's build and test dependencies from Debian's archive (only those missing).
+set -euo pipefail
+packages=(cmake make g++ libhdf5-dev libcli11-dev libgtest-dev librandom123-dev python3-h5py)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
