@@ -13,7 +13,7 @@
 using namespace spotsweep;
 
 TEST(ChcNoise, MeanUtilityIsNonIncreasingInEpsilon) {
-  const std::vector<double> levels = {0.0, 0.1, 0.2, 0.4, 0.8};
+  const std::vector<double> levels = {0.0, 0.1, 0.2, 0.4, 0.8};  // ≥ 4 levels
   const int32_t scenarios = 200;
   JobSpec job;
   job.n_min = 1;
@@ -35,9 +35,9 @@ TEST(ChcNoise, MeanUtilityIsNonIncreasingInEpsilon) {
   spec.availability_model = AvailabilityModel::markov_modulated;
 
   ChcParams params;
-  params.window = 12;
-  params.commit = 3;
-  params.resolution = 4;
+  params.window = 8;
+  params.commit = 4;
+  params.resolution = 2;
 
   std::vector<std::vector<double>> utility(levels.size(), std::vector<double>(scenarios));
   for (int32_t s = 0; s < scenarios; ++s) {
