@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "spotsweep/error.hpp"
 #include "spotsweep/importers.hpp"
 #include "spotsweep/trace.hpp"
 
 namespace spotsweep::detail {
 
-// Shortest round-trippable text of a number, for messages.
-std::string format_number(double value);
+using ::spotsweep::format_number;
 
 // The whole file; InputError "file: file = path: cannot open" when missing or unreadable.
 std::string read_text_file(const std::string& path);

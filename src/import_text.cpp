@@ -13,17 +13,6 @@
 
 namespace spotsweep::detail {
 
-std::string format_number(double value) {
-  std::ostringstream s;
-  s.precision(std::numeric_limits<double>::max_digits10);
-  s << value;
-  // Prefer the short form when it round-trips (3.06, not 3.0600000000000001).
-  std::ostringstream shorter;
-  shorter.precision(12);
-  shorter << value;
-  return std::strtod(shorter.str().c_str(), nullptr) == value ? shorter.str() : s.str();
-}
-
 std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw input_error(path, "file", path, "cannot open (missing or unreadable)");

@@ -68,12 +68,6 @@ PredictorErrors score(const MarketView& market, const PredictEvaluation& frame, 
   return errors;
 }
 
-std::string format_number(double x) {
-  std::ostringstream text;
-  text << x;
-  return text.str();
-}
-
 std::string format_params(const HoltWintersParams& p) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "alpha=%g beta=%g gamma=%g", p.alpha, p.beta, p.gamma);

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <sstream>
 
-#include "import_detail.hpp"  // detail::format_number
 #include "spotsweep/error.hpp"
 
 namespace spotsweep {
@@ -88,7 +87,7 @@ double stationary_on(double enter_prob, double exit_prob) {
 }
 
 std::string describe(const SyntheticMarketSpec& s, uint64_t seed, uint64_t scenario) {
-  auto num = [](double v) { return detail::format_number(v); };
+  auto num = [](double v) { return format_number(v); };
   std::ostringstream out;
   out << "synthetic: seed=" << seed << "; scenario=" << scenario << "; n_slots=" << s.n_slots
       << "; tick_seconds=" << num(s.tick_seconds) << "; capacity=" << s.capacity

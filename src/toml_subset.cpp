@@ -154,13 +154,5 @@ std::vector<std::string> toml_array_items(const TomlDocument& doc, const TomlEnt
   return items;
 }
 
-std::string format_number(double v) {
-  char buf[40];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
 
 }  // namespace spotsweep

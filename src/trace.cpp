@@ -9,15 +9,6 @@
 
 namespace spotsweep {
 
-namespace {
-std::string num(double v) {
-  std::ostringstream s;
-  s.precision(12);
-  s << v;
-  return s.str();
-}
-}  // namespace
-
 TraceSummary summarize(const Trace& trace) {
   TraceSummary s;
   s.n_slots = trace.n_slots();
@@ -51,9 +42,9 @@ void validate_trace(const Trace& trace, const std::string& file) {
                       "length differs from availability (" +
                           std::to_string(trace.spot_avail.size()) + " ticks)");
   if (!(trace.tick_seconds > 0.0) || !std::isfinite(trace.tick_seconds))
-    throw input_error(file, "tick_seconds", num(trace.tick_seconds), "must be a positive number");
+    throw input_error(file, "tick_seconds", format_number(trace.tick_seconds), "must be a positive number");
   if (!(trace.od_price >= 0.0) || !std::isfinite(trace.od_price))
-    throw input_error(file, "od_price", num(trace.od_price), "must be a non-negative number");
+    throw input_error(file, "od_price", format_number(trace.od_price), "must be a non-negative number");
   if (trace.capacity < 1)
     throw input_error(file, "capacity", std::to_string(trace.capacity), "must be at least 1");
   for (size_t i = 0; i < trace.spot_avail.size(); ++i) {
@@ -62,9 +53,9 @@ void validate_trace(const Trace& trace, const std::string& file) {
                         std::to_string(trace.spot_avail[i]), "must be non-negative");
     const double p = trace.spot_price[i];
     if (!std::isfinite(p))
-      throw input_error(file, "price[" + std::to_string(i) + "]", num(p), "is not a number");
+      throw input_error(file, "price[" + std::to_string(i) + "]", format_number(p), "is not a number");
     if (p < 0.0)
-      throw input_error(file, "price[" + std::to_string(i) + "]", num(p), "negative price");
+      throw input_error(file, "price[" + std::to_string(i) + "]", format_number(p), "negative price");
   }
 }
 

@@ -21,6 +21,9 @@ struct CudaError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Shortest text that reads back as the same double ("0.1", "24", "1e+300"), for messages.
+std::string format_number(double value);
+
 // Builds "<file>: <field> = <value>: <reason>", the one-line shape of every input error.
 inline InputError input_error(const std::string& file, const std::string& field,
                               const std::string& value, const std::string& reason) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "spotsweep/error.hpp"
+
 namespace spotsweep {
 
 // One `key = value` line, its value kept as written so callers can parse it per field.
@@ -43,8 +45,5 @@ std::string toml_string(const TomlDocument& doc, const TomlEntry& e);
 bool toml_is_string(const TomlEntry& e);
 // Splits "[a, b, c]" into its trimmed items; throws when the brackets are missing.
 std::vector<std::string> toml_array_items(const TomlDocument& doc, const TomlEntry& e);
-
-// Shortest text that reads back as the same double ("0.1", "24", "1e+300").
-std::string format_number(double v);
 
 }  // namespace spotsweep
