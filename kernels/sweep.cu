@@ -157,7 +157,10 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   result.device = device.name + " (sm_" + std::to_string(device.compute_major) +
                   std::to_string(device.compute_minor) + ")";
 
+  if (options.per_scenario)
+    result.scenario_stats.assign(static_cast<std::size_t>(plan.pool.size) * S * kScenarioStatCount, 0.0);
   std::vector<OutcomeSums> host_sums(chunk_cap);
+  std::vector<OutcomeSums> host_partial(options.per_scenario ? static_cast<std::size_t>(chunk_cap) * S : 0);
   std::vector<float> host_percentiles(options.percentiles ? chunk_cap * kPercentileMetrics * kPercentileCount : 0);
   const kernels::TracedView traced_view{traced_ids.data(), static_cast<int32_t>(options.trace_members.size()), traced.data()};
   int64_t done = 0;
@@ -195,6 +198,13 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
                                       cudaMemcpyDeviceToHost));
       }
       SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_sums.data(), sums.data(), n * sizeof(OutcomeSums), cudaMemcpyDeviceToHost));
+      if (options.per_scenario) {
+        SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_partial.data(), partial.data(), n * S * sizeof(OutcomeSums),
+                                      cudaMemcpyDeviceToHost));
+        double* rows = result.scenario_stats.data() +
+                       static_cast<std::size_t>(grid.first_member + first) * S * kScenarioStatCount;
+        for (int64_t i = 0; i < n * S; ++i) finish_scenario_stats(host_partial[i], rows + i * kScenarioStatCount);
+      }
       for (int64_t i = 0; i < n; ++i) {
         double* row = result.stats.data() + static_cast<std::size_t>(grid.first_member + first + i) * kStatCount;
         finish_member_stats(host_sums[i], row);

@@ -22,15 +22,15 @@ struct TracedView {
 
 // One thread = one (member, scenario); block (x, y) = kMembersPerBlock members × scenario y,
 // so the block shares one staged scenario. partial[member][scenario] receives its sums.
-// Bounds: at most 128 registers a thread (what the loop needs without spilling, checked with
-// -Xptxas -v), so four blocks fit on an SM.
+// At most 128 registers a thread so that four blocks fit on an SM (sm_90, -Xptxas -v: PF and
+// on-demand fit; greedy and UP spill under 60 bytes). Not yet timed on a GPU.
 template <class Family>
 __global__ void __launch_bounds__(kMembersPerBlock, 4) evaluate_members(FamilyGridView grid, int64_t first_local, int64_t first_global,
                                  int64_t chunk_members, ScenarioBatchView scenarios,
                                  const JobSpec* jobs, const int32_t* round_start, int32_t rounds,
                                  bool stage_in_shared, PercentileKeys keys, TracedView traced,
                                  OutcomeSums* partial) {
-  extern __shared__ unsigned char staged[];
+  extern __shared__ __align__(16) unsigned char staged[];
   const int32_t scenario = static_cast<int32_t>(blockIdx.y);
   const int64_t member = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   MarketView market = scenarios.market(scenario);

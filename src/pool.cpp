@@ -189,6 +189,25 @@ std::vector<double> parse_axis_values(const TomlDocument& doc, const TomlEntry& 
   return {parse_number_text(doc, e, text)};
 }
 
+void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std::string& where) {
+  for (const AxisOrder& order : info.orders) {
+    const AxisGrid* lo = nullptr;
+    const AxisGrid* hi = nullptr;
+    for (const auto& g : grid.axes) {
+      if (g.name == order.smaller) lo = &g;
+      if (g.name == order.larger) hi = &g;
+    }
+    SPOTSWEEP_EXPECTS(lo && hi, "an axis order names axes of its family");
+    double lo_max = -kInf, hi_min = kInf;
+    for (double v : lo->values) lo_max = std::max(lo_max, v);
+    for (double v : hi->values) hi_min = std::min(hi_min, v);
+    if (lo_max > hi_min)
+      throw input_error(where, std::string(info.name) + "." + order.smaller, num(lo_max),
+                        std::string("exceeds ") + order.larger + " = " + num(hi_min) +
+                            "; every member needs " + order.smaller + " <= " + order.larger);
+  }
+}
+
 Pool parse_pool(const TomlDocument& doc) {
   Pool pool;
   const std::string prefix = "pool.";
@@ -242,21 +261,7 @@ Pool parse_pool(const TomlDocument& doc) {
       }
       grid.axes[axis].values = std::move(values);
     }
-    for (const AxisOrder& order : info->orders) {
-      const AxisGrid* lo = nullptr;
-      const AxisGrid* hi = nullptr;
-      for (const auto& g : grid.axes) {
-        if (g.name == order.smaller) lo = &g;
-        if (g.name == order.larger) hi = &g;
-      }
-      double lo_max = -kInf, hi_min = kInf;
-      for (double v : lo->values) lo_max = std::max(lo_max, v);
-      for (double v : hi->values) hi_min = std::min(hi_min, v);
-      if (lo_max > hi_min)
-        throw input_error(section_where, family_name + "." + order.smaller, num(lo_max),
-                          std::string("exceeds ") + order.larger + " = " + num(hi_min) +
-                              "; every member needs " + order.smaller + " <= " + order.larger);
-    }
+    check_axis_orders(*info, grid, section_where);
     for (const auto& f : pool.families)
       if (f.family == grid.family)
         throw input_error(section_where, "family", family_name, "appears twice");

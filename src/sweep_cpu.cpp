@@ -42,6 +42,18 @@ void finish_member_stats(const OutcomeSums& sums, double* row) {
       static_cast<double>(sums.net_overrides) / jobs;
 }
 
+const char* scenario_stat_name(ScenarioStat stat) {
+  static const char* const names[] = {"utility_mean", "cost_mean", "miss_rate"};
+  return names[static_cast<int32_t>(stat)];
+}
+
+void finish_scenario_stats(const OutcomeSums& sums, double* row) {
+  const double jobs = static_cast<double>(sums.jobs);
+  row[static_cast<int32_t>(ScenarioStat::utility_mean)] = sums.utility / jobs;
+  row[static_cast<int32_t>(ScenarioStat::cost_mean)] = sums.cost / jobs;
+  row[static_cast<int32_t>(ScenarioStat::miss_rate)] = static_cast<double>(sums.missed) / jobs;
+}
+
 void check_trace_members(const SweepPlan& plan, const std::vector<int64_t>& members) {
   for (int64_t m : members)
     if (m < 0 || m >= plan.pool.size)
@@ -51,9 +63,11 @@ void check_trace_members(const SweepPlan& plan, const std::vector<int64_t>& memb
 
 namespace {
 
+// scenario_rows, when given, receives each scenario's ScenarioStat row.
 template <class Family>
 OutcomeSums evaluate_member(const SweepPlan& plan, const ScenarioBatchView& scenarios,
-                            const double* params, const PercentileKeys& keys, Outcome* traced) {
+                            const double* params, const PercentileKeys& keys, Outcome* traced,
+                            double* scenario_rows) {
   OutcomeSums total;
   const int32_t rounds = plan.rounds;
   for (int32_t s = 0; s < scenarios.count; ++s) {
@@ -62,6 +76,7 @@ OutcomeSums evaluate_member(const SweepPlan& plan, const ScenarioBatchView& scen
         params, scenarios.market(s), plan.jobs.data() + first_job, plan.round_start.data(),
         rounds, keys, 0, first_job, traced ? traced + first_job : nullptr);
     total.add(part);
+    if (scenario_rows) finish_scenario_stats(part, scenario_rows + s * kScenarioStatCount);
   }
   return total;
 }
@@ -86,6 +101,8 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
   result.backend = Backend::cpu;
   result.threads = threads;
   result.device = "cpu (" + std::to_string(threads) + " threads)";
+  if (options.per_scenario)
+    result.scenario_stats.assign(static_cast<size_t>(members) * scenarios.count * kScenarioStatCount, 0.0);
 
   std::vector<std::vector<double>> family_values;
   for (const FamilyGrid& g : plan.pool.families) family_values.push_back(g.flat_values());
@@ -107,8 +124,12 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
       Outcome* traced = nullptr;
       for (size_t k = 0; k < options.trace_members.size(); ++k)
         if (options.trace_members[k] == member) traced = result.traced.data() + k * jobs;
+      double* scenario_rows =
+          options.per_scenario
+              ? result.scenario_stats.data() + static_cast<size_t>(member) * scenarios.count * kScenarioStatCount
+              : nullptr;
       const OutcomeSums sums = visit_family(grid.family, [&](auto family) {
-        return evaluate_member<decltype(family)>(plan, scenarios, params, keys, traced);
+        return evaluate_member<decltype(family)>(plan, scenarios, params, keys, traced, scenario_rows);
       });
       steps += sums.slots;
       double* row = result.stats.data() + static_cast<size_t>(member) * kStatCount;

@@ -83,8 +83,37 @@ void write_dataset(hid_t parent, const std::string& name, hid_t type,
   Handle ds(dataset(parent, name, type, dims, data), H5Dclose, "write " + name);
 }
 
+// With --per-scenario: scenario_<stat>[axes...][scenario], the last dimension a scale of
+// scenario indices.
+void write_scenario_stats(hid_t group, const FamilyGrid& grid, const SweepResult& result,
+                          const std::vector<hid_t>& scales, int32_t scenario_count) {
+  const size_t S = static_cast<size_t>(scenario_count);
+  std::vector<int32_t> index(S);
+  for (size_t i = 0; i < S; ++i) index[i] = static_cast<int32_t>(i);
+  Handle scenario(dataset(group, "scenario", H5T_NATIVE_INT32, {S}, index.data()), H5Dclose, "scenario");
+  check(H5DSset_scale(scenario, "scenario"), "make scenario a dimension scale");
+  std::vector<hsize_t> shape;
+  for (const AxisGrid& axis : grid.axes) shape.push_back(axis.values.size());
+  shape.push_back(S);
+  std::vector<double> column(static_cast<size_t>(grid.size) * S);
+  for (int32_t st = 0; st < kScenarioStatCount; ++st) {
+    for (size_t i = 0; i < column.size(); ++i)
+      column[i] = result.scenario_stats[(static_cast<size_t>(grid.first_member) * S + i) * kScenarioStatCount + st];
+    const std::string name = std::string("scenario_") + scenario_stat_name(static_cast<ScenarioStat>(st));
+    Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
+    for (size_t d = 0; d < shape.size(); ++d) {
+      const bool last = d + 1 == shape.size();
+      check(H5DSattach_scale(ds, last ? static_cast<hid_t>(scenario) : scales[d], static_cast<unsigned>(d)),
+            "attach a scale");
+      check(H5DSset_label(ds, static_cast<unsigned>(d), last ? "scenario" : grid.axes[d].name.c_str()),
+            "label a dim");
+    }
+  }
+}
+
 // One group per family: its axes as dimension scales and each statistic shaped by them.
-void write_family(hid_t families, const FamilyGrid& grid, const SweepResult& result) {
+void write_family(hid_t families, const FamilyGrid& grid, const SweepResult& result,
+                  int32_t scenario_count) {
   Handle group = make_group(families, grid.name);
   write_scalar_attr<int64_t>(group, "first_member", H5T_NATIVE_INT64, grid.first_member);
   write_scalar_attr<int64_t>(group, "members", H5T_NATIVE_INT64, grid.size);
@@ -112,6 +141,7 @@ void write_family(hid_t families, const FamilyGrid& grid, const SweepResult& res
         check(H5DSset_label(ds, static_cast<unsigned>(d), grid.axes[d].name.c_str()), "label a dim");
       }
     }
+    if (!result.scenario_stats.empty()) write_scenario_stats(group, grid, result, scales, scenario_count);
   } catch (...) {
     for (hid_t s : scales) H5Dclose(s);
     throw;
@@ -192,7 +222,8 @@ void write_contents(hid_t file, const SweepPlan& plan, const SweepResult& result
   write_string_attr(file, "percentiles", "nearest rank, float32 values: p5, p50, p95");
   {
     Handle families = make_group(file, "families");
-    for (const FamilyGrid& grid : plan.pool.families) write_family(families, grid, result);
+    for (const FamilyGrid& grid : plan.pool.families)
+      write_family(families, grid, result, plan.scenarios.count);
   }
   write_workload(file, plan);
   if (opt.progress_buckets > 0) {

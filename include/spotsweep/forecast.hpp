@@ -66,7 +66,23 @@ enum class AvailNoise : int32_t {
   capacity_scaled = 1,
 };
 
-// Forecasts of slot planning_slot + k made at planning_slot, k = 0 … window−1.
+// (k+1)^h for the noise growth. For h = 0, ½ and whole h up to 8 it uses only sqrt and ×,
+// which CPU and GPU round alike, so the oracle is bit-identical there; other h go through pow,
+// which neither side rounds exactly (results then match within a tolerance).
+SPOTSWEEP_HD_INLINE double noise_growth(int32_t k, double h) {
+  const double x = static_cast<double>(k + 1);
+  if (h == 0.0) return 1.0;
+  if (h == 0.5) return sqrt(x);
+  if (h == floor(h) && h >= 1.0 && h <= 8.0) {
+    double r = x;
+    for (int32_t i = 1; i < static_cast<int32_t>(h); ++i) r *= x;
+    return r;
+  }
+  return pow(x, h);
+}
+
+// Forecasts of slot planning_slot + k made at planning_slot, k = 0 … window−1. Small and
+// trivially copyable: a kernel builds one per policy.
 struct NoisyOracle {
   uint64_t seed = 0;
   uint32_t scenario = 0;
@@ -74,12 +90,8 @@ struct NoisyOracle {
   double growth = 0.0;   // h in ε_k = ε·(k+1)^h
   int32_t avail_max = 1; // a_max: availability forecasts are clamped to [0, a_max]
   AvailNoise avail_noise = AvailNoise::multiplicative;
-  int32_t window = 0;    // lookaheads held in eps_at
-  // ε_k, filled on the host by make_noisy_oracle so host and device read the same bits
-  // (pow is not correctly rounded on either side).
-  double eps_at[kMaxForecastWindow] = {};
 
-  SPOTSWEEP_HD_INLINE double noise_level(int32_t k) const { return eps_at[k]; }
+  SPOTSWEEP_HD_INLINE double noise_level(int32_t k) const { return eps * noise_growth(k, growth); }
 
   // p̂ = max(0, p·(1 + ε_k·z)), z drawn for (scenario, planning_slot, k, spot_price).
   // Needs 0 ≤ k < window and planning_slot + k < market.n_slots.
@@ -87,7 +99,7 @@ struct NoisyOracle {
                                                  int32_t k) const {
     const double z = forecast_noise(seed, scenario, static_cast<uint32_t>(planning_slot),
                                     static_cast<uint32_t>(k), ForecastQuantity::spot_price);
-    return max_d(0.0, market.spot_price_at(planning_slot + k) * (1.0 + eps_at[k] * z));
+    return max_d(0.0, market.spot_price_at(planning_slot + k) * (1.0 + noise_level(k) * z));
   }
 
   // â rounded half up and clamped to [0, a_max], z drawn for (…, spot_avail).
@@ -96,15 +108,16 @@ struct NoisyOracle {
     const double z = forecast_noise(seed, scenario, static_cast<uint32_t>(planning_slot),
                                     static_cast<uint32_t>(k), ForecastQuantity::spot_avail);
     const double a = static_cast<double>(market.avail_at(planning_slot + k));
+    const double eps_k = noise_level(k);
     const double noisy = avail_noise == AvailNoise::capacity_scaled
-                             ? a + static_cast<double>(avail_max) * eps_at[k] * z
-                             : a * (1.0 + eps_at[k] * z);
+                             ? a + static_cast<double>(avail_max) * eps_k * z
+                             : a * (1.0 + eps_k * z);
     const double rounded = floor(max_d(0.0, noisy) + 0.5);
     return static_cast<int32_t>(min_d(rounded, static_cast<double>(avail_max)));
   }
 };
 
-// Host-only: builds the oracle and its ε_k table. window ≤ kMaxForecastWindow, ε ≥ 0.
+// Builds the oracle, checking its parameters (window ≤ kMaxForecastWindow, ε ≥ 0).
 inline NoisyOracle make_noisy_oracle(uint64_t seed, uint32_t scenario, double eps, double growth,
                                      int32_t avail_max, int32_t window,
                                      AvailNoise avail_noise = AvailNoise::multiplicative) {
@@ -117,9 +130,6 @@ inline NoisyOracle make_noisy_oracle(uint64_t seed, uint32_t scenario, double ep
   oracle.growth = growth;
   oracle.avail_max = avail_max;
   oracle.avail_noise = avail_noise;
-  oracle.window = window;
-  for (int32_t k = 0; k < window; ++k)
-    oracle.eps_at[k] = growth == 0.0 ? eps : eps * std::pow(static_cast<double>(k + 1), growth);
   return oracle;
 }
 

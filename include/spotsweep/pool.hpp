@@ -84,6 +84,9 @@ struct Pool {
 // unknown family or axis, an empty axis, a value out of range, or a pool too large to index.
 Pool parse_pool(const TomlDocument& doc);
 Pool load_pool(const std::string& path);
+// Checks the family's AxisOrder constraints (e.g. v <= w) for every member of grid: the
+// largest `smaller` value must not exceed the smallest `larger` one.
+void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std::string& where);
 
 // Parses one axis value: a number, [a, b, c], [start:stop:step] or [start:stop:pow2], the
 // range forms bare or quoted. Checks count only; ranges are checked by parse_pool.

@@ -123,6 +123,7 @@ struct SweepOptions {
   std::vector<int64_t> trace_members;  // members whose every outcome is kept
   bool percentiles = true;             // off: means and rates only (bench can skip sorting)
   int64_t max_chunk_members = 0;       // CUDA: cap on members per chunk (0 = what memory allows)
+  bool per_scenario = false;           // also keep ScenarioStat per (member, scenario)
 };
 
 // Per-member statistics, in this order (docs/hdf5-layout.md).
@@ -138,6 +139,11 @@ const char* stat_name(Stat stat);
 // The column of percentile p (index for percentile_percent) of metric m.
 Stat percentile_stat(PercentileMetric metric, int32_t percentile_index);
 
+// Per-(member, scenario) statistics over the scenario's R rounds, with --per-scenario.
+enum class ScenarioStat : int32_t { utility_mean = 0, cost_mean, miss_rate, count };
+constexpr int32_t kScenarioStatCount = static_cast<int32_t>(ScenarioStat::count);
+const char* scenario_stat_name(ScenarioStat stat);
+
 struct SweepResult {
   int64_t members = 0;
   std::vector<double> stats;              // [member][kStatCount]
@@ -149,6 +155,7 @@ struct SweepResult {
   std::string device;                     // device name, or "cpu (N threads)"
   int threads = 0;                        // CPU threads used
   std::size_t device_peak_bytes = 0;      // most device memory held at once
+  std::vector<double> scenario_stats;     // [member][scenario][kScenarioStatCount], or empty
 
   double stat(int64_t member, Stat s) const {
     return stats[static_cast<size_t>(member) * kStatCount + static_cast<int32_t>(s)];
@@ -171,6 +178,8 @@ Backend resolve_backend(Backend requested, const DeviceInfo& device);
 // Shared by both backends: the final statistics of one member from its sums and, when
 // percentiles are on, its sorted keys (kPercentileMetrics runs of jobs_per_member values).
 void finish_member_stats(const OutcomeSums& sums, double* stats_row);
+// The kScenarioStatCount statistics of one (member, scenario) from its sums.
+void finish_scenario_stats(const OutcomeSums& sums, double* row);
 // Checks trace_members against the pool; throws InputError on an index outside it.
 void check_trace_members(const SweepPlan& plan, const std::vector<int64_t>& members);
 

@@ -332,6 +332,7 @@ void add_sweep_command(CLI::App& app) {
     int32_t opt_buckets = 256;
     std::vector<int64_t> trace_members;
     int threads = 0;
+    bool per_scenario = false;
   };
   auto args = std::make_shared<SweepArgs>();
   auto* cmd = app.add_subcommand("sweep", "Evaluate a policy pool on many scenarios and rounds into one HDF5 file");
@@ -346,6 +347,8 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--trace-members", args->trace_members, "Members whose every outcome is kept, e.g. 0,5,17")
       ->delimiter(',');
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
+  cmd->add_flag("--per-scenario", args->per_scenario,
+                "Also write utility, cost and miss rate per (member, scenario)");
   cmd->callback([args, seed] {
     spotsweep::SweepConfig config = spotsweep::load_sweep_config(args->pool_path);
     if (seed->count() > 0) config.seed = args->seed;
@@ -358,6 +361,7 @@ void add_sweep_command(CLI::App& app) {
     parse_device_memory(args->max_device_mem, options);
     options.threads = args->threads;
     options.trace_members = args->trace_members;
+    options.per_scenario = args->per_scenario;
     spotsweep::check_trace_members(plan, options.trace_members);
     // A missing folder is reported now, not after the sweep has run.
     const std::filesystem::path folder = std::filesystem::path(args->output).parent_path();
@@ -384,6 +388,8 @@ void add_sweep_command(CLI::App& app) {
                 spotsweep::backend_name(result.backend));
     std::printf("best mean utility: member %lld %s = %.4f USD\n", static_cast<long long>(best),
                 plan.pool.describe_member(best).c_str(), result.stat(best, spotsweep::Stat::utility_mean));
+    std::printf("memory peaks: host %s, device %s\n", mib(host_peak_bytes()).c_str(),
+                mib(result.device_peak_bytes).c_str());
   });
 }
 

@@ -22,19 +22,41 @@ rounds = 4
 round_stride = 30
 seed = 11
 [job]
-work = "uniform(3e6, 5e6)"
+work = 4e6
 deadline_h = 5
 n_max = 4
-value = 80
+value = "uniform(60, 100)"
 miss_penalty = 30
 TOML
 
 "$bin" pool info sweep.toml | grep -q "pool: 14 members in 2 families"
 "$bin" sweep --pool sweep.toml --output out.h5 --backend cpu --opt-buckets 16 \
-  --trace-members 0,5,13 --threads 2 > sweep.log 2> progress.log
+  --trace-members 0,5,13 --threads 2 --per-scenario > sweep.log 2> progress.log
 grep -q "^wrote out.h5: 14 members" sweep.log
 [ "$(ls)" = "$(printf 'out.h5\nprogress.log\nsweep.log\nsweep.toml')" ]  # no temporary left
 /usr/bin/python3 "$root/tests/python/check_sweep_h5.py" out.h5
+
+# The sweep's traced outcomes equal `spotsweep simulate` on the same member and job:
+# member 5 = pf(theta 0.5, kappa 1, rho 3) and member 13 = greedy(deadline_factor 1).
+check_simulate() {  # check_simulate K SCENARIO ROUND POLICY-ARGS...
+  local k=$1 s=$2 r=$3; shift 3
+  local start=$((s * 1500 + r * 30))
+  local value
+  value=$(/usr/bin/python3 -c "import h5py; f = h5py.File('out.h5'); print(f['workload/job_value'][$s, $r])")
+  "$bin" simulate --trace "$root/data/v100_us-east-1a.h5" --start "$start" --no-opt \
+    --work 4e6 --deadline-hours 5 --gamma 1.5 --n-min 1 --n-max 4 --alpha 100 --beta 0 \
+    --value "$value" --value-shape linear --miss-penalty 30 --reconfig-s 300 --trigger total \
+    --billing slot "$@" > simulate.txt
+  local want got
+  want=$(awk '$1 == "utility" {print $2} $1 == "cost" {print $3} $1 == "reconfigs" {print $2}' simulate.txt | paste -sd' ')
+  got=$(/usr/bin/python3 -c "
+import h5py
+t = h5py.File('out.h5')['traced_members']
+print('%.4f %.4f %d' % (t['utility'][$k, $s, $r], t['cost'][$k, $s, $r], t['reconfigs'][$k, $s, $r]))")
+  [ "$want" = "$got" ] || { echo "simulate gives '$want', the sweep '$got' (member index $k, $s, $r)"; exit 1; }
+}
+check_simulate 1 2 3 --policy pf --theta 0.5 --kappa 1 --rho 3 --hysteresis 0.02
+check_simulate 2 0 1 --policy greedy --deadline-factor 1
 
 # One-line errors, exit status 2, no output file.
 expect_error() {  # expect_error PATTERN ARGS...

@@ -30,6 +30,7 @@ class SweepParity : public ::testing::Test {
     options.backend = backend;
     options.max_chunk_members = max_chunk;
     options.trace_members = {0, 5, 17, 26, 30};
+    options.per_scenario = true;
     return run_sweep(plan, options);
   }
 };
@@ -48,6 +49,10 @@ void expect_identical(const SweepPlan& plan, const SweepResult& cpu, const Sweep
     EXPECT_EQ(cpu.traced[i].reconfigs, cuda.traced[i].reconfigs) << i;
   }
   EXPECT_EQ(cpu.policy_slot_steps, cuda.policy_slot_steps);
+  ASSERT_EQ(cpu.scenario_stats.size(), cuda.scenario_stats.size());
+  EXPECT_EQ(std::memcmp(cpu.scenario_stats.data(), cuda.scenario_stats.data(),
+                        cpu.scenario_stats.size() * sizeof(double)),
+            0);
 }
 
 TEST_F(SweepParity, DeterministicFamiliesAreBitIdentical) {

@@ -110,6 +110,22 @@ TEST(PoolErrors, UnknownFamilyOrAxis) {
   expect_one_line_error("[workload]\nrounds = 3\n", {"p.toml", "no [pool.<family>] section"});
 }
 
+TEST(PoolErrors, CrossAxisOrder) {
+  // A CHC-like table with v <= w: every member must satisfy it, so max(v) <= min(w).
+  const FamilyInfo info{FamilyId::pf, "chc_like", "", {}, {{"v", "w"}}};
+  FamilyGrid grid;
+  grid.name = "chc_like";
+  grid.axes = {{"w", {4, 8}}, {"v", {1, 4}}};
+  EXPECT_NO_THROW(check_axis_orders(info, grid, "c.toml:3"));
+  grid.axes[1].values = {1, 6};
+  try {
+    check_axis_orders(info, grid, "c.toml:3");
+    FAIL() << "v = 6 > w = 4 accepted";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "c.toml:3: chc_like.v = 6: exceeds w = 4; every member needs v <= w");
+  }
+}
+
 TEST(PoolErrors, TooLargeToIndex) {
   expect_one_line_error(
       "[pool.pf]\ntheta = [1:100000:1]\nkappa = [1:100000:1]\nrho = [1:100000:1]\n",

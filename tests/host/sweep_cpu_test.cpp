@@ -35,8 +35,11 @@ TEST(SweepCpu, MeansAndPercentilesEqualDirectSimulation) {
   SweepOptions options;
   options.backend = Backend::cpu;
   options.threads = 2;
+  options.per_scenario = true;
   const SweepResult result = run_sweep_cpu(plan, options);
   const int64_t jobs = plan.jobs_per_member();
+  const int32_t S = plan.scenarios.count;
+  ASSERT_EQ(result.scenario_stats.size(), static_cast<size_t>(plan.pool.size) * S * kScenarioStatCount);
   int64_t steps = 0;
   for (int64_t member = 0; member < plan.pool.size; ++member) {
     double utility = 0.0, cost = 0.0;
@@ -54,6 +57,10 @@ TEST(SweepCpu, MeansAndPercentilesEqualDirectSimulation) {
       }
       utility += scenario_utility;
       cost += scenario_cost;
+      const double* row = result.scenario_stats.data() + (member * S + s) * kScenarioStatCount;
+      EXPECT_TRUE(same_bits(row[static_cast<int32_t>(ScenarioStat::utility_mean)],
+                            scenario_utility / plan.rounds));
+      EXPECT_TRUE(same_bits(row[static_cast<int32_t>(ScenarioStat::cost_mean)], scenario_cost / plan.rounds));
     }
     EXPECT_TRUE(same_bits(result.stat(member, Stat::utility_mean), utility / jobs)) << member;
     EXPECT_TRUE(same_bits(result.stat(member, Stat::cost_mean), cost / jobs)) << member;

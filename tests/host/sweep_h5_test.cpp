@@ -68,6 +68,7 @@ TEST(SweepH5, RoundTrip) {
   const SweepPlan plan = testing::fixture_plan();
   SweepOptions options;
   options.trace_members = {3, 29};
+  options.per_scenario = true;
   const SweepResult result = run_sweep_cpu(plan, options);
   OptTable opt;  // a stand-in table: the file layout, not OPT, is under test here
   opt.progress_buckets = 16;
@@ -95,6 +96,17 @@ TEST(SweepH5, RoundTrip) {
   EXPECT_EQ(read_doubles(file, "/families/pf/theta"), (std::vector<double>{0.3, 0.6, 0.9}));
   const std::vector<double> traced = read_doubles(file, "/traced_members/cost");
   EXPECT_EQ(traced[1 * 20 + 7], result.traced[1 * 20 + 7].cost);
+
+  EXPECT_EQ(shape_of(file, "/families/pf/scenario_miss_rate"), (std::vector<hsize_t>{3, 2, 2, 2, 4}));
+  const std::vector<double> per_scenario = read_doubles(file, "/families/greedy/scenario_utility_mean");
+  EXPECT_EQ(per_scenario[1 * 4 + 2], result.scenario_stats[((24 + 1) * 4 + 2) * kScenarioStatCount]);
+  {
+    const hid_t ds = H5Dopen2(file, "/families/on_demand/scenario_cost_mean", H5P_DEFAULT);
+    char label[32] = {};
+    H5DSget_label(ds, 1, label, sizeof label);
+    EXPECT_STREQ(label, "scenario");
+    H5Dclose(ds);
+  }
 
   const hid_t stat = H5Dopen2(file, "/families/pf/cost_mean", H5P_DEFAULT);
   const hid_t rho = H5Dopen2(file, "/families/pf/rho", H5P_DEFAULT);

@@ -24,6 +24,11 @@ with h5py.File(path, "r") as f:
         assert pf[stat].shape == util.shape, stat
     assert np.all(pf["utility_p5"][()] <= pf["utility_p95"][()])
     assert np.all((pf["miss_rate"][()] >= 0) & (pf["miss_rate"][()] <= 1))
+    per_scenario = pf["scenario_utility_mean"]
+    assert per_scenario.shape == (2, 2, 3, 1, 3), per_scenario.shape
+    assert [d.label for d in per_scenario.dims][-1] == "scenario"
+    # Every scenario has the same number of rounds, so the mean of the scenario means is the mean.
+    assert np.allclose(per_scenario[()].mean(axis=-1), util[()], rtol=1e-12)
     greedy = f["families/greedy/cost_mean"]
     assert greedy.shape == (2,) and greedy.dims[0].label == "deadline_factor"
     assert int(f["families/greedy"].attrs["first_member"]) == 12
