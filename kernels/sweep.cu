@@ -65,8 +65,10 @@ std::size_t sort_temp_bytes(int64_t chunk_members, int64_t jobs) {
 }
 
 // Device bytes per member of a chunk, besides the sort's temporary storage.
-std::size_t bytes_per_member(int32_t scenario_count, int64_t jobs, bool percentiles) {
-  std::size_t b = sizeof(OutcomeSums) * (static_cast<std::size_t>(scenario_count) + 1);
+std::size_t bytes_per_member(int32_t scenario_count, int64_t jobs, bool percentiles,
+                             std::size_t scratch_bytes) {
+  std::size_t b = (sizeof(OutcomeSums) + scratch_bytes) * static_cast<std::size_t>(scenario_count) +
+                  sizeof(OutcomeSums);
   if (percentiles)
     b += 2 * sizeof(float) * kPercentileMetrics * static_cast<std::size_t>(jobs) +
          sizeof(int64_t) * kPercentileMetrics + sizeof(float) * kPercentileMetrics * kPercentileCount;
@@ -75,8 +77,8 @@ std::size_t bytes_per_member(int32_t scenario_count, int64_t jobs, bool percenti
 
 // The largest chunk whose buffers and sort storage fit in the budget left after the plan.
 int64_t choose_chunk(std::size_t budget_left, int64_t pool_members, int32_t scenario_count,
-                     int64_t jobs, bool percentiles) {
-  const std::size_t per_member = bytes_per_member(scenario_count, jobs, percentiles);
+                     int64_t jobs, bool percentiles, std::size_t scratch_bytes) {
+  const std::size_t per_member = bytes_per_member(scenario_count, jobs, percentiles, scratch_bytes);
   // The sort's item count stays below 2^31 so CUB's 32-bit paths remain valid.
   const int64_t sort_cap = percentiles ? ((int64_t(1) << 31) - 1) / (kPercentileMetrics * jobs) : pool_members;
   int64_t chunk = std::min<int64_t>({static_cast<int64_t>(budget_left / per_member), pool_members, sort_cap});
@@ -131,12 +133,16 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   int64_t pool_cap = 0;
   for (const FamilyGrid& g : plan.pool.families) pool_cap = std::max(pool_cap, g.size);
   if (options.max_chunk_members > 0) pool_cap = std::min(pool_cap, options.max_chunk_members);
+  // Working memory of families that need it (CHC's planner), one slice per thread.
+  const std::size_t scratch_bytes = max_scratch_bytes(plan);
   const int64_t chunk_cap = choose_chunk(budget - meter.current - margin, pool_cap, S, jobs,
-                                         options.percentiles);
+                                         options.percentiles, scratch_bytes);
   if (chunk_cap < 1)
     throw input_error("", "--max-device-mem", std::to_string(budget),
                       "too small for one member: it needs " +
-                          std::to_string(bytes_per_member(S, jobs, options.percentiles)) + " bytes");
+                          std::to_string(bytes_per_member(S, jobs, options.percentiles, scratch_bytes)) +
+                          " bytes");
+  DeviceBuffer<unsigned char> scratch(static_cast<std::size_t>(chunk_cap) * S * scratch_bytes, meter);
 
   DeviceBuffer<OutcomeSums> partial(static_cast<std::size_t>(chunk_cap) * S, meter);
   DeviceBuffer<OutcomeSums> sums(chunk_cap, meter);
@@ -175,7 +181,8 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
       visit_family(grid.family, [&](auto family) {
         kernels::evaluate_members<decltype(family)><<<blocks, kernels::kMembersPerBlock, shared>>>(
             grid_view, first, grid.first_member + first, n, scenarios, job_specs.data(),
-            round_start.data(), plan.rounds, stage, key_view, traced_view, partial.data());
+            round_start.data(), plan.rounds, stage, key_view, traced_view, scratch.data(),
+            scratch_bytes, partial.data());
       });
       SPOTSWEEP_CUDA_CHECK_LAST();
       kernels::sum_scenarios<<<blocks_for(n, 256), 256>>>(partial.data(), S, n, sums.data());

@@ -21,7 +21,8 @@ struct TracedView {
 };
 
 // One thread = one (member, scenario); block (x, y) = kMembersPerBlock members × scenario y,
-// so the block shares one staged scenario. partial[member][scenario] receives its sums.
+// so the block shares one staged scenario. partial[member][scenario] receives its sums; a
+// family with working memory (CHC) gets scratch_bytes of `scratch` per thread.
 // At most 128 registers a thread so that four blocks fit on an SM (sm_90, -Xptxas -v: PF and
 // on-demand fit; greedy and UP spill under 60 bytes). Not yet timed on a GPU.
 template <class Family>
@@ -29,6 +30,7 @@ __global__ void __launch_bounds__(kMembersPerBlock, 4) evaluate_members(FamilyGr
                                  int64_t chunk_members, ScenarioBatchView scenarios,
                                  const JobSpec* jobs, const int32_t* round_start, int32_t rounds,
                                  bool stage_in_shared, PercentileKeys keys, TracedView traced,
+                                 unsigned char* scratch, size_t scratch_bytes,
                                  OutcomeSums* partial) {
   extern __shared__ __align__(16) unsigned char staged[];
   const int32_t scenario = static_cast<int32_t>(blockIdx.y);
@@ -54,8 +56,12 @@ __global__ void __launch_bounds__(kMembersPerBlock, 4) evaluate_members(FamilyGr
   for (int32_t k = 0; k < traced.count; ++k)
     if (traced.ids[k] == first_global + member)
       my_trace = traced.outcomes + static_cast<int64_t>(k) * scenarios.count * rounds + first_job;
+  MemberContext context = scenarios.context(scenario, nullptr);
+  context.market = market;
+  if (scratch_bytes > 0)
+    context.scratch = scratch + (member * scenarios.count + scenario) * static_cast<int64_t>(scratch_bytes);
   partial[member * scenarios.count + scenario] = evaluate_member_scenario<Family>(
-      params, market, jobs + first_job, round_start, rounds, keys, member, first_job, my_trace);
+      params, context, jobs + first_job, round_start, rounds, keys, member, first_job, my_trace);
 }
 
 // Adds each member's scenario sums in scenario order, as the CPU backend does.

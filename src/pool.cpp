@@ -86,6 +86,17 @@ const std::vector<FamilyInfo>& family_table() {
         {"hysteresis", "lead over the line, fraction of L, to leave catch-up", 0.02, 0, true, 1,
          false}},
        {}},
+      {FamilyId::chc, "chc", "CHC(w, v) on the noisy oracle, MODEL.md section 5 (docs/chc.md)",
+       {{"window", "w, slots planned", 24, 1, true, 64, true},
+        {"commit", "v, slots committed per plan (v <= w)", 1, 1, true, 64, true},
+        {"eps", "oracle noise level at lookahead 0", 0, 0, true, kInf, false},
+        {"growth", "h in eps_k = eps * (k+1)^h", 0, 0, true, kInf, false},
+        {"resolution", "planner progress steps per slot at N_min", 4, 1, true, 1024, true},
+        {"replan_deviation", "re-plan early past this relative deviation; 0 = off", 0, 0, true,
+         kInf, false},
+        {"mode", "0 = one committed controller, 1 = averaged staggered controllers", 0, 0, true,
+         1, true}},
+       {{"commit", "window"}}},
   };
   return table;
 }

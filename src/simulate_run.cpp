@@ -96,7 +96,7 @@ Outcome run_policy(const SimulateRequest& rq, const JobSpec& job, const Trace& t
     case PolicyKind::chc:
     default: {
       if (rq.predictor == "oracle") {
-        const OracleForecaster f{market, make_noisy_oracle(rq.seed, 0, rq.eps, rq.growth,
+        const OracleForecaster f{market, make_noisy_oracle(rq.seed, rq.scenario, rq.eps, rq.growth,
                                                            trace.capacity, rq.chc.window)};
         return simulate_chc(job, market, rq.start_slot, rq.chc, f, log);
       }
@@ -160,7 +160,8 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
       throw input_error(rq.source, "hysteresis", std::to_string(rq.pf.hysteresis), "must be non-negative");
   }
   if (rq.workload_error != WorkloadError::none)
-    job.work_estimate = workload_estimate(job.work, rq.eps_workload, rq.workload_error, rq.seed, 0, 0);
+    job.work_estimate =
+        workload_estimate(job.work, rq.eps_workload, rq.workload_error, rq.seed, rq.scenario, 0);
 
   SimulateReport report;
   report.horizon_slots = horizon_slots(job, trace.tick_seconds);

@@ -320,7 +320,23 @@ ScenarioBatchView ScenarioSet::view() const {
   v.count = count;
   v.slots = slots;
   v.tick_seconds = tick_seconds;
+  v.capacity = capacity;
+  v.seed = seed;
   return v;
+}
+
+size_t max_scratch_bytes(const SweepPlan& plan) {
+  size_t most = 0;
+  for (const FamilyGrid& grid : plan.pool.families) {
+    double largest[kMaxAxes] = {};
+    for (size_t i = 0; i < grid.axes.size(); ++i)
+      largest[i] = *std::max_element(grid.axes[i].values.begin(), grid.axes[i].values.end());
+    for (const JobSpec& job : plan.jobs)
+      most = std::max(most, visit_family(grid.family, [&](auto family) {
+                        return decltype(family)::scratch_bytes(largest, job, plan.scenarios.tick_seconds);
+                      }));
+  }
+  return most;
 }
 
 namespace {
@@ -360,8 +376,10 @@ SweepPlan build_plan(const SweepConfig& config, const MarketOf& market, const Fi
   set.count = w.scenarios;
   set.slots = static_cast<int32_t>(window);
   set.tick_seconds = trace.tick_seconds;
+  set.seed = config.seed;
   for (int32_t s = 0; s < w.scenarios; ++s) {
     const Trace& source = market(s);
+    set.capacity = std::max(set.capacity, source.capacity);
     const int64_t first = first_slot_of(s);
     if (first + window > source.n_slots())
       throw input_error(config.file, "workload.scenarios", std::to_string(w.scenarios),

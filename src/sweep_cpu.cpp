@@ -67,13 +67,13 @@ namespace {
 template <class Family>
 OutcomeSums evaluate_member(const SweepPlan& plan, const ScenarioBatchView& scenarios,
                             const double* params, const PercentileKeys& keys, Outcome* traced,
-                            double* scenario_rows) {
+                            double* scenario_rows, unsigned char* scratch) {
   OutcomeSums total;
   const int32_t rounds = plan.rounds;
   for (int32_t s = 0; s < scenarios.count; ++s) {
     const int64_t first_job = static_cast<int64_t>(s) * rounds;
     const OutcomeSums part = evaluate_member_scenario<Family>(
-        params, scenarios.market(s), plan.jobs.data() + first_job, plan.round_start.data(),
+        params, scenarios.context(s, scratch), plan.jobs.data() + first_job, plan.round_start.data(),
         rounds, keys, 0, first_job, traced ? traced + first_job : nullptr);
     total.add(part);
     if (scenario_rows) finish_scenario_stats(part, scenario_rows + s * kScenarioStatCount);
@@ -91,6 +91,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
   const int64_t jobs = plan.jobs_per_member();
   const ScenarioBatchView scenarios = plan.scenarios.view();
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const size_t scratch_bytes = max_scratch_bytes(plan);  // per thread
 
   SweepResult result;
   result.members = members;
@@ -114,6 +115,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
 #pragma omp parallel num_threads(threads) reduction(+ : steps)
   {
     std::vector<float> keys_buffer(options.percentiles ? kPercentileMetrics * jobs : 0);
+    std::vector<unsigned char> scratch(scratch_bytes);
     const PercentileKeys keys{options.percentiles ? keys_buffer.data() : nullptr, 1, jobs};
     double params[kMaxAxes];
 #pragma omp for schedule(dynamic, 16)
@@ -129,7 +131,8 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
               ? result.scenario_stats.data() + static_cast<size_t>(member) * scenarios.count * kScenarioStatCount
               : nullptr;
       const OutcomeSums sums = visit_family(grid.family, [&](auto family) {
-        return evaluate_member<decltype(family)>(plan, scenarios, params, keys, traced, scenario_rows);
+        return evaluate_member<decltype(family)>(plan, scenarios, params, keys, traced, scenario_rows,
+                                                 scratch.data());
       });
       steps += sums.slots;
       double* row = result.stats.data() + static_cast<size_t>(member) * kStatCount;

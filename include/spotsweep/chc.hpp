@@ -111,8 +111,9 @@ SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, doub
   const int64_t buckets = static_cast<int64_t>(ceil(reach / chc_progress_step(job, tick_s, params))) + 2;
   l.states = static_cast<int64_t>(space.size()) * max_i(restart_states, 1) * buckets;
   l.window = params.window;
-  l.controllers = params.mode == ChcMode::averaged ? params.commit : 0;
-  l.plans = params.mode == ChcMode::averaged ? params.commit * params.commit : params.window;
+  // Room for either mode, so the size only grows with w, v and m (a pool sizes it once).
+  l.controllers = params.commit;
+  l.plans = max_i(params.window, params.commit * params.commit);
   size_t at = 0;
   l.value_offset = at;
   at += 2 * static_cast<size_t>(l.states) * sizeof(double);

@@ -154,61 +154,78 @@ SPOTSWEEP_HD_INLINE int32_t since_state_for_overhead(const JobSpec& job, double 
   return min_i(max_i(since, 0), restart_states - 1);
 }
 
-// One action taken from one lattice state in slot k: its rent, its cost, and where it leads.
-struct PlanStep {
+// What action x taken from (allocation a, `since` slots after a restart) in slot k does,
+// whatever the progress: on the lattice every progress state moves by the same `shift`.
+struct PlanMove {
   Allocation rent;
   bool valid = false;       // the slot's spot availability can serve the action
-  bool completes = false;   // the job finishes in this slot (on the lattice)
-  double value = 0.0;       // at completion: V(T) − the billed cost of this slot
-  double slot_cost = 0.0;   // otherwise: the cost of this slot
+  double slot_cost = 0.0;   // the slot's cost, billed in full
+  double used = 0.0;        // restart seconds paid in the slot
+  double rate = 0.0;        // H(n)
+  double gain = 0.0;        // work done in the slot
+  int32_t shift = 0;        // lattice steps moved (rounded down or up)
   int32_t next_since = 0;
-  int32_t next_bucket = 0;
 };
 
-SPOTSWEEP_HD_INLINE PlanStep plan_step(const JobSpec& job, const PlanMarket& market,
-                                       const PlanStart& start, const PlanShape& shape,
-                                       Rounding rounding, int32_t k, int32_t alloc,
-                                       int32_t since, int32_t bucket, int32_t action) {
-  PlanStep step;
+SPOTSWEEP_HD_INLINE PlanMove plan_move(const JobSpec& job, const PlanMarket& market,
+                                       const PlanShape& shape, Rounding rounding, int32_t k,
+                                       int32_t alloc, int32_t since, int32_t action) {
+  PlanMove move;
   const double tick = market.tick_s;
   const double p_spot = market.spot_price[k];
   const double p_od = market.od_price_at(k);
-  step.valid = shape.space.realise(action, market.spot_avail[k], p_spot, p_od, &step.rent);
-  if (!step.valid) return step;
+  move.valid = shape.space.realise(action, market.spot_avail[k], p_spot, p_od, &move.rent);
   const int32_t last_since = shape.restart_states - 1;
-  if (step.rent.total() == 0) {
-    step.next_since = last_since;
-    step.next_bucket = bucket;
-    return step;
-  }
+  move.next_since = last_since;
+  if (!move.valid || move.rent.total() == 0) return move;
   const bool restart = is_reconfiguration(job, shape.space.at(alloc), shape.space.at(action));
   const int32_t run_since = restart ? 0 : since;
-  const double used = min_d(overhead_after_slots(job, tick, run_since), tick);
-  const double rate = throughput(job, step.rent.total());
-  const double gain = (tick - used) * rate;
+  move.used = min_d(overhead_after_slots(job, tick, run_since), tick);
+  move.rate = throughput(job, move.rent.total());
+  move.gain = (tick - move.used) * move.rate;
+  move.slot_cost = allocation_cost(move.rent, p_spot, p_od, tick);
+  // Steps chosen to divide a full slot's progress exactly must not lose a bucket to the
+  // rounding of gain/q, hence the 1e-9 slack.
+  const double moved = move.gain / shape.step;
+  move.shift = static_cast<int32_t>(rounding == Rounding::down ? floor(moved + 1e-9)
+                                                               : ceil(moved - 1e-9));
+  move.next_since = min_i(run_since + 1, last_since);
+  return move;
+}
+
+// The move from progress state `bucket`: whether the job completes in the slot (with the
+// value V(T) − the billed slot cost), else the next progress state.
+struct PlanLanding {
+  bool completes = false;
+  double value = 0.0;
+  int32_t next_bucket = 0;
+};
+
+SPOTSWEEP_HD_INLINE PlanLanding plan_landing(const JobSpec& job, const PlanStart& start,
+                                             const PlanShape& shape, Rounding rounding,
+                                             double tick_s, int32_t k, const PlanMove& move,
+                                             int32_t bucket) {
+  PlanLanding land;
+  land.next_bucket = bucket;
+  if (move.rent.total() == 0) return land;
   const double work = start.work_done + bucket * shape.step;
-  step.slot_cost = allocation_cost(step.rent, p_spot, p_od, tick);
-  step.completes = work + gain >= job.work - kWorkRelTol * job.work;
-  if (!step.completes) {
-    // Steps chosen to divide a full slot's progress exactly must not lose a bucket to the
-    // rounding of gain/q, hence the 1e-9 slack.
-    const double moved = gain / shape.step;
-    step.next_bucket = bucket + static_cast<int32_t>(rounding == Rounding::down ? floor(moved + 1e-9)
-                                                                                 : ceil(moved - 1e-9));
-    if (step.next_bucket >= shape.buckets) {
+  land.completes = work + move.gain >= job.work - kWorkRelTol * job.work;
+  if (!land.completes) {
+    land.next_bucket = bucket + move.shift;
+    if (land.next_bucket >= shape.buckets) {
       // Only the optimistic lattice can round past the last state short of L.
-      if (rounding == Rounding::up) step.completes = true;
-      else step.next_bucket = shape.buckets - 1;
+      if (rounding == Rounding::up) land.completes = true;
+      else land.next_bucket = shape.buckets - 1;
     }
-    step.next_since = min_i(run_since + 1, last_since);
   }
-  if (step.completes) {
-    const double offset = min_d(used + max_d(job.work - work, 0.0) / rate, tick);
-    const double billed =
-        job.billing == Billing::per_second ? step.slot_cost * (offset / tick) : step.slot_cost;
-    step.value = completion_value(job, start.elapsed_s + k * tick + offset) - billed;
+  if (land.completes) {
+    const double offset = min_d(move.used + max_d(job.work - work, 0.0) / move.rate, tick_s);
+    const double billed = job.billing == Billing::per_second
+                              ? move.slot_cost * (offset / tick_s)
+                              : move.slot_cost;
+    land.value = completion_value(job, start.elapsed_s + k * tick_s + offset) - billed;
   }
-  return step;
+  return land;
 }
 
 // The lattice state that a plan starts in.
@@ -241,27 +258,36 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
     for (int32_t a = 0; a < n_alloc; ++a)
       for (int32_t s = 0; s < shape.restart_states; ++s) next[shape.state_index(a, s, b)] = v;
   }
+  // Loop order slot → state (a, s) → action → progress: an action's move is the same for every
+  // progress state, so it is worked out once; ties go to the lowest action. From the start
+  // state (bucket 0) slot k can only be entered below k·(largest shift) + 1: the rest of the
+  // layer is never read.
+  const int32_t largest_shift =
+      static_cast<int32_t>(ceil(market.tick_s * throughput(job, job.n_max) / shape.step)) + 1;
   for (int32_t k = K - 1; k >= 0; --k) {
+    const int64_t reachable = static_cast<int64_t>(k) * largest_shift + 1;
+    const int32_t buckets = reachable < shape.buckets ? static_cast<int32_t>(reachable) : shape.buckets;
     for (int32_t a = 0; a < n_alloc; ++a) {
       for (int32_t s = 0; s < shape.restart_states; ++s) {
-        for (int32_t b = 0; b < shape.buckets; ++b) {
-          double best = -1e300;
-          int32_t best_action = 0;
-          for (int32_t x = 0; x < n_alloc; ++x) {
-            const PlanStep step = plan_step(job, market, start, shape, rounding, k, a, s, b, x);
-            if (!step.valid) continue;
+        double* best = cur + shape.state_index(a, s, 0);
+        int16_t* best_action =
+            choice ? choice + static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, 0)
+                   : nullptr;
+        for (int32_t b = 0; b < buckets; ++b) best[b] = -1e300;
+        for (int32_t x = 0; x < n_alloc; ++x) {
+          const PlanMove move = plan_move(job, market, shape, rounding, k, a, s, x);
+          if (!move.valid) continue;
+          const double* landing = next + shape.state_index(x, move.next_since, 0);
+          for (int32_t b = 0; b < buckets; ++b) {
+            const PlanLanding land =
+                plan_landing(job, start, shape, rounding, market.tick_s, k, move, b);
             const double value =
-                step.completes ? step.value
-                               : next[shape.state_index(x, step.next_since, step.next_bucket)] -
-                                     step.slot_cost;
-            if (value > best) {
-              best = value;
-              best_action = x;
+                land.completes ? land.value : landing[land.next_bucket] - move.slot_cost;
+            if (value > best[b]) {
+              best[b] = value;
+              if (best_action) best_action[b] = static_cast<int16_t>(x);
             }
           }
-          const int64_t index = shape.state_index(a, s, b);
-          cur[index] = best;
-          if (choice) choice[static_cast<int64_t>(k) * shape.states() + index] = static_cast<int16_t>(best_action);
         }
       }
     }
@@ -286,12 +312,13 @@ SPOTSWEEP_HD_INLINE int32_t follow_plan(const JobSpec& job, const PlanMarket& ma
   const int32_t n = min_i(max_slots, market.n_slots);
   for (int32_t k = 0; k < n; ++k) {
     const int32_t x = choice[static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, b)];
-    const PlanStep step = plan_step(job, market, start, shape, Rounding::down, k, a, s, b, x);
-    out[k] = step.rent;
-    if (step.completes) return k + 1;
+    const PlanMove move = plan_move(job, market, shape, Rounding::down, k, a, s, x);
+    const PlanLanding land = plan_landing(job, start, shape, Rounding::down, market.tick_s, k, move, b);
+    out[k] = move.rent;
+    if (land.completes) return k + 1;
     a = x;
-    s = step.next_since;
-    b = step.next_bucket;
+    s = move.next_since;
+    b = land.next_bucket;
   }
   return n;
 }

@@ -165,23 +165,28 @@ struct PredictionFreePolicy {
                                  const JobState& state) {
     const double target_s = kappa * job.soft_deadline_s;
     const double L = job.work;
-    const double line = L * min_d(obs.elapsed_s / target_s, 1.0);
-    const double deficit = line - state.work_done;
-    if (deficit > 0.0) catching_up = true;
-    else if (-deficit >= hysteresis * L) catching_up = false;
+    const double left = L - state.work_done;
+    // Position against the line, scaled by the target to avoid a division:
+    // (line − W)·κd = L·τ − W·κd before the target; past it the line is L itself.
+    if (obs.elapsed_s >= target_s) {
+      catching_up = true;
+    } else {
+      const double deficit_scaled = L * obs.elapsed_s - state.work_done * target_s;
+      if (deficit_scaled > 0.0) catching_up = true;
+      else if (-deficit_scaled >= hysteresis * L * target_s) catching_up = false;
+    }
+    const bool spot_cheap = obs.spot_price <= theta * obs.od_price && obs.spot_avail > 0;
+    Allocation a;
+    if (!catching_up && !spot_cheap) return a;  // ahead of the line and no cheap spot: idle
 
-    const double time_left = max_d(target_s - obs.elapsed_s, obs.tick_s);
-    const double rate_needed = (L - state.work_done) / time_left;
-    const bool spot_cheap = obs.spot_price <= theta * obs.od_price;
+    const double rate_needed = left / max_d(target_s - obs.elapsed_s, obs.tick_s);
     const int32_t spot_wanted =
         spot_cheap ? min_i(obs.spot_avail, gpus_for_rate(job, rho * rate_needed)) : 0;
-
-    Allocation a;
     if (catching_up) {
       const int32_t n = max_i(gpus_for_rate(job, rate_needed), spot_wanted);
       a.n_spot = spot_cheap ? min_i(obs.spot_avail, n) : 0;
       a.n_od = n - a.n_spot;
-    } else if (spot_wanted >= job.n_min && spot_wanted > 0) {
+    } else if (spot_wanted >= job.n_min) {
       a.n_spot = spot_wanted;
     }
     return a;

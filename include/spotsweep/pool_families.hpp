@@ -1,16 +1,21 @@
 #pragma once
 // Pool families as both backends see them: a member's local index is decoded, mixed-radix
 // with the LAST axis fastest, into its parameter values, which build a fresh policy object.
-// Adding a family = a traits struct here (its make()), a case in visit_family, and its axis
-// table in src/pool.cpp. CUDA-free; shared by the CPU backend and the kernels.
+// Adding a family = a traits struct here (make() and scratch_bytes()), a case in
+// visit_family, and its axis table in src/pool.cpp. CUDA-free; shared by the CPU backend and
+// the kernels.
+#include <cstddef>
 #include <cstdint>
 
+#include "spotsweep/chc.hpp"
+#include "spotsweep/forecast.hpp"
 #include "spotsweep/macros.hpp"
+#include "spotsweep/market.hpp"
 #include "spotsweep/policies.hpp"
 
 namespace spotsweep {
 
-enum class FamilyId : int32_t { on_demand = 0, greedy = 1, uniform_progress = 2, pf = 3 };
+enum class FamilyId : int32_t { on_demand = 0, greedy = 1, uniform_progress = 2, pf = 3, chc = 4 };
 
 constexpr int kMaxAxes = 8;
 
@@ -32,42 +37,90 @@ SPOTSWEEP_HD_INLINE void decode_member(const FamilyGridView& grid, int64_t local
   }
 }
 
+// What a pool member's policy may need besides its parameters, per (scenario, round): the
+// scenario's market and identity (forecasts are keyed by them) and working memory.
+struct MemberContext {
+  MarketView market;
+  uint64_t seed = 0;          // the workload's seed, which keys the forecast noise
+  uint32_t scenario = 0;
+  int32_t capacity = 1;       // a_max of the scenario's market
+  unsigned char* scratch = nullptr;  // scratch_bytes() bytes, owned by the backend
+};
+
+// Families without working memory or forecasts.
+struct StatelessFamily {
+  SPOTSWEEP_HD_INLINE static size_t scratch_bytes(const double*, const JobSpec&, double) { return 0; }
+};
+
 // Axis order of each family's params[] is its axis table's order (src/pool.cpp).
-struct OnDemandFamily {
+struct OnDemandFamily : StatelessFamily {
   using Policy = OnDemandOnlyPolicy;
-  SPOTSWEEP_HD_INLINE static Policy make(const double* p) {
+  SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec&, const MemberContext&) {
     Policy policy;
     policy.n_gpus = static_cast<int32_t>(p[0]);
     return policy;
   }
 };
 
-struct GreedyFamily {
+struct GreedyFamily : StatelessFamily {
   using Policy = GreedyPolicy;
-  SPOTSWEEP_HD_INLINE static Policy make(const double* p) {
+  SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec&, const MemberContext&) {
     Policy policy;
     policy.deadline_factor = p[0];
     return policy;
   }
 };
 
-struct UniformProgressFamily {
+struct UniformProgressFamily : StatelessFamily {
   using Policy = UniformProgressPolicy;
-  SPOTSWEEP_HD_INLINE static Policy make(const double* p) {
+  SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec&, const MemberContext&) {
     Policy policy;
     policy.deadline_factor = p[0];
     return policy;
   }
 };
 
-struct PfFamily {
+struct PfFamily : StatelessFamily {
   using Policy = PredictionFreePolicy;
-  SPOTSWEEP_HD_INLINE static Policy make(const double* p) {
+  SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec&, const MemberContext&) {
     Policy policy;
     policy.theta = p[0];
     policy.kappa = p[1];
     policy.rho = p[2];
     policy.hysteresis = p[3];
+    return policy;
+  }
+};
+
+// CHC(w, v) on the noisy oracle: axes window, commit, eps, growth, resolution,
+// replan_deviation, mode (0 committed, 1 averaged).
+struct ChcFamily {
+  using Policy = ChcPolicy<OracleForecaster>;
+  SPOTSWEEP_HD_INLINE static ChcParams params(const double* p) {
+    ChcParams c;
+    c.window = static_cast<int32_t>(p[0]);
+    c.commit = static_cast<int32_t>(p[1]);
+    c.resolution = static_cast<int32_t>(p[4]);
+    c.replan_deviation = p[5];
+    c.mode = p[6] != 0.0 ? ChcMode::averaged : ChcMode::committed;
+    return c;
+  }
+  SPOTSWEEP_HD_INLINE static size_t scratch_bytes(const double* p, const JobSpec& job,
+                                                  double tick_s) {
+    return chc_scratch_layout(job, tick_s, params(p)).bytes;
+  }
+  SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec& job,
+                                         const MemberContext& context) {
+    Policy policy;
+    policy.params = params(p);
+    policy.forecaster.market = context.market;
+    policy.forecaster.oracle.seed = context.seed;
+    policy.forecaster.oracle.scenario = context.scenario;
+    policy.forecaster.oracle.eps = p[2];
+    policy.forecaster.oracle.growth = p[3];
+    policy.forecaster.oracle.avail_max = context.capacity;
+    policy.layout = chc_scratch_layout(job, context.market.tick_seconds, policy.params);
+    policy.scratch = context.scratch;
     return policy;
   }
 };
@@ -79,6 +132,7 @@ decltype(auto) visit_family(FamilyId family, Visitor&& visitor) {
     case FamilyId::greedy: return visitor(GreedyFamily{});
     case FamilyId::uniform_progress: return visitor(UniformProgressFamily{});
     case FamilyId::pf: return visitor(PfFamily{});
+    case FamilyId::chc: return visitor(ChcFamily{});
     case FamilyId::on_demand:
     default: return visitor(OnDemandFamily{});
   }

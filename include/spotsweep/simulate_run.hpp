@@ -45,6 +45,7 @@ struct SimulateRequest {
   std::string predictor = "oracle";  // oracle | seasonal | holt-winters | ar | last
   double eps = 0.0, growth = 0.0;
   uint64_t seed = 0;
+  uint32_t scenario = 0;           // the oracle's scenario key (a sweep's scenario index)
   WorkloadError workload_error = WorkloadError::none;
   double eps_workload = 0.0;
   // OPT beside the policy.

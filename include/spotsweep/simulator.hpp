@@ -92,6 +92,12 @@ SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotOb
                                                 const JobState& state, Allocation proposal,
                                                 bool* overridden) {
   *overridden = false;
+  // Far from the deadline even an idle slot followed by a switch to N_max finishes in time,
+  // so no proposal can break the invariant: one multiply instead of the checks below.
+  const double time_after_switch =
+      job.hard_deadline_s() - (obs.elapsed_s + obs.tick_s) - job.reconfig_s;
+  if (time_after_switch * throughput(job, job.n_max) >= (job.work - state.work_done) * (1.0 + 1e-9))
+    return proposal;
   const double overhead =
       is_reconfiguration(job, state.prev, proposal) ? job.reconfig_s : state.overhead_s;
   const SlotProgress step = run_slot(job, obs.tick_s, overhead, state.work_done,
@@ -142,7 +148,11 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
     const SlotObservation obs = observe(market, start_slot, t);
     SlotRecord rec;
     rec.obs = obs;
-    rec.proposed = policy.decide(policy_view(job, state), obs, state);
+    if (job.work_estimate > 0.0) {
+      rec.proposed = policy.decide(policy_view(job, state), obs, state);
+    } else {
+      rec.proposed = policy.decide(job, obs, state);
+    }
     Allocation alloc = clamp_allocation(job, rec.proposed, obs.spot_avail);
     bool overridden = false;
     if (kNet == SafetyNet::on) alloc = apply_safety_net(job, obs, state, alloc, &overridden);

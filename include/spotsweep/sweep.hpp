@@ -75,6 +75,8 @@ struct ScenarioSet {
   std::vector<double> spot_price;      // [scenario][slot]
   std::vector<int32_t> spot_avail;     // [scenario][slot]
   std::vector<int64_t> source_slot;    // first trace slot of each window
+  int32_t capacity = 1;                // a_max over the scenarios, for forecasts
+  uint64_t seed = 0;                   // the workload's seed, which keys forecast noise
 
   ScenarioBatchView view() const;
   MarketView market(int32_t scenario) const { return view().market(scenario); }
@@ -95,6 +97,10 @@ struct SweepPlan {
     return jobs[static_cast<size_t>(scenario) * rounds + round];
   }
 };
+
+// Working memory one simulation of any member of the plan's pool may need, in bytes (0 when
+// no family needs any): each family evaluated at its axes' largest values, over every job.
+size_t max_scratch_bytes(const SweepPlan& plan);
 
 // Draws job r of scenario s: Philox4x32-10 keyed by the seed, counter (s, r, field id, 0).
 JobSpec draw_job(const JobTemplate& job, uint64_t seed, int32_t scenario, int32_t round);

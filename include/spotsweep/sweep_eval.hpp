@@ -21,6 +21,19 @@ struct ScenarioBatchView {
   int32_t count = 0;
   int32_t slots = 0;
   double tick_seconds = 0.0;
+  int32_t capacity = 1;   // a_max of the scenarios' markets, for forecasts
+  uint64_t seed = 0;      // the workload's seed, which keys forecast noise
+
+  // What member policies see of scenario `scenario`; scratch is the caller's working memory.
+  SPOTSWEEP_HD_INLINE MemberContext context(int32_t scenario, unsigned char* scratch) const {
+    MemberContext c;
+    c.market = market(scenario);
+    c.seed = seed;
+    c.scenario = static_cast<uint32_t>(scenario);
+    c.capacity = capacity;
+    c.scratch = scratch;
+    return c;
+  }
 
   SPOTSWEEP_HD_INLINE MarketView market(int32_t scenario) const {
     MarketView m;
@@ -113,7 +126,8 @@ struct PercentileKeys {
 // Simulates every round of one scenario for one member. jobs and round_start hold the
 // scenario's `rounds` entries; traced, when given, receives each round's full Outcome.
 template <class Family>
-SPOTSWEEP_HD OutcomeSums evaluate_member_scenario(const double* params, const MarketView& market,
+SPOTSWEEP_HD OutcomeSums evaluate_member_scenario(const double* params,
+                                                  const MemberContext& context,
                                                   const JobSpec* jobs,
                                                   const int32_t* round_start, int32_t rounds,
                                                   const PercentileKeys& keys, int64_t chunk_member,
@@ -121,8 +135,8 @@ SPOTSWEEP_HD OutcomeSums evaluate_member_scenario(const double* params, const Ma
   OutcomeSums sums;
   for (int32_t r = 0; r < rounds; ++r) {
     const JobSpec job = jobs[r];  // a local copy the compiler can keep in registers
-    typename Family::Policy policy = Family::make(params);
-    const Outcome o = simulate(job, market, round_start[r], policy);
+    typename Family::Policy policy = Family::make(params, job, context);
+    const Outcome o = simulate(job, context.market, round_start[r], policy);
     sums.add(o);
     keys.store(chunk_member, first_job + r, o);
     if (traced) traced[r] = o;

@@ -140,6 +140,8 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
   cmd->add_option("--eps", rq.eps, "oracle: noise level ε")->capture_default_str();
   cmd->add_option("--growth", rq.growth, "oracle: ε_k = ε·(k+1)^h")->capture_default_str();
   cmd->add_option("--seed", rq.seed, "Seed of the forecast and workload draws")->capture_default_str();
+  cmd->add_option("--scenario", rq.scenario, "Scenario key of those draws (a sweep's scenario index)")
+      ->capture_default_str();
   cmd->add_option("--workload-error", args->workload_error, "none, bias or random: policies see L̂")->capture_default_str();
   cmd->add_option("--eps-l", rq.eps_workload, "ε_L of the workload estimate")->capture_default_str();
   // OPT and outputs.

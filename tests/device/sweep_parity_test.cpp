@@ -72,6 +72,18 @@ TEST_F(SweepParity, ChunkingDoesNotChangeResults) {
   expect_identical(plan, cpu, cuda);
 }
 
+// CHC members: the window planner and the Philox-keyed oracle with growth ½ (sqrt) use only
+// correctly rounded operations, so they too are bit-identical; the planner's working memory is
+// a per-thread slice of device memory.
+TEST_F(SweepParity, ChcFamilyIsBitIdentical) {
+  const SweepPlan plan = testing::fixture_plan(
+      "\n[pool.chc]\nwindow = [4, 6]\ncommit = [1, 3]\neps = [0, 0.3]\ngrowth = [0.5]\n"
+      "resolution = [1]\nreplan_deviation = [0, 0.2]\nmode = [0, 1]\n");
+  const SweepResult cpu = run(plan, Backend::cpu);
+  const SweepResult cuda = run(plan, Backend::cuda, 5);
+  expect_identical(plan, cpu, cuda);
+}
+
 TEST_F(SweepParity, MemoryBudgetTooSmallIsAnInputError) {
   const SweepPlan plan = testing::fixture_plan();
   SweepOptions options;

@@ -21,9 +21,11 @@ using testing::fixture_trace;
 Outcome simulate_member(const SweepPlan& plan, int64_t member, int32_t s, int32_t r) {
   const std::vector<double> params = plan.pool.parameters(member);
   const FamilyId family = plan.pool.families[plan.pool.locate(member).family_index].family;
+  std::vector<unsigned char> scratch(max_scratch_bytes(plan));
+  const MemberContext context = plan.scenarios.view().context(s, scratch.data());
   return visit_family(family, [&](auto traits) {
-    auto policy = decltype(traits)::make(params.data());
-    return simulate(plan.job(s, r), plan.scenarios.market(s), plan.round_start[r], policy);
+    auto policy = decltype(traits)::make(params.data(), plan.job(s, r), context);
+    return simulate(plan.job(s, r), context.market, plan.round_start[r], policy);
   });
 }
 
