@@ -162,16 +162,19 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
     if (!*work && !*work_hours) throw input_error("", "--work", "", "give --work or --work-hours");
     if (*work_hours) j.work = args->work_hours * 3600.0 * throughput(j, j.n_max);
     j.soft_deadline_s = args->deadline_hours * 3600.0;
-    j.value_shape = args->value_shape == "linear" ? ValueShape::linear
-                    : args->value_shape == "step" ? ValueShape::step
-                    : args->value_shape == "exp"  ? ValueShape::exponential
-                    : throw input_error("", "--value-shape", args->value_shape, "choose linear, step or exp");
+    // The sweep file's [job] words (exponential, full_slot, per_second) are accepted too.
+    const std::string& shape = args->value_shape;
+    j.value_shape = shape == "linear" ? ValueShape::linear
+                    : shape == "step" ? ValueShape::step
+                    : (shape == "exp" || shape == "exponential") ? ValueShape::exponential
+                    : throw input_error("", "--value-shape", shape, "choose linear, step or exp");
     j.trigger = args->trigger == "total" ? ReconfigTrigger::total
                 : args->trigger == "composition" ? ReconfigTrigger::composition
                 : throw input_error("", "--trigger", args->trigger, "choose total or composition");
-    j.billing = args->billing == "slot" ? Billing::full_slot
-                : args->billing == "second" ? Billing::per_second
-                : throw input_error("", "--billing", args->billing, "choose slot or second");
+    const std::string& billing = args->billing;
+    j.billing = (billing == "slot" || billing == "full_slot") ? Billing::full_slot
+                : (billing == "second" || billing == "per_second") ? Billing::per_second
+                : throw input_error("", "--billing", billing, "choose slot or second");
     request.chc.mode = args->chc_mode == "committed" ? ChcMode::committed
                        : args->chc_mode == "averaged" ? ChcMode::averaged
                        : throw input_error("", "--chc-mode", args->chc_mode, "choose committed or averaged");
