@@ -93,7 +93,7 @@ void set_field(JobSpec& job, JobField field, double v) {
     case JobField::value_shape_param: job.value_shape_param = v; break;
     case JobField::miss_penalty: job.miss_penalty = v; break;
     case JobField::reconfig_s: job.reconfig_s = v; break;
-    case JobField::work_estimate: job.work_estimate = v; break;
+    case JobField::work_error: break;  // applied by draw_job once L is known
     default: break;
   }
 }
@@ -174,7 +174,7 @@ std::string synthetic_to_toml(const SyntheticMarketSpec& spec) {
 const char* job_field_name(JobField field) {
   static const char* const names[] = {"work", "deadline_h", "gamma", "alpha", "beta", "value",
                                       "value_shape_param", "miss_penalty", "reconfig_s",
-                                      "work_estimate"};
+                                      "work_error"};
   return names[static_cast<int32_t>(field)];
 }
 
@@ -257,7 +257,7 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
       else if (e.key == "billing") job.base.billing = static_cast<Billing>(parse_choice(doc, e, kBillings));
       else
         throw input_error(where(doc, e), "job." + e.key, e.raw,
-                          "unknown key (work, work_estimate, deadline_h, gamma, n_min, n_max, alpha, "
+                          "unknown key (work, work_error, deadline_h, gamma, n_min, n_max, alpha, "
                           "beta, value, value_shape, value_shape_param, miss_penalty, reconfig_s, "
                           "trigger, billing)");
     }
@@ -293,6 +293,7 @@ std::string config_to_toml(const SweepConfig& config) {
 
 JobSpec draw_job(const JobTemplate& tmpl, uint64_t seed, int32_t scenario, int32_t round) {
   JobSpec job = tmpl.base;
+  double work_error = tmpl.fields[static_cast<int32_t>(JobField::work_error)].a;
   r123::Philox4x32 philox;
   const r123::Philox4x32::key_type key = {{static_cast<uint32_t>(seed),
                                            static_cast<uint32_t>(seed >> 32)}};
@@ -308,7 +309,12 @@ JobSpec draw_job(const JobTemplate& tmpl, uint64_t seed, int32_t scenario, int32
                          ? d.a + (d.b - d.a) * u
                          : std::exp(std::log(d.a) + (std::log(d.b) - std::log(d.a)) * u);
     set_field(job, static_cast<JobField>(f), v);
+    if (static_cast<JobField>(f) == JobField::work_error) work_error = v;
   }
+  if (!(work_error > -1.0))
+    throw input_error("", "job.work_error", format_number(work_error),
+                      "must be above -1 (policies see L·(1 + work_error) > 0)");
+  if (work_error != 0.0) job.work_estimate = job.work * (1.0 + work_error);
   return job;
 }
 

@@ -23,7 +23,8 @@ namespace spotsweep {
 // Job fields that [job] may draw from a distribution, in Philox field-id order.
 enum class JobField : int32_t {
   work = 0, deadline_h, gamma, alpha, beta, value, value_shape_param, miss_penalty, reconfig_s,
-  work_estimate, count
+  work_error,  // ε_L: policies see L̂ = L·(1 + ε_L) (MODEL.md §2); 0 = they know L
+  count
 };
 constexpr int32_t kJobFieldCount = static_cast<int32_t>(JobField::count);
 const char* job_field_name(JobField field);
