@@ -14,6 +14,12 @@ kappa = "[0.8:1.0:0.2]"
 rho = [1, 2, 3]
 [pool.greedy]
 deadline_factor = [0.9, 1]
+[pool.chc]
+window = [6]
+commit = [2]
+eps = [0, 0.3]
+growth = [0.5]
+resolution = [1]
 [workload]
 trace = "$root/data/v100_us-east-1a.h5"
 scenarios = 3
@@ -29,15 +35,16 @@ value = "uniform(60, 100)"
 miss_penalty = 30
 TOML
 
-"$bin" pool info sweep.toml | grep -q "pool: 14 members in 2 families"
+"$bin" pool info sweep.toml | grep -q "pool: 16 members in 3 families"
 "$bin" sweep --pool sweep.toml --output out.h5 --backend cpu --opt-buckets 16 \
-  --trace-members 0,5,13 --threads 2 --per-scenario > sweep.log 2> progress.log
-grep -q "^wrote out.h5: 14 members" sweep.log
+  --trace-members 0,5,13,15 --threads 2 --per-scenario > sweep.log 2> progress.log
+grep -q "^wrote out.h5: 16 members" sweep.log
 [ "$(ls)" = "$(printf 'out.h5\nprogress.log\nsweep.log\nsweep.toml')" ]  # no temporary left
 /usr/bin/python3 "$root/tests/python/check_sweep_h5.py" out.h5
 
 # The sweep's traced outcomes equal `spotsweep simulate` on the same member and job:
-# member 5 = pf(theta 0.5, kappa 1, rho 3) and member 13 = greedy(deadline_factor 1).
+# member 5 = pf(theta 0.5, kappa 1, rho 3), member 13 = greedy(deadline_factor 1) and
+# member 15 = chc(w 6, v 2, eps 0.3), whose oracle is keyed by the workload seed and scenario.
 check_simulate() {  # check_simulate K SCENARIO ROUND POLICY-ARGS...
   local k=$1 s=$2 r=$3; shift 3
   local start=$((s * 1500 + r * 30))
@@ -57,6 +64,8 @@ print('%.4f %.4f %d' % (t['utility'][$k, $s, $r], t['cost'][$k, $s, $r], t['reco
 }
 check_simulate 1 2 3 --policy pf --theta 0.5 --kappa 1 --rho 3 --hysteresis 0.02
 check_simulate 2 0 1 --policy greedy --deadline-factor 1
+check_simulate 3 1 2 --policy chc --window 6 --commit 2 --eps 0.3 --growth 0.5 --resolution 1 \
+  --seed 11 --scenario 1
 
 # One-line errors, exit status 2, no output file.
 expect_error() {  # expect_error PATTERN ARGS...

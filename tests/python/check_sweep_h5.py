@@ -37,9 +37,14 @@ with h5py.File(path, "r") as f:
     assert np.all(f["opt/utility_lower"][()] <= f["opt/utility_upper"][()] + 1e-9)
 
     traced = f["traced_members"]
-    assert list(traced["member"][()]) == [0, 5, 13]
-    assert traced["utility"].shape == (3, 3, 4)
+    assert list(traced["member"][()]) == [0, 5, 13, 15]
+    assert traced["utility"].shape == (4, 3, 4)
     # A traced member's mean over its jobs is its summary's mean (member 5 is pf[0][1][2][0]).
     assert np.isclose(traced["utility"][1].mean(), util[0, 1, 2, 0], rtol=1e-12)
     assert f["workload/job_work"].shape == (3, 4)
+
+    chc = f["families/chc/utility_mean"]
+    assert chc.shape == (1, 1, 2, 1, 1, 1, 1), chc.shape
+    assert [d.label for d in chc.dims][:3] == ["window", "commit", "eps"]
+    assert list(chc.dims[2][0][:]) == [0.0, 0.3]
 print("check_sweep_h5: ok")
