@@ -24,8 +24,10 @@
 namespace {
 
 // ---- traces import | info ------------------------------------------------------------
+// Conversion of the public trace formats to the native HDF5 trace, and its summary
+// (docs/traces.md). The 0/1 convention is always given; the tick where the format lacks it.
 void add_traces_commands(CLI::App& app) {
-  using namespace spotsweep;  // NOLINT
+  using namespace spotsweep;
   auto* traces = app.add_subcommand("traces", "Import public spot traces and summarise them");
   traces->require_subcommand(1);
 
@@ -87,11 +89,12 @@ void add_traces_commands(CLI::App& app) {
     std::printf("on-demand     %.4f USD/GPU-h\n", s.od_price);
   });
 }
+
 // ---- simulate ----------------------------------------------------------------------------
 // `spotsweep simulate`: one policy on one trace window, a per-slot CSV on request, and a
 // summary beside OPT for the same job (docs/simulate.md).
 void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_path) {
-  using namespace spotsweep;  // NOLINT
+  using namespace spotsweep;
   struct SimulateArgs {
     SimulateRequest request;
     std::string policy = "uniform-progress", value_shape = "linear", trigger = "total",
