@@ -13,16 +13,24 @@
 
 namespace spotsweep {
 
+// Fewest GPUs in [N_min, N_max] whose throughput reaches rate (N_max if none does), found by
+// walking from `guess`: the answer whatever the guess, in |answer − guess| + 2 comparisons.
+// Policies whose rate changes little from slot to slot pass last slot's answer, which keeps
+// divisions and rounding out of the GPU count.  Needs α > 0 (job validation enforces it), so
+// H is non-decreasing in n even after rounding.
+SPOTSWEEP_HD_INLINE int32_t gpus_for_rate_from(const JobSpec& job, double rate, int32_t guess) {
+  int32_t k = min_i(max_i(guess, job.n_min), job.n_max);
+  while (k > job.n_min && job.alpha * (k - 1) + job.beta >= rate) --k;  // H(k − 1), k − 1 ≥ 1
+  while (k < job.n_max && job.alpha * k + job.beta < rate) ++k;          // H(k), k ≥ 1
+  return k;
+}
+
 // Fewest GPUs in [N_min, N_max] whose throughput reaches rate (N_max if none does).
-// Needs α > 0, which job validation enforces.
 SPOTSWEEP_HD_INLINE int32_t gpus_for_rate(const JobSpec& job, double rate) {
   if (rate <= throughput(job, job.n_min)) return job.n_min;
+  // ceil of the rounded quotient is within one of the answer; the walk settles it.
   const double n = ceil((rate - job.beta) / job.alpha);
-  if (!(n < job.n_max)) return job.n_max;
-  int32_t k = max_i(static_cast<int32_t>(n), job.n_min);
-  // ceil of a rounded quotient can land one short of the true count.
-  while (k < job.n_max && throughput(job, k) < rate) ++k;
-  return k;
+  return gpus_for_rate_from(job, rate, n < job.n_max ? static_cast<int32_t>(n) : job.n_max);
 }
 
 // The kind of instance the previous slot ran, as Can't Be Late's rules see it, after
@@ -72,6 +80,14 @@ SPOTSWEEP_HD_INLINE Allocation on_demand(int32_t n) {
 SPOTSWEEP_HD_INLINE Allocation cbl_deadline_rules(const JobSpec& job, const SlotObservation& obs,
                                                   const JobState& state, double deadline_s,
                                                   Allocation proposal) {
+  // Far from the deadline neither rule can fire: with A = left_s + 2R (the larger need before
+  // rounding), need ≤ ceil(A/Δ)·Δ < A + Δ and slack > (D − τ) − Δ, so A + 2Δ < D − τ, checked
+  // with a margin far above the rounding of these few operations, settles it without the
+  // divisions and floor/ceil of deadline_slack. Same answers, fewer operations.
+  const double left_s = (job.work - state.work_done) / throughput(job, job.n_max);
+  if ((left_s + 2.0 * max_d(job.reconfig_s, 0.0) + 2.0 * obs.tick_s) * (1.0 + 1e-9) <
+      (deadline_s - obs.elapsed_s) * (1.0 - 1e-9))
+    return proposal;
   const DeadlineSlack s = deadline_slack(job, obs, state, deadline_s);
   const RunningKind cur = running_kind(state.prev, obs.spot_avail);
   if (s.need2_s >= s.slack_s && cur != RunningKind::spot) proposal = on_demand(job.n_max);
@@ -160,6 +176,10 @@ struct PredictionFreePolicy {
   double rho = 1.5;          // ρ, scale-up factor of the required rate on cheap spot
   double hysteresis = 0.02;  // h, fraction of L ahead of the line to leave catch-up
   bool catching_up = false;
+  // Last answers of gpus_for_rate for the required rate and for ρ× it: the next slot's
+  // starting guesses (any value gives the same answer; these give it in two comparisons).
+  int32_t n_for_rate = 0;
+  int32_t n_for_spot = 0;
 
   SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
                                  const JobState& state) {
@@ -180,10 +200,14 @@ struct PredictionFreePolicy {
     if (!catching_up && !spot_cheap) return a;  // ahead of the line and no cheap spot: idle
 
     const double rate_needed = left / max_d(target_s - obs.elapsed_s, obs.tick_s);
-    const int32_t spot_wanted =
-        spot_cheap ? min_i(obs.spot_avail, gpus_for_rate(job, rho * rate_needed)) : 0;
+    int32_t spot_wanted = 0;
+    if (spot_cheap) {
+      n_for_spot = gpus_for_rate_from(job, rho * rate_needed, n_for_spot);
+      spot_wanted = min_i(obs.spot_avail, n_for_spot);
+    }
     if (catching_up) {
-      const int32_t n = max_i(gpus_for_rate(job, rate_needed), spot_wanted);
+      n_for_rate = gpus_for_rate_from(job, rate_needed, n_for_rate);
+      const int32_t n = max_i(n_for_rate, spot_wanted);
       a.n_spot = spot_cheap ? min_i(obs.spot_avail, n) : 0;
       a.n_od = n - a.n_spot;
     } else if (spot_wanted >= job.n_min) {

@@ -5,6 +5,7 @@
 //   reconfiguration check → run the slot → bill it.
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "spotsweep/job.hpp"
 #include "spotsweep/macros.hpp"
@@ -67,6 +68,13 @@ struct NullSlotLogger {
   SPOTSWEEP_HD_INLINE void operator()(const SlotRecord&) const {}
 };
 
+// Whether simulate() builds a SlotRecord for the logger at all: not for NullSlotLogger, so
+// the batch loop carries no logging work whatever the compiler makes of the record.
+template <class SlotLogger>
+struct LogsSlots : std::true_type {};
+template <>
+struct LogsSlots<NullSlotLogger> : std::false_type {};
+
 // Slots that start before the hard deadline: the most a job can run.
 SPOTSWEEP_HD_INLINE int32_t horizon_slots(const JobSpec& job, double tick_s) {
   return static_cast<int32_t>(ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_s));
@@ -88,16 +96,12 @@ SPOTSWEEP_HD_INLINE SlotObservation observe(const MarketView& market, int32_t st
 // The hard-deadline safety net (MODEL.md §4, our rule). It keeps the invariant "one of the
 // safe plans still finishes by γ·d": a proposal that would break it after this slot is
 // replaced by the safe plan (keep the running total if that is safe, else N_max).
-SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotObservation& obs,
-                                                const JobState& state, Allocation proposal,
-                                                bool* overridden) {
+// The net's full test, for slots where the quick one (net_cannot_bind) does not settle it.
+SPOTSWEEP_HD_INLINE Allocation apply_safety_net_full(const JobSpec& job,
+                                                     const SlotObservation& obs,
+                                                     const JobState& state, Allocation proposal,
+                                                     bool* overridden) {
   *overridden = false;
-  // Far from the deadline even an idle slot followed by a switch to N_max finishes in time,
-  // so no proposal can break the invariant: one multiply instead of the checks below.
-  const double time_after_switch =
-      job.hard_deadline_s() - (obs.elapsed_s + obs.tick_s) - job.reconfig_s;
-  if (time_after_switch * throughput(job, job.n_max) >= (job.work - state.work_done) * (1.0 + 1e-9))
-    return proposal;
   const double overhead =
       is_reconfiguration(job, state.prev, proposal) ? job.reconfig_s : state.overhead_s;
   const SlotProgress step = run_slot(job, obs.tick_s, overhead, state.work_done,
@@ -121,6 +125,26 @@ SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotOb
   return safe;
 }
 
+// Far from the deadline even an idle slot followed by a switch to N_max finishes in time, so
+// no proposal can break the net's invariant. hard_s = γ·d and rate_max = H(N_max), which
+// simulate() computes once per job.
+SPOTSWEEP_HD_INLINE bool net_cannot_bind(const JobSpec& job, double hard_s, double rate_max,
+                                         double elapsed_s, double tick_s, double work_done) {
+  const double time_after_switch = hard_s - (elapsed_s + tick_s) - job.reconfig_s;
+  return time_after_switch * rate_max >= (job.work - work_done) * (1.0 + 1e-9);
+}
+
+SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotObservation& obs,
+                                                const JobState& state, Allocation proposal,
+                                                bool* overridden) {
+  if (net_cannot_bind(job, job.hard_deadline_s(), throughput(job, job.n_max), obs.elapsed_s,
+                      obs.tick_s, state.work_done)) {
+    *overridden = false;
+    return proposal;
+  }
+  return apply_safety_net_full(job, obs, state, proposal, overridden);
+}
+
 // The job as a policy sees it: with L̂ in place of L when a workload estimate is set. A job
 // that outlives its estimate is believed to have 5 % of L̂ still to go.  [ours]
 SPOTSWEEP_HD_INLINE JobSpec policy_view(const JobSpec& job, const JobState& state) {
@@ -141,54 +165,88 @@ enum class SafetyNet : int32_t { on = 0, off = 1 };
 template <SafetyNet kNet = SafetyNet::on, class Policy, class SlotLogger>
 SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int32_t start_slot,
                               Policy& policy, SlotLogger& log) {
+  constexpr bool kLogs = LogsSlots<std::remove_cv_t<SlotLogger>>::value;
   Outcome out;
   JobState state;
-  const int32_t horizon = horizon_slots(job, market.tick_seconds);
-  for (int32_t t = 0; t < horizon; ++t) {
-    const SlotObservation obs = observe(market, start_slot, t);
-    SlotRecord rec;
-    rec.obs = obs;
-    if (job.work_estimate > 0.0) {
-      rec.proposed = policy.decide(policy_view(job, state), obs, state);
-    } else {
-      rec.proposed = policy.decide(job, obs, state);
-    }
-    Allocation alloc = clamp_allocation(job, rec.proposed, obs.spot_avail);
+  // Per-job constants and the market window, read once.
+  const double tick = market.tick_seconds;
+  const int32_t horizon = horizon_slots(job, tick);
+  const double hard_s = job.hard_deadline_s();
+  const double rate_max = throughput(job, job.n_max);
+  const bool known_work = !(job.work_estimate > 0.0);
+  const double* spot_price = market.spot_price + start_slot;
+  const int32_t* spot_avail = market.spot_avail + start_slot;
+  const double* od_series = market.od_price_series ? market.od_price_series + start_slot : nullptr;
+  const double od_price = market.od_price;
+  // GPU-slots billed in full; the one slot billed in part (per-second billing) goes to *_tail.
+  int64_t od_slots = 0;
+  int64_t spot_slots = 0;
+  double od_tail_s = 0.0;
+  double spot_tail_s = 0.0;
+  int32_t t = 0;
+  for (; t < horizon; ++t) {
+    SlotObservation obs;
+    obs.slot = t;
+    obs.market_slot = start_slot + t;
+    obs.elapsed_s = t * tick;
+    obs.tick_s = tick;
+    obs.spot_price = spot_price[t];
+    obs.od_price = od_series ? od_series[t] : od_price;
+    obs.spot_avail = spot_avail[t];
+    const Allocation proposed = known_work ? policy.decide(job, obs, state)
+                                           : policy.decide(policy_view(job, state), obs, state);
+    Allocation alloc = clamp_allocation(job, proposed, obs.spot_avail);
     bool overridden = false;
-    if (kNet == SafetyNet::on) alloc = apply_safety_net(job, obs, state, alloc, &overridden);
+    if (kNet == SafetyNet::on &&
+        !net_cannot_bind(job, hard_s, rate_max, obs.elapsed_s, tick, state.work_done))
+      alloc = apply_safety_net_full(job, obs, state, alloc, &overridden);
     out.net_overrides += overridden ? 1 : 0;
-    rec.net_override = overridden;
-    rec.applied = alloc;
 
-    rec.reconfigured = is_reconfiguration(job, state.prev, alloc);
-    if (rec.reconfigured) {
+    const bool reconfigured = is_reconfiguration(job, state.prev, alloc);
+    if (reconfigured) {
       state.overhead_s = job.reconfig_s;
       ++out.reconfigs;
     }
     const SlotProgress step =
-        run_slot(job, obs.tick_s, state.overhead_s, state.work_done, alloc.total());
-    const double billed_s = (step.completes && job.billing == Billing::per_second)
-                                ? step.finish_offset_s
-                                : obs.tick_s;
+        run_slot(job, tick, state.overhead_s, state.work_done, alloc.total());
+    const bool partial = step.completes && job.billing == Billing::per_second;
+    const double billed_s = partial ? step.finish_offset_s : tick;
     out.cost += allocation_cost(alloc, obs.spot_price, obs.od_price, billed_s);
-    out.od_gpu_s += alloc.n_od * billed_s;
-    out.spot_gpu_s += alloc.n_spot * billed_s;
     state.work_done = step.work_after;
     if (alloc.total() > 0) state.overhead_s = step.overhead_after_s;
     state.prev = alloc;
-    out.slots = t + 1;
 
-    rec.work_after = state.work_done;
-    rec.overhead_after_s = state.overhead_s;
-    rec.cost_after = out.cost;
-    log(rec);
+    if constexpr (kLogs) {
+      SlotRecord rec;
+      rec.obs = obs;
+      rec.proposed = proposed;
+      rec.applied = alloc;
+      rec.reconfigured = reconfigured;
+      rec.net_override = overridden;
+      rec.work_after = state.work_done;
+      rec.overhead_after_s = state.overhead_s;
+      rec.cost_after = out.cost;
+      log(rec);
+    }
 
+    if (partial) {
+      od_tail_s = alloc.n_od * billed_s;
+      spot_tail_s = alloc.n_spot * billed_s;
+    } else {
+      od_slots += alloc.n_od;
+      spot_slots += alloc.n_spot;
+    }
     if (step.completes) {
       out.finish_s = obs.elapsed_s + step.finish_offset_s;
+      ++t;
       break;
     }
   }
-  if (out.finish_s < 0.0 || out.finish_s > job.hard_deadline_s() + kDeadlineTolS) {
+  out.slots = t;
+  // (Σ n)·Δ: exact, and equal to summing n·Δ slot by slot, whenever n·Δ is (an integer Δ).
+  out.od_gpu_s = static_cast<double>(od_slots) * tick + od_tail_s;
+  out.spot_gpu_s = static_cast<double>(spot_slots) * tick + spot_tail_s;
+  if (out.finish_s < 0.0 || out.finish_s > hard_s + kDeadlineTolS) {
     out.missed = 1;
     out.finish_s = -1.0;
   }

@@ -185,8 +185,12 @@ TEST(Policies, GpusForRateIsTheFewestThatSuffice) {
     const int32_t n = gpus_for_rate(job, rate);
     EXPECT_GE(n, job.n_min);
     EXPECT_LE(n, job.n_max);
-    if (n < job.n_max) EXPECT_GE(throughput(job, n), rate);
-    if (n > job.n_min) EXPECT_LT(throughput(job, n - 1), rate);
+    if (n < job.n_max) {
+      EXPECT_GE(throughput(job, n), rate);
+    }
+    if (n > job.n_min) {
+      EXPECT_LT(throughput(job, n - 1), rate);
+    }
   }
 }
 
