@@ -27,19 +27,15 @@ JobSpec cbl_job(double restart_hours) {
   return job;
 }
 
-struct FlatMarket {
-  std::vector<double> price;
-  std::vector<int32_t> avail;
-  MarketView view(double od_price, double tick) const {
-    MarketView m;
-    m.spot_price = price.data();
-    m.spot_avail = avail.data();
-    m.od_price = od_price;
-    m.tick_seconds = tick;
-    m.n_slots = static_cast<int32_t>(avail.size());
-    return m;
-  }
-};
+// A market with a constant spot price and availability, long enough for the CBL jobs.
+spotsweep::testing::Instance flat_market(double spot_price, int32_t spot_avail, double od_price) {
+  spotsweep::testing::Instance in;
+  in.spot_price.assign(400, spot_price);
+  in.spot_avail.assign(400, spot_avail);
+  in.od_price = od_price;
+  in.tick_s = 600.0;
+  return in;
+}
 
 }  // namespace
 
@@ -111,9 +107,9 @@ TEST(Model, ClampMakesProposalsFeasible) {
 // cbl-semantics.md §13: on-demand with d = 0.2 h bills 290 ticks of 0.51 $, finish 48.33 h.
 TEST(Simulator, OnDemandMatchesCantBeLateWorkedExample) {
   const JobSpec job = cbl_job(0.2);
-  FlatMarket flat{std::vector<double>(400, 0.9731), std::vector<int32_t>(400, 0)};
+  const auto flat = flat_market(0.9731, 0, 3.06);
   OnDemandOnlyPolicy od{1};
-  const Outcome out = simulate(job, flat.view(3.06, 600.0), 0, od);
+  const Outcome out = simulate(job, flat.market(), 0, od);
   EXPECT_EQ(out.slots, 290);
   EXPECT_NEAR(out.cost, 147.9, 1e-9);
   EXPECT_NEAR(out.finish_s, 48 * 3600.0 + 720.0, 1e-6);
@@ -124,17 +120,17 @@ TEST(Simulator, OnDemandMatchesCantBeLateWorkedExample) {
 TEST(Simulator, PerSecondBillingChargesTheLastSlotPartly) {
   JobSpec job = cbl_job(0.2);
   job.billing = Billing::per_second;
-  FlatMarket flat{std::vector<double>(400, 0.9731), std::vector<int32_t>(400, 0)};
+  const auto flat = flat_market(0.9731, 0, 3.06);
   OnDemandOnlyPolicy od{1};
-  const Outcome out = simulate(job, flat.view(3.06, 600.0), 0, od);
+  const Outcome out = simulate(job, flat.market(), 0, od);
   EXPECT_NEAR(out.cost, 3.06 * (48 * 3600.0 + 720.0) / 3600.0, 1e-9);
 }
 
 TEST(Simulator, SpotFirstGreedyIsCheaperThanOnDemandWhenSpotIsUp) {
   const JobSpec job = cbl_job(0.2);
-  FlatMarket flat{std::vector<double>(400, 0.9731), std::vector<int32_t>(400, 1)};
+  const auto flat = flat_market(0.9731, 1, 3.06);
   GreedyPolicy greedy;
-  const Outcome out = simulate(job, flat.view(3.06, 600.0), 0, greedy);
+  const Outcome out = simulate(job, flat.market(), 0, greedy);
   EXPECT_EQ(out.missed, 0);
   EXPECT_NEAR(out.spot_share(), 1.0, 1e-12);
   EXPECT_NEAR(out.cost, 290 * 0.9731 * 600.0 / 3600.0, 1e-9);

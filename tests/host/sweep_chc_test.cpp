@@ -38,12 +38,7 @@ TEST(SweepChc, MembersEqualChcSimulatedAlone) {
   const SweepResult result = run_sweep_cpu(plan, options);
   for (size_t k = 0; k < options.trace_members.size(); ++k) {
     const std::vector<double> p = plan.pool.parameters(options.trace_members[k]);
-    ChcParams params;
-    params.window = static_cast<int32_t>(p[0]);
-    params.commit = static_cast<int32_t>(p[1]);
-    params.resolution = static_cast<int32_t>(p[4]);
-    params.replan_deviation = p[5];
-    params.mode = p[6] != 0.0 ? ChcMode::averaged : ChcMode::committed;
+    const ChcParams params = ChcFamily::params(p.data());
     double utility = 0.0;
     for (int32_t s = 0; s < plan.scenarios.count; ++s) {
       const MarketView market = plan.scenarios.market(s);
