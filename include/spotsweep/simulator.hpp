@@ -80,27 +80,13 @@ SPOTSWEEP_HD_INLINE int32_t horizon_slots(const JobSpec& job, double tick_s) {
   return static_cast<int32_t>(ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_s));
 }
 
-SPOTSWEEP_HD_INLINE SlotObservation observe(const MarketView& market, int32_t start_slot,
-                                            int32_t t) {
-  SlotObservation obs;
-  obs.slot = t;
-  obs.market_slot = start_slot + t;
-  obs.elapsed_s = t * market.tick_seconds;
-  obs.tick_s = market.tick_seconds;
-  obs.spot_price = market.spot_price_at(obs.market_slot);
-  obs.od_price = market.od_price_at(obs.market_slot);
-  obs.spot_avail = market.avail_at(obs.market_slot);
-  return obs;
-}
-
 // The hard-deadline safety net (MODEL.md §4, our rule). It keeps the invariant "one of the
 // safe plans still finishes by γ·d": a proposal that would break it after this slot is
 // replaced by the safe plan (keep the running total if that is safe, else N_max).
-// The net's full test, for slots where the quick one (net_cannot_bind) does not settle it.
-SPOTSWEEP_HD_INLINE Allocation apply_safety_net_full(const JobSpec& job,
-                                                     const SlotObservation& obs,
-                                                     const JobState& state, Allocation proposal,
-                                                     bool* overridden) {
+// simulate() calls it only where the quick test net_cannot_bind does not settle the slot.
+SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotObservation& obs,
+                                                const JobState& state, Allocation proposal,
+                                                bool* overridden) {
   *overridden = false;
   const double overhead =
       is_reconfiguration(job, state.prev, proposal) ? job.reconfig_s : state.overhead_s;
@@ -132,17 +118,6 @@ SPOTSWEEP_HD_INLINE bool net_cannot_bind(const JobSpec& job, double hard_s, doub
                                          double elapsed_s, double tick_s, double work_done) {
   const double time_after_switch = hard_s - (elapsed_s + tick_s) - job.reconfig_s;
   return time_after_switch * rate_max >= (job.work - work_done) * (1.0 + 1e-9);
-}
-
-SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotObservation& obs,
-                                                const JobState& state, Allocation proposal,
-                                                bool* overridden) {
-  if (net_cannot_bind(job, job.hard_deadline_s(), throughput(job, job.n_max), obs.elapsed_s,
-                      obs.tick_s, state.work_done)) {
-    *overridden = false;
-    return proposal;
-  }
-  return apply_safety_net_full(job, obs, state, proposal, overridden);
 }
 
 // The job as a policy sees it: with L̂ in place of L when a workload estimate is set. A job
@@ -199,7 +174,7 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
     bool overridden = false;
     if (kNet == SafetyNet::on &&
         !net_cannot_bind(job, hard_s, rate_max, obs.elapsed_s, tick, state.work_done))
-      alloc = apply_safety_net_full(job, obs, state, alloc, &overridden);
+      alloc = apply_safety_net(job, obs, state, alloc, &overridden);
     out.net_overrides += overridden ? 1 : 0;
 
     const bool reconfigured = is_reconfiguration(job, state.prev, alloc);

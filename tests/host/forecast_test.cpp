@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "spotsweep/forecast.hpp"
+#include "spotsweep/trace.hpp"
 
 namespace spotsweep {
 namespace {
@@ -13,25 +14,16 @@ namespace {
 constexpr uint64_t kSeed = 0x0123456789abcdefull;
 
 // A small market: price 1.5 + 0.01·m, availability m mod 5.
-struct SmallMarket {
-  std::vector<double> price;
-  std::vector<int32_t> avail;
-  explicit SmallMarket(int32_t n) {
-    for (int32_t m = 0; m < n; ++m) {
-      price.push_back(1.5 + 0.01 * m);
-      avail.push_back(m % 5);
-    }
+Trace small_market(int32_t n) {
+  Trace t;
+  t.tick_seconds = 195.0;
+  t.od_price = 3.06;
+  for (int32_t m = 0; m < n; ++m) {
+    t.spot_price.push_back(1.5 + 0.01 * m);
+    t.spot_avail.push_back(m % 5);
   }
-  MarketView view() const {
-    MarketView v;
-    v.spot_price = price.data();
-    v.spot_avail = avail.data();
-    v.n_slots = static_cast<int32_t>(price.size());
-    v.tick_seconds = 195.0;
-    v.od_price = 3.06;
-    return v;
-  }
-};
+  return t;
+}
 
 // Random123's published known-answer vectors for Philox4x32-10 (kat_vectors).
 TEST(Forecast, PhiloxMatchesPublishedKnownAnswers) {
@@ -61,7 +53,7 @@ TEST(Forecast, GeneratorKnownAnswer) {
             -0x1.f3ef7fb98bb86p-2);
   EXPECT_EQ(forecast_noise(kSeed, 7, 1000, 3, ForecastQuantity::workload), 0x1.99775bc015edap-4);
 
-  const SmallMarket market(40);
+  const Trace market = small_market(40);
   const NoisyOracle oracle = make_noisy_oracle(kSeed, 7, 0.1, 0.5, 4, 8);
   const double expected_price[8] = {1.6097543304769903, 1.692426795244145, 1.8616434980412013,
                                     1.8694938087034731, 1.8913371818182958, 1.7940579536942616,
@@ -90,12 +82,12 @@ TEST(Forecast, UniformNoiseIsSymmetricWithUnitVariance) {
 }
 
 TEST(Forecast, ZeroNoiseGivesTheTruth) {
-  const SmallMarket market(100);
+  const Trace market = small_market(100);
   const NoisyOracle oracle = make_noisy_oracle(kSeed, 3, 0.0, 1.0, 4, 24);
   for (int32_t t = 0; t + 24 <= 100; ++t)
     for (int32_t k = 0; k < 24; ++k) {
-      EXPECT_EQ(oracle.forecast_spot_price(market.view(), t, k), market.price[t + k]);
-      EXPECT_EQ(oracle.forecast_avail(market.view(), t, k), market.avail[t + k]);
+      EXPECT_EQ(oracle.forecast_spot_price(market.view(), t, k), market.spot_price[t + k]);
+      EXPECT_EQ(oracle.forecast_avail(market.view(), t, k), market.spot_avail[t + k]);
     }
 }
 
@@ -109,14 +101,14 @@ TEST(Forecast, NoiseLevelTableFollowsGrowth) {
 }
 
 TEST(Forecast, NoiseGrowsWithLookahead) {
-  const SmallMarket market(5000);
+  const Trace market = small_market(5000);
   const NoisyOracle oracle = make_noisy_oracle(kSeed, 1, 0.02, 1.0, 4, 10);
   double rel_error[10] = {};
   const int32_t n_planning = 5000 - 10;
   for (int32_t t = 0; t < n_planning; ++t)
     for (int32_t k = 0; k < 10; ++k)
       rel_error[k] +=
-          std::fabs(oracle.forecast_spot_price(market.view(), t, k) / market.price[t + k] - 1.0);
+          std::fabs(oracle.forecast_spot_price(market.view(), t, k) / market.spot_price[t + k] - 1.0);
   // E|z| = √3/2 for z uniform on [−√3, √3].
   for (int32_t k = 0; k < 10; ++k)
     EXPECT_NEAR(rel_error[k] / n_planning, 0.02 * (k + 1) * std::sqrt(3.0) / 2.0,
@@ -125,7 +117,7 @@ TEST(Forecast, NoiseGrowsWithLookahead) {
 }
 
 TEST(Forecast, DeterministicAndKeyedByWhatIsDrawn) {
-  const SmallMarket market(64);
+  const Trace market = small_market(64);
   // ε·√3 < 1, so no forecast is floored at 0 and any two different draws give different prices.
   const NoisyOracle a = make_noisy_oracle(kSeed, 2, 0.3, 0.0, 4, 8);
   const NoisyOracle b = make_noisy_oracle(kSeed, 2, 0.3, 0.0, 4, 8);
@@ -148,7 +140,7 @@ TEST(Forecast, DeterministicAndKeyedByWhatIsDrawn) {
 }
 
 TEST(Forecast, IndependentOfCallOrder) {
-  const SmallMarket market(64);
+  const Trace market = small_market(64);
   const NoisyOracle oracle = make_noisy_oracle(kSeed, 5, 0.25, 0.5, 4, 8);
   std::vector<double> forward, backward(50 * 8);
   for (int32_t t = 0; t < 50; ++t)
@@ -161,7 +153,7 @@ TEST(Forecast, IndependentOfCallOrder) {
 }
 
 TEST(Forecast, AvailabilityRoundedAndClamped) {
-  const SmallMarket market(2000);
+  const Trace market = small_market(2000);
   for (AvailNoise mode : {AvailNoise::multiplicative, AvailNoise::capacity_scaled}) {
     const NoisyOracle oracle = make_noisy_oracle(kSeed, 0, 0.5, 1.0, 4, 8, mode);
     int above_truth = 0, zero_forecast_positive = 0, at_cap = 0;
@@ -170,9 +162,9 @@ TEST(Forecast, AvailabilityRoundedAndClamped) {
         const int32_t a = oracle.forecast_avail(market.view(), t, k);
         ASSERT_GE(a, 0);
         ASSERT_LE(a, 4);
-        above_truth += a > market.avail[t + k];
+        above_truth += a > market.spot_avail[t + k];
         at_cap += a == 4;
-        zero_forecast_positive += market.avail[t + k] == 0 && a > 0;
+        zero_forecast_positive += market.spot_avail[t + k] == 0 && a > 0;
       }
     EXPECT_GT(above_truth, 0);
     EXPECT_GT(at_cap, 0);
@@ -188,7 +180,7 @@ TEST(Forecast, AvailabilityRoundedAndClamped) {
 }
 
 TEST(Forecast, PriceFloorsAtZero) {
-  const SmallMarket market(400);
+  const Trace market = small_market(400);
   const NoisyOracle oracle = make_noisy_oracle(kSeed, 0, 1.0, 0.0, 4, 4);
   int floored = 0;
   for (int32_t t = 0; t < 390; ++t)

@@ -20,25 +20,19 @@ namespace spotsweep {
 namespace {
 
 // Hourly ticks; price 1, 2, 1, 2, …; availability 0, 1, 0, 1, ….
-struct Alternating {
-  std::vector<double> price;
-  std::vector<int32_t> avail;
-  explicit Alternating(int32_t n) {
-    for (int32_t m = 0; m < n; ++m) {
-      price.push_back(1.0 + m % 2);
-      avail.push_back(m % 2);
-    }
+Trace alternating(int32_t n) {
+  Trace t;
+  t.name = "alternating";
+  t.source = "predict_eval_test";
+  t.tick_seconds = 3600.0;
+  t.od_price = 3.0;
+  t.capacity = 1;
+  for (int32_t m = 0; m < n; ++m) {
+    t.spot_price.push_back(1.0 + m % 2);
+    t.spot_avail.push_back(m % 2);
   }
-  MarketView view() const {
-    MarketView v;
-    v.spot_price = price.data();
-    v.spot_avail = avail.data();
-    v.n_slots = static_cast<int32_t>(price.size());
-    v.tick_seconds = 3600.0;
-    v.od_price = 3.0;
-    return v;
-  }
-};
+  return t;
+}
 
 std::string scratch_dir() {
   const char* tmp = std::getenv("SPOTSWEEP_TEST_TMP");
@@ -62,7 +56,7 @@ TEST(PredictEval, ParsesPredictorNames) {
 }
 
 TEST(PredictEval, LastValueErrorsOnAnAlternatingSeries) {
-  const Alternating market(24 * 3 + 3);
+  const Trace market = alternating(24 * 3 + 3);
   PredictEvalOptions options;
   options.window = 4;
   options.warmup_days = 1.0;
@@ -90,7 +84,7 @@ TEST(PredictEval, LastValueErrorsOnAnAlternatingSeries) {
 }
 
 TEST(PredictEval, ExactOracleHasNoError) {
-  const Alternating market(24 * 3);
+  const Trace market = alternating(24 * 3);
   PredictEvalOptions options;
   options.window = 6;
   options.oracle_eps = 0.0;
@@ -106,7 +100,7 @@ TEST(PredictEval, ExactOracleHasNoError) {
 }
 
 TEST(PredictEval, RejectsOptionsTheTraceCannotSatisfy) {
-  const Alternating market(24 * 2);
+  const Trace market = alternating(24 * 2);
   PredictEvalOptions options;
   options.predictors = {choice("last")};
   options.window = 0;
@@ -122,7 +116,7 @@ TEST(PredictEval, RejectsOptionsTheTraceCannotSatisfy) {
 }
 
 TEST(PredictEval, WritesCsvAndTable) {
-  const Alternating market(24 * 3);
+  const Trace market = alternating(24 * 3);
   PredictEvalOptions options;
   options.window = 3;
   options.warmup_days = 1.0;
@@ -160,15 +154,7 @@ int run_cli(const std::string& args, std::string* output) {
 }
 
 TEST(PredictEval, CommandLine) {
-  const Alternating market(24 * 4);
-  Trace trace;
-  trace.name = "alternating";
-  trace.source = "predict_eval_test";
-  trace.tick_seconds = 3600.0;
-  trace.od_price = 3.0;
-  trace.capacity = 1;
-  trace.spot_price = market.price;
-  trace.spot_avail = market.avail;
+  const Trace trace = alternating(24 * 4);
   const std::string trace_path = scratch_dir() + "/alternating.h5";
   write_trace_h5(trace, trace_path);
   const std::string csv = scratch_dir() + "/cli.csv";
