@@ -1,5 +1,5 @@
-// The spotsweep command line. CLI11 lives in this one translation unit (it is slow to
-// compile); each subcommand's options and action sit in their own add_*_command function.
+// The spotsweep command line. CLI11 is slow to compile, so few translation units include it:
+// this one and one per later subcommand (commands.hpp); each sits in an add_*_command function.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -19,6 +19,7 @@
 #include "spotsweep/sweep.hpp"
 #include "spotsweep/trace_io.hpp"
 #include "spotsweep/version.hpp"
+#include "commands.hpp"
 #include "progress.hpp"
 
 namespace {
@@ -30,6 +31,7 @@ void add_traces_commands(CLI::App& app) {
   using namespace spotsweep;
   auto* traces = app.add_subcommand("traces", "Import public spot traces and summarise them");
   traces->require_subcommand(1);
+  spotsweep::cli::add_traces_fit_command(*traces);
 
   struct ImportArgs {
     std::string format, convention, time_unit, resample = "min", gaps = "error",
@@ -521,11 +523,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   add_traces_commands(app);
   add_simulate_command(app, config_path);
-  // (registration of predict, pool, sweep, bench goes here, one line each)
   add_predict_command(app);
   add_pool_command(app);
   add_sweep_command(app);
   add_bench_command(app);
+  spotsweep::cli::add_select_command(app);
+  spotsweep::cli::add_stress_command(app);
+  spotsweep::cli::add_heatmap_command(app);
+  spotsweep::cli::add_cbl_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
