@@ -12,47 +12,16 @@
 
 #include "spotsweep/error.hpp"
 #include "spotsweep/sweep.hpp"
+#include "device_buffer.cuh"
 #include "sweep_kernels.cuh"
 
 namespace spotsweep {
 
 namespace {
 
-// Bytes held on the device now and at most, over the whole sweep.
-struct DeviceMemoryMeter {
-  std::size_t current = 0;
-  std::size_t peak = 0;
-};
-
-// Owns one device allocation and counts it in the meter.
-template <class T>
-class DeviceBuffer {
- public:
-  DeviceBuffer(std::size_t count, DeviceMemoryMeter& meter) : bytes_(count * sizeof(T)), meter_(meter) {
-    if (bytes_ > 0) SPOTSWEEP_CUDA_TRY(cudaMalloc(&data_, bytes_));
-    meter_.current += bytes_;
-    meter_.peak = std::max(meter_.peak, meter_.current);
-  }
-  DeviceBuffer(const std::vector<T>& host, DeviceMemoryMeter& meter) : DeviceBuffer(host.size(), meter) {
-    if (bytes_ > 0) SPOTSWEEP_CUDA_TRY(cudaMemcpy(data_, host.data(), bytes_, cudaMemcpyHostToDevice));
-  }
-  ~DeviceBuffer() {
-    if (data_) cudaFree(data_);
-    meter_.current -= bytes_;
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  T* data() const { return data_; }
-
- private:
-  T* data_ = nullptr;
-  std::size_t bytes_;
-  DeviceMemoryMeter& meter_;
-};
-
-unsigned blocks_for(int64_t n, int threads) {
-  return static_cast<unsigned>((n + threads - 1) / threads);
-}
+using kernels::blocks_for;
+using kernels::DeviceBuffer;
+using kernels::DeviceMemoryMeter;
 
 std::size_t sort_temp_bytes(int64_t chunk_members, int64_t jobs) {
   std::size_t bytes = 0;
@@ -102,40 +71,28 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   DeviceMemoryMeter meter;
 
   // The plan, staged once and read by every chunk.
-  DeviceBuffer<double> spot_price(plan.scenarios.spot_price, meter);
-  DeviceBuffer<int32_t> spot_avail(plan.scenarios.spot_avail, meter);
-  DeviceBuffer<double> od_price(plan.scenarios.od_price, meter);
+  const kernels::DeviceScenarioSet device_scenarios(plan.scenarios, meter);
   DeviceBuffer<JobSpec> job_specs(plan.jobs, meter);
   DeviceBuffer<int32_t> round_start(plan.round_start, meter);
   DeviceBuffer<int64_t> traced_ids(options.trace_members, meter);
   DeviceBuffer<Outcome> traced(options.trace_members.size() * jobs, meter);
-  std::vector<std::unique_ptr<DeviceBuffer<double>>> axis_values;
-  for (const FamilyGrid& g : plan.pool.families)
-    axis_values.push_back(std::make_unique<DeviceBuffer<double>>(g.flat_values(), meter));
+  const kernels::DevicePoolAxes axes(plan.pool, meter);
   if (!options.trace_members.empty())
     SPOTSWEEP_CUDA_TRY(cudaMemset(traced.data(), 0, options.trace_members.size() * jobs * sizeof(Outcome)));
 
-  ScenarioBatchView scenarios = plan.scenarios.view();
-  scenarios.spot_price = spot_price.data();
-  scenarios.spot_avail = spot_avail.data();
-  scenarios.od_price = od_price.data();
-  const std::size_t scenario_bytes = static_cast<std::size_t>(plan.scenarios.slots) * (sizeof(double) + sizeof(int32_t));
-  const bool stage = scenario_bytes <= static_cast<std::size_t>(kernels::kSharedScenarioBytes);
+  const ScenarioBatchView scenarios = device_scenarios.view();
+  const std::size_t scenario_bytes = device_scenarios.staged_bytes();
+  const bool stage = scenario_bytes > 0;
 
-  const std::size_t budget = options.max_device_mem_bytes > 0
-                                 ? options.max_device_mem_bytes
-                                 : static_cast<std::size_t>(options.max_device_mem_fraction * device.free_bytes);
-  const std::size_t margin = 16u << 20;  // CUDA's own allocations and alignment slack
-  if (budget < meter.current + margin)
-    throw input_error("", "--max-device-mem", std::to_string(budget),
-                      "too small: the plan alone needs " + std::to_string(meter.current + margin) + " bytes");
+  const std::size_t budget = kernels::device_budget_bytes(options.max_device_mem_bytes,
+                                                         options.max_device_mem_fraction, device, meter);
   // A chunk lies inside one family, as each family has its own kernel instantiation.
   int64_t pool_cap = 0;
   for (const FamilyGrid& g : plan.pool.families) pool_cap = std::max(pool_cap, g.size);
   if (options.max_chunk_members > 0) pool_cap = std::min(pool_cap, options.max_chunk_members);
   // Working memory of families that need it (CHC's planner), one slice per thread.
   const std::size_t scratch_bytes = max_scratch_bytes(plan);
-  const int64_t chunk_cap = choose_chunk(budget - meter.current - margin, pool_cap, S, jobs,
+  const int64_t chunk_cap = choose_chunk(budget - meter.current - kernels::kDeviceMemoryMargin, pool_cap, S, jobs,
                                          options.percentiles, scratch_bytes);
   if (chunk_cap < 1)
     throw input_error("", "--max-device-mem", std::to_string(budget),
@@ -172,7 +129,7 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   int64_t done = 0;
   for (std::size_t f = 0; f < plan.pool.families.size(); ++f) {
     const FamilyGrid& grid = plan.pool.families[f];
-    const FamilyGridView grid_view = grid.view(axis_values[f]->data());
+    const FamilyGridView grid_view = axes.grid(f);
     for (int64_t first = 0; first < grid.size; first += chunk_cap) {
       const int64_t n = std::min(chunk_cap, grid.size - first);
       const PercentileKeys key_view{options.percentiles ? keys.data() : nullptr, n, jobs};

@@ -4,14 +4,10 @@
 
 #include "spotsweep/pool_families.hpp"
 #include "spotsweep/sweep_eval.hpp"
+#include "staged_scenario.cuh"
 
 namespace spotsweep {
 namespace kernels {
-
-constexpr int kMembersPerBlock = 128;
-// A scenario is staged in shared memory when its slots take at most this many bytes; larger
-// ones are read through L2, which keeps enough blocks resident per SM either way.
-constexpr int64_t kSharedScenarioBytes = 24 * 1024;
 
 // Traced members of one chunk: traced[k] receives member ids[k]'s outcomes [scenario][round].
 struct TracedView {
@@ -36,17 +32,7 @@ __global__ void __launch_bounds__(kMembersPerBlock, 4) evaluate_members(FamilyGr
   const int32_t scenario = static_cast<int32_t>(blockIdx.y);
   const int64_t member = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   MarketView market = scenarios.market(scenario);
-  if (stage_in_shared) {
-    double* price = reinterpret_cast<double*>(staged);
-    int32_t* avail = reinterpret_cast<int32_t*>(price + scenarios.slots);
-    for (int32_t i = threadIdx.x; i < scenarios.slots; i += blockDim.x) {
-      price[i] = market.spot_price[i];
-      avail[i] = market.spot_avail[i];
-    }
-    __syncthreads();
-    market.spot_price = price;
-    market.spot_avail = avail;
-  }
+  stage_market(market, scenarios.slots, stage_in_shared, staged);
   if (member >= chunk_members) return;
 
   double params[kMaxAxes];
@@ -58,6 +44,7 @@ __global__ void __launch_bounds__(kMembersPerBlock, 4) evaluate_members(FamilyGr
       my_trace = traced.outcomes + static_cast<int64_t>(k) * scenarios.count * rounds + first_job;
   MemberContext context = scenarios.context(scenario, nullptr);
   context.market = market;
+  if (!scenarios.forecast_spot_price) context.forecast_market = market;  // the staged copy
   if (scratch_bytes > 0)
     context.scratch = scratch + (member * scenarios.count + scenario) * static_cast<int64_t>(scratch_bytes);
   partial[member * scenarios.count + scenario] = evaluate_member_scenario<Family>(

@@ -97,6 +97,9 @@ const std::vector<FamilyInfo>& family_table() {
         {"mode", "0 = one committed controller, 1 = averaged staggered controllers", 0, 0, true,
          1, true}},
        {{"commit", "window"}}},
+      {FamilyId::only_spot, "only_spot", "spot GPUs only, idle without (Can't Be Late only_spot)",
+       {{"n_gpus", "spot GPUs wanted; 0 = as many as are up, up to N_max", 0, 0, true, 1e6, true}},
+       {}},
   };
   return table;
 }

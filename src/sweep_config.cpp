@@ -18,6 +18,7 @@ std::string num(double v) { return format_number(v); }
 const char* const kValueShapes[] = {"linear", "step", "exponential"};
 const char* const kTriggers[] = {"total", "composition"};
 const char* const kBillings[] = {"full_slot", "per_second"};
+const char* const kModes[] = {"spotsweep", "cbl"};
 
 template <size_t N>
 int32_t parse_choice(const TomlDocument& doc, const TomlEntry& e, const char* const (&names)[N]) {
@@ -122,10 +123,14 @@ const SyntheticField kSyntheticFields[] = {
     {"mean_reversion_per_hour", &SyntheticMarketSpec::mean_reversion_per_hour},
     {"volatility_per_sqrt_hour", &SyntheticMarketSpec::volatility_per_sqrt_hour},
     {"daily_season_amplitude", &SyntheticMarketSpec::daily_season_amplitude},
+    {"daily_season_shift_hours", &SyntheticMarketSpec::daily_season_shift_hours},
     {"regime_enter_prob", &SyntheticMarketSpec::regime_enter_prob},
     {"regime_exit_prob", &SyntheticMarketSpec::regime_exit_prob},
     {"regime_multiplier", &SyntheticMarketSpec::regime_multiplier},
     {"price_floor_fraction", &SyntheticMarketSpec::price_floor_fraction},
+    {"spike_rate_per_hour", &SyntheticMarketSpec::spike_rate_per_hour},
+    {"spike_size", &SyntheticMarketSpec::spike_size},
+    {"spike_mean_duration_hours", &SyntheticMarketSpec::spike_mean_duration_hours},
     {"birth_rate_per_gpu_hour", &SyntheticMarketSpec::birth_rate_per_gpu_hour},
     {"death_rate_per_gpu_hour", &SyntheticMarketSpec::death_rate_per_gpu_hour},
     {"storm_enter_prob", &SyntheticMarketSpec::storm_enter_prob},
@@ -178,6 +183,46 @@ const char* job_field_name(JobField field) {
   return names[static_cast<int32_t>(field)];
 }
 
+namespace {
+
+// [job] mode = "cbl" (docs/cbl.md): one GPU, work in seconds (H(1) = 1), γ = 1, a change of
+// instance kind restarts, full-slot billing, no value and no miss penalty. Only work,
+// deadline_h and reconfig_s stay free; they default to the ADRS job (48 h, 52 h, 0.2 h).
+void apply_cbl_preset(const TomlDocument& doc, const TomlSection& section, SweepConfig& config) {
+  JobTemplate& job = config.job;
+  bool given[kJobFieldCount] = {};
+  for (const TomlEntry& e : section.entries) {
+    bool free_key = e.key == "mode";
+    for (int32_t f = 0; f < kJobFieldCount; ++f) {
+      if (e.key != job_field_name(static_cast<JobField>(f))) continue;
+      given[f] = true;
+      const JobField field = static_cast<JobField>(f);
+      free_key = field == JobField::work || field == JobField::deadline_h || field == JobField::reconfig_s;
+    }
+    if (!free_key)
+      throw input_error(where(doc, e), "job." + e.key, e.raw,
+                        "is fixed by mode = \"cbl\" (only work, deadline_h and reconfig_s may be set)");
+  }
+  const double preset[kJobFieldCount] = {172800.0, 52.0, 1.0, 1.0, 0.0, 0.0, 0.5, 0.0, 720.0, 0.0};
+  for (int32_t f = 0; f < kJobFieldCount; ++f) {
+    if (given[f]) continue;
+    job.fields[f] = FieldDistribution{};
+    job.fields[f].a = preset[f];
+    set_field(job.base, static_cast<JobField>(f), preset[f]);
+  }
+  job.base.n_min = 1;
+  job.base.n_max = 1;
+  job.base.value_shape = ValueShape::linear;
+  job.base.trigger = ReconfigTrigger::composition;
+  job.base.billing = Billing::full_slot;
+  for (const FamilyGrid& grid : config.pool.families)
+    if (grid.family == FamilyId::chc)
+      throw input_error(doc.file, "pool.chc", grid.name,
+                        "CHC plans with the spotsweep model; it cannot run under mode = \"cbl\"");
+}
+
+}  // namespace
+
 SweepConfig parse_sweep_config(const TomlDocument& doc) {
   SweepConfig config;
   config.file = doc.file;
@@ -195,10 +240,11 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
   for (const TomlSection& section : doc.sections) {
     const bool known = section.name.empty() || section.name == "workload" ||
                        section.name == "job" || section.name == "synthetic" ||
+                       section.name == "select" ||  // read by spotsweep select (select_config.cpp)
                        section.name.compare(0, 5, "pool.") == 0;
     if (!known)
       throw input_error(doc.file + ":" + std::to_string(section.line), "section",
-                        "[" + section.name + "]", "unknown section ([pool.<family>], [workload], [job], [synthetic])");
+                        "[" + section.name + "]", "unknown section ([pool.<family>], [workload], [job], [synthetic], [select])");
   }
   if (const TomlSection* top = doc.find("")) {
     for (const TomlEntry& e : top->entries)
@@ -208,6 +254,7 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
     WorkloadSpec& wl = config.workload;
     for (const TomlEntry& e : w->entries) {
       if (e.key == "trace") wl.trace_path = resolve_path(doc.file, toml_string(doc, e));
+      else if (e.key == "forecast_trace") wl.forecast_trace_path = resolve_path(doc.file, toml_string(doc, e));
       else if (e.key == "first_slot") wl.first_slot = to_int32(doc, e, 0, INT32_MAX, "workload");
       else if (e.key == "scenarios") wl.scenarios = to_int32(doc, e, 1, 1 << 20, "workload");
       else if (e.key == "scenario_stride") wl.scenario_stride = to_int32(doc, e, 0, INT32_MAX, "workload");
@@ -221,7 +268,7 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
         wl.synthetic = toml_bool(doc, e);
       else
         throw input_error(where(doc, e), "workload." + e.key, e.raw,
-                          "unknown key (trace, synthetic, first_slot, scenarios, scenario_stride, "
+                          "unknown key (trace, forecast_trace, synthetic, first_slot, scenarios, scenario_stride, "
                           "rounds, round_stride, seed)");
     }
     if (!wl.synthetic && wl.scenarios > 1 && wl.scenario_stride == 0)
@@ -231,6 +278,9 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
   const WorkloadSpec& wl = config.workload;
   if (wl.synthetic && !wl.trace_path.empty())
     throw input_error(doc.file, "workload.synthetic", "true", "give either trace or synthetic, not both");
+  if (wl.synthetic && !wl.forecast_trace_path.empty())
+    throw input_error(doc.file, "workload.forecast_trace", wl.forecast_trace_path,
+                      "needs a trace workload (synthetic scenarios have no fixed slots to match)");
   if (!wl.synthetic && wl.trace_path.empty())
     throw input_error(doc.file, "workload.trace", "",
                       "missing: name the market trace file, or set synthetic = true");
@@ -250,17 +300,19 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
         matched = true;
       }
       if (matched) continue;
-      if (e.key == "n_min") job.base.n_min = to_int32(doc, e, 1, 1 << 20, "job");
+      if (e.key == "mode") job.base.mode = static_cast<ModelMode>(parse_choice(doc, e, kModes));
+      else if (e.key == "n_min") job.base.n_min = to_int32(doc, e, 1, 1 << 20, "job");
       else if (e.key == "n_max") job.base.n_max = to_int32(doc, e, 1, 1 << 20, "job");
       else if (e.key == "value_shape") job.base.value_shape = static_cast<ValueShape>(parse_choice(doc, e, kValueShapes));
       else if (e.key == "trigger") job.base.trigger = static_cast<ReconfigTrigger>(parse_choice(doc, e, kTriggers));
       else if (e.key == "billing") job.base.billing = static_cast<Billing>(parse_choice(doc, e, kBillings));
       else
         throw input_error(where(doc, e), "job." + e.key, e.raw,
-                          "unknown key (work, work_error, deadline_h, gamma, n_min, n_max, alpha, "
-                          "beta, value, value_shape, value_shape_param, miss_penalty, reconfig_s, "
-                          "trigger, billing)");
+                          "unknown key (mode, work, work_error, deadline_h, gamma, n_min, n_max, "
+                          "alpha, beta, value, value_shape, value_shape_param, miss_penalty, "
+                          "reconfig_s, trigger, billing)");
     }
+    if (job.base.cant_be_late()) apply_cbl_preset(doc, *j, config);
   }
   return config;
 }
@@ -276,13 +328,22 @@ std::string config_to_toml(const SweepConfig& config) {
   s << "[workload]\n";
   if (w.synthetic) s << "synthetic = true\n";
   else s << "trace = \"" << w.trace_path << "\"\n";
+  if (!w.forecast_trace_path.empty()) s << "forecast_trace = \"" << w.forecast_trace_path << "\"\n";
   s << "first_slot = " << w.first_slot
     << "\nscenarios = " << w.scenarios << "\nscenario_stride = " << w.scenario_stride
     << "\nrounds = " << w.rounds << "\nround_stride = " << w.round_stride
     << "\nseed = " << config.seed << "\n\n[job]\n";
+  const JobSpec& b = config.job.base;
+  if (b.cant_be_late()) {
+    // The preset fixes every other field; writing them would make the file unreadable.
+    s << "mode = \"cbl\"\n";
+    for (JobField f : {JobField::work, JobField::deadline_h, JobField::reconfig_s})
+      s << job_field_name(f) << " = " << distribution_text(config.job.fields[static_cast<int32_t>(f)]) << "\n";
+    if (w.synthetic) s << "\n" << synthetic_to_toml(w.synthetic_spec);
+    return s.str();
+  }
   for (int32_t f = 0; f < kJobFieldCount; ++f)
     s << job_field_name(static_cast<JobField>(f)) << " = " << distribution_text(config.job.fields[f]) << "\n";
-  const JobSpec& b = config.job.base;
   s << "n_min = " << b.n_min << "\nn_max = " << b.n_max << "\nvalue_shape = \""
     << kValueShapes[static_cast<int>(b.value_shape)] << "\"\ntrigger = \""
     << kTriggers[static_cast<int>(b.trigger)] << "\"\nbilling = \""
@@ -328,6 +389,10 @@ ScenarioBatchView ScenarioSet::view() const {
   v.tick_seconds = tick_seconds;
   v.capacity = capacity;
   v.seed = seed;
+  if (!forecast_spot_price.empty()) {
+    v.forecast_spot_price = forecast_spot_price.data();
+    v.forecast_spot_avail = forecast_spot_avail.data();
+  }
   return v;
 }
 
@@ -410,6 +475,27 @@ SweepPlan make_plan(const SweepConfig& config, const Trace& trace) {
       config, [&](int32_t) -> const Trace& { return trace; },
       [&](int32_t s) { return w.first_slot + static_cast<int64_t>(s) * w.scenario_stride; },
       w.trace_path);
+}
+
+void set_forecast_market(SweepPlan& plan, const Trace& forecast, const std::string& source_name) {
+  ScenarioSet& set = plan.scenarios;
+  if (forecast.tick_seconds != set.tick_seconds)
+    throw input_error(source_name, "tick_seconds", format_number(forecast.tick_seconds),
+                      "the forecast trace must have the market's tick (" + format_number(set.tick_seconds) + " s)");
+  set.forecast_spot_price.clear();
+  set.forecast_spot_avail.clear();
+  for (int32_t s = 0; s < set.count; ++s) {
+    const int64_t first = set.source_slot[s];
+    if (first + set.slots > forecast.n_slots())
+      throw input_error(source_name, "n_slots", std::to_string(forecast.n_slots()),
+                        "the forecast trace ends before scenario " + std::to_string(s) + "'s window [" +
+                            std::to_string(first) + ", " + std::to_string(first + set.slots) + ")");
+    set.forecast_spot_price.insert(set.forecast_spot_price.end(), forecast.spot_price.begin() + first,
+                                   forecast.spot_price.begin() + first + set.slots);
+    set.forecast_spot_avail.insert(set.forecast_spot_avail.end(), forecast.spot_avail.begin() + first,
+                                   forecast.spot_avail.begin() + first + set.slots);
+    set.capacity = std::max(set.capacity, forecast.capacity);
+  }
 }
 
 SweepPlan make_synthetic_plan(const SweepConfig& config) {

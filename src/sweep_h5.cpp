@@ -1,13 +1,9 @@
 // The sweep's HDF5 file (docs/hdf5-layout.md), written under a temporary name and renamed
 // once complete so that a reader never sees half a file.
-#include <hdf5.h>
-#include <hdf5_hl.h>
-#include <unistd.h>
-
-#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "h5_writer.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/sweep.hpp"
 #include "spotsweep/version.hpp"
@@ -16,72 +12,7 @@ namespace spotsweep {
 
 namespace {
 
-// Closes an HDF5 handle on scope exit.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
-    if (id_ < 0) throw std::runtime_error("HDF5: cannot " + what);
-  }
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  operator hid_t() const { return id_; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-void check(herr_t status, const std::string& what) {
-  if (status < 0) throw std::runtime_error("HDF5: cannot " + what);
-}
-
-Handle make_group(hid_t parent, const std::string& name) {
-  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                H5Gclose, "create group " + name);
-}
-
-// Variable-length UTF-8, so h5py returns str rather than bytes.
-void write_string_attr(hid_t object, const char* name, const std::string& value) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "copy string type");
-  check(H5Tset_size(type, H5T_VARIABLE), "set string size");
-  check(H5Tset_cset(type, H5T_CSET_UTF8), "set UTF-8");
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "create scalar space");
-  Handle attr(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-              std::string("create attribute ") + name);
-  const char* text = value.c_str();
-  check(H5Awrite(attr, type, &text), std::string("write attribute ") + name);
-}
-
-template <class T>
-void write_scalar_attr(hid_t object, const char* name, hid_t type, T value) {
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "create scalar space");
-  Handle attr(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-              std::string("create attribute ") + name);
-  check(H5Awrite(attr, type, &value), std::string("write attribute ") + name);
-}
-
-hid_t dataset(hid_t parent, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
-              const void* data) {
-  const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
-  if (space < 0) throw std::runtime_error("HDF5: cannot create dataspace for " + name);
-  const hid_t ds =
-      H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  H5Sclose(space);
-  if (ds < 0) throw std::runtime_error("HDF5: cannot create dataset " + name);
-  if (H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-    H5Dclose(ds);
-    throw std::runtime_error("HDF5: cannot write dataset " + name);
-  }
-  return ds;
-}
-
-void write_dataset(hid_t parent, const std::string& name, hid_t type,
-                   const std::vector<hsize_t>& dims, const void* data) {
-  Handle ds(dataset(parent, name, type, dims, data), H5Dclose, "write " + name);
-}
+using namespace h5;
 
 // With --per-scenario: scenario_<stat>[axes...][scenario], the last dimension a scale of
 // scenario indices.
@@ -241,28 +172,7 @@ void write_contents(hid_t file, const SweepPlan& plan, const SweepResult& result
 
 void write_sweep_h5(const std::string& path, const SweepPlan& plan, const SweepResult& result,
                     const OptTable& opt) {
-  const std::string temp = path + ".partial-" + std::to_string(::getpid());
-  H5E_auto2_t old_func = nullptr;
-  void* old_data = nullptr;
-  H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // our exceptions say what failed
-  const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (file < 0) {
-    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-    throw input_error(path, "output", "", "cannot create the file (is its folder there and writable?)");
-  }
-  try {
-    write_contents(file, plan, result, opt);
-    if (H5Fclose(file) < 0) throw std::runtime_error("HDF5: cannot close " + temp);
-    if (std::rename(temp.c_str(), path.c_str()) != 0)
-      throw input_error(path, "output", "", "cannot rename the finished file into place");
-  } catch (...) {
-    H5Fclose(file);
-    std::remove(temp.c_str());
-    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-    throw;
-  }
-  H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+  h5::write_file_atomically(path, [&](hid_t file) { write_contents(file, plan, result, opt); });
 }
 
 }  // namespace spotsweep

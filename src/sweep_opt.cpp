@@ -31,7 +31,10 @@ OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int 
 
 SweepPlan make_plan(const SweepConfig& config) {
   if (config.workload.synthetic) return make_synthetic_plan(config);
-  return make_plan(config, load_trace(config.workload.trace_path));
+  SweepPlan plan = make_plan(config, load_trace(config.workload.trace_path));
+  if (!config.workload.forecast_trace_path.empty())
+    set_forecast_market(plan, load_trace(config.workload.forecast_trace_path), config.workload.forecast_trace_path);
+  return plan;
 }
 
 }  // namespace spotsweep

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <climits>
+#include <cstdlib>
 #include <sstream>
 
 #include "spotsweep/error.hpp"
@@ -19,13 +21,14 @@ constexpr int32_t kMaxCapacity = 1024;  // keeps the binomial's first term above
 
 class DrawSource {
  public:
-  DrawSource(uint64_t seed, uint64_t scenario) : scenario_(scenario) {
+  DrawSource(uint64_t seed, uint64_t scenario, uint32_t stream)
+      : scenario_(scenario), stream_base_(stream << 16) {
     key_ = {{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}};
   }
 
   // Two independent uniforms in (0, 1) for (slot, quantity), 53 bits each.
   void uniforms(int32_t slot, uint32_t quantity, double& u0, double& u1) const {
-    r123::Philox4x32::ctr_type counter = {{static_cast<uint32_t>(slot), quantity,
+    r123::Philox4x32::ctr_type counter = {{static_cast<uint32_t>(slot), stream_base_ + quantity,
                                            static_cast<uint32_t>(scenario_),
                                            static_cast<uint32_t>(scenario_ >> 32)}};
     const r123::Philox4x32::ctr_type bits = r123::Philox4x32()(counter, key_);
@@ -54,6 +57,7 @@ class DrawSource {
 
   r123::Philox4x32::key_type key_;
   uint64_t scenario_;
+  uint32_t stream_base_;  // stream · 65536, added to the quantity id
 };
 
 // Binomial(n, p) by inversion of the CDF at u; p > 1/2 by symmetry so the first term
@@ -86,19 +90,31 @@ double stationary_on(double enter_prob, double exit_prob) {
   return total > 0.0 ? enter_prob / total : 0.0;
 }
 
-std::string describe(const SyntheticMarketSpec& s, uint64_t seed, uint64_t scenario) {
+// Fields added after the first release are listed only when they differ from their
+// defaults, so the source of an older trace (data/synthetic_mm16_s42_c0.h5) reads the same.
+std::string describe(const SyntheticMarketSpec& s, uint64_t seed, uint64_t scenario,
+                     uint32_t stream) {
   auto num = [](double v) { return format_number(v); };
   std::ostringstream out;
-  out << "synthetic: seed=" << seed << "; scenario=" << scenario << "; n_slots=" << s.n_slots
+  out << "synthetic: seed=" << seed << "; scenario=" << scenario;
+  if (stream != 0) out << "; stream=" << stream;
+  out << "; n_slots=" << s.n_slots
       << "; tick_seconds=" << num(s.tick_seconds) << "; capacity=" << s.capacity
       << "; od_price=" << num(s.od_price) << "; mean_spot_fraction=" << num(s.mean_spot_fraction)
       << "; mean_reversion_per_hour=" << num(s.mean_reversion_per_hour)
       << "; volatility_per_sqrt_hour=" << num(s.volatility_per_sqrt_hour)
-      << "; daily_season_amplitude=" << num(s.daily_season_amplitude)
-      << "; regime_enter_prob=" << num(s.regime_enter_prob)
+      << "; daily_season_amplitude=" << num(s.daily_season_amplitude);
+  if (s.daily_season_shift_hours != 0.0)
+    out << "; daily_season_shift_hours=" << num(s.daily_season_shift_hours);
+  out << "; regime_enter_prob=" << num(s.regime_enter_prob)
       << "; regime_exit_prob=" << num(s.regime_exit_prob)
       << "; regime_multiplier=" << num(s.regime_multiplier)
-      << "; price_floor_fraction=" << num(s.price_floor_fraction) << "; availability_model="
+      << "; price_floor_fraction=" << num(s.price_floor_fraction);
+  if (s.spike_rate_per_hour > 0.0)
+    out << "; spike_rate_per_hour=" << num(s.spike_rate_per_hour)
+        << "; spike_size=" << num(s.spike_size)
+        << "; spike_mean_duration_hours=" << num(s.spike_mean_duration_hours);
+  out << "; availability_model="
       << (s.availability_model == AvailabilityModel::birth_death ? "birth_death"
                                                                  : "markov_modulated")
       << "; birth_rate_per_gpu_hour=" << num(s.birth_rate_per_gpu_hour)
@@ -140,6 +156,8 @@ void validate_synthetic_spec(const SyntheticMarketSpec& s) {
           "volatility_per_sqrt_hour", s.volatility_per_sqrt_hour, "must be non-negative");
   require(s.daily_season_amplitude >= 0.0 && s.daily_season_amplitude < 1.0,
           "daily_season_amplitude", s.daily_season_amplitude, "must be in [0, 1)");
+  require(s.daily_season_shift_hours >= 0.0 && s.daily_season_shift_hours < 24.0,
+          "daily_season_shift_hours", s.daily_season_shift_hours, "must be in [0, 24)");
   require(probability(s.regime_enter_prob), "regime_enter_prob", s.regime_enter_prob,
           "must be a probability");
   require(probability(s.regime_exit_prob), "regime_exit_prob", s.regime_exit_prob,
@@ -148,6 +166,12 @@ void validate_synthetic_spec(const SyntheticMarketSpec& s) {
           s.regime_multiplier, "must be positive");
   require(s.price_floor_fraction > 0.0 && s.price_floor_fraction < 1.0, "price_floor_fraction",
           s.price_floor_fraction, "must be in (0, 1)");
+  require(s.spike_rate_per_hour >= 0.0 && std::isfinite(s.spike_rate_per_hour),
+          "spike_rate_per_hour", s.spike_rate_per_hour, "must be non-negative");
+  require(s.spike_size > 0.0 && std::isfinite(s.spike_size), "spike_size", s.spike_size,
+          "must be positive");
+  require(s.spike_mean_duration_hours > 0.0 && std::isfinite(s.spike_mean_duration_hours),
+          "spike_mean_duration_hours", s.spike_mean_duration_hours, "must be positive");
   require(s.birth_rate_per_gpu_hour >= 0.0 && std::isfinite(s.birth_rate_per_gpu_hour),
           "birth_rate_per_gpu_hour", s.birth_rate_per_gpu_hour, "must be non-negative");
   require(s.death_rate_per_gpu_hour >= 0.0 && std::isfinite(s.death_rate_per_gpu_hour),
@@ -166,14 +190,22 @@ void validate_synthetic_spec(const SyntheticMarketSpec& s) {
 }
 
 Trace generate_synthetic(const SyntheticMarketSpec& spec, uint64_t seed, uint64_t scenario) {
+  return generate_synthetic(spec, seed, scenario, 0);
+}
+
+Trace generate_synthetic(const SyntheticMarketSpec& spec, uint64_t seed, uint64_t scenario,
+                         uint32_t stream) {
   validate_synthetic_spec(spec);
-  const DrawSource draws(seed, scenario);
+  if (stream > kMaxSyntheticStream)
+    throw input_error("synthetic", "stream", std::to_string(stream), "must be at most 65535");
+  const DrawSource draws(seed, scenario, stream);
   const double slot_hours = spec.tick_seconds / 3600.0;
   const bool modulated = spec.availability_model == AvailabilityModel::markov_modulated;
 
   Trace trace;
   trace.name = "synthetic-s" + std::to_string(seed) + "-c" + std::to_string(scenario);
-  trace.source = describe(spec, seed, scenario);
+  if (stream != 0) trace.name += "-r" + std::to_string(stream);
+  trace.source = describe(spec, seed, scenario, stream);
   trace.tick_seconds = spec.tick_seconds;
   trace.od_price = spec.od_price;
   trace.capacity = spec.capacity;
@@ -207,11 +239,20 @@ Trace generate_synthetic(const SyntheticMarketSpec& spec, uint64_t seed, uint64_
                           (spec.birth_rate_per_gpu_hour + spec.death_rate_per_gpu_hour);
   int32_t avail = binomial(spec.capacity, up_share, draws.uniform(0, kQuantityInitialAvail));
 
+  // Spikes: per-slot onset and end probabilities of a continuous-time on/off process.
+  const bool spikes = spec.spike_rate_per_hour > 0.0;
+  const double spike_onset = 1.0 - std::exp(-spec.spike_rate_per_hour * slot_hours);
+  const double spike_end = 1.0 - std::exp(-slot_hours / spec.spike_mean_duration_hours);
+  bool spiking = spikes && draws.uniform(0, kQuantityInitialSpike) <
+                               stationary_on(spike_onset, spike_end);
+
   for (int32_t slot = 0; slot < spec.n_slots; ++slot) {
     if (slot > 0) {
       log_deviation = log_deviation * decay + step_sd * draws.normal(slot, kQuantityPriceShock);
       high_regime = markov_step(high_regime, spec.regime_enter_prob, spec.regime_exit_prob,
                                 draws.uniform(slot, kQuantityPriceRegime));
+      if (spikes)
+        spiking = markov_step(spiking, spike_onset, spike_end, draws.uniform(slot, kQuantitySpike));
       if (modulated)
         storm = markov_step(storm, spec.storm_enter_prob, spec.storm_exit_prob,
                             draws.uniform(slot, kQuantityStorm));
@@ -223,8 +264,10 @@ Trace generate_synthetic(const SyntheticMarketSpec& spec, uint64_t seed, uint64_
       avail = std::clamp(avail + births - deaths, 0, spec.capacity);
     }
     const double hours = slot * slot_hours;
-    const double season = 1.0 + spec.daily_season_amplitude * std::sin(2.0 * kPi * hours / 24.0);
-    const double regime = high_regime ? spec.regime_multiplier : 1.0;
+    const double season = 1.0 + spec.daily_season_amplitude *
+                                    std::sin(2.0 * kPi * (hours - spec.daily_season_shift_hours) / 24.0);
+    double regime = high_regime ? spec.regime_multiplier : 1.0;
+    if (spiking) regime *= 1.0 + spec.spike_size;
     // exp(x − s²/2) has mean 1, so p̄ is the long-run mean price outside high regimes.
     const double price =
         mean_price * std::exp(log_deviation - 0.5 * stationary_var) * season * regime;
@@ -233,6 +276,89 @@ Trace generate_synthetic(const SyntheticMarketSpec& spec, uint64_t seed, uint64_
   }
   validate_trace(trace, "synthetic");
   return trace;
+}
+
+namespace {
+
+// The spec's real-valued fields by name, in the order the TOML table lists them.
+struct NamedField {
+  const char* name;
+  double SyntheticMarketSpec::*field;
+};
+const NamedField kNamedFields[] = {
+    {"tick_seconds", &SyntheticMarketSpec::tick_seconds},
+    {"od_price", &SyntheticMarketSpec::od_price},
+    {"mean_spot_fraction", &SyntheticMarketSpec::mean_spot_fraction},
+    {"mean_reversion_per_hour", &SyntheticMarketSpec::mean_reversion_per_hour},
+    {"volatility_per_sqrt_hour", &SyntheticMarketSpec::volatility_per_sqrt_hour},
+    {"daily_season_amplitude", &SyntheticMarketSpec::daily_season_amplitude},
+    {"daily_season_shift_hours", &SyntheticMarketSpec::daily_season_shift_hours},
+    {"regime_enter_prob", &SyntheticMarketSpec::regime_enter_prob},
+    {"regime_exit_prob", &SyntheticMarketSpec::regime_exit_prob},
+    {"regime_multiplier", &SyntheticMarketSpec::regime_multiplier},
+    {"price_floor_fraction", &SyntheticMarketSpec::price_floor_fraction},
+    {"spike_rate_per_hour", &SyntheticMarketSpec::spike_rate_per_hour},
+    {"spike_size", &SyntheticMarketSpec::spike_size},
+    {"spike_mean_duration_hours", &SyntheticMarketSpec::spike_mean_duration_hours},
+    {"birth_rate_per_gpu_hour", &SyntheticMarketSpec::birth_rate_per_gpu_hour},
+    {"death_rate_per_gpu_hour", &SyntheticMarketSpec::death_rate_per_gpu_hour},
+    {"storm_enter_prob", &SyntheticMarketSpec::storm_enter_prob},
+    {"storm_exit_prob", &SyntheticMarketSpec::storm_exit_prob},
+    {"storm_birth_multiplier", &SyntheticMarketSpec::storm_birth_multiplier},
+    {"storm_death_multiplier", &SyntheticMarketSpec::storm_death_multiplier},
+};
+
+double parse_real(const std::string& text, const std::string& where, const std::string& key) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(v))
+    throw input_error(where, key, text, "not a number");
+  return v;
+}
+
+int32_t parse_int(const std::string& text, const std::string& where, const std::string& key) {
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v < 1 || v > INT32_MAX)
+    throw input_error(where, key, text, "expected a positive integer");
+  return static_cast<int32_t>(v);
+}
+
+}  // namespace
+
+const char* availability_model_name(AvailabilityModel model) {
+  return model == AvailabilityModel::birth_death ? "birth_death" : "markov_modulated";
+}
+
+void set_synthetic_parameter(SyntheticMarketSpec& spec, const std::string& key,
+                             const std::string& value, const std::string& where) {
+  for (const NamedField& f : kNamedFields)
+    if (key == f.name) {
+      spec.*f.field = parse_real(value, where, key);
+      return;
+    }
+  if (key == "n_slots") spec.n_slots = parse_int(value, where, key);
+  else if (key == "capacity") spec.capacity = parse_int(value, where, key);
+  else if (key == "availability_model") {
+    if (value == "birth_death") spec.availability_model = AvailabilityModel::birth_death;
+    else if (value == "markov_modulated") spec.availability_model = AvailabilityModel::markov_modulated;
+    else throw input_error(where, key, value, "expected birth_death or markov_modulated");
+  } else
+    throw input_error(where, key, value, "unknown synthetic market parameter (see docs/synthetic.md)");
+}
+
+std::vector<std::string> synthetic_parameter_names() {
+  std::vector<std::string> names = {"n_slots", "capacity", "availability_model"};
+  for (const NamedField& f : kNamedFields) names.push_back(f.name);
+  return names;
+}
+
+std::string synthetic_spec_to_toml(const SyntheticMarketSpec& spec) {
+  std::ostringstream s;
+  s << "[synthetic]\nn_slots = " << spec.n_slots << "\ncapacity = " << spec.capacity
+    << "\navailability_model = \"" << availability_model_name(spec.availability_model) << "\"\n";
+  for (const NamedField& f : kNamedFields) s << f.name << " = " << format_number(spec.*f.field) << "\n";
+  return s.str();
 }
 
 }  // namespace spotsweep

@@ -26,6 +26,17 @@ enum class Billing : int32_t {
   per_second = 1,  // the finishing slot is billed up to the completion instant
 };
 
+// Which rules the per-slot engine follows. cant_be_late is the preset that replays the Can't Be
+// Late simulator (sky_spot) bit for bit (docs/cbl.md, ../shared/cbl-semantics.md): its
+// framework safety net and availability override replace ours, "done" is C − S ≤ 1e-8 s, an
+// unfinished restart under 1e-3 s is dropped, the reported finish is the end of the finishing
+// tick, a late job runs on (one tick past the deadline at most), and a miss costs nothing.
+// The preset's other choices are ordinary fields (cbl_job() in cbl.hpp sets them).
+enum class ModelMode : int32_t {
+  spotsweep = 0,     // docs/model.md
+  cant_be_late = 1,  // docs/cbl.md
+};
+
 struct JobSpec {
   double work = 0.0;              // L, samples
   double soft_deadline_s = 0.0;   // d, seconds from the job's start
@@ -44,8 +55,10 @@ struct JobSpec {
   // L̂, the work the policy believes the job has (MODEL.md §2 workload-estimate error);
   // 0 means the policy knows L. The simulator and the safety net always use the true L.
   double work_estimate = 0.0;
+  ModelMode mode = ModelMode::spotsweep;
 
   SPOTSWEEP_HD_INLINE double hard_deadline_s() const { return hard_factor * soft_deadline_s; }
+  SPOTSWEEP_HD_INLINE bool cant_be_late() const { return mode == ModelMode::cant_be_late; }
 };
 
 }  // namespace spotsweep

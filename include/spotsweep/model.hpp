@@ -111,6 +111,28 @@ struct SlotProgress {
   double finish_offset_s = 0.0;   // when it finishes, seconds into the slot
 };
 
+// Can't Be Late's thresholds (cbl-semantics.md §11): "done" for the loop, only_spot and
+// on_demand; "nothing left" for the policies and the framework net; restart seconds below
+// kCblZeroS are dropped.
+constexpr double kCblDoneS = 1e-8;
+constexpr double kCblZeroS = 1e-3;
+
+// One tick as sky_spot credits it (task_done_time, cbl-semantics.md §4), with its operation
+// order: p = max(Δ − rem, 0); rem −= Δ − p, zeroed under 1e-3; the credit is min(p·H, L − W).
+// The job is done when L − W ≤ 1e-8 and its finish is reported at the end of the tick.
+SPOTSWEEP_HD_INLINE SlotProgress run_slot_cbl(const JobSpec& job, double tick_s, double overhead_s,
+                                              double work_done, int32_t n) {
+  SlotProgress out;
+  const double p = max_d(tick_s - overhead_s, 0.0);
+  double rem = overhead_s - (tick_s - p);
+  if (rem < kCblZeroS) rem = 0.0;
+  out.overhead_after_s = rem;
+  out.work_after = work_done + min_d(p * throughput(job, n), job.work - work_done);
+  out.completes = job.work - out.work_after <= kCblDoneS;
+  out.finish_offset_s = out.completes ? tick_s : 0.0;
+  return out;
+}
+
 // Runs n GPUs for one slot of tick_s seconds: the first min(overhead, Δ) seconds go to the
 // restart, the rest earn H(n) samples/s.  [paper: μ = 1 − R/Δ; ours: overhead spans slots]
 SPOTSWEEP_HD_INLINE SlotProgress run_slot(const JobSpec& job, double tick_s, double overhead_s,
@@ -119,6 +141,7 @@ SPOTSWEEP_HD_INLINE SlotProgress run_slot(const JobSpec& job, double tick_s, dou
   out.work_after = work_done;
   out.overhead_after_s = overhead_s;
   if (n <= 0) return out;
+  if (job.cant_be_late()) return run_slot_cbl(job, tick_s, overhead_s, work_done, n);
   const double overhead_used = min_d(overhead_s, tick_s);
   out.overhead_after_s = overhead_s - overhead_used;
   const double rate = throughput(job, n);

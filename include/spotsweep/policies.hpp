@@ -99,6 +99,12 @@ SPOTSWEEP_HD_INLINE Allocation cbl_deadline_rules(const JobSpec& job, const Slot
   return proposal;
 }
 
+// Under the Can't Be Late preset, Greedy and Uniform Progress idle once the work left is
+// within 1e-3 s (their rule 1), which the simulator's 1e-8 s "done" test has not yet ended.
+SPOTSWEEP_HD_INLINE bool cbl_nothing_left(const JobSpec& job, const JobState& state) {
+  return job.cant_be_late() && (job.work - state.work_done) / throughput(job, job.n_max) <= kCblZeroS;
+}
+
 // On-demand only. n_gpus = 0 picks, at the first slot, the constant count in [N_min, N_max]
 // with the best estimated utility V(R + L/H(n)) − n·p_o·(billed slots).  [ours]
 struct OnDemandOnlyPolicy {
@@ -136,6 +142,7 @@ struct GreedyPolicy {
 
   SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
                                  const JobState& state) const {
+    if (cbl_nothing_left(job, state)) return Allocation{};
     const double deadline_s = deadline_factor * job.soft_deadline_s;
     return cbl_deadline_rules(job, obs, state, deadline_s, all_spot_or_idle(job, obs.spot_avail));
   }
@@ -149,17 +156,39 @@ struct UniformProgressPolicy {
 
   SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
                                  const JobState& state) const {
+    if (cbl_nothing_left(job, state)) return Allocation{};
     const double deadline_s = deadline_factor * job.soft_deadline_s;
     const double L = job.work;
-    const double done = state.work_done;
+    // sky_spot measures progress as C − R with R = C − S (cbl-semantics.md §8, §11).
+    const double done = job.cant_be_late() ? L - (L - state.work_done) : state.work_done;
     Allocation proposal = all_spot_or_idle(job, obs.spot_avail);
     const bool spot_up = proposal.total() > 0;
-    if (done - (obs.elapsed_s * L) / deadline_s < 0.0)
-      proposal = split_spot_first(job.n_max, obs.spot_avail, obs.spot_price, obs.od_price);
+    if (done - (obs.elapsed_s * L) / deadline_s < 0.0) {
+      // Behind the line: Can't Be Late takes spot when it is up, whatever its price.
+      proposal = job.cant_be_late() && spot_up
+                     ? proposal
+                     : split_spot_first(job.n_max, obs.spot_avail, obs.spot_price, obs.od_price);
+    }
     if (state.prev.n_od > 0 &&
         (!spot_up || ((obs.elapsed_s + 2.0 * job.reconfig_s) * L) / deadline_s - done >= 0.0))
       proposal = on_demand(job.n_max);
     return cbl_deadline_rules(job, obs, state, deadline_s, proposal);
+  }
+};
+
+// Spot only (Can't Be Late `only_spot`): all the spot GPUs it can use, idle without; n_gpus > 0
+// caps the count. The safety net still moves it to on-demand near the deadline.  [published;
+// ours: N GPUs]
+struct OnlySpotPolicy {
+  int32_t n_gpus = 0;  // 0: up to N_max
+
+  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                 const JobState&) const {
+    const int32_t cap = n_gpus > 0 ? min_i(n_gpus, job.n_max) : job.n_max;
+    Allocation a;
+    const int32_t n = min_i(obs.spot_avail, cap);
+    if (n >= job.n_min && n > 0) a.n_spot = n;
+    return a;
   }
 };
 

@@ -15,7 +15,9 @@
 
 namespace spotsweep {
 
-enum class FamilyId : int32_t { on_demand = 0, greedy = 1, uniform_progress = 2, pf = 3, chc = 4 };
+enum class FamilyId : int32_t {
+  on_demand = 0, greedy = 1, uniform_progress = 2, pf = 3, chc = 4, only_spot = 5
+};
 
 constexpr int kMaxAxes = 8;
 
@@ -41,6 +43,9 @@ SPOTSWEEP_HD_INLINE void decode_member(const FamilyGridView& grid, int64_t local
 // scenario's market and identity (forecasts are keyed by them) and working memory.
 struct MemberContext {
   MarketView market;
+  // What forecasters read: the market itself, unless the workload poisons forecasts with
+  // another trace (forecast_trace, docs/select.md).
+  MarketView forecast_market;
   uint64_t seed = 0;          // the workload's seed, which keys the forecast noise
   uint32_t scenario = 0;
   int32_t capacity = 1;       // a_max of the scenario's market
@@ -80,6 +85,15 @@ struct UniformProgressFamily : StatelessFamily {
   }
 };
 
+struct OnlySpotFamily : StatelessFamily {
+  using Policy = OnlySpotPolicy;
+  SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec&, const MemberContext&) {
+    Policy policy;
+    policy.n_gpus = static_cast<int32_t>(p[0]);
+    return policy;
+  }
+};
+
 struct PfFamily : StatelessFamily {
   using Policy = PredictionFreePolicy;
   SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec&, const MemberContext&) {
@@ -113,7 +127,7 @@ struct ChcFamily {
                                          const MemberContext& context) {
     Policy policy;
     policy.params = params(p);
-    policy.forecaster.market = context.market;
+    policy.forecaster.market = context.forecast_market;
     policy.forecaster.oracle.seed = context.seed;
     policy.forecaster.oracle.scenario = context.scenario;
     policy.forecaster.oracle.eps = p[2];
@@ -133,6 +147,7 @@ decltype(auto) visit_family(FamilyId family, Visitor&& visitor) {
     case FamilyId::uniform_progress: return visitor(UniformProgressFamily{});
     case FamilyId::pf: return visitor(PfFamily{});
     case FamilyId::chc: return visitor(ChcFamily{});
+    case FamilyId::only_spot: return visitor(OnlySpotFamily{});
     case FamilyId::on_demand:
     default: return visitor(OnDemandFamily{});
   }

@@ -75,9 +75,11 @@ struct LogsSlots : std::true_type {};
 template <>
 struct LogsSlots<NullSlotLogger> : std::false_type {};
 
-// Slots that start before the hard deadline: the most a job can run.
+// Slots that start before the hard deadline: the most a job can run. Under Can't Be Late one
+// more: its net lets a job finish one tick late (docs/cbl.md, "how late").
 SPOTSWEEP_HD_INLINE int32_t horizon_slots(const JobSpec& job, double tick_s) {
-  return static_cast<int32_t>(ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_s));
+  const int32_t slots = static_cast<int32_t>(ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_s));
+  return job.cant_be_late() ? slots + 1 : slots;
 }
 
 // The hard-deadline safety net (MODEL.md §4, our rule). It keeps the invariant "one of the
@@ -106,6 +108,40 @@ SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotOb
     safe.n_od = n;  // spot could vanish and restart the job, so the net holds none
   } else {
     safe = split_spot_first(n, obs.spot_avail, obs.spot_price, obs.od_price);
+  }
+  *overridden = safe != proposal;
+  return safe;
+}
+
+// Can't Be Late's framework safety net ("strong guarantee", cbl-semantics.md §5), applied to
+// every policy's proposal: once the tick-rounded time left, floor((D − τ)/Δ)·Δ, no longer
+// exceeds the work left plus one restart rounded up, ceil(((L − W)/H(N_max) + R)/Δ)·Δ, it keeps
+// a spot allocation that ran last slot with no restart pending, and otherwise puts N_max
+// on-demand. It tests the allocation before preemption, so a spot allocation lost at this slot
+// is "kept" and the availability override that follows turns it into idle: the quirk that
+// makes only_spot finish one tick late. D is the hard deadline (γ = 1 in the preset).
+SPOTSWEEP_HD_INLINE Allocation apply_cbl_framework_net(const JobSpec& job, const SlotObservation& obs,
+                                                       const JobState& state, Allocation proposal,
+                                                       bool* overridden) {
+  *overridden = false;
+  const double left_s = (job.work - state.work_done) / throughput(job, job.n_max);
+  if (left_s <= kCblZeroS) return proposal;
+  const double g = obs.tick_s;
+  const double deadline_s = job.hard_deadline_s();
+  // need1 < left + R + Δ and slack > D − τ − Δ: far from the deadline the net cannot fire,
+  // which this margin settles without the divisions (same answers, fewer operations).
+  if ((left_s + max_d(job.reconfig_s, 0.0) + 2.0 * g) * (1.0 + 1e-9) <
+      (deadline_s - obs.elapsed_s) * (1.0 - 1e-9))
+    return proposal;
+  const double slack_s = floor((deadline_s - obs.elapsed_s) / g) * g;
+  const double need1_s = ceil((left_s + job.reconfig_s) / g) * g;
+  if (need1_s < slack_s) return proposal;
+  const bool last_was_spot = state.prev.n_spot > 0 && state.prev.n_od == 0;
+  Allocation safe;
+  if (last_was_spot && state.overhead_s < kCblZeroS) {
+    safe = state.prev;
+  } else {
+    safe.n_od = job.n_max;
   }
   *overridden = safe != proposal;
   return safe;
@@ -172,9 +208,14 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
                                            : policy.decide(policy_view(job, state), obs, state);
     Allocation alloc = clamp_allocation(job, proposed, obs.spot_avail);
     bool overridden = false;
-    if (kNet == SafetyNet::on &&
-        !net_cannot_bind(job, hard_s, rate_max, obs.elapsed_s, tick, state.work_done))
+    if (kNet == SafetyNet::on && job.cant_be_late()) {
+      // The framework net, then its availability override (spot that is down becomes idle).
+      alloc = clamp_allocation(job, apply_cbl_framework_net(job, obs, state, alloc, &overridden),
+                               obs.spot_avail);
+    } else if (kNet == SafetyNet::on &&
+               !net_cannot_bind(job, hard_s, rate_max, obs.elapsed_s, tick, state.work_done)) {
       alloc = apply_safety_net(job, obs, state, alloc, &overridden);
+    }
     out.net_overrides += overridden ? 1 : 0;
 
     const bool reconfigured = is_reconfiguration(job, state.prev, alloc);
@@ -221,7 +262,9 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
   // (Σ n)·Δ: exact, and equal to summing n·Δ slot by slot, whenever n·Δ is (an integer Δ).
   out.od_gpu_s = static_cast<double>(od_slots) * tick + od_tail_s;
   out.spot_gpu_s = static_cast<double>(spot_slots) * tick + spot_tail_s;
-  if (out.finish_s < 0.0 || out.finish_s > hard_s + kDeadlineTolS) {
+  if (job.cant_be_late() && out.finish_s > hard_s) {
+    out.missed = 1;  // late but finished: sky_spot reports the finish, T·Δ > D
+  } else if (out.finish_s < 0.0 || out.finish_s > hard_s + kDeadlineTolS) {
     out.missed = 1;
     out.finish_s = -1.0;
   }

@@ -49,6 +49,9 @@ struct WorkloadSpec {
   int32_t scenario_stride = 0;  // trace slots between scenario starts (trace workloads)
   int32_t rounds = 1;           // R
   int32_t round_stride = 1;     // scenario slots between round starts: s_r = r·round_stride
+  // `forecast_trace = "..."`: forecasters read this trace's windows instead of the market's
+  // (same tick, at least as long); empty: forecasts are of the market itself.
+  std::string forecast_trace_path;
 };
 
 struct SweepConfig {
@@ -78,6 +81,10 @@ struct ScenarioSet {
   std::vector<int64_t> source_slot;    // first trace slot of each window
   int32_t capacity = 1;                // a_max over the scenarios, for forecasts
   uint64_t seed = 0;                   // the workload's seed, which keys forecast noise
+  // What forecasters read instead of the market (prediction poisoning), [scenario][slot];
+  // empty: the market itself.
+  std::vector<double> forecast_spot_price;
+  std::vector<int32_t> forecast_spot_avail;
 
   ScenarioBatchView view() const;
   MarketView market(int32_t scenario) const { return view().market(scenario); }
@@ -109,6 +116,9 @@ JobSpec draw_job(const JobTemplate& job, uint64_t seed, int32_t scenario, int32_
 // Builds the plan on windows of `trace` (already validated); checks every job, and that every
 // round's job fits in its scenario window and every window in the trace.
 SweepPlan make_plan(const SweepConfig& config, const Trace& trace);
+// Makes forecasters read `forecast`'s windows at the plan's scenario offsets instead of the
+// market (prediction poisoning); InputError when its tick or length does not fit.
+void set_forecast_market(SweepPlan& plan, const Trace& forecast, const std::string& source_name);
 // One synthetic draw per scenario: generate_synthetic(spec, seed, s), window from first_slot.
 SweepPlan make_synthetic_plan(const SweepConfig& config);
 // The workload as configured: windows of its trace (read with load_trace), or one synthetic

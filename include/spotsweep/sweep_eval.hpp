@@ -23,11 +23,15 @@ struct ScenarioBatchView {
   double tick_seconds = 0.0;
   int32_t capacity = 1;   // a_max of the scenarios' markets, for forecasts
   uint64_t seed = 0;      // the workload's seed, which keys forecast noise
+  // What forecasters read instead of the market, [scenario][slot]; null: the market itself.
+  const double* forecast_spot_price = nullptr;
+  const int32_t* forecast_spot_avail = nullptr;
 
   // What member policies see of scenario `scenario`; scratch is the caller's working memory.
   SPOTSWEEP_HD_INLINE MemberContext context(int32_t scenario, unsigned char* scratch) const {
     MemberContext c;
     c.market = market(scenario);
+    c.forecast_market = forecast_market(scenario);
     c.seed = seed;
     c.scenario = static_cast<uint32_t>(scenario);
     c.capacity = capacity;
@@ -43,6 +47,16 @@ struct ScenarioBatchView {
     m.od_price = od_price[scenario];
     m.tick_seconds = tick_seconds;
     m.n_slots = slots;
+    return m;
+  }
+
+  SPOTSWEEP_HD_INLINE MarketView forecast_market(int32_t scenario) const {
+    MarketView m = market(scenario);
+    if (forecast_spot_price) {
+      const int64_t first = static_cast<int64_t>(scenario) * slots;
+      m.spot_price = forecast_spot_price + first;
+      m.spot_avail = forecast_spot_avail + first;
+    }
     return m;
   }
 };
@@ -123,6 +137,14 @@ struct PercentileKeys {
   }
 };
 
+// One job of one member: a fresh policy from the member's parameters, through simulate().
+template <class Family>
+SPOTSWEEP_HD_INLINE Outcome evaluate_member_job(const double* params, const MemberContext& context,
+                                                const JobSpec& job, int32_t start_slot) {
+  typename Family::Policy policy = Family::make(params, job, context);
+  return simulate(job, context.market, start_slot, policy);
+}
+
 // Simulates every round of one scenario for one member. jobs and round_start hold the
 // scenario's `rounds` entries; traced, when given, receives each round's full Outcome.
 template <class Family>
@@ -135,8 +157,7 @@ SPOTSWEEP_HD OutcomeSums evaluate_member_scenario(const double* params,
   OutcomeSums sums;
   for (int32_t r = 0; r < rounds; ++r) {
     const JobSpec job = jobs[r];  // a local copy the compiler can keep in registers
-    typename Family::Policy policy = Family::make(params, job, context);
-    const Outcome o = simulate(job, context.market, round_start[r], policy);
+    const Outcome o = evaluate_member_job<Family>(params, context, job, round_start[r]);
     sums.add(o);
     keys.store(chunk_member, first_job + r, o);
     if (traced) traced[r] = o;

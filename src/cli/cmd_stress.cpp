@@ -1,8 +1,175 @@
-// Placeholder: replaced by the command's implementation in this session.
+// `spotsweep stress`: the online selector against a suite of adversarial markets and seeds,
+// with the stationary market as the control (docs/stress.md).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "commands.hpp"
+#include "progress.hpp"
+#include "spotsweep/error.hpp"
+#include "spotsweep/stress.hpp"
 
 namespace spotsweep::cli {
 
-void add_stress_command(CLI::App& app) { (void)app; }
+namespace {
+
+std::string stress_help_footer() {
+  std::string text =
+      "Adversaries (docs/stress.md) and their parameters, default in parentheses. Set them in\n"
+      "[stress.<adversary>] tables of the sweep file (an array sweeps its values) or with\n"
+      "--param <adversary>.<key>=v1,v2,... Every market also takes tick_seconds, capacity and\n"
+      "od_price; n_slots follows [workload] (scenario windows back to back, one draw per seed).\n";
+  for (int32_t k = 0; k < kAdversaryKindCount; ++k) {
+    const AdversaryKind kind = static_cast<AdversaryKind>(k);
+    text += std::string("\n") + adversary_name(kind) +
+            (kind == AdversaryKind::stationary ? " (always run, the control)" : "") + ":\n" +
+            adversary_parameter_help(kind);
+  }
+  return text;
+}
+
+// One row per run (worst over its seeds), then the stationary control's max ratio beside
+// each adversary's.
+// A run's label with only the swept settings (the fixed ones are the same on every row).
+std::string short_label(const StressSuite& suite, const StressRun& run) {
+  std::string text = adversary_name(run.kind);
+  for (const auto& [key, value] : run.settings)
+    for (const StressParameter& p : suite.parameters[static_cast<int32_t>(run.kind)])
+      if (p.key == key && p.values.size() > 1) text += " " + key + "=" + value;
+  return text;
+}
+
+void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& runs,
+                        const std::vector<StressRecord>& records) {
+  std::printf("one row per setting, worst over its seeds (every setting of a row: /runs/*/label)\n");
+  std::printf("%-40s %5s %11s %7s %6s %9s %8s %8s %6s\n", "adversary", "seeds", "worst_USD", "/bound",
+              "round", "max_r/b", "sel/best", "sel/OPT", "storm");
+  double stationary_ratio = 0.0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const StressSummary* worst = nullptr;
+    double max_ratio = -1e300, vs_best = 0.0, vs_opt = 0.0, storm = 0.0;
+    int32_t seeds = 0;
+    for (const StressRecord& r : records) {
+      if (r.summary.run != static_cast<int32_t>(i)) continue;
+      const StressSummary& s = r.summary;
+      if (!worst || s.worst_regret > worst->worst_regret) worst = &s;
+      max_ratio = std::max(max_ratio, s.max_ratio);
+      vs_best += s.selector_vs_best;
+      vs_opt += s.selector_vs_opt;
+      storm += s.storm_share;
+      ++seeds;
+    }
+    if (!worst) continue;
+    if (runs[i].kind == AdversaryKind::stationary) stationary_ratio = std::max(stationary_ratio, max_ratio);
+    std::string label = short_label(suite, runs[i]);
+    if (label.size() > 40) label = label.substr(0, 37) + "...";
+    std::printf("%-40s %5d %11.2f %7.3f %6d %9.3f %8.4f %8.4f %6.3f\n", label.c_str(), seeds, worst->worst_regret,
+                worst->ratio_at_worst, worst->worst_round, max_ratio, vs_best / seeds, vs_opt / seeds, storm / seeds);
+  }
+  std::printf("\nper adversary: largest max regret/bound over its settings and seeds, against stationary's %.3f\n",
+              stationary_ratio);
+  for (int32_t k = 1; k < kAdversaryKindCount; ++k) {
+    double best = -1.0;
+    std::string label;
+    for (const StressRecord& r : records)
+      if (static_cast<int32_t>(runs[r.summary.run].kind) == k && r.summary.max_ratio > best) {
+        best = r.summary.max_ratio;
+        label = short_label(suite, runs[r.summary.run]) + ", seed " + std::to_string(r.summary.seed);
+      }
+    if (best < 0.0) continue;
+    std::printf("  %-14s %7.3f (x%.2f)  %s\n", adversary_name(static_cast<AdversaryKind>(k)), best,
+                stationary_ratio > 0 ? best / stationary_ratio : 0.0, label.c_str());
+  }
+}
+
+}  // namespace
+
+void add_stress_command(CLI::App& app) {
+  struct StressArgs {
+    std::string pool_path, output, backend = "auto", max_device_mem = "80%", feedback, eta;
+    std::vector<std::string> adversaries, params;
+    std::vector<uint64_t> seeds;
+    int32_t opt_buckets = -1;
+    int threads = 0;
+  };
+  auto args = std::make_shared<StressArgs>();
+  auto* cmd = app.add_subcommand(
+      "stress", "Run the online selector against adversarial markets: worst regret against its bound, per adversary");
+  cmd->add_option("--pool", args->pool_path,
+                  "Sweep file: [pool.*], [job], [workload] (scenarios, rounds, round_stride, seed; no trace), "
+                  "optional [select] and [stress] / [stress.<adversary>] tables")
+      ->required();
+  cmd->add_option("--output", args->output, "HDF5 file to write (docs/stress.md)")->required();
+  cmd->add_option("--adversaries", args->adversaries,
+                  "Adversaries to run besides stationary: regime_flip, deadline_trap, poisoning, adaptive "
+                  "(default [stress] adversaries, else all)")
+      ->delimiter(',');
+  cmd->add_option("--param", args->params,
+                  "<adversary>.<key>=v1,v2,...: set or sweep a parameter (repeatable; overrides [stress.<adversary>])");
+  cmd->add_option("--seeds", args->seeds, "Market seeds, e.g. 1,2,3 (default [stress] seeds, else 1)")->delimiter(',');
+  cmd->add_option("--opt-buckets", args->opt_buckets,
+                  "OPT progress buckets per job, for the utility against OPT; 0 skips OPT (default [stress] or 256)");
+  cmd->add_option("--feedback", args->feedback, "full (Hedge) or bandit (EXP3); default [select] or full");
+  cmd->add_option("--eta", args->eta, "fixed: sqrt(8 ln K / T), or anytime: sqrt(8 ln K / r); default [select] or fixed");
+  cmd->add_option("--backend", args->backend, "auto, cpu or cuda")->capture_default_str();
+  cmd->add_option("--max-device-mem", args->max_device_mem, "Device memory budget: BYTES, 12G or 80% of free")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
+  cmd->footer(stress_help_footer());
+  cmd->callback([args] {
+    const TomlDocument doc = read_toml_subset(args->pool_path);
+    const SweepConfig config = parse_stress_sweep_config(doc);
+    StressSuite suite;
+    suite.adversaries = all_adversaries();
+    read_stress_suite(doc, suite);
+    if (!args->adversaries.empty()) {
+      suite.adversaries.clear();
+      for (const std::string& name : args->adversaries) {
+        const AdversaryKind kind = parse_adversary(name, "", "--adversaries");
+        if (kind != AdversaryKind::stationary) suite.adversaries.push_back(kind);
+      }
+    }
+    for (const std::string& p : args->params) set_stress_parameter(suite, p);
+    if (!args->seeds.empty()) suite.seeds = args->seeds;
+    if (args->opt_buckets != -1) {
+      if (args->opt_buckets < 0)
+        throw input_error("", "--opt-buckets", std::to_string(args->opt_buckets), "must be >= 0");
+      suite.opt_buckets = args->opt_buckets;
+    }
+    SelectOptions options;
+    options.seed = config.seed;
+    read_select_options(doc, args->pool_path, options);
+    if (!args->feedback.empty()) options.feedback = parse_feedback("", args->feedback);
+    if (!args->eta.empty()) options.eta = parse_eta_schedule("", args->eta);
+    options.backend = resolve_backend(parse_backend(args->backend), query_device());
+    parse_device_memory(args->max_device_mem, options.max_device_mem_bytes, options.max_device_mem_fraction);
+    options.threads = args->threads;
+    if (config.pool.size < 2)
+      throw input_error(args->pool_path, "pool", std::to_string(config.pool.size), "selection needs at least 2 members");
+    const std::filesystem::path folder = std::filesystem::path(args->output).parent_path();
+    if (!folder.empty() && !std::filesystem::is_directory(folder))
+      throw input_error(args->output, "output", "", "its folder does not exist");
+
+    const std::vector<StressRun> runs = expand_stress_runs(suite);
+    std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size() << " seeds, "
+              << config.pool.size << " members x " << config.workload.scenarios << " scenarios x "
+              << config.workload.rounds << " rounds, " << feedback_name(options.feedback) << " feedback, "
+              << eta_schedule_name(options.eta) << " eta\n";
+    ProgressReport progress("stress");
+    const std::vector<StressRecord> records = run_stress(
+        config, runs, suite, options, [&progress](int32_t done, int32_t total) { progress.update(done, total); });
+    write_stress_h5(args->output, config, suite, runs, records);
+    print_stress_table(suite, runs, records);
+    double seconds = 0.0;
+    for (const StressRecord& r : records) seconds += r.result.run.seconds;
+    std::printf("wrote %s: %zu runs, selector time %.2f s on %s\n", args->output.c_str(), records.size(), seconds,
+                records.empty() ? "-" : records.front().result.run.device.c_str());
+  });
+}
 
 }  // namespace spotsweep::cli

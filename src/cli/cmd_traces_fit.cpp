@@ -1,8 +1,162 @@
-// Placeholder: replaced by the command's implementation in this session.
+// `spotsweep traces fit`: calibrate the synthetic market to a native trace; and
+// `spotsweep traces synth`: write a synthetic or adversarial market as a native trace
+// (docs/synthetic.md).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "spotsweep/adversarial.hpp"
+#include "spotsweep/error.hpp"
+#include "spotsweep/market_fit.hpp"
+#include "spotsweep/trace_io.hpp"
 #include "commands.hpp"
 
 namespace spotsweep::cli {
 
-void add_traces_fit_command(CLI::App& traces) { (void)traces; }
+namespace {
+
+// Writes `text` to `path` through a temporary name, renamed when complete.
+void write_text_atomically(const std::string& path, const std::string& text, const char* option) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+      std::remove(temporary.c_str());
+      throw input_error(path, option, path, "cannot write the file");
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    std::remove(temporary.c_str());
+    throw input_error(path, option, path, "cannot rename the temporary file: " + error.message());
+  }
+}
+
+void print_fit(const std::string& path, const MarketFit& fit) {
+  const SyntheticMarketSpec& s = fit.spec;
+  const double slot_hours = s.tick_seconds / 3600.0;
+  const AvailabilityStats& o = fit.observed;
+  const AvailabilityStats& m = fit.model;
+  std::printf("trace         %s: %d slots of %g s, capacity %d, p_o %g USD/GPU-h\n", path.c_str(),
+              s.n_slots, s.tick_seconds, s.capacity, s.od_price);
+  std::printf("model         %s (EM: %d iterations, log-likelihood %.5f per slot)\n\n",
+              availability_model_name(s.availability_model), fit.em_iterations, fit.log_likelihood);
+  std::printf("                          trace        model (%d slots drawn)\n", fit.model_check_slots);
+  std::printf("avail fraction (a >= 1)   %-12.4f %.4f\n", o.avail_fraction, m.avail_fraction);
+  std::printf("mean a / capacity         %-12.4f %.4f\n", o.mean_avail_share, m.mean_avail_share);
+  std::printf("mean avail run (h)        %-12.3f %.3f\n", o.mean_avail_run_slots * slot_hours,
+              m.mean_avail_run_slots * slot_hours);
+  std::printf("mean unavail run (h)      %-12.3f %.3f\n", o.mean_unavail_run_slots * slot_hours,
+              m.mean_unavail_run_slots * slot_hours);
+  std::printf("avail / unavail runs      %d / %d\n\n", o.avail_runs, o.unavail_runs);
+  std::printf("spot price    mean %.4f USD/GPU-h, sd of log %.4f, %d changes\n",
+              fit.observed_price.mean, fit.observed_price.log_sd, fit.observed_price.changes);
+  if (fit.price_lag_slots > 0)
+    std::printf("price fit     log-price correlation %.4f at lag %d slots (%.2f h)\n\n",
+                fit.price_lag_correlation, fit.price_lag_slots, fit.price_lag_slots * slot_hours);
+  else
+    std::printf("price fit     flat price: reversion left at its default, volatility 0\n\n");
+  std::printf("%s", synthetic_spec_to_toml(s).c_str());
+}
+
+std::string market_kinds_help() {
+  std::string text =
+      "Kinds and their --param keys (default in parentheses). Every kind also takes n_slots,\n"
+      "tick_seconds, capacity and od_price (all components). Details: docs/synthetic.md.\n";
+  for (MarketKind kind : {MarketKind::synthetic, MarketKind::regime_flip, MarketKind::deadline_trap,
+                          MarketKind::poisoning})
+    text += std::string("\n") + market_kind_name(kind) + ":\n" + market_parameter_help(kind);
+  return text;
+}
+
+}  // namespace
+
+void add_traces_fit_command(CLI::App& traces) {
+  struct FitArgs {
+    std::string trace, model = "birth_death", out;
+  };
+  auto fit_args = std::make_shared<FitArgs>();
+  auto* fit = traces.add_subcommand(
+      "fit", "Fit the synthetic market (availability, price level, volatility, season) to a trace");
+  fit->add_option("--trace", fit_args->trace, "Native trace (.h5)")->required();
+  fit->add_option("--model", fit_args->model, "Availability model: birth_death or markov_modulated")
+      ->capture_default_str();
+  fit->add_option("--out", fit_args->out, "Also write the fitted [synthetic] table to this TOML file");
+  fit->callback([fit_args] {
+    AvailabilityModel model;
+    if (fit_args->model == "birth_death") model = AvailabilityModel::birth_death;
+    else if (fit_args->model == "markov_modulated") model = AvailabilityModel::markov_modulated;
+    else throw input_error("", "--model", fit_args->model, "expected birth_death or markov_modulated");
+    const Trace trace = load_trace(fit_args->trace);
+    const MarketFit result = fit_synthetic_market(trace, model, fit_args->trace);
+    print_fit(fit_args->trace, result);
+    if (!fit_args->out.empty()) {
+      write_text_atomically(fit_args->out,
+                            "# fitted by spotsweep traces fit --trace " + fit_args->trace +
+                                " --model " + fit_args->model + "\n" +
+                                synthetic_spec_to_toml(result.spec),
+                            "--out");
+      std::printf("\nwrote %s\n", fit_args->out.c_str());
+    }
+  });
+
+  struct SynthArgs {
+    std::string kind = "synthetic", out, regime_csv;
+    uint64_t seed = 0, scenario = 0;
+    std::vector<std::string> params;
+  };
+  auto synth_args = std::make_shared<SynthArgs>();
+  auto* synth = traces.add_subcommand(
+      "synth", "Write a synthetic or adversarial market (regime_flip, deadline_trap, poisoning) "
+               "as a native trace");
+  synth->add_option("--kind", synth_args->kind,
+                    "synthetic, regime_flip, deadline_trap or poisoning")->capture_default_str();
+  synth->add_option("--seed", synth_args->seed, "Philox key")->capture_default_str();
+  synth->add_option("--scenario", synth_args->scenario, "Scenario (counter word)")->capture_default_str();
+  synth->add_option("--param", synth_args->params, "key=value, repeatable (keys below)");
+  synth->add_option("--out", synth_args->out, "Output .h5")->required();
+  synth->add_option("--regime-csv", synth_args->regime_csv,
+                    "Also write slot,storm (1 = storm or trap) as CSV; poisoning adds the decoy's "
+                    "price and availability");
+  synth->footer(market_kinds_help());
+  synth->callback([synth_args] {
+    MarketRecipe recipe;
+    recipe.kind = parse_market_kind(synth_args->kind);
+    for (const std::string& param : synth_args->params) {
+      const auto eq = param.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw input_error("", "--param", param, "expected key=value");
+      set_market_parameter(recipe, param.substr(0, eq), param.substr(eq + 1));
+    }
+    const AdversarialMarket market = generate_market(recipe, synth_args->seed, synth_args->scenario);
+    write_trace_h5(market.trace, synth_args->out);
+    if (!synth_args->regime_csv.empty()) {
+      std::string csv = market.decoy.n_slots() ? "slot,storm,decoy_price,decoy_avail\n" : "slot,storm\n";
+      for (int32_t t = 0; t < market.trace.n_slots(); ++t) {
+        csv += std::to_string(t) + "," + std::to_string(market.storm[t]);
+        if (market.decoy.n_slots())
+          csv += "," + format_number(market.decoy.spot_price[t]) + "," +
+                 std::to_string(market.decoy.spot_avail[t]);
+        csv += "\n";
+      }
+      write_text_atomically(synth_args->regime_csv, csv, "--regime-csv");
+    }
+    const TraceSummary s = summarize(market.trace);
+    int64_t storm = 0;
+    for (uint8_t f : market.storm) storm += f;
+    std::printf("wrote %s: %s, %d slots of %g s, capacity %d\n", synth_args->out.c_str(),
+                market.trace.name.c_str(), s.n_slots, s.tick_seconds, market.trace.capacity);
+    std::printf("availability %.3f of slots >= 1, mean %.2f; spot price mean %.4f USD/GPU-h "
+                "(p_o %g); storm slots %.3f\n",
+                s.avail_fraction, s.mean_avail, s.spot_price_mean, s.od_price,
+                static_cast<double>(storm) / s.n_slots);
+  });
+}
 
 }  // namespace spotsweep::cli

@@ -2,6 +2,8 @@
 // Subcommands defined in their own translation units under src/cli/; main.cpp registers them.
 #include <CLI/CLI.hpp>
 
+#include "cli_util.hpp"
+
 namespace spotsweep::cli {
 
 void add_select_command(CLI::App& app);       // cmd_select.cpp: online policy selection

@@ -281,51 +281,6 @@ void add_predict_command(CLI::App& app) {
 // `spotsweep pool info POOL.toml`; `spotsweep sweep --pool SWEEP.toml --output OUT.h5`;
 // `spotsweep bench`: policy-slot steps/s per family and backend (docs/sweep.md).
 
-// "80%" of free device memory, or bytes with an optional K, M, G or T (powers of 1024).
-void parse_device_memory(const std::string& text, spotsweep::SweepOptions& options) {
-  const auto fail = [&] {
-    return spotsweep::input_error("", "--max-device-mem", text, "expected BYTES, 12G or 80%");
-  };
-  if (text.empty()) throw fail();
-  std::size_t used = 0;
-  double number = 0;
-  try {
-    number = std::stod(text, &used);
-  } catch (const std::exception&) {
-    throw fail();
-  }
-  const std::string unit = text.substr(used);
-  if (unit == "%") {
-    if (!(number > 0 && number <= 100)) throw fail();
-    options.max_device_mem_fraction = number / 100;
-    options.max_device_mem_bytes = 0;
-    return;
-  }
-  const std::string units = "KMGT";
-  double scale = 1;
-  if (unit.size() == 1 && units.find(unit[0]) != std::string::npos)
-    scale = std::pow(1024.0, static_cast<double>(units.find(unit[0]) + 1));
-  else if (!unit.empty())
-    throw fail();
-  if (!(number * scale >= 1)) throw fail();
-  options.max_device_mem_bytes = static_cast<std::size_t>(number * scale);
-}
-
-// Peak resident host memory of this process (VmHWM), bytes; 0 when /proc is not there.
-std::size_t host_peak_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.compare(0, 6, "VmHWM:") == 0) return std::stoull(line.substr(6)) * 1024;
-  return 0;
-}
-
-std::string mib(std::size_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return buf;
-}
-
 void add_pool_command(CLI::App& app) {
   auto* pool = app.add_subcommand("pool", "Policy pools: grids of policy parameters");
   pool->require_subcommand(1);
@@ -368,7 +323,8 @@ void add_sweep_command(CLI::App& app) {
     spotsweep::SweepOptions options;
     options.backend = spotsweep::resolve_backend(spotsweep::parse_backend(args->backend),
                                                  spotsweep::query_device());
-    parse_device_memory(args->max_device_mem, options);
+    spotsweep::cli::parse_device_memory(args->max_device_mem, options.max_device_mem_bytes,
+                                        options.max_device_mem_fraction);
     options.threads = args->threads;
     options.trace_members = args->trace_members;
     options.per_scenario = args->per_scenario;
@@ -398,8 +354,8 @@ void add_sweep_command(CLI::App& app) {
                 spotsweep::backend_name(result.backend));
     std::printf("best mean utility: member %lld %s = %.4f USD\n", static_cast<long long>(best),
                 plan.pool.describe_member(best).c_str(), result.stat(best, spotsweep::Stat::utility_mean));
-    std::printf("memory peaks: host %s, device %s\n", mib(host_peak_bytes()).c_str(),
-                mib(result.device_peak_bytes).c_str());
+    std::printf("memory peaks: host %s, device %s\n", spotsweep::cli::mib(spotsweep::cli::host_peak_bytes()).c_str(),
+                spotsweep::cli::mib(result.device_peak_bytes).c_str());
   });
 }
 
@@ -502,8 +458,8 @@ void add_bench_command(CLI::App& app) {
         std::printf("%-17s %-5s %9lld %5d %6d %14lld %9.3f %12.4g %14s %12s %12s\n", family->name,
                     spotsweep::backend_name(backend), static_cast<long long>(members), plan.scenarios.count,
                     plan.rounds, static_cast<long long>(result.policy_slot_steps), median, rate,
-                    per_core.c_str(), cuda ? mib(result.device_peak_bytes).c_str() : "-",
-                    mib(host_peak_bytes()).c_str());
+                    per_core.c_str(), cuda ? spotsweep::cli::mib(result.device_peak_bytes).c_str() : "-",
+                    spotsweep::cli::mib(spotsweep::cli::host_peak_bytes()).c_str());
         std::fflush(stdout);
       }
     }

@@ -123,6 +123,60 @@ TEST(Synthetic, RegimesAndStormsMoveTheMeans) {
             0.8 * mean(generate_synthetic(calm, 9, 0).spot_avail));
 }
 
+TEST(Synthetic, SpikesMultiplyThePriceAndLeaveEverythingElse) {
+  SyntheticMarketSpec plain;
+  plain.n_slots = 50000;
+  plain.regime_enter_prob = 0.0;
+  SyntheticMarketSpec spiky = plain;
+  spiky.spike_rate_per_hour = 0.05;
+  spiky.spike_size = 3.0;
+  spiky.spike_mean_duration_hours = 2.0;
+  const Trace a = generate_synthetic(plain, 8, 0);
+  const Trace b = generate_synthetic(spiky, 8, 0);
+  EXPECT_EQ(a.spot_avail, b.spot_avail);  // spikes draw on their own quantity ids
+  int spiking = 0, onsets = 0;
+  for (int32_t i = 0; i < b.n_slots(); ++i) {
+    const double ratio = b.spot_price[i] / a.spot_price[i];
+    const bool on = std::fabs(ratio - 4.0) < 1e-9;
+    ASSERT_TRUE(on || ratio == 1.0) << i << " " << ratio;
+    spiking += on;
+    onsets += on && (i == 0 || b.spot_price[i - 1] == a.spot_price[i - 1]);
+  }
+  // Stationary share rate·duration / (1 + rate·duration) ≈ 0.091; mean length 2 h = 12 slots.
+  EXPECT_NEAR(static_cast<double>(spiking) / b.n_slots(), 0.1 / 1.1, 0.02);
+  EXPECT_NEAR(static_cast<double>(spiking) / onsets, 12.0, 2.0);
+  EXPECT_NE(b.source.find("spike_rate_per_hour=0.05"), std::string::npos);
+  EXPECT_EQ(a.source.find("spike"), std::string::npos);
+}
+
+TEST(Synthetic, StreamsAreIndependentAndStreamZeroIsThePlainGenerator) {
+  SyntheticMarketSpec spec;
+  spec.n_slots = 200;
+  const Trace plain = generate_synthetic(spec, 3, 1);
+  EXPECT_EQ(generate_synthetic(spec, 3, 1, 0).spot_price, plain.spot_price);
+  const Trace other = generate_synthetic(spec, 3, 1, 1);
+  EXPECT_NE(other.spot_price, plain.spot_price);
+  EXPECT_EQ(other.name, "synthetic-s3-c1-r1");
+  EXPECT_NE(other.source.find("stream=1"), std::string::npos);
+}
+
+TEST(Synthetic, ParametersByNameRoundTripThroughToml) {
+  SyntheticMarketSpec spec;
+  set_synthetic_parameter(spec, "capacity", "4", "t");
+  set_synthetic_parameter(spec, "availability_model", "markov_modulated", "t");
+  set_synthetic_parameter(spec, "spike_size", "0.5", "t");
+  EXPECT_EQ(spec.capacity, 4);
+  EXPECT_EQ(spec.availability_model, AvailabilityModel::markov_modulated);
+  EXPECT_EQ(spec.spike_size, 0.5);
+  const std::string toml = synthetic_spec_to_toml(spec);
+  for (const std::string& name : synthetic_parameter_names())
+    EXPECT_NE(toml.find("\n" + name + " = "), std::string::npos) << name;
+  expect_input_error([&] { set_synthetic_parameter(spec, "spike_sise", "1", "t"); },
+                     {"t", "spike_sise"});
+  expect_input_error([&] { set_synthetic_parameter(spec, "capacity", "4.5", "t"); },
+                     {"t", "capacity", "4.5"});
+}
+
 TEST(Synthetic, InvalidSpecsAreInputErrors) {
   SyntheticMarketSpec spec;
   spec.capacity = 0;
@@ -137,6 +191,12 @@ TEST(Synthetic, InvalidSpecsAreInputErrors) {
   spec.birth_rate_per_gpu_hour = 0.0;
   spec.death_rate_per_gpu_hour = 0.0;
   expect_input_error([&] { generate_synthetic(spec, 1, 1); }, {"birth_rate_per_gpu_hour"});
+  spec = SyntheticMarketSpec();
+  spec.spike_mean_duration_hours = 0.0;
+  expect_input_error([&] { generate_synthetic(spec, 1, 1); }, {"spike_mean_duration_hours", "0"});
+  spec = SyntheticMarketSpec();
+  spec.daily_season_shift_hours = 24.0;
+  expect_input_error([&] { generate_synthetic(spec, 1, 1); }, {"daily_season_shift_hours", "24"});
 }
 
 // The spec of data/synthetic_mm16_s42_c0.h5 (documented in data/README.md).

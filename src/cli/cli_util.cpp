@@ -1,0 +1,57 @@
+// Option parsing and reporting helpers shared by the subcommands (no CLI11 here).
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "cli_util.hpp"
+#include "spotsweep/error.hpp"
+
+namespace spotsweep::cli {
+
+// "80%" of free device memory, or bytes with an optional K, M, G or T (powers of 1024).
+void parse_device_memory(const std::string& text, std::size_t& bytes, double& fraction) {
+  const auto fail = [&] {
+    return spotsweep::input_error("", "--max-device-mem", text, "expected BYTES, 12G or 80%");
+  };
+  if (text.empty()) throw fail();
+  std::size_t used = 0;
+  double number = 0;
+  try {
+    number = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw fail();
+  }
+  const std::string unit = text.substr(used);
+  if (unit == "%") {
+    if (!(number > 0 && number <= 100)) throw fail();
+    fraction = number / 100;
+    bytes = 0;
+    return;
+  }
+  const std::string units = "KMGT";
+  double scale = 1;
+  if (unit.size() == 1 && units.find(unit[0]) != std::string::npos)
+    scale = std::pow(1024.0, static_cast<double>(units.find(unit[0]) + 1));
+  else if (!unit.empty())
+    throw fail();
+  if (!(number * scale >= 1)) throw fail();
+  bytes = static_cast<std::size_t>(number * scale);
+}
+
+// Peak resident host memory of this process (VmHWM), bytes; 0 when /proc is not there.
+std::size_t host_peak_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.compare(0, 6, "VmHWM:") == 0) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+
+std::string mib(std::size_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+
+}  // namespace spotsweep::cli

@@ -1,0 +1,131 @@
+#pragma once
+// Small helpers for writing HDF5 files (sweep and selector outputs): RAII handles, string and
+// scalar attributes, datasets, and the write-to-a-temporary-name-then-rename discipline.
+// Host-only; shared by src/*_h5.cpp.
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "spotsweep/error.hpp"
+
+namespace spotsweep::h5 {
+
+// Closes an HDF5 handle on scope exit.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
+    if (id_ < 0) throw std::runtime_error("HDF5: cannot " + what);
+  }
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  operator hid_t() const { return id_; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+inline void check(herr_t status, const std::string& what) {
+  if (status < 0) throw std::runtime_error("HDF5: cannot " + what);
+}
+
+inline Handle make_group(hid_t parent, const std::string& name) {
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                H5Gclose, "create group " + name);
+}
+
+// Variable-length UTF-8, so h5py returns str rather than bytes.
+inline void write_string_attr(hid_t object, const char* name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "copy string type");
+  check(H5Tset_size(type, H5T_VARIABLE), "set string size");
+  check(H5Tset_cset(type, H5T_CSET_UTF8), "set UTF-8");
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "create scalar space");
+  Handle attr(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              std::string("create attribute ") + name);
+  const char* text = value.c_str();
+  check(H5Awrite(attr, type, &text), std::string("write attribute ") + name);
+}
+
+template <class T>
+void write_scalar_attr(hid_t object, const char* name, hid_t type, T value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "create scalar space");
+  Handle attr(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              std::string("create attribute ") + name);
+  check(H5Awrite(attr, type, &value), std::string("write attribute ") + name);
+}
+
+inline hid_t dataset(hid_t parent, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
+              const void* data) {
+  const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  if (space < 0) throw std::runtime_error("HDF5: cannot create dataspace for " + name);
+  const hid_t ds =
+      H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Sclose(space);
+  if (ds < 0) throw std::runtime_error("HDF5: cannot create dataset " + name);
+  if (H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+    H5Dclose(ds);
+    throw std::runtime_error("HDF5: cannot write dataset " + name);
+  }
+  return ds;
+}
+
+inline void write_dataset(hid_t parent, const std::string& name, hid_t type,
+                   const std::vector<hsize_t>& dims, const void* data) {
+  Handle ds(dataset(parent, name, type, dims, data), H5Dclose, "write " + name);
+}
+
+// A dataset of variable-length UTF-8 strings (h5py gives str, not bytes).
+inline hid_t string_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                            const std::vector<std::string>& values) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "copy string type");
+  check(H5Tset_size(type, H5T_VARIABLE), "set string size");
+  check(H5Tset_cset(type, H5T_CSET_UTF8), "set UTF-8");
+  std::vector<const char*> pointers;
+  for (const std::string& v : values) pointers.push_back(v.c_str());
+  return dataset(parent, name, type, dims, pointers.data());
+}
+
+// Makes `scale` the dimension scale of dimension `dim` of `data`, labelled with its name.
+inline void attach_scale(hid_t data, hid_t scale, unsigned dim, const char* label) {
+  check(H5DSattach_scale(data, scale, dim), std::string("attach scale ") + label);
+  check(H5DSset_label(data, dim, label), std::string("label dimension ") + label);
+}
+
+// Creates path's file under a temporary name in the same folder, lets fill() write it, and
+// renames it into place when complete; on any failure the temporary file is removed and
+// whatever was at path before is left untouched.
+inline void write_file_atomically(const std::string& path, const std::function<void(hid_t)>& fill) {
+  const std::string temp = path + ".partial-" + std::to_string(::getpid());
+  H5E_auto2_t old_func = nullptr;
+  void* old_data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // our exceptions say what failed
+  const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0) {
+    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    throw input_error(path, "output", "", "cannot create the file (is its folder there and writable?)");
+  }
+  try {
+    fill(file);
+    if (H5Fclose(file) < 0) throw std::runtime_error("HDF5: cannot close " + temp);
+    if (std::rename(temp.c_str(), path.c_str()) != 0)
+      throw input_error(path, "output", "", "cannot rename the finished file into place");
+  } catch (...) {
+    H5Fclose(file);
+    std::remove(temp.c_str());
+    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    throw;
+  }
+  H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+}
+
+}  // namespace spotsweep::h5

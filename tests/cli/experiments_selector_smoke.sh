@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The selector experiments' small configurations (experiments/{c,e,f}_*/run.sh --smoke): each
+# runs `spotsweep select` end to end, writes its figure and table, and the outputs have the
+# expected shape and sane values (the scripts' own asserts check that select and sweep saw the
+# same jobs, that regret stays within its bound and that weights are probabilities; this checks
+# rows, files and images). Skips (77) without h5py and matplotlib for /usr/bin/python3.
+#   bash experiments_selector_smoke.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
+set -euo pipefail
+bin=$1 root=$2 scratch=$3
+py=/usr/bin/python3
+if ! [ -x "$py" ] || ! "$py" -c "import h5py, matplotlib" 2>/dev/null; then
+  echo "skip: $py lacks h5py or matplotlib"
+  exit 77
+fi
+rm -rf "$scratch" && mkdir -p "$scratch"
+cd "$scratch"
+
+png_ok() {
+  "$py" -c "
+import sys
+from matplotlib.image import imread
+img = imread(sys.argv[1])
+assert img.shape[0] >= 300 and img.shape[1] >= 400, img.shape
+assert img[..., :3].std() > 0.05, 'blank image'
+" "$1"
+}
+
+# (c) prediction error: two settings, conditions eps 0, 0.8 and the decoy; the CHC weight is a
+# probability mass and the selector's expected utility stays near or below the best member's in
+# hindsight (a mixture beats it only by following round-wise winners).
+bash "$root/experiments/c_prediction_error/run.sh" "$bin" c --smoke > c.log
+png_ok c/c_prediction_error.png
+test "$(grep -c '^| ε = 0 |' c/c_prediction_error.md)" = 2
+test "$(grep -c '^| ε = 0.8 |' c/c_prediction_error.md)" = 2
+test "$(grep -c '^| decoy |' c/c_prediction_error.md)" = 2
+"$py" - c/c_prediction_error.md <<'PY'
+import sys
+for line in open(sys.argv[1]):
+    if line.startswith("| ε = ") or line.startswith("| decoy |"):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        chc, pf, sel = (float(c.split(" ± ")[0]) for c in cells[1:4])
+        best, mass = float(cells[5]), float(cells[6])
+        assert 0 <= mass <= 1, line
+        assert best >= max(chc, pf) - 1e-6, line
+        assert sel <= best + 0.05 * abs(best), line
+PY
+
+# (e) convergence: both markets x both feedbacks, 12 rounds each.
+bash "$root/experiments/e_convergence/run.sh" "$bin" e --smoke > e.log
+png_ok e/e_convergence.png
+test "$(grep -c '| full (Hedge) | 17 | 12 |' e/e_convergence.md)" = 2
+test "$(grep -c '| bandit (EXP3) | 17 | 12 |' e/e_convergence.md)" = 2
+
+# (f) improvement: two settings, five baselines in the summary.
+bash "$root/experiments/f_improvement/run.sh" "$bin" f --smoke > f.log
+png_ok f/f_improvement.png
+test "$(grep -c '^| synthetic | loose | 2 × 6 |' f/f_improvement.md)" = 1
+test "$(grep -c '^| v100_us-east-2b | loose | 2 × 6 |' f/f_improvement.md)" = 1
+for b in on-demand Greedy "Uniform Progress" "PF default" "PF best"; do
+  test "$(grep -c "^| $b | " f/f_improvement.md)" = 1 || { echo "f: no summary row for $b"; cat f/f_improvement.md; exit 1; }
+done
+echo "experiments_selector_smoke: ok"

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# `spotsweep heatmap` end to end: a small sweep, a heatmap with its HDF5, CSV and PNG read back
+# by h5py; one-line errors on bad input; and a 100 x 100 (10,000-member) heatmap rendered,
+# PNG included, in under 10 s (docs/heatmap.md). Skips (77) without h5py and matplotlib.
+#   bash heatmap_png.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
+set -euo pipefail
+bin=$1 root=$2 scratch=$3
+py=/usr/bin/python3
+if ! [ -x "$py" ] || ! "$py" -c "import h5py, matplotlib" 2>/dev/null; then
+  echo "skip: $py lacks h5py or matplotlib"
+  exit 77
+fi
+rm -rf "$scratch" && mkdir -p "$scratch"
+cd "$scratch"
+
+job='[job]
+work = "uniform(3e6, 6e6)"
+deadline_h = 6
+gamma = 1.5
+n_min = 1
+n_max = 4
+alpha = 100
+beta = 0
+value = "uniform(60, 120)"
+miss_penalty = 40
+reconfig_s = 300'
+
+cat > small.toml <<TOML
+[pool.pf]
+theta = [0.3, 0.5, 0.7, 0.9]
+kappa = [0.6, 0.8, 1.0]
+rho = [1, 2]
+[pool.greedy]
+deadline_factor = [0.8, 1.0]
+[workload]
+trace = "$root/data/v100_us-east-2b.h5"
+scenarios = 3
+scenario_stride = 2000
+rounds = 4
+round_stride = 40
+seed = 5
+$job
+TOML
+"$bin" sweep --pool small.toml --output small.h5 --opt-buckets 32 > /dev/null 2>&1
+
+"$bin" heatmap small.h5 --family pf --x kappa --y theta --metric improvement --baseline greedy \
+  --reduce mean --out imp --png imp.png > imp.txt
+grep -q "baseline: greedy(deadline_factor=" imp.txt
+"$bin" heatmap small.h5 --family pf --x rho --y theta --metric regret --fix kappa=0.8 --out reg > /dev/null
+test -s imp.png && test -s imp.csv && test -s reg.h5
+test "$(ls | grep -c partial || true)" = 0
+
+"$py" - <<'PY'
+import csv
+import h5py
+import numpy as np
+
+with h5py.File("imp.h5", "r") as f:
+    for name in ("metric", "metric_units", "reduction", "baseline", "x_axis", "y_axis", "x_units", "source"):
+        assert isinstance(f.attrs[name], str), (name, type(f.attrs[name]))
+    assert f.attrs["metric"] == "improvement" and f.attrs["metric_units"] == "%"
+    assert f.attrs["reduction"] == "mean over rho", f.attrs["reduction"]
+    value = f["value"]
+    assert value.shape == (4, 3), value.shape
+    assert [d.label for d in value.dims] == ["theta", "kappa"]
+    assert list(value.dims[1][0][:]) == [0.6, 0.8, 1.0]
+    assert f["kappa"].attrs["units"] == "× d"
+    assert np.all(f["stability"][()] >= 0)
+    assert np.all(f["member"][()] == -1)  # a mean has no single member
+    base = float(f.attrs["baseline_utility"])
+    imp = value[()]
+with h5py.File("small.h5", "r") as s:
+    util = s["families/pf/utility_mean"][()]  # [theta][kappa][rho][hysteresis]
+    greedy = s["families/greedy/utility_mean"][()]
+    assert base == greedy.max()
+    expected = (100 * (util - base) / abs(base)).mean(axis=(2, 3))
+    assert np.allclose(imp, expected, rtol=1e-12, atol=1e-9), (imp, expected)
+    opt = s["opt/utility_lower"][()].mean()
+with h5py.File("reg.h5", "r") as f:
+    assert np.allclose(f["value"][()], opt - util[:, 1, :, 0], rtol=1e-12, atol=1e-9)
+    members = f["member"][()]
+    assert members.shape == (4, 2) and members.min() >= 0
+rows = list(csv.reader(open("imp.csv")))
+assert rows[0] == ["theta", "kappa", "improvement", "stability", "member"], rows[0]
+assert len(rows) == 1 + 12
+from matplotlib.image import imread
+png = imread("imp.png")
+assert png.shape[0] > 300 and png.shape[1] > 400, png.shape
+PY
+
+# Bad input: one line on stderr, exit 2, nothing written.
+expect_error() {
+  local want=$1; shift
+  if "$bin" "$@" > out.txt 2> err.txt; then echo "no error for: $*"; exit 1; fi
+  grep -q -- "$want" err.txt || { echo "expected '$want', got:"; cat err.txt; exit 1; }
+  test "$(wc -l < err.txt)" = 1 || { echo "not one line:"; cat err.txt; exit 1; }
+}
+expect_error "choose one of: pf, greedy" heatmap small.h5 --x kappa --y theta --out bad
+expect_error "fix = kappa=0.7: not on the axis (values: 0.6, 0.8, 1)" \
+  heatmap small.h5 --family pf --x rho --y theta --fix kappa=0.7 --out bad
+expect_error "metric = speed" heatmap small.h5 --family pf --x rho --y theta --metric speed --out bad
+expect_error "plot-script = nowhere.py" \
+  heatmap small.h5 --family pf --x rho --y theta --out bad --png bad.png --plot-script nowhere.py
+expect_error "folder does not exist" heatmap small.h5 --family pf --x rho --y theta --out no/such/bad
+test ! -e bad.png
+
+# 10,000 members on two axes: heatmap + PNG in under 10 s.
+cat > big.toml <<TOML
+[pool.pf]
+theta = "[0.01:1.0:0.01]"
+kappa = "[0.505:1.0:0.005]"
+[workload]
+trace = "$root/data/v100_us-east-2b.h5"
+scenarios = 1
+scenario_stride = 2000
+rounds = 2
+round_stride = 40
+seed = 5
+$job
+TOML
+"$bin" sweep --pool big.toml --output big_sweep.h5 --opt-buckets 0 > /dev/null 2>&1
+expect_error "would overwrite the sweep file" heatmap big_sweep.h5 --x kappa --y theta --out big_sweep
+start=$(date +%s%N)
+"$bin" heatmap big_sweep.h5 --x kappa --y theta --out big --png big.png > /dev/null
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "10,000-member heatmap + PNG: $ms ms"
+"$py" -c "import h5py; assert h5py.File('big_sweep.h5')['families/pf/utility_mean'].size == 10000; assert h5py.File('big.h5')['value'].shape == (100, 100)"
+test -s big.png
+test "$ms" -lt 10000
+echo "heatmap_png: ok"

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# spotsweep stress on a tiny suite through the CLI; h5py reads the file back with no knowledge
+# of spotsweep (summary rows, per-run curves, regret within its bound); bad input is a one-line
+# error that leaves no output behind.
+#   bash stress_smoke.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
+set -euo pipefail
+bin=$1 root=$2 scratch=$3
+/usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null || { echo "h5py missing: skip"; exit 77; }
+rm -rf "$scratch" && mkdir -p "$scratch"
+cd "$scratch"
+
+cat > stress.toml <<'TOML'
+[pool.pf]
+theta = [0.4, 0.95]
+kappa = [1.0]
+[pool.greedy]
+deadline_factor = [1.0]
+[pool.on_demand]
+n_gpus = [0]
+[pool.chc]
+window = [6]
+commit = [3]
+eps = [0]
+growth = [0]
+resolution = [1]
+[workload]
+scenarios = 2
+rounds = 12
+round_stride = 40
+seed = 3
+[job]
+work = "uniform(6e6, 9e6)"
+deadline_h = 4
+gamma = 1.5
+n_min = 1
+n_max = 8
+alpha = 100
+value = 200
+miss_penalty = 50
+reconfig_s = 300
+[stress]
+seeds = [1, 2]
+opt_buckets = 64
+[stress.regime_flip]
+period_slots = [40, 160]
+TOML
+
+"$bin" stress --help > help.txt
+for word in stationary regime_flip period_slots deadline_trap trap_slots trap_avail_fraction \
+            trap_price_multiplier poisoning storm_enter_prob storm_exit_prob adaptive calm. storm.; do
+  grep -q -- "$word" help.txt || { echo "stress --help does not document $word"; exit 1; }
+done
+
+"$bin" stress --pool stress.toml --output stress.h5 --threads 2 \
+  --param deadline_trap.trap_slots=6 > out.txt
+cat out.txt
+grep -q "^stationary " out.txt
+grep -q "^adaptive " out.txt
+grep -q "^regime_flip period_slots=160" out.txt
+
+/usr/bin/python3 - <<'PY'
+import h5py, numpy as np
+with h5py.File("stress.h5", "r") as f:
+    s = f["summary"]
+    adversaries = [a.decode() if isinstance(a, bytes) else a for a in s["adversary"][:]]
+    # stationary, two regime flips, the trap, poisoning, adaptive: two seeds each
+    assert len(adversaries) == 12, adversaries
+    assert sorted(set(adversaries)) == ["adaptive", "deadline_trap", "poisoning", "regime_flip", "stationary"]
+    assert np.all(s["max_ratio"][:] <= 1.0) and np.all(s["max_ratio"][:] > 0.0)
+    assert np.all(np.isfinite(s["selector_vs_opt"][:]))
+    for path in set(x.decode() if isinstance(x, bytes) else x for x in s["group"][:]):
+        g = f[path]
+        regret, bound = g["regret"][:], g["regret_bound"][:]
+        assert regret.shape == (2, 2, 12), regret.shape          # seed, scenario, round
+        assert np.all(regret <= bound + 1e-9), path
+        assert g["regret"].attrs["units"] == "USD"
+    trap = f["runs/003_deadline_trap"]
+    assert trap.attrs["trap_slots"] == "6", dict(trap.attrs)
+    assert f["runs/001_regime_flip"].attrs["period_slots"] == "40"
+    regime = f["runs/005_adaptive/regime"][:]
+    assert set(np.unique(regime)) <= {0, 1}
+    print("h5py: ok,", len(adversaries), "rows")
+PY
+
+# Bad input: one line naming the field and the value, non-zero exit, no output left behind.
+if "$bin" stress --pool stress.toml --output bad.h5 --param regime_flip.period_slots=x 2> err.txt; then
+  echo "a bad period was accepted"; exit 1
+fi
+grep -q "period_slots" err.txt && grep -q "x" err.txt
+[ "$(wc -l < err.txt)" -eq 1 ] || { cat err.txt; exit 1; }
+[ ! -e bad.h5 ] || { echo "bad.h5 left behind"; exit 1; }
+echo "stress smoke: ok"

@@ -1,0 +1,456 @@
+// The online selector (docs/select.md) on the CPU backend: regret within its bound at every
+// round on real and synthetic markets, convergence to a clearly best member, adaptation to
+// prediction quality, agreement with the sweep engine's own outcomes, and the HDF5 file.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <string>
+
+#include "../support/sweep_fixture.hpp"
+#include "spotsweep/error.hpp"
+#include "spotsweep/select.hpp"
+#include "spotsweep/trace_io.hpp"
+
+namespace spotsweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+SweepPlan plan_from(const std::string& toml, const Trace& trace) {
+  return make_plan(parse_sweep_config(parse_toml_subset(toml, "select_test.toml")), trace);
+}
+
+SweepPlan synthetic_plan_from(const std::string& toml) {
+  return make_plan(parse_sweep_config(parse_toml_subset(toml, "select_test.toml")));
+}
+
+SelectResult select(const SweepPlan& plan, Feedback feedback, EtaSchedule eta, uint64_t seed = 5,
+                    int32_t opt_buckets = 0) {
+  SelectOptions options;
+  options.backend = Backend::cpu;
+  options.feedback = feedback;
+  options.eta = eta;
+  options.seed = seed;
+  options.top_k = 3;
+  const std::vector<UtilityRange> ranges = selector_utility_ranges(plan);
+  SelectorRun run = run_selector_cpu(plan, ranges, options);
+  return finish_select(plan, ranges, options, compute_opt_table(plan, opt_buckets, 0), std::move(run));
+}
+
+// A pool of every prediction-free family and a job that fits in a few hours.
+constexpr const char* kMixedPool = R"toml(
+[pool.pf]
+theta = [0.3, 0.6, 0.9]
+kappa = [0.7, 1.0]
+[pool.greedy]
+deadline_factor = [0.8, 1]
+[pool.uniform_progress]
+deadline_factor = [0.9, 1.0]
+[pool.on_demand]
+n_gpus = [0, 2, 4]
+)toml";
+
+constexpr const char* kJob = R"toml(
+[job]
+work = "uniform(2e6, 4e6)"
+deadline_h = 4
+gamma = 1.5
+n_min = 1
+n_max = 4
+alpha = 100
+beta = 0
+value = "uniform(40, 80)"
+miss_penalty = 20
+reconfig_s = 300
+)toml";
+
+void expect_regret_within_bound(const SelectResult& r, const std::string& what) {
+  for (int32_t s = 0; s < r.scenarios; ++s)
+    for (int32_t t = 0; t < r.rounds; ++t) {
+      ASSERT_LE(r.at(r.regret, s, t), r.at(r.regret_bound, s, t) + 1e-9)
+          << what << ": scenario " << s << " round " << t + 1;
+      // The curves agree with each other.
+      ASSERT_NEAR(r.at(r.regret, s, t), r.at(r.best_cumulative, s, t) - r.at(r.selector_cumulative, s, t),
+                  1e-6 * (1 + std::fabs(r.at(r.best_cumulative, s, t))));
+    }
+}
+
+TEST(Select, RegretWithinBoundOnRealTrace) {
+  const Trace trace = load_trace(std::string(SPOTSWEEP_SOURCE_DIR) + "/data/v100_us-east-1a.h5");
+  const std::string toml = std::string(kMixedPool) + R"toml(
+[workload]
+trace = "unused.h5"
+scenarios = 3
+scenario_stride = 1500
+rounds = 40
+round_stride = 6
+seed = 11
+)toml" + kJob;
+  const SweepPlan plan = plan_from(toml, trace);
+  for (EtaSchedule eta : {EtaSchedule::fixed, EtaSchedule::anytime}) {
+    const SelectResult r = select(plan, Feedback::full, eta);
+    expect_regret_within_bound(r, std::string("real trace, ") + eta_schedule_name(eta));
+  }
+}
+
+TEST(Select, RegretWithinBoundOnSyntheticMarkets) {
+  for (const char* model : {"birth_death", "markov_modulated"}) {
+    const std::string toml = std::string(kMixedPool) + R"toml(
+[workload]
+synthetic = true
+scenarios = 3
+rounds = 30
+round_stride = 8
+seed = 3
+[synthetic]
+n_slots = 1000
+capacity = 8
+availability_model = ")toml" + model + "\"\n" + kJob;
+    const SweepPlan plan = synthetic_plan_from(toml);
+    expect_regret_within_bound(select(plan, Feedback::full, EtaSchedule::fixed), model);
+    expect_regret_within_bound(select(plan, Feedback::full, EtaSchedule::anytime), model);
+  }
+}
+
+TEST(Select, FixedEtaBoundMeetsTheTextbookFormAtTheHorizon) {
+  const int64_t K = 1000;
+  const int32_t T = 500;
+  EXPECT_NEAR(hedge_regret_bound(EtaSchedule::fixed, K, T, T), sqrt_half_r_log_k(K, T), 1e-9);
+  for (int32_t r = 1; r < T; r += 37)
+    EXPECT_GE(hedge_regret_bound(EtaSchedule::fixed, K, T, r), sqrt_half_r_log_k(K, r));
+  EXPECT_NEAR(hedge_eta(EtaSchedule::fixed, K, T, 3), std::sqrt(8 * std::log(1000.0) / 500), 1e-15);
+  EXPECT_NEAR(hedge_eta(EtaSchedule::anytime, K, T, 3), std::sqrt(8 * std::log(1000.0) / 3), 1e-15);
+}
+
+// The selector's numbers against the sweep engine's own outcomes of every member: round 1
+// plays the uniform mixture, and the best member's cumulative utility is its utilities' sum.
+TEST(Select, AgreesWithTheSweepEngine) {
+  const SweepPlan plan = testing::fixture_plan();
+  const int64_t K = plan.pool.size;
+  SweepOptions sweep_options;
+  sweep_options.backend = Backend::cpu;
+  for (int64_t m = 0; m < K; ++m) sweep_options.trace_members.push_back(m);
+  const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
+  const SelectResult r = select(plan, Feedback::full, EtaSchedule::fixed);
+  const int64_t jobs = plan.jobs_per_member();
+  auto utility = [&](int64_t m, int32_t s, int32_t t) {
+    return sweep.traced[static_cast<size_t>(m) * jobs + static_cast<size_t>(s) * plan.rounds + t].utility;
+  };
+  for (int32_t s = 0; s < plan.scenarios.count; ++s) {
+    double mean = 0.0;
+    for (int64_t m = 0; m < K; ++m) mean += utility(m, s, 0);
+    EXPECT_NEAR(r.at(r.expected_utility, s, 0), mean / K, 1e-9) << "scenario " << s;
+    EXPECT_NEAR(r.at(r.entropy, s, 0), std::log(static_cast<double>(K)), 1e-12);
+    for (int32_t t = 0; t < plan.rounds; ++t) {
+      const int64_t best = r.best_member[static_cast<size_t>(s) * plan.rounds + t];
+      double best_sum = 0.0, other_best = -1e300;
+      for (int64_t m = 0; m < K; ++m) {
+        double sum = 0.0;
+        for (int32_t u = 0; u <= t; ++u) sum += utility(m, s, u);
+        if (m == best) best_sum = sum;
+        other_best = std::max(other_best, sum);
+      }
+      EXPECT_NEAR(r.at(r.best_cumulative, s, t), best_sum, 1e-6);
+      EXPECT_NEAR(best_sum, other_best, 1e-6) << "the reported best is the best in hindsight";
+      const int64_t played = r.sampled_member[static_cast<size_t>(s) * plan.rounds + t];
+      EXPECT_NEAR(r.at(r.sampled_utility, s, t), utility(played, s, t), 1e-6);
+    }
+  }
+}
+
+// A stationary market where one member clearly wins every round: cheap spot is always there,
+// so the greedy member beats every on-demand member by a wide margin.
+TEST(Select, ConvergesToAClearlyBestMember) {
+  Trace trace;
+  trace.name = "stationary";
+  trace.tick_seconds = 600;
+  trace.od_price = 3.0;
+  trace.capacity = 8;
+  for (int32_t i = 0; i < 3000; ++i) {
+    trace.spot_price.push_back(0.9 + 0.1 * (i % 3));
+    trace.spot_avail.push_back(8);
+  }
+  const std::string toml = R"toml(
+[pool.greedy]
+deadline_factor = [1]
+[pool.on_demand]
+n_gpus = [0, 1, 2, 4]
+[workload]
+trace = "unused.h5"
+scenarios = 2
+scenario_stride = 300
+rounds = 200
+round_stride = 5
+seed = 1
+)toml" + std::string(kJob);
+  const SweepPlan plan = plan_from(toml, trace);
+  const SelectResult r = select(plan, Feedback::full, EtaSchedule::fixed);
+  for (int32_t s = 0; s < plan.scenarios.count; ++s) {
+    EXPECT_EQ(r.top_member[static_cast<size_t>(s) * r.top_k], 0) << "greedy is member 0";
+    EXPECT_GT(r.top_weight[static_cast<size_t>(s) * r.top_k], 0.9) << "scenario " << s;
+    EXPECT_EQ(r.best_member[static_cast<size_t>(s) * plan.rounds + plan.rounds - 1], 0);
+    EXPECT_LT(r.at(r.entropy, s, plan.rounds - 1), r.at(r.entropy, s, 0));
+  }
+}
+
+// "Adaptively selects the best policy under varying prediction quality": one pool of
+// prediction-based (CHC) and prediction-free (PF) members on a stormy synthetic market, with
+// the forecasts CHC receives either exact (the market itself, ε = 0) or badly wrong: read
+// from a decoy that always shows every GPU up at the window's lowest price (the calm story
+// told through the storms), with noise ε = 1 on top.
+struct FamilyMass {
+  double chc = 0.0;
+  double pf = 0.0;
+};
+
+FamilyMass final_family_weight(bool poisoned) {
+  const std::string toml = R"toml(
+[pool.chc]
+window = [12, 24]
+commit = [2]
+eps = [)toml" + std::string(poisoned ? "1" : "0") + R"toml(]
+growth = [0]
+resolution = [1]
+[pool.pf]
+theta = [0.6, 0.8]
+kappa = [0.8]
+[workload]
+synthetic = true
+scenarios = 2
+rounds = 300
+round_stride = 12
+seed = 42
+[synthetic]
+n_slots = 3700
+capacity = 8
+volatility_per_sqrt_hour = 0.5
+mean_reversion_per_hour = 0.5
+availability_model = "markov_modulated"
+storm_enter_prob = 0.02
+storm_exit_prob = 0.05
+[job]
+work = "uniform(3e6, 6e6)"
+deadline_h = 5
+gamma = 1.2
+n_min = 1
+n_max = 4
+alpha = 100
+beta = 0
+value = "uniform(60, 120)"
+miss_penalty = 40
+reconfig_s = 300
+)toml";
+  SweepPlan plan = synthetic_plan_from(toml);
+  if (poisoned) {
+    ScenarioSet& set = plan.scenarios;
+    set.forecast_spot_price = set.spot_price;
+    set.forecast_spot_avail = set.spot_avail;
+    for (int32_t s = 0; s < set.count; ++s) {
+      double* price = set.forecast_spot_price.data() + static_cast<size_t>(s) * set.slots;
+      int32_t* avail = set.forecast_spot_avail.data() + static_cast<size_t>(s) * set.slots;
+      const double low = *std::min_element(price, price + set.slots);
+      for (int32_t t = 0; t < set.slots; ++t) {
+        price[t] = low;
+        avail[t] = set.capacity;
+      }
+    }
+  }
+  const SelectResult r = select(plan, Feedback::full, EtaSchedule::fixed);
+  FamilyMass mass;
+  for (int32_t s = 0; s < r.scenarios; ++s) {
+    mass.chc += r.family_weight[static_cast<size_t>(s) * 2 + 0] / r.scenarios;
+    mass.pf += r.family_weight[static_cast<size_t>(s) * 2 + 1] / r.scenarios;
+  }
+  return mass;
+}
+
+TEST(Select, WeightFollowsPredictionQuality) {
+  const FamilyMass accurate = final_family_weight(false);
+  const FamilyMass poisoned = final_family_weight(true);
+  std::printf("final weight mass: accurate forecasts CHC %.3f PF %.3f; poisoned CHC %.3f PF %.3f\n",
+              accurate.chc, accurate.pf, poisoned.chc, poisoned.pf);
+  EXPECT_GT(accurate.chc, 0.5) << "accurate forecasts: the weight should sit on CHC";
+  EXPECT_GT(poisoned.pf, 0.5) << "badly wrong forecasts: the weight should sit on PF";
+  EXPECT_GT(accurate.chc - poisoned.chc, 0.2) << "the mass moves with prediction quality";
+}
+
+TEST(Select, Exp3LearnsAndStaysWithinItsBound) {
+  Trace trace;
+  trace.name = "stationary";
+  trace.tick_seconds = 600;
+  trace.od_price = 3.0;
+  trace.capacity = 8;
+  for (int32_t i = 0; i < 4000; ++i) {
+    trace.spot_price.push_back(0.9);
+    trace.spot_avail.push_back(8);
+  }
+  const std::string toml = R"toml(
+[pool.greedy]
+deadline_factor = [1]
+[pool.on_demand]
+n_gpus = [4]
+[workload]
+trace = "unused.h5"
+scenarios = 2
+scenario_stride = 100
+rounds = 600
+round_stride = 5
+seed = 1
+)toml" + std::string(kJob);
+  const SweepPlan plan = plan_from(toml, trace);
+  const SelectResult r = select(plan, Feedback::bandit, EtaSchedule::fixed, 9);
+  for (int32_t s = 0; s < r.scenarios; ++s) {
+    for (int32_t t = 0; t < r.rounds; ++t)
+      ASSERT_LE(r.at(r.regret, s, t), r.at(r.regret_bound, s, t));
+    EXPECT_EQ(r.top_member[static_cast<size_t>(s) * r.top_k], 0);
+    EXPECT_GT(r.top_weight[static_cast<size_t>(s) * r.top_k], 0.8);
+    // Both members get played (exploration), the better one far more often.
+    int64_t greedy_plays = 0;
+    for (int32_t t = 0; t < r.rounds; ++t) greedy_plays += r.sampled_member[static_cast<size_t>(s) * r.rounds + t] == 0;
+    EXPECT_GT(greedy_plays, r.rounds / 2);
+    EXPECT_LT(greedy_plays, r.rounds);
+  }
+}
+
+// The adaptive adversary plays, per scenario and round, the regime in which the member with
+// the most weight trails the round's best member by the most: checked against the sweep
+// engine's outcomes of every member in both regimes.
+TEST(Select, AdaptiveAdversaryPlaysTheRegimeThatHurtsTheLeader) {
+  const Trace calm = testing::fixture_trace();
+  Trace storm = calm;
+  for (size_t i = 0; i < storm.spot_avail.size(); ++i) {
+    if ((i / 3) % 2) storm.spot_avail[i] = 0;
+    storm.spot_price[i] *= 1.5;
+  }
+  const SweepPlan plan = make_regime_plan(testing::fixture_config(), {calm, storm});
+  const int32_t S = plan.scenarios.count / 2;
+  SelectOptions options;
+  options.backend = Backend::cpu;
+  options.regimes = 2;
+  const std::vector<UtilityRange> ranges = selector_utility_ranges(plan, 2);
+  ASSERT_EQ(static_cast<int32_t>(ranges.size()), S);
+  SelectorRun run = run_selector_cpu(plan, ranges, options);
+  const SelectResult r = finish_select(plan, ranges, options, compute_opt_table(plan, 32, 0), std::move(run));
+
+  SweepOptions sweep_options;
+  sweep_options.backend = Backend::cpu;
+  for (int64_t m = 0; m < plan.pool.size; ++m) sweep_options.trace_members.push_back(m);
+  const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
+  const int64_t jobs = plan.jobs_per_member();
+  auto reward = [&](int64_t m, int32_t window, int32_t t) {
+    const double u = sweep.traced[static_cast<size_t>(m) * jobs + static_cast<size_t>(window) * plan.rounds + t].utility;
+    return normalised_reward(u, ranges[window % S]);
+  };
+  int64_t storms = 0;
+  for (int32_t s = 0; s < S; ++s)
+    for (int32_t t = 0; t < plan.rounds; ++t) {
+      const size_t i = static_cast<size_t>(s) * plan.rounds + t;
+      double gap[2];
+      for (int32_t c = 0; c < 2; ++c) {
+        double best = 0.0;
+        for (int64_t m = 0; m < plan.pool.size; ++m) best = std::max(best, reward(m, c * S + s, t));
+        gap[c] = best - reward(r.leader[i], c * S + s, t);
+      }
+      EXPECT_EQ(r.regime[i], gap[1] > gap[0] ? 1 : 0) << "scenario " << s << " round " << t;
+      storms += r.regime[i];
+      EXPECT_LE(r.at(r.regret, s, t), r.at(r.regret_bound, s, t));
+    }
+  EXPECT_GT(storms, 0);
+}
+
+TEST(Select, RewardBoundsHoldForEveryOutcome) {
+  const SweepPlan plan = testing::fixture_plan();
+  const std::vector<UtilityRange> ranges = selector_utility_ranges(plan);
+  SweepOptions options;
+  options.backend = Backend::cpu;
+  for (int64_t m = 0; m < plan.pool.size; ++m) options.trace_members.push_back(m);
+  const SweepResult sweep = run_sweep_cpu(plan, options);
+  const int64_t jobs = plan.jobs_per_member();
+  for (int64_t m = 0; m < plan.pool.size; ++m)
+    for (int64_t j = 0; j < jobs; ++j) {
+      const int32_t s = static_cast<int32_t>(j / plan.rounds);
+      const double u = sweep.traced[static_cast<size_t>(m) * jobs + j].utility;
+      EXPECT_GE(u, ranges[s].low);
+      EXPECT_LE(u, ranges[s].high);
+    }
+}
+
+TEST(Select, SampledMembersFollowTheWeights) {
+  // With uniform weights (round 1 of every scenario) the draws spread over the pool.
+  const SweepPlan plan = testing::fixture_plan();
+  std::vector<int64_t> counts(static_cast<size_t>(plan.pool.size), 0);
+  for (uint64_t seed = 0; seed < 400; ++seed) {
+    const double u = selector_draw(seed, 0, 0);
+    ASSERT_GE(u, 0.0);
+    ASSERT_LT(u, 1.0);
+    counts[static_cast<size_t>(u * plan.pool.size)]++;
+  }
+  EXPECT_GT(std::count_if(counts.begin(), counts.end(), [](int64_t c) { return c > 0; }), plan.pool.size / 2);
+  EXPECT_NE(selector_draw(1, 0, 0), selector_draw(1, 1, 0)) << "keyed by scenario";
+  EXPECT_NE(selector_draw(1, 0, 0), selector_draw(1, 0, 1)) << "keyed by round";
+}
+
+TEST(Select, BadOptionsAreOneLineErrors) {
+  SelectOptions options;
+  const auto read = [&](const std::string& text) {
+    read_select_options(parse_toml_subset(text, "s.toml"), "s.toml", options);
+  };
+  EXPECT_THROW(read("[select]\nfeedback = \"partial\"\n"), InputError);
+  EXPECT_THROW(read("[select]\neta = \"decaying\"\n"), InputError);
+  EXPECT_THROW(read("[select]\ntop_k = 0\n"), InputError);
+  EXPECT_THROW(read("[select]\nlearning_rate = 0.1\n"), InputError);
+  try {
+    read("[select]\nfeedback = \"partial\"\n");
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos);
+    EXPECT_NE(what.find("select.feedback"), std::string::npos);
+    EXPECT_NE(what.find("partial"), std::string::npos);
+  }
+  read("[select]\nfeedback = \"bandit\"\neta = \"anytime\"\ntop_k = 5\nseed = 3\n");
+  EXPECT_EQ(options.feedback, Feedback::bandit);
+  EXPECT_EQ(options.eta, EtaSchedule::anytime);
+  EXPECT_EQ(options.top_k, 5);
+  EXPECT_EQ(options.seed, 3u);
+}
+
+TEST(Select, Hdf5RoundTrip) {
+  const SweepPlan plan = testing::fixture_plan();
+  const SelectResult r = select(plan, Feedback::full, EtaSchedule::fixed, 5, 32);
+  const char* base = std::getenv("SPOTSWEEP_TEST_TMP");
+  const fs::path dir = fs::path(base ? base : fs::temp_directory_path().string()) / "select_h5";
+  fs::create_directories(dir);
+  const std::string path = (dir / "select.h5").string();
+  write_select_h5(path, plan, r);
+  EXPECT_FALSE(fs::exists(path + ".partial-" + std::to_string(::getpid())));
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  auto read = [&](const char* name) {
+    const hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    EXPECT_GE(ds, 0) << name;
+    const hid_t space = H5Dget_space(ds);
+    std::vector<double> v(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
+    H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    H5Sclose(space);
+    H5Dclose(ds);
+    return v;
+  };
+  EXPECT_EQ(read("/selector/regret"), r.regret);
+  EXPECT_EQ(read("/selector/regret_bound"), r.regret_bound);
+  EXPECT_EQ(read("/selector/opt_utility"), r.opt_utility);
+  EXPECT_EQ(read("/final/top_weight"), r.top_weight);
+  EXPECT_EQ(read("/final/family_weight"), r.family_weight);
+  EXPECT_EQ(read("/selector/regret").size(), static_cast<size_t>(plan.scenarios.count) * plan.rounds);
+  H5Fclose(file);
+  // The competitive ratios exist where OPT's cumulative utility is positive.
+  EXPECT_FALSE(std::isnan(r.at(r.selector_ratio, 0, plan.rounds - 1)));
+  EXPECT_LE(r.at(r.best_ratio, 0, plan.rounds - 1), 1.0 + 1e-9);
+}
+
+}  // namespace
+}  // namespace spotsweep
