@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start: install the dependencies, build, and run the main job on the traces in data/:
-# one policy against OPT on a real V100 trace, then a small policy-pool sweep to HDF5.
+# one policy against OPT on a real V100 trace, a small policy-pool sweep and an online selection
+# over a mixed pool, both to HDF5.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/install-deps.sh"
@@ -22,3 +23,7 @@ echo
 echo "== A policy-pool sweep (experiments/pools/pf_small.toml) to results/pf_small.h5"
 "$spotsweep" pool info "$root/experiments/pools/pf_small.toml"
 "$spotsweep" sweep --pool "$root/experiments/pools/pf_small.toml" --output "$root/results/pf_small.h5"
+
+echo
+echo "== Online selection (Hedge) over a mixed pool, 4 scenarios x 120 jobs, to results/select_small.h5"
+"$spotsweep" select --pool "$root/experiments/pools/select_small.toml" --output "$root/results/select_small.h5" --top-k 3

@@ -1,6 +1,7 @@
 // Sensitivity heatmaps of a sweep file (docs/heatmap.md): read one family with the HDF5 C
 // API, compute a per-member metric, reduce it to two axes, score each cell's stability, and
 // write the slice as HDF5 and CSV through temporary names.
+#include "h5_util.hpp"
 #include "spotsweep/heatmap.hpp"
 
 #include <hdf5.h>
@@ -40,19 +41,7 @@ class H5Handle {
   herr_t (*close_)(hid_t);
 };
 
-// Silences HDF5's own error printing while in scope: our exceptions say what failed.
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
+using h5::QuietHdf5;
 
 void check(herr_t status, const std::string& what) {
   if (status < 0) throw std::runtime_error("HDF5: cannot " + what);

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "h5_writer.hpp"
+#include "h5_util.hpp"
 #include "spotsweep/select.hpp"
 #include "spotsweep/version.hpp"
 

@@ -375,6 +375,9 @@ StressSummary summarize_stress(const SelectResult& r) {
 std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vector<StressRun>& runs,
                                      const StressSuite& suite, const SelectOptions& options,
                                      const StressProgress& progress, SelectorRunner runner) {
+  SPOTSWEEP_EXPECTS(!suite.seeds.empty(), "at least one seed");
+  // Every setting's market is drawn once first, so that a bad one fails before any selector runs.
+  for (const StressRun& run : runs) (void)make_stress_market(config, run, suite.seeds.front());
   std::vector<StressRecord> records;
   const int32_t total = static_cast<int32_t>(runs.size() * suite.seeds.size());
   for (size_t i = 0; i < runs.size(); ++i) {

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "h5_writer.hpp"
+#include "h5_util.hpp"
 #include "spotsweep/stress.hpp"
 #include "spotsweep/version.hpp"
 

@@ -111,67 +111,16 @@ std::string resolve_path(const std::string& config_file, const std::string& path
   return slash == std::string::npos ? path : config_file.substr(0, slash + 1) + path;
 }
 
-// The numeric fields of SyntheticMarketSpec that [synthetic] may set.
-struct SyntheticField {
-  const char* name;
-  double SyntheticMarketSpec::*field;
-};
-const SyntheticField kSyntheticFields[] = {
-    {"tick_seconds", &SyntheticMarketSpec::tick_seconds},
-    {"od_price", &SyntheticMarketSpec::od_price},
-    {"mean_spot_fraction", &SyntheticMarketSpec::mean_spot_fraction},
-    {"mean_reversion_per_hour", &SyntheticMarketSpec::mean_reversion_per_hour},
-    {"volatility_per_sqrt_hour", &SyntheticMarketSpec::volatility_per_sqrt_hour},
-    {"daily_season_amplitude", &SyntheticMarketSpec::daily_season_amplitude},
-    {"daily_season_shift_hours", &SyntheticMarketSpec::daily_season_shift_hours},
-    {"regime_enter_prob", &SyntheticMarketSpec::regime_enter_prob},
-    {"regime_exit_prob", &SyntheticMarketSpec::regime_exit_prob},
-    {"regime_multiplier", &SyntheticMarketSpec::regime_multiplier},
-    {"price_floor_fraction", &SyntheticMarketSpec::price_floor_fraction},
-    {"spike_rate_per_hour", &SyntheticMarketSpec::spike_rate_per_hour},
-    {"spike_size", &SyntheticMarketSpec::spike_size},
-    {"spike_mean_duration_hours", &SyntheticMarketSpec::spike_mean_duration_hours},
-    {"birth_rate_per_gpu_hour", &SyntheticMarketSpec::birth_rate_per_gpu_hour},
-    {"death_rate_per_gpu_hour", &SyntheticMarketSpec::death_rate_per_gpu_hour},
-    {"storm_enter_prob", &SyntheticMarketSpec::storm_enter_prob},
-    {"storm_exit_prob", &SyntheticMarketSpec::storm_exit_prob},
-    {"storm_birth_multiplier", &SyntheticMarketSpec::storm_birth_multiplier},
-    {"storm_death_multiplier", &SyntheticMarketSpec::storm_death_multiplier},
-};
-const char* const kAvailabilityModels[] = {"birth_death", "markov_modulated"};
-
+// [synthetic] sets SyntheticMarketSpec fields by name (set_synthetic_parameter, synthetic.hpp).
 void parse_synthetic(const TomlDocument& doc, const TomlSection& section, SyntheticMarketSpec& spec) {
-  for (const TomlEntry& e : section.entries) {
-    bool matched = false;
-    for (const SyntheticField& f : kSyntheticFields) {
-      if (e.key != f.name) continue;
-      spec.*f.field = toml_number(doc, e);
-      matched = true;
-    }
-    if (matched) continue;
-    if (e.key == "n_slots") spec.n_slots = to_int32(doc, e, 1, INT32_MAX, "synthetic");
-    else if (e.key == "capacity") spec.capacity = to_int32(doc, e, 1, 1024, "synthetic");
-    else if (e.key == "availability_model") {
-      const std::string v = toml_string(doc, e);
-      if (v == kAvailabilityModels[0]) spec.availability_model = AvailabilityModel::birth_death;
-      else if (v == kAvailabilityModels[1]) spec.availability_model = AvailabilityModel::markov_modulated;
-      else throw input_error(where(doc, e), "synthetic.availability_model", v, "expected birth_death or markov_modulated");
-    } else
-      throw input_error(where(doc, e), "synthetic." + e.key, e.raw, "unknown key (see docs/sweep.md)");
-  }
+  for (const TomlEntry& e : section.entries)
+    set_synthetic_parameter(spec, e.key, toml_is_string(e) ? toml_string(doc, e) : e.raw,
+                            where(doc, e));
   try {
     validate_synthetic_spec(spec);
   } catch (const InputError& err) {
     throw InputError(doc.file + ": " + err.what());
   }
-}
-
-std::string synthetic_to_toml(const SyntheticMarketSpec& spec) {
-  std::ostringstream s;
-  s << "[synthetic]\nn_slots = " << spec.n_slots << "\ncapacity = " << spec.capacity
-    << "\navailability_model = \"" << kAvailabilityModels[static_cast<int>(spec.availability_model)] << "\"\n";
-  for (const SyntheticField& f : kSyntheticFields) s << f.name << " = " << num(spec.*f.field) << "\n";
-  return s.str();
 }
 
 }  // namespace
@@ -339,7 +288,7 @@ std::string config_to_toml(const SweepConfig& config) {
     s << "mode = \"cbl\"\n";
     for (JobField f : {JobField::work, JobField::deadline_h, JobField::reconfig_s})
       s << job_field_name(f) << " = " << distribution_text(config.job.fields[static_cast<int32_t>(f)]) << "\n";
-    if (w.synthetic) s << "\n" << synthetic_to_toml(w.synthetic_spec);
+    if (w.synthetic) s << "\n" << synthetic_spec_to_toml(w.synthetic_spec);
     return s.str();
   }
   for (int32_t f = 0; f < kJobFieldCount; ++f)
@@ -348,7 +297,7 @@ std::string config_to_toml(const SweepConfig& config) {
     << kValueShapes[static_cast<int>(b.value_shape)] << "\"\ntrigger = \""
     << kTriggers[static_cast<int>(b.trigger)] << "\"\nbilling = \""
     << kBillings[static_cast<int>(b.billing)] << "\"\n";
-  if (w.synthetic) s << "\n" << synthetic_to_toml(w.synthetic_spec);
+  if (w.synthetic) s << "\n" << synthetic_spec_to_toml(w.synthetic_spec);
   return s.str();
 }
 

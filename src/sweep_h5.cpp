@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "h5_writer.hpp"
+#include "h5_util.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/sweep.hpp"
 #include "spotsweep/version.hpp"

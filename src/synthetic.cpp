@@ -316,11 +316,13 @@ double parse_real(const std::string& text, const std::string& where, const std::
   return v;
 }
 
-int32_t parse_int(const std::string& text, const std::string& where, const std::string& key) {
+int32_t parse_int(const std::string& text, const std::string& where, const std::string& key, long long lo,
+                  long long hi) {
   char* end = nullptr;
   const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || v < 1 || v > INT32_MAX)
-    throw input_error(where, key, text, "expected a positive integer");
+  if (text.empty() || *end != '\0') throw input_error(where, key, text, "expected an integer");
+  if (v < lo || v > hi)
+    throw input_error(where, key, text, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return static_cast<int32_t>(v);
 }
 
@@ -332,19 +334,20 @@ const char* availability_model_name(AvailabilityModel model) {
 
 void set_synthetic_parameter(SyntheticMarketSpec& spec, const std::string& key,
                              const std::string& value, const std::string& where) {
+  const std::string field = "synthetic." + key;
   for (const NamedField& f : kNamedFields)
     if (key == f.name) {
-      spec.*f.field = parse_real(value, where, key);
+      spec.*f.field = parse_real(value, where, field);
       return;
     }
-  if (key == "n_slots") spec.n_slots = parse_int(value, where, key);
-  else if (key == "capacity") spec.capacity = parse_int(value, where, key);
+  if (key == "n_slots") spec.n_slots = parse_int(value, where, field, 1, INT32_MAX);
+  else if (key == "capacity") spec.capacity = parse_int(value, where, field, 1, 1024);
   else if (key == "availability_model") {
     if (value == "birth_death") spec.availability_model = AvailabilityModel::birth_death;
     else if (value == "markov_modulated") spec.availability_model = AvailabilityModel::markov_modulated;
-    else throw input_error(where, key, value, "expected birth_death or markov_modulated");
+    else throw input_error(where, field, value, "expected birth_death or markov_modulated");
   } else
-    throw input_error(where, key, value, "unknown synthetic market parameter (see docs/synthetic.md)");
+    throw input_error(where, field, value, "unknown synthetic market parameter (see docs/synthetic.md)");
 }
 
 std::vector<std::string> synthetic_parameter_names() {

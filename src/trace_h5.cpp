@@ -6,6 +6,7 @@
 #include <fstream>
 #include <vector>
 
+#include "h5_util.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/trace_io.hpp"
 
@@ -33,20 +34,7 @@ class H5Handle {
   Closer closer_;
 };
 
-// Silences HDF5's own error printing for the scope: we report failures as one-line
-// InputErrors instead of HDF5's stack dump on stderr.
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
+using h5::QuietHdf5;
 
 void check(herr_t status, const std::string& file, const std::string& field, const char* what) {
   if (status < 0) throw input_error(file, field, "", what);

@@ -65,7 +65,8 @@ def selector(path):
         T = cum.shape[1]
         families = [x.decode() if isinstance(x, bytes) else x for x in f["final/family"][()]]
         mass = f["final/family_weight"][()][:, families.index("chc")]
-        return dict(per=cum[:, -1] / T, best_per=best[:, -1] / T, chc_mass=float(mass.mean()),
+        span = float(np.mean(f["selector/utility_high"][()] - f["selector/utility_low"][()]))
+        return dict(span=span, per=cum[:, -1] / T, best_per=best[:, -1] / T, chc_mass=float(mass.mean()),
                     chc_mass_per=mass, rounds=T, members=int(f.attrs["pool_size"]))
 
 
@@ -92,14 +93,14 @@ def condition_rows(spec):
             assert np.allclose(s["best_per"], sub_best, rtol=1e-9, atol=1e-6), (label, s["best_per"], sub_best)
             rows.append(dict(label=label, chc=chc, chc_se=se(chc_per), chc_desc=chc_desc, pf=pf, pf_se=se(pf_per),
                              sel=float(s["per"].mean()), sel_se=se(s["per"]), best=float(s["best_per"].mean()),
-                             mass=s["chc_mass"], members=s["members"], rounds=s["rounds"]))
+                             mass=s["chc_mass"], members=s["members"], rounds=s["rounds"], span=s["span"]))
     with h5py.File(sweep_decoy, "r") as f:
         chc, chc_per, chc_desc = best_member(f, "chc", 0.0)
         s = selector(select_decoy)
         assert np.allclose(s["best_per"], best_scenario_means(f), rtol=1e-9, atol=1e-6), ("decoy", s["best_per"])
         rows.append(dict(label="decoy", chc=chc, chc_se=se(chc_per), chc_desc=chc_desc, pf=pf, pf_se=se(pf_per),
                          sel=float(s["per"].mean()), sel_se=se(s["per"]), best=float(s["best_per"].mean()),
-                         mass=s["chc_mass"], members=s["members"], rounds=s["rounds"]))
+                         mass=s["chc_mass"], members=s["members"], rounds=s["rounds"], span=s["span"]))
     for r in rows:
         for key in ("chc", "pf", "sel", "best", "mass"):
             assert np.isfinite(r[key]), r
@@ -119,7 +120,7 @@ TITLES = {
 def main():
     png, md, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
     results = [condition_rows(spec) for spec in specs]
-    fig, axes = plt.subplots(2, len(results), figsize=(6.4 * len(results), 8.2), dpi=110,
+    fig, axes = plt.subplots(2, len(results), figsize=(7.4 * len(results), 8.6), dpi=110,
                              gridspec_kw={"height_ratios": [2.2, 1]}, squeeze=False)
     for col, (setting, rows, ref) in enumerate(results):
         ax, axw = axes[0, col], axes[1, col]
@@ -136,16 +137,16 @@ def main():
                    label=f"OPT, achieved lower bound ({ref['opt']:.1f})")
         ax.set_xticks(x)
         ax.set_xticklabels(labels)
-        ax.set_xlabel("oracle noise ε (growth ½: ε_k = ε·√(k+1)); decoy: always-cheap, always-available forecasts")
+        ax.set_xlabel("forecast error: oracle noise ε (ε_k = ε·√(k+1)), or the decoy")
         ax.set_ylabel("mean utility per job (USD), ± 1 SE")
         ax.set_title(f"{TITLES.get(setting, setting)}; {ref['jobs']} jobs", fontsize=10)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7.5, loc="lower left")
+        ax.legend(fontsize=7.5, loc="best", framealpha=0.9)
         axw.bar(x, [r["mass"] for r in rows], width=0.5, color="tab:blue", alpha=0.7)
         axw.set_ylim(0, 1.05)
         axw.set_xticks(x)
         axw.set_xticklabels(labels)
-        axw.set_xlabel("ε (or decoy)")
+        axw.set_xlabel("ε, or decoy (forecasts: spot always at its cheapest, always fully available)")
         axw.set_ylabel("selector's final weight\non CHC (mean over scenarios)")
         axw.axhline(0.5, color="grey", linewidth=0.6)
         axw.grid(axis="y", alpha=0.3)
@@ -157,7 +158,8 @@ def main():
     out = []
     for setting, rows, ref in results:
         out.append(f"**{setting}** ({ref['jobs']} jobs: {rows[0]['rounds']} rounds × scenarios; OPT achieved "
-                   f"{ref['opt']:.2f} ± {ref['opt_se']:.2f} USD; PF best member {ref['pf_desc']})\n")
+                   f"{ref['opt']:.2f} ± {ref['opt_se']:.2f} USD; PF best member {ref['pf_desc']}; selector: K = "
+                   f"{rows[0]['members']} members, reward range high − low {rows[0]['span']:.0f} USD)\n")
         out.append("| forecasts | CHC(24, 4) (USD) | PF best (USD) | selector (USD) | selector − better of CHC, PF | "
                    "best member per scenario (USD) | selector's final weight on CHC |")
         out.append("|---|---|---|---|---|---|---|")

@@ -4,6 +4,7 @@
 // baseline, over several seeds, with per-run summaries of the regret against its bound.
 // Host-only.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>

@@ -52,7 +52,7 @@ void add_select_command(CLI::App& app) {
   cmd->add_option("--output", args->output, "HDF5 file to write (docs/select.md)")->required();
   cmd->add_option("--feedback", args->feedback, "full (Hedge, every member observed) or bandit (EXP3); default [select] or full");
   cmd->add_option("--eta", args->eta, "fixed: sqrt(8 ln K / T), or anytime: sqrt(8 ln K / r); default [select] or fixed");
-  cmd->add_option("--top-k", args->top_k, "Members reported by final weight per scenario (default [select] or 10)");
+  auto* top_k = cmd->add_option("--top-k", args->top_k, "Members reported by final weight per scenario (default [select] or 10)");
   auto* seed = cmd->add_option("--seed", args->seed, "Seed of the job draws and forecasts (overrides [workload] seed)");
   auto* selector_seed = cmd->add_option("--selector-seed", args->selector_seed,
                                         "Seed of the played-member draws (default [select] seed, else the workload seed)");
@@ -62,7 +62,7 @@ void add_select_command(CLI::App& app) {
   cmd->add_option("--max-device-mem", args->max_device_mem, "Device memory budget: BYTES, 12G or 80% of free")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
-  cmd->callback([args, seed, selector_seed] {
+  cmd->callback([args, seed, selector_seed, top_k] {
     SweepConfig config = load_sweep_config(args->pool_path);
     if (seed->count() > 0) config.seed = args->seed;
     SelectOptions options;
@@ -70,7 +70,7 @@ void add_select_command(CLI::App& app) {
     read_select_options(read_toml_subset(args->pool_path), args->pool_path, options);
     if (!args->feedback.empty()) options.feedback = parse_feedback("", args->feedback);
     if (!args->eta.empty()) options.eta = parse_eta_schedule("", args->eta);
-    if (args->top_k != 0) {
+    if (top_k->count() > 0) {
       if (args->top_k < 1 || args->top_k > 1000)
         throw input_error("", "--top-k", std::to_string(args->top_k), "must be in [1, 1000]");
       options.top_k = args->top_k;

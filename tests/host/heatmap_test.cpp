@@ -2,6 +2,7 @@
 // relative improvement's edge cases, a heatmap of a real sweep file checked against the
 // sweep's own per-member statistics, the written HDF5/CSV, and one-line errors on bad input.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
@@ -24,9 +25,11 @@ namespace {
 namespace fs = std::filesystem;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// One folder per process: ctest runs this file's tests as concurrent processes.
 fs::path scratch_dir(const std::string& name) {
   const char* base = std::getenv("SPOTSWEEP_TEST_TMP");
-  fs::path dir = fs::path(base ? base : fs::temp_directory_path().string()) / ("heatmap_" + name);
+  fs::path dir = fs::path(base ? base : fs::temp_directory_path().string()) /
+                 ("heatmap_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

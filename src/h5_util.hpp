@@ -1,7 +1,7 @@
 #pragma once
-// Small helpers for writing HDF5 files (sweep and selector outputs): RAII handles, string and
-// scalar attributes, datasets, and the write-to-a-temporary-name-then-rename discipline.
-// Host-only; shared by src/*_h5.cpp.
+// Small HDF5 helpers shared by the readers and writers in src/: RAII handles, quiet error
+// reporting, string and scalar attributes, datasets, and the write-to-a-temporary-name-then-
+// rename discipline. Host-only.
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <unistd.h>
@@ -42,6 +42,22 @@ inline Handle make_group(hid_t parent, const std::string& name) {
   return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                 H5Gclose, "create group " + name);
 }
+
+// Silences HDF5's own error printing while in scope: our exceptions say what failed, in one line.
+class QuietHdf5 {
+ public:
+  QuietHdf5() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietHdf5(const QuietHdf5&) = delete;
+  QuietHdf5& operator=(const QuietHdf5&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
 
 // Variable-length UTF-8, so h5py returns str rather than bytes.
 inline void write_string_attr(hid_t object, const char* name, const std::string& value) {
@@ -105,15 +121,10 @@ inline void attach_scale(hid_t data, hid_t scale, unsigned dim, const char* labe
 // whatever was at path before is left untouched.
 inline void write_file_atomically(const std::string& path, const std::function<void(hid_t)>& fill) {
   const std::string temp = path + ".partial-" + std::to_string(::getpid());
-  H5E_auto2_t old_func = nullptr;
-  void* old_data = nullptr;
-  H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // our exceptions say what failed
+  const QuietHdf5 quiet;
   const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (file < 0) {
-    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+  if (file < 0)
     throw input_error(path, "output", "", "cannot create the file (is its folder there and writable?)");
-  }
   try {
     fill(file);
     if (H5Fclose(file) < 0) throw std::runtime_error("HDF5: cannot close " + temp);
@@ -122,10 +133,8 @@ inline void write_file_atomically(const std::string& path, const std::function<v
   } catch (...) {
     H5Fclose(file);
     std::remove(temp.c_str());
-    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
     throw;
   }
-  H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
 }
 
 }  // namespace spotsweep::h5
