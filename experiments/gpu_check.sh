@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# The GPU checks of the batch engine, for a machine with a device: the CPU/CUDA parity tests,
-# the steps/s benchmarks of every family on both backends, and the 1M-member scale sweep.
+# The GPU checks, for a machine with a device: the CPU/CUDA parity tests (sweep, selector, Can't
+# Be Late), the steps/s benchmarks of every family on both backends, the 1M-member scale sweep,
+# the selector benchmark (K = 1M, T = 1000, S = 16) and the full Can't Be Late replay.
 #
 # Build the bundle on the build machine (no GPU needed), from the repository root:
 #   cmake -S . -B /tmp/build-gpu -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc \
 #         -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_BUILD_TYPE=Release
-#   make -C /tmp/build-gpu -j2 spotsweep sweep_parity_test
-#   /work/shared/tools/gpu-bundle .gpu /tmp/build-gpu/spotsweep /tmp/build-gpu/tests/sweep_parity_test
+#   make -C /tmp/build-gpu -j2 spotsweep sweep_parity_test select_parity_test cbl_parity_test
+#   /work/shared/tools/gpu-bundle .gpu /tmp/build-gpu/spotsweep /tmp/build-gpu/tests/sweep_parity_test \
+#       /tmp/build-gpu/tests/select_parity_test /tmp/build-gpu/tests/cbl_parity_test
+#   mkdir -p .gpu/shared/data/spot-traces/derived .gpu/shared/data/spot-traces/skypilot-org/availability/1-node
+#   cp ../shared/data/spot-traces/derived/adrs_cant_be_late_windows.csv .gpu/shared/data/spot-traces/derived/
+#   cp -r ../shared/data/spot-traces/skypilot-org/availability/1-node/aws-10-26-2022 \
+#       .gpu/shared/data/spot-traces/skypilot-org/availability/1-node/
+# (.gpu/ is git-ignored: the skypilot-org traces have no licence and are never committed.)
 # Then on the GPU machine, from the repository root:
 #   bash experiments/gpu_check.sh [OUT_DIR]
 # Figures go to stdout; copy them, with the device line, into docs/BENCHMARKS.md.
@@ -24,7 +31,10 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader ||
 date -u +"%Y-%m-%dT%H:%M:%SZ"; nproc
 
 echo "== parity tests (CPU vs CUDA)"
+export SPOTSWEEP_SHARED_DIR=$root/.gpu/shared
 "$bin/sweep_parity_test"
+"$bin/select_parity_test"
+"$bin/cbl_parity_test"
 
 echo "== bench: every family, both backends (median of 3)"
 "$bin/spotsweep" bench --family all --backend all --repeats 3
@@ -38,3 +48,24 @@ cd "$root"
 "$bin/spotsweep" sweep --pool experiments/pools/scale_1m.toml --output "$out/scale_1m.h5" \
   --backend cuda --opt-buckets 0 2> "$out/scale_1m.log" || { tail -20 "$out/scale_1m.log"; exit 1; }
 ls -l "$out/scale_1m.h5"
+
+echo "== selector: K = 1,000,000 PF members x T = 1000 rounds x 16 scenarios (median of 3), then K scaling"
+bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cuda "1000000" "1000" 16 3
+bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cuda "10000 100000" "100 1000" 16 3
+echo "== selector on all CPU cores, same machine"
+bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cpu "10000" "100" 16 3
+
+echo "== Can't Be Late: the full ADRS replay, CUDA and all CPU cores (median of 3 each)"
+shared=$root/.gpu/shared/data/spot-traces
+TIMEFORMAT="cbl %R s wall"
+for backend in cuda cpu; do
+  echo "-- $backend"
+  for i in 1 2 3; do
+    time "$bin/spotsweep" cbl --windows "$shared/derived/adrs_cant_be_late_windows.csv" \
+      --traces "$shared/skypilot-org/availability/1-node/aws-10-26-2022" \
+      --deadlines 52,70,92 --overheads 0.02,0.2,0.4 --policies greedy,up,on_demand,only_spot \
+      --backend "$backend" --out "$out/cbl_$backend.csv" > "$out/cbl_$backend.log"
+  done
+  tail -6 "$out/cbl_$backend.log"
+done
+cmp "$out/cbl_cuda.csv" "$out/cbl_cpu.csv" && echo "cbl: CUDA and CPU results files identical"

@@ -89,7 +89,8 @@ __global__ void __launch_bounds__(kSelectorThreads) selector_weights(const doubl
 // One thread = one (member, window) job of the round; block (x, y) = members × window y,
 // sharing one staged window as the sweep's kernel does. Window y is selector y % selectors's
 // scenario under regime y / selectors. Writes the normalised reward at
-// reward[window][global member] and adds the block's simulated slots to *steps.
+// reward[window][global member], and adds the block's simulated slots to counters[0] and its
+// clamped rewards to counters[1].
 template <class Family>
 __global__ void __launch_bounds__(kMembersPerBlock, 4)
     evaluate_round(FamilyGridView grid, int64_t first_local, int64_t first_global, int64_t chunk_members,
@@ -97,7 +98,7 @@ __global__ void __launch_bounds__(kMembersPerBlock, 4)
                    int32_t round, int32_t start_slot, bool stage_in_shared, int32_t selectors,
                    const UtilityRange* ranges,
                    unsigned char* scratch, size_t scratch_bytes, double* reward,
-                   unsigned long long* steps) {
+                   unsigned long long* counters) {
   extern __shared__ __align__(16) unsigned char staged[];
   using BlockSlots = cub::BlockReduce<unsigned long long, kMembersPerBlock>;
   __shared__ typename BlockSlots::TempStorage slot_storage;
@@ -106,7 +107,7 @@ __global__ void __launch_bounds__(kMembersPerBlock, 4)
   MarketView market = scenarios.market(scenario);
   stage_market(market, scenarios.slots, stage_in_shared, staged);
 
-  unsigned long long slots = 0;
+  unsigned long long slots = 0, clamped = 0;
   if (member < chunk_members) {
     double params[kMaxAxes];
     decode_member(grid, first_local + member, params);
@@ -120,9 +121,15 @@ __global__ void __launch_bounds__(kMembersPerBlock, 4)
     reward[static_cast<int64_t>(scenario) * pool_members + first_global + member] =
         normalised_reward(o.utility, ranges[scenario % selectors]);
     slots = static_cast<unsigned long long>(o.slots);
+    clamped = reward_is_clamped(o.utility, ranges[scenario % selectors]) ? 1 : 0;
   }
   slots = BlockSlots(slot_storage).Sum(slots);
-  if (threadIdx.x == 0) atomicAdd(steps, slots);
+  __syncthreads();  // the reduction's storage is used again
+  clamped = BlockSlots(slot_storage).Sum(clamped);
+  if (threadIdx.x == 0) {
+    atomicAdd(counters, slots);
+    if (clamped > 0) atomicAdd(counters + 1, clamped);
+  }
 }
 
 // The adaptive adversary, one block per selector: the regime in which the leader trails the
@@ -266,10 +273,10 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   DeviceBuffer<double> estimate(bandit ? cells : 0, meter);
   DeviceBuffer<double> expected(S, meter);
   DeviceBuffer<SelectorRoundRecord> records(S, meter);
-  DeviceBuffer<unsigned long long> steps(1, meter);
+  DeviceBuffer<unsigned long long> counters(2, meter);  // policy-slot steps, clamped rewards
   SPOTSWEEP_CUDA_TRY(cudaMemset(gain.data(), 0, cells * sizeof(double)));
   if (bandit) SPOTSWEEP_CUDA_TRY(cudaMemset(estimate.data(), 0, cells * sizeof(double)));
-  SPOTSWEEP_CUDA_TRY(cudaMemset(steps.data(), 0, sizeof(unsigned long long)));
+  SPOTSWEEP_CUDA_TRY(cudaMemset(counters.data(), 0, 2 * sizeof(unsigned long long)));
 
   const ScenarioBatchView scenarios = device_scenarios.view();
   const std::size_t scenario_bytes = device_scenarios.staged_bytes();
@@ -315,7 +322,7 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
           kernels::evaluate_round<decltype(family)><<<blocks, kernels::kMembersPerBlock, stage ? scenario_bytes : 0>>>(
               grid_view, first, grid.first_member + first, n, K, scenarios, job_specs.data(), T, r,
               plan.round_start[r], stage, S, range_buffer.data(), scratch.data(), scratch_bytes, reward.data(),
-              steps.data());
+              counters.data());
         });
         SPOTSWEEP_CUDA_CHECK_LAST();
       }
@@ -346,9 +353,10 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   run.final_probability.resize(cells);
   SPOTSWEEP_CUDA_TRY(cudaMemcpy(run.final_probability.data(), probability.data(), cells * sizeof(double),
                                 cudaMemcpyDeviceToHost));
-  unsigned long long host_steps = 0;
-  SPOTSWEEP_CUDA_TRY(cudaMemcpy(&host_steps, steps.data(), sizeof host_steps, cudaMemcpyDeviceToHost));
-  run.policy_slot_steps = static_cast<int64_t>(host_steps);
+  unsigned long long host_counters[2] = {0, 0};
+  SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_counters, counters.data(), sizeof host_counters, cudaMemcpyDeviceToHost));
+  run.policy_slot_steps = static_cast<int64_t>(host_counters[0]);
+  run.rewards_clamped = static_cast<int64_t>(host_counters[1]);
   run.device_peak_bytes = meter.peak;
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return run;

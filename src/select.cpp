@@ -38,16 +38,32 @@ void read_select_options(const TomlDocument& doc, const std::string& file, Selec
       const long long k = toml_integer(doc, e);
       if (k < 1 || k > 1000) throw input_error(where(doc, e), "select.top_k", e.raw, "must be in [1, 1000]");
       options.top_k = static_cast<int32_t>(k);
+    } else if (e.key == "utility_range") {
+      const std::vector<std::string> items = toml_array_items(doc, e);
+      if (items.size() != 2)
+        throw input_error(where(doc, e), "select.utility_range", e.raw, "expected [low, high] in USD");
+      TomlEntry low = e, high = e;
+      low.raw = items[0];
+      high.raw = items[1];
+      options.utility_range = UtilityRange{toml_number(doc, low), toml_number(doc, high)};
+      if (!(options.utility_range.high > options.utility_range.low))
+        throw input_error(where(doc, e), "select.utility_range", e.raw, "needs low < high");
+      options.given_range = true;
     } else if (e.key == "seed") {
       const long long seed = toml_integer(doc, e);
       if (seed < 0) throw input_error(where(doc, e), "select.seed", e.raw, "must be ≥ 0");
       options.seed = static_cast<uint64_t>(seed);
     } else {
       throw input_error(where(doc, e), "select." + e.key, e.raw,
-                        "unknown key (feedback, eta, top_k, seed)");
+                        "unknown key (feedback, eta, top_k, seed, utility_range)");
     }
   }
   (void)file;
+}
+
+std::vector<UtilityRange> selector_ranges(const SweepPlan& plan, const SelectOptions& options) {
+  if (!options.given_range) return selector_utility_ranges(plan, options.regimes);
+  return std::vector<UtilityRange>(static_cast<size_t>(selector_scenarios(plan, options)), options.utility_range);
 }
 
 int32_t selector_scenarios(const SweepPlan& plan, const SelectOptions& options) {
@@ -94,6 +110,7 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
   out.feedback = options.feedback;
   out.eta = options.eta;
   out.seed = options.seed;
+  out.given_range = options.given_range;
   out.ranges = ranges;
   const size_t cells = static_cast<size_t>(S) * T;
   for (auto* curve : {&out.expected_utility, &out.sampled_utility, &out.selector_cumulative,

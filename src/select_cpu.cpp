@@ -120,7 +120,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   run.records.resize(static_cast<size_t>(T) * S);
   run.backend = Backend::cpu;
   run.device = "cpu (" + std::to_string(threads) + " threads)";
-  int64_t steps = 0;
+  int64_t steps = 0, clamped = 0;
 
   for (int32_t r = 0; r < T; ++r) {
     const double scale = selector_log_weight_scale(options.feedback, options.eta, K, T, r + 1);
@@ -145,7 +145,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
 
     // Every (window, member) job of the round, through the sweep's per-job code; a member's
     // parameters are decoded once for all its windows.
-#pragma omp parallel num_threads(threads) reduction(+ : steps) if (parallel_members)
+#pragma omp parallel num_threads(threads) reduction(+ : steps, clamped) if (parallel_members)
     {
       std::vector<unsigned char> scratch(scratch_bytes);
       double params[kMaxAxes];
@@ -160,6 +160,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
                 params, batch.context(w, scratch.data()), plan.job(w, r), plan.round_start[r]);
             reward[static_cast<size_t>(w) * K + k] = normalised_reward(o.utility, ranges[w % S]);
             steps += o.slots;
+            clamped += reward_is_clamped(o.utility, ranges[w % S]) ? 1 : 0;
           }
         });
       }
@@ -215,6 +216,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
           selector_probability(scale * g[k], w.max_log_weight, w.partition, explore, K);
   }
   run.policy_slot_steps = steps;
+  run.rewards_clamped = clamped;
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return run;
 }

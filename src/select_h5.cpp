@@ -114,6 +114,8 @@ void write_contents(hid_t file, const SweepPlan& plan, const SelectResult& resul
   write_scalar_attr<int32_t>(file, "scenarios", H5T_NATIVE_INT32, result.scenarios);
   write_scalar_attr<int32_t>(file, "rounds", H5T_NATIVE_INT32, result.rounds);
   write_scalar_attr<int64_t>(file, "policy_slot_steps", H5T_NATIVE_INT64, result.run.policy_slot_steps);
+  write_string_attr(file, "utility_range", result.given_range ? "given ([select] utility_range)" : "derived (docs/select.md)");
+  write_scalar_attr<int64_t>(file, "rewards_clamped", H5T_NATIVE_INT64, result.run.rewards_clamped);
   write_scalar_attr<double>(file, "seconds", H5T_NATIVE_DOUBLE, result.run.seconds);
   write_curves(file, result);
   write_final_weights(file, plan, result);

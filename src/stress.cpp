@@ -385,7 +385,7 @@ std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vecto
       StressMarket market = make_stress_market(config, runs[i], seed);
       SelectOptions o = options;
       o.regimes = market.regimes;
-      const std::vector<UtilityRange> ranges = selector_utility_ranges(market.plan, market.regimes);
+      const std::vector<UtilityRange> ranges = selector_ranges(market.plan, o);
       SelectorRun run = runner(market.plan, ranges, o, {});
       const OptTable opt = compute_opt_table(market.plan, suite.opt_buckets, options.threads);
       StressRecord record;

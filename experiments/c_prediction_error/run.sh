@@ -4,20 +4,20 @@
 # the PF grid), in two settings:
 #   loose: config.toml as written: (b)'s Llama-2-7B-like job (1-8 GPUs, gamma 1.5) on a market
 #          of data/synthetic_mm16_s42_c0.h5's model (capacity 16);
-#   tight: a stormy market (capacity 8, storms 4x as frequent, 5x the price volatility) and a
-#          tight job (1-4 GPUs, d = 5 h, gamma = 1.2): Select.WeightFollowsPredictionQuality's
-#          setting (tests/host/select_test.cpp).
+#   tight: a stormy market (capacity 8, storms 4x as frequent, 5x the price volatility, faster
+#          mean reversion) and a tight job (1-4 GPUs, d = 5 h, gamma = 1.2):
+#          Select.WeightFollowsPredictionQuality's setting (tests/host/select_test.cpp).
 # Conditions: eps = 0 ... 3.2 (oracle noise, growth 1/2) and "decoy" (make_decoy.py).
 #   bash experiments/c_prediction_error/run.sh SPOTSWEEP OUT_DIR [--smoke]
 # Full run: OUT_DIR = docs/figures (c_prediction_error.png, c_prediction_error.md); about
-# 4 minutes on 2 cores. --smoke: 2 scenarios x 8 rounds, eps 0 and 0.8, OPT on 32 buckets, for CI.
+# 2.5 minutes on 2 cores. --smoke: 2 scenarios x 8 rounds, eps 0 and 0.8, OPT on 32 buckets, for CI.
 set -euo pipefail
 bin=$(realpath "$1") out=$2 smoke=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 mkdir -p "$out"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rc=$?; [ $rc -ne 0 ] && cat "$work/log" >&2; rm -rf "$work"; exit $rc' EXIT
 buckets=256
 if [ "$smoke" = "--smoke" ]; then buckets=32; fi
 eps_list=$(sed -n 's/^eps = \[\(.*\)\].*/\1/p' "$here/config.toml" | tr -d ',')
@@ -44,19 +44,19 @@ for setting in loose tight; do
   scenarios=$(sed -n 's/^scenarios = \([0-9]*\).*/\1/p' "$base")
   stride=$(sed -n 's/^scenario_stride = \([0-9]*\).*/\1/p' "$base")
   "$bin" traces synth --kind synthetic --seed 2026 --param n_slots=$((scenarios * stride)) "${market_params[@]}" \
-    --out "$dir/market.h5" > /dev/null
+    --out "$dir/market.h5" >> "$work/log"
   "$py" "$here/make_decoy.py" "$dir/market.h5" "$dir/decoy.h5"
   sed -i -e "s#\"MARKET.h5\"#\"$dir/market.h5\"#" -e "s/^eps = .*/eps = [${eps_list// /, }]/" "$base"
   # Every member at every eps, and OPT: the CHC and PF lines and the reference.
-  "$bin" sweep --pool "$base" --output "$dir/sweep.h5" --per-scenario --opt-buckets "$buckets" > /dev/null 2>&1
+  "$bin" sweep --pool "$base" --output "$dir/sweep.h5" --per-scenario --opt-buckets "$buckets" >> "$work/log" 2>&1
   # The decoy condition: CHC at eps 0 reading the decoy's forecasts.
   sed -e "s/^eps = .*/eps = [0]/" -e "s#^trace = .*#&\nforecast_trace = \"$dir/decoy.h5\"#" "$base" > "$dir/decoy.toml"
-  "$bin" sweep --pool "$dir/decoy.toml" --output "$dir/sweep_decoy.h5" --per-scenario --opt-buckets 0 > /dev/null 2>&1
-  "$bin" select --pool "$dir/decoy.toml" --output "$dir/select_decoy.h5" --opt-buckets 0 > /dev/null 2>&1
+  "$bin" sweep --pool "$dir/decoy.toml" --output "$dir/sweep_decoy.h5" --per-scenario --opt-buckets 0 >> "$work/log" 2>&1
+  "$bin" select --pool "$dir/decoy.toml" --output "$dir/select_decoy.h5" --opt-buckets 0 >> "$work/log" 2>&1
   args=("$setting" "$dir/sweep.h5" "$dir/sweep_decoy.h5" "$dir/select_decoy.h5")
   for eps in $eps_list; do
     sed -e "s/^eps = .*/eps = [$eps]/" "$base" > "$dir/eps_$eps.toml"
-    "$bin" select --pool "$dir/eps_$eps.toml" --output "$dir/select_$eps.h5" --opt-buckets 0 > /dev/null 2>&1
+    "$bin" select --pool "$dir/eps_$eps.toml" --output "$dir/select_$eps.h5" --opt-buckets 0 >> "$work/log" 2>&1
     args+=("$eps=$dir/select_$eps.h5")
   done
   specs+=("$(IFS='|'; echo "${args[*]}")")

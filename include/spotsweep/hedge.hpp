@@ -37,6 +37,12 @@ SPOTSWEEP_HD_INLINE double normalised_reward(double utility, const UtilityRange&
   return x < 0.0 ? 0.0 : (x > 1.0 ? 1.0 : x);
 }
 
+// Whether a utility falls outside the bounds (its reward is then clamped): never with the
+// derived bounds, possible with bounds a user gives.
+SPOTSWEEP_HD_INLINE bool reward_is_clamped(double utility, const UtilityRange& range) {
+  return utility < range.low || utility > range.high;
+}
+
 // Hedge's learning rate in round r (1-based) of T with K members.
 SPOTSWEEP_HD_INLINE double hedge_eta(EtaSchedule schedule, int64_t members, int32_t horizon,
                                      int32_t round) {

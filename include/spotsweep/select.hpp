@@ -28,6 +28,10 @@ struct SelectOptions {
   // make_regime_plan), and each round it plays, per scenario, the regime in which the member
   // with the most weight trails the round's best member by the most.
   int32_t regimes = 1;
+  // Utility bounds given by the user ([select] utility_range = [low, high], USD) instead of the
+  // derived ones; outcomes outside them are clamped and counted (SelectorRun::rewards_clamped).
+  bool given_range = false;
+  UtilityRange utility_range;
 };
 
 // What a backend records for one (round, scenario): the raw material of every curve.
@@ -49,6 +53,7 @@ struct SelectorRun {
   std::vector<SelectorRoundRecord> records;
   std::vector<double> final_probability;
   int64_t policy_slot_steps = 0;
+  int64_t rewards_clamped = 0;  // (window, member, round) utilities outside their range
   double seconds = 0.0;
   Backend backend = Backend::cpu;
   std::string device;
@@ -70,6 +75,9 @@ int32_t selector_scenarios(const SweepPlan& plan, const SelectOptions& options);
 // job's horizon, high = V̄ − min price · L / max_n(H(n)/n) / 3600.
 // With regimes > 1, each selector's range covers all its regimes' windows.
 std::vector<UtilityRange> selector_utility_ranges(const SweepPlan& plan, int32_t regimes = 1);
+// The ranges a run uses: options.utility_range for every selector when given, else the derived
+// ones.
+std::vector<UtilityRange> selector_ranges(const SweepPlan& plan, const SelectOptions& options);
 
 // Runs the selector on the requested backend (auto: CUDA when a device exists).
 SelectorRun run_selector(const SweepPlan& plan, const std::vector<UtilityRange>& ranges,
@@ -85,6 +93,7 @@ struct SelectResult {
   Feedback feedback = Feedback::full;
   EtaSchedule eta = EtaSchedule::fixed;
   uint64_t seed = 0;
+  bool given_range = false;                  // ranges from [select] utility_range
   std::vector<UtilityRange> ranges;          // [scenario]
   std::vector<double> expected_utility;      // the selector's expected utility in the round
   std::vector<double> sampled_utility;       // the drawn member's utility
@@ -121,7 +130,7 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
                            const SelectOptions& options, const OptTable& opt, SelectorRun run);
 
 // Reads the optional [select] table of a sweep file into options (feedback = "full"|"bandit",
-// eta = "fixed"|"anytime", top_k, seed); one-line InputErrors.
+// eta = "fixed"|"anytime", top_k, seed, utility_range = [low, high]); one-line InputErrors.
 void read_select_options(const TomlDocument& doc, const std::string& file, SelectOptions& options);
 Feedback parse_feedback(const std::string& file, const std::string& name);
 EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name);

@@ -89,7 +89,7 @@ void add_select_command(CLI::App& app) {
     if (plan.pool.size < 2)
       throw input_error(args->pool_path, "pool", std::to_string(plan.pool.size),
                         "selection needs at least 2 members");
-    const std::vector<UtilityRange> ranges = selector_utility_ranges(plan);
+    const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
     std::cerr << "select: " << plan.pool.size << " members x " << plan.scenarios.count << " scenarios x "
               << plan.rounds << " rounds, " << feedback_name(options.feedback) << " feedback, "
               << eta_schedule_name(options.eta) << " eta\n";
@@ -110,6 +110,10 @@ void add_select_command(CLI::App& app) {
                 backend_name(result.run.backend));
     std::printf("memory peaks: host %s, device %s\n", mib(host_peak_bytes()).c_str(),
                 mib(result.run.device_peak_bytes).c_str());
+    if (result.run.rewards_clamped > 0)
+      std::printf("note: %lld of the utilities fell outside [select] utility_range and were clamped; "
+                  "the regret bound holds for the clamped rewards only\n",
+                  static_cast<long long>(result.run.rewards_clamped));
   });
 }
 

@@ -3,6 +3,7 @@
 // else windows of a pseudo-random binary trace. Skips without a device.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -24,7 +25,9 @@ std::vector<CblSetting> adrs_settings() {
 }
 
 CblReplay replay_under_test() {
-  const std::string shared = SPOTSWEEP_SHARED_DIR;
+  // SPOTSWEEP_SHARED_DIR in the environment points at a copy of ../shared (the GPU machine's).
+  const char* env = std::getenv("SPOTSWEEP_SHARED_DIR");
+  const std::string shared = env ? env : SPOTSWEEP_SHARED_DIR;
   const std::string windows = shared + "/data/spot-traces/derived/adrs_cant_be_late_windows.csv";
   const std::string traces = shared + "/data/spot-traces/skypilot-org/availability/1-node/aws-10-26-2022";
   if (std::filesystem::exists(windows) && std::filesystem::is_directory(traces))

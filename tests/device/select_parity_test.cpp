@@ -29,7 +29,7 @@ class SelectParity : public ::testing::Test {
 };
 
 void expect_parity(const SweepPlan& plan, SelectOptions options) {
-  const std::vector<UtilityRange> ranges = selector_utility_ranges(plan, options.regimes);
+  const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
   options.backend = Backend::cpu;
   const SelectorRun cpu = run_selector(plan, ranges, options);
   options.backend = Backend::cuda;
@@ -37,6 +37,7 @@ void expect_parity(const SweepPlan& plan, SelectOptions options) {
   ASSERT_EQ(cuda.backend, Backend::cuda);
   ASSERT_EQ(cpu.records.size(), cuda.records.size());
   EXPECT_EQ(cpu.policy_slot_steps, cuda.policy_slot_steps);
+  EXPECT_EQ(cpu.rewards_clamped, cuda.rewards_clamped);
   for (size_t i = 0; i < cpu.records.size(); ++i) {
     const SelectorRoundRecord& a = cpu.records[i];
     const SelectorRoundRecord& b = cuda.records[i];
@@ -68,6 +69,14 @@ TEST_F(SelectParity, Exp3) {
   SelectOptions options;
   options.feedback = Feedback::bandit;
   options.seed = 8;
+  expect_parity(plan, options);
+}
+
+TEST_F(SelectParity, GivenRangeClampsTheSame) {
+  const SweepPlan plan = testing::fixture_plan();
+  SelectOptions options;
+  options.given_range = true;
+  options.utility_range = UtilityRange{0.0, 60.0};
   expect_parity(plan, options);
 }
 

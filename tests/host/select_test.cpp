@@ -363,6 +363,43 @@ TEST(Select, AdaptiveAdversaryPlaysTheRegimeThatHurtsTheLeader) {
   EXPECT_GT(storms, 0);
 }
 
+// A utility range given in [select]: rewards outside it are clamped and counted exactly, the
+// regret stays within the bound of the clamped rewards, and a tighter range learns faster.
+TEST(Select, GivenUtilityRangeClampsAndCounts) {
+  const SweepPlan plan = testing::fixture_plan();
+  SelectOptions options;
+  options.backend = Backend::cpu;
+  read_select_options(parse_toml_subset("[select]\nutility_range = [0, 60]\n", "s.toml"), "s.toml", options);
+  ASSERT_TRUE(options.given_range);
+  const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
+  ASSERT_EQ(ranges.size(), static_cast<size_t>(plan.scenarios.count));
+  EXPECT_EQ(ranges[0].low, 0.0);
+  EXPECT_EQ(ranges[0].high, 60.0);
+  SelectorRun run = run_selector_cpu(plan, ranges, options);
+
+  SweepOptions sweep_options;
+  sweep_options.backend = Backend::cpu;
+  for (int64_t m = 0; m < plan.pool.size; ++m) sweep_options.trace_members.push_back(m);
+  const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
+  int64_t outside = 0;
+  for (const Outcome& o : sweep.traced) outside += (o.utility < 0.0 || o.utility > 60.0) ? 1 : 0;
+  EXPECT_GT(outside, 0) << "the fixture has utilities outside [0, 60]";
+  EXPECT_EQ(run.rewards_clamped, outside);
+
+  const SelectResult given = finish_select(plan, ranges, options, OptTable{}, std::move(run));
+  const SelectResult derived = select(plan, Feedback::full, EtaSchedule::fixed, options.seed);
+  for (int32_t s = 0; s < given.scenarios; ++s) {
+    for (int32_t t = 0; t < given.rounds; ++t)
+      EXPECT_LE(given.at(given.regret, s, t), given.at(given.regret_bound, s, t));
+    EXPECT_LT(given.at(given.entropy, s, given.rounds - 1), derived.at(derived.entropy, s, derived.rounds - 1))
+        << "a tighter range concentrates the weights sooner";
+  }
+  EXPECT_THROW(read_select_options(parse_toml_subset("[select]\nutility_range = [5, 5]\n", "s.toml"), "s.toml", options),
+               InputError);
+  EXPECT_THROW(read_select_options(parse_toml_subset("[select]\nutility_range = [1]\n", "s.toml"), "s.toml", options),
+               InputError);
+}
+
 TEST(Select, RewardBoundsHoldForEveryOutcome) {
   const SweepPlan plan = testing::fixture_plan();
   const std::vector<UtilityRange> ranges = selector_utility_ranges(plan);
