@@ -26,7 +26,7 @@ EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name)
   throw input_error(file, "select.eta", name, "expected fixed (sqrt(8 ln K / T)) or anytime (sqrt(8 ln K / r))");
 }
 
-void read_select_options(const TomlDocument& doc, const std::string& file, SelectOptions& options) {
+void read_select_options(const TomlDocument& doc, SelectOptions& options) {
   const TomlSection* section = doc.find("select");
   if (!section) return;
   for (const TomlEntry& e : section->entries) {
@@ -58,7 +58,6 @@ void read_select_options(const TomlDocument& doc, const std::string& file, Selec
                         "unknown key (feedback, eta, top_k, seed, utility_range)");
     }
   }
-  (void)file;
 }
 
 std::vector<UtilityRange> selector_ranges(const SweepPlan& plan, const SelectOptions& options) {

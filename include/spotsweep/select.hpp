@@ -131,7 +131,7 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
 
 // Reads the optional [select] table of a sweep file into options (feedback = "full"|"bandit",
 // eta = "fixed"|"anytime", top_k, seed, utility_range = [low, high]); one-line InputErrors.
-void read_select_options(const TomlDocument& doc, const std::string& file, SelectOptions& options);
+void read_select_options(const TomlDocument& doc, SelectOptions& options);
 Feedback parse_feedback(const std::string& file, const std::string& name);
 EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name);
 const char* feedback_name(Feedback feedback);

@@ -67,7 +67,7 @@ void add_select_command(CLI::App& app) {
     if (seed->count() > 0) config.seed = args->seed;
     SelectOptions options;
     options.seed = config.seed;
-    read_select_options(read_toml_subset(args->pool_path), args->pool_path, options);
+    read_select_options(read_toml_subset(args->pool_path), options);
     if (!args->feedback.empty()) options.feedback = parse_feedback("", args->feedback);
     if (!args->eta.empty()) options.eta = parse_eta_schedule("", args->eta);
     if (top_k->count() > 0) {

@@ -143,7 +143,7 @@ void add_stress_command(CLI::App& app) {
     }
     SelectOptions options;
     options.seed = config.seed;
-    read_select_options(doc, args->pool_path, options);
+    read_select_options(doc, options);
     if (!args->feedback.empty()) options.feedback = parse_feedback("", args->feedback);
     if (!args->eta.empty()) options.eta = parse_eta_schedule("", args->eta);
     options.backend = resolve_backend(parse_backend(args->backend), query_device());

@@ -369,7 +369,7 @@ TEST(Select, GivenUtilityRangeClampsAndCounts) {
   const SweepPlan plan = testing::fixture_plan();
   SelectOptions options;
   options.backend = Backend::cpu;
-  read_select_options(parse_toml_subset("[select]\nutility_range = [0, 60]\n", "s.toml"), "s.toml", options);
+  read_select_options(parse_toml_subset("[select]\nutility_range = [0, 60]\n", "s.toml"), options);
   ASSERT_TRUE(options.given_range);
   const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
   ASSERT_EQ(ranges.size(), static_cast<size_t>(plan.scenarios.count));
@@ -394,9 +394,9 @@ TEST(Select, GivenUtilityRangeClampsAndCounts) {
     EXPECT_LT(given.at(given.entropy, s, given.rounds - 1), derived.at(derived.entropy, s, derived.rounds - 1))
         << "a tighter range concentrates the weights sooner";
   }
-  EXPECT_THROW(read_select_options(parse_toml_subset("[select]\nutility_range = [5, 5]\n", "s.toml"), "s.toml", options),
+  EXPECT_THROW(read_select_options(parse_toml_subset("[select]\nutility_range = [5, 5]\n", "s.toml"), options),
                InputError);
-  EXPECT_THROW(read_select_options(parse_toml_subset("[select]\nutility_range = [1]\n", "s.toml"), "s.toml", options),
+  EXPECT_THROW(read_select_options(parse_toml_subset("[select]\nutility_range = [1]\n", "s.toml"), options),
                InputError);
 }
 
@@ -435,7 +435,7 @@ TEST(Select, SampledMembersFollowTheWeights) {
 TEST(Select, BadOptionsAreOneLineErrors) {
   SelectOptions options;
   const auto read = [&](const std::string& text) {
-    read_select_options(parse_toml_subset(text, "s.toml"), "s.toml", options);
+    read_select_options(parse_toml_subset(text, "s.toml"), options);
   };
   EXPECT_THROW(read("[select]\nfeedback = \"partial\"\n"), InputError);
   EXPECT_THROW(read("[select]\neta = \"decaying\"\n"), InputError);

@@ -91,7 +91,7 @@ const SuiteRun& suite_run() {
     SelectOptions options;
     options.backend = Backend::cpu;
     options.seed = out.config.seed;
-    read_select_options(doc, doc.file, options);
+    read_select_options(doc, options);
     out.records = run_stress(out.config, out.runs, out.suite, options);
     return out;
   }();
