@@ -25,8 +25,10 @@ class Handle {
   ~Handle() {
     if (id_ >= 0) close_(id_);
   }
+  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
+  Handle& operator=(Handle&&) = delete;
   operator hid_t() const { return id_; }
 
  private:
@@ -42,6 +44,29 @@ inline Handle make_group(hid_t parent, const std::string& name) {
   return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                 H5Gclose, "create group " + name);
 }
+
+// Owns an identifier from an HDF5 call that may fail without that being an error (opening
+// something that may be absent): ok() says whether it holds one; movable, so readers can
+// return what they opened.
+class OptionalHandle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  OptionalHandle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  OptionalHandle(OptionalHandle&& other) noexcept : id_(other.id_), closer_(other.closer_) { other.id_ = -1; }
+  OptionalHandle(const OptionalHandle&) = delete;
+  OptionalHandle& operator=(const OptionalHandle&) = delete;
+  OptionalHandle& operator=(OptionalHandle&&) = delete;
+  ~OptionalHandle() {
+    if (id_ >= 0) closer_(id_);
+  }
+  bool ok() const { return id_ >= 0; }
+  hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }
+
+ private:
+  hid_t id_;
+  Closer closer_;
+};
 
 // Silences HDF5's own error printing while in scope: our exceptions say what failed, in one line.
 class QuietHdf5 {
@@ -108,6 +133,17 @@ inline hid_t string_dataset(hid_t parent, const std::string& name, const std::ve
   std::vector<const char*> pointers;
   for (const std::string& v : values) pointers.push_back(v.c_str());
   return dataset(parent, name, type, dims, pointers.data());
+}
+
+// A dimension scale of `count` consecutive int32 indices from `first` (scenario 0, 1, …;
+// round 1, 2, …), named `name` and labelled `label`.
+inline Handle index_scale(hid_t parent, const std::string& name, hsize_t count, int32_t first,
+                          const char* label) {
+  std::vector<int32_t> index(static_cast<size_t>(count));
+  for (hsize_t i = 0; i < count; ++i) index[i] = first + static_cast<int32_t>(i);
+  Handle scale(dataset(parent, name, H5T_NATIVE_INT32, {count}, index.data()), H5Dclose, name);
+  check(H5DSset_scale(scale, label), "make " + name + " a dimension scale");
+  return scale;
 }
 
 // Makes `scale` the dimension scale of dimension `dim` of `data`, labelled with its name.

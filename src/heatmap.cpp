@@ -23,29 +23,10 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Closes an HDF5 handle on scope exit; a negative id is "absent", not an error.
-class H5Handle {
- public:
-  H5Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~H5Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  H5Handle(H5Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
-  H5Handle(const H5Handle&) = delete;
-  H5Handle& operator=(const H5Handle&) = delete;
-  bool ok() const { return id_ >= 0; }
-  operator hid_t() const { return id_; }
+using H5Handle = h5::OptionalHandle;
 
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
+using h5::check;
 using h5::QuietHdf5;
-
-void check(herr_t status, const std::string& what) {
-  if (status < 0) throw std::runtime_error("HDF5: cannot " + what);
-}
 
 bool link_exists(hid_t parent, const std::string& path) {
   // H5Lexists needs every intermediate group to exist, so walk the path.
@@ -168,38 +149,6 @@ std::string describe(const SweepFamilyTable& t, int64_t local) {
   for (size_t a = 0; a < digits.size(); ++a)
     parts.push_back(t.axis_names[a] + "=" + number(t.axis_values[a][static_cast<size_t>(digits[a])]));
   return t.name + "(" + join(parts) + ")";
-}
-
-// HDF5 writing helpers (the sweep file's conventions: variable-length UTF-8 strings).
-void write_string_attr(hid_t object, const char* name, const std::string& value) {
-  H5Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  check(H5Tset_size(type, H5T_VARIABLE), "set string size");
-  check(H5Tset_cset(type, H5T_CSET_UTF8), "set UTF-8");
-  H5Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  H5Handle attr(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!attr.ok()) throw std::runtime_error(std::string("HDF5: cannot create attribute ") + name);
-  const char* text = value.c_str();
-  check(H5Awrite(attr, type, &text), std::string("write attribute ") + name);
-}
-
-template <class T>
-void write_scalar_attr(hid_t object, const char* name, hid_t type, T value) {
-  H5Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  H5Handle attr(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!attr.ok()) throw std::runtime_error(std::string("HDF5: cannot create attribute ") + name);
-  check(H5Awrite(attr, type, &value), std::string("write attribute ") + name);
-}
-
-hid_t create_dataset(hid_t parent, const std::string& name, hid_t type,
-                     const std::vector<hsize_t>& dims, const void* data) {
-  H5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  const hid_t ds = H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (ds < 0) throw std::runtime_error("HDF5: cannot create dataset " + name);
-  if (H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-    H5Dclose(ds);
-    throw std::runtime_error("HDF5: cannot write dataset " + name);
-  }
-  return ds;
 }
 
 }  // namespace
@@ -525,11 +474,8 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
 }
 
 void write_heatmap_h5(const Heatmap& h, const std::string& path) {
-  const std::string temp = path + ".partial-" + std::to_string(::getpid());
-  QuietHdf5 quiet;
-  const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (file < 0) throw input_error(path, "--out", "", "cannot create the file (is its folder there and writable?)");
-  try {
+  using namespace h5;
+  write_file_atomically(path, [&](hid_t file) {
     write_string_attr(file, "source", h.source);
     write_string_attr(file, "family", h.family);
     write_string_attr(file, "metric", heatmap_metric_name(h.metric));
@@ -549,35 +495,21 @@ void write_heatmap_h5(const Heatmap& h, const std::string& path) {
                       "largest worsening of the metric from the cell to any of its up to 8 neighbours, "
                       "in the metric's units; 0 = no neighbour is worse");
     const hsize_t rows = h.y_values.size(), cols = h.x_values.size();
-    H5Handle ys(create_dataset(file, h.y_name, H5T_NATIVE_DOUBLE, {rows}, h.y_values.data()), H5Dclose);
-    H5Handle xs(create_dataset(file, h.x_name, H5T_NATIVE_DOUBLE, {cols}, h.x_values.data()), H5Dclose);
+    Handle ys(dataset(file, h.y_name, H5T_NATIVE_DOUBLE, {rows}, h.y_values.data()), H5Dclose, h.y_name);
+    Handle xs(dataset(file, h.x_name, H5T_NATIVE_DOUBLE, {cols}, h.x_values.data()), H5Dclose, h.x_name);
     check(H5DSset_scale(ys, h.y_name.c_str()), "make " + h.y_name + " a dimension scale");
     check(H5DSset_scale(xs, h.x_name.c_str()), "make " + h.x_name + " a dimension scale");
     write_string_attr(ys, "units", h.y_units);
     write_string_attr(xs, "units", h.x_units);
     auto grid = [&](const char* name, hid_t type, const void* data) {
-      H5Handle ds(create_dataset(file, name, type, {rows, cols}, data), H5Dclose);
-      check(H5DSattach_scale(ds, ys, 0), "attach a scale");
-      check(H5DSattach_scale(ds, xs, 1), "attach a scale");
-      check(H5DSset_label(ds, 0, h.y_name.c_str()), "label a dim");
-      check(H5DSset_label(ds, 1, h.x_name.c_str()), "label a dim");
+      Handle ds(dataset(file, name, type, {rows, cols}, data), H5Dclose, name);
+      attach_scale(ds, ys, 0, h.y_name.c_str());
+      attach_scale(ds, xs, 1, h.x_name.c_str());
     };
     grid("value", H5T_NATIVE_DOUBLE, h.value.data());
     grid("stability", H5T_NATIVE_DOUBLE, h.stability.data());
     grid("member", H5T_NATIVE_INT64, h.member.data());
-  } catch (...) {
-    H5Fclose(file);
-    std::remove(temp.c_str());
-    throw;
-  }
-  if (H5Fclose(file) < 0) {
-    std::remove(temp.c_str());
-    throw std::runtime_error("HDF5: cannot close " + temp);
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    std::remove(temp.c_str());
-    throw input_error(path, "--out", "", "cannot rename the finished file into place");
-  }
+  });
 }
 
 void write_heatmap_csv(const Heatmap& h, const std::string& path) {

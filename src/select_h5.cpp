@@ -17,13 +17,8 @@ using namespace h5;
 void write_curves(hid_t file, const SelectResult& result) {
   Handle group = make_group(file, "selector");
   const hsize_t S = static_cast<hsize_t>(result.scenarios), T = static_cast<hsize_t>(result.rounds);
-  std::vector<int32_t> scenario_index(S), round_number(T);
-  for (hsize_t s = 0; s < S; ++s) scenario_index[s] = static_cast<int32_t>(s);
-  for (hsize_t r = 0; r < T; ++r) round_number[r] = static_cast<int32_t>(r + 1);
-  Handle scenario(dataset(group, "scenario", H5T_NATIVE_INT32, {S}, scenario_index.data()), H5Dclose, "scenario");
-  check(H5DSset_scale(scenario, "scenario"), "make scenario a dimension scale");
-  Handle round(dataset(group, "round", H5T_NATIVE_INT32, {T}, round_number.data()), H5Dclose, "round");
-  check(H5DSset_scale(round, "round (1-based: rounds played)"), "make round a dimension scale");
+  const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
+  const Handle round = index_scale(group, "round", T, 1, "round (1-based: rounds played)");
 
   auto curve = [&](const char* name, hid_t type, const void* data, const char* units) {
     Handle ds(dataset(group, name, type, {S, T}, data), H5Dclose, name);
@@ -66,13 +61,8 @@ void write_curves(hid_t file, const SelectResult& result) {
 void write_final_weights(hid_t file, const SweepPlan& plan, const SelectResult& result) {
   Handle group = make_group(file, "final");
   const hsize_t S = static_cast<hsize_t>(result.scenarios), K = static_cast<hsize_t>(result.top_k);
-  std::vector<int32_t> scenario_index(S), rank(K);
-  for (hsize_t s = 0; s < S; ++s) scenario_index[s] = static_cast<int32_t>(s);
-  for (hsize_t k = 0; k < K; ++k) rank[k] = static_cast<int32_t>(k + 1);
-  Handle scenario(dataset(group, "scenario", H5T_NATIVE_INT32, {S}, scenario_index.data()), H5Dclose, "scenario");
-  check(H5DSset_scale(scenario, "scenario"), "make scenario a dimension scale");
-  Handle rank_ds(dataset(group, "rank", H5T_NATIVE_INT32, {K}, rank.data()), H5Dclose, "rank");
-  check(H5DSset_scale(rank_ds, "rank (1 = most weight)"), "make rank a dimension scale");
+  const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
+  const Handle rank_ds = index_scale(group, "rank", K, 1, "rank (1 = most weight)");
 
   std::vector<std::string> parameters, family;
   for (int64_t m : result.top_member) {

@@ -41,14 +41,13 @@ std::string group_name(size_t index, const StressRun& run) {
 void write_summary(hid_t file, const std::vector<StressRun>& runs, const std::vector<StressRecord>& records) {
   Handle group = make_group(file, "summary");
   const hsize_t N = records.size();
-  std::vector<int32_t> row(N), run(N), worst_scenario(N), worst_round(N), max_ratio_scenario(N), max_ratio_round(N);
+  std::vector<int32_t> run(N), worst_scenario(N), worst_round(N), max_ratio_scenario(N), max_ratio_round(N);
   std::vector<uint64_t> seed(N);
   std::vector<std::string> adversary(N), label(N), group_of(N);
   std::vector<double> worst_regret(N), bound_at_worst(N), ratio_at_worst(N), max_ratio(N), selector_utility(N),
       best_utility(N), opt_utility(N), selector_vs_best(N), selector_vs_opt(N), storm_share(N);
   for (hsize_t i = 0; i < N; ++i) {
     const StressSummary& s = records[i].summary;
-    row[i] = static_cast<int32_t>(i);
     run[i] = s.run;
     seed[i] = s.seed;
     adversary[i] = adversary_name(runs[s.run].kind);
@@ -69,8 +68,7 @@ void write_summary(hid_t file, const std::vector<StressRun>& runs, const std::ve
     selector_vs_opt[i] = s.selector_vs_opt;
     storm_share[i] = s.storm_share;
   }
-  Handle row_scale(dataset(group, "row", H5T_NATIVE_INT32, {N}, row.data()), H5Dclose, "row");
-  check(H5DSset_scale(row_scale, "row (one per run and seed)"), "make row a dimension scale");
+  const Handle row_scale = index_scale(group, "row", N, 0, "row (one per run and seed)");
   auto column = [&](hid_t id, const char* name, const char* units) {
     Handle ds(id, H5Dclose, name);
     attach_scale(ds, row_scale, 0, "row");
@@ -109,16 +107,11 @@ void write_run(hid_t runs_group, size_t index, const StressRun& run, const std::
   const SelectResult& first = mine.front()->result;
   const hsize_t N = mine.size(), S = static_cast<hsize_t>(first.scenarios), T = static_cast<hsize_t>(first.rounds);
   std::vector<uint64_t> seeds;
-  std::vector<int32_t> scenario_index(S), round_number(T);
   for (const StressRecord* r : mine) seeds.push_back(r->summary.seed);
-  for (hsize_t s = 0; s < S; ++s) scenario_index[s] = static_cast<int32_t>(s);
-  for (hsize_t t = 0; t < T; ++t) round_number[t] = static_cast<int32_t>(t + 1);
   Handle seed(dataset(group, "seed", H5T_NATIVE_UINT64, {N}, seeds.data()), H5Dclose, "seed");
   check(H5DSset_scale(seed, "seed"), "make seed a dimension scale");
-  Handle scenario(dataset(group, "scenario", H5T_NATIVE_INT32, {S}, scenario_index.data()), H5Dclose, "scenario");
-  check(H5DSset_scale(scenario, "scenario"), "make scenario a dimension scale");
-  Handle round(dataset(group, "round", H5T_NATIVE_INT32, {T}, round_number.data()), H5Dclose, "round");
-  check(H5DSset_scale(round, "round (1-based: rounds played)"), "make round a dimension scale");
+  const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
+  const Handle round = index_scale(group, "round", T, 1, "round (1-based: rounds played)");
 
   auto curve = [&](const char* name, const char* units, auto member) {
     using Value = typename std::decay_t<decltype(mine.front()->result.*member)>::value_type;

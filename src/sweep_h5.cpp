@@ -19,10 +19,7 @@ using namespace h5;
 void write_scenario_stats(hid_t group, const FamilyGrid& grid, const SweepResult& result,
                           const std::vector<hid_t>& scales, int32_t scenario_count) {
   const size_t S = static_cast<size_t>(scenario_count);
-  std::vector<int32_t> index(S);
-  for (size_t i = 0; i < S; ++i) index[i] = static_cast<int32_t>(i);
-  Handle scenario(dataset(group, "scenario", H5T_NATIVE_INT32, {S}, index.data()), H5Dclose, "scenario");
-  check(H5DSset_scale(scenario, "scenario"), "make scenario a dimension scale");
+  const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
   std::vector<hsize_t> shape;
   for (const AxisGrid& axis : grid.axes) shape.push_back(axis.values.size());
   shape.push_back(S);

@@ -14,25 +14,7 @@ namespace spotsweep {
 
 namespace {
 
-// Owns one HDF5 identifier and closes it with the matching H5?close.
-class H5Handle {
- public:
-  using Closer = herr_t (*)(hid_t);
-  H5Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
-  H5Handle(H5Handle&& other) noexcept : id_(other.id_), closer_(other.closer_) { other.id_ = -1; }
-  H5Handle(const H5Handle&) = delete;
-  H5Handle& operator=(const H5Handle&) = delete;
-  H5Handle& operator=(H5Handle&&) = delete;
-  ~H5Handle() {
-    if (id_ >= 0) closer_(id_);
-  }
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  Closer closer_;
-};
+using H5Handle = h5::OptionalHandle;
 
 using h5::QuietHdf5;
 
