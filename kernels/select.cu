@@ -111,11 +111,8 @@ __global__ void __launch_bounds__(kMembersPerBlock, 4)
   if (member < chunk_members) {
     double params[kMaxAxes];
     decode_member(grid, first_local + member, params);
-    MemberContext context = scenarios.context(scenario, nullptr);
-    context.market = market;
-    if (!scenarios.forecast_spot_price) context.forecast_market = market;  // the staged copy
-    if (scratch_bytes > 0)
-      context.scratch = scratch + (member * scenarios.count + scenario) * static_cast<int64_t>(scratch_bytes);
+    const MemberContext context =
+        staged_member_context(scenarios, scenario, market, member, scratch, scratch_bytes);
     const JobSpec job = jobs[static_cast<int64_t>(scenario) * rounds + round];
     const Outcome o = evaluate_member_job<Family>(params, context, job, start_slot);
     reward[static_cast<int64_t>(scenario) * pool_members + first_global + member] =

@@ -42,11 +42,7 @@ __global__ void __launch_bounds__(kMembersPerBlock, 4) evaluate_members(FamilyGr
   for (int32_t k = 0; k < traced.count; ++k)
     if (traced.ids[k] == first_global + member)
       my_trace = traced.outcomes + static_cast<int64_t>(k) * scenarios.count * rounds + first_job;
-  MemberContext context = scenarios.context(scenario, nullptr);
-  context.market = market;
-  if (!scenarios.forecast_spot_price) context.forecast_market = market;  // the staged copy
-  if (scratch_bytes > 0)
-    context.scratch = scratch + (member * scenarios.count + scenario) * static_cast<int64_t>(scratch_bytes);
+  const MemberContext context = staged_member_context(scenarios, scenario, market, member, scratch, scratch_bytes);
   partial[member * scenarios.count + scenario] = evaluate_member_scenario<Family>(
       params, context, jobs + first_job, round_start, rounds, keys, member, first_job, my_trace);
 }

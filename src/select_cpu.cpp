@@ -54,12 +54,6 @@ std::vector<UtilityRange> selector_utility_ranges(const SweepPlan& plan, int32_t
 
 namespace {
 
-// The per-scenario passes over the members, in member order.
-struct ScenarioWeights {
-  double max_log_weight = 0.0;
-  double partition = 0.0;
-};
-
 // The adaptive adversary's regime for one scenario: the one in which the leader trails the
 // round's best member by the most (the first on ties). rewards holds regimes rows of K,
 // `stride` apart.
@@ -78,12 +72,23 @@ int32_t adversary_regime(const double* rewards, size_t stride, int32_t regimes, 
   return chosen;
 }
 
-ScenarioWeights log_sum_exp(const double* gain, int64_t members, double scale) {
-  ScenarioWeights w;
-  w.max_log_weight = -std::numeric_limits<double>::infinity();
-  for (int64_t k = 0; k < members; ++k) w.max_log_weight = std::max(w.max_log_weight, scale * gain[k]);
-  for (int64_t k = 0; k < members; ++k) w.partition += std::exp(scale * gain[k] - w.max_log_weight);
-  return w;
+// One scenario's play probabilities p from its gains (log-sum-exp, members in order), with
+// their entropy and leader written to rec.
+void play_probabilities(const double* gain, int64_t members, double scale, double explore, double* p,
+                        SelectorRoundRecord& rec) {
+  double max_log_weight = -std::numeric_limits<double>::infinity(), partition = 0.0;
+  for (int64_t k = 0; k < members; ++k) max_log_weight = std::max(max_log_weight, scale * gain[k]);
+  for (int64_t k = 0; k < members; ++k) partition += std::exp(scale * gain[k] - max_log_weight);
+  rec.entropy = 0.0;
+  rec.leader_probability = -1.0;
+  for (int64_t k = 0; k < members; ++k) {
+    p[k] = selector_probability(scale * gain[k], max_log_weight, partition, explore, members);
+    if (p[k] > 0.0) rec.entropy -= p[k] * std::log(p[k]);
+    if (p[k] > rec.leader_probability) {
+      rec.leader_probability = p[k];
+      rec.leader = k;
+    }
+  }
 }
 
 }  // namespace
@@ -126,22 +131,9 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
     const double scale = selector_log_weight_scale(options.feedback, options.eta, K, T, r + 1);
     SelectorRoundRecord* records = run.records.data() + static_cast<size_t>(r) * S;
 #pragma omp parallel for schedule(static) num_threads(threads) if (parallel_scenarios)
-    for (int32_t s = 0; s < S; ++s) {
-      const double* g = weight_gain.data() + static_cast<size_t>(s) * K;
-      double* p = probability.data() + static_cast<size_t>(s) * K;
-      const ScenarioWeights w = log_sum_exp(g, K, scale);
-      SelectorRoundRecord& rec = records[s];
-      rec.entropy = 0.0;
-      rec.leader_probability = -1.0;
-      for (int64_t k = 0; k < K; ++k) {
-        p[k] = selector_probability(scale * g[k], w.max_log_weight, w.partition, explore, K);
-        if (p[k] > 0.0) rec.entropy -= p[k] * std::log(p[k]);
-        if (p[k] > rec.leader_probability) {
-          rec.leader_probability = p[k];
-          rec.leader = k;
-        }
-      }
-    }
+    for (int32_t s = 0; s < S; ++s)
+      play_probabilities(weight_gain.data() + static_cast<size_t>(s) * K, K, scale, explore,
+                         probability.data() + static_cast<size_t>(s) * K, records[s]);
 
     // Every (window, member) job of the round, through the sweep's per-job code; a member's
     // parameters are decoded once for all its windows.
@@ -209,11 +201,9 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   const double scale = selector_log_weight_scale(options.feedback, options.eta, K, T, T + 1);
 #pragma omp parallel for schedule(static) num_threads(threads) if (parallel_scenarios)
   for (int32_t s = 0; s < S; ++s) {
-    const double* g = weight_gain.data() + static_cast<size_t>(s) * K;
-    const ScenarioWeights w = log_sum_exp(g, K, scale);
-    for (int64_t k = 0; k < K; ++k)
-      run.final_probability[static_cast<size_t>(s) * K + k] =
-          selector_probability(scale * g[k], w.max_log_weight, w.partition, explore, K);
+    SelectorRoundRecord unused;
+    play_probabilities(weight_gain.data() + static_cast<size_t>(s) * K, K, scale, explore,
+                       run.final_probability.data() + static_cast<size_t>(s) * K, unused);
   }
   run.policy_slot_steps = steps;
   run.rewards_clamped = clamped;
