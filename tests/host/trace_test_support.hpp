@@ -10,6 +10,7 @@
 #include <iterator>
 #include <string>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "spotsweep/error.hpp"
 
@@ -30,10 +31,11 @@ inline std::string read_file(const std::string& path) {
 
 inline bool exists(const std::string& path) { return std::ifstream(path).good(); }
 
-// $SPOTSWEEP_TEST_TMP (created if needed), else /tmp.
+// A per-process folder under $SPOTSWEEP_TEST_TMP (created if needed), else /tmp: ctest runs a
+// file's tests as concurrent processes, and several write files of the same name.
 inline std::string scratch(const std::string& name) {
   const char* env = std::getenv("SPOTSWEEP_TEST_TMP");
-  std::string dir = env && *env ? env : "/tmp";
+  std::string dir = std::string(env && *env ? env : "/tmp") + "/traces_" + std::to_string(::getpid());
   std::string partial;
   for (size_t i = 0; i <= dir.size(); ++i) {  // mkdir -p
     if (i == dir.size() || (dir[i] == '/' && i > 0)) ::mkdir(dir.substr(0, i).c_str(), 0755);
