@@ -229,6 +229,9 @@ void cublas_try(cublasStatus_t status, const char* what) {
     throw CudaError(std::string("cuBLAS: ") + what + " failed with status " + std::to_string(static_cast<int>(status)));
 }
 
+// The workspace cuBLAS recommends on Hopper (32 MiB); smaller devices use less of it.
+constexpr std::size_t kCublasWorkspaceBytes = 32u << 20;
+
 // Owns the cuBLAS handle for one run.
 class CublasHandle {
  public:
@@ -251,7 +254,7 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   const int32_t windows = plan.scenarios.count, regimes = options.regimes;
   SPOTSWEEP_EXPECTS(static_cast<int32_t>(ranges.size()) == S, "one utility range per scenario");
   if (windows > 65535)
-    throw input_error("", "workload.scenarios", std::to_string(S), "the CUDA backend takes at most 65535");
+    throw input_error("", "workload.scenarios", std::to_string(windows), "the CUDA backend takes at most 65535");
   if (K > std::numeric_limits<int>::max())
     throw input_error("", "pool", std::to_string(K), "the CUDA selector takes at most 2^31 - 1 members");
   const bool bandit = options.feedback == Feedback::bandit;
@@ -263,6 +266,18 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   DeviceBuffer<UtilityRange> range_buffer(ranges, meter);
   const kernels::DevicePoolAxes axes(plan.pool, meter);
   const size_t cells = static_cast<size_t>(S) * static_cast<size_t>(K);
+  // The budget is checked before the K×S state is allocated, so that a pool too large for it
+  // is an error naming the flag rather than a failed cudaMalloc.
+  const std::size_t budget = kernels::device_budget_bytes(options.max_device_mem_bytes,
+                                                          options.max_device_mem_fraction, device, meter);
+  const std::size_t state_bytes =
+      sizeof(double) * (cells * (2 + (regimes > 1 ? 1 : 0) + (bandit ? 1 : 0)) + static_cast<size_t>(windows) * K + S) +
+      sizeof(SelectorRoundRecord) * S + 2 * sizeof(unsigned long long) + kCublasWorkspaceBytes;
+  if (meter.current + state_bytes + kernels::kDeviceMemoryMargin > budget)
+    throw input_error("", "--max-device-mem", std::to_string(budget),
+                      "too small for the selector's state of " + std::to_string(K) + " members x " +
+                          std::to_string(S) + " scenarios: it needs " +
+                          std::to_string(meter.current + state_bytes + kernels::kDeviceMemoryMargin) + " bytes");
   DeviceBuffer<double> gain(cells, meter), probability(cells, meter);
   DeviceBuffer<double> reward(static_cast<size_t>(windows) * K, meter);  // [window][member]
   DeviceBuffer<double> adversary_reward(regimes > 1 ? cells : 0, meter);  // the chosen regime's rows
@@ -271,7 +286,10 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   DeviceBuffer<double> expected(S, meter);
   DeviceBuffer<SelectorRoundRecord> records(S, meter);
   DeviceBuffer<unsigned long long> counters(2, meter);  // policy-slot steps, clamped rewards
+  DeviceBuffer<unsigned char> cublas_workspace(kCublasWorkspaceBytes, meter);
   SPOTSWEEP_CUDA_TRY(cudaMemset(gain.data(), 0, cells * sizeof(double)));
+  // Without an adversary no kernel writes a record's regime: it stays 0, as on the CPU.
+  SPOTSWEEP_CUDA_TRY(cudaMemset(records.data(), 0, S * sizeof(SelectorRoundRecord)));
   if (bandit) SPOTSWEEP_CUDA_TRY(cudaMemset(estimate.data(), 0, cells * sizeof(double)));
   SPOTSWEEP_CUDA_TRY(cudaMemset(counters.data(), 0, 2 * sizeof(unsigned long long)));
 
@@ -281,8 +299,6 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
 
   // What is left of the budget goes to the per-thread working memory of families that need
   // it (CHC's planner): it bounds the members evaluated per launch.
-  const std::size_t budget = kernels::device_budget_bytes(options.max_device_mem_bytes,
-                                                          options.max_device_mem_fraction, device, meter);
   const std::size_t scratch_bytes = max_scratch_bytes(plan);
   int64_t chunk_cap = K;
   if (scratch_bytes > 0) {
@@ -292,9 +308,12 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
       throw input_error("", "--max-device-mem", std::to_string(budget),
                         "too small for one member's planner memory on every scenario");
   }
+  if (options.max_chunk_members > 0) chunk_cap = std::min(chunk_cap, options.max_chunk_members);
   DeviceBuffer<unsigned char> scratch(scratch_bytes > 0 ? static_cast<std::size_t>(chunk_cap) * windows * scratch_bytes : 0,
                                       meter);
   CublasHandle cublas;
+  // cuBLAS's own workspace, given to it so that the meter and the budget count it.
+  cublas_try(cublasSetWorkspace(cublas, cublas_workspace.data(), kCublasWorkspaceBytes), "cublasSetWorkspace");
 
   SelectorRun run;
   run.records.resize(static_cast<size_t>(T) * S);

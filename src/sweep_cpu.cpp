@@ -59,6 +59,11 @@ void check_trace_members(const SweepPlan& plan, const std::vector<int64_t>& memb
     if (m < 0 || m >= plan.pool.size)
       throw input_error("", "--trace-members", std::to_string(m),
                         "outside the pool's " + std::to_string(plan.pool.size) + " members");
+  // A member listed twice would get two rows of which only one is filled.
+  std::vector<int64_t> sorted = members;
+  std::sort(sorted.begin(), sorted.end());
+  const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
+  if (twice != sorted.end()) throw input_error("", "--trace-members", std::to_string(*twice), "listed twice");
 }
 
 namespace {

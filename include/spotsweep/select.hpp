@@ -23,6 +23,7 @@ struct SelectOptions {
   int threads = 0;          // CPU threads; 0 = OpenMP's default
   std::size_t max_device_mem_bytes = 0;  // 0: max_device_mem_fraction of free memory
   double max_device_mem_fraction = 0.8;
+  int64_t max_chunk_members = 0;         // CUDA: cap on members per evaluation launch (0 = all)
   // The adaptive adversary (docs/select.md) when > 1: plan.scenarios then holds `regimes`
   // windows per selector, window c·S + s being scenario s under regime c (S = count/regimes,
   // make_regime_plan), and each round it plays, per scenario, the regime in which the member

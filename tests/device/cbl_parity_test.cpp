@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "spotsweep/cbl.hpp"
-#include "spotsweep/device.hpp"
+#include "../support/device_or_skip.hpp"
 
 namespace spotsweep {
 namespace {
@@ -52,8 +52,7 @@ CblReplay replay_under_test() {
 }
 
 TEST(CblParity, CudaReplayEqualsCpuBitForBit) {
-  const DeviceInfo device = query_device();
-  if (!device.available) GTEST_SKIP() << "no CUDA device: " << device.why_not;
+  SPOTSWEEP_SKIP_WITHOUT_DEVICE();
   const CblReplay replay = replay_under_test();
   const CblRuns cpu = run_cbl_replay(replay, Backend::cpu);
   const CblRuns gpu = run_cbl_replay(replay, Backend::cuda);

@@ -12,7 +12,8 @@
 #include <cstring>
 
 #include "../support/sweep_fixture.hpp"
-#include "spotsweep/device.hpp"
+#include "../support/device_or_skip.hpp"
+#include "spotsweep/error.hpp"
 #include "spotsweep/select.hpp"
 
 namespace spotsweep {
@@ -23,8 +24,7 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 class SelectParity : public ::testing::Test {
  protected:
   void SetUp() override {
-    const DeviceInfo device = query_device();
-    if (!device.available) GTEST_SKIP() << "no CUDA device: " << device.why_not;
+    SPOTSWEEP_SKIP_WITHOUT_DEVICE();
   }
 };
 
@@ -104,8 +104,16 @@ resolution = [1]
   const SweepPlan plan = make_plan(with_chc, testing::fixture_trace());
   SelectOptions options;
   options.seed = 4;
-  options.max_device_mem_bytes = 64u << 20;  // forces the CHC members into several launches
+  options.max_chunk_members = 3;  // the 8 CHC members (and the others) in several launches
   expect_parity(plan, options);
+}
+
+TEST_F(SelectParity, MemoryBudgetTooSmallIsAnInputError) {
+  const SweepPlan plan = testing::fixture_plan();
+  SelectOptions options;
+  options.backend = Backend::cuda;
+  options.max_device_mem_bytes = 40u << 20;  // under cuBLAS's workspace and the margin
+  EXPECT_THROW(run_selector(plan, selector_ranges(plan, options), options), InputError);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "../support/sweep_fixture.hpp"
-#include "spotsweep/device.hpp"
+#include "../support/device_or_skip.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/sweep.hpp"
 
@@ -21,8 +21,7 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 class SweepParity : public ::testing::Test {
  protected:
   void SetUp() override {
-    const DeviceInfo device = query_device();
-    if (!device.available) GTEST_SKIP() << "no CUDA device: " << device.why_not;
+    SPOTSWEEP_SKIP_WITHOUT_DEVICE();
   }
 
   static SweepResult run(const SweepPlan& plan, Backend backend, int64_t max_chunk = 0) {
