@@ -46,9 +46,12 @@ cd "$root"
 
 if wants parity; then
 echo "== parity tests (CPU vs CUDA)"
-"$bin/sweep_parity_test"
-"$bin/select_parity_test"
-"$bin/cbl_parity_test"
+# All three run even when one fails; the stage fails at the end if any did.
+failed=""
+for test in sweep_parity_test select_parity_test cbl_parity_test; do
+  "$bin/$test" || failed="$failed $test"
+done
+[ -z "$failed" ] || { echo "gpu_check: parity FAILED:$failed" >&2; exit 1; }
 fi
 
 if wants bench; then
