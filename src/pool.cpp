@@ -110,6 +110,23 @@ const FamilyInfo& family_info(FamilyId id) {
   throw LogicError("family_info: unknown family id " + std::to_string(static_cast<int>(id)));
 }
 
+const AxisInfo& family_axis(FamilyId family, const std::string& name) {
+  for (const AxisInfo& a : family_info(family).axes)
+    if (name == a.name) return a;
+  SPOTSWEEP_EXPECTS(false, "the family has this axis");
+  return family_info(family).axes.front();
+}
+
+void check_axis_value(const AxisInfo& axis, double v, const std::string& where, const std::string& field) {
+  const bool low_ok = axis.min_inclusive ? v >= axis.min_value : v > axis.min_value;
+  if (!low_ok || !(v <= axis.max_value) || !std::isfinite(v)) {
+    const std::string range = std::string(axis.min_inclusive ? "[" : "(") + num(axis.min_value) + ", " +
+                              (std::isinf(axis.max_value) ? "inf)" : num(axis.max_value) + "]");
+    throw input_error(where, field, num(v), "out of range " + range);
+  }
+  if (axis.integer && v != std::floor(v)) throw input_error(where, field, num(v), "must be an integer");
+}
+
 std::vector<double> FamilyGrid::flat_values() const {
   std::vector<double> flat;
   for (const auto& a : axes) flat.insert(flat.end(), a.values.begin(), a.values.end());
@@ -263,16 +280,7 @@ Pool parse_pool(const TomlDocument& doc) {
       if (static_cast<int64_t>(values.size()) > kMaxAxisValues)
         throw input_error(where(doc, e), field, e.raw,
                           "more than " + std::to_string(kMaxAxisValues) + " values on one axis");
-      for (double v : values) {
-        const bool low_ok = a.min_inclusive ? v >= a.min_value : v > a.min_value;
-        if (!low_ok || !(v <= a.max_value) || !std::isfinite(v)) {
-          std::string range = std::string(a.min_inclusive ? "[" : "(") + num(a.min_value) + ", " +
-                              (std::isinf(a.max_value) ? "inf)" : num(a.max_value) + "]");
-          throw input_error(where(doc, e), field, num(v), "out of range " + range);
-        }
-        if (a.integer && v != std::floor(v))
-          throw input_error(where(doc, e), field, num(v), "must be an integer");
-      }
+      for (double v : values) check_axis_value(a, v, where(doc, e), field);
       grid.axes[axis].values = std::move(values);
     }
     check_axis_orders(*info, grid, section_where);

@@ -10,6 +10,7 @@
 #include "spotsweep/error.hpp"
 #include "spotsweep/job_validation.hpp"
 #include "spotsweep/policies.hpp"
+#include "spotsweep/pool.hpp"
 #include "spotsweep/trace_io.hpp"
 
 namespace spotsweep {
@@ -152,13 +153,28 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
     if (!(rq.eps >= 0.0)) throw input_error(rq.source, "eps", std::to_string(rq.eps), "must be non-negative");
     if (rq.predictor != "oracle") learned_model(rq.predictor);
   }
-  if (rq.policy == PolicyKind::prediction_free) {
-    if (!(rq.pf.theta > 0.0)) throw input_error(rq.source, "theta", std::to_string(rq.pf.theta), "must be positive");
-    if (!(rq.pf.kappa > 0.0)) throw input_error(rq.source, "kappa", std::to_string(rq.pf.kappa), "must be positive");
-    if (!(rq.pf.rho >= 1.0)) throw input_error(rq.source, "rho", std::to_string(rq.pf.rho), "must be at least 1");
-    if (!(rq.pf.hysteresis >= 0.0))
-      throw input_error(rq.source, "hysteresis", std::to_string(rq.pf.hysteresis), "must be non-negative");
+  // The policy's parameters obey the pool's axis ranges (docs/pool.md).
+  const auto check = [&](FamilyId family, const char* axis, const char* option, double v) {
+    check_axis_value(family_axis(family, axis), v, rq.source, option);
+  };
+  switch (rq.policy) {
+    case PolicyKind::on_demand: check(FamilyId::on_demand, "n_gpus", "--od-gpus", rq.od_gpus); break;
+    case PolicyKind::greedy:
+      check(FamilyId::greedy, "deadline_factor", "--deadline-factor", rq.deadline_factor);
+      break;
+    case PolicyKind::uniform_progress:
+      check(FamilyId::uniform_progress, "deadline_factor", "--deadline-factor", rq.deadline_factor);
+      break;
+    case PolicyKind::prediction_free:
+      check(FamilyId::pf, "theta", "--theta", rq.pf.theta);
+      check(FamilyId::pf, "kappa", "--kappa", rq.pf.kappa);
+      check(FamilyId::pf, "rho", "--rho", rq.pf.rho);
+      check(FamilyId::pf, "hysteresis", "--hysteresis", rq.pf.hysteresis);
+      break;
+    case PolicyKind::chc: break;  // validate_chc_params above
   }
+  if (!(rq.opt_resolution >= 1))
+    throw input_error(rq.source, "--opt-resolution", std::to_string(rq.opt_resolution), "must be at least 1");
   if (rq.workload_error != WorkloadError::none)
     job.work_estimate =
         workload_estimate(job.work, rq.eps_workload, rq.workload_error, rq.seed, rq.scenario, 0);

@@ -45,6 +45,10 @@ struct FamilyInfo {
 // Every family the pool knows, in FamilyId order.
 const std::vector<FamilyInfo>& family_table();
 const FamilyInfo& family_info(FamilyId id);
+const AxisInfo& family_axis(FamilyId family, const std::string& name);
+// The range and integrality rules of the pool table: one-line error naming where/field/value.
+// `simulate` applies the same rules, so every member a sweep accepts can be re-run alone.
+void check_axis_value(const AxisInfo& axis, double v, const std::string& where, const std::string& field);
 
 struct AxisGrid {
   std::string name;

@@ -39,6 +39,12 @@ void parse_device_memory(const std::string& text, std::size_t& bytes, double& fr
   bytes = static_cast<std::size_t>(number * scale);
 }
 
+void check_at_least(const char* option, long long value, long long minimum) {
+  if (value < minimum)
+    throw spotsweep::input_error("command line", option, std::to_string(value),
+                                 "must be >= " + std::to_string(minimum));
+}
+
 // Peak resident host memory of this process (VmHWM), bytes; 0 when /proc is not there.
 std::size_t host_peak_bytes() {
   std::ifstream status("/proc/self/status");

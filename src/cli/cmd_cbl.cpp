@@ -69,8 +69,7 @@ void add_cbl_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "Results CSV, one row per run")->required();
   cmd->callback([args] {
     const Backend backend = parse_backend(args->backend);
-    if (args->threads < 0)
-      throw input_error("command line", "--threads", std::to_string(args->threads), "must be >= 0");
+    check_at_least("--threads", args->threads, 0);
     if (!(args->task_h > 0.0))
       throw input_error("command line", "--task-hours", format_number(args->task_h), "must be positive");
     const std::vector<double> deadlines = parse_hours_list(args->deadlines, "--deadlines");

@@ -148,6 +148,7 @@ void add_stress_command(CLI::App& app) {
     if (!args->eta.empty()) options.eta = parse_eta_schedule("", args->eta);
     options.backend = resolve_backend(parse_backend(args->backend), query_device());
     parse_device_memory(args->max_device_mem, options.max_device_mem_bytes, options.max_device_mem_fraction);
+    check_at_least("--threads", args->threads, 0);
     options.threads = args->threads;
     if (config.pool.size < 2)
       throw input_error(args->pool_path, "pool", std::to_string(config.pool.size), "selection needs at least 2 members");

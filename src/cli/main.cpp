@@ -325,6 +325,7 @@ void add_sweep_command(CLI::App& app) {
                                                  spotsweep::query_device());
     spotsweep::cli::parse_device_memory(args->max_device_mem, options.max_device_mem_bytes,
                                         options.max_device_mem_fraction);
+    spotsweep::cli::check_at_least("--threads", args->threads, 0);
     options.threads = args->threads;
     options.trace_members = args->trace_members;
     options.per_scenario = args->per_scenario;
@@ -392,7 +393,7 @@ void add_bench_command(CLI::App& app) {
   };
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand("bench", "Policy-slot steps/s of the sweep per family and backend, and memory peaks");
-  cmd->add_option("--family", args->family, "pf, greedy, uniform_progress, on_demand or all")->capture_default_str();
+  cmd->add_option("--family", args->family, "a family of the pool table (spotsweep pool info lists them) or all")->capture_default_str();
   cmd->add_option("--backend", args->backend, "auto, cpu, cuda or all")->capture_default_str();
   cmd->add_option("--members", args->members, "Pool size (default: 2048 on CPU, 131072 on CUDA)");
   cmd->add_option("--scenarios", args->scenarios, "Synthetic scenarios (default: 8 on CPU, 64 on CUDA)");
@@ -400,7 +401,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--repeats", args->repeats, "Runs per figure; the median is reported")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->add_flag("--no-percentiles", args->no_percentiles, "Means only: time the simulation without the sorts");
-  cmd->callback([args] {
+  cmd->callback([args, cmd] {
     std::vector<spotsweep::Backend> backends;
     const spotsweep::DeviceInfo device = spotsweep::query_device();
     if (args->backend == "all") {
@@ -410,11 +411,18 @@ void add_bench_command(CLI::App& app) {
       backends.push_back(spotsweep::resolve_backend(spotsweep::parse_backend(args->backend), device));
     }
     std::vector<const spotsweep::FamilyInfo*> families;
-    for (const auto& f : spotsweep::family_table())
+    std::string known;
+    for (const auto& f : spotsweep::family_table()) {
+      known += std::string(f.name) + ", ";
       if (args->family == "all" || args->family == f.name) families.push_back(&f);
+    }
     if (families.empty())
-      throw spotsweep::input_error("", "--family", args->family, "unknown family (pf, greedy, uniform_progress, on_demand, all)");
-    if (args->repeats < 1) throw spotsweep::input_error("", "--repeats", std::to_string(args->repeats), "must be >= 1");
+      throw spotsweep::input_error("command line", "--family", args->family, "unknown family (" + known + "all)");
+    spotsweep::cli::check_at_least("--repeats", args->repeats, 1);
+    spotsweep::cli::check_at_least("--threads", args->threads, 0);
+    // Given counts must be positive; left out, they take the backend's default.
+    for (const char* name : {"--members", "--scenarios", "--rounds"})
+      if (cmd->count(name) > 0) spotsweep::cli::check_at_least(name, cmd->get_option(name)->as<int64_t>(), 1);
     std::printf("%-17s %-5s %9s %5s %6s %14s %9s %12s %14s %12s %12s\n", "family", "back", "members",
                 "scen", "rounds", "steps", "median_s", "steps/s", "steps/s/core", "device_peak", "host_peak");
     for (spotsweep::Backend backend : backends) {
@@ -477,6 +485,9 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "Read options from a TOML file; command-line options override it")
       ->each([config_path](const std::string& path) { *config_path = path; });
   app.require_subcommand(1);
+  // A key the subcommand does not know (a typo, `n_max` for `n-max`, a misspelt table) is an
+  // error rather than silently ignored; subcommands added below inherit this.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   add_traces_commands(app);
   add_simulate_command(app, config_path);
   add_predict_command(app);
@@ -490,7 +501,23 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version end here with status 0; every other parse error is bad input.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    std::string message = e.what();
+    const std::string extra = "INI was not able to parse ";
+    if (message.rfind(extra, 0) == 0) {
+      // CLI11 names a table it could not place "<table>.++".
+      std::string key = message.substr(extra.size());
+      const bool table = key.size() > 3 && key.compare(key.size() - 3, 3, ".++") == 0;
+      if (table) key = "[" + key.substr(0, key.size() - 3) + "]";
+      message = *config_path + ": " + key + (table ? ": not a subcommand" : ": not an option of that subcommand") +
+                " (tables are subcommand names, keys are option names without the leading --, e.g. "
+                "[simulate] n-max = 4)";
+    }
+    else if (!config_path->empty() && message.find(*config_path) == std::string::npos)
+      message += " (in " + *config_path + ")";
+    std::cerr << "spotsweep: error: " << message << "\n";
+    return 2;
   } catch (const spotsweep::InputError& e) {
     std::cerr << "spotsweep: error: " << e.what() << "\n";
     return 2;

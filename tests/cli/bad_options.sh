@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Bad options and config files: exit status 2 and one line on stderr naming the option or key
+# and the value, as for bad input files (bad_input.sh). Usage: bad_options.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
+set -u
+spotsweep=$1; repo=$2; tmp=$3
+rm -rf "$tmp"; mkdir -p "$tmp"
+failures=0
+
+# expect_status2 NAME "needle1|needle2|..." command...: fails unless the command exits with 2
+# and exactly one stderr line that starts "spotsweep: error:" and holds every needle.
+expect_status2() {
+  local name=$1 needles=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  local lines; lines=$(wc -l <"$tmp/err")
+  if [ "$rc" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -q '^spotsweep: error: ' "$tmp/err"; then
+    echo "FAIL $name: rc=$rc, $lines stderr lines:"; cat "$tmp/err"; failures=$((failures + 1)); return
+  fi
+  IFS='|' read -ra parts <<<"$needles"
+  for needle in "${parts[@]}"; do
+    if ! grep -qF -- "$needle" "$tmp/err"; then
+      echo "FAIL $name: '$needle' not in: $(cat "$tmp/err")"; failures=$((failures + 1)); return
+    fi
+  done
+  echo "ok   $name: $(cat "$tmp/err")"
+}
+
+trace=$repo/data/v100_us-east-1a.h5
+sim=("$spotsweep" simulate --trace "$trace" --work-hours 4 --deadline-hours 8 --no-opt)
+
+# Command-line parse errors.
+expect_status2 unknown-option "--bogus" "${sim[@]}" --bogus
+expect_status2 not-a-number "--theta = abc" "${sim[@]}" --policy pf --theta abc
+expect_status2 missing-required "--trace is required" "$spotsweep" simulate --policy pf --work-hours 4 --deadline-hours 8
+expect_status2 no-subcommand "subcommand is required" "$spotsweep"
+expect_status2 missing-config "nothere.toml" "$spotsweep" --config "$tmp/nothere.toml" simulate
+
+# Policy parameters follow the pool table's ranges.
+expect_status2 pf-hysteresis "command line|--hysteresis = 2|out of range [0, 1]" "${sim[@]}" --policy pf --hysteresis 2
+expect_status2 pf-theta "--theta = 0|out of range (0, inf)" "${sim[@]}" --policy pf --theta 0
+expect_status2 greedy-factor "--deadline-factor = 0|out of range" "${sim[@]}" --policy greedy --deadline-factor 0
+expect_status2 od-gpus "--od-gpus = -1|out of range" "${sim[@]}" --policy on-demand --od-gpus -1
+expect_status2 opt-resolution "--opt-resolution = 0|must be at least 1" \
+  "$spotsweep" simulate --trace "$trace" --work-hours 4 --deadline-hours 8 --opt-resolution 0
+
+# Config files: unknown keys, misspelt tables and wrong types are errors naming the file.
+printf '[simulate]\nbogus = 2\n' >"$tmp/unknown.toml"
+expect_status2 config-unknown-key "unknown.toml|simulate.bogus|not an option" \
+  "$spotsweep" --config "$tmp/unknown.toml" "${sim[@]:1}"
+printf '[simulate]\nn_max = 2\n' >"$tmp/underscore.toml"
+expect_status2 config-underscore "underscore.toml|simulate.n_max" "$spotsweep" --config "$tmp/underscore.toml" "${sim[@]:1}"
+printf '[Simulate]\nn-max = 2\n' >"$tmp/case.toml"
+expect_status2 config-table-case "case.toml|[Simulate]: not a subcommand" "$spotsweep" --config "$tmp/case.toml" "${sim[@]:1}"
+printf '[simulate]\nn-max = "two"\n' >"$tmp/type.toml"
+expect_status2 config-type "--n-max = two|type.toml" "$spotsweep" --config "$tmp/type.toml" "${sim[@]:1}"
+# A table for another subcommand is not an error: one file can serve several commands.
+printf '[simulate]\nn-max = 2\n[sweep]\nthreads = 1\n' >"$tmp/two.toml"
+if "$spotsweep" --config "$tmp/two.toml" "${sim[@]:1}" >"$tmp/out" 2>"$tmp/err"; then
+  echo "ok   config-other-table"
+else
+  echo "FAIL config-other-table: $(cat "$tmp/err")"; failures=$((failures + 1))
+fi
+
+# Counts.
+expect_status2 bench-members "--members = -5|must be >= 1" "$spotsweep" bench --members -5
+expect_status2 bench-scenarios "--scenarios = 0|must be >= 1" "$spotsweep" bench --scenarios 0
+expect_status2 bench-rounds "--rounds = -1|must be >= 1" "$spotsweep" bench --rounds -1
+expect_status2 bench-family "--family = lstm|chc|only_spot" "$spotsweep" bench --family lstm
+expect_status2 sweep-threads "--threads = -2|must be >= 0" \
+  "$spotsweep" sweep --pool "$repo/experiments/pools/pf_small.toml" --output "$tmp/x.h5" --threads -2
+[ ! -e "$tmp/x.h5" ] || { echo "FAIL sweep-threads left $tmp/x.h5"; failures=$((failures + 1)); }
+
+# --help and --version still exit 0.
+"$spotsweep" --help >/dev/null && "$spotsweep" --version >/dev/null && "$spotsweep" simulate --help >/dev/null ||
+  { echo "FAIL help/version exit non-zero"; failures=$((failures + 1)); }
+
+[ "$failures" -eq 0 ] && echo "bad_options: ok" || { echo "bad_options: $failures failures"; exit 1; }
