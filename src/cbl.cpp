@@ -2,6 +2,8 @@
 // plan that runs them on the batch engine, and the results file and summary.
 #include "spotsweep/cbl.hpp"
 
+#include "atomic_file.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "spotsweep/device.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/importers.hpp"
 #include "spotsweep/job_validation.hpp"
@@ -297,7 +300,7 @@ CblRuns run_cbl_replay_cpu(const CblReplay& replay, int threads) {
   runs.ticks = ticks;
   runs.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   runs.threads = n_threads;
-  runs.device = "cpu (" + std::to_string(n_threads) + " threads)";
+  runs.device = cpu_device_label(n_threads);
   return runs;
 }
 
@@ -324,38 +327,25 @@ void write_cbl_csv(const std::string& path, const CblReplay& replay, const CblRu
   const std::filesystem::path target(path);
   if (!target.parent_path().empty() && !std::filesystem::is_directory(target.parent_path()))
     throw input_error(path, "--out", path, "its folder does not exist");
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary);
-    if (!out) throw input_error(path, "--out", path, "cannot write the results file");
-    out << "env,window_id,deadline_h,overhead_h,policy,cost,finish_h,deadline_met\n";
-    char line[512];
-    for (size_t w = 0; w < replay.windows.size(); ++w) {
-      const CblWindow& win = replay.windows[w];
-      for (size_t s = 0; s < replay.settings.size(); ++s) {
-        for (size_t p = 0; p < replay.policies.size(); ++p) {
-          const Outcome& o = runs.at(replay, p, w, s);
-          const double finish_h = o.finish_s >= 0.0 ? o.finish_s / 3600.0 : -1.0;
-          std::snprintf(line, sizeof line, "%s,%d,%s,%s,%s,%.17g,%.17g,%d\n", win.env.c_str(),
-                        win.window_id, format_number(replay.settings[s].deadline_h).c_str(),
-                        format_number(replay.settings[s].overhead_h).c_str(),
-                        cbl_policy_name(replay.policies[p]), o.cost, finish_h, o.missed ? 0 : 1);
-          out << line;
-        }
+  AtomicTextFile file(path, "--out");
+  std::ostream& out = file.stream();
+  out << "env,window_id,deadline_h,overhead_h,policy,cost,finish_h,deadline_met\n";
+  char line[512];
+  for (size_t w = 0; w < replay.windows.size(); ++w) {
+    const CblWindow& win = replay.windows[w];
+    for (size_t s = 0; s < replay.settings.size(); ++s) {
+      for (size_t p = 0; p < replay.policies.size(); ++p) {
+        const Outcome& o = runs.at(replay, p, w, s);
+        const double finish_h = o.finish_s >= 0.0 ? o.finish_s / 3600.0 : -1.0;
+        std::snprintf(line, sizeof line, "%s,%d,%s,%s,%s,%.17g,%.17g,%d\n", win.env.c_str(),
+                      win.window_id, format_number(replay.settings[s].deadline_h).c_str(),
+                      format_number(replay.settings[s].overhead_h).c_str(),
+                      cbl_policy_name(replay.policies[p]), o.cost, finish_h, o.missed ? 0 : 1);
+        out << line;
       }
     }
-    out.flush();
-    if (!out) {
-      std::filesystem::remove(temporary);
-      throw input_error(path, "--out", path, "writing the results file failed");
-    }
   }
-  std::error_code ec;
-  std::filesystem::rename(temporary, target, ec);
-  if (ec) {
-    std::filesystem::remove(temporary);
-    throw input_error(path, "--out", path, "cannot rename the finished file: " + ec.message());
-  }
+  file.commit();
 }
 
 void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns& runs) {

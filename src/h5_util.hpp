@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "atomic_file.hpp"
 #include "spotsweep/error.hpp"
 
 namespace spotsweep::h5 {
@@ -156,7 +157,7 @@ inline void attach_scale(hid_t data, hid_t scale, unsigned dim, const char* labe
 // renames it into place when complete; on any failure the temporary file is removed and
 // whatever was at path before is left untouched.
 inline void write_file_atomically(const std::string& path, const std::function<void(hid_t)>& fill) {
-  const std::string temp = path + ".partial-" + std::to_string(::getpid());
+  const std::string temp = partial_path(path);
   const QuietHdf5 quiet;
   const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (file < 0)

@@ -1,6 +1,7 @@
 // Sensitivity heatmaps of a sweep file (docs/heatmap.md): read one family with the HDF5 C
 // API, compute a per-member metric, reduce it to two axes, score each cell's stability, and
 // write the slice as HDF5 and CSV through temporary names.
+#include "atomic_file.hpp"
 #include "h5_util.hpp"
 #include "spotsweep/heatmap.hpp"
 
@@ -513,29 +514,18 @@ void write_heatmap_h5(const Heatmap& h, const std::string& path) {
 }
 
 void write_heatmap_csv(const Heatmap& h, const std::string& path) {
-  const std::string temp = path + ".partial-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temp);
-    if (!out) throw input_error(path, "--out", "", "cannot create the file (is its folder there and writable?)");
-    out.precision(17);
-    out << h.y_name << "," << h.x_name << "," << heatmap_metric_name(h.metric) << ",stability,member\n";
-    const size_t cols = h.x_values.size();
-    for (size_t r = 0; r < h.y_values.size(); ++r)
-      for (size_t c = 0; c < cols; ++c) {
-        const size_t i = r * cols + c;
-        out << number(h.y_values[r]) << "," << number(h.x_values[c]) << "," << h.value[i] << ","
-            << h.stability[i] << "," << h.member[i] << "\n";
-      }
-    out.flush();
-    if (!out) {
-      std::remove(temp.c_str());
-      throw input_error(path, "--out", "", "cannot write the file");
+  AtomicTextFile file(path, "--out");
+  std::ostream& out = file.stream();
+  out.precision(17);
+  out << h.y_name << "," << h.x_name << "," << heatmap_metric_name(h.metric) << ",stability,member\n";
+  const size_t cols = h.x_values.size();
+  for (size_t r = 0; r < h.y_values.size(); ++r)
+    for (size_t c = 0; c < cols; ++c) {
+      const size_t i = r * cols + c;
+      out << number(h.y_values[r]) << "," << number(h.x_values[c]) << "," << h.value[i] << ","
+          << h.stability[i] << "," << h.member[i] << "\n";
     }
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    std::remove(temp.c_str());
-    throw input_error(path, "--out", "", "cannot rename the finished file into place");
-  }
+  file.commit();
 }
 
 }  // namespace spotsweep

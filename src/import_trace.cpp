@@ -217,6 +217,10 @@ Trace finish_trace(RawTrace raw, const ImportOptions& options) {
                  "; convention=" + convention_name(*options.convention) +
                  "; tick_seconds=" + format_number(trace.tick_seconds);
   if (price_gpus != 1.0) trace.source += "; price_gpus=" + format_number(price_gpus);
+  if (options.od_price) trace.source += "; od_price=" + format_number(*options.od_price);
+  if (options.spot_price) trace.source += "; spot_price=" + format_number(*options.spot_price);
+  if (!options.key.empty()) trace.source += "; key=" + options.key;
+  if (options.capacity) trace.source += "; capacity=" + std::to_string(*options.capacity);
   if (options.time_unit) trace.source += std::string("; time_unit=") + time_unit_name(*options.time_unit);
   switch (options.format) {
     case TraceFormat::bamboo_steps_csv:

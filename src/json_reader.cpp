@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 
 #include "import_detail.hpp"
@@ -38,7 +39,19 @@ class JsonParser {
              std::strchr(" \t\r\n,:[]{}", text_[end]) == nullptr)
         ++end;
       if (end == at) ++end;  // a delimiter itself is the offending character
-      token = "'" + std::string(text_.substr(at, end - at)) + "'";
+      // Bytes that are not printable ASCII (a binary file given as JSON) are shown as \xNN.
+      token = "'";
+      for (const char c : text_.substr(at, end - at)) {
+        const unsigned char byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte < 0x7f) {
+          token += c;
+        } else {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "\\x%02X", byte);
+          token += hex;
+        }
+      }
+      token += "'";
     } else {
       token = "end of file";
     }

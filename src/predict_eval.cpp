@@ -2,6 +2,8 @@
 // ascending) in double, so the numbers are reproducible.
 #include "spotsweep/predict_eval.hpp"
 
+#include "atomic_file.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -170,27 +172,19 @@ void print_predict_table(const PredictEvaluation& evaluation, std::ostream& out)
 }
 
 void write_predict_csv(const PredictEvaluation& evaluation, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!f) throw input_error(path, "output", "", "cannot open for writing");
-    f << "predictor,quantity,lookahead,n,mae,rmse,mape_percent,mape_skipped\n";
-    f.precision(17);
-    for (const PredictorErrors& p : evaluation.predictors) {
-      for (int pass = 0; pass < 2; ++pass) {
-        const std::vector<ErrorStats>& rows = pass == 0 ? p.price : p.avail;
-        for (size_t k = 0; k < rows.size(); ++k)
-          f << '"' << p.name << "\"," << (pass == 0 ? "price" : "avail") << ',' << k << ','
-            << rows[k].n << ',' << rows[k].mae << ',' << rows[k].rmse << ','
-            << rows[k].mape_percent << ',' << rows[k].mape_skipped << '\n';
-      }
+  AtomicTextFile file(path, "output");
+  std::ostream& f = file.stream();
+  f << "predictor,quantity,lookahead,n,mae,rmse,mape_percent,mape_skipped\n";
+  f.precision(17);
+  for (const PredictorErrors& p : evaluation.predictors) {
+    for (int pass = 0; pass < 2; ++pass) {
+      const std::vector<ErrorStats>& rows = pass == 0 ? p.price : p.avail;
+      for (size_t k = 0; k < rows.size(); ++k)
+        f << '"' << p.name << "\"," << (pass == 0 ? "price" : "avail") << ',' << k << ',' << rows[k].n << ','
+          << rows[k].mae << ',' << rows[k].rmse << ',' << rows[k].mape_percent << ',' << rows[k].mape_skipped << '\n';
     }
-    if (!f.flush()) throw input_error(path, "output", "", "write failed");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw input_error(path, "output", "", "cannot rename the temporary file into place");
-  }
+  file.commit();
 }
 
 }  // namespace spotsweep

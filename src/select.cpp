@@ -14,16 +14,16 @@ namespace spotsweep {
 const char* feedback_name(Feedback feedback) { return feedback == Feedback::bandit ? "bandit" : "full"; }
 const char* eta_schedule_name(EtaSchedule eta) { return eta == EtaSchedule::anytime ? "anytime" : "fixed"; }
 
-Feedback parse_feedback(const std::string& file, const std::string& name) {
+Feedback parse_feedback(const std::string& file, const std::string& name, const std::string& field) {
   if (name == "full" || name == "hedge") return Feedback::full;
   if (name == "bandit" || name == "exp3") return Feedback::bandit;
-  throw input_error(file, "select.feedback", name, "expected full (Hedge) or bandit (EXP3)");
+  throw input_error(file, field, name, "expected full (Hedge) or bandit (EXP3)");
 }
 
-EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name) {
+EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name, const std::string& field) {
   if (name == "fixed") return EtaSchedule::fixed;
   if (name == "anytime") return EtaSchedule::anytime;
-  throw input_error(file, "select.eta", name, "expected fixed (sqrt(8 ln K / T)) or anytime (sqrt(8 ln K / r))");
+  throw input_error(file, field, name, "expected fixed (sqrt(8 ln K / T)) or anytime (sqrt(8 ln K / r))");
 }
 
 void read_select_options(const TomlDocument& doc, SelectOptions& options) {
@@ -58,6 +58,17 @@ void read_select_options(const TomlDocument& doc, SelectOptions& options) {
                         "unknown key (feedback, eta, top_k, seed, utility_range)");
     }
   }
+}
+
+std::string select_options_to_toml(const SelectOptions& options) {
+  std::string text = "[select]\nfeedback = \"" + std::string(feedback_name(options.feedback)) +
+                     "\"\neta = \"" + eta_schedule_name(options.eta) +
+                     "\"\ntop_k = " + std::to_string(options.top_k) +
+                     "\nseed = " + std::to_string(options.seed) + "\n";
+  if (options.given_range)
+    text += "utility_range = [" + format_number(options.utility_range.low) + ", " +
+            format_number(options.utility_range.high) + "]\n";
+  return text;
 }
 
 std::vector<UtilityRange> selector_ranges(const SweepPlan& plan, const SelectOptions& options) {
@@ -111,6 +122,7 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
   out.seed = options.seed;
   out.given_range = options.given_range;
   out.ranges = ranges;
+  out.options_toml = select_options_to_toml(options);
   const size_t cells = static_cast<size_t>(S) * T;
   for (auto* curve : {&out.expected_utility, &out.sampled_utility, &out.selector_cumulative,
                       &out.sampled_cumulative, &out.best_cumulative, &out.regret, &out.sampled_regret,

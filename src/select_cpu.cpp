@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 
+#include "spotsweep/device.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/model.hpp"
 #include "spotsweep/select.hpp"
@@ -124,7 +125,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   SelectorRun run;
   run.records.resize(static_cast<size_t>(T) * S);
   run.backend = Backend::cpu;
-  run.device = "cpu (" + std::to_string(threads) + " threads)";
+  run.device = cpu_device_label(threads);
   int64_t steps = 0, clamped = 0;
 
   for (int32_t r = 0; r < T; ++r) {

@@ -91,7 +91,8 @@ void write_final_weights(hid_t file, const SweepPlan& plan, const SelectResult& 
 }
 
 void write_contents(hid_t file, const SweepPlan& plan, const SelectResult& result) {
-  write_string_attr(file, "config", plan.config_toml);
+  // The sweep file as resolved, with the [select] options the run used (after CLI overrides).
+  write_string_attr(file, "config", plan.config_toml + "\n" + result.options_toml);
   write_scalar_attr<uint64_t>(file, "seed", H5T_NATIVE_UINT64, plan.seed);
   write_scalar_attr<uint64_t>(file, "selector_seed", H5T_NATIVE_UINT64, result.seed);
   write_string_attr(file, "feedback", feedback_name(result.feedback));

@@ -1,5 +1,7 @@
 #include "spotsweep/simulate_run.hpp"
 
+#include "atomic_file.hpp"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -40,19 +42,10 @@ LearnedModel learned_model(const std::string& name) {
 // Per-slot CSV, written to a temporary name and renamed by commit().
 class SlotCsv {
  public:
-  explicit SlotCsv(const std::string& path) : path_(path), tmp_(path + ".tmp") {
-    out_.open(tmp_);
-    if (!out_) throw input_error(path, "--slot-csv", path, "cannot be written");
+  explicit SlotCsv(const std::string& path) : file_(path, "--slot-csv"), out_(file_.stream()) {
     out_ << "slot,market_slot,elapsed_h,spot_price,od_price,spot_avail,proposed_od,"
             "proposed_spot,n_od,n_spot,reconfigured,net_override,work_done,overhead_s,cost\n";
     out_ << std::setprecision(10);
-  }
-  ~SlotCsv() {
-    if (!committed_) {
-      out_.close();
-      std::error_code ignored;
-      std::filesystem::remove(tmp_, ignored);
-    }
   }
   void operator()(const SlotRecord& r) {
     out_ << r.obs.slot << ',' << r.obs.market_slot << ',' << r.obs.elapsed_s / 3600.0 << ','
@@ -61,17 +54,11 @@ class SlotCsv {
          << r.applied.n_spot << ',' << int(r.reconfigured) << ',' << int(r.net_override) << ','
          << r.work_after << ',' << r.overhead_after_s << ',' << r.cost_after << '\n';
   }
-  void commit() {
-    out_.close();
-    if (!out_) throw input_error(path_, "--slot-csv", path_, "write failed");
-    std::filesystem::rename(tmp_, path_);
-    committed_ = true;
-  }
+  void commit() { file_.commit(); }
 
  private:
-  std::string path_, tmp_;
-  std::ofstream out_;
-  bool committed_ = false;
+  AtomicTextFile file_;
+  std::ostream& out_;
 };
 
 template <class Log>

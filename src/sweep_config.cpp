@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "spotsweep/error.hpp"
@@ -105,10 +106,13 @@ double unit_uniform(uint32_t hi, uint32_t lo) {
          (1.0 / 9007199254740992.0);
 }
 
+// A path from the sweep file, relative to the file's folder, made absolute and lexically
+// normal: the resolved configuration stored in outputs must work from any current folder.
 std::string resolve_path(const std::string& config_file, const std::string& path) {
-  if (path.empty() || path.front() == '/') return path;
-  const auto slash = config_file.rfind('/');
-  return slash == std::string::npos ? path : config_file.substr(0, slash + 1) + path;
+  if (path.empty()) return path;
+  namespace fs = std::filesystem;
+  const fs::path joined = fs::path(config_file).parent_path() / path;  // `/` keeps an absolute path
+  return fs::absolute(joined).lexically_normal().string();
 }
 
 // [synthetic] sets SyntheticMarketSpec fields by name (set_synthetic_parameter, synthetic.hpp).

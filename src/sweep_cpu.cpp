@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "spotsweep/device.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/sweep.hpp"
 
@@ -106,7 +107,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
   result.traced.resize(options.trace_members.size() * static_cast<size_t>(jobs));
   result.backend = Backend::cpu;
   result.threads = threads;
-  result.device = "cpu (" + std::to_string(threads) + " threads)";
+  result.device = cpu_device_label(threads);
   if (options.per_scenario)
     result.scenario_stats.assign(static_cast<size_t>(members) * scenarios.count * kScenarioStatCount, 0.0);
 

@@ -2,7 +2,6 @@
 // scalar attributes of the root group.
 #include <hdf5.h>
 
-#include <cstdio>
 #include <fstream>
 #include <vector>
 
@@ -157,38 +156,24 @@ void check_capacity(const Trace& trace, const std::string& path) {
 void write_trace_h5(const Trace& trace, const std::string& path) {
   validate_trace(trace, path);
   check_capacity(trace, path);
-  QuietHdf5 quiet;
-  const std::string tmp = path + ".tmp";
-  try {
-    {
-      H5Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-      if (!file.ok())
-        throw input_error(path, "file", tmp,
-                          "cannot create (does the directory exist and is it writable?)");
-      const hid_t root = file.get();
-      write_series(root, "spot_price", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                   trace.spot_price.data(), trace.spot_price.size(), "USD per GPU-hour", path);
-      write_series(root, "spot_avail", H5T_STD_I32LE, H5T_NATIVE_INT32, trace.spot_avail.data(),
-                   trace.spot_avail.size(), "GPUs", path);
-      write_scalar_attribute(root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32,
-                             kTraceFormatVersion, path);
-      write_scalar_attribute(root, "tick_seconds", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                             trace.tick_seconds, path);
-      write_scalar_attribute(root, "od_price", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                             trace.od_price, path);
-      write_scalar_attribute(root, "capacity", H5T_STD_I32LE, H5T_NATIVE_INT32, trace.capacity,
-                             path);
-      write_string_attribute(root, "name", trace.name, path);
-      write_string_attribute(root, "source", trace.source, path);
-      write_string_attribute(root, "start_time", trace.start_time, path);
-      check(H5Fflush(root, H5F_SCOPE_GLOBAL), path, "file", "cannot flush");
-    }  // closed here, before the rename
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw input_error(path, "file", path, "cannot rename the temporary file onto it");
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
+  // A per-process temporary name (h5_util.hpp): never a file the user may already have.
+  h5::write_file_atomically(path, [&](hid_t root) {
+    write_series(root, "spot_price", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, trace.spot_price.data(),
+                 trace.spot_price.size(), "USD per GPU-hour", path);
+    write_series(root, "spot_avail", H5T_STD_I32LE, H5T_NATIVE_INT32, trace.spot_avail.data(),
+                 trace.spot_avail.size(), "GPUs", path);
+    write_scalar_attribute(root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32,
+                           kTraceFormatVersion, path);
+    write_scalar_attribute(root, "tick_seconds", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                           trace.tick_seconds, path);
+    write_scalar_attribute(root, "od_price", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, trace.od_price,
+                           path);
+    write_scalar_attribute(root, "capacity", H5T_STD_I32LE, H5T_NATIVE_INT32, trace.capacity,
+                           path);
+    write_string_attribute(root, "name", trace.name, path);
+    write_string_attribute(root, "source", trace.source, path);
+    write_string_attribute(root, "start_time", trace.start_time, path);
+  });
 }
 
 Trace read_trace_h5(const std::string& path) {

@@ -18,4 +18,9 @@ struct DeviceInfo {
 // Never throws: any CUDA error (no driver gives cudaErrorInsufficientDriver) means "no device".
 DeviceInfo query_device();
 
+// How outputs name the CPU backend: "cpu (1 thread)", "cpu (16 threads)".
+inline std::string cpu_device_label(int threads) {
+  return "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
+}
+
 }  // namespace spotsweep

@@ -119,6 +119,7 @@ struct SelectResult {
   std::vector<double> top_weight;            // [scenario][top_k]
   std::vector<double> family_weight;         // [scenario][family], final weight mass
   int32_t top_k = 0;
+  std::string options_toml;                  // the [select] table of the options used
   SelectorRun run;                           // counters (records and weights dropped)
 
   double at(const std::vector<double>& curve, int32_t scenario, int32_t round) const {
@@ -133,8 +134,14 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
 // Reads the optional [select] table of a sweep file into options (feedback = "full"|"bandit",
 // eta = "fixed"|"anytime", top_k, seed, utility_range = [low, high]); one-line InputErrors.
 void read_select_options(const TomlDocument& doc, SelectOptions& options);
-Feedback parse_feedback(const std::string& file, const std::string& name);
-EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name);
+// The [select] table that read_select_options reads back to the same feedback, eta, top_k,
+// seed and utility_range: stored with the resolved config, so a saved run replays as it ran.
+std::string select_options_to_toml(const SelectOptions& options);
+// field names the value's origin in errors: the pool file's key or the command-line option.
+Feedback parse_feedback(const std::string& file, const std::string& name,
+                        const std::string& field = "select.feedback");
+EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name,
+                               const std::string& field = "select.eta");
 const char* feedback_name(Feedback feedback);
 const char* eta_schedule_name(EtaSchedule eta);
 

@@ -11,8 +11,8 @@ namespace spotsweep {
 // Version written in the file's `format_version` attribute; readers refuse other versions.
 constexpr int32_t kTraceFormatVersion = 1;
 
-// Validates `trace`, writes it to `path + ".tmp"` and renames that onto `path`, so a failed
-// write never leaves a partial file at `path`. Errors are InputError naming the file.
+// Validates `trace`, writes it under a per-process temporary name beside `path` and renames that
+// onto `path`, so a failed write never leaves a partial file. Errors are InputError naming the file.
 void write_trace_h5(const Trace& trace, const std::string& path);
 
 // Reads and validates a native trace. Errors are InputError naming the file and the field.

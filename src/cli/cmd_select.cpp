@@ -68,8 +68,8 @@ void add_select_command(CLI::App& app) {
     SelectOptions options;
     options.seed = config.seed;
     read_select_options(read_toml_subset(args->pool_path), options);
-    if (!args->feedback.empty()) options.feedback = parse_feedback("", args->feedback);
-    if (!args->eta.empty()) options.eta = parse_eta_schedule("", args->eta);
+    if (!args->feedback.empty()) options.feedback = parse_feedback("command line", args->feedback, "--feedback");
+    if (!args->eta.empty()) options.eta = parse_eta_schedule("command line", args->eta, "--eta");
     if (top_k->count() > 0) {
       if (args->top_k < 1 || args->top_k > 1000)
         throw input_error("", "--top-k", std::to_string(args->top_k), "must be in [1, 1000]");
@@ -80,6 +80,7 @@ void add_select_command(CLI::App& app) {
       throw input_error("", "--opt-buckets", std::to_string(args->opt_buckets), "must be >= 0");
     options.backend = resolve_backend(parse_backend(args->backend), query_device());
     parse_device_memory(args->max_device_mem, options.max_device_mem_bytes, options.max_device_mem_fraction);
+    check_at_least("--threads", args->threads, 0);
     options.threads = args->threads;
     const std::filesystem::path folder = std::filesystem::path(args->output).parent_path();
     if (!folder.empty() && !std::filesystem::is_directory(folder))

@@ -144,8 +144,8 @@ void add_stress_command(CLI::App& app) {
     SelectOptions options;
     options.seed = config.seed;
     read_select_options(doc, options);
-    if (!args->feedback.empty()) options.feedback = parse_feedback("", args->feedback);
-    if (!args->eta.empty()) options.eta = parse_eta_schedule("", args->eta);
+    if (!args->feedback.empty()) options.feedback = parse_feedback("command line", args->feedback, "--feedback");
+    if (!args->eta.empty()) options.eta = parse_eta_schedule("command line", args->eta, "--eta");
     options.backend = resolve_backend(parse_backend(args->backend), query_device());
     parse_device_memory(args->max_device_mem, options.max_device_mem_bytes, options.max_device_mem_fraction);
     check_at_least("--threads", args->threads, 0);

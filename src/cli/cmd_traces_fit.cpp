@@ -12,6 +12,7 @@
 #include "spotsweep/error.hpp"
 #include "spotsweep/market_fit.hpp"
 #include "spotsweep/trace_io.hpp"
+#include "../atomic_file.hpp"
 #include "commands.hpp"
 
 namespace spotsweep::cli {
@@ -20,22 +21,9 @@ namespace {
 
 // Writes `text` to `path` through a temporary name, renamed when complete.
 void write_text_atomically(const std::string& path, const std::string& text, const char* option) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::remove(temporary.c_str());
-      throw input_error(path, option, path, "cannot write the file");
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::remove(temporary.c_str());
-    throw input_error(path, option, path, "cannot rename the temporary file: " + error.message());
-  }
+  AtomicTextFile file(path, option);
+  file.stream() << text;
+  file.commit();
 }
 
 void print_fit(const std::string& path, const MarketFit& fit) {

@@ -57,6 +57,20 @@ expect_error empty-trace "empty.csv|empty" \
   "${import[@]}" --format skynomad-csv --tick 195 --input "$tmp/empty.csv" --output "$out"
 expect_no_file "$out"
 
+# A successful import leaves a user's own OUT.h5.tmp as it was: the writer's temporary file
+# has a per-process name (OUT.h5.partial-PID) and is renamed onto OUT.h5 when complete.
+kept=$tmp/kept.h5
+printf 'not a trace, mine\n' >"$kept.tmp"
+cp "$kept.tmp" "$tmp/kept.tmp.before"
+printf 'date,availability\n2023-02-15 22:08:16,1\n2023-02-15 22:11:31,0\n' >"$tmp/good.csv"
+if ! "${import[@]}" --format skynomad-csv --tick 195 --input "$tmp/good.csv" --output "$kept" >"$tmp/out" 2>"$tmp/err"; then
+  echo "FAIL import-keeps-user-tmp: import failed: $(cat "$tmp/err")"; failures=$((failures + 1))
+elif ! cmp -s "$kept.tmp" "$tmp/kept.tmp.before" || [ ! -s "$kept" ] || ls "$kept".partial-* >/dev/null 2>&1; then
+  echo "FAIL import-keeps-user-tmp: $(ls "$kept"*)"; failures=$((failures + 1))
+else
+  echo "ok   import-keeps-user-tmp: $kept.tmp unchanged"
+fi
+
 trace=$repo/data/v100_us-east-1a.h5
 csv=$tmp/slots.csv
 expect_error nmin-above-nmax "command line|n_min = 3|n_max = 2" \
@@ -77,5 +91,5 @@ expect_error short-trace "v100_us-east-1a.h5|ticks|too short" \
 expect_error bad-policy "policy|magic" \
   "$spotsweep" simulate --trace "$trace" --policy magic --work-hours 10 --deadline-hours 20
 
-echo "$((11 - failures)) passed, $failures failed"
+echo "$((12 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -61,6 +61,9 @@ else
   echo "FAIL config-other-table: $(cat "$tmp/err")"; failures=$((failures + 1))
 fi
 
+expect_status2 select-feedback "command line|--feedback = partial" \
+  "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --feedback partial
+
 # Counts.
 expect_status2 bench-members "--members = -5|must be >= 1" "$spotsweep" bench --members -5
 expect_status2 bench-scenarios "--scenarios = 0|must be >= 1" "$spotsweep" bench --scenarios 0
@@ -69,6 +72,28 @@ expect_status2 bench-family "--family = lstm|chc|only_spot" "$spotsweep" bench -
 expect_status2 sweep-threads "--threads = -2|must be >= 0" \
   "$spotsweep" sweep --pool "$repo/experiments/pools/pf_small.toml" --output "$tmp/x.h5" --threads -2
 [ ! -e "$tmp/x.h5" ] || { echo "FAIL sweep-threads left $tmp/x.h5"; failures=$((failures + 1)); }
+
+# Text outputs (per-slot CSV, predict CSV) are written under a per-process temporary name: a
+# user's own FILE.tmp survives a run, and a run that fails leaves an existing output as it was.
+for kind in slot predict; do
+  out=$tmp/$kind.csv
+  printf 'mine\n' >"$out.tmp"
+  if [ "$kind" = slot ]; then
+    run=("${sim[@]}" --policy greedy --slot-csv "$out")
+  else
+    run=("$spotsweep" predict "$trace" --window 4 --models last --output "$out")
+  fi
+  if ! "${run[@]}" >"$tmp/out" 2>"$tmp/err" || [ "$(cat "$out.tmp")" != mine ] || [ ! -s "$out" ] ||
+    ls "$out".partial-* >/dev/null 2>&1; then
+    echo "FAIL $kind-output-keeps-user-tmp: $(cat "$tmp/err") $(ls "$out"*)"; failures=$((failures + 1))
+  else
+    echo "ok   $kind-output-keeps-user-tmp"
+  fi
+done
+printf 'earlier run\n' >"$tmp/kept.csv"
+expect_status2 failed-run-keeps-output "--hysteresis = 3" "${sim[@]}" --policy pf --hysteresis 3 --slot-csv "$tmp/kept.csv"
+[ "$(cat "$tmp/kept.csv")" = "earlier run" ] && ! ls "$tmp"/kept.csv.partial-* >/dev/null 2>&1 ||
+  { echo "FAIL failed-run-keeps-output: $(ls "$tmp"/kept.csv*)"; failures=$((failures + 1)); }
 
 # --help and --version still exit 0.
 "$spotsweep" --help >/dev/null && "$spotsweep" --version >/dev/null && "$spotsweep" simulate --help >/dev/null ||

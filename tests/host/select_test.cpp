@@ -456,6 +456,37 @@ TEST(Select, BadOptionsAreOneLineErrors) {
   EXPECT_EQ(options.seed, 3u);
 }
 
+// The [select] table stored with a run's config reads back to the options the run used.
+TEST(Select, OptionsRoundTripThroughToml) {
+  const auto round_trip = [](const SelectOptions& options) {
+    SelectOptions back;
+    read_select_options(parse_toml_subset(select_options_to_toml(options), "s.toml"), back);
+    EXPECT_EQ(back.feedback, options.feedback);
+    EXPECT_EQ(back.eta, options.eta);
+    EXPECT_EQ(back.top_k, options.top_k);
+    EXPECT_EQ(back.seed, options.seed);
+    EXPECT_EQ(back.given_range, options.given_range);
+    if (options.given_range) {
+      EXPECT_EQ(back.utility_range.low, options.utility_range.low);
+      EXPECT_EQ(back.utility_range.high, options.utility_range.high);
+    }
+  };
+  round_trip(SelectOptions{});
+  SelectOptions options;
+  options.feedback = Feedback::bandit;
+  options.eta = EtaSchedule::anytime;
+  options.top_k = 1000;
+  options.seed = 9007199254740993ull;
+  options.given_range = true;
+  options.utility_range = UtilityRange{-1.0 / 3.0 - 120.0, 0.1};
+  round_trip(options);
+  // A default table would change the run: every option is written, defaults included.
+  const std::string text = select_options_to_toml(SelectOptions{});
+  for (const char* key : {"feedback = \"full\"", "eta = \"fixed\"", "top_k = 10", "seed = 0"})
+    EXPECT_NE(text.find(key), std::string::npos) << key;
+  EXPECT_EQ(text.find("utility_range"), std::string::npos);
+}
+
 TEST(Select, Hdf5RoundTrip) {
   const SweepPlan plan = testing::fixture_plan();
   const SelectResult r = select(plan, Feedback::full, EtaSchedule::fixed, 5, 32);
@@ -483,7 +514,27 @@ TEST(Select, Hdf5RoundTrip) {
   EXPECT_EQ(read("/final/top_weight"), r.top_weight);
   EXPECT_EQ(read("/final/family_weight"), r.family_weight);
   EXPECT_EQ(read("/selector/regret").size(), static_cast<size_t>(plan.scenarios.count) * plan.rounds);
+  // The stored config holds the [select] options used, and reads back to them.
+  const hid_t attr = H5Aopen(file, "config", H5P_DEFAULT);
+  ASSERT_GE(attr, 0);
+  const hid_t type = H5Aget_type(attr);
+  char* text = nullptr;
+  ASSERT_GE(H5Aread(attr, type, &text), 0);
+  const std::string config(text);
+  H5free_memory(text);
+  H5Tclose(type);
+  H5Aclose(attr);
   H5Fclose(file);
+  EXPECT_EQ(config.rfind(plan.config_toml, 0), 0u);
+  const TomlDocument stored = parse_toml_subset(config, "stored.toml");
+  const std::string reparsed = config_to_toml(parse_sweep_config(stored));
+  EXPECT_EQ(reparsed.substr(reparsed.find('\n')), plan.config_toml.substr(plan.config_toml.find('\n')));
+  SelectOptions back;
+  read_select_options(stored, back);
+  EXPECT_EQ(back.feedback, r.feedback);
+  EXPECT_EQ(back.eta, r.eta);
+  EXPECT_EQ(back.seed, r.seed);
+  EXPECT_EQ(back.top_k, 3);
   // The competitive ratios exist where OPT's cumulative utility is positive.
   EXPECT_FALSE(std::isnan(r.at(r.selector_ratio, 0, plan.rounds - 1)));
   EXPECT_LE(r.at(r.best_ratio, 0, plan.rounds - 1), 1.0 + 1e-9);

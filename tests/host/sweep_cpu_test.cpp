@@ -4,11 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 #include "../support/sweep_fixture.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/sweep.hpp"
+#include "spotsweep/trace_io.hpp"
 
 namespace spotsweep {
 namespace {
@@ -215,12 +220,59 @@ TEST(SweepPlan, ConfigErrorsAreOneLine) {
                 .find("s.toml:5: synthetic.capacity = 0: must be in [1, 1024]"),
             std::string::npos);
   const SweepConfig ok = parse_sweep_config(parse_toml_subset(pool, "dir/s.toml"));
-  EXPECT_EQ(ok.workload.trace_path, "dir/t.h5");  // relative to the sweep file
+  // Relative to the sweep file, made absolute.
+  EXPECT_EQ(ok.workload.trace_path, (std::filesystem::current_path() / "dir/t.h5").string());
   // The resolved configuration reads back to the same thing.
   const SweepConfig config = fixture_config();
   const SweepConfig again = parse_sweep_config(parse_toml_subset(config_to_toml(config), "again.toml"));
   EXPECT_EQ(config_to_toml(again).substr(config_to_toml(again).find('\n')),
             config_to_toml(config).substr(config_to_toml(config).find('\n')));
+}
+
+
+// The resolved configuration names its traces by absolute, normal paths, so the text saved
+// anywhere and read from any other folder runs the same plan.
+TEST(SweepPlan, ResolvedConfigWorksFromAnotherFolder) {
+  namespace fs = std::filesystem;
+  const char* env = std::getenv("SPOTSWEEP_TEST_TMP");
+  const fs::path root = fs::path(env && *env ? env : "/tmp") / ("sweep_paths_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "data");
+  fs::create_directories(root / "first" / "rel");
+  fs::create_directories(root / "second" / "rel");
+  write_trace_h5(fixture_trace(), (root / "data" / "fixture.h5").string());
+  std::string text = testing::fixture_sweep_toml();
+  text.replace(text.find("trace = \"fixture.h5\""), std::string("trace = \"fixture.h5\"").size(),
+               "trace = \"../../data/fixture.h5\"\nforecast_trace = \"../../data/./fixture.h5\"");
+  std::ofstream(root / "first" / "rel" / "pf.toml") << text;
+
+  const fs::path was = fs::current_path();
+  fs::current_path(root / "first");
+  const SweepConfig config = load_sweep_config("rel/pf.toml");
+  const std::string resolved = config_to_toml(config);
+  const std::string trace = (root / "data" / "fixture.h5").lexically_normal().string();
+  EXPECT_EQ(config.workload.trace_path, trace);
+  EXPECT_EQ(config.workload.forecast_trace_path, trace);
+  EXPECT_NE(resolved.find("\ntrace = \"" + trace + "\"\n"), std::string::npos) << resolved;
+  EXPECT_NE(resolved.find("\nforecast_trace = \"" + trace + "\"\n"), std::string::npos) << resolved;
+  const SweepPlan plan = make_plan(config);
+
+  // Saved as rel/cfg.toml from another folder, the text reads back to the same run.
+  fs::current_path(root / "second");
+  std::ofstream("rel/cfg.toml") << resolved;
+  const SweepConfig again = load_sweep_config("rel/cfg.toml");
+  const SweepPlan replay = make_plan(again);
+  fs::current_path(was);
+  EXPECT_EQ(again.workload.trace_path, trace);
+  EXPECT_EQ(again.workload.forecast_trace_path, trace);
+  EXPECT_EQ(replay.config_toml.substr(replay.config_toml.find('\n')),
+            plan.config_toml.substr(plan.config_toml.find('\n')));
+  EXPECT_EQ(replay.scenarios.spot_price, plan.scenarios.spot_price);
+  EXPECT_EQ(replay.scenarios.spot_avail, plan.scenarios.spot_avail);
+  EXPECT_EQ(replay.scenarios.forecast_spot_price, plan.scenarios.forecast_spot_price);
+  ASSERT_EQ(replay.jobs.size(), plan.jobs.size());
+  for (size_t i = 0; i < plan.jobs.size(); ++i) EXPECT_EQ(replay.jobs[i].work, plan.jobs[i].work);
+  fs::remove_all(root);
 }
 
 }  // namespace

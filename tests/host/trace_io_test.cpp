@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "spotsweep/importers.hpp"
 #include "spotsweep/trace_io.hpp"
@@ -49,11 +51,19 @@ void expect_identical(const Trace& a, const Trace& b) {
   EXPECT_EQ(a.spot_avail, b.spot_avail);
 }
 
+// Where write_trace_h5 puts the file until it is complete (h5::write_file_atomically).
+std::string temporary_of(const std::string& path) {
+  return path + ".partial-" + std::to_string(::getpid());
+}
+
 TEST(TraceH5, RoundTripIsBitExact) {
   const std::string path = scratch("roundtrip.h5");
   const Trace original = awkward_trace();
+  // A user's own PATH.tmp is not the writer's temporary file: it survives the write.
+  testing::write_file("roundtrip.h5.tmp", "mine");
   write_trace_h5(original, path);
-  EXPECT_FALSE(exists(path + ".tmp"));
+  EXPECT_FALSE(exists(temporary_of(path)));
+  EXPECT_EQ(testing::read_file(path + ".tmp"), "mine");
   expect_identical(original, read_trace_h5(path));
   expect_identical(original, load_trace(path));
 }
@@ -78,18 +88,18 @@ TEST(TraceH5, FailedWriteLeavesNoPartialFile) {
   expect_input_error([&] { write_trace_h5(awkward_trace(), nowhere); },
                      {"no_such_dir/trace.h5", "cannot create"});
   EXPECT_FALSE(exists(nowhere));
-  EXPECT_FALSE(exists(nowhere + ".tmp"));
+  EXPECT_FALSE(exists(temporary_of(nowhere)));
 
   // Over an existing trace, when the temporary file cannot be created: the old file stays.
   const std::string path = scratch("kept.h5");
   Trace old = awkward_trace();
   old.name = "old";
   write_trace_h5(old, path);
-  ::mkdir((path + ".tmp").c_str(), 0755);  // a directory where the temporary file would go
+  ::mkdir(temporary_of(path).c_str(), 0755);  // a directory where the temporary file would go
   Trace replacement = awkward_trace();
   replacement.name = "new";
   expect_input_error([&] { write_trace_h5(replacement, path); }, {"kept.h5", "cannot create"});
-  ::rmdir((path + ".tmp").c_str());
+  ::rmdir(temporary_of(path).c_str());
   EXPECT_EQ(read_trace_h5(path).name, "old");
 
   // An invalid trace is refused before anything is written.

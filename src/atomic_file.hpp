@@ -1,0 +1,54 @@
+#pragma once
+// Outputs are written under a per-process temporary name beside their path and renamed onto it
+// when complete, so a failed run leaves no partial file and never clobbers what was there
+// (docs: "Nothing already written is lost or corrupted").
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <utility>
+
+#include "spotsweep/error.hpp"
+
+namespace spotsweep {
+
+// The temporary name of path while it is written: path.partial-PID.
+inline std::string partial_path(const std::string& path) {
+  return path + ".partial-" + std::to_string(::getpid());
+}
+
+// A text output: write to stream(), then commit(). Destroyed before commit() (an exception on
+// the way), it removes its temporary file; errors name the file and the option that gave it.
+class AtomicTextFile {
+ public:
+  AtomicTextFile(std::string path, std::string option)
+      : path_(std::move(path)), option_(std::move(option)), temp_(partial_path(path_)) {
+    out_.open(temp_, std::ios::binary | std::ios::trunc);
+    if (!out_) throw input_error(path_, option_, "", "cannot create the file (is its folder there and writable?)");
+  }
+  ~AtomicTextFile() {
+    if (committed_) return;
+    out_.close();
+    std::remove(temp_.c_str());
+  }
+  AtomicTextFile(const AtomicTextFile&) = delete;
+  AtomicTextFile& operator=(const AtomicTextFile&) = delete;
+
+  std::ostream& stream() { return out_; }
+
+  void commit() {
+    out_.close();
+    if (!out_) throw input_error(path_, option_, "", "writing the file failed");
+    if (std::rename(temp_.c_str(), path_.c_str()) != 0)
+      throw input_error(path_, option_, "", "cannot rename the finished file into place");
+    committed_ = true;
+  }
+
+ private:
+  std::string path_, option_, temp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+}  // namespace spotsweep
