@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -16,6 +17,14 @@ namespace spotsweep {
 // The temporary name of path while it is written: path.partial-PID.
 inline std::string partial_path(const std::string& path) {
   return path + ".partial-" + std::to_string(::getpid());
+}
+
+// Checked before a long run rather than at its end: path's folder exists and path is not a folder.
+inline void check_output_path(const std::string& path, const std::string& option) {
+  const std::filesystem::path target(path);
+  if (!target.parent_path().empty() && !std::filesystem::is_directory(target.parent_path()))
+    throw input_error(path, option, "", "its folder does not exist");
+  if (std::filesystem::is_directory(target)) throw input_error(path, option, "", "is a folder, not a file");
 }
 
 // A text output: write to stream(), then commit(). Destroyed before commit() (an exception on

@@ -324,9 +324,7 @@ CblScore adrs_test_score(const CblReplay& replay, const CblRuns& runs, size_t po
 }
 
 void write_cbl_csv(const std::string& path, const CblReplay& replay, const CblRuns& runs) {
-  const std::filesystem::path target(path);
-  if (!target.parent_path().empty() && !std::filesystem::is_directory(target.parent_path()))
-    throw input_error(path, "--out", path, "its folder does not exist");
+  check_output_path(path, "--out");
   AtomicTextFile file(path, "--out");
   std::ostream& out = file.stream();
   out << "env,window_id,deadline_h,overhead_h,policy,cost,finish_h,deadline_met\n";

@@ -11,6 +11,7 @@
 
 #include "spotsweep/cbl.hpp"
 #include "spotsweep/error.hpp"
+#include "../atomic_file.hpp"
 #include "commands.hpp"
 
 namespace spotsweep::cli {
@@ -70,6 +71,7 @@ void add_cbl_command(CLI::App& app) {
   cmd->callback([args] {
     const Backend backend = parse_backend(args->backend);
     check_at_least("--threads", args->threads, 0);
+    check_output_path(args->out, "--out");
     if (!(args->task_h > 0.0))
       throw input_error("command line", "--task-hours", format_number(args->task_h), "must be positive");
     const std::vector<double> deadlines = parse_hours_list(args->deadlines, "--deadlines");

@@ -14,6 +14,7 @@
 
 #include "spotsweep/error.hpp"
 #include "spotsweep/heatmap.hpp"
+#include "../atomic_file.hpp"
 #include "commands.hpp"
 
 extern char** environ;
@@ -97,9 +98,7 @@ void add_heatmap_command(CLI::App& app) {
     if (!request.baseline.empty() && request.metric != HeatmapMetric::improvement)
       throw input_error("", "--baseline", request.baseline, "only --metric improvement uses a baseline");
     for (const std::string& f : args->fixes) request.fixed.push_back(parse_fix(f));
-    const std::filesystem::path folder = std::filesystem::path(args->out).parent_path();
-    if (!folder.empty() && !std::filesystem::is_directory(folder))
-      throw input_error(args->out, "--out", "", "its folder does not exist");
+    check_output_path(args->out, "--out");
     const std::string h5 = args->out + ".h5", csv = args->out + ".csv";
     std::error_code same_error;
     if (std::filesystem::equivalent(h5, request.sweep_path, same_error))

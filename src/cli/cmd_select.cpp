@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "../atomic_file.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spotsweep/error.hpp"
@@ -82,9 +83,7 @@ void add_select_command(CLI::App& app) {
     parse_device_memory(args->max_device_mem, options.max_device_mem_bytes, options.max_device_mem_fraction);
     check_at_least("--threads", args->threads, 0);
     options.threads = args->threads;
-    const std::filesystem::path folder = std::filesystem::path(args->output).parent_path();
-    if (!folder.empty() && !std::filesystem::is_directory(folder))
-      throw input_error(args->output, "output", "", "its folder does not exist");
+    check_output_path(args->output, "output");
 
     const SweepPlan plan = make_plan(config);
     if (plan.pool.size < 2)

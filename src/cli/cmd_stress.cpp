@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../atomic_file.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spotsweep/error.hpp"
@@ -152,9 +153,7 @@ void add_stress_command(CLI::App& app) {
     options.threads = args->threads;
     if (config.pool.size < 2)
       throw input_error(args->pool_path, "pool", std::to_string(config.pool.size), "selection needs at least 2 members");
-    const std::filesystem::path folder = std::filesystem::path(args->output).parent_path();
-    if (!folder.empty() && !std::filesystem::is_directory(folder))
-      throw input_error(args->output, "output", "", "its folder does not exist");
+    check_output_path(args->output, "output");
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
     std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size() << " seeds, "

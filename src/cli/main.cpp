@@ -19,6 +19,7 @@
 #include "spotsweep/sweep.hpp"
 #include "spotsweep/trace_io.hpp"
 #include "spotsweep/version.hpp"
+#include "../atomic_file.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 
@@ -331,9 +332,7 @@ void add_sweep_command(CLI::App& app) {
     options.per_scenario = args->per_scenario;
     spotsweep::check_trace_members(plan, options.trace_members);
     // A missing folder is reported now, not after the sweep has run.
-    const std::filesystem::path folder = std::filesystem::path(args->output).parent_path();
-    if (!folder.empty() && !std::filesystem::is_directory(folder))
-      throw spotsweep::input_error(args->output, "output", "", "its folder does not exist");
+    spotsweep::check_output_path(args->output, "output");
     std::cerr << "sweep: " << plan.pool.size << " members x " << plan.scenarios.count
               << " scenarios x " << plan.rounds << " rounds\n";
     spotsweep::cli::ProgressReport progress("sweep");

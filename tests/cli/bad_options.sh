@@ -95,6 +95,10 @@ expect_status2 failed-run-keeps-output "--hysteresis = 3" "${sim[@]}" --policy p
 [ "$(cat "$tmp/kept.csv")" = "earlier run" ] && ! ls "$tmp"/kept.csv.partial-* >/dev/null 2>&1 ||
   { echo "FAIL failed-run-keeps-output: $(ls "$tmp"/kept.csv*)"; failures=$((failures + 1)); }
 
+mkdir -p "$tmp/afolder"
+expect_status2 output-is-folder "afolder|is a folder" \
+  "$spotsweep" sweep --pool "$repo/experiments/pools/pf_small.toml" --output "$tmp/afolder" --opt-buckets 0
+
 # --help and --version still exit 0.
 "$spotsweep" --help >/dev/null && "$spotsweep" --version >/dev/null && "$spotsweep" simulate --help >/dev/null ||
   { echo "FAIL help/version exit non-zero"; failures=$((failures + 1)); }
