@@ -137,7 +137,7 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   validate_job_window(job, trace.view(), rq.start_slot, rq.trace_path);
   if (rq.policy == PolicyKind::chc) {
     validate_chc_params(rq.chc, rq.source);
-    if (!(rq.eps >= 0.0)) throw input_error(rq.source, "eps", std::to_string(rq.eps), "must be non-negative");
+    if (!(rq.eps >= 0.0)) throw input_error(rq.source, "eps", format_number(rq.eps), "must be non-negative");
     if (rq.predictor != "oracle") learned_model(rq.predictor);
   }
   // The policy's parameters obey the pool's axis ranges (docs/pool.md).
