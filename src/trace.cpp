@@ -49,13 +49,13 @@ void validate_trace(const Trace& trace, const std::string& file) {
     throw input_error(file, "capacity", std::to_string(trace.capacity), "must be at least 1");
   for (size_t i = 0; i < trace.spot_avail.size(); ++i) {
     if (trace.spot_avail[i] < 0)
-      throw input_error(file, "availability[" + std::to_string(i) + "]",
+      throw input_error(file, "spot_avail[" + std::to_string(i) + "]",
                         std::to_string(trace.spot_avail[i]), "must be non-negative");
     const double p = trace.spot_price[i];
     if (!std::isfinite(p))
-      throw input_error(file, "price[" + std::to_string(i) + "]", format_number(p), "is not a number");
+      throw input_error(file, "spot_price[" + std::to_string(i) + "]", format_number(p), "is not a number");
     if (p < 0.0)
-      throw input_error(file, "price[" + std::to_string(i) + "]", format_number(p), "negative price");
+      throw input_error(file, "spot_price[" + std::to_string(i) + "]", format_number(p), "negative price");
   }
 }
 

@@ -107,7 +107,7 @@ TEST(TraceH5, FailedWriteLeavesNoPartialFile) {
   invalid.spot_price[2] = -1.0;
   const std::string refused = scratch("refused.h5");
   std::remove(refused.c_str());
-  expect_input_error([&] { write_trace_h5(invalid, refused); }, {"refused.h5", "price[2]", "negative"});
+  expect_input_error([&] { write_trace_h5(invalid, refused); }, {"refused.h5", "spot_price[2]", "negative"});
   EXPECT_FALSE(exists(refused));
   invalid = awkward_trace();
   invalid.spot_avail[1] = 17;
