@@ -16,19 +16,21 @@ void require_finite(double v, const std::string& source, const std::string& fiel
 }
 }  // namespace
 
+// Fields are named by their sweep-file keys ([job] work, deadline_h, reconfig_s, ...), which
+// docs/simulate.md maps to the command-line options.
 void validate_job(const JobSpec& job, const std::string& source) {
   require_finite(job.work, source, "work");
-  require_finite(job.soft_deadline_s, source, "deadline");
+  require_finite(job.soft_deadline_s / 3600.0, source, "deadline_h");
   require_finite(job.hard_factor, source, "gamma");
   require_finite(job.alpha, source, "alpha");
   require_finite(job.beta, source, "beta");
   require_finite(job.value_max, source, "value");
   require_finite(job.miss_penalty, source, "miss_penalty");
-  require_finite(job.reconfig_s, source, "reconfig");
+  require_finite(job.reconfig_s, source, "reconfig_s");
   require_finite(job.value_shape_param, source, "value_shape_param");
   if (!(job.work > 0)) throw input_error(source, "work", format_number(job.work), "must be positive");
   if (!(job.soft_deadline_s > 0))
-    throw input_error(source, "deadline", format_number(job.soft_deadline_s / 3600.0) + " h", "must be positive");
+    throw input_error(source, "deadline_h", format_number(job.soft_deadline_s / 3600.0), "must be positive");
   if (!(job.hard_factor >= 1.0))
     throw input_error(source, "gamma", format_number(job.hard_factor), "must be at least 1");
   if (job.n_min < 1) throw input_error(source, "n_min", std::to_string(job.n_min), "must be at least 1");
@@ -41,7 +43,7 @@ void validate_job(const JobSpec& job, const std::string& source) {
   if (!(throughput(job, job.n_min) > 0))
     throw input_error(source, "beta", format_number(job.beta),
                       "makes H(n_min) = " + format_number(throughput(job, job.n_min)) + " not positive");
-  if (job.reconfig_s < 0) throw input_error(source, "reconfig", format_number(job.reconfig_s), "must be non-negative");
+  if (job.reconfig_s < 0) throw input_error(source, "reconfig_s", format_number(job.reconfig_s), "must be non-negative");
   if (job.value_max < 0) throw input_error(source, "value", format_number(job.value_max), "must be non-negative");
   if (job.miss_penalty < 0)
     throw input_error(source, "miss_penalty", format_number(job.miss_penalty), "must be non-negative");
