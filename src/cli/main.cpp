@@ -512,8 +512,7 @@ int main(int argc, char** argv) {
       message = *config_path + ": " + key + (table ? ": not a subcommand" : ": not an option of that subcommand") +
                 " (tables are subcommand names, keys are option names without the leading --, e.g. "
                 "[simulate] n-max = 4)";
-    }
-    else if (!config_path->empty() && message.find(*config_path) == std::string::npos)
+    } else if (!config_path->empty() && message.find(*config_path) == std::string::npos)
       message += " (in " + *config_path + ")";
     std::cerr << "spotsweep: error: " << message << "\n";
     return 2;

@@ -229,7 +229,6 @@ TEST(SweepPlan, ConfigErrorsAreOneLine) {
             config_to_toml(config).substr(config_to_toml(config).find('\n')));
 }
 
-
 // The resolved configuration names its traces by absolute, normal paths, so the text saved
 // anywhere and read from any other folder runs the same plan.
 TEST(SweepPlan, ResolvedConfigWorksFromAnotherFolder) {
