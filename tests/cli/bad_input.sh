@@ -6,24 +6,8 @@ spotsweep=$1; repo=$2; tmp=$3
 rm -rf "$tmp"; mkdir -p "$tmp"
 failures=0
 
-# expect_error NAME "needle1|needle2|..." command...: fails unless the command exits non-zero
-# with exactly one line on stderr containing every needle.
-expect_error() {
-  local name=$1 needles=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  local lines; lines=$(wc -l <"$tmp/err")
-  if [ "$rc" -eq 0 ] || [ "$lines" -ne 1 ]; then
-    echo "FAIL $name: rc=$rc, $lines stderr lines:"; cat "$tmp/err"; failures=$((failures + 1)); return
-  fi
-  IFS='|' read -ra parts <<<"$needles"
-  for needle in "${parts[@]}"; do
-    if ! grep -qF -- "$needle" "$tmp/err"; then
-      echo "FAIL $name: '$needle' not in: $(cat "$tmp/err")"; failures=$((failures + 1)); return
-    fi
-  done
-  echo "ok   $name: $(cat "$tmp/err")"
-}
+# shellcheck source=../support/expect_error.sh
+source "$repo/tests/support/expect_error.sh"
 
 expect_no_file() {
   if ls "$1"* >/dev/null 2>&1; then echo "FAIL partial output left: $(ls "$1"*)"; failures=$((failures + 1)); fi

@@ -6,53 +6,39 @@ spotsweep=$1; repo=$2; tmp=$3
 rm -rf "$tmp"; mkdir -p "$tmp"
 failures=0
 
-# expect_status2 NAME "needle1|needle2|..." command...: fails unless the command exits with 2
-# and exactly one stderr line that starts "spotsweep: error:" and holds every needle.
-expect_status2() {
-  local name=$1 needles=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  local lines; lines=$(wc -l <"$tmp/err")
-  if [ "$rc" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -q '^spotsweep: error: ' "$tmp/err"; then
-    echo "FAIL $name: rc=$rc, $lines stderr lines:"; cat "$tmp/err"; failures=$((failures + 1)); return
-  fi
-  IFS='|' read -ra parts <<<"$needles"
-  for needle in "${parts[@]}"; do
-    if ! grep -qF -- "$needle" "$tmp/err"; then
-      echo "FAIL $name: '$needle' not in: $(cat "$tmp/err")"; failures=$((failures + 1)); return
-    fi
-  done
-  echo "ok   $name: $(cat "$tmp/err")"
-}
+# Every error here is bad input: exit status 2 exactly.
+expect_status=2
+# shellcheck source=../support/expect_error.sh
+source "$repo/tests/support/expect_error.sh"
 
 trace=$repo/data/v100_us-east-1a.h5
 sim=("$spotsweep" simulate --trace "$trace" --work-hours 4 --deadline-hours 8 --no-opt)
 
 # Command-line parse errors.
-expect_status2 unknown-option "--bogus" "${sim[@]}" --bogus
-expect_status2 not-a-number "--theta = abc" "${sim[@]}" --policy pf --theta abc
-expect_status2 missing-required "--trace is required" "$spotsweep" simulate --policy pf --work-hours 4 --deadline-hours 8
-expect_status2 no-subcommand "subcommand is required" "$spotsweep"
-expect_status2 missing-config "nothere.toml" "$spotsweep" --config "$tmp/nothere.toml" simulate
+expect_error unknown-option "--bogus" "${sim[@]}" --bogus
+expect_error not-a-number "--theta = abc" "${sim[@]}" --policy pf --theta abc
+expect_error missing-required "--trace is required" "$spotsweep" simulate --policy pf --work-hours 4 --deadline-hours 8
+expect_error no-subcommand "subcommand is required" "$spotsweep"
+expect_error missing-config "nothere.toml" "$spotsweep" --config "$tmp/nothere.toml" simulate
 
 # Policy parameters follow the pool table's ranges.
-expect_status2 pf-hysteresis "command line|--hysteresis = 2|out of range [0, 1]" "${sim[@]}" --policy pf --hysteresis 2
-expect_status2 pf-theta "--theta = 0|out of range (0, inf)" "${sim[@]}" --policy pf --theta 0
-expect_status2 greedy-factor "--deadline-factor = 0|out of range" "${sim[@]}" --policy greedy --deadline-factor 0
-expect_status2 od-gpus "--od-gpus = -1|out of range" "${sim[@]}" --policy on-demand --od-gpus -1
-expect_status2 opt-resolution "--opt-resolution = 0|must be at least 1" \
+expect_error pf-hysteresis "command line|--hysteresis = 2|out of range [0, 1]" "${sim[@]}" --policy pf --hysteresis 2
+expect_error pf-theta "--theta = 0|out of range (0, inf)" "${sim[@]}" --policy pf --theta 0
+expect_error greedy-factor "--deadline-factor = 0|out of range" "${sim[@]}" --policy greedy --deadline-factor 0
+expect_error od-gpus "--od-gpus = -1|out of range" "${sim[@]}" --policy on-demand --od-gpus -1
+expect_error opt-resolution "--opt-resolution = 0|must be at least 1" \
   "$spotsweep" simulate --trace "$trace" --work-hours 4 --deadline-hours 8 --opt-resolution 0
 
 # Config files: unknown keys, misspelt tables and wrong types are errors naming the file.
 printf '[simulate]\nbogus = 2\n' >"$tmp/unknown.toml"
-expect_status2 config-unknown-key "unknown.toml|simulate.bogus|not an option" \
+expect_error config-unknown-key "unknown.toml|simulate.bogus|not an option" \
   "$spotsweep" --config "$tmp/unknown.toml" "${sim[@]:1}"
 printf '[simulate]\nn_max = 2\n' >"$tmp/underscore.toml"
-expect_status2 config-underscore "underscore.toml|simulate.n_max" "$spotsweep" --config "$tmp/underscore.toml" "${sim[@]:1}"
+expect_error config-underscore "underscore.toml|simulate.n_max" "$spotsweep" --config "$tmp/underscore.toml" "${sim[@]:1}"
 printf '[Simulate]\nn-max = 2\n' >"$tmp/case.toml"
-expect_status2 config-table-case "case.toml|[Simulate]: not a subcommand" "$spotsweep" --config "$tmp/case.toml" "${sim[@]:1}"
+expect_error config-table-case "case.toml|[Simulate]: not a subcommand" "$spotsweep" --config "$tmp/case.toml" "${sim[@]:1}"
 printf '[simulate]\nn-max = "two"\n' >"$tmp/type.toml"
-expect_status2 config-type "--n-max = two|type.toml" "$spotsweep" --config "$tmp/type.toml" "${sim[@]:1}"
+expect_error config-type "--n-max = two|type.toml" "$spotsweep" --config "$tmp/type.toml" "${sim[@]:1}"
 # A table for another subcommand is not an error: one file can serve several commands.
 printf '[simulate]\nn-max = 2\n[sweep]\nthreads = 1\n' >"$tmp/two.toml"
 if "$spotsweep" --config "$tmp/two.toml" "${sim[@]:1}" >"$tmp/out" 2>"$tmp/err"; then
@@ -61,15 +47,15 @@ else
   echo "FAIL config-other-table: $(cat "$tmp/err")"; failures=$((failures + 1))
 fi
 
-expect_status2 select-feedback "command line|--feedback = partial" \
+expect_error select-feedback "command line|--feedback = partial" \
   "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --feedback partial
 
 # Counts.
-expect_status2 bench-members "--members = -5|must be >= 1" "$spotsweep" bench --members -5
-expect_status2 bench-scenarios "--scenarios = 0|must be >= 1" "$spotsweep" bench --scenarios 0
-expect_status2 bench-rounds "--rounds = -1|must be >= 1" "$spotsweep" bench --rounds -1
-expect_status2 bench-family "--family = lstm|chc|only_spot" "$spotsweep" bench --family lstm
-expect_status2 sweep-threads "--threads = -2|must be >= 0" \
+expect_error bench-members "--members = -5|must be >= 1" "$spotsweep" bench --members -5
+expect_error bench-scenarios "--scenarios = 0|must be >= 1" "$spotsweep" bench --scenarios 0
+expect_error bench-rounds "--rounds = -1|must be >= 1" "$spotsweep" bench --rounds -1
+expect_error bench-family "--family = lstm|chc|only_spot" "$spotsweep" bench --family lstm
+expect_error sweep-threads "--threads = -2|must be >= 0" \
   "$spotsweep" sweep --pool "$repo/experiments/pools/pf_small.toml" --output "$tmp/x.h5" --threads -2
 [ ! -e "$tmp/x.h5" ] || { echo "FAIL sweep-threads left $tmp/x.h5"; failures=$((failures + 1)); }
 
@@ -91,12 +77,12 @@ for kind in slot predict; do
   fi
 done
 printf 'earlier run\n' >"$tmp/kept.csv"
-expect_status2 failed-run-keeps-output "--hysteresis = 3" "${sim[@]}" --policy pf --hysteresis 3 --slot-csv "$tmp/kept.csv"
+expect_error failed-run-keeps-output "--hysteresis = 3" "${sim[@]}" --policy pf --hysteresis 3 --slot-csv "$tmp/kept.csv"
 [ "$(cat "$tmp/kept.csv")" = "earlier run" ] && ! ls "$tmp"/kept.csv.partial-* >/dev/null 2>&1 ||
   { echo "FAIL failed-run-keeps-output: $(ls "$tmp"/kept.csv*)"; failures=$((failures + 1)); }
 
 mkdir -p "$tmp/afolder"
-expect_status2 output-is-folder "afolder|is a folder" \
+expect_error output-is-folder "afolder|is a folder" \
   "$spotsweep" sweep --pool "$repo/experiments/pools/pf_small.toml" --output "$tmp/afolder" --opt-buckets 0
 
 # --help and --version still exit 0.
