@@ -5,8 +5,8 @@
 # e.g. the CPU scaling:   bash experiments/bench_select.sh build/spotsweep cpu "1000 4000 16000" "100 400" 16 3
 #      the GPU headline:  bash experiments/bench_select.sh .gpu/bin/spotsweep cuda "1000000" "1000" 16 3
 # THREADS=N in the environment caps the CPU threads (default: all).
-# Prints K, T, S, the median wall seconds of the selector loop (SelectorRun::seconds, from the
-# HDF5 file), policy-slot steps, steps/s and the memory peaks of the last repeat.
+# Prints K, T, S, the median wall seconds of the selector loop (SelectorRun::seconds, as the
+# "wrote ..." line prints it), policy-slot steps, steps/s and the memory peaks of the last repeat.
 set -euo pipefail
 bin=$1 backend=$2 ks=$3 ts=$4 scenarios=${5:-16} repeats=${6:-3}
 work=$(mktemp -d)

@@ -318,7 +318,7 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   SelectorRun run;
   run.records.resize(static_cast<size_t>(T) * S);
   run.backend = Backend::cuda;
-  run.device = device.name + " (sm_" + std::to_string(device.compute_major) + std::to_string(device.compute_minor) + ")";
+  run.device = cuda_device_label(device);
   double* weight_gain = bandit ? estimate.data() : gain.data();
   const double one = 1.0, zero = 0.0;
   const int k_int = static_cast<int>(K);

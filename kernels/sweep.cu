@@ -117,8 +117,7 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
                       std::numeric_limits<double>::quiet_NaN());
   result.traced_members = options.trace_members;
   result.backend = Backend::cuda;
-  result.device = device.name + " (sm_" + std::to_string(device.compute_major) +
-                  std::to_string(device.compute_minor) + ")";
+  result.device = cuda_device_label(device);
 
   if (options.per_scenario)
     result.scenario_stats.assign(static_cast<std::size_t>(plan.pool.size) * S * kScenarioStatCount, 0.0);

@@ -33,6 +33,7 @@ class AtomicTextFile {
  public:
   AtomicTextFile(std::string path, std::string option)
       : path_(std::move(path)), option_(std::move(option)), temp_(partial_path(path_)) {
+    check_output_path(path_, option_);
     out_.open(temp_, std::ios::binary | std::ios::trunc);
     if (!out_) throw input_error(path_, option_, "", "cannot create the file (is its folder there and writable?)");
   }

@@ -324,7 +324,6 @@ CblScore adrs_test_score(const CblReplay& replay, const CblRuns& runs, size_t po
 }
 
 void write_cbl_csv(const std::string& path, const CblReplay& replay, const CblRuns& runs) {
-  check_output_path(path, "--out");
   AtomicTextFile file(path, "--out");
   std::ostream& out = file.stream();
   out << "env,window_id,deadline_h,overhead_h,policy,cost,finish_h,deadline_met\n";

@@ -4,7 +4,6 @@
 // rename discipline. Host-only.
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <functional>
@@ -156,17 +155,20 @@ inline void attach_scale(hid_t data, hid_t scale, unsigned dim, const char* labe
 // Creates path's file under a temporary name in the same folder, lets fill() write it, and
 // renames it into place when complete; on any failure the temporary file is removed and
 // whatever was at path before is left untouched.
-inline void write_file_atomically(const std::string& path, const std::function<void(hid_t)>& fill) {
+// `option` names the path's origin in errors (e.g. "--output").
+inline void write_file_atomically(const std::string& path, const std::function<void(hid_t)>& fill,
+                                  const std::string& option = "--output") {
+  check_output_path(path, option);
   const std::string temp = partial_path(path);
   const QuietHdf5 quiet;
   const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (file < 0)
-    throw input_error(path, "output", "", "cannot create the file (is its folder there and writable?)");
+    throw input_error(path, option, "", "cannot create the file (is its folder there and writable?)");
   try {
     fill(file);
     if (H5Fclose(file) < 0) throw std::runtime_error("HDF5: cannot close " + temp);
     if (std::rename(temp.c_str(), path.c_str()) != 0)
-      throw input_error(path, "output", "", "cannot rename the finished file into place");
+      throw input_error(path, option, "", "cannot rename the finished file into place");
   } catch (...) {
     H5Fclose(file);
     std::remove(temp.c_str());

@@ -510,7 +510,7 @@ void write_heatmap_h5(const Heatmap& h, const std::string& path) {
     grid("value", H5T_NATIVE_DOUBLE, h.value.data());
     grid("stability", H5T_NATIVE_DOUBLE, h.stability.data());
     grid("member", H5T_NATIVE_INT64, h.member.data());
-  });
+  }, "--out");
 }
 
 void write_heatmap_csv(const Heatmap& h, const std::string& path) {

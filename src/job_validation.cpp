@@ -1,7 +1,6 @@
 #include "spotsweep/job_validation.hpp"
 
 #include <cmath>
-#include <sstream>
 
 #include "spotsweep/error.hpp"
 #include "spotsweep/model.hpp"

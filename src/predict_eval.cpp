@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <ostream>
 #include <sstream>
 
@@ -172,7 +171,7 @@ void print_predict_table(const PredictEvaluation& evaluation, std::ostream& out)
 }
 
 void write_predict_csv(const PredictEvaluation& evaluation, const std::string& path) {
-  AtomicTextFile file(path, "output");
+  AtomicTextFile file(path, "--output");
   std::ostream& f = file.stream();
   f << "predictor,quantity,lookahead,n,mae,rmse,mape_percent,mape_skipped\n";
   f.precision(17);

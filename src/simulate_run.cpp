@@ -3,8 +3,6 @@
 #include "atomic_file.hpp"
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <sstream>
 

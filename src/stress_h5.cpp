@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "h5_util.hpp"
+#include "spotsweep/error.hpp"
 #include "spotsweep/stress.hpp"
 #include "spotsweep/version.hpp"
 
@@ -119,10 +120,8 @@ void write_run(hid_t runs_group, size_t index, const StressRun& run, const std::
     data.reserve(N * S * T);
     for (const StressRecord* r : mine) {
       const auto& v = r->result.*member;
-      if (v.size() == S * T)
-        data.insert(data.end(), v.begin(), v.end());
-      else
-        data.insert(data.end(), S * T, Value{});  // a curve the backend did not record
+      SPOTSWEEP_EXPECTS(v.size() == S * T, "finish_select fills every curve to scenarios x rounds");
+      data.insert(data.end(), v.begin(), v.end());
     }
     const hid_t type = std::is_same_v<Value, double> ? H5T_NATIVE_DOUBLE
                        : std::is_same_v<Value, int64_t> ? H5T_NATIVE_INT64 : H5T_NATIVE_INT32;

@@ -193,7 +193,7 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
   for (const TomlSection& section : doc.sections) {
     const bool known = section.name.empty() || section.name == "workload" ||
                        section.name == "job" || section.name == "synthetic" ||
-                       section.name == "select" ||  // read by spotsweep select (select_config.cpp)
+                       section.name == "select" ||  // read by spotsweep select (read_select_options, src/select.cpp)
                        section.name.compare(0, 5, "pool.") == 0;
     if (!known)
       throw input_error(doc.file + ":" + std::to_string(section.line), "section",

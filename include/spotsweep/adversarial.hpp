@@ -28,7 +28,6 @@ struct AdversarialMarket {
   Trace decoy;
 
   bool in_storm(int32_t slot) const { return storm[static_cast<size_t>(slot)] != 0; }
-  const std::vector<uint8_t>& regime() const { return storm; }
 };
 
 // The calm and storm components the adversaries splice. Calm: cheap spot that stays up for

@@ -18,6 +18,11 @@ struct DeviceInfo {
 // Never throws: any CUDA error (no driver gives cudaErrorInsufficientDriver) means "no device".
 DeviceInfo query_device();
 
+// How outputs name a CUDA device: "NVIDIA H100 80GB HBM3 (sm_90)".
+inline std::string cuda_device_label(const DeviceInfo& device) {
+  return device.name + " (sm_" + std::to_string(device.compute_major) + std::to_string(device.compute_minor) + ")";
+}
+
 // How outputs name the CPU backend: "cpu (1 thread)", "cpu (16 threads)".
 inline std::string cpu_device_label(int threads) {
   return "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");

@@ -184,11 +184,7 @@ struct OnlySpotPolicy {
 
   SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
                                  const JobState&) const {
-    const int32_t cap = n_gpus > 0 ? min_i(n_gpus, job.n_max) : job.n_max;
-    Allocation a;
-    const int32_t n = min_i(obs.spot_avail, cap);
-    if (n >= job.n_min && n > 0) a.n_spot = n;
-    return a;
+    return all_spot_or_idle(job, n_gpus > 0 ? min_i(obs.spot_avail, n_gpus) : obs.spot_avail);
   }
 };
 

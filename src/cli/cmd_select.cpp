@@ -64,11 +64,12 @@ void add_select_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->callback([args, seed, selector_seed, top_k] {
-    SweepConfig config = load_sweep_config(args->pool_path);
+    const TomlDocument doc = read_toml_subset(args->pool_path);  // read once: the sweep and [select]
+    SweepConfig config = parse_sweep_config(doc);
     if (seed->count() > 0) config.seed = args->seed;
     SelectOptions options;
     options.seed = config.seed;
-    read_select_options(read_toml_subset(args->pool_path), options);
+    read_select_options(doc, options);
     if (!args->feedback.empty()) options.feedback = parse_feedback("command line", args->feedback, "--feedback");
     if (!args->eta.empty()) options.eta = parse_eta_schedule("command line", args->eta, "--eta");
     if (top_k->count() > 0) {
@@ -77,13 +78,12 @@ void add_select_command(CLI::App& app) {
       options.top_k = args->top_k;
     }
     if (selector_seed->count() > 0) options.seed = args->selector_seed;
-    if (args->opt_buckets < 0)
-      throw input_error("", "--opt-buckets", std::to_string(args->opt_buckets), "must be >= 0");
+    check_at_least("--opt-buckets", args->opt_buckets, 0);
     options.backend = resolve_backend(parse_backend(args->backend), query_device());
     parse_device_memory(args->max_device_mem, options.max_device_mem_bytes, options.max_device_mem_fraction);
     check_at_least("--threads", args->threads, 0);
     options.threads = args->threads;
-    check_output_path(args->output, "output");
+    check_output_path(args->output, "--output");
 
     const SweepPlan plan = make_plan(config);
     if (plan.pool.size < 2)

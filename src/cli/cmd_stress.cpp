@@ -95,7 +95,7 @@ void add_stress_command(CLI::App& app) {
     std::string pool_path, output, backend = "auto", max_device_mem = "80%", feedback, eta;
     std::vector<std::string> adversaries, params;
     std::vector<uint64_t> seeds;
-    int32_t opt_buckets = -1;
+    int32_t opt_buckets = 0;
     int threads = 0;
   };
   auto args = std::make_shared<StressArgs>();
@@ -122,7 +122,7 @@ void add_stress_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->footer(stress_help_footer());
-  cmd->callback([args] {
+  cmd->callback([args, cmd] {
     const TomlDocument doc = read_toml_subset(args->pool_path);
     const SweepConfig config = parse_stress_sweep_config(doc);
     StressSuite suite;
@@ -137,9 +137,8 @@ void add_stress_command(CLI::App& app) {
     }
     for (const std::string& p : args->params) set_stress_parameter(suite, p);
     if (!args->seeds.empty()) suite.seeds = args->seeds;
-    if (args->opt_buckets != -1) {
-      if (args->opt_buckets < 0)
-        throw input_error("", "--opt-buckets", std::to_string(args->opt_buckets), "must be >= 0");
+    if (cmd->count("--opt-buckets") > 0) {  // given: overrides [stress] opt_buckets
+      check_at_least("--opt-buckets", args->opt_buckets, 0);
       suite.opt_buckets = args->opt_buckets;
     }
     SelectOptions options;
@@ -153,7 +152,7 @@ void add_stress_command(CLI::App& app) {
     options.threads = args->threads;
     if (config.pool.size < 2)
       throw input_error(args->pool_path, "pool", std::to_string(config.pool.size), "selection needs at least 2 members");
-    check_output_path(args->output, "output");
+    check_output_path(args->output, "--output");
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
     std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size() << " seeds, "

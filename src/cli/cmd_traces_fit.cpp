@@ -2,8 +2,6 @@
 // `spotsweep traces synth`: write a synthetic or adversarial market as a native trace
 // (docs/synthetic.md).
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>

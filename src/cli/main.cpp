@@ -3,11 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <exception>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -250,12 +247,8 @@ void add_predict_command(CLI::App& app) {
     else if (args->avail_noise != "multiplicative")
       throw spotsweep::input_error("", "--avail-noise", args->avail_noise,
                                    "must be multiplicative or capacity");
-    if (args->season_slots < 0)
-      throw spotsweep::input_error("", "--season-slots", std::to_string(args->season_slots),
-                                   "must be >= 0");
-    if (args->fit_lookaheads < 0)
-      throw spotsweep::input_error("", "--fit-lookaheads", std::to_string(args->fit_lookaheads),
-                                   "must be >= 0");
+    spotsweep::cli::check_at_least("--season-slots", args->season_slots, 0);
+    spotsweep::cli::check_at_least("--fit-lookaheads", args->fit_lookaheads, 0);
     if (args->ar_order < 1 || args->ar_order > 64)
       throw spotsweep::input_error("", "--ar-order", std::to_string(args->ar_order),
                                    "must be in 1..64");
@@ -267,6 +260,7 @@ void add_predict_command(CLI::App& app) {
     options.learned.season_slots = args->season_slots;
     options.learned.ar_order = args->ar_order;
     options.learned.fit_lookaheads = args->fit_lookaheads;
+    if (!args->output.empty()) spotsweep::check_output_path(args->output, "--output");
     const spotsweep::Trace trace = spotsweep::load_trace(args->trace_path);
     options.avail_max = trace.capacity;
     const spotsweep::PredictEvaluation evaluation =
@@ -318,8 +312,7 @@ void add_sweep_command(CLI::App& app) {
   cmd->callback([args, seed] {
     spotsweep::SweepConfig config = spotsweep::load_sweep_config(args->pool_path);
     if (seed->count() > 0) config.seed = args->seed;
-    if (args->opt_buckets < 0)
-      throw spotsweep::input_error("", "--opt-buckets", std::to_string(args->opt_buckets), "must be >= 0");
+    spotsweep::cli::check_at_least("--opt-buckets", args->opt_buckets, 0);
     const spotsweep::SweepPlan plan = spotsweep::make_plan(config);
     spotsweep::SweepOptions options;
     options.backend = spotsweep::resolve_backend(spotsweep::parse_backend(args->backend),
@@ -332,7 +325,7 @@ void add_sweep_command(CLI::App& app) {
     options.per_scenario = args->per_scenario;
     spotsweep::check_trace_members(plan, options.trace_members);
     // A missing folder is reported now, not after the sweep has run.
-    spotsweep::check_output_path(args->output, "output");
+    spotsweep::check_output_path(args->output, "--output");
     std::cerr << "sweep: " << plan.pool.size << " members x " << plan.scenarios.count
               << " scenarios x " << plan.rounds << " rounds\n";
     spotsweep::cli::ProgressReport progress("sweep");

@@ -86,7 +86,7 @@ PY
 if "$bin" stress --pool stress.toml --output bad.h5 --param regime_flip.period_slots=x 2> err.txt; then
   echo "a bad period was accepted"; exit 1
 fi
-grep -q "period_slots" err.txt && grep -q "x" err.txt
+grep -qF "period_slots = x" err.txt || { echo "the error does not name the field and value:"; cat err.txt; exit 1; }
 [ "$(wc -l < err.txt)" -eq 1 ] || { cat err.txt; exit 1; }
 [ ! -e bad.h5 ] || { echo "bad.h5 left behind"; exit 1; }
 echo "stress smoke: ok"

@@ -87,6 +87,6 @@ expect_error "pool too large to index" pool info big.toml
 expect_error "\-\-backend = gpu: expected auto, cpu or cuda" sweep --pool sweep.toml --output bad.h5 --backend gpu
 expect_error "\-\-trace-members = 99: outside" sweep --pool sweep.toml --output bad.h5 --backend cpu --opt-buckets 0 --trace-members 99
 expect_error "\-\-trace-members = 5: listed twice" sweep --pool sweep.toml --output bad.h5 --backend cpu --opt-buckets 0 --trace-members 5,0,5
-expect_error "missing/bad.h5: output: its folder does not exist" sweep --pool sweep.toml --output missing/bad.h5 --backend cpu --opt-buckets 0
+expect_error "missing/bad.h5: --output: its folder does not exist" sweep --pool sweep.toml --output missing/bad.h5 --backend cpu --opt-buckets 0
 [ ! -e bad.h5 ] && [ -z "$(ls missing 2>/dev/null)" ]
 echo "sweep_h5py: ok"

@@ -255,15 +255,10 @@ TEST(Cbl, SweepMemberEqualsReplay) {
         EXPECT_GT(b.finish_s, 0.0);
       }
     }
-    // Only only_spot can be late, and then by one tick.
+    // Only only_spot can be late (by one tick: QuirkMakesOnlySpotOneTickLate; no window here
+    // triggers it).
     for (size_t p = 0; p < 3; ++p)
       for (int32_t s = 0; s < scenarios; ++s) EXPECT_EQ(runs.at(replay, p, s, 0).missed, 0);
-    for (int32_t s = 0; s < scenarios; ++s) {
-      const Outcome& o = runs.at(replay, 3, s, 0);
-      if (o.missed) {
-        EXPECT_EQ(o.finish_s, 10.0 * 3600.0 + kTick);
-      }
-    }
   }
 }
 

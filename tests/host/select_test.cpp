@@ -430,6 +430,17 @@ TEST(Select, SampledMembersFollowTheWeights) {
   EXPECT_GT(std::count_if(counts.begin(), counts.end(), [](int64_t c) { return c > 0; }), plan.pool.size / 2);
   EXPECT_NE(selector_draw(1, 0, 0), selector_draw(1, 1, 0)) << "keyed by scenario";
   EXPECT_NE(selector_draw(1, 0, 0), selector_draw(1, 0, 1)) << "keyed by round";
+  // The selector plays the inverse CDF of its weights: in round 1 (uniform weights) member
+  // floor(u·K) of the draw u, on every scenario and for any seed.
+  for (uint64_t seed : {5u, 17u, 123u}) {
+    const SelectResult r = select(plan, Feedback::full, EtaSchedule::fixed, seed);
+    for (int32_t sc = 0; sc < r.scenarios; ++sc) {
+      const double u = selector_draw(seed, static_cast<uint32_t>(sc), 0);
+      EXPECT_EQ(r.sampled_member[static_cast<size_t>(sc) * r.rounds],
+                static_cast<int64_t>(u * static_cast<double>(plan.pool.size)))
+          << "seed " << seed << " scenario " << sc;
+    }
+  }
 }
 
 TEST(Select, BadOptionsAreOneLineErrors) {

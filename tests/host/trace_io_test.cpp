@@ -13,6 +13,7 @@
 
 #include "spotsweep/importers.hpp"
 #include "spotsweep/trace_io.hpp"
+#include "../../src/atomic_file.hpp"
 #include "trace_test_support.hpp"
 
 namespace spotsweep {
@@ -20,6 +21,7 @@ namespace {
 
 using testing::exists;
 using testing::expect_input_error;
+using testing::read_file;
 using testing::repo_data;
 using testing::scratch;
 
@@ -51,18 +53,13 @@ void expect_identical(const Trace& a, const Trace& b) {
   EXPECT_EQ(a.spot_avail, b.spot_avail);
 }
 
-// Where write_trace_h5 puts the file until it is complete (h5::write_file_atomically).
-std::string temporary_of(const std::string& path) {
-  return path + ".partial-" + std::to_string(::getpid());
-}
-
 TEST(TraceH5, RoundTripIsBitExact) {
   const std::string path = scratch("roundtrip.h5");
   const Trace original = awkward_trace();
   // A user's own PATH.tmp is not the writer's temporary file: it survives the write.
   testing::write_file("roundtrip.h5.tmp", "mine");
   write_trace_h5(original, path);
-  EXPECT_FALSE(exists(temporary_of(path)));
+  EXPECT_FALSE(exists(partial_path(path)));
   EXPECT_EQ(testing::read_file(path + ".tmp"), "mine");
   expect_identical(original, read_trace_h5(path));
   expect_identical(original, load_trace(path));
@@ -82,24 +79,39 @@ TEST(TraceH5, RoundTripOfARealTrace) {
   expect_identical(imported, read_trace_h5(path));
 }
 
+// A text output abandoned before commit() (an exception on the way) leaves the file that was
+// there untouched and no temporary file; a committed one replaces it.
+TEST(AtomicTextFile, UncommittedLeavesTheOldFile) {
+  const std::string path = scratch("atomic.csv");
+  { AtomicTextFile first(path, "--out"); first.stream() << "old\n"; first.commit(); }
+  {
+    AtomicTextFile abandoned(path, "--out");
+    abandoned.stream() << "new, never committed\n";
+    EXPECT_TRUE(exists(partial_path(path)));
+  }
+  EXPECT_FALSE(exists(partial_path(path)));
+  EXPECT_EQ(read_file(path), "old\n");
+  expect_input_error([&] { AtomicTextFile into_folder(scratch("."), "--out"); }, {"--out", "is a folder"});
+}
+
 TEST(TraceH5, FailedWriteLeavesNoPartialFile) {
   // Into a directory that does not exist: nothing is created.
   const std::string nowhere = scratch("no_such_dir/trace.h5");
   expect_input_error([&] { write_trace_h5(awkward_trace(), nowhere); },
-                     {"no_such_dir/trace.h5", "cannot create"});
+                     {"no_such_dir/trace.h5", "its folder does not exist"});
   EXPECT_FALSE(exists(nowhere));
-  EXPECT_FALSE(exists(temporary_of(nowhere)));
+  EXPECT_FALSE(exists(partial_path(nowhere)));
 
   // Over an existing trace, when the temporary file cannot be created: the old file stays.
   const std::string path = scratch("kept.h5");
   Trace old = awkward_trace();
   old.name = "old";
   write_trace_h5(old, path);
-  ::mkdir(temporary_of(path).c_str(), 0755);  // a directory where the temporary file would go
+  ::mkdir(partial_path(path).c_str(), 0755);  // a directory where the temporary file would go
   Trace replacement = awkward_trace();
   replacement.name = "new";
   expect_input_error([&] { write_trace_h5(replacement, path); }, {"kept.h5", "cannot create"});
-  ::rmdir(temporary_of(path).c_str());
+  ::rmdir(partial_path(path).c_str());
   EXPECT_EQ(read_trace_h5(path).name, "old");
 
   // An invalid trace is refused before anything is written.
