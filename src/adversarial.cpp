@@ -204,19 +204,19 @@ const char* market_kind_name(MarketKind kind) {
 
 namespace {
 
-int32_t parse_count(const std::string& key, const std::string& value) {
+int32_t parse_count(const std::string& where, const std::string& field, const std::string& value) {
   char* end = nullptr;
   const long long v = std::strtoll(value.c_str(), &end, 10);
   if (value.empty() || *end != '\0' || v < 0 || v > INT32_MAX)
-    throw input_error("", "--param " + key, value, "expected a non-negative integer");
+    throw input_error(where, field, value, "expected a non-negative integer");
   return static_cast<int32_t>(v);
 }
 
-double parse_real(const std::string& key, const std::string& value) {
+double parse_real(const std::string& where, const std::string& field, const std::string& value) {
   char* end = nullptr;
   const double v = std::strtod(value.c_str(), &end);
   if (value.empty() || *end != '\0' || !std::isfinite(v))
-    throw input_error("", "--param " + key, value, "not a number");
+    throw input_error(where, field, value, "not a number");
   return v;
 }
 
@@ -226,12 +226,13 @@ bool is_shared_key(const std::string& key) {
 
 }  // namespace
 
-void set_market_parameter(MarketRecipe& r, const std::string& key, const std::string& value) {
-  const std::string where = "--param";
+void set_market_parameter(MarketRecipe& r, const std::string& key, const std::string& value,
+                          const std::string& where, const std::string& field_prefix) {
+  const std::string field_name = field_prefix + key;
   if (is_shared_key(key)) {
     for (SyntheticMarketSpec* s : {&r.synthetic, &r.regime_flip.calm, &r.regime_flip.storm,
                                    &r.deadline_trap.base, &r.poisoning.calm, &r.poisoning.storm})
-      set_synthetic_parameter(*s, key, value, where);
+      set_synthetic_parameter(*s, key, value, where, field_prefix);
     return;
   }
   const auto dot = key.find('.');
@@ -245,38 +246,38 @@ void set_market_parameter(MarketRecipe& r, const std::string& key, const std::st
     else if (r.kind == MarketKind::deadline_trap && part == "base")
       target = &r.deadline_trap.base;
     if (!target)
-      throw input_error("", "--param", key,
+      throw input_error(where, field_name, value,
                         std::string("no component '") + part + "' in " + market_kind_name(r.kind) +
                             " (regime_flip and poisoning: calm., storm.; deadline_trap: base.)");
     if (is_shared_key(field))
-      throw input_error("", "--param", key, "set " + field + " without a prefix: every component shares it");
-    set_synthetic_parameter(*target, field, value, where);
+      throw input_error(where, field_name, value, "set " + field + " without a prefix: every component shares it");
+    set_synthetic_parameter(*target, field, value, where, field_prefix + part + ".");
     return;
   }
   switch (r.kind) {
     case MarketKind::synthetic:
-      set_synthetic_parameter(r.synthetic, key, value, where);
+      set_synthetic_parameter(r.synthetic, key, value, where, field_prefix);
       return;
     case MarketKind::regime_flip:
-      if (key == "period_slots") return void(r.regime_flip.period_slots = parse_count(key, value));
-      if (key == "phase_slots") return void(r.regime_flip.phase_slots = parse_count(key, value));
+      if (key == "period_slots") return void(r.regime_flip.period_slots = parse_count(where, field_name, value));
+      if (key == "phase_slots") return void(r.regime_flip.phase_slots = parse_count(where, field_name, value));
       break;
     case MarketKind::deadline_trap: {
       DeadlineTrapSpec& d = r.deadline_trap;
-      if (key == "job_start_slot") return void(d.job_start_slot = parse_count(key, value));
-      if (key == "deadline_slots") return void(d.deadline_slots = parse_count(key, value));
-      if (key == "trap_slots") return void(d.trap_slots = parse_count(key, value));
-      if (key == "round_stride_slots") return void(d.round_stride_slots = parse_count(key, value));
-      if (key == "trap_avail_fraction") return void(d.trap_avail_fraction = parse_real(key, value));
-      if (key == "trap_price_multiplier") return void(d.trap_price_multiplier = parse_real(key, value));
+      if (key == "job_start_slot") return void(d.job_start_slot = parse_count(where, field_name, value));
+      if (key == "deadline_slots") return void(d.deadline_slots = parse_count(where, field_name, value));
+      if (key == "trap_slots") return void(d.trap_slots = parse_count(where, field_name, value));
+      if (key == "round_stride_slots") return void(d.round_stride_slots = parse_count(where, field_name, value));
+      if (key == "trap_avail_fraction") return void(d.trap_avail_fraction = parse_real(where, field_name, value));
+      if (key == "trap_price_multiplier") return void(d.trap_price_multiplier = parse_real(where, field_name, value));
       break;
     }
     case MarketKind::poisoning:
-      if (key == "storm_enter_prob") return void(r.poisoning.storm_enter_prob = parse_real(key, value));
-      if (key == "storm_exit_prob") return void(r.poisoning.storm_exit_prob = parse_real(key, value));
+      if (key == "storm_enter_prob") return void(r.poisoning.storm_enter_prob = parse_real(where, field_name, value));
+      if (key == "storm_exit_prob") return void(r.poisoning.storm_exit_prob = parse_real(where, field_name, value));
       break;
   }
-  throw input_error("", "--param", key,
+  throw input_error(where, field_name, value,
                     std::string("unknown parameter of ") + market_kind_name(r.kind) +
                         " (see spotsweep traces synth --help)");
 }

@@ -43,19 +43,17 @@ MarketRecipe base_recipe(AdversaryKind kind) {
   return r;
 }
 
-void apply_setting(MarketRecipe& recipe, AdversaryKind kind, const std::string& key, const std::string& value) {
-  const std::string field = std::string("stress.") + adversary_name(kind) + "." + key;
+// `where` names the setting's origin in errors: a file:line, or --param.
+void apply_setting(MarketRecipe& recipe, AdversaryKind kind, const std::string& key, const std::string& value,
+                   const std::string& where = "") {
+  const std::string prefix = std::string("stress.") + adversary_name(kind) + ".";
   if (workload_owned(kind, key))
-    throw input_error("", field, value, "is set by [workload] (the scenario windows and round starts)");
+    throw input_error(where, prefix + key, value, "is set by [workload] (the scenario windows and round starts)");
   if (kind == AdversaryKind::adaptive && key.find('.') == std::string::npos && key != "tick_seconds" &&
       key != "capacity" && key != "od_price")
-    throw input_error("", field, value,
+    throw input_error(where, prefix + key, value,
                       "unknown parameter of adaptive (calm.<field>, storm.<field>, tick_seconds, capacity, od_price)");
-  try {
-    set_market_parameter(recipe, key, value);
-  } catch (const InputError& e) {
-    throw InputError(field + ": " + e.what());
-  }
+  set_market_parameter(recipe, key, value, where, prefix);
 }
 
 MarketRecipe recipe_of(const StressRun& run) {
@@ -196,11 +194,7 @@ void read_stress_suite(const TomlDocument& doc, StressSuite& suite) {
         // Check every value now, so a bad one names its line.
         for (const std::string& v : values) {
           MarketRecipe probe = base_recipe(kind);
-          try {
-            apply_setting(probe, kind, e.key, v);
-          } catch (const InputError& error) {
-            throw InputError(where(doc, e) + ": " + error.what());
-          }
+          apply_setting(probe, kind, e.key, v, where(doc, e));
         }
         put_parameter(suite, kind, e.key, std::move(values));
       }
@@ -217,7 +211,7 @@ void set_stress_parameter(StressSuite& suite, const std::string& assignment) {
   std::vector<std::string> values = split_values(assignment.substr(eq + 1));
   for (const std::string& v : values) {
     MarketRecipe probe = base_recipe(kind);
-    apply_setting(probe, kind, key, v);
+    apply_setting(probe, kind, key, v, "--param");
   }
   put_parameter(suite, kind, key, std::move(values));
 }

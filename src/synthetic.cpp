@@ -333,8 +333,9 @@ const char* availability_model_name(AvailabilityModel model) {
 }
 
 void set_synthetic_parameter(SyntheticMarketSpec& spec, const std::string& key,
-                             const std::string& value, const std::string& where) {
-  const std::string field = "synthetic." + key;
+                             const std::string& value, const std::string& where,
+                             const std::string& field_prefix) {
+  const std::string field = field_prefix + key;
   for (const NamedField& f : kNamedFields)
     if (key == f.name) {
       spec.*f.field = parse_real(value, where, field);

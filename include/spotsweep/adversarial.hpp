@@ -92,7 +92,9 @@ struct MarketRecipe {
   DeadlineTrapSpec deadline_trap;
   PoisoningSpec poisoning;
 };
-void set_market_parameter(MarketRecipe& recipe, const std::string& key, const std::string& value);
+// Errors name `where` (a file:line, or --param) and the field field_prefix + key.
+void set_market_parameter(MarketRecipe& recipe, const std::string& key, const std::string& value,
+                          const std::string& where = "--param", const std::string& field_prefix = "");
 AdversarialMarket generate_market(const MarketRecipe& recipe, uint64_t seed, uint64_t scenario);
 // One line per parameter of `kind`, "key (default): meaning", for --help.
 std::string market_parameter_help(MarketKind kind);

@@ -70,9 +70,11 @@ Trace generate_synthetic(const SyntheticMarketSpec& spec, uint64_t seed, uint64_
 
 // Named access to the spec's fields, for command-line `key=value` lists and TOML: the keys
 // are the field names (n_slots, capacity, availability_model, mean_spot_fraction, ...), the
-// same as a sweep file's [synthetic] table. Throws InputError naming `where` and the key.
+// same as a sweep file's [synthetic] table. Throws InputError naming `where` and the field,
+// field_prefix + key.
 void set_synthetic_parameter(SyntheticMarketSpec& spec, const std::string& key,
-                             const std::string& value, const std::string& where);
+                             const std::string& value, const std::string& where,
+                             const std::string& field_prefix = "synthetic.");
 std::vector<std::string> synthetic_parameter_names();
 const char* availability_model_name(AvailabilityModel model);
 // A [synthetic] table (every field) that a sweep file reads back to the same spec.
