@@ -17,11 +17,9 @@ using namespace h5;
 // With --per-scenario: scenario_<stat>[axes...][scenario], the last dimension a scale of
 // scenario indices.
 void write_scenario_stats(hid_t group, const FamilyGrid& grid, const SweepResult& result,
-                          const std::vector<hid_t>& scales, int32_t scenario_count) {
+                          const std::vector<Handle>& scales, std::vector<hsize_t> shape, int32_t scenario_count) {
   const size_t S = static_cast<size_t>(scenario_count);
   const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
-  std::vector<hsize_t> shape;
-  for (const AxisGrid& axis : grid.axes) shape.push_back(axis.values.size());
   shape.push_back(S);
   std::vector<double> column(static_cast<size_t>(grid.size) * S);
   for (int32_t st = 0; st < kScenarioStatCount; ++st) {
@@ -29,13 +27,9 @@ void write_scenario_stats(hid_t group, const FamilyGrid& grid, const SweepResult
       column[i] = result.scenario_stats[(static_cast<size_t>(grid.first_member) * S + i) * kScenarioStatCount + st];
     const std::string name = std::string("scenario_") + scenario_stat_name(static_cast<ScenarioStat>(st));
     Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
-    for (size_t d = 0; d < shape.size(); ++d) {
-      const bool last = d + 1 == shape.size();
-      check(H5DSattach_scale(ds, last ? static_cast<hid_t>(scenario) : scales[d], static_cast<unsigned>(d)),
-            "attach a scale");
-      check(H5DSset_label(ds, static_cast<unsigned>(d), last ? "scenario" : grid.axes[d].name.c_str()),
-            "label a dim");
-    }
+    for (size_t d = 0; d < scales.size(); ++d)
+      attach_scale(ds, scales[d], static_cast<unsigned>(d), grid.axes[d].name.c_str());
+    attach_scale(ds, scenario, static_cast<unsigned>(scales.size()), "scenario");
   }
 }
 
@@ -46,35 +40,22 @@ void write_family(hid_t families, const FamilyGrid& grid, const SweepResult& res
   write_scalar_attr<int64_t>(group, "first_member", H5T_NATIVE_INT64, grid.first_member);
   write_scalar_attr<int64_t>(group, "members", H5T_NATIVE_INT64, grid.size);
   std::vector<hsize_t> shape;
-  std::vector<hid_t> scales;
+  std::vector<Handle> scales;
   for (const AxisGrid& axis : grid.axes) {
     shape.push_back(axis.values.size());
-    const hid_t scale = dataset(group, axis.name, H5T_NATIVE_DOUBLE, {axis.values.size()},
-                                axis.values.data());
-    scales.push_back(scale);
-    if (H5DSset_scale(scale, axis.name.c_str()) < 0) {
-      for (hid_t s : scales) H5Dclose(s);
-      throw std::runtime_error("HDF5: cannot make " + axis.name + " a dimension scale");
-    }
+    scales.emplace_back(dataset(group, axis.name, H5T_NATIVE_DOUBLE, {axis.values.size()}, axis.values.data()),
+                        H5Dclose, axis.name);
+    check(H5DSset_scale(scales.back(), axis.name.c_str()), "make " + axis.name + " a dimension scale");
   }
-  try {
-    std::vector<double> column(static_cast<size_t>(grid.size));
-    for (int32_t st = 0; st < kStatCount; ++st) {
-      for (int64_t i = 0; i < grid.size; ++i)
-        column[i] = result.stat(grid.first_member + i, static_cast<Stat>(st));
-      const char* name = stat_name(static_cast<Stat>(st));
-      Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
-      for (size_t d = 0; d < scales.size(); ++d) {
-        check(H5DSattach_scale(ds, scales[d], static_cast<unsigned>(d)), "attach a scale");
-        check(H5DSset_label(ds, static_cast<unsigned>(d), grid.axes[d].name.c_str()), "label a dim");
-      }
-    }
-    if (!result.scenario_stats.empty()) write_scenario_stats(group, grid, result, scales, scenario_count);
-  } catch (...) {
-    for (hid_t s : scales) H5Dclose(s);
-    throw;
+  std::vector<double> column(static_cast<size_t>(grid.size));
+  for (int32_t st = 0; st < kStatCount; ++st) {
+    for (int64_t i = 0; i < grid.size; ++i) column[i] = result.stat(grid.first_member + i, static_cast<Stat>(st));
+    const char* name = stat_name(static_cast<Stat>(st));
+    Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
+    for (size_t d = 0; d < scales.size(); ++d)
+      attach_scale(ds, scales[d], static_cast<unsigned>(d), grid.axes[d].name.c_str());
   }
-  for (hid_t s : scales) H5Dclose(s);
+  if (!result.scenario_stats.empty()) write_scenario_stats(group, grid, result, scales, shape, scenario_count);
 }
 
 void write_workload(hid_t file, const SweepPlan& plan) {

@@ -31,17 +31,9 @@ python3 "$repo/tests/cli/cbl_reference.py" "$tmp/windows.csv" "$traces" "$tmp/re
   fail "the reference transcription disagrees"
 
 # Bad input: one line on stderr naming the file or option and the value; no results file.
-expect_error() {
-  local name=$1 needles=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$? lines; lines=$(wc -l <"$tmp/err")
-  if [ "$rc" -eq 0 ] || [ "$lines" -ne 1 ]; then fail "$name: rc=$rc, $lines lines: $(cat "$tmp/err")"; return; fi
-  IFS='|' read -ra parts <<<"$needles"
-  for needle in "${parts[@]}"; do
-    grep -qF -- "$needle" "$tmp/err" || { fail "$name: '$needle' not in $(cat "$tmp/err")"; return; }
-  done
-  echo "ok   $name: $(cat "$tmp/err")"
-}
+expect_status=2
+# shellcheck source=../support/expect_error.sh
+source "$repo/tests/support/expect_error.sh"
 bad_out=$tmp/bad.csv
 expect_error missing-windows "nope.csv|--windows" \
   "$spotsweep" cbl --windows "$tmp/nope.csv" --traces "$traces" --out "$bad_out"
