@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "spotsweep/cbl.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/job_validation.hpp"
 #include "spotsweep/sweep.hpp"
@@ -100,6 +101,22 @@ void set_field(JobSpec& job, JobField field, double v) {
   }
 }
 
+double job_field_value(const JobSpec& job, JobField field) {
+  switch (field) {
+    case JobField::work: return job.work;
+    case JobField::deadline_h: return job.soft_deadline_s / 3600.0;
+    case JobField::gamma: return job.hard_factor;
+    case JobField::alpha: return job.alpha;
+    case JobField::beta: return job.beta;
+    case JobField::value: return job.value_max;
+    case JobField::value_shape_param: return job.value_shape_param;
+    case JobField::miss_penalty: return job.miss_penalty;
+    case JobField::reconfig_s: return job.reconfig_s;
+    case JobField::work_error:  // applied by draw_job once L is known
+    default: return 0.0;
+  }
+}
+
 // Uniform in [0, 1) from 53 bits of one Philox output.
 double unit_uniform(uint32_t hi, uint32_t lo) {
   return static_cast<double>((static_cast<uint64_t>(hi >> 5) << 26) | (lo >> 6)) *
@@ -156,18 +173,19 @@ void apply_cbl_preset(const TomlDocument& doc, const TomlSection& section, Sweep
       throw input_error(where(doc, e), "job." + e.key, e.raw,
                         "is fixed by mode = \"cbl\" (only work, deadline_h and reconfig_s may be set)");
   }
-  const double preset[kJobFieldCount] = {172800.0, 52.0, 1.0, 1.0, 0.0, 0.0, 0.5, 0.0, 720.0, 0.0};
+  // The fields the file leaves out come from the ADRS job, cbl_job's, as do the fixed ones.
+  const JobSpec preset = cbl_job(kCblTaskHours, 52.0, 0.2);
+  JobSpec base = preset;
   for (int32_t f = 0; f < kJobFieldCount; ++f) {
-    if (given[f]) continue;
-    job.fields[f] = FieldDistribution{};
-    job.fields[f].a = preset[f];
-    set_field(job.base, static_cast<JobField>(f), preset[f]);
+    const JobField field = static_cast<JobField>(f);
+    if (given[f]) {
+      set_field(base, field, job_field_value(job.base, field));
+    } else {
+      job.fields[f] = FieldDistribution{};
+      job.fields[f].a = job_field_value(preset, field);
+    }
   }
-  job.base.n_min = 1;
-  job.base.n_max = 1;
-  job.base.value_shape = ValueShape::linear;
-  job.base.trigger = ReconfigTrigger::composition;
-  job.base.billing = Billing::full_slot;
+  job.base = base;
   for (const FamilyGrid& grid : config.pool.families)
     if (grid.family == FamilyId::chc)
       throw input_error(doc.file, "pool.chc", grid.name,
