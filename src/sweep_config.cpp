@@ -268,6 +268,10 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
         if (e.key != job_field_name(static_cast<JobField>(f))) continue;
         job.fields[f] = parse_distribution(doc, e);
         set_field(job.base, static_cast<JobField>(f), job.fields[f].a);
+        // Every draw lies in [a, b], so checking a here covers all of them.
+        if (static_cast<JobField>(f) == JobField::work_error && !(job.fields[f].a > -1.0))
+          throw input_error(where(doc, e), "job.work_error", e.raw,
+                            "must be above -1 (policies see L·(1 + work_error) > 0)");
         matched = true;
       }
       if (matched) continue;
@@ -343,9 +347,6 @@ JobSpec draw_job(const JobTemplate& tmpl, uint64_t seed, int32_t scenario, int32
     set_field(job, static_cast<JobField>(f), v);
     if (static_cast<JobField>(f) == JobField::work_error) work_error = v;
   }
-  if (!(work_error > -1.0))
-    throw input_error("", "job.work_error", format_number(work_error),
-                      "must be above -1 (policies see L·(1 + work_error) > 0)");
   if (work_error != 0.0) job.work_estimate = job.work * (1.0 + work_error);
   return job;
 }
