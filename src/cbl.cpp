@@ -3,6 +3,7 @@
 #include "spotsweep/cbl.hpp"
 
 #include "atomic_file.hpp"
+#include "import_detail.hpp"
 
 #include <omp.h>
 
@@ -14,7 +15,6 @@
 #include <fstream>
 #include <map>
 #include <ostream>
-#include <sstream>
 
 #include "spotsweep/device.hpp"
 #include "spotsweep/error.hpp"
@@ -42,12 +42,6 @@ const char* const kAdrsTestEnvs[] = {"us-west-2a_k80_1", "us-west-2a_v100_1", "u
 const int32_t kAdrsTestIds[] = {0,   8,   9,   20,  21,  33,  42,  51,  61,  70,
                                 99,  107, 117, 126, 135, 145, 154, 163, 172, 182,
                                 191, 219, 228, 238, 247, 256, 266, 275, 284, 294};
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  const auto b = s.find_first_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b);
-}
 
 int32_t parse_tick(const std::string& where, const std::string& field, const std::string& text) {
   try {
@@ -111,32 +105,27 @@ double cbl_spot_price(double od_price) {
 }
 
 std::vector<CblWindow> read_cbl_windows(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw input_error(path, "--windows", path, "cannot open the windows file");
-  std::string line;
-  if (!std::getline(in, line)) throw input_error(path, "header", "", "the file is empty");
-  if (trim(line) != "env,window_id,start_tick,end_tick")
-    throw input_error(path + ":1", "header", trim(line), "expected env,window_id,start_tick,end_tick");
+  if (!std::ifstream(path)) throw input_error(path, "--windows", path, "cannot open the windows file");
+  const std::vector<detail::CsvRow> rows = detail::read_csv(path);
+  const char* const header = "env,window_id,start_tick,end_tick";
+  if (rows.empty()) throw input_error(path, "header", "", "the file is empty");
+  std::string first;
+  for (const std::string& field : rows.front().fields) first += (first.empty() ? "" : ",") + field;
+  if (rows.front().line != 1 || first != header)
+    throw input_error(path + ":1", "header", first, std::string("expected ") + header);
   std::vector<CblWindow> windows;
-  int line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    line = trim(line);
-    if (line.empty()) continue;
-    const std::string where = path + ":" + std::to_string(line_no);
-    std::vector<std::string> cells;
-    std::istringstream row(line);
-    std::string cell;
-    while (std::getline(row, cell, ',')) cells.push_back(trim(cell));
-    if (cells.size() != 4) throw input_error(where, "row", line, "expected 4 comma-separated fields");
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const detail::CsvRow& row = rows[r];
+    detail::expect_columns(row, 4, path, header);
+    const std::string where = detail::at_line(path, row.line);
     CblWindow w;
-    w.env = cells[0];
+    w.env = row.fields[0];
     if (w.env.empty()) throw input_error(where, "env", "", "is empty");
-    w.window_id = parse_tick(where, "window_id", cells[1]);
-    w.start_tick = parse_tick(where, "start_tick", cells[2]);
-    w.end_tick = parse_tick(where, "end_tick", cells[3]);
+    w.window_id = parse_tick(where, "window_id", row.fields[1]);
+    w.start_tick = parse_tick(where, "start_tick", row.fields[2]);
+    w.end_tick = parse_tick(where, "end_tick", row.fields[3]);
     if (w.end_tick <= w.start_tick)
-      throw input_error(where, "end_tick", cells[3], "must exceed start_tick = " + cells[2]);
+      throw input_error(where, "end_tick", row.fields[3], "must exceed start_tick = " + row.fields[2]);
     windows.push_back(w);
   }
   if (windows.empty()) throw input_error(path, "rows", "0", "the file lists no windows");
