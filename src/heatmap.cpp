@@ -86,14 +86,14 @@ const char* metric_statistic(HeatmapMetric metric) {
 }
 
 // Units of the pool axes (docs/pool.md), with the slot length where an axis counts slots.
-std::string axis_units(const std::string& axis, double tick_seconds) {
+std::string axis_units(const std::string& family, const std::string& axis, double tick_seconds) {
   char slots[64];
   if (tick_seconds > 0)
     std::snprintf(slots, sizeof slots, "slots of %g s", tick_seconds);
   else
     std::snprintf(slots, sizeof slots, "slots");
   if (axis == "window" || axis == "commit") return slots;
-  if (axis == "n_gpus") return "GPUs (0 = best constant)";
+  if (axis == "n_gpus") return family == "only_spot" ? "GPUs (0 = as many as are up)" : "GPUs (0 = best constant)";
   if (axis == "deadline_factor" || axis == "kappa") return "× d";
   if (axis == "theta") return "× on-demand price";
   if (axis == "rho") return "× required rate";
@@ -452,8 +452,8 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
 
   h.x_name = table.axis_names[static_cast<size_t>(x)];
   h.y_name = table.axis_names[static_cast<size_t>(y)];
-  h.x_units = axis_units(h.x_name, h.tick_seconds);
-  h.y_units = axis_units(h.y_name, h.tick_seconds);
+  h.x_units = axis_units(h.family, h.x_name, h.tick_seconds);
+  h.y_units = axis_units(h.family, h.y_name, h.tick_seconds);
   h.x_values = table.axis_values[static_cast<size_t>(x)];
   h.y_values = table.axis_values[static_cast<size_t>(y)];
   h.value = std::move(slice.value);
