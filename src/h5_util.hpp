@@ -16,35 +16,6 @@
 
 namespace spotsweep::h5 {
 
-// Closes an HDF5 handle on scope exit.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
-    if (id_ < 0) throw std::runtime_error("HDF5: cannot " + what);
-  }
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  Handle& operator=(Handle&&) = delete;
-  operator hid_t() const { return id_; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-inline void check(herr_t status, const std::string& what) {
-  if (status < 0) throw std::runtime_error("HDF5: cannot " + what);
-}
-
-inline Handle make_group(hid_t parent, const std::string& name) {
-  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                H5Gclose, "create group " + name);
-}
-
 // Owns an identifier from an HDF5 call that may fail without that being an error (opening
 // something that may be absent): ok() says whether it holds one; movable, so readers can
 // return what they opened.
@@ -67,6 +38,24 @@ class OptionalHandle {
   hid_t id_;
   Closer closer_;
 };
+
+// An identifier that must be valid: a failed HDF5 call throws "HDF5: cannot <what>".
+class Handle : public OptionalHandle {
+ public:
+  Handle(hid_t id, Closer close, const std::string& what) : OptionalHandle(id, close) {
+    if (!ok()) throw std::runtime_error("HDF5: cannot " + what);
+  }
+};
+
+inline void check(herr_t status, const std::string& what) {
+  if (status < 0) throw std::runtime_error("HDF5: cannot " + what);
+}
+
+inline Handle make_group(hid_t parent, const std::string& name) {
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                H5Gclose, "create group " + name);
+}
+
 
 // Silences HDF5's own error printing while in scope: our exceptions say what failed, in one line.
 class QuietHdf5 {
