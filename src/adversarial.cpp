@@ -204,22 +204,6 @@ const char* market_kind_name(MarketKind kind) {
 
 namespace {
 
-int32_t parse_count(const std::string& where, const std::string& field, const std::string& value) {
-  char* end = nullptr;
-  const long long v = std::strtoll(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || v < 0 || v > INT32_MAX)
-    throw input_error(where, field, value, "expected a non-negative integer");
-  return static_cast<int32_t>(v);
-}
-
-double parse_real(const std::string& where, const std::string& field, const std::string& value) {
-  char* end = nullptr;
-  const double v = std::strtod(value.c_str(), &end);
-  if (value.empty() || *end != '\0' || !std::isfinite(v))
-    throw input_error(where, field, value, "not a number");
-  return v;
-}
-
 bool is_shared_key(const std::string& key) {
   return key == "n_slots" || key == "tick_seconds" || key == "capacity" || key == "od_price";
 }
@@ -259,22 +243,22 @@ void set_market_parameter(MarketRecipe& r, const std::string& key, const std::st
       set_synthetic_parameter(r.synthetic, key, value, where, field_prefix);
       return;
     case MarketKind::regime_flip:
-      if (key == "period_slots") return void(r.regime_flip.period_slots = parse_count(where, field_name, value));
-      if (key == "phase_slots") return void(r.regime_flip.phase_slots = parse_count(where, field_name, value));
+      if (key == "period_slots") return void(r.regime_flip.period_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "phase_slots") return void(r.regime_flip.phase_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
       break;
     case MarketKind::deadline_trap: {
       DeadlineTrapSpec& d = r.deadline_trap;
-      if (key == "job_start_slot") return void(d.job_start_slot = parse_count(where, field_name, value));
-      if (key == "deadline_slots") return void(d.deadline_slots = parse_count(where, field_name, value));
-      if (key == "trap_slots") return void(d.trap_slots = parse_count(where, field_name, value));
-      if (key == "round_stride_slots") return void(d.round_stride_slots = parse_count(where, field_name, value));
-      if (key == "trap_avail_fraction") return void(d.trap_avail_fraction = parse_real(where, field_name, value));
-      if (key == "trap_price_multiplier") return void(d.trap_price_multiplier = parse_real(where, field_name, value));
+      if (key == "job_start_slot") return void(d.job_start_slot = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "deadline_slots") return void(d.deadline_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "trap_slots") return void(d.trap_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "round_stride_slots") return void(d.round_stride_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "trap_avail_fraction") return void(d.trap_avail_fraction = parse_parameter_real(value, where, field_name));
+      if (key == "trap_price_multiplier") return void(d.trap_price_multiplier = parse_parameter_real(value, where, field_name));
       break;
     }
     case MarketKind::poisoning:
-      if (key == "storm_enter_prob") return void(r.poisoning.storm_enter_prob = parse_real(where, field_name, value));
-      if (key == "storm_exit_prob") return void(r.poisoning.storm_exit_prob = parse_real(where, field_name, value));
+      if (key == "storm_enter_prob") return void(r.poisoning.storm_enter_prob = parse_parameter_real(value, where, field_name));
+      if (key == "storm_exit_prob") return void(r.poisoning.storm_exit_prob = parse_parameter_real(value, where, field_name));
       break;
   }
   throw input_error(where, field_name, value,

@@ -308,7 +308,13 @@ const NamedField kNamedFields[] = {
     {"storm_death_multiplier", &SyntheticMarketSpec::storm_death_multiplier},
 };
 
-double parse_real(const std::string& text, const std::string& where, const std::string& key) {
+}  // namespace
+
+const char* availability_model_name(AvailabilityModel model) {
+  return model == AvailabilityModel::birth_death ? "birth_death" : "markov_modulated";
+}
+
+double parse_parameter_real(const std::string& text, const std::string& where, const std::string& key) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(v))
@@ -316,7 +322,7 @@ double parse_real(const std::string& text, const std::string& where, const std::
   return v;
 }
 
-int32_t parse_int(const std::string& text, const std::string& where, const std::string& key, long long lo,
+int32_t parse_parameter_int(const std::string& text, const std::string& where, const std::string& key, long long lo,
                   long long hi) {
   char* end = nullptr;
   const long long v = std::strtoll(text.c_str(), &end, 10);
@@ -326,23 +332,17 @@ int32_t parse_int(const std::string& text, const std::string& where, const std::
   return static_cast<int32_t>(v);
 }
 
-}  // namespace
-
-const char* availability_model_name(AvailabilityModel model) {
-  return model == AvailabilityModel::birth_death ? "birth_death" : "markov_modulated";
-}
-
 void set_synthetic_parameter(SyntheticMarketSpec& spec, const std::string& key,
                              const std::string& value, const std::string& where,
                              const std::string& field_prefix) {
   const std::string field = field_prefix + key;
   for (const NamedField& f : kNamedFields)
     if (key == f.name) {
-      spec.*f.field = parse_real(value, where, field);
+      spec.*f.field = parse_parameter_real(value, where, field);
       return;
     }
-  if (key == "n_slots") spec.n_slots = parse_int(value, where, field, 1, INT32_MAX);
-  else if (key == "capacity") spec.capacity = parse_int(value, where, field, 1, 1024);
+  if (key == "n_slots") spec.n_slots = parse_parameter_int(value, where, field, 1, INT32_MAX);
+  else if (key == "capacity") spec.capacity = parse_parameter_int(value, where, field, 1, 1024);
   else if (key == "availability_model") {
     if (value == "birth_death") spec.availability_model = AvailabilityModel::birth_death;
     else if (value == "markov_modulated") spec.availability_model = AvailabilityModel::markov_modulated;

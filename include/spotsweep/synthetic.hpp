@@ -76,6 +76,11 @@ void set_synthetic_parameter(SyntheticMarketSpec& spec, const std::string& key,
                              const std::string& value, const std::string& where,
                              const std::string& field_prefix = "synthetic.");
 std::vector<std::string> synthetic_parameter_names();
+// The strict conversions of `key=value` parameters: the whole text is the number; errors name
+// where, the key and the text.
+double parse_parameter_real(const std::string& text, const std::string& where, const std::string& key);
+int32_t parse_parameter_int(const std::string& text, const std::string& where, const std::string& key, long long lo,
+                            long long hi);
 const char* availability_model_name(AvailabilityModel model);
 // A [synthetic] table (every field) that a sweep file reads back to the same spec.
 std::string synthetic_spec_to_toml(const SyntheticMarketSpec& spec);
