@@ -114,9 +114,7 @@ std::string describe(const SyntheticMarketSpec& s, uint64_t seed, uint64_t scena
     out << "; spike_rate_per_hour=" << num(s.spike_rate_per_hour)
         << "; spike_size=" << num(s.spike_size)
         << "; spike_mean_duration_hours=" << num(s.spike_mean_duration_hours);
-  out << "; availability_model="
-      << (s.availability_model == AvailabilityModel::birth_death ? "birth_death"
-                                                                 : "markov_modulated")
+  out << "; availability_model=" << availability_model_name(s.availability_model)
       << "; birth_rate_per_gpu_hour=" << num(s.birth_rate_per_gpu_hour)
       << "; death_rate_per_gpu_hour=" << num(s.death_rate_per_gpu_hour);
   if (s.availability_model == AvailabilityModel::markov_modulated)
@@ -314,6 +312,13 @@ const char* availability_model_name(AvailabilityModel model) {
   return model == AvailabilityModel::birth_death ? "birth_death" : "markov_modulated";
 }
 
+AvailabilityModel parse_availability_model(const std::string& name, const std::string& where,
+                                           const std::string& field) {
+  if (name == "birth_death") return AvailabilityModel::birth_death;
+  if (name == "markov_modulated") return AvailabilityModel::markov_modulated;
+  throw input_error(where, field, name, "expected birth_death or markov_modulated");
+}
+
 double parse_parameter_real(const std::string& text, const std::string& where, const std::string& key) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
@@ -343,11 +348,8 @@ void set_synthetic_parameter(SyntheticMarketSpec& spec, const std::string& key,
     }
   if (key == "n_slots") spec.n_slots = parse_parameter_int(value, where, field, 1, INT32_MAX);
   else if (key == "capacity") spec.capacity = parse_parameter_int(value, where, field, 1, 1024);
-  else if (key == "availability_model") {
-    if (value == "birth_death") spec.availability_model = AvailabilityModel::birth_death;
-    else if (value == "markov_modulated") spec.availability_model = AvailabilityModel::markov_modulated;
-    else throw input_error(where, field, value, "expected birth_death or markov_modulated");
-  } else
+  else if (key == "availability_model") spec.availability_model = parse_availability_model(value, where, field);
+  else
     throw input_error(where, field, value, "unknown synthetic market parameter (see docs/synthetic.md)");
 }
 

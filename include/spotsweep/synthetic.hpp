@@ -82,6 +82,8 @@ double parse_parameter_real(const std::string& text, const std::string& where, c
 int32_t parse_parameter_int(const std::string& text, const std::string& where, const std::string& key, long long lo,
                             long long hi);
 const char* availability_model_name(AvailabilityModel model);
+AvailabilityModel parse_availability_model(const std::string& name, const std::string& where,
+                                           const std::string& field);
 // A [synthetic] table (every field) that a sweep file reads back to the same spec.
 std::string synthetic_spec_to_toml(const SyntheticMarketSpec& spec);
 

@@ -75,10 +75,7 @@ void add_traces_fit_command(CLI::App& traces) {
       ->capture_default_str();
   fit->add_option("--out", fit_args->out, "Also write the fitted [synthetic] table to this TOML file");
   fit->callback([fit_args] {
-    AvailabilityModel model;
-    if (fit_args->model == "birth_death") model = AvailabilityModel::birth_death;
-    else if (fit_args->model == "markov_modulated") model = AvailabilityModel::markov_modulated;
-    else throw input_error("", "--model", fit_args->model, "expected birth_death or markov_modulated");
+    const AvailabilityModel model = parse_availability_model(fit_args->model, "command line", "--model");
     const Trace trace = load_trace(fit_args->trace);
     const MarketFit result = fit_synthetic_market(trace, model, fit_args->trace);
     print_fit(fit_args->trace, result);
