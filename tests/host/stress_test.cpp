@@ -15,6 +15,7 @@
 #include "spotsweep/error.hpp"
 #include "spotsweep/stress.hpp"
 #include "spotsweep/toml_subset.hpp"
+#include "trace_test_support.hpp"
 
 namespace spotsweep {
 namespace {
@@ -170,24 +171,15 @@ TEST(Stress, AdversariesDoWhatTheySay) {
 TEST(Stress, BadSuitesAreOneLineErrors) {
   StressSuite suite;
   auto read = [&](const std::string& text) { read_stress_suite(parse_toml_subset(text, "s.toml"), suite); };
-  auto expect_error = [](const std::function<void()>& f, const std::vector<std::string>& words) {
-    try {
-      f();
-      ADD_FAILURE() << "no error";
-    } catch (const InputError& e) {
-      const std::string what = e.what();
-      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
-      for (const std::string& w : words) EXPECT_NE(what.find(w), std::string::npos) << what << " lacks " << w;
-    }
-  };
-  expect_error([&] { read("[stress]\nadversaries = [\"earthquake\"]\n"); }, {"s.toml", "stress.adversaries", "earthquake"});
-  expect_error([&] { read("[stress.regime_flip]\nperiod_slots = [40, -1]\n"); }, {"s.toml:2", "period_slots", "-1"});
-  expect_error([&] { read("[stress.deadline_trap]\nround_stride_slots = 3\n"); }, {"round_stride_slots", "[workload]"});
-  expect_error([&] { read("[stress.adaptive]\nperiod_slots = 3\n"); }, {"stress.adaptive.period_slots"});
-  expect_error([&] { read("[stress.volcano]\nx = 1\n"); }, {"volcano"});
-  expect_error([&] { set_stress_parameter(suite, "poisoning.storm_enter_prob"); }, {"--param"});
-  expect_error([&] { set_stress_parameter(suite, "poisoning.storm_enter_prob=0.1,x"); }, {"storm_enter_prob", "x"});
-  expect_error([&] { parse_stress_sweep_config(parse_toml_subset("[workload]\ntrace = \"x.h5\"\n", "w.toml")); },
+  using testing::expect_input_error;
+  expect_input_error([&] { read("[stress]\nadversaries = [\"earthquake\"]\n"); }, {"s.toml", "stress.adversaries", "earthquake"});
+  expect_input_error([&] { read("[stress.regime_flip]\nperiod_slots = [40, -1]\n"); }, {"s.toml:2", "period_slots", "-1"});
+  expect_input_error([&] { read("[stress.deadline_trap]\nround_stride_slots = 3\n"); }, {"round_stride_slots", "[workload]"});
+  expect_input_error([&] { read("[stress.adaptive]\nperiod_slots = 3\n"); }, {"stress.adaptive.period_slots"});
+  expect_input_error([&] { read("[stress.volcano]\nx = 1\n"); }, {"volcano"});
+  expect_input_error([&] { set_stress_parameter(suite, "poisoning.storm_enter_prob"); }, {"--param"});
+  expect_input_error([&] { set_stress_parameter(suite, "poisoning.storm_enter_prob=0.1,x"); }, {"storm_enter_prob", "x"});
+  expect_input_error([&] { parse_stress_sweep_config(parse_toml_subset("[workload]\ntrace = \"x.h5\"\n", "w.toml")); },
                {"w.toml", "workload.trace"});
   set_stress_parameter(suite, "regime_flip.period_slots=10,20,30");
   read("[stress]\nseeds = [4, 5]\n");
