@@ -60,7 +60,7 @@ inline unsigned blocks_for(int64_t n, int threads) {
 class DeviceScenarioSet {
  public:
   DeviceScenarioSet(const ScenarioSet& set, DeviceMemoryMeter& meter)
-      : spot_price_(set.spot_price, meter),
+      : spot_price_((check_scenario_count(set.count), set.spot_price), meter),
         spot_avail_(set.spot_avail, meter),
         od_price_(set.od_price, meter),
         forecast_price_(set.forecast_spot_price, meter),
@@ -80,6 +80,13 @@ class DeviceScenarioSet {
   std::size_t staged_bytes() const { return staged_bytes_; }
 
  private:
+  // Kernels take the scenario as blockIdx.y, whose grid dimension stops at 65535; checked
+  // before anything is copied to the device.
+  static void check_scenario_count(int32_t count) {
+    if (count > 65535)
+      throw input_error("", "workload.scenarios", std::to_string(count), "the CUDA backend takes at most 65535");
+  }
+
   DeviceBuffer<double> spot_price_;
   DeviceBuffer<int32_t> spot_avail_;
   DeviceBuffer<double> od_price_;

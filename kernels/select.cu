@@ -253,8 +253,6 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   const int32_t S = selector_scenarios(plan, options), T = plan.rounds;
   const int32_t windows = plan.scenarios.count, regimes = options.regimes;
   SPOTSWEEP_EXPECTS(static_cast<int32_t>(ranges.size()) == S, "one utility range per scenario");
-  if (windows > 65535)
-    throw input_error("", "workload.scenarios", std::to_string(windows), "the CUDA backend takes at most 65535");
   if (K > std::numeric_limits<int>::max())
     throw input_error("", "pool", std::to_string(K), "the CUDA selector takes at most 2^31 - 1 members");
   const bool bandit = options.feedback == Feedback::bandit;

@@ -66,8 +66,6 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t jobs = plan.jobs_per_member();
   const int32_t S = plan.scenarios.count;
-  if (S > 65535)
-    throw input_error("", "workload.scenarios", std::to_string(S), "the CUDA backend takes at most 65535");
   DeviceMemoryMeter meter;
 
   // The plan, staged once and read by every chunk.
