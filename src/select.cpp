@@ -72,11 +72,19 @@ std::string select_options_to_toml(const SelectOptions& options) {
 }
 
 std::vector<UtilityRange> selector_ranges(const SweepPlan& plan, const SelectOptions& options) {
+  const int32_t S = selector_scenarios(plan, options);  // checks the options first
   if (!options.given_range) return selector_utility_ranges(plan, options.regimes);
-  return std::vector<UtilityRange>(static_cast<size_t>(selector_scenarios(plan, options)), options.utility_range);
+  return std::vector<UtilityRange>(static_cast<size_t>(S), options.utility_range);
+}
+
+void check_select_options(const SelectOptions& options) {
+  // EXP3's rate is its own fixed γ (exp3_gamma): an anytime η would be recorded but not used.
+  if (options.feedback == Feedback::bandit && options.eta == EtaSchedule::anytime)
+    throw input_error("", "eta", "anytime", "applies to full feedback (Hedge) only; EXP3 uses its fixed rate γ");
 }
 
 int32_t selector_scenarios(const SweepPlan& plan, const SelectOptions& options) {
+  check_select_options(options);
   if (options.regimes < 1 || plan.scenarios.count % options.regimes != 0)
     throw input_error("", "regimes", std::to_string(options.regimes),
                       "must divide the plan's " + std::to_string(plan.scenarios.count) + " scenario windows");

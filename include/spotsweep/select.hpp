@@ -69,6 +69,8 @@ using RoundProgress = std::function<void(int32_t done, int32_t total)>;
 // tick and enough slots; InputError otherwise.
 SweepPlan make_regime_plan(const SweepConfig& config, const std::vector<Trace>& regime_traces);
 // Selectors in a plan: its scenario windows divided by the regimes.
+// One-line InputError for options that cannot go together (anytime η with bandit feedback).
+void check_select_options(const SelectOptions& options);
 int32_t selector_scenarios(const SweepPlan& plan, const SelectOptions& options);
 
 // Per-scenario utility bounds for the reward normalisation (docs/select.md): over the

@@ -153,6 +153,7 @@ void add_stress_command(CLI::App& app) {
     if (config.pool.size < 2)
       throw input_error(args->pool_path, "pool", std::to_string(config.pool.size), "selection needs at least 2 members");
     check_output_path(args->output, "--output");
+    check_select_options(options);
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
     std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size() << " seeds, "

@@ -49,6 +49,8 @@ fi
 
 expect_error select-feedback "command line|--feedback = partial" \
   "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --feedback partial
+expect_error select-bandit-anytime "eta = anytime|full feedback (Hedge) only" \
+  "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --feedback bandit --eta anytime
 
 # Counts.
 expect_error bench-members "--members = -5|must be >= 1" "$spotsweep" bench --members -5

@@ -37,7 +37,7 @@ TOML
   > select.log 2> progress.log
 grep -q "^wrote out.h5: " select.log
 "$bin" select --pool select.toml --output bandit.h5 --backend cpu --opt-buckets 0 --feedback bandit \
-  --eta anytime > /dev/null 2>&1
+  --eta fixed > /dev/null 2>&1
 
 if ! /usr/bin/python3 -c "import h5py, numpy" 2> /dev/null; then
   echo "select_h5py: /usr/bin/python3 lacks h5py; skipping the read-back check"

@@ -45,7 +45,7 @@ with h5py.File(full_path, "r") as f:
     assert np.allclose(mass.sum(axis=1), 1.0)
 
 with h5py.File(bandit_path, "r") as f:
-    assert f.attrs["feedback"] == "bandit" and f.attrs["eta_schedule"] == "anytime"
+    assert f.attrs["feedback"] == "bandit" and f.attrs["eta_schedule"] == "fixed"
     sel = f["selector"]
     assert np.all(sel["regret"][()] <= sel["regret_bound"][()])
     assert np.all(np.isnan(sel["opt_utility"][()])), "OPT off"
