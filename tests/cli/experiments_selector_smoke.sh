@@ -7,23 +7,10 @@
 #   bash experiments_selector_smoke.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
 set -euo pipefail
 bin=$1 root=$2 scratch=$3
-py=/usr/bin/python3
-if ! [ -x "$py" ] || ! "$py" -c "import h5py, matplotlib" 2>/dev/null; then
-  echo "skip: $py lacks h5py or matplotlib"
-  exit 77
-fi
+# shellcheck source=../support/figure_checks.sh
+source "$root/tests/support/figure_checks.sh"
 rm -rf "$scratch" && mkdir -p "$scratch"
 cd "$scratch"
-
-png_ok() {
-  "$py" -c "
-import sys
-from matplotlib.image import imread
-img = imread(sys.argv[1])
-assert img.shape[0] >= 300 and img.shape[1] >= 400, img.shape
-assert img[..., :3].std() > 0.05, 'blank image'
-" "$1"
-}
 
 # (c) prediction error: two settings, conditions eps 0, 0.8 and the decoy; the CHC weight is a
 # probability mass and the selector's expected utility stays near or below the best member's in

@@ -6,23 +6,10 @@
 #   bash experiments_smoke.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
 set -euo pipefail
 bin=$1 root=$2 scratch=$3
-py=/usr/bin/python3
-if ! [ -x "$py" ] || ! "$py" -c "import h5py, matplotlib" 2>/dev/null; then
-  echo "skip: $py lacks h5py or matplotlib"
-  exit 77
-fi
+# shellcheck source=../support/figure_checks.sh
+source "$root/tests/support/figure_checks.sh"
 rm -rf "$scratch" && mkdir -p "$scratch"
 cd "$scratch"
-
-png_ok() {
-  "$py" -c "
-import sys
-from matplotlib.image import imread
-img = imread(sys.argv[1])
-assert img.shape[0] >= 300 and img.shape[1] >= 400, img.shape
-assert img[..., :3].std() > 0.05, 'blank image'
-" "$1"
-}
 
 # (a) predictability: one trace, window 8: 3 lookahead rows (k = 1, 7) and skills <= 1.
 bash "$root/experiments/a_predictability/run.sh" "$bin" a --smoke > a.log

@@ -6,11 +6,8 @@
 #   bash heatmap_png.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
 set -euo pipefail
 bin=$1 root=$2 scratch=$3
-py=/usr/bin/python3
-if ! [ -x "$py" ] || ! "$py" -c "import h5py, matplotlib" 2>/dev/null; then
-  echo "skip: $py lacks h5py or matplotlib"
-  exit 77
-fi
+# shellcheck source=../support/figure_checks.sh
+source "$root/tests/support/figure_checks.sh"
 rm -rf "$scratch" && mkdir -p "$scratch"
 cd "$scratch"
 
