@@ -135,26 +135,39 @@ SPOTSWEEP_HD_INLINE SlotProgress run_slot_cbl(const JobSpec& job, double tick_s,
 
 // Runs n GPUs for one slot of tick_s seconds: the first min(overhead, Δ) seconds go to the
 // restart, the rest earn H(n) samples/s.  [paper: μ = 1 − R/Δ; ours: overhead spans slots]
-SPOTSWEEP_HD_INLINE SlotProgress run_slot(const JobSpec& job, double tick_s, double overhead_s,
-                                          double work_done, int32_t n) {
+// The mode is a template parameter so that simulate()'s per-slot loop, which picks it once per
+// job, carries no per-slot test of it; run_slot() below reads it from the job instead.
+template <ModelMode kMode>
+SPOTSWEEP_HD_INLINE SlotProgress run_slot_in_mode(const JobSpec& job, double tick_s,
+                                                  double overhead_s, double work_done, int32_t n) {
   SlotProgress out;
   out.work_after = work_done;
   out.overhead_after_s = overhead_s;
   if (n <= 0) return out;
-  if (job.cant_be_late()) return run_slot_cbl(job, tick_s, overhead_s, work_done, n);
-  const double overhead_used = min_d(overhead_s, tick_s);
-  out.overhead_after_s = overhead_s - overhead_used;
-  const double rate = throughput(job, n);
-  const double left = job.work - work_done;
-  const double gain = (tick_s - overhead_used) * rate;
-  if (gain >= left - kWorkRelTol * job.work) {
-    out.completes = true;
-    out.work_after = job.work;
-    out.finish_offset_s = min_d(overhead_used + max_d(left, 0.0) / rate, tick_s);
+  if constexpr (kMode == ModelMode::cant_be_late) {
+    return run_slot_cbl(job, tick_s, overhead_s, work_done, n);
   } else {
-    out.work_after = work_done + gain;
+    const double overhead_used = min_d(overhead_s, tick_s);
+    out.overhead_after_s = overhead_s - overhead_used;
+    const double rate = throughput(job, n);
+    const double left = job.work - work_done;
+    const double gain = (tick_s - overhead_used) * rate;
+    if (gain >= left - kWorkRelTol * job.work) {
+      out.completes = true;
+      out.work_after = job.work;
+      out.finish_offset_s = min_d(overhead_used + max_d(left, 0.0) / rate, tick_s);
+    } else {
+      out.work_after = work_done + gain;
+    }
+    return out;
   }
-  return out;
+}
+
+SPOTSWEEP_HD_INLINE SlotProgress run_slot(const JobSpec& job, double tick_s, double overhead_s,
+                                          double work_done, int32_t n) {
+  return job.cant_be_late()
+             ? run_slot_in_mode<ModelMode::cant_be_late>(job, tick_s, overhead_s, work_done, n)
+             : run_slot_in_mode<ModelMode::spotsweep>(job, tick_s, overhead_s, work_done, n);
 }
 
 // Finish time, from the job's start, of running n GPUs without a break from start_s, with

@@ -85,15 +85,16 @@ SPOTSWEEP_HD_INLINE int32_t horizon_slots(const JobSpec& job, double tick_s) {
 // The hard-deadline safety net (MODEL.md §4, our rule). It keeps the invariant "one of the
 // safe plans still finishes by γ·d": a proposal that would break it after this slot is
 // replaced by the safe plan (keep the running total if that is safe, else N_max).
-// simulate() calls it only where the quick test net_cannot_bind does not settle the slot.
+// simulate() calls it only where the quick test net_cannot_bind does not settle the slot, and
+// only outside the Can't Be Late mode, which has its own net below.
 SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotObservation& obs,
                                                 const JobState& state, Allocation proposal,
                                                 bool* overridden) {
   *overridden = false;
   const double overhead =
       is_reconfiguration(job, state.prev, proposal) ? job.reconfig_s : state.overhead_s;
-  const SlotProgress step = run_slot(job, obs.tick_s, overhead, state.work_done,
-                                     proposal.total());
+  const SlotProgress step = run_slot_in_mode<ModelMode::spotsweep>(
+      job, obs.tick_s, overhead, state.work_done, proposal.total());
   if (step.completes) return proposal;
   const SafePlan after = safe_plans(job, obs.elapsed_s + obs.tick_s, step.overhead_after_s,
                                     step.work_after, proposal);
@@ -169,14 +170,12 @@ SPOTSWEEP_HD_INLINE JobSpec policy_view(const JobSpec& job, const JobState& stat
 // schedules (OPT's) run without it: they are checked against the deadline by construction.
 enum class SafetyNet : int32_t { on = 0, off = 1 };
 
-// Simulates one job from market slot start_slot under policy. The policy type provides
-//   Allocation decide(const JobSpec&, const SlotObservation&, const JobState&)
-// and may keep its own state. The caller checks that the market covers
-// start_slot + horizon_slots(job, Δ) slots.
-template <SafetyNet kNet = SafetyNet::on, class Policy, class SlotLogger>
-SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int32_t start_slot,
-                              Policy& policy, SlotLogger& log) {
+// simulate() in one model mode, fixed at compile time so the per-slot loop does not test it.
+template <SafetyNet kNet, ModelMode kMode, class Policy, class SlotLogger>
+SPOTSWEEP_HD Outcome simulate_in_mode(const JobSpec& job, const MarketView& market,
+                                      int32_t start_slot, Policy& policy, SlotLogger& log) {
   constexpr bool kLogs = LogsSlots<std::remove_cv_t<SlotLogger>>::value;
+  constexpr bool kCantBeLate = kMode == ModelMode::cant_be_late;
   Outcome out;
   JobState state;
   // Per-job constants and the market window, read once.
@@ -208,13 +207,13 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
                                            : policy.decide(policy_view(job, state), obs, state);
     Allocation alloc = clamp_allocation(job, proposed, obs.spot_avail);
     bool overridden = false;
-    if (kNet == SafetyNet::on && job.cant_be_late()) {
+    if constexpr (kNet == SafetyNet::on && kCantBeLate) {
       // The framework net, then its availability override (spot that is down becomes idle).
       alloc = clamp_allocation(job, apply_cbl_framework_net(job, obs, state, alloc, &overridden),
                                obs.spot_avail);
-    } else if (kNet == SafetyNet::on &&
-               !net_cannot_bind(job, hard_s, rate_max, obs.elapsed_s, tick, state.work_done)) {
-      alloc = apply_safety_net(job, obs, state, alloc, &overridden);
+    } else if constexpr (kNet == SafetyNet::on) {
+      if (!net_cannot_bind(job, hard_s, rate_max, obs.elapsed_s, tick, state.work_done))
+        alloc = apply_safety_net(job, obs, state, alloc, &overridden);
     }
     out.net_overrides += overridden ? 1 : 0;
 
@@ -224,7 +223,7 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
       ++out.reconfigs;
     }
     const SlotProgress step =
-        run_slot(job, tick, state.overhead_s, state.work_done, alloc.total());
+        run_slot_in_mode<kMode>(job, tick, state.overhead_s, state.work_done, alloc.total());
     const bool partial = step.completes && job.billing == Billing::per_second;
     const double billed_s = partial ? step.finish_offset_s : tick;
     out.cost += allocation_cost(alloc, obs.spot_price, obs.od_price, billed_s);
@@ -262,7 +261,7 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
   // (Σ n)·Δ: exact, and equal to summing n·Δ slot by slot, whenever n·Δ is (an integer Δ).
   out.od_gpu_s = static_cast<double>(od_slots) * tick + od_tail_s;
   out.spot_gpu_s = static_cast<double>(spot_slots) * tick + spot_tail_s;
-  if (job.cant_be_late() && out.finish_s > hard_s) {
+  if (kCantBeLate && out.finish_s > hard_s) {
     out.missed = 1;  // late but finished: sky_spot reports the finish, T·Δ > D
   } else if (out.finish_s < 0.0 || out.finish_s > hard_s + kDeadlineTolS) {
     out.missed = 1;
@@ -271,6 +270,18 @@ SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int3
   out.value = out.missed ? -job.miss_penalty : completion_value(job, out.finish_s);
   out.utility = out.value - out.cost;
   return out;
+}
+
+// Simulates one job from market slot start_slot under policy. The policy type provides
+//   Allocation decide(const JobSpec&, const SlotObservation&, const JobState&)
+// and may keep its own state. The caller checks that the market covers
+// start_slot + horizon_slots(job, Δ) slots.
+template <SafetyNet kNet = SafetyNet::on, class Policy, class SlotLogger>
+SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int32_t start_slot,
+                              Policy& policy, SlotLogger& log) {
+  if (job.cant_be_late())
+    return simulate_in_mode<kNet, ModelMode::cant_be_late>(job, market, start_slot, policy, log);
+  return simulate_in_mode<kNet, ModelMode::spotsweep>(job, market, start_slot, policy, log);
 }
 
 template <SafetyNet kNet = SafetyNet::on, class Policy>
