@@ -1,7 +1,7 @@
 #pragma once
 // Small HDF5 helpers shared by the readers and writers in src/: RAII handles, quiet error
-// reporting, string and scalar attributes, datasets, and the write-to-a-temporary-name-then-
-// rename discipline. Host-only.
+// reporting, string and scalar attributes, datasets and their reading, and the
+// write-to-a-temporary-name-then-rename discipline. Host-only.
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
@@ -139,6 +139,41 @@ inline Handle index_scale(hid_t parent, const std::string& name, hsize_t count, 
 inline void attach_scale(hid_t data, hid_t scale, unsigned dim, const char* label) {
   check(H5DSattach_scale(data, scale, dim), std::string("attach scale ") + label);
   check(H5DSset_label(data, dim, label), std::string("label dimension ") + label);
+}
+
+// Whether every link along `path` ("a/b/c" or "/a/b/c") under `parent` exists: H5Lexists
+// alone needs the intermediate groups to exist.
+inline bool path_exists(hid_t parent, const std::string& path) {
+  // The search starts at 1 because a leading '/' is the root group, which always exists.
+  for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+    if (H5Lexists(parent, path.substr(0, slash).c_str(), H5P_DEFAULT) <= 0) return false;
+    if (slash == std::string::npos) return true;
+  }
+}
+
+// Dataset `name` (a path) under `parent`, read whole as `mem_type`, with its shape (any rank)
+// in `shape` when given. InputErrors name `file` and the dataset: missing, of another type
+// class than `klass` (`expected` names the type wanted), or unreadable.
+template <class T>
+std::vector<T> read_dataset(hid_t parent, const std::string& name, hid_t mem_type, H5T_class_t klass,
+                            const char* expected, const std::string& file, std::vector<hsize_t>* shape = nullptr) {
+  if (!path_exists(parent, name)) throw input_error(file, name, "", "missing dataset");
+  OptionalHandle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok()) throw input_error(file, name, "", "cannot open dataset");
+  OptionalHandle type(H5Dget_type(ds), H5Tclose);
+  if (H5Tget_class(type) != klass) throw input_error(file, name, "", std::string("expected ") + expected);
+  OptionalHandle space(H5Dget_space(ds), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0) throw input_error(file, name, "", "cannot read dataset");
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  hsize_t count = 1;
+  for (hsize_t d : dims) count *= d;
+  std::vector<T> values(static_cast<size_t>(count));
+  if (count > 0 && H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    throw input_error(file, name, "", "cannot read dataset");
+  if (shape) *shape = std::move(dims);
+  return values;
 }
 
 // Creates path's file under a temporary name in the same folder, lets fill() write it, and

@@ -27,46 +27,21 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 using H5Handle = h5::OptionalHandle;
 
 using h5::check;
+using h5::path_exists;
 using h5::QuietHdf5;
-
-bool link_exists(hid_t parent, const std::string& path) {
-  // H5Lexists needs every intermediate group to exist, so walk the path.
-  std::string prefix;
-  size_t start = 0;
-  while (start <= path.size()) {
-    const size_t slash = path.find('/', start);
-    prefix = path.substr(0, slash == std::string::npos ? path.size() : slash);
-    if (H5Lexists(parent, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return true;
-}
 
 H5Handle open_sweep_file(const std::string& path) {
   H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok()) throw input_error(path, "sweep file", "", "cannot open it as HDF5 (is it a `spotsweep sweep` output?)");
-  if (!link_exists(file, "families"))
+  if (!path_exists(file, "families"))
     throw input_error(path, "/families", "", "missing: not a `spotsweep sweep` output");
   return file;
 }
 
-// A whole float64 dataset and its shape.
+// A whole float64 dataset of the sweep file, and its shape.
 std::vector<double> read_doubles(hid_t parent, const std::string& name, const std::string& file,
                                  std::vector<hsize_t>* shape = nullptr) {
-  H5Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!ds.ok()) throw input_error(file, name, "", "dataset missing from the sweep file");
-  H5Handle space(H5Dget_space(ds), H5Sclose);
-  const int rank = H5Sget_simple_extent_ndims(space);
-  if (rank < 0) throw std::runtime_error("HDF5: cannot read the shape of " + name);
-  std::vector<hsize_t> dims(static_cast<size_t>(rank));
-  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-  hsize_t count = 1;
-  for (hsize_t d : dims) count *= d;
-  std::vector<double> values(static_cast<size_t>(count));
-  if (count > 0) check(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "read " + name);
-  if (shape) *shape = dims;
-  return values;
+  return h5::read_dataset<double>(parent, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, "float64", file, shape);
 }
 
 template <class T>
@@ -317,7 +292,7 @@ SweepFamilyTable read_sweep_family(const std::string& path, const std::string& f
                                    HeatmapMetric metric) {
   QuietHdf5 quiet;
   H5Handle file = open_sweep_file(path);
-  if (!link_exists(file, "families/" + family))
+  if (!path_exists(file, "families/" + family))
     throw input_error(path, "--family", family,
                       "not in the file (it has: " + join(sweep_family_names(path)) + ")");
   H5Handle group(H5Gopen2(file, ("families/" + family).c_str(), H5P_DEFAULT), H5Gclose);
@@ -376,7 +351,7 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
   {
     QuietHdf5 quiet;
     H5Handle file = open_sweep_file(path);
-    if (link_exists(file, "workload")) {
+    if (path_exists(file, "workload")) {
       H5Handle w(H5Gopen2(file, "workload", H5P_DEFAULT), H5Gclose);
       if (w.ok()) read_scalar_attr<double>(w, "tick_seconds", H5T_NATIVE_DOUBLE, &h.tick_seconds);
     }
@@ -407,7 +382,7 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
   if (rq.metric == HeatmapMetric::regret || (rq.metric == HeatmapMetric::improvement && rq.baseline == "opt")) {
     QuietHdf5 quiet;
     H5Handle file = open_sweep_file(path);
-    if (!link_exists(file, "opt/utility_lower"))
+    if (!path_exists(file, "opt/utility_lower"))
       throw input_error(path, "/opt/utility_lower", "", "missing (the sweep ran with --opt-buckets 0); regret and --baseline opt need OPT");
     const double opt_mean = mean_of(read_doubles(file, "opt/utility_lower", path));
     if (rq.metric == HeatmapMetric::regret) {

@@ -333,20 +333,17 @@ void fit_price(const Trace& trace, const std::string& file, MarketFit& fit) {
 
 AvailabilityStats availability_stats(const Trace& trace) {
   AvailabilityStats s;
-  s.n_slots = trace.n_slots();
+  const TraceSummary summary = summarize(trace);
+  s.n_slots = summary.n_slots;
   if (s.n_slots == 0) return s;
-  int64_t up_slots = 0, up_run_slots = 0, down_run_slots = 0;
-  double share = 0.0;
+  s.avail_fraction = summary.avail_fraction;
+  s.mean_avail_share = summary.mean_avail / trace.capacity;
+  int64_t up_run_slots = 0, down_run_slots = 0;
   for (int32_t t = 0; t < s.n_slots; ++t) {
-    const int32_t a = trace.spot_avail[t];
-    const bool up = a >= 1;
-    up_slots += up;
-    share += static_cast<double>(a) / trace.capacity;
+    const bool up = trace.spot_avail[t] >= 1;
     if (t == 0 || up != (trace.spot_avail[t - 1] >= 1)) (up ? s.avail_runs : s.unavail_runs)++;
     (up ? up_run_slots : down_run_slots)++;
   }
-  s.avail_fraction = static_cast<double>(up_slots) / s.n_slots;
-  s.mean_avail_share = share / s.n_slots;
   s.mean_avail_run_slots = s.avail_runs ? static_cast<double>(up_run_slots) / s.avail_runs : 0.0;
   s.mean_unavail_run_slots =
       s.unavail_runs ? static_cast<double>(down_run_slots) / s.unavail_runs : 0.0;
@@ -355,19 +352,19 @@ AvailabilityStats availability_stats(const Trace& trace) {
 
 PriceStats price_stats(const Trace& trace) {
   PriceStats s;
-  double sum = 0.0, log_sum = 0.0, log_sq = 0.0;
+  const TraceSummary summary = summarize(trace);
+  s.mean = summary.spot_price_mean;
+  s.changes = summary.price_changes;
+  // The log statistics are the fit's own: summarize has none, and they skip p ≤ 0.
+  double log_sum = 0.0, log_sq = 0.0;
   int32_t positive = 0;
-  for (int32_t t = 0; t < trace.n_slots(); ++t) {
-    const double p = trace.spot_price[t];
-    sum += p;
-    if (t > 0 && p != trace.spot_price[t - 1]) ++s.changes;
+  for (const double p : trace.spot_price) {
     if (p > 0.0) {
       log_sum += std::log(p);
       log_sq += std::log(p) * std::log(p);
       ++positive;
     }
   }
-  s.mean = trace.n_slots() ? sum / trace.n_slots() : 0.0;
   if (positive > 0) {
     const double m = log_sum / positive;
     s.log_sd = std::sqrt(std::max(0.0, log_sq / positive - m * m));

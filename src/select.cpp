@@ -1,6 +1,6 @@
-// The selector's host side shared by both backends: its options, and the curves of
-// docs/select.md built from a backend's per-(round, scenario) records. Everything here is in
-// utility units: a reward x maps back to low + (high − low)·x.
+// The selector's host side shared by both backends: its options, the curves of docs/select.md
+// built from a backend's per-(round, scenario) records, and the run that leads to them.
+// Everything here is in utility units: a reward x maps back to low + (high − low)·x.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -212,6 +212,14 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
   run.final_probability.shrink_to_fit();
   out.run = std::move(run);
   return out;
+}
+
+SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, int32_t opt_buckets,
+                           const RoundProgress& progress, SelectorRunner runner) {
+  const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
+  SelectorRun run = runner(plan, ranges, options, progress);
+  const OptTable opt = compute_opt_table(plan, opt_buckets, options.threads);
+  return finish_select(plan, ranges, options, opt, std::move(run));
 }
 
 }  // namespace spotsweep

@@ -379,11 +379,8 @@ std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vecto
       StressMarket market = make_stress_market(config, runs[i], seed);
       SelectOptions o = options;
       o.regimes = market.regimes;
-      const std::vector<UtilityRange> ranges = selector_ranges(market.plan, o);
-      SelectorRun run = runner(market.plan, ranges, o, {});
-      const OptTable opt = compute_opt_table(market.plan, suite.opt_buckets, options.threads);
       StressRecord record;
-      record.result = finish_select(market.plan, ranges, o, opt, std::move(run));
+      record.result = run_selection(market.plan, o, suite.opt_buckets, {}, runner);
       record.summary = summarize_stress(record.result);
       record.summary.run = static_cast<int32_t>(i);
       record.summary.seed = seed;

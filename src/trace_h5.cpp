@@ -121,22 +121,9 @@ T read_scalar_attribute(hid_t object, const char* name, hid_t mem_type, H5T_clas
 template <class T>
 std::vector<T> read_series(hid_t group, const char* name, hid_t mem_type, H5T_class_t klass,
                            const char* expected, const std::string& file) {
-  if (H5Lexists(group, name, H5P_DEFAULT) <= 0)
-    throw input_error(file, name, "", "missing dataset");
-  H5Handle dset(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose);
-  if (!dset.ok()) throw input_error(file, name, "", "cannot open dataset");
-  H5Handle type(H5Dget_type(dset.get()), H5Tclose);
-  if (H5Tget_class(type.get()) != klass)
-    throw input_error(file, name, "", std::string("expected ") + expected);
-  H5Handle space(H5Dget_space(dset.get()), H5Sclose);
-  if (H5Sget_simple_extent_ndims(space.get()) != 1)
-    throw input_error(file, name, "", "expected a 1-D dataset");
-  hsize_t dims[1] = {0};
-  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
-  std::vector<T> values(dims[0]);
-  if (!values.empty())
-    check(H5Dread(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), file,
-          name, "cannot read dataset");
+  std::vector<hsize_t> shape;
+  std::vector<T> values = h5::read_dataset<T>(group, name, mem_type, klass, expected, file, &shape);
+  if (shape.size() != 1) throw input_error(file, name, "", "expected a 1-D dataset");
   return values;
 }
 
@@ -153,7 +140,7 @@ void check_capacity(const Trace& trace, const std::string& path) {
 
 }  // namespace
 
-void write_trace_h5(const Trace& trace, const std::string& path) {
+void write_trace_h5(const Trace& trace, const std::string& path, const std::string& option) {
   validate_trace(trace, path);
   check_capacity(trace, path);
   // A per-process temporary name (h5_util.hpp): never a file the user may already have.
@@ -173,7 +160,7 @@ void write_trace_h5(const Trace& trace, const std::string& path) {
     write_string_attribute(root, "name", trace.name, path);
     write_string_attribute(root, "source", trace.source, path);
     write_string_attribute(root, "start_time", trace.start_time, path);
-  });
+  }, option);
 }
 
 Trace read_trace_h5(const std::string& path) {

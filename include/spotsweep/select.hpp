@@ -87,6 +87,10 @@ SelectorRun run_selector(const SweepPlan& plan, const std::vector<UtilityRange>&
                          const SelectOptions& options, const RoundProgress& progress = {});
 SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRange>& ranges,
                              const SelectOptions& options, const RoundProgress& progress = {});
+// One of the two above. Code in the core library takes the selector as an argument because
+// the core library is linked before the backend library that defines run_selector.
+using SelectorRunner = SelectorRun (*)(const SweepPlan&, const std::vector<UtilityRange>&, const SelectOptions&,
+                                       const RoundProgress&);
 
 // The curves of docs/select.md, [scenario][round] unless noted.
 struct SelectResult {
@@ -132,6 +136,12 @@ struct SelectResult {
 // Turns a backend's run into the curves; opt may be empty (progress_buckets = 0).
 SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange>& ranges,
                            const SelectOptions& options, const OptTable& opt, SelectorRun run);
+
+// A whole selection on one plan: the ranges (selector_ranges, which checks the options), the
+// selector through `runner`, OPT with opt_buckets progress buckets per job on options.threads
+// (0 skips OPT), and finish_select's curves.
+SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, int32_t opt_buckets,
+                           const RoundProgress& progress = {}, SelectorRunner runner = &run_selector);
 
 // Reads the optional [select] table of a sweep file into options (feedback = "full"|"bandit",
 // eta = "fixed"|"anytime", top_k, seed, utility_range = [low, high]); one-line InputErrors.

@@ -103,12 +103,9 @@ struct StressRecord {
   SelectResult result;
 };
 
-// Runs the selector on every (run, seed); progress gets (done, total) after each. The
-// selector comes in as `runner` (the backend dispatch, run_selector, by default) because the
-// core library that holds this code is linked before the backend library.
+// Runs the selector on every (run, seed) with run_selection; progress gets (done, total) after
+// each. The selector comes in as `runner` (the backend dispatch, run_selector, by default).
 using StressProgress = std::function<void(int32_t done, int32_t total)>;
-using SelectorRunner = SelectorRun (*)(const SweepPlan&, const std::vector<UtilityRange>&, const SelectOptions&,
-                                       const RoundProgress&);
 std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vector<StressRun>& runs,
                                      const StressSuite& suite, const SelectOptions& options,
                                      const StressProgress& progress = {}, SelectorRunner runner = &run_selector);

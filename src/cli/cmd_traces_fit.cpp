@@ -118,7 +118,7 @@ void add_traces_fit_command(CLI::App& traces) {
       set_market_parameter(recipe, param.substr(0, eq), param.substr(eq + 1));
     }
     const AdversarialMarket market = generate_market(recipe, synth_args->seed, synth_args->scenario);
-    write_trace_h5(market.trace, synth_args->out);
+    write_trace_h5(market.trace, synth_args->out, "--out");
     if (!synth_args->regime_csv.empty()) {
       std::string csv = market.decoy.n_slots() ? "slot,storm,decoy_price,decoy_avail\n" : "slot,storm\n";
       for (int32_t t = 0; t < market.trace.n_slots(); ++t) {

@@ -72,7 +72,7 @@ void add_traces_commands(CLI::App& app) {
     o.gaps = parse_gap_policy(args->gaps);
     o.out_of_order = parse_out_of_order(args->out_of_order);
     const Trace trace = import_trace(o);
-    write_trace_h5(trace, args->output);
+    write_trace_h5(trace, args->output, "--output");
     std::printf("wrote %s: %d ticks of %g s\n", args->output.c_str(), trace.n_slots(), trace.tick_seconds);
   });
 

@@ -11,6 +11,7 @@
 #include <numeric>
 #include <string>
 
+#include "../../src/h5_util.hpp"
 #include "../support/sweep_fixture.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/select.hpp"
@@ -37,9 +38,7 @@ SelectResult select(const SweepPlan& plan, Feedback feedback, EtaSchedule eta, u
   options.eta = eta;
   options.seed = seed;
   options.top_k = 3;
-  const std::vector<UtilityRange> ranges = selector_utility_ranges(plan);
-  SelectorRun run = run_selector_cpu(plan, ranges, options);
-  return finish_select(plan, ranges, options, compute_opt_table(plan, opt_buckets, 0), std::move(run));
+  return run_selection(plan, options, opt_buckets, {}, &run_selector_cpu);
 }
 
 // A pool of every prediction-free family and a job that fits in a few hours.
@@ -351,10 +350,9 @@ TEST(Select, AdaptiveAdversaryPlaysTheRegimeThatHurtsTheLeader) {
   SelectOptions options;
   options.backend = Backend::cpu;
   options.regimes = 2;
-  const std::vector<UtilityRange> ranges = selector_utility_ranges(plan, 2);
+  const SelectResult r = run_selection(plan, options, 32, {}, &run_selector_cpu);
+  const std::vector<UtilityRange>& ranges = r.ranges;
   ASSERT_EQ(static_cast<int32_t>(ranges.size()), S);
-  SelectorRun run = run_selector_cpu(plan, ranges, options);
-  const SelectResult r = finish_select(plan, ranges, options, compute_opt_table(plan, 32, 0), std::move(run));
 
   SweepOptions sweep_options;
   sweep_options.backend = Backend::cpu;
@@ -390,11 +388,10 @@ TEST(Select, GivenUtilityRangeClampsAndCounts) {
   options.backend = Backend::cpu;
   read_select_options(parse_toml_subset("[select]\nutility_range = [0, 60]\n", "s.toml"), options);
   ASSERT_TRUE(options.given_range);
-  const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
-  ASSERT_EQ(ranges.size(), static_cast<size_t>(plan.scenarios.count));
-  EXPECT_EQ(ranges[0].low, 0.0);
-  EXPECT_EQ(ranges[0].high, 60.0);
-  SelectorRun run = run_selector_cpu(plan, ranges, options);
+  const SelectResult given = run_selection(plan, options, 0, {}, &run_selector_cpu);
+  ASSERT_EQ(given.ranges.size(), static_cast<size_t>(plan.scenarios.count));
+  EXPECT_EQ(given.ranges[0].low, 0.0);
+  EXPECT_EQ(given.ranges[0].high, 60.0);
 
   SweepOptions sweep_options;
   sweep_options.backend = Backend::cpu;
@@ -403,9 +400,8 @@ TEST(Select, GivenUtilityRangeClampsAndCounts) {
   int64_t outside = 0;
   for (const Outcome& o : sweep.traced) outside += (o.utility < 0.0 || o.utility > 60.0) ? 1 : 0;
   EXPECT_GT(outside, 0) << "the fixture has utilities outside [0, 60]";
-  EXPECT_EQ(run.rewards_clamped, outside);
+  EXPECT_EQ(given.run.rewards_clamped, outside);
 
-  const SelectResult given = finish_select(plan, ranges, options, OptTable{}, std::move(run));
   const SelectResult derived = select(plan, Feedback::full, EtaSchedule::fixed, options.seed);
   for (int32_t s = 0; s < given.scenarios; ++s) {
     for (int32_t t = 0; t < given.rounds; ++t)
@@ -529,14 +525,7 @@ TEST(Select, Hdf5RoundTrip) {
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   ASSERT_GE(file, 0);
   auto read = [&](const char* name) {
-    const hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
-    EXPECT_GE(ds, 0) << name;
-    const hid_t space = H5Dget_space(ds);
-    std::vector<double> v(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
-    H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
-    H5Sclose(space);
-    H5Dclose(ds);
-    return v;
+    return h5::read_dataset<double>(file, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, "float64", path);
   };
   EXPECT_EQ(read("/selector/regret"), r.regret);
   EXPECT_EQ(read("/selector/regret_bound"), r.regret_bound);

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "../../src/h5_util.hpp"
 #include "spotsweep/error.hpp"
 #include "spotsweep/stress.hpp"
 #include "spotsweep/toml_subset.hpp"
@@ -197,14 +198,7 @@ TEST(Stress, Hdf5HoldsTheSummaryAndEveryRunsCurves) {
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   ASSERT_GE(file, 0);
   auto read = [&](const std::string& name) {
-    const hid_t ds = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
-    EXPECT_GE(ds, 0) << name;
-    const hid_t space = H5Dget_space(ds);
-    std::vector<double> v(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
-    H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
-    H5Sclose(space);
-    H5Dclose(ds);
-    return v;
+    return h5::read_dataset<double>(file, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, "float64", path);
   };
   const std::vector<double> max_ratio = read("/summary/max_ratio");
   ASSERT_EQ(max_ratio.size(), s.records.size());
