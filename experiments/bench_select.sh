@@ -9,8 +9,8 @@
 # "wrote ..." line prints it), policy-slot steps, steps/s and the memory peaks of the last repeat.
 set -euo pipefail
 bin=$1 backend=$2 ks=$3 ts=$4 scenarios=${5:-16} repeats=${6:-3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
 printf "%-9s %-6s %-4s %-10s %-14s %-10s %s\n" K T S median_s steps steps/s memory
 for K in $ks; do
   for T in $ts; do

@@ -5,12 +5,9 @@
 # Full run: OUT_DIR = docs/figures (a_predictability.png, a_predictability.md); about 2 s.
 # --smoke: one trace, window 8, for CI.
 set -euo pipefail
-bin=$(realpath "$1") out=$2 smoke=${3:-}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=../common.sh
+source "$(dirname "$0")/../common.sh"
+experiment_args "$@"
 traces=("$root/data/v100_us-east-1a.h5" "$root/data/v100_us-east-2b.h5" "$root/data/synthetic_mm16_s42_c0.h5")
 extra=()
 if [ "$smoke" = "--smoke" ]; then
@@ -23,5 +20,5 @@ for trace in "${traces[@]}"; do
   "$bin" --config "$here/config.toml" predict "$trace" "${extra[@]}" --output "$work/$name.csv" > "$work/$name.txt"
   csvs+=("$trace=$work/$name.csv")
 done
-/usr/bin/python3 "$here/plot.py" "$out/a_predictability.png" "$out/a_predictability.md" "${csvs[@]}"
+"$py" "$here/plot.py" "$out/a_predictability.png" "$out/a_predictability.md" "${csvs[@]}"
 cat "$out/a_predictability.md"

@@ -6,21 +6,17 @@
 # Full run: OUT_DIR = docs/figures (b_methods.png, b_methods.md); about 1 minute on 2 cores.
 # --smoke: 2 scenarios x 2 rounds, synthetic market only, OPT on 32 buckets, for CI.
 set -euo pipefail
-bin=$(realpath "$1") out=$2 smoke=${3:-}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=../common.sh
+source "$(dirname "$0")/../common.sh"
+experiment_args "$@"
 markets="synthetic v100_us-east-2b"
-buckets=256
-if [ "$smoke" = "--smoke" ]; then markets="synthetic"; buckets=32; fi
+if [ "$smoke" = "--smoke" ]; then markets="synthetic"; fi
 files=()
 while read -r name alpha beta; do
   # Work: 3-5 h on 8 on-demand GPUs, whatever the throughput.
-  h8=$(/usr/bin/python3 -c "print($alpha * 8 + $beta)")
-  lo=$(/usr/bin/python3 -c "print(round(3 * 3600 * $h8))")
-  hi=$(/usr/bin/python3 -c "print(round(5 * 3600 * $h8))")
+  h8=$("$py" -c "print($alpha * 8 + $beta)")
+  lo=$("$py" -c "print(round(3 * 3600 * $h8))")
+  hi=$("$py" -c "print(round(5 * 3600 * $h8))")
   for market in $markets; do
     toml="$work/${name}_${market}.toml"
     sed -e "s/\"WORK\"/\"uniform($lo, $hi)\"/" -e "s/ALPHA/$alpha/" -e "s/BETA/$beta/" \
@@ -36,6 +32,6 @@ while read -r name alpha beta; do
       > "$work/${name}_${market}.txt" 2> /dev/null
     files+=("$name:$market=$work/${name}_${market}.h5")
   done
-done < <(/usr/bin/python3 "$here/fit.py")
-/usr/bin/python3 "$here/plot.py" "$out/b_methods.png" "$out/b_methods.md" "${files[@]}"
+done < <("$py" "$here/fit.py")
+"$py" "$here/plot.py" "$out/b_methods.png" "$out/b_methods.md" "${files[@]}"
 cat "$out/b_methods.md"

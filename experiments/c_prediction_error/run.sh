@@ -12,14 +12,9 @@
 # Full run: OUT_DIR = docs/figures (c_prediction_error.png, c_prediction_error.md); about
 # 2.5 minutes on 2 cores. --smoke: 2 scenarios x 8 rounds, eps 0 and 0.8, OPT on 32 buckets, for CI.
 set -euo pipefail
-bin=$(realpath "$1") out=$2 smoke=${3:-}
-here=$(cd "$(dirname "$0")" && pwd)
-py=/usr/bin/python3
-mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rc=$?; [ $rc -ne 0 ] && cat "$work/log" >&2; rm -rf "$work"; exit $rc' EXIT
-buckets=256
-if [ "$smoke" = "--smoke" ]; then buckets=32; fi
+# shellcheck source=../common.sh
+source "$(dirname "$0")/../common.sh"
+experiment_args "$@"
 eps_list=$(sed -n 's/^eps = \[\(.*\)\].*/\1/p' "$here/config.toml" | tr -d ',')
 [ "$smoke" = "--smoke" ] && eps_list="0 0.8"
 specs=()

@@ -5,15 +5,9 @@
 # Full run: OUT_DIR = docs/figures (e_convergence.png, e_convergence.md); about 2.5 minutes on
 # 2 cores. --smoke: 2 scenarios x 12 rounds, OPT on 32 buckets, for CI.
 set -euo pipefail
-bin=$(realpath "$1") out=$2 smoke=${3:-}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-py=/usr/bin/python3
-mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rc=$?; [ $rc -ne 0 ] && cat "$work/log" >&2; rm -rf "$work"; exit $rc' EXIT
-buckets=256
-[ "$smoke" = "--smoke" ] && buckets=32
+# shellcheck source=../common.sh
+source "$(dirname "$0")/../common.sh"
+experiment_args "$@"
 specs=()
 for market in v100_us-east-1a synthetic; do
   toml="$work/$market.toml"

@@ -6,15 +6,11 @@
 # --smoke: the synthetic market and the V100 us-east-2b trace, loose job only, 2 scenarios x
 # 6 rounds, OPT on 32 buckets, for CI.
 set -euo pipefail
-bin=$(realpath "$1") out=$2 smoke=${3:-}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-py=/usr/bin/python3
-mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rc=$?; [ $rc -ne 0 ] && cat "$work/log" >&2; rm -rf "$work"; exit $rc' EXIT
-buckets=256 markets="synthetic v100_us-east-1a v100_us-east-2b" jobs="loose tight"
-if [ "$smoke" = "--smoke" ]; then buckets=32 markets="synthetic v100_us-east-2b" jobs="loose"; fi
+# shellcheck source=../common.sh
+source "$(dirname "$0")/../common.sh"
+experiment_args "$@"
+markets="synthetic v100_us-east-1a v100_us-east-2b" jobs="loose tight"
+if [ "$smoke" = "--smoke" ]; then markets="synthetic v100_us-east-2b" jobs="loose"; fi
 # drop_tables FILE NAME...: FILE without the [pool.NAME] tables.
 drop_tables() {
   local file=$1; shift

@@ -4,14 +4,9 @@
 set -u
 spotsweep=$1; repo=$2; tmp=$3
 rm -rf "$tmp"; mkdir -p "$tmp"
-failures=0
 
 # shellcheck source=../support/expect_error.sh
 source "$repo/tests/support/expect_error.sh"
-
-expect_no_file() {
-  if ls "$1"* >/dev/null 2>&1; then echo "FAIL partial output left: $(ls "$1"*)"; failures=$((failures + 1)); fi
-}
 
 import=("$spotsweep" traces import --convention available --od-price 3.06 --spot-price 0.9)
 out=$tmp/out.h5
@@ -48,9 +43,9 @@ printf 'not a trace, mine\n' >"$kept.tmp"
 cp "$kept.tmp" "$tmp/kept.tmp.before"
 printf 'date,availability\n2023-02-15 22:08:16,1\n2023-02-15 22:11:31,0\n' >"$tmp/good.csv"
 if ! "${import[@]}" --format skynomad-csv --tick 195 --input "$tmp/good.csv" --output "$kept" >"$tmp/out" 2>"$tmp/err"; then
-  echo "FAIL import-keeps-user-tmp: import failed: $(cat "$tmp/err")"; failures=$((failures + 1))
+  fail "import-keeps-user-tmp: import failed: $(cat "$tmp/err")"
 elif ! cmp -s "$kept.tmp" "$tmp/kept.tmp.before" || [ ! -s "$kept" ] || ls "$kept".partial-* >/dev/null 2>&1; then
-  echo "FAIL import-keeps-user-tmp: $(ls "$kept"*)"; failures=$((failures + 1))
+  fail "import-keeps-user-tmp: $(ls "$kept"*)"
 else
   echo "ok   import-keeps-user-tmp: $kept.tmp unchanged"
 fi
@@ -75,5 +70,4 @@ expect_error short-trace "v100_us-east-1a.h5|ticks|too short" \
 expect_error bad-policy "policy|magic" \
   "$spotsweep" simulate --trace "$trace" --policy magic --work-hours 10 --deadline-hours 20
 
-echo "$((12 - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish bad_input

@@ -4,7 +4,6 @@
 set -u
 spotsweep=$1; repo=$2; tmp=$3
 rm -rf "$tmp"; mkdir -p "$tmp"
-failures=0
 
 # Every error here is bad input: exit status 2 exactly.
 expect_status=2
@@ -44,7 +43,7 @@ printf '[simulate]\nn-max = 2\n[sweep]\nthreads = 1\n' >"$tmp/two.toml"
 if "$spotsweep" --config "$tmp/two.toml" "${sim[@]:1}" >"$tmp/out" 2>"$tmp/err"; then
   echo "ok   config-other-table"
 else
-  echo "FAIL config-other-table: $(cat "$tmp/err")"; failures=$((failures + 1))
+  fail "config-other-table: $(cat "$tmp/err")"
 fi
 
 expect_error select-feedback "command line|--feedback = partial" \
@@ -59,7 +58,7 @@ expect_error bench-rounds "--rounds = -1|must be >= 1" "$spotsweep" bench --roun
 expect_error bench-family "--family = lstm|chc|only_spot" "$spotsweep" bench --family lstm
 expect_error sweep-threads "--threads = -2|must be >= 0" \
   "$spotsweep" sweep --pool "$repo/experiments/pools/pf_small.toml" --output "$tmp/x.h5" --threads -2
-[ ! -e "$tmp/x.h5" ] || { echo "FAIL sweep-threads left $tmp/x.h5"; failures=$((failures + 1)); }
+[ ! -e "$tmp/x.h5" ] || fail "sweep-threads left $tmp/x.h5"
 
 # Text outputs (per-slot CSV, predict CSV) are written under a per-process temporary name: a
 # user's own FILE.tmp survives a run, and a run that fails leaves an existing output as it was.
@@ -73,7 +72,7 @@ for kind in slot predict; do
   fi
   if ! "${run[@]}" >"$tmp/out" 2>"$tmp/err" || [ "$(cat "$out.tmp")" != mine ] || [ ! -s "$out" ] ||
     ls "$out".partial-* >/dev/null 2>&1; then
-    echo "FAIL $kind-output-keeps-user-tmp: $(cat "$tmp/err") $(ls "$out"*)"; failures=$((failures + 1))
+    fail "$kind-output-keeps-user-tmp: $(cat "$tmp/err") $(ls "$out"*)"
   else
     echo "ok   $kind-output-keeps-user-tmp"
   fi
@@ -81,14 +80,21 @@ done
 printf 'earlier run\n' >"$tmp/kept.csv"
 expect_error failed-run-keeps-output "--hysteresis = 3" "${sim[@]}" --policy pf --hysteresis 3 --slot-csv "$tmp/kept.csv"
 [ "$(cat "$tmp/kept.csv")" = "earlier run" ] && ! ls "$tmp"/kept.csv.partial-* >/dev/null 2>&1 ||
-  { echo "FAIL failed-run-keeps-output: $(ls "$tmp"/kept.csv*)"; failures=$((failures + 1)); }
+  fail "failed-run-keeps-output: $(ls "$tmp"/kept.csv*)"
 
 mkdir -p "$tmp/afolder"
 expect_error output-is-folder "afolder|is a folder" \
   "$spotsweep" sweep --pool "$repo/experiments/pools/pf_small.toml" --output "$tmp/afolder" --opt-buckets 0
+# Both trace writers name their own command's option: traces synth has --out, traces import --output.
+expect_error synth-out-is-folder "afolder|--out: is a folder" \
+  "$spotsweep" traces synth --out "$tmp/afolder"
+printf 'date,availability\n2023-02-15 22:08:16,1\n2023-02-15 22:11:31,0\n' >"$tmp/good.csv"
+expect_error import-output-is-folder "afolder|--output: is a folder" \
+  "$spotsweep" traces import --format skynomad-csv --convention available --tick 195 --od-price 3.06 \
+  --spot-price 0.9 --input "$tmp/good.csv" --output "$tmp/afolder"
 
 # --help and --version still exit 0.
 "$spotsweep" --help >/dev/null && "$spotsweep" --version >/dev/null && "$spotsweep" simulate --help >/dev/null ||
-  { echo "FAIL help/version exit non-zero"; failures=$((failures + 1)); }
+  fail "help/version exit non-zero"
 
-[ "$failures" -eq 0 ] && echo "bad_options: ok" || { echo "bad_options: $failures failures"; exit 1; }
+finish bad_options

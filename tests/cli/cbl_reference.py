@@ -18,12 +18,10 @@ OD_PRICE = 3.06
 SPOT_PRICE = OD_PRICE / (3.06 / 0.9731)
 
 
-def greedy(s, avail):
+def greedy_deadline_rules(s, avail, req):
+    """Greedy's rules 3 (need2) and 4 (need1) on proposal req; Uniform Progress ends with them (§8)."""
     R = s["C"] - s["S"]
-    if R <= 1e-3:
-        return NONE
     g, d, t, D, cur, rem = s["g"], s["d"], s["t"], s["D"], s["cur"], s["rem"]
-    req = SPOT if avail else NONE
     slack = math.floor((D - t) / g) * g
     need1 = math.ceil((R + d) / g) * g
     need2 = math.ceil((R + 2 * d) / g) * g
@@ -34,6 +32,12 @@ def greedy(s, avail):
         if d == 0 and avail:
             req = SPOT
     return req
+
+
+def greedy(s, avail):
+    if s["C"] - s["S"] <= 1e-3:
+        return NONE
+    return greedy_deadline_rules(s, avail, SPOT if avail else NONE)
 
 
 def uniform_progress(s, avail):
@@ -46,17 +50,7 @@ def uniform_progress(s, avail):
         req = SPOT if avail else OD
     if cur == OD and (not avail or ((t + 2 * d) * C) / D - (C - R) >= 0):
         req = OD
-    g, rem = s["g"], s["rem"]
-    slack = math.floor((D - t) / g) * g
-    need1 = math.ceil((R + d) / g) * g
-    need2 = math.ceil((R + 2 * d) / g) * g
-    if need2 >= slack and cur in (NONE, OD):
-        req = OD
-    if need1 >= slack:
-        req = SPOT if (cur == SPOT and rem < 1e-3) else OD
-        if d == 0 and avail:
-            req = SPOT
-    return req
+    return greedy_deadline_rules(s, avail, req)
 
 
 def only_spot(s, avail):

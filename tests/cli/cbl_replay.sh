@@ -10,8 +10,8 @@ windows=$data/derived/adrs_cant_be_late_windows.csv
 traces=$data/skypilot-org/availability/1-node/aws-10-26-2022
 if [ ! -f "$windows" ] || [ ! -d "$traces" ]; then echo "skip: no $data"; exit 77; fi
 rm -rf "$tmp"; mkdir -p "$tmp"
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+# shellcheck source=../support/expect_error.sh
+source "$repo/tests/support/expect_error.sh"
 
 # 20 windows of us-west-2a_k80_1 (test windows 0, 8, 9 among them) and 20 of us-west-2b_v100_8.
 { head -1 "$windows"; grep '^us-west-2a_k80_1,' "$windows" | head -20; grep '^us-west-2b_v100_8,' "$windows" | head -20; } >"$tmp/windows.csv"
@@ -32,8 +32,6 @@ python3 "$repo/tests/cli/cbl_reference.py" "$tmp/windows.csv" "$traces" "$tmp/re
 
 # Bad input: one line on stderr naming the file or option and the value; no results file.
 expect_status=2
-# shellcheck source=../support/expect_error.sh
-source "$repo/tests/support/expect_error.sh"
 bad_out=$tmp/bad.csv
 expect_error missing-windows "nope.csv|--windows" \
   "$spotsweep" cbl --windows "$tmp/nope.csv" --traces "$traces" --out "$bad_out"
@@ -51,7 +49,6 @@ expect_error bad-row "badrow.csv:2|end_tick|x" \
 printf 'env,window_id,start_tick,end_tick\nus-west-2a_k80_1,0,684,900\n' >"$tmp/short.csv"
 expect_error short-window "short.csv|end_tick = 900|553" \
   "$spotsweep" cbl --windows "$tmp/short.csv" --traces "$traces" --out "$bad_out"
-if ls "$bad_out"* >/dev/null 2>&1; then fail "partial output left: $(ls "$bad_out"*)"; fi
+expect_no_file "$bad_out"
 
-[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
-echo "all cbl checks passed"
+finish cbl_replay

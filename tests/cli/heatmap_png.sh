@@ -87,20 +87,19 @@ assert png.shape[0] > 300 and png.shape[1] > 400, png.shape
 PY
 
 # Bad input: one line on stderr, exit 2, nothing written.
-expect_error() {
-  local want=$1; shift
-  if "$bin" "$@" > out.txt 2> err.txt; then echo "no error for: $*"; exit 1; fi
-  grep -q -- "$want" err.txt || { echo "expected '$want', got:"; cat err.txt; exit 1; }
-  test "$(wc -l < err.txt)" = 1 || { echo "not one line:"; cat err.txt; exit 1; }
-}
-expect_error "choose one of: pf, greedy" heatmap small.h5 --x kappa --y theta --out bad
-expect_error "fix = kappa=0.7: not on the axis (values: 0.6, 0.8, 1)" \
-  heatmap small.h5 --family pf --x rho --y theta --fix kappa=0.7 --out bad
-expect_error "metric = speed" heatmap small.h5 --family pf --x rho --y theta --metric speed --out bad
-expect_error "plot-script = nowhere.py" \
-  heatmap small.h5 --family pf --x rho --y theta --out bad --png bad.png --plot-script nowhere.py
-expect_error "folder does not exist" heatmap small.h5 --family pf --x rho --y theta --out no/such/bad
-test ! -e bad.png
+expect_status=2
+# shellcheck source=../support/expect_error.sh
+source "$root/tests/support/expect_error.sh"
+expect_error family "choose one of: pf, greedy" "$bin" heatmap small.h5 --x kappa --y theta --out bad
+expect_error fix "fix = kappa=0.7: not on the axis (values: 0.6, 0.8, 1)" \
+  "$bin" heatmap small.h5 --family pf --x rho --y theta --fix kappa=0.7 --out bad
+expect_error metric "metric = speed" \
+  "$bin" heatmap small.h5 --family pf --x rho --y theta --metric speed --out bad
+expect_error plot-script "plot-script = nowhere.py" \
+  "$bin" heatmap small.h5 --family pf --x rho --y theta --out bad --png bad.png --plot-script nowhere.py
+expect_error out-folder "folder does not exist" \
+  "$bin" heatmap small.h5 --family pf --x rho --y theta --out no/such/bad
+expect_no_file bad.png
 
 # 10,000 members on two axes: heatmap + PNG, timed for the log.
 cat > big.toml <<TOML
@@ -117,11 +116,12 @@ seed = 5
 $job
 TOML
 "$bin" sweep --pool big.toml --output big_sweep.h5 --opt-buckets 0 > /dev/null 2>&1
-expect_error "would overwrite the sweep file" heatmap big_sweep.h5 --x kappa --y theta --out big_sweep
+expect_error overwrite-sweep "would overwrite the sweep file" \
+  "$bin" heatmap big_sweep.h5 --x kappa --y theta --out big_sweep
 start=$(date +%s%N)
 "$bin" heatmap big_sweep.h5 --x kappa --y theta --out big --png big.png > /dev/null
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "10,000-member heatmap + PNG: $ms ms"
 "$py" -c "import h5py; assert h5py.File('big_sweep.h5')['families/pf/utility_mean'].size == 10000; assert h5py.File('big.h5')['value'].shape == (100, 100)"
 test -s big.png
-echo "heatmap_png: ok"
+finish heatmap_png

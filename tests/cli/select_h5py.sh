@@ -39,27 +39,22 @@ grep -q "^wrote out.h5: " select.log
 "$bin" select --pool select.toml --output bandit.h5 --backend cpu --opt-buckets 0 --feedback bandit \
   --eta fixed > /dev/null 2>&1
 
-if ! /usr/bin/python3 -c "import h5py, numpy" 2> /dev/null; then
-  echo "select_h5py: /usr/bin/python3 lacks h5py; skipping the read-back check"
-  exit 77
-fi
-/usr/bin/python3 "$root/tests/python/check_select_h5.py" out.h5 bandit.h5
+# shellcheck source=../support/python_checks.sh
+source "$root/tests/support/python_checks.sh"
+require_python h5py numpy
+"$py" "$root/tests/python/check_select_h5.py" out.h5 bandit.h5
 
 # One-line errors, non-zero exit, no file written.
-expect_error() {
-  local pattern=$1; shift
-  if "$bin" "$@" > err.out 2> err.log; then echo "expected failure: $*"; exit 1; fi
-  [ "$(wc -l < err.log)" -eq 1 ] || { echo "not one line: $*"; cat err.log; exit 1; }
-  grep -q -- "$pattern" err.log || { echo "missing '$pattern': $*"; cat err.log; exit 1; }
-}
-expect_error "partial" select --pool select.toml --output bad.h5 --feedback partial
-expect_error "decaying" select --pool select.toml --output bad.h5 --eta decaying
-expect_error "top-k" select --pool select.toml --output bad.h5 --top-k 0
-expect_error "folder" select --pool select.toml --output missing/dir/out.h5
+# shellcheck source=../support/expect_error.sh
+source "$root/tests/support/expect_error.sh"
+expect_error feedback "partial" "$bin" select --pool select.toml --output bad.h5 --feedback partial
+expect_error eta "decaying" "$bin" select --pool select.toml --output bad.h5 --eta decaying
+expect_error top-k "top-k" "$bin" select --pool select.toml --output bad.h5 --top-k 0
+expect_error output-folder "folder" "$bin" select --pool select.toml --output missing/dir/out.h5
 sed 's/^seed = 5$/learning_rate = 0.1/' select.toml > unknown_key.toml
-expect_error "select.learning_rate" select --pool unknown_key.toml --output bad.h5
+expect_error unknown-key "select.learning_rate" "$bin" select --pool unknown_key.toml --output bad.h5
 printf '[pool.greedy]\ndeadline_factor = [1]\n[workload]\ntrace = "%s"\n' "$root/data/v100_us-east-2b.h5" > one.toml
-expect_error "at least 2 members" select --pool one.toml --output bad.h5
-[ ! -e bad.h5 ] || { echo "bad.h5 written"; exit 1; }
-ls | grep -q partial && { echo "temporary file left behind"; exit 1; }
-echo "select_h5py: ok"
+expect_error one-member "at least 2 members" "$bin" select --pool one.toml --output bad.h5
+expect_no_file bad.h5
+! ls | grep -q partial || fail "temporary file left behind: $(ls | grep partial)"
+finish select_h5py

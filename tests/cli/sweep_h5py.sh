@@ -68,25 +68,27 @@ check_simulate 3 1 2 --policy chc --window 6 --commit 2 --eps 0.3 --growth 0.5 -
   --seed 11 --scenario 1
 
 # One-line errors, exit status 2, no output file.
-expect_error() {  # expect_error PATTERN ARGS...
-  local pattern=$1; shift
-  if "$bin" "$@" > err.out 2> err.log; then echo "expected failure: $*"; exit 1; fi
-  [ "$(wc -l < err.log)" -eq 1 ] || { echo "not one line: $*"; cat err.log; exit 1; }
-  grep -q -- "$pattern" err.log || { echo "missing '$pattern': $(cat err.log)"; exit 1; }
-}
+expect_status=2
+# shellcheck source=../support/expect_error.sh
+source "$root/tests/support/expect_error.sh"
 printf '[pool.pf]\ntheta = []\n' > empty.toml
-expect_error "empty.toml:2: pf.theta = \[\]: empty axis" pool info empty.toml
+expect_error empty-axis "empty.toml:2: pf.theta = []: empty axis" "$bin" pool info empty.toml
 printf '[pool.pf]\ntheta = [0.5, 0]\n' > range.toml
-expect_error "range.toml:2: pf.theta = 0: out of range" pool info range.toml
+expect_error out-of-range "range.toml:2: pf.theta = 0: out of range" "$bin" pool info range.toml
 printf '[pool.lstm]\nw = 1\n' > family.toml
-expect_error "family.toml:1: family = lstm: unknown family" pool info family.toml
+expect_error unknown-family "family.toml:1: family = lstm: unknown family" "$bin" pool info family.toml
 printf '[pool.pf]\nomega = 1\n' > axis.toml
-expect_error "axis.toml:2: pf.omega = 1: unknown axis" pool info axis.toml
+expect_error unknown-axis "axis.toml:2: pf.omega = 1: unknown axis" "$bin" pool info axis.toml
 printf '[pool.pf]\ntheta = [1:100000:1]\nkappa = [1:100000:1]\nrho = [1:100000:1]\n' > big.toml
-expect_error "pool too large to index" pool info big.toml
-expect_error "\-\-backend = gpu: expected auto, cpu or cuda" sweep --pool sweep.toml --output bad.h5 --backend gpu
-expect_error "\-\-trace-members = 99: outside" sweep --pool sweep.toml --output bad.h5 --backend cpu --opt-buckets 0 --trace-members 99
-expect_error "\-\-trace-members = 5: listed twice" sweep --pool sweep.toml --output bad.h5 --backend cpu --opt-buckets 0 --trace-members 5,0,5
-expect_error "missing/bad.h5: --output: its folder does not exist" sweep --pool sweep.toml --output missing/bad.h5 --backend cpu --opt-buckets 0
-[ ! -e bad.h5 ] && [ -z "$(ls missing 2>/dev/null)" ]
-echo "sweep_h5py: ok"
+expect_error pool-too-large "pool too large to index" "$bin" pool info big.toml
+expect_error backend "--backend = gpu: expected auto, cpu or cuda" \
+  "$bin" sweep --pool sweep.toml --output bad.h5 --backend gpu
+expect_error trace-members-outside "--trace-members = 99: outside" \
+  "$bin" sweep --pool sweep.toml --output bad.h5 --backend cpu --opt-buckets 0 --trace-members 99
+expect_error trace-members-twice "--trace-members = 5: listed twice" \
+  "$bin" sweep --pool sweep.toml --output bad.h5 --backend cpu --opt-buckets 0 --trace-members 5,0,5
+expect_error output-folder "missing/bad.h5: --output: its folder does not exist" \
+  "$bin" sweep --pool sweep.toml --output missing/bad.h5 --backend cpu --opt-buckets 0
+expect_no_file bad.h5
+[ -z "$(ls missing 2>/dev/null)" ] || fail "missing/ holds $(ls missing)"
+finish sweep_h5py

@@ -5,8 +5,8 @@
 set -u
 spotsweep=$1; repo=$2; tmp=$3
 rm -rf "$tmp"; mkdir -p "$tmp"
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+# shellcheck source=../support/expect_error.sh
+source "$repo/tests/support/expect_error.sh"
 
 # 1. Fit a real trace; the printed fraction matches `traces info`; the table feeds a sweep.
 if ! "$spotsweep" traces fit --trace "$repo/data/v100_us-east-2b.h5" --model markov_modulated \
@@ -62,21 +62,16 @@ for key in regime_flip period_slots phase_slots deadline_trap job_start_slot dea
 done
 
 # 4. Bad input: one line, non-zero, no output.
-expect_error() {
-  local name=$1 needle=$2 out=$3; shift 3
-  if "$@" >"$tmp/out" 2>"$tmp/err"; then fail "$name: exit 0"; return; fi
-  [ "$(wc -l <"$tmp/err")" -eq 1 ] || { fail "$name: $(cat "$tmp/err")"; return; }
-  grep -qF -- "$needle" "$tmp/err" || fail "$name: '$needle' not in $(cat "$tmp/err")"
-  if ls "$out"* >/dev/null 2>&1; then fail "$name: left $(ls "$out"*)"; fi
-  echo "ok   $name: $(cat "$tmp/err")"
-}
-expect_error model "--model = gamma" "$tmp/bad.toml" \
+expect_error model "--model = gamma" \
   "$spotsweep" traces fit --trace "$repo/data/v100_us-east-2b.h5" --model gamma --out "$tmp/bad.toml"
-expect_error kind "--kind = storm" "$tmp/bad.h5" "$spotsweep" traces synth --kind storm --out "$tmp/bad.h5"
-expect_error param "trap_slots" "$tmp/bad.h5" \
+expect_no_file "$tmp/bad.toml"
+expect_error kind "--kind = storm" "$spotsweep" traces synth --kind storm --out "$tmp/bad.h5"
+expect_no_file "$tmp/bad.h5"
+expect_error param "trap_slots" \
   "$spotsweep" traces synth --kind deadline_trap --param trap_slots=99 --out "$tmp/bad.h5"
-expect_error key "period_slot" "$tmp/bad.h5" \
+expect_no_file "$tmp/bad.h5"
+expect_error key "period_slot" \
   "$spotsweep" traces synth --kind regime_flip --param period_slot=3 --out "$tmp/bad.h5"
+expect_no_file "$tmp/bad.h5"
 
-[ "$failures" -eq 0 ] && echo "traces_fit: all ok"
-exit $((failures > 0))
+finish traces_fit

@@ -1,11 +1,9 @@
 # Sourced by the CLI scripts that draw figures (tests/cli/experiments_*smoke.sh, heatmap_png.sh): $py is
 # /usr/bin/python3, the script skips (77) unless it has h5py and matplotlib, and png_ok FILE
 # fails unless FILE is a PNG of at least 400 × 300 pixels that is not blank.
-py=/usr/bin/python3
-if ! [ -x "$py" ] || ! "$py" -c "import h5py, matplotlib" 2>/dev/null; then
-  echo "skip: $py lacks h5py or matplotlib"
-  exit 77
-fi
+# shellcheck source=python_checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/python_checks.sh"
+require_python h5py matplotlib
 
 png_ok() {
   "$py" -c "
