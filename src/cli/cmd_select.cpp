@@ -89,18 +89,17 @@ void add_select_command(CLI::App& app) {
     if (plan.pool.size < 2)
       throw input_error(args->pool_path, "pool", std::to_string(plan.pool.size),
                         "selection needs at least 2 members");
-    const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
+    selector_scenarios(plan, options);  // bad options are one error line, before any output
     std::cerr << "select: " << plan.pool.size << " members x " << plan.scenarios.count << " scenarios x "
               << plan.rounds << " rounds, " << feedback_name(options.feedback) << " feedback, "
-              << eta_schedule_name(options.eta) << " eta\n";
-    ProgressReport progress("select");
-    SelectorRun run = run_selector(plan, ranges, options,
-                                   [&progress](int32_t done, int32_t total) { progress.update(done, total); });
+              << eta_schedule_name(options.eta) << " eta";
     if (args->opt_buckets > 0)
-      std::cerr << "select: OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
-                << " progress buckets\n";
-    const OptTable opt = compute_opt_table(plan, args->opt_buckets, args->threads);
-    const SelectResult result = finish_select(plan, ranges, options, opt, std::move(run));
+      std::cerr << "; then OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
+                << " progress buckets";
+    std::cerr << "\n";
+    ProgressReport progress("select");
+    const SelectResult result = run_selection(
+        plan, options, args->opt_buckets, [&progress](int32_t done, int32_t total) { progress.update(done, total); });
     write_select_h5(args->output, plan, result);
     print_select_summary(plan, result);
     const double steps = static_cast<double>(result.run.policy_slot_steps);
