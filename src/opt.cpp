@@ -52,6 +52,8 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
 
   std::vector<double> value_a(static_cast<size_t>(shape.states()));
   std::vector<double> value_b(value_a.size());
+  std::vector<double> move_values(
+      static_cast<size_t>(plan_move_values(shape.restart_states, shape.buckets)));
   std::vector<int16_t> choice;
   if (options.replay) choice.resize(static_cast<size_t>(shape.states()) * horizon);
 
@@ -59,12 +61,12 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   result.progress_step = step;
   result.progress_buckets = static_cast<int32_t>(std::ceil(job.work / step - 1e-9));
   result.utility_lower = solve_plan(job, window, start, shape, Rounding::down, terminal,
-                                    value_a.data(), value_b.data(),
+                                    value_a.data(), value_b.data(), move_values.data(),
                                     options.replay ? choice.data() : nullptr);
   result.utility_upper =
       options.upper_bound
           ? solve_plan(job, window, start, shape, Rounding::up, terminal, value_a.data(),
-                       value_b.data(), nullptr)
+                       value_b.data(), move_values.data(), nullptr)
           : std::numeric_limits<double>::quiet_NaN();
   result.utility = result.utility_lower;
 

@@ -8,10 +8,10 @@
 // credits work not done (the plan's value is achieved in reality); rounding up gives a
 // relaxation whose value bounds the true optimum from above. Both views share this code.
 //
-// Cost per plan: n_slots · A · (S+1) · B · A operations, with A = allocation states
-// (N_max − N_min + 2 for trigger = total; 1 + Σ_{n=N_min..N_max}(n+1) for composition),
-// S = ⌈R/Δ⌉ and B = progress buckets. Scratch: 2·A·(S+1)·B doubles, plus
-// n_slots·A·(S+1)·B choices when the plan itself is wanted.
+// Cost per plan: n_slots · A · (S+1) · B landings and about 3 times as many comparisons, with
+// A = allocation states (N_max − N_min + 2 for trigger = total; 1 + Σ_{n=N_min..N_max}(n+1)
+// for composition), S = ⌈R/Δ⌉ and B = progress buckets. Scratch: (2·A·(S+1) + S + 4)·B
+// doubles, plus n_slots·A·(S+1)·B choices when the plan itself is wanted.
 #include <cmath>
 #include <cstdint>
 
@@ -167,9 +167,17 @@ struct PlanMove {
   int32_t next_since = 0;
 };
 
-SPOTSWEEP_HD_INLINE PlanMove plan_move(const JobSpec& job, const PlanMarket& market,
-                                       const PlanShape& shape, Rounding rounding, int32_t k,
-                                       int32_t alloc, int32_t since, int32_t action) {
+// The `since` state that action runs in from (alloc, since): 0 when taking it is a restart.
+SPOTSWEEP_HD_INLINE int32_t plan_run_since(const JobSpec& job, const PlanShape& shape,
+                                           int32_t alloc, int32_t since, int32_t action) {
+  return is_reconfiguration(job, shape.space.at(alloc), shape.space.at(action)) ? 0 : since;
+}
+
+// The move of action x in slot k when it runs `run_since` slots after a restart: all that a
+// move depends on besides the progress state, so solve_plan works it out once per pair.
+SPOTSWEEP_HD_INLINE PlanMove plan_move_from(const JobSpec& job, const PlanMarket& market,
+                                            const PlanShape& shape, Rounding rounding, int32_t k,
+                                            int32_t run_since, int32_t action) {
   PlanMove move;
   const double tick = market.tick_s;
   const double p_spot = market.spot_price[k];
@@ -178,8 +186,6 @@ SPOTSWEEP_HD_INLINE PlanMove plan_move(const JobSpec& job, const PlanMarket& mar
   const int32_t last_since = shape.restart_states - 1;
   move.next_since = last_since;
   if (!move.valid || move.rent.total() == 0) return move;
-  const bool restart = is_reconfiguration(job, shape.space.at(alloc), shape.space.at(action));
-  const int32_t run_since = restart ? 0 : since;
   move.used = min_d(overhead_after_slots(job, tick, run_since), tick);
   move.rate = throughput(job, move.rent.total());
   move.gain = (tick - move.used) * move.rate;
@@ -191,6 +197,13 @@ SPOTSWEEP_HD_INLINE PlanMove plan_move(const JobSpec& job, const PlanMarket& mar
                                                                : ceil(moved - 1e-9));
   move.next_since = min_i(run_since + 1, last_since);
   return move;
+}
+
+SPOTSWEEP_HD_INLINE PlanMove plan_move(const JobSpec& job, const PlanMarket& market,
+                                       const PlanShape& shape, Rounding rounding, int32_t k,
+                                       int32_t alloc, int32_t since, int32_t action) {
+  return plan_move_from(job, market, shape, rounding, k,
+                        plan_run_since(job, shape, alloc, since, action), action);
 }
 
 // The move from progress state `bucket`: whether the job completes in the slot (with the
@@ -238,16 +251,23 @@ SPOTSWEEP_HD_INLINE void plan_start_state(const JobSpec& job, const PlanShape& s
                                                   start.overhead_s);
 }
 
+// Doubles of scratch that solve_plan needs besides its two layers: idle's rows, and the best
+// two restart rows with their actions.
+SPOTSWEEP_HD_INLINE int64_t plan_move_values(int32_t restart_states, int64_t buckets) {
+  return (static_cast<int64_t>(restart_states) + 3) * buckets;
+}
+
 // Solves the plan. `terminal(work, elapsed_s)` values a state left unfinished at the end of
 // the window (OPT's returns −P_miss). When `choice` is non-null it receives, per (slot,
 // state), the best action index. `value_a`, `value_b` are scratch of shape.states() doubles
-// each. Returns the plan's value from the start state: V(T) at completion − the cost in the
-// window + the terminal value.
+// each, `move_values` of plan_move_values(shape.restart_states, shape.buckets). Returns the
+// plan's value from the start state: V(T) at completion − the cost in the window + the
+// terminal value.
 template <class Terminal>
 SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
                                const PlanStart& start, const PlanShape& shape, Rounding rounding,
                                const Terminal& terminal, double* value_a, double* value_b,
-                               int16_t* choice) {
+                               double* move_values, int16_t* choice) {
   const int32_t n_alloc = shape.space.size();
   const int32_t K = market.n_slots;
   double* next = value_a;  // V_{k+1}
@@ -258,36 +278,90 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
     for (int32_t a = 0; a < n_alloc; ++a)
       for (int32_t s = 0; s < shape.restart_states; ++s) next[shape.state_index(a, s, b)] = v;
   }
-  // Loop order slot → state (a, s) → action → progress: an action's move is the same for every
-  // progress state, so it is worked out once; ties go to the lowest action. From the start
-  // state (bucket 0) slot k can only be entered below k·(largest shift) + 1: the rest of the
-  // layer is never read.
+  // A move depends on the state (a, s) only through the `since` it runs in, and the lattice
+  // holds each allocation once, so from any (a, s) an action x other than idle and a itself is
+  // a restart: it runs in since 0 whatever a and s are. Per slot the planner therefore works
+  // out each (x, run_since) row of values once, keeps the best two restart rows per progress
+  // state, and gives each (a, s) the best of three: idle, the best restart other than a, and
+  // staying on a. Candidates meet in increasing x, so, as in a scan over every x with a strict
+  // >, ties go to the lowest action and a value of −1e300 never wins. Cost per slot:
+  // A·(S+1)·B landings and about 3·A·(S+1)·B comparisons, instead of A times as many.
+  // From the start state (bucket 0) slot k can only be entered below k·(largest shift) + 1:
+  // the rest of the layer is never read.
   const int32_t largest_shift =
       static_cast<int32_t>(ceil(market.tick_s * throughput(job, job.n_max) / shape.step)) + 1;
+  double* idle_values = move_values;  // [run_since][bucket]
+  double* first_value = idle_values + static_cast<int64_t>(shape.restart_states) * shape.buckets;
+  double* second_value = first_value + shape.buckets;
+  int32_t* first_action = reinterpret_cast<int32_t*>(second_value + shape.buckets);
+  int32_t* second_action = first_action + shape.buckets;
   for (int32_t k = K - 1; k >= 0; --k) {
     const int64_t reachable = static_cast<int64_t>(k) * largest_shift + 1;
     const int32_t buckets = reachable < shape.buckets ? static_cast<int32_t>(reachable) : shape.buckets;
+    for (int32_t b = 0; b < buckets; ++b) {
+      first_value[b] = second_value[b] = -1e300;
+      first_action[b] = second_action[b] = -1;
+    }
+    // Pass 1: each action's rows. Idle's go to idle_values, a running action's row for since s
+    // to cur at (x, s) (what staying on x is worth), and its restart row into the best two.
+    for (int32_t x = 0; x < n_alloc; ++x) {
+      for (int32_t run_since = 0; run_since < shape.restart_states; ++run_since) {
+        const PlanMove move = plan_move_from(job, market, shape, rounding, k, run_since, x);
+        double* value = x == 0 ? idle_values + static_cast<int64_t>(run_since) * shape.buckets
+                               : cur + shape.state_index(x, run_since, 0);
+        if (!move.valid) {  // availability alone decides it, whatever run_since is
+          for (int32_t b = 0; b < buckets; ++b) value[b] = -1e300;
+          continue;
+        }
+        const double* landing = next + shape.state_index(x, move.next_since, 0);
+        for (int32_t b = 0; b < buckets; ++b) {
+          const PlanLanding land =
+              plan_landing(job, start, shape, rounding, market.tick_s, k, move, b);
+          value[b] = land.completes ? land.value : landing[land.next_bucket] - move.slot_cost;
+        }
+        if (x == 0 || run_since != 0) continue;
+        for (int32_t b = 0; b < buckets; ++b) {
+          if (value[b] > first_value[b]) {
+            second_value[b] = first_value[b];
+            second_action[b] = first_action[b];
+            first_value[b] = value[b];
+            first_action[b] = x;
+          } else if (value[b] > second_value[b]) {
+            second_value[b] = value[b];
+            second_action[b] = x;
+          }
+        }
+      }
+    }
+    // Pass 2: each state's best of idle, the best restart other than a, and staying on a.
     for (int32_t a = 0; a < n_alloc; ++a) {
       for (int32_t s = 0; s < shape.restart_states; ++s) {
-        double* best = cur + shape.state_index(a, s, 0);
+        double* best = cur + shape.state_index(a, s, 0);  // holds staying on a, for a ≥ 1
+        const double* idle = idle_values + static_cast<int64_t>(s) * shape.buckets;
         int16_t* best_action =
             choice ? choice + static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, 0)
                    : nullptr;
-        for (int32_t b = 0; b < buckets; ++b) best[b] = -1e300;
-        for (int32_t x = 0; x < n_alloc; ++x) {
-          const PlanMove move = plan_move(job, market, shape, rounding, k, a, s, x);
-          if (!move.valid) continue;
-          const double* landing = next + shape.state_index(x, move.next_since, 0);
-          for (int32_t b = 0; b < buckets; ++b) {
-            const PlanLanding land =
-                plan_landing(job, start, shape, rounding, market.tick_s, k, move, b);
-            const double value =
-                land.completes ? land.value : landing[land.next_bucket] - move.slot_cost;
-            if (value > best[b]) {
-              best[b] = value;
-              if (best_action) best_action[b] = static_cast<int16_t>(x);
-            }
+        for (int32_t b = 0; b < buckets; ++b) {
+          double top = -1e300;
+          int32_t top_action = -1;
+          if (idle[b] > top) {
+            top = idle[b];
+            top_action = 0;
           }
+          const bool first_is_a = first_action[b] == a;
+          const double restart = first_is_a ? second_value[b] : first_value[b];
+          const int32_t restart_action = first_is_a ? second_action[b] : first_action[b];
+          const double stay = a == 0 ? -1e300 : best[b];
+          // With no restart candidate, restart_action is −1 and its value −1e300: never taken.
+          if (restart_action < a) {
+            if (restart > top) { top = restart; top_action = restart_action; }
+            if (stay > top) { top = stay; top_action = a; }
+          } else {
+            if (stay > top) { top = stay; top_action = a; }
+            if (restart > top) { top = restart; top_action = restart_action; }
+          }
+          best[b] = top;
+          if (best_action && top_action >= 0) best_action[b] = static_cast<int16_t>(top_action);
         }
       }
     }

@@ -352,22 +352,31 @@ void add_sweep_command(CLI::App& app) {
   });
 }
 
-// A one-axis pool of `members` members of `family`: its first axis spread over a sensible range.
+// A one-axis pool of `members` members of `family`: one axis spread over a sensible range, the
+// others at their defaults. GPU counts cycle through 0..N_max; CHC spreads its forecast noise so that every member plans w = 24
+// slots ahead and re-plans every slot (v = 1), the costliest CHC, which issue 4's target names.
 spotsweep::Pool bench_pool(const spotsweep::FamilyInfo& info, int64_t members, int32_t n_max) {
   spotsweep::FamilyGrid grid;
   grid.family = info.id;
   grid.name = info.name;
   for (const spotsweep::AxisInfo& a : info.axes) grid.axes.push_back({a.name, {a.default_value}});
-  std::vector<double>& first = grid.axes[0].values;
-  first.clear();
+  const bool chc = info.id == spotsweep::FamilyId::chc;
+  std::vector<double>& swept = grid.axes[chc ? 2 : 0].values;  // chc: eps
+  swept.clear();
   for (int64_t i = 0; i < members; ++i) {
     const double t = static_cast<double>(i) / static_cast<double>(members);
     switch (info.id) {
-      case spotsweep::FamilyId::on_demand: first.push_back(static_cast<double>(i % (n_max + 1))); break;
-      case spotsweep::FamilyId::pf: first.push_back(0.3 + 0.7 * t); break;
-      default: first.push_back(0.6 + 0.4 * t); break;
+      case spotsweep::FamilyId::on_demand:
+      case spotsweep::FamilyId::only_spot: swept.push_back(static_cast<double>(i % (n_max + 1))); break;
+      case spotsweep::FamilyId::pf: swept.push_back(0.3 + 0.7 * t); break;
+      case spotsweep::FamilyId::chc: swept.push_back(0.4 * t); break;
+      default: swept.push_back(0.6 + 0.4 * t); break;
     }
   }
+  // The pool table's own rules, so a bench pool is one a sweep file could hold.
+  for (size_t i = 0; i < grid.axes.size(); ++i)
+    for (double v : grid.axes[i].values) spotsweep::check_axis_value(info.axes[i], v, "bench", grid.axes[i].name);
+  spotsweep::check_axis_orders(info, grid, "bench");
   grid.size = members;
   spotsweep::Pool pool;
   pool.families.push_back(grid);
@@ -387,9 +396,9 @@ void add_bench_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Policy-slot steps/s of the sweep per family and backend, and memory peaks");
   cmd->add_option("--family", args->family, "a family of the pool table (spotsweep pool info lists them) or all")->capture_default_str();
   cmd->add_option("--backend", args->backend, "auto, cpu, cuda or all")->capture_default_str();
-  cmd->add_option("--members", args->members, "Pool size (default: 2048 on CPU, 131072 on CUDA)");
-  cmd->add_option("--scenarios", args->scenarios, "Synthetic scenarios (default: 8 on CPU, 64 on CUDA)");
-  cmd->add_option("--rounds", args->rounds, "Rounds per scenario (default: 16 on CPU, 100 on CUDA)");
+  cmd->add_option("--members", args->members, "Pool size (default: 2048 on CPU, 131072 on CUDA; chc 8, 2048)");
+  cmd->add_option("--scenarios", args->scenarios, "Synthetic scenarios (default: 8 on CPU, 64 on CUDA; chc 2, 8)");
+  cmd->add_option("--rounds", args->rounds, "Rounds per scenario (default: 16 on CPU, 100 on CUDA; chc 2, 4)");
   cmd->add_option("--repeats", args->repeats, "Runs per figure; the median is reported")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->add_flag("--no-percentiles", args->no_percentiles, "Means only: time the simulation without the sorts");
@@ -423,10 +432,7 @@ void add_bench_command(CLI::App& app) {
       config.file = "bench";
       config.seed = 1;
       config.workload.synthetic = true;
-      config.workload.scenarios = args->scenarios > 0 ? args->scenarios : (cuda ? 64 : 8);
-      config.workload.rounds = args->rounds > 0 ? args->rounds : (cuda ? 100 : 16);
       config.workload.round_stride = 6;
-      config.workload.synthetic_spec.n_slots = (config.workload.rounds - 1) * 6 + 200;
       spotsweep::JobTemplate& job = config.job;
       job.base.n_min = 1;
       job.base.n_max = 16;
@@ -438,7 +444,15 @@ void add_bench_command(CLI::App& app) {
       job.base.reconfig_s = 300;
       job.fields[static_cast<int32_t>(spotsweep::JobField::work)] = {spotsweep::FieldDistribution::Kind::uniform, 1e7, 3e7};
       for (const spotsweep::FamilyInfo* family : families) {
-        const int64_t members = args->members > 0 ? args->members : (cuda ? 131072 : 2048);
+        // CHC solves a 24-slot plan on every slot, some 1e5 times a rule's work per step
+        // (docs/chc.md), so its default workload is smaller.
+        const bool chc = family->id == spotsweep::FamilyId::chc;
+        const int64_t members =
+            args->members > 0 ? args->members : (chc ? (cuda ? 2048 : 8) : (cuda ? 131072 : 2048));
+        config.workload.scenarios =
+            args->scenarios > 0 ? args->scenarios : (chc ? (cuda ? 8 : 2) : (cuda ? 64 : 8));
+        config.workload.rounds = args->rounds > 0 ? args->rounds : (chc ? (cuda ? 4 : 2) : (cuda ? 100 : 16));
+        config.workload.synthetic_spec.n_slots = (config.workload.rounds - 1) * 6 + 200;
         config.pool = bench_pool(*family, members, job.base.n_max);
         const spotsweep::SweepPlan plan = spotsweep::make_synthetic_plan(config);
         spotsweep::SweepOptions options;

@@ -73,8 +73,11 @@ TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
     const OnDemandTerminal terminal{job, in.od_price, n >= horizon};
     const PlanShape shape = plan_shape(job, in.tick_s, n, start.work_done, job.work / 2048);
     std::vector<double> va(shape.states()), vb(shape.states());
-    const double down = solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(), vb.data(), nullptr);
-    const double up = solve_plan(job, m, start, shape, Rounding::up, terminal, va.data(), vb.data(), nullptr);
+    std::vector<double> moves(plan_move_values(shape.restart_states, shape.buckets));
+    const double down =
+        solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(), vb.data(), moves.data(), nullptr);
+    const double up =
+        solve_plan(job, m, start, shape, Rounding::up, terminal, va.data(), vb.data(), moves.data(), nullptr);
     // Brute force over every feasible window schedule.
     std::vector<int32_t> digits(n, 0);
     std::vector<Allocation> schedule(n);
