@@ -214,6 +214,15 @@ struct PlanLanding {
   int32_t next_bucket = 0;
 };
 
+// Whether a running move finishes the job from progress state `bucket`; false, then true, as
+// the bucket grows (every operation in it is monotone).
+SPOTSWEEP_HD_INLINE bool plan_move_completes(const JobSpec& job, const PlanStart& start,
+                                            const PlanShape& shape, const PlanMove& move,
+                                            int32_t bucket) {
+  const double work = start.work_done + bucket * shape.step;
+  return work + move.gain >= job.work - kWorkRelTol * job.work;
+}
+
 SPOTSWEEP_HD_INLINE PlanLanding plan_landing(const JobSpec& job, const PlanStart& start,
                                              const PlanShape& shape, Rounding rounding,
                                              double tick_s, int32_t k, const PlanMove& move,
@@ -222,7 +231,7 @@ SPOTSWEEP_HD_INLINE PlanLanding plan_landing(const JobSpec& job, const PlanStart
   land.next_bucket = bucket;
   if (move.rent.total() == 0) return land;
   const double work = start.work_done + bucket * shape.step;
-  land.completes = work + move.gain >= job.work - kWorkRelTol * job.work;
+  land.completes = plan_move_completes(job, start, shape, move, bucket);
   if (!land.completes) {
     land.next_bucket = bucket + move.shift;
     if (land.next_bucket >= shape.buckets) {
@@ -239,6 +248,27 @@ SPOTSWEEP_HD_INLINE PlanLanding plan_landing(const JobSpec& job, const PlanStart
     land.value = completion_value(job, start.elapsed_s + k * tick_s + offset) - billed;
   }
   return land;
+}
+
+// How many progress states, from 0 up, plan_landing sends to bucket + shift without completing
+// the job (at most `buckets`): below both the first completing state, found by bisection on
+// plan_move_completes, and the first state the shift would carry past the lattice.
+SPOTSWEEP_HD_INLINE int32_t plan_plain_landings(const JobSpec& job, const PlanStart& start,
+                                                const PlanShape& shape, const PlanMove& move,
+                                                int32_t buckets) {
+  if (move.rent.total() == 0) return buckets;  // idle: every state stays where it is
+  int32_t end = min_i(buckets, max_i(shape.buckets - move.shift, 0));
+  if (end > 0 && plan_move_completes(job, start, shape, move, end - 1)) {
+    int32_t lo = 0;  // the first completing state is in [lo, end − 1]
+    int32_t hi = end - 1;
+    while (lo < hi) {
+      const int32_t mid = lo + (hi - lo) / 2;
+      if (plan_move_completes(job, start, shape, move, mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    end = lo;
+  }
+  return end;
 }
 
 // The lattice state that a plan starts in.
@@ -314,7 +344,11 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
           continue;
         }
         const double* landing = next + shape.state_index(x, move.next_since, 0);
-        for (int32_t b = 0; b < buckets; ++b) {
+        // Most states land `shift` further on; plan_landing handles the rest (completion, the
+        // lattice's end) with the same arithmetic.
+        const int32_t plain = plan_plain_landings(job, start, shape, move, buckets);
+        for (int32_t b = 0; b < plain; ++b) value[b] = landing[b + move.shift] - move.slot_cost;
+        for (int32_t b = plain; b < buckets; ++b) {
           const PlanLanding land =
               plan_landing(job, start, shape, rounding, market.tick_s, k, move, b);
           value[b] = land.completes ? land.value : landing[land.next_bucket] - move.slot_cost;
