@@ -313,8 +313,9 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
   // a restart: it runs in since 0 whatever a and s are. Per slot the planner therefore works
   // out each (x, run_since) row of values once, keeps the best two restart rows per progress
   // state, and gives each (a, s) the best of three: idle, the best restart other than a, and
-  // staying on a. Candidates meet in increasing x, so, as in a scan over every x with a strict
-  // >, ties go to the lowest action and a value of −1e300 never wins. Cost per slot:
+  // staying on a. Ties go to the lowest action, as in a scan over every x with a strict >, and
+  // a state where every action is worth −1e300 (none reaches a feasible end) records idle, so
+  // its choice never depends on what the scratch held before. Cost per slot:
   // A·(S+1)·B landings and about 3·A·(S+1)·B comparisons, instead of A times as many.
   // From the start state (bucket 0) slot k can only be entered below k·(largest shift) + 1:
   // the rest of the layer is never read.
@@ -376,26 +377,18 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
             choice ? choice + static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, 0)
                    : nullptr;
         for (int32_t b = 0; b < buckets; ++b) {
-          double top = -1e300;
-          int32_t top_action = -1;
-          if (idle[b] > top) {
-            top = idle[b];
-            top_action = 0;
-          }
           const bool first_is_a = first_action[b] == a;
           const double restart = first_is_a ? second_value[b] : first_value[b];
           const int32_t restart_action = first_is_a ? second_action[b] : first_action[b];
           const double stay = a == 0 ? -1e300 : best[b];
-          // With no restart candidate, restart_action is −1 and its value −1e300: never taken.
-          if (restart_action < a) {
-            if (restart > top) { top = restart; top_action = restart_action; }
-            if (stay > top) { top = stay; top_action = a; }
-          } else {
-            if (stay > top) { top = stay; top_action = a; }
-            if (restart > top) { top = restart; top_action = restart_action; }
-          }
-          best[b] = top;
-          if (best_action && top_action >= 0) best_action[b] = static_cast<int16_t>(top_action);
+          // The larger of restart and staying, a tie to the lower action; then idle, action 0,
+          // which wins every tie, including the state no action can reach (all at −1e300).
+          const bool take_restart = restart > stay || (restart == stay && restart_action < a);
+          const double other = take_restart ? restart : stay;
+          const int32_t other_action = take_restart ? restart_action : a;
+          const bool take_other = other > idle[b];
+          best[b] = take_other ? other : idle[b];
+          if (best_action) best_action[b] = static_cast<int16_t>(take_other ? other_action : 0);
         }
       }
     }

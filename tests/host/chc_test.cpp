@@ -103,6 +103,60 @@ TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
   EXPECT_GE(close, tested * 9 / 10) << "the fine lattice should mostly come within 1 %";
 }
 
+// The recorded choices are the plan: walked from the start state on the true window they earn at
+// least the down-rounded value (the lattice never credits work not done). And a state from which
+// no action reaches a feasible end records idle, whatever the choice buffer held before.
+TEST(ChcPlanner, ChoicesRealiseThePlanAndDeadEndsRecordIdle) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int32_t tested = 0; tested < 150; ++tested) {
+    Instance in = spotsweep::testing::random_instance(rng, 14, 3, tested % 3 == 0);
+    const JobSpec& job = in.job;
+    const int32_t n = std::min<int32_t>(horizon_slots(job, in.tick_s), 6);
+    const AllocationSpace space = allocation_space(job);
+    PlanStart start;
+    start.work_done = job.work * 0.3 * u(rng);
+    start.prev = space.at(static_cast<int32_t>(u(rng) * space.size()) % space.size());
+    PlanMarket m;
+    m.spot_price = in.spot_price.data();
+    m.spot_avail = in.spot_avail.data();
+    m.od_price = in.od_price;
+    m.tick_s = in.tick_s;
+    m.n_slots = n;
+    const OnDemandTerminal terminal{job, in.od_price, false};
+    const PlanShape shape = plan_shape(job, in.tick_s, n, start.work_done, job.work / 512);
+    std::vector<double> va(shape.states()), vb(shape.states());
+    std::vector<double> moves(plan_move_values(shape.restart_states, shape.buckets));
+    std::vector<int16_t> choice(static_cast<size_t>(shape.states()) * n, 5);
+    const double down =
+        solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(), vb.data(), moves.data(), choice.data());
+    std::vector<Allocation> schedule(n);
+    follow_plan(job, m, start, shape, choice.data(), n, schedule.data());
+    const double realised = window_value(job, m, start, schedule, terminal);
+    EXPECT_GE(realised, down - 1e-9 * (1.0 + std::fabs(down))) << "instance " << tested;
+
+    // Two slots of a job that needs far more, with no value after the window: every state is a
+    // dead end.
+    const auto dead_end = [](double, double) { return kInfeasibleValue; };
+    m.n_slots = 2;
+    PlanStart fresh;
+    const PlanShape short_shape = plan_shape(job, in.tick_s, 2, 0.0, job.work / 512);
+    if (2 * in.tick_s * throughput(job, job.n_max) >= job.work) continue;
+    std::fill(choice.begin(), choice.end(), 5);
+    va.assign(short_shape.states(), 0.0);
+    vb.assign(short_shape.states(), 0.0);
+    moves.assign(plan_move_values(short_shape.restart_states, short_shape.buckets), 0.0);
+    EXPECT_EQ(solve_plan(job, m, fresh, short_shape, Rounding::down, dead_end, va.data(), vb.data(),
+                         moves.data(), choice.data()),
+              kInfeasibleValue);
+    for (int32_t k = 0; k < 2; ++k)
+      for (int32_t a = 0; a < space.size(); ++a)
+        for (int32_t since = 0; since < short_shape.restart_states; ++since)
+          EXPECT_EQ(choice[k * short_shape.states() + short_shape.state_index(a, since, 0)], 0)
+              << "instance " << tested << " slot " << k;
+  }
+}
+
 // ε = 0, a window covering the rest of the job and v = 1: CHC is OPT within the bracket.
 TEST(Chc, EqualsOptWithPerfectForecastsAndFullWindow) {
   std::mt19937_64 rng(1234);
