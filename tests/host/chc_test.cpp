@@ -44,6 +44,17 @@ double window_value(const JobSpec& job, const PlanMarket& m, const PlanStart& st
   return terminal(work, start.elapsed_s + m.n_slots * m.tick_s) - cost;
 }
 
+// The instance's first n slots as a planner window.
+PlanMarket plan_window(const Instance& in, int32_t n) {
+  PlanMarket m;
+  m.spot_price = in.spot_price.data();
+  m.spot_avail = in.spot_avail.data();
+  m.od_price = in.od_price;
+  m.tick_s = in.tick_s;
+  m.n_slots = n;
+  return m;
+}
+
 }  // namespace
 
 // The window planner solves its stated objective exactly, up to the lattice bracket.
@@ -64,12 +75,7 @@ TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
     start.work_done = job.work * 0.3 * u(rng);
     start.prev = space.at(static_cast<int32_t>(u(rng) * space.size()) % space.size());
     start.overhead_s = start.prev.total() > 0 ? std::max(0.0, job.reconfig_s - in.tick_s * std::floor(2 * u(rng))) : 0.0;
-    PlanMarket m;
-    m.spot_price = in.spot_price.data();
-    m.spot_avail = in.spot_avail.data();
-    m.od_price = in.od_price;
-    m.tick_s = in.tick_s;
-    m.n_slots = n;
+    PlanMarket m = plan_window(in, n);
     const OnDemandTerminal terminal{job, in.od_price, n >= horizon};
     const PlanShape shape = plan_shape(job, in.tick_s, n, start.work_done, job.work / 2048);
     std::vector<double> va(shape.states()), vb(shape.states());
@@ -117,12 +123,7 @@ TEST(ChcPlanner, ChoicesRealiseThePlanAndDeadEndsRecordIdle) {
     PlanStart start;
     start.work_done = job.work * 0.3 * u(rng);
     start.prev = space.at(static_cast<int32_t>(u(rng) * space.size()) % space.size());
-    PlanMarket m;
-    m.spot_price = in.spot_price.data();
-    m.spot_avail = in.spot_avail.data();
-    m.od_price = in.od_price;
-    m.tick_s = in.tick_s;
-    m.n_slots = n;
+    PlanMarket m = plan_window(in, n);
     const OnDemandTerminal terminal{job, in.od_price, false};
     const PlanShape shape = plan_shape(job, in.tick_s, n, start.work_done, job.work / 512);
     std::vector<double> va(shape.states()), vb(shape.states());
