@@ -124,7 +124,9 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
     std::vector<unsigned char> scratch(scratch_bytes);
     const PercentileKeys keys{options.percentiles ? keys_buffer.data() : nullptr, 1, jobs};
     double params[kMaxAxes];
-#pragma omp for schedule(dynamic, 16)
+    // One member at a time: a member is at least one whole job per (scenario, round), so the
+    // shared counter costs little, and a pool of a few costly CHC members still fills every core.
+#pragma omp for schedule(dynamic, 1)
     for (int64_t member = 0; member < members; ++member) {
       const MemberRef ref = plan.pool.locate(member);
       const FamilyGrid& grid = plan.pool.families[ref.family_index];
