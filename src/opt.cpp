@@ -53,7 +53,7 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   std::vector<double> value_a(static_cast<size_t>(shape.states()));
   std::vector<double> value_b(value_a.size());
   std::vector<double> move_values(
-      static_cast<size_t>(plan_move_values(shape.restart_states, shape.buckets)));
+      static_cast<size_t>(plan_move_values(shape.buckets)));
   std::vector<int16_t> choice;
   if (options.replay) choice.resize(static_cast<size_t>(shape.states()) * horizon);
 

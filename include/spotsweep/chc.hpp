@@ -86,7 +86,6 @@ struct OnDemandTerminal {
 // slice of device memory), so that a simulation allocates nothing.
 struct ChcScratchLayout {
   int64_t states = 0;       // planner lattice states at most
-  int64_t move_values = 0;  // the planner's move-value doubles at most
   int32_t window = 0;
   int32_t plans = 0;        // allocations kept: w (committed) or v·v (averaged)
   int32_t controllers = 0;  // v in averaged mode, else 0
@@ -111,7 +110,6 @@ SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, doub
   const double reach = params.window * tick_s * throughput(job, job.n_max);
   const int64_t buckets = static_cast<int64_t>(ceil(reach / chc_progress_step(job, tick_s, params))) + 2;
   l.states = static_cast<int64_t>(space.size()) * max_i(restart_states, 1) * buckets;
-  l.move_values = plan_move_values(max_i(restart_states, 1), buckets);
   l.window = params.window;
   // Room for either mode, so the size only grows with w, v and m (a pool sizes it once).
   l.controllers = params.commit;
@@ -120,7 +118,7 @@ SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, doub
   l.value_offset = at;
   at += 2 * static_cast<size_t>(l.states) * sizeof(double);
   l.move_value_offset = at;
-  at += static_cast<size_t>(l.move_values) * sizeof(double);
+  at += static_cast<size_t>(plan_move_values(buckets)) * sizeof(double);
   l.price_offset = at;
   at += static_cast<size_t>(l.window) * sizeof(double);
   l.choice_offset = at;

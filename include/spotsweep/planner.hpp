@@ -10,7 +10,7 @@
 //
 // Cost per plan: n_slots · A · (S+1) · B landings and about 3 times as many comparisons, with
 // A = allocation states (N_max − N_min + 2 for trigger = total; 1 + Σ_{n=N_min..N_max}(n+1)
-// for composition), S = ⌈R/Δ⌉ and B = progress buckets. Scratch: (2·A·(S+1) + S + 4)·B
+// for composition), S = ⌈R/Δ⌉ and B = progress buckets. Scratch: (2·A·(S+1) + 4)·B
 // doubles, plus n_slots·A·(S+1)·B choices when the plan itself is wanted.
 #include <cmath>
 #include <cstdint>
@@ -281,16 +281,14 @@ SPOTSWEEP_HD_INLINE void plan_start_state(const JobSpec& job, const PlanShape& s
                                                   start.overhead_s);
 }
 
-// Doubles of scratch that solve_plan needs besides its two layers: idle's rows, and the best
+// Doubles of scratch that solve_plan needs besides its two layers: idle's row, and the best
 // two restart rows with their actions.
-SPOTSWEEP_HD_INLINE int64_t plan_move_values(int32_t restart_states, int64_t buckets) {
-  return (static_cast<int64_t>(restart_states) + 3) * buckets;
-}
+SPOTSWEEP_HD_INLINE int64_t plan_move_values(int64_t buckets) { return 4 * buckets; }
 
 // Solves the plan. `terminal(work, elapsed_s)` values a state left unfinished at the end of
 // the window (OPT's returns −P_miss). When `choice` is non-null it receives, per (slot,
 // state), the best action index. `value_a`, `value_b` are scratch of shape.states() doubles
-// each, `move_values` of plan_move_values(shape.restart_states, shape.buckets). Returns the
+// each, `move_values` of plan_move_values(shape.buckets). Returns the
 // plan's value from the start state: V(T) at completion − the cost in the window + the
 // terminal value.
 template <class Terminal>
@@ -321,8 +319,8 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
   // the rest of the layer is never read.
   const int32_t largest_shift =
       static_cast<int32_t>(ceil(market.tick_s * throughput(job, job.n_max) / shape.step)) + 1;
-  double* idle_values = move_values;  // [run_since][bucket]
-  double* first_value = idle_values + static_cast<int64_t>(shape.restart_states) * shape.buckets;
+  double* idle_values = move_values;  // idle never restarts nor runs: one row for every since
+  double* first_value = idle_values + shape.buckets;
   double* second_value = first_value + shape.buckets;
   int32_t* first_action = reinterpret_cast<int32_t*>(second_value + shape.buckets);
   int32_t* second_action = first_action + shape.buckets;
@@ -333,13 +331,13 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
       first_value[b] = second_value[b] = -1e300;
       first_action[b] = second_action[b] = -1;
     }
-    // Pass 1: each action's rows. Idle's go to idle_values, a running action's row for since s
-    // to cur at (x, s) (what staying on x is worth), and its restart row into the best two.
+    // Pass 1: each action's rows. Idle's one row goes to idle_values, a running action's row for
+    // since s to cur at (x, s) (what staying on x is worth), and its restart row into the best two.
     for (int32_t x = 0; x < n_alloc; ++x) {
-      for (int32_t run_since = 0; run_since < shape.restart_states; ++run_since) {
+      const int32_t rows = x == 0 ? 1 : shape.restart_states;
+      for (int32_t run_since = 0; run_since < rows; ++run_since) {
         const PlanMove move = plan_move_from(job, market, shape, rounding, k, run_since, x);
-        double* value = x == 0 ? idle_values + static_cast<int64_t>(run_since) * shape.buckets
-                               : cur + shape.state_index(x, run_since, 0);
+        double* value = x == 0 ? idle_values : cur + shape.state_index(x, run_since, 0);
         if (!move.valid) {  // availability alone decides it, whatever run_since is
           for (int32_t b = 0; b < buckets; ++b) value[b] = -1e300;
           continue;
@@ -372,7 +370,6 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
     for (int32_t a = 0; a < n_alloc; ++a) {
       for (int32_t s = 0; s < shape.restart_states; ++s) {
         double* best = cur + shape.state_index(a, s, 0);  // holds staying on a, for a ≥ 1
-        const double* idle = idle_values + static_cast<int64_t>(s) * shape.buckets;
         int16_t* best_action =
             choice ? choice + static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, 0)
                    : nullptr;
@@ -386,8 +383,8 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
           const bool take_restart = restart > stay || (restart == stay && restart_action < a);
           const double other = take_restart ? restart : stay;
           const int32_t other_action = take_restart ? restart_action : a;
-          const bool take_other = other > idle[b];
-          best[b] = take_other ? other : idle[b];
+          const bool take_other = other > idle_values[b];
+          best[b] = take_other ? other : idle_values[b];
           if (best_action) best_action[b] = static_cast<int16_t>(take_other ? other_action : 0);
         }
       }

@@ -353,8 +353,9 @@ void add_sweep_command(CLI::App& app) {
 }
 
 // A one-axis pool of `members` members of `family`: one axis spread over a sensible range, the
-// others at their defaults. GPU counts cycle through 0..N_max; CHC spreads its forecast noise so that every member plans w = 24
-// slots ahead and re-plans every slot (v = 1), the costliest CHC, which issue 4's target names.
+// others at their defaults. GPU counts cycle through 0..N_max. CHC spreads its forecast noise,
+// so every member plans w = 24 slots ahead and re-plans every slot (v = 1), the costliest CHC,
+// which issue 4's target names.
 spotsweep::Pool bench_pool(const spotsweep::FamilyInfo& info, int64_t members, int32_t n_max) {
   spotsweep::FamilyGrid grid;
   grid.family = info.id;

@@ -79,7 +79,7 @@ TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
     const OnDemandTerminal terminal{job, in.od_price, n >= horizon};
     const PlanShape shape = plan_shape(job, in.tick_s, n, start.work_done, job.work / 2048);
     std::vector<double> va(shape.states()), vb(shape.states());
-    std::vector<double> moves(plan_move_values(shape.restart_states, shape.buckets));
+    std::vector<double> moves(plan_move_values(shape.buckets));
     const double down =
         solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(), vb.data(), moves.data(), nullptr);
     const double up =
@@ -127,7 +127,7 @@ TEST(ChcPlanner, ChoicesRealiseThePlanAndDeadEndsRecordIdle) {
     const OnDemandTerminal terminal{job, in.od_price, false};
     const PlanShape shape = plan_shape(job, in.tick_s, n, start.work_done, job.work / 512);
     std::vector<double> va(shape.states()), vb(shape.states());
-    std::vector<double> moves(plan_move_values(shape.restart_states, shape.buckets));
+    std::vector<double> moves(plan_move_values(shape.buckets));
     std::vector<int16_t> choice(static_cast<size_t>(shape.states()) * n, 5);
     const double down =
         solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(), vb.data(), moves.data(), choice.data());
@@ -146,7 +146,7 @@ TEST(ChcPlanner, ChoicesRealiseThePlanAndDeadEndsRecordIdle) {
     std::fill(choice.begin(), choice.end(), 5);
     va.assign(short_shape.states(), 0.0);
     vb.assign(short_shape.states(), 0.0);
-    moves.assign(plan_move_values(short_shape.restart_states, short_shape.buckets), 0.0);
+    moves.assign(plan_move_values(short_shape.buckets), 0.0);
     EXPECT_EQ(solve_plan(job, m, fresh, short_shape, Rounding::down, dead_end, va.data(), vb.data(),
                          moves.data(), choice.data()),
               kInfeasibleValue);
