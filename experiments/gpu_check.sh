@@ -60,6 +60,11 @@ echo "== bench: every family, both backends (median of 3)"
 
 echo "== bench: simulation only (no percentile sorts)"
 "$bin/spotsweep" bench --family all --backend cuda --repeats 3 --no-percentiles
+
+echo "== bench: CHC with the Lagrangian planner (docs/chc.md), both backends"
+for iters in 1 4; do
+  "$bin/spotsweep" bench --family chc --lagrange-iters "$iters" --backend all --repeats 3
+done
 fi
 
 if wants scale; then

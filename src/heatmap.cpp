@@ -77,6 +77,7 @@ std::string axis_units(const std::string& family, const std::string& axis, doubl
   if (axis == "growth") return "exponent h";
   if (axis == "resolution") return "steps per slot";
   if (axis == "mode") return "0 committed, 1 averaged";
+  if (axis == "lagrange_iters") return "prices tried (0 = exact planner)";
   return "";
 }
 

@@ -60,7 +60,8 @@ class SlotCsv {
 };
 
 template <class Log>
-Outcome run_policy(const SimulateRequest& rq, const JobSpec& job, const Trace& trace, Log& log) {
+Outcome run_policy(const SimulateRequest& rq, const JobSpec& job, const Trace& trace, Log& log,
+                   int32_t* plans_made, double* largest_plan_gap) {
   const MarketView market = trace.view();
   switch (rq.policy) {
     case PolicyKind::on_demand: {
@@ -84,7 +85,8 @@ Outcome run_policy(const SimulateRequest& rq, const JobSpec& job, const Trace& t
       if (rq.predictor == "oracle") {
         const OracleForecaster f{market, make_noisy_oracle(rq.seed, rq.scenario, rq.eps, rq.growth,
                                                            trace.capacity, rq.chc.window)};
-        return simulate_chc(job, market, rq.start_slot, rq.chc, f, log);
+        return simulate_chc(job, market, rq.start_slot, rq.chc, f, log, plans_made,
+                            largest_plan_gap);
       }
       LearnedPredictorOptions options;
       options.avail_max = trace.capacity;
@@ -93,7 +95,8 @@ Outcome run_policy(const SimulateRequest& rq, const JobSpec& job, const Trace& t
           make_forecast_table(market, rq.start_slot, horizon, rq.chc.window,
                               learned_model(rq.predictor), options);
       const TableForecaster f{table.view()};
-      return simulate_chc(job, market, rq.start_slot, rq.chc, f, log);
+      return simulate_chc(job, market, rq.start_slot, rq.chc, f, log, plans_made,
+                          largest_plan_gap);
     }
   }
 }
@@ -169,10 +172,10 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   report.tick_seconds = trace.tick_seconds;
   if (rq.slot_csv.empty()) {
     NullSlotLogger log;
-    report.policy = run_policy(rq, job, trace, log);
+    report.policy = run_policy(rq, job, trace, log, &report.chc_plans, &report.chc_largest_plan_gap);
   } else {
     SlotCsv log(rq.slot_csv);
-    report.policy = run_policy(rq, job, trace, log);
+    report.policy = run_policy(rq, job, trace, log, &report.chc_plans, &report.chc_largest_plan_gap);
     log.commit();
   }
   OnDemandOnlyPolicy od;
@@ -192,7 +195,17 @@ void print_simulate_report(const SimulateRequest& rq, const SimulateReport& r,
   out << std::fixed << std::setprecision(4);
   out << "trace      " << rq.trace_path << " from tick " << rq.start_slot << ", "
       << r.horizon_slots << " ticks of " << r.tick_seconds << " s to the hard deadline\n";
-  out << "policy     " << policy_kind_name(rq.policy) << "\n\n";
+  out << "policy     " << policy_kind_name(rq.policy) << "\n";
+  if (rq.policy == PolicyKind::chc) {
+    out << "planner    " << r.chc_plans << " plans, ";
+    if (rq.chc.lagrange_iters == 0)
+      out << "exact on the progress lattice\n";
+    else
+      out << "Lagrangian (" << rq.chc.lagrange_iters << " prices of work), each within "
+          << std::fixed << std::setprecision(4) << r.chc_largest_plan_gap
+          << " USD of its window's optimum\n";
+  }
+  out << "\n";
   out << std::left << std::setw(16) << "" << std::setw(14) << "policy" << "OPT\n";
   auto row = [&](const char* name, const std::string& a, const std::string& b) {
     out << std::setw(16) << name << std::setw(14) << a << b << "\n";

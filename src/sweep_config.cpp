@@ -371,12 +371,16 @@ ScenarioBatchView ScenarioSet::view() const {
 size_t max_scratch_bytes(const SweepPlan& plan) {
   size_t most = 0;
   for (const FamilyGrid& grid : plan.pool.families) {
-    double largest[kMaxAxes] = {};
-    for (size_t i = 0; i < grid.axes.size(); ++i)
-      largest[i] = *std::max_element(grid.axes[i].values.begin(), grid.axes[i].values.end());
+    double largest[kMaxAxes] = {}, smallest[kMaxAxes] = {};
+    for (size_t i = 0; i < grid.axes.size(); ++i) {
+      const auto range = std::minmax_element(grid.axes[i].values.begin(), grid.axes[i].values.end());
+      smallest[i] = *range.first;
+      largest[i] = *range.second;
+    }
     for (const JobSpec& job : plan.jobs)
       most = std::max(most, visit_family(grid.family, [&](auto family) {
-                        return decltype(family)::scratch_bytes(largest, job, plan.scenarios.tick_seconds);
+                        return decltype(family)::scratch_bytes(largest, smallest, job,
+                                                               plan.scenarios.tick_seconds);
                       }));
   }
   return most;

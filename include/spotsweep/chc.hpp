@@ -1,8 +1,9 @@
 #pragma once
 // CHC(w, v): committed horizon control, the paper's Algorithm 1 (MODEL.md §5).
-// Every v slots it plans the next w slots on forecasts with the exact window planner
-// (planner.hpp), maximising V(T) − forecast cost + a terminal value of the work left, and
-// commits to the plan's first v totals. Committed totals meet reality: the split between spot
+// Every v slots it plans the next w slots on forecasts, maximising V(T) − forecast cost + a
+// terminal value of the work left, with the exact window planner (planner.hpp) or, for large
+// pools, the Lagrangian one (lagrangian_planner.hpp, certified per plan), and commits to the
+// plan's first v totals. Committed totals meet reality: the split between spot
 // and on-demand is re-chosen on the realised prices and availability, so a spot shortfall is
 // covered by on-demand. Options: re-plan early when the realised market deviates from the
 // forecast by more than a threshold; or the faithful mode that averages v staggered
@@ -12,6 +13,7 @@
 
 #include "spotsweep/forecast.hpp"
 #include "spotsweep/job.hpp"
+#include "spotsweep/lagrangian_planner.hpp"
 #include "spotsweep/learned_predictor.hpp"
 #include "spotsweep/macros.hpp"
 #include "spotsweep/market.hpp"
@@ -34,6 +36,9 @@ struct ChcParams {
   int32_t resolution = 4;
   double replan_deviation = 0.0;  // δ > 0: re-plan when |p̂ − p|/p̂ > δ or spot falls short
   ChcMode mode = ChcMode::committed;
+  // 0: the exact lattice planner (planner.hpp). k ≥ 1: the Lagrangian planner
+  // (lagrangian_planner.hpp) trying up to k prices of work, certified but not exact.
+  int32_t lagrange_iters = 0;
 };
 
 // Forecasts from the noisy oracle (ε = 0 is the truth).
@@ -61,36 +66,16 @@ struct TableForecaster {
   }
 };
 
-// The value of a state left unfinished at the end of a window: finishing the rest on the best
-// constant on-demand count right after it (one restart); infeasible when the window reaches
-// the hard deadline or no count finishes in time.  [ours]
-struct OnDemandTerminal {
-  JobSpec job;
-  double od_price = 0.0;
-  bool at_horizon = false;
-
-  SPOTSWEEP_HD_INLINE double operator()(double work, double elapsed_s) const {
-    double best = kInfeasibleValue;
-    if (at_horizon) return best;
-    const double left = max_d(job.work - work, 0.0);
-    for (int32_t n = job.n_min; n <= job.n_max; ++n) {
-      const double run_s = job.reconfig_s + left / throughput(job, n);
-      if (elapsed_s + run_s > job.hard_deadline_s() + kDeadlineTolS) continue;
-      best = max_d(best, completion_value(job, elapsed_s + run_s) - n * od_price * run_s / 3600.0);
-    }
-    return best;
-  }
-};
-
 // Per-policy working memory, carved out of one buffer the owner provides (host vector or a
 // slice of device memory), so that a simulation allocates nothing.
 struct ChcScratchLayout {
-  int64_t states = 0;       // planner lattice states at most
+  int64_t states = 0;       // planner states at most (lattice, or (allocation, since) pairs)
   int32_t window = 0;
   int32_t plans = 0;        // allocations kept: w (committed) or v·v (averaged)
   int32_t controllers = 0;  // v in averaged mode, else 0
   size_t value_offset = 0, move_value_offset = 0, choice_offset = 0, price_offset = 0, avail_offset = 0,
-         plan_offset = 0, plan_start_offset = 0, plan_length_offset = 0, bytes = 0;
+         plan_offset = 0, candidate_offset = 0, plan_start_offset = 0, plan_length_offset = 0,
+         bytes = 0;
 };
 
 SPOTSWEEP_HD_INLINE size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
@@ -106,9 +91,12 @@ SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, doub
   ChcScratchLayout l;
   const AllocationSpace space = allocation_space(job);
   const int32_t restart_states = static_cast<int32_t>(ceil(job.reconfig_s / tick_s - 1e-9)) + 1;
-  // plan_shape's bucket count is at most ⌈w·Δ·H(N_max)/q⌉ + 1.
+  // plan_shape's bucket count is at most ⌈w·Δ·H(N_max)/q⌉ + 1; the Lagrangian planner has
+  // no progress dimension and no move rows.
   const double reach = params.window * tick_s * throughput(job, job.n_max);
-  const int64_t buckets = static_cast<int64_t>(ceil(reach / chc_progress_step(job, tick_s, params))) + 2;
+  const bool exact = params.lagrange_iters == 0;
+  const int64_t buckets =
+      exact ? static_cast<int64_t>(ceil(reach / chc_progress_step(job, tick_s, params))) + 2 : 1;
   l.states = static_cast<int64_t>(space.size()) * max_i(restart_states, 1) * buckets;
   l.window = params.window;
   // Room for either mode, so the size only grows with w, v and m (a pool sizes it once).
@@ -118,7 +106,7 @@ SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, doub
   l.value_offset = at;
   at += 2 * static_cast<size_t>(l.states) * sizeof(double);
   l.move_value_offset = at;
-  at += static_cast<size_t>(plan_move_values(buckets)) * sizeof(double);
+  at += exact ? static_cast<size_t>(plan_move_values(buckets)) * sizeof(double) : 0;
   l.price_offset = at;
   at += static_cast<size_t>(l.window) * sizeof(double);
   l.choice_offset = at;
@@ -127,6 +115,8 @@ SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, doub
   at += static_cast<size_t>(l.window) * sizeof(int32_t);
   l.plan_offset = at = align_up(at, 8);
   at += static_cast<size_t>(l.plans) * sizeof(Allocation);
+  l.candidate_offset = at;
+  at += exact ? 0 : 2 * static_cast<size_t>(l.window) * sizeof(Allocation);  // candidate, best
   l.plan_start_offset = at;
   at += static_cast<size_t>(max_i(l.controllers, 1)) * sizeof(int32_t);
   l.plan_length_offset = at;
@@ -145,6 +135,9 @@ struct ChcPolicy {
   int32_t plan_length = 0;
   int32_t plan_position = 0;
   int32_t plans_made = 0;
+  // The Lagrangian planner's largest certified gap over the job's plans (USD): each plan's
+  // window objective is within this of the window's optimum.
+  double largest_plan_gap = 0.0;
 
   SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
                                  const JobState& state) {
@@ -199,17 +192,30 @@ struct ChcPolicy {
     start.work_done = state.work_done;
     start.overhead_s = state.overhead_s;
     start.prev = state.prev;
+    OnDemandTerminal terminal{job, obs.od_price, obs.slot + n >= horizon};
+    double* values = reinterpret_cast<double*>(scratch + layout.value_offset);
+    int16_t* choice = reinterpret_cast<int16_t*>(scratch + layout.choice_offset);
+    ++plans_made;
+    if (params.lagrange_iters > 0) {
+      // Whole-window schedules need their own room: `out` may be shorter than the window.
+      Allocation* candidate = reinterpret_cast<Allocation*>(scratch + layout.candidate_offset);
+      Allocation* schedule = candidate + layout.window;
+      const LagrangianPlan plan =
+          solve_lagrangian_plan(job, market, start, terminal, params.lagrange_iters, values,
+                                values + layout.states, choice, candidate, schedule);
+      if (plan.bound > kInfeasibleValue && plan.value > kInfeasibleValue)
+        largest_plan_gap = max_d(largest_plan_gap, plan.bound - plan.value);
+      const int32_t length = min_i(count, plan.length);
+      for (int32_t k = 0; k < length; ++k) out[k] = schedule[k];
+      return length;
+    }
     // A step fixed per job keeps re-plans on translated copies of one lattice, so a
     // re-plan never loses ground against the plan it replaces (docs/model.md).
     const PlanShape shape = plan_shape(job, obs.tick_s, n, state.work_done,
                                        chc_progress_step(job, obs.tick_s, params));
-    OnDemandTerminal terminal{job, obs.od_price, obs.slot + n >= horizon};
-    double* values = reinterpret_cast<double*>(scratch + layout.value_offset);
-    int16_t* choice = reinterpret_cast<int16_t*>(scratch + layout.choice_offset);
     double* move_values = reinterpret_cast<double*>(scratch + layout.move_value_offset);
     solve_plan(job, market, start, shape, Rounding::down, terminal, values,
                values + layout.states, move_values, choice);
-    ++plans_made;
     return follow_plan(job, market, start, shape, choice, count, out);
   }
 

@@ -14,7 +14,7 @@ void validate_chc_params(const ChcParams& params, const std::string& source);
 template <class Forecaster, class SlotLogger>
 Outcome simulate_chc(const JobSpec& job, const MarketView& market, int32_t start_slot,
                      const ChcParams& params, const Forecaster& forecaster, SlotLogger& log,
-                     int32_t* plans_made = nullptr) {
+                     int32_t* plans_made = nullptr, double* largest_plan_gap = nullptr) {
   ChcPolicy<Forecaster> policy;
   policy.params = params;
   policy.forecaster = forecaster;
@@ -23,6 +23,7 @@ Outcome simulate_chc(const JobSpec& job, const MarketView& market, int32_t start
   policy.scratch = scratch.data();
   const Outcome out = simulate(job, market, start_slot, policy, log);
   if (plans_made) *plans_made = policy.plans_made;
+  if (largest_plan_gap) *largest_plan_gap = policy.largest_plan_gap;
   return out;
 }
 

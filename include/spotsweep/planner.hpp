@@ -104,6 +104,60 @@ SPOTSWEEP_HD_INLINE AllocationSpace allocation_space(const JobSpec& job) {
   return space;
 }
 
+// The value of a state left unfinished at the end of a window: finishing the rest on the best
+// constant on-demand count right after it (one restart); infeasible when the window reaches
+// the hard deadline or no count finishes in time.  [ours]
+struct OnDemandTerminal {
+  JobSpec job;
+  double od_price = 0.0;
+  bool at_horizon = false;
+
+  SPOTSWEEP_HD_INLINE double operator()(double work, double elapsed_s) const {
+    double best = kInfeasibleValue;
+    if (at_horizon) return best;
+    const double left = max_d(job.work - work, 0.0);
+    for (int32_t n = job.n_min; n <= job.n_max; ++n) {
+      const double run_s = job.reconfig_s + left / throughput(job, n);
+      if (elapsed_s + run_s > job.hard_deadline_s() + kDeadlineTolS) continue;
+      best = max_d(best, completion_value(job, elapsed_s + run_s) - n * od_price * run_s / 3600.0);
+    }
+    return best;
+  }
+};
+
+// The exact value of a window schedule (realised allocations, one per slot) from `start`, on
+// continuous work: V(T) − the cost up to completion when the job completes in the window, else
+// terminal(W_end, τ_end) − the window's cost. The objective both planners aim at; *slots_used
+// (optional) receives how many slots the schedule runs before the job completes.
+template <class Terminal>
+SPOTSWEEP_HD double plan_window_value(const JobSpec& job, const PlanMarket& market,
+                                      const PlanStart& start, const Allocation* schedule,
+                                      const Terminal& terminal, int32_t* slots_used = nullptr) {
+  double work = start.work_done, overhead = start.overhead_s, cost = 0.0;
+  Allocation prev = start.prev;
+  for (int32_t k = 0; k < market.n_slots; ++k) {
+    const Allocation a = schedule[k];
+    if (is_reconfiguration(job, prev, a)) overhead = job.reconfig_s;
+    const SlotProgress step = run_slot(job, market.tick_s, overhead, work, a.total());
+    const double slot_cost =
+        allocation_cost(a, market.spot_price[k], market.od_price_at(k), market.tick_s);
+    if (step.completes) {
+      const double billed = job.billing == Billing::per_second
+                                ? slot_cost * (step.finish_offset_s / market.tick_s)
+                                : slot_cost;
+      if (slots_used) *slots_used = k + 1;
+      return completion_value(job, start.elapsed_s + k * market.tick_s + step.finish_offset_s) -
+             cost - billed;
+    }
+    cost += slot_cost;
+    work = step.work_after;
+    if (a.total() > 0) overhead = step.overhead_after_s;
+    prev = a;
+  }
+  if (slots_used) *slots_used = market.n_slots;
+  return terminal(work, start.elapsed_s + market.n_slots * market.tick_s) - cost;
+}
+
 // Sizes of the planner's state lattice for one plan.
 struct PlanShape {
   AllocationSpace space;

@@ -1,7 +1,8 @@
 #pragma once
 // Pool families as both backends see them: a member's local index is decoded, mixed-radix
 // with the LAST axis fastest, into its parameter values, which build a fresh policy object.
-// Adding a family = a traits struct here (make() and scratch_bytes()), a case in
+// Adding a family = a traits struct here (make() and scratch_bytes(), the most a grid needs
+// given each axis's largest and smallest values), a case in
 // visit_family, and its axis table in src/pool.cpp. CUDA-free; shared by the CPU backend and
 // the kernels.
 #include <cstddef>
@@ -54,7 +55,10 @@ struct MemberContext {
 
 // Families without working memory or forecasts.
 struct StatelessFamily {
-  SPOTSWEEP_HD_INLINE static size_t scratch_bytes(const double*, const JobSpec&, double) { return 0; }
+  SPOTSWEEP_HD_INLINE static size_t scratch_bytes(const double*, const double*, const JobSpec&,
+                                                  double) {
+    return 0;
+  }
 };
 
 // Axis order of each family's params[] is its axis table's order (src/pool.cpp).
@@ -107,7 +111,7 @@ struct PfFamily : StatelessFamily {
 };
 
 // CHC(w, v) on the noisy oracle: axes window, commit, eps, growth, resolution,
-// replan_deviation, mode (0 committed, 1 averaged).
+// replan_deviation, mode (0 committed, 1 averaged), lagrange_iters (0 exact planner).
 struct ChcFamily {
   using Policy = ChcPolicy<OracleForecaster>;
   SPOTSWEEP_HD_INLINE static ChcParams params(const double* p) {
@@ -117,11 +121,18 @@ struct ChcFamily {
     c.resolution = static_cast<int32_t>(p[4]);
     c.replan_deviation = p[5];
     c.mode = p[6] != 0.0 ? ChcMode::averaged : ChcMode::committed;
+    c.lagrange_iters = static_cast<int32_t>(p[7]);
     return c;
   }
-  SPOTSWEEP_HD_INLINE static size_t scratch_bytes(const double* p, const JobSpec& job,
-                                                  double tick_s) {
-    return chc_scratch_layout(job, tick_s, params(p)).bytes;
+  // The most any member of a grid needs, from each axis's largest and smallest values: the
+  // layout grows with w, v and m, and the planners' layouts differ (lagrange_iters 0 or not).
+  SPOTSWEEP_HD_INLINE static size_t scratch_bytes(const double* largest, const double* smallest,
+                                                  const JobSpec& job, double tick_s) {
+    ChcParams c = params(largest);
+    const size_t lagrangian_or_exact = chc_scratch_layout(job, tick_s, c).bytes;
+    c.lagrange_iters = static_cast<int32_t>(smallest[7]);
+    const size_t bytes = chc_scratch_layout(job, tick_s, c).bytes;
+    return bytes > lagrangian_or_exact ? bytes : lagrangian_or_exact;
   }
   SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec& job,
                                          const MemberContext& context) {

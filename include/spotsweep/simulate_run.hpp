@@ -61,6 +61,8 @@ struct SimulateReport {
   int32_t horizon_slots = 0;
   double tick_seconds = 0.0;
   double on_demand_cost = 0.0;  // the best constant on-demand plan, for reference
+  int32_t chc_plans = 0;            // chc: plans made
+  double chc_largest_plan_gap = 0;  // chc, Lagrangian planner: largest certified gap (USD)
 };
 
 // Loads the trace, validates everything (InputError one-liners), runs the policy and OPT.

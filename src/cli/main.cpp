@@ -138,6 +138,7 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
   cmd->add_option("--commit", rq.chc.commit, "chc: v, slots committed per plan")->capture_default_str();
   cmd->add_option("--resolution", rq.chc.resolution, "chc: progress steps per slot at N_min")->capture_default_str();
   cmd->add_option("--replan-deviation", rq.chc.replan_deviation, "chc: re-plan early past this relative deviation (0 = off)")->capture_default_str();
+  cmd->add_option("--lagrange-iters", rq.chc.lagrange_iters, "chc: 0 = exact planner; k = Lagrangian planner trying k prices of work")->capture_default_str();
   cmd->add_option("--chc-mode", args->chc_mode, "chc: committed or averaged")->capture_default_str();
   cmd->add_option("--predictor", rq.predictor, "chc: oracle, seasonal, holt-winters, ar or last")->capture_default_str();
   cmd->add_option("--eps", rq.eps, "oracle: noise level ε")->capture_default_str();
@@ -355,12 +356,14 @@ void add_sweep_command(CLI::App& app) {
 // A one-axis pool of `members` members of `family`: one axis spread over a sensible range, the
 // others at their defaults. GPU counts cycle through 0..N_max. CHC spreads its forecast noise,
 // so every member plans w = 24 slots ahead and re-plans every slot (v = 1), the costliest CHC,
-// which issue 4's target names.
-spotsweep::Pool bench_pool(const spotsweep::FamilyInfo& info, int64_t members, int32_t n_max) {
+// which issue 4's target names, with the planner `lagrange_iters` picks (0 = exact).
+spotsweep::Pool bench_pool(const spotsweep::FamilyInfo& info, int64_t members, int32_t n_max,
+                           int32_t lagrange_iters) {
   spotsweep::FamilyGrid grid;
   grid.family = info.id;
   grid.name = info.name;
-  for (const spotsweep::AxisInfo& a : info.axes) grid.axes.push_back({a.name, {a.default_value}});
+  for (const spotsweep::AxisInfo& a : info.axes)
+    grid.axes.push_back({a.name, {std::string(a.name) == "lagrange_iters" ? lagrange_iters : a.default_value}});
   const bool chc = info.id == spotsweep::FamilyId::chc;
   std::vector<double>& swept = grid.axes[chc ? 2 : 0].values;  // chc: eps
   swept.clear();
@@ -389,7 +392,7 @@ void add_bench_command(CLI::App& app) {
   struct BenchArgs {
     std::string family = "pf", backend = "auto";
     int64_t members = 0;
-    int32_t scenarios = 0, rounds = 0, repeats = 3;
+    int32_t scenarios = 0, rounds = 0, repeats = 3, lagrange_iters = 0;
     int threads = 0;
     bool no_percentiles = false;
   };
@@ -403,6 +406,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--repeats", args->repeats, "Runs per figure; the median is reported")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->add_flag("--no-percentiles", args->no_percentiles, "Means only: time the simulation without the sorts");
+  cmd->add_option("--lagrange-iters", args->lagrange_iters,
+                  "chc: 0 = exact planner; k = Lagrangian planner trying k prices of work")->capture_default_str();
   cmd->callback([args, cmd] {
     std::vector<spotsweep::Backend> backends;
     const spotsweep::DeviceInfo device = spotsweep::query_device();
@@ -422,6 +427,8 @@ void add_bench_command(CLI::App& app) {
       throw spotsweep::input_error("command line", "--family", args->family, "unknown family (" + known + "all)");
     spotsweep::cli::check_at_least("--repeats", args->repeats, 1);
     spotsweep::cli::check_at_least("--threads", args->threads, 0);
+    spotsweep::check_axis_value(spotsweep::family_axis(spotsweep::FamilyId::chc, "lagrange_iters"),
+                                args->lagrange_iters, "command line", "--lagrange-iters");
     // Given counts must be positive; left out, they take the backend's default.
     for (const char* name : {"--members", "--scenarios", "--rounds"})
       if (cmd->count(name) > 0) spotsweep::cli::check_at_least(name, cmd->get_option(name)->as<int64_t>(), 1);
@@ -445,16 +452,20 @@ void add_bench_command(CLI::App& app) {
       job.base.reconfig_s = 300;
       job.fields[static_cast<int32_t>(spotsweep::JobField::work)] = {spotsweep::FieldDistribution::Kind::uniform, 1e7, 3e7};
       for (const spotsweep::FamilyInfo* family : families) {
-        // CHC solves a 24-slot plan on every slot, some 1e5 times a rule's work per step
-        // (docs/chc.md), so its default workload is smaller.
+        // CHC solves a 24-slot plan on every slot, some 1e5 times a rule's work per step with
+        // the exact planner and some 1e3 times with the Lagrangian one (docs/chc.md), so its
+        // default workloads are smaller.
         const bool chc = family->id == spotsweep::FamilyId::chc;
+        const bool exact_chc = chc && args->lagrange_iters == 0;
         const int64_t members =
-            args->members > 0 ? args->members : (chc ? (cuda ? 2048 : 8) : (cuda ? 131072 : 2048));
+            args->members > 0 ? args->members
+                              : (exact_chc ? (cuda ? 2048 : 8) : chc ? (cuda ? 16384 : 256) : (cuda ? 131072 : 2048));
         config.workload.scenarios =
-            args->scenarios > 0 ? args->scenarios : (chc ? (cuda ? 8 : 2) : (cuda ? 64 : 8));
-        config.workload.rounds = args->rounds > 0 ? args->rounds : (chc ? (cuda ? 4 : 2) : (cuda ? 100 : 16));
+            args->scenarios > 0 ? args->scenarios : (exact_chc ? (cuda ? 8 : 2) : (cuda ? 64 : 8));
+        config.workload.rounds = args->rounds > 0 ? args->rounds
+                                                  : (exact_chc ? (cuda ? 4 : 2) : chc ? (cuda ? 16 : 2) : (cuda ? 100 : 16));
         config.workload.synthetic_spec.n_slots = (config.workload.rounds - 1) * 6 + 200;
-        config.pool = bench_pool(*family, members, job.base.n_max);
+        config.pool = bench_pool(*family, members, job.base.n_max, chc ? args->lagrange_iters : 0);
         const spotsweep::SweepPlan plan = spotsweep::make_synthetic_plan(config);
         spotsweep::SweepOptions options;
         options.backend = backend;
@@ -470,7 +481,9 @@ void add_bench_command(CLI::App& app) {
         const double median = seconds[seconds.size() / 2];
         const double rate = result.policy_slot_steps / median;
         const std::string per_core = cuda ? "-" : std::to_string(static_cast<long long>(rate / result.threads));
-        std::printf("%-17s %-5s %9lld %5d %6d %14lld %9.3f %12.4g %14s %12s %12s\n", family->name,
+        const std::string label =
+            chc && args->lagrange_iters > 0 ? "chc/lagrange=" + std::to_string(args->lagrange_iters) : family->name;
+        std::printf("%-17s %-5s %9lld %5d %6d %14lld %9.3f %12.4g %14s %12s %12s\n", label.c_str(),
                     spotsweep::backend_name(backend), static_cast<long long>(members), plan.scenarios.count,
                     plan.rounds, static_cast<long long>(result.policy_slot_steps), median, rate,
                     per_core.c_str(), cuda ? spotsweep::cli::mib(result.device_peak_bytes).c_str() : "-",

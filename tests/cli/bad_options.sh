@@ -25,6 +25,8 @@ expect_error pf-hysteresis "command line|--hysteresis = 2|out of range [0, 1]" "
 expect_error pf-theta "--theta = 0|out of range (0, inf)" "${sim[@]}" --policy pf --theta 0
 expect_error greedy-factor "--deadline-factor = 0|out of range" "${sim[@]}" --policy greedy --deadline-factor 0
 expect_error od-gpus "--od-gpus = -1|out of range" "${sim[@]}" --policy on-demand --od-gpus -1
+expect_error chc-lagrange "lagrange_iters = 70|must be in [0, 64]" "${sim[@]}" --policy chc --lagrange-iters 70
+expect_error bench-lagrange "--lagrange-iters = 65|out of range [0, 64]" "$spotsweep" bench --family chc --lagrange-iters 65
 expect_error opt-resolution "--opt-resolution = 0|must be at least 1" \
   "$spotsweep" simulate --trace "$trace" --work-hours 4 --deadline-hours 8 --opt-resolution 0
 

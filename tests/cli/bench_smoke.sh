@@ -15,4 +15,10 @@ for family in on_demand greedy uniform_progress pf chc only_spot; do
   awk -v f="$family" '$1 == f && $2 == "cpu" && $3 == 3 && $6 > 0 && $8 > 0 { found = 1 } END { exit !found }' \
     "$tmp/out" || fail "no row with steps > 0 for $family"
 done
+# The Lagrangian CHC planner gets its own row label.
+"$spotsweep" bench --family chc --lagrange-iters 2 --backend cpu --members 3 --scenarios 1 --rounds 1 \
+  --repeats 1 >"$tmp/lagrange" 2>"$tmp/err" || fail "bench --lagrange-iters 2 exited $?: $(cat "$tmp/err")"
+cat "$tmp/lagrange"
+awk '$1 == "chc/lagrange=2" && $2 == "cpu" && $6 > 0 && $8 > 0 { found = 1 } END { exit !found }' \
+  "$tmp/lagrange" || fail "no chc/lagrange=2 row with steps > 0"
 finish bench_smoke

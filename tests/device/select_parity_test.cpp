@@ -98,13 +98,14 @@ commit = [1, 2]
 eps = [0, 0.2]
 growth = [0.5]
 resolution = [1]
+lagrange_iters = [0, 2]
 )toml";
   const SweepConfig with_chc =
       parse_sweep_config(parse_toml_subset(std::string(testing::fixture_sweep_toml()) + chc, "fixture.toml"));
   const SweepPlan plan = make_plan(with_chc, testing::fixture_trace());
   SelectOptions options;
   options.seed = 4;
-  options.max_chunk_members = 3;  // the 8 CHC members (and the others) in several launches
+  options.max_chunk_members = 3;  // the 16 CHC members (and the others) in several launches
   expect_parity(plan, options);
 }
 

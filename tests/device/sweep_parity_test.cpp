@@ -77,7 +77,7 @@ TEST_F(SweepParity, ChunkingDoesNotChangeResults) {
 TEST_F(SweepParity, ChcFamilyIsBitIdentical) {
   const SweepPlan plan = testing::fixture_plan(
       "\n[pool.chc]\nwindow = [4, 6]\ncommit = [1, 3]\neps = [0, 0.3]\ngrowth = [0.5]\n"
-      "resolution = [1]\nreplan_deviation = [0, 0.2]\nmode = [0, 1]\n");
+      "resolution = [1]\nreplan_deviation = [0, 0.2]\nmode = [0, 1]\nlagrange_iters = [0, 2]\n");
   const SweepResult cpu = run(plan, Backend::cpu);
   const SweepResult cuda = run(plan, Backend::cuda, 5);
   expect_identical(plan, cpu, cuda);

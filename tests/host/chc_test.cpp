@@ -7,6 +7,7 @@
 
 #include "../support/instances.hpp"
 #include "spotsweep/chc_host.hpp"
+#include "spotsweep/lagrangian_planner.hpp"
 #include "spotsweep/opt.hpp"
 #include "spotsweep/policies.hpp"
 
@@ -19,29 +20,44 @@ OracleForecaster oracle(const MarketView& market, double eps, uint32_t scenario,
   return OracleForecaster{market, make_noisy_oracle(2026, scenario, eps, 0.5, 64, window)};
 }
 
-// Exact value of one window schedule from `start`: V(T) − cost on completion, else
-// −cost + terminal(W_end). Independent of the planner's lattice.
+// Exact value of one window schedule from `start` (independent of the planner's lattice).
 double window_value(const JobSpec& job, const PlanMarket& m, const PlanStart& start,
                     const std::vector<Allocation>& schedule, const OnDemandTerminal& terminal) {
-  double work = start.work_done, overhead = start.overhead_s, cost = 0.0;
-  Allocation prev = start.prev;
-  for (int32_t k = 0; k < m.n_slots; ++k) {
-    const Allocation a = schedule[k];
-    if (is_reconfiguration(job, prev, a)) overhead = job.reconfig_s;
-    const SlotProgress step = run_slot(job, m.tick_s, overhead, work, a.total());
-    const double slot_cost = allocation_cost(a, m.spot_price[k], m.od_price, m.tick_s);
-    if (step.completes) {
-      const double billed = job.billing == Billing::per_second
-                                ? slot_cost * (step.finish_offset_s / m.tick_s)
-                                : slot_cost;
-      return completion_value(job, start.elapsed_s + k * m.tick_s + step.finish_offset_s) - cost - billed;
-    }
-    cost += slot_cost;
-    work = step.work_after;
-    if (a.total() > 0) overhead = step.overhead_after_s;
-    prev = a;
+  return plan_window_value(job, m, start, schedule.data(), terminal);
+}
+
+// The window objective's optimum by brute force over every feasible window schedule.
+double brute_force_window_optimum(const JobSpec& job, const PlanMarket& m, const PlanStart& start,
+                                  const OnDemandTerminal& terminal) {
+  const AllocationSpace space = allocation_space(job);
+  const int32_t n = m.n_slots;
+  std::vector<int32_t> digits(n, 0);
+  std::vector<Allocation> schedule(n);
+  double best = -1e300;
+  for (;;) {
+    bool valid = true;
+    for (int32_t k = 0; k < n && valid; ++k)
+      valid = space.realise(digits[k], m.spot_avail[k], m.spot_price[k], m.od_price, &schedule[k]);
+    if (valid) best = std::max(best, window_value(job, m, start, schedule, terminal));
+    int32_t k = 0;
+    while (k < n && ++digits[k] == space.size()) digits[k++] = 0;
+    if (k == n) break;
   }
-  return terminal(work, start.elapsed_s + m.n_slots * m.tick_s) - cost;
+  return best;
+}
+
+// A random start state for a window of `in`: some work done, some allocation running, and its
+// restart either just begun or a slot old.
+PlanStart random_plan_start(const Instance& in, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const AllocationSpace space = allocation_space(in.job);
+  PlanStart start;
+  start.work_done = in.job.work * 0.3 * u(rng);
+  start.prev = space.at(static_cast<int32_t>(u(rng) * space.size()) % space.size());
+  start.overhead_s = start.prev.total() > 0
+                         ? std::max(0.0, in.job.reconfig_s - in.tick_s * std::floor(2 * u(rng)))
+                         : 0.0;
+  return start;
 }
 
 // The instance's first n slots as a planner window.
@@ -60,7 +76,6 @@ PlanMarket plan_window(const Instance& in, int32_t n) {
 // The window planner solves its stated objective exactly, up to the lattice bracket.
 TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
   std::mt19937_64 rng(42);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
   int tested = 0, close = 0;
   while (tested < 150) {
     Instance in = spotsweep::testing::random_instance(rng, 14, 3, tested % 3 == 0);
@@ -71,10 +86,7 @@ TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
     int64_t combos = 1;
     for (int32_t k = 0; k < n; ++k) combos *= space.size();
     if (combos > 200000) continue;
-    PlanStart start;
-    start.work_done = job.work * 0.3 * u(rng);
-    start.prev = space.at(static_cast<int32_t>(u(rng) * space.size()) % space.size());
-    start.overhead_s = start.prev.total() > 0 ? std::max(0.0, job.reconfig_s - in.tick_s * std::floor(2 * u(rng))) : 0.0;
+    const PlanStart start = random_plan_start(in, rng);
     PlanMarket m = plan_window(in, n);
     const OnDemandTerminal terminal{job, in.od_price, n >= horizon};
     const PlanShape shape = plan_shape(job, in.tick_s, n, start.work_done, job.work / 2048);
@@ -84,19 +96,7 @@ TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
         solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(), vb.data(), moves.data(), nullptr);
     const double up =
         solve_plan(job, m, start, shape, Rounding::up, terminal, va.data(), vb.data(), moves.data(), nullptr);
-    // Brute force over every feasible window schedule.
-    std::vector<int32_t> digits(n, 0);
-    std::vector<Allocation> schedule(n);
-    double best = -1e300;
-    for (;;) {
-      bool valid = true;
-      for (int32_t k = 0; k < n && valid; ++k)
-        valid = space.realise(digits[k], m.spot_avail[k], m.spot_price[k], m.od_price, &schedule[k]);
-      if (valid) best = std::max(best, window_value(job, m, start, schedule, terminal));
-      int32_t k = 0;
-      while (k < n && ++digits[k] == space.size()) digits[k++] = 0;
-      if (k == n) break;
-    }
+    const double best = brute_force_window_optimum(job, m, start, terminal);
     const double tol = 1e-9 * (1.0 + std::fabs(best));
     EXPECT_LE(down, best + tol) << "instance " << tested;
     EXPECT_GE(up, best - tol) << "instance " << tested;
@@ -107,6 +107,59 @@ TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
   // completion into the next fully billed slot: a fine lattice is usually, not always, within
   // 1 % of the optimum. The bracket above always holds.
   EXPECT_GE(close, tested * 9 / 10) << "the fine lattice should mostly come within 1 %";
+}
+
+// The Lagrangian planner's certificate is sound: on small random windows the plan's value is
+// that of the schedule it writes, it never beats the brute-force optimum, and its bound never
+// falls below it. More multipliers tighten the bound and never lose value.
+TEST(ChcLagrangianPlanner, BoundsBruteForceOnSmallWindows) {
+  std::mt19937_64 rng(4242);
+  int tested = 0;
+  int certified_close[3] = {0, 0, 0}, plan_close[3] = {0, 0, 0};
+  const int32_t iteration_counts[3] = {1, 4, 12};
+  while (tested < 200) {
+    Instance in = spotsweep::testing::random_instance(rng, 14, 3, tested % 3 == 0);
+    const JobSpec& job = in.job;
+    const int32_t horizon = horizon_slots(job, in.tick_s);
+    const int32_t n = std::min<int32_t>(horizon, 5);
+    const AllocationSpace space = allocation_space(job);
+    if (std::pow(space.size(), n) > 200000) continue;
+    const PlanStart start = random_plan_start(in, rng);
+    const PlanMarket m = plan_window(in, n);
+    const OnDemandTerminal terminal{job, in.od_price, n >= horizon};
+    const double best = brute_force_window_optimum(job, m, start, terminal);
+    const double tol = 1e-9 * (1.0 + std::fabs(best));
+    const int64_t states = lagrangian_states(space, plan_shape(job, in.tick_s, n, 0, job.work).restart_states);
+    std::vector<double> va(states), vb(states);
+    std::vector<int16_t> choice(states * n);
+    std::vector<Allocation> candidate(n), plan(n);
+    double last_value = -1e300, last_bound = 1e300;
+    for (int32_t c = 0; c < 3; ++c) {
+      const LagrangianPlan result =
+          solve_lagrangian_plan(job, m, start, terminal, iteration_counts[c], va.data(), vb.data(),
+                                choice.data(), candidate.data(), plan.data());
+      int32_t length = 0;
+      EXPECT_EQ(result.value, plan_window_value(job, m, start, plan.data(), terminal, &length));
+      EXPECT_EQ(result.length, length);
+      EXPECT_LE(result.value, best + tol) << "instance " << tested;
+      EXPECT_GE(result.bound, best - tol) << "instance " << tested << " iterations "
+                                          << iteration_counts[c];
+      EXPECT_GE(result.value, last_value - tol) << "instance " << tested;
+      EXPECT_LE(result.bound, last_bound + tol) << "instance " << tested;
+      last_value = result.value;
+      last_bound = result.bound;
+      const double scale = 1e-2 * (1.0 + std::fabs(best));
+      certified_close[c] += result.bound - result.value <= scale;
+      plan_close[c] += best - result.value <= scale;
+    }
+    ++tested;
+  }
+  for (int32_t c = 0; c < 3; ++c)
+    printf("iterations %2d: plan within 1 %% of the optimum on %d of %d, certified so on %d\n",
+           iteration_counts[c], plan_close[c], tested, certified_close[c]);
+  // Measured 2026-11-22: 143, 163 and 178 of 200. Not exact, but mostly close.
+  EXPECT_GE(plan_close[0], tested * 6 / 10);
+  EXPECT_GE(plan_close[2], tested * 85 / 100);
 }
 
 // The recorded choices are the plan: walked from the start state on the true window they earn at
@@ -183,7 +236,8 @@ TEST(Chc, EqualsOptWithPerfectForecastsAndFullWindow) {
   printf("CHC equals OPT's replayed schedule exactly on %d of %d instances\n", within, tested);
 }
 
-// CHC never misses a job that on-demand only would finish, at every ε, in every mode.
+// CHC never misses a job that on-demand only would finish, at every ε, in every mode, with
+// either planner.
 TEST(Chc, NeverMissesAFeasibleJob) {
   std::mt19937_64 rng(77);
   for (int i = 0; i < 160; ++i) {
@@ -198,6 +252,7 @@ TEST(Chc, NeverMissesAFeasibleJob) {
       params.resolution = 4;
       params.mode = i % 4 == 3 ? ChcMode::averaged : ChcMode::committed;
       params.replan_deviation = i % 5 == 4 ? 0.2 : 0.0;
+      params.lagrange_iters = i % 3 == 2 ? 1 + i % 7 : 0;
       const Outcome out = simulate_chc(in.job, market, 0, params, oracle(market, eps, i, 8));
       EXPECT_EQ(out.missed, 0) << "instance " << i << " eps " << eps;
     }

@@ -2,6 +2,7 @@
 // noisy oracle keyed by (workload seed, scenario), whatever the thread count.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -22,6 +23,7 @@ growth = [0.5]
 resolution = [1]
 replan_deviation = [0.2]
 mode = [0, 1]
+lagrange_iters = [0, 3]
 )toml";
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
@@ -30,7 +32,7 @@ TEST(SweepChc, MembersEqualChcSimulatedAlone) {
   const SweepPlan plan = testing::fixture_plan(kChcPool);
   const FamilyGrid& chc = plan.pool.families.back();
   ASSERT_EQ(chc.family, FamilyId::chc);
-  ASSERT_EQ(chc.size, 2 * 2 * 2 * 2);
+  ASSERT_EQ(chc.size, 2 * 2 * 2 * 2 * 2);
   SweepOptions options;
   options.backend = Backend::cpu;
   options.threads = 2;
@@ -63,6 +65,26 @@ TEST(SweepChc, MembersEqualChcSimulatedAlone) {
   const SweepResult single = run_sweep_cpu(plan, options);
   for (int64_t m = chc.first_member; m < plan.pool.size; ++m)
     EXPECT_TRUE(same_bits(single.stat(m, Stat::utility_mean), result.stat(m, Stat::utility_mean)));
+}
+
+// Threads and device slices share one scratch size per pool: it must cover every member,
+// though the exact planner (lagrange_iters = 0) needs far more than the Lagrangian one.
+TEST(SweepChc, ScratchCoversEveryMember) {
+  const SweepPlan plan = testing::fixture_plan(kChcPool);
+  const FamilyGrid& chc = plan.pool.families.back();
+  const size_t scratch = max_scratch_bytes(plan);
+  size_t exact = 0, lagrangian = 0;
+  for (int64_t m = chc.first_member; m < chc.first_member + chc.size; ++m) {
+    const ChcParams params = ChcFamily::params(plan.pool.parameters(m).data());
+    for (const JobSpec& job : plan.jobs) {
+      const size_t bytes = chc_scratch_layout(job, plan.scenarios.tick_seconds, params).bytes;
+      EXPECT_LE(bytes, scratch) << "member " << m;
+      size_t& most = params.lagrange_iters == 0 ? exact : lagrangian;
+      most = std::max(most, bytes);
+    }
+  }
+  EXPECT_EQ(scratch, exact);
+  EXPECT_LT(lagrangian * 4, exact) << "the Lagrangian planner keeps no progress dimension";
 }
 
 TEST(SweepChc, CommitAboveWindowIsAOneLineError) {
