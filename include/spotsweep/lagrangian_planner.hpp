@@ -94,8 +94,11 @@ SPOTSWEEP_HD_INLINE double lagrangian_schedule_value(const JobSpec& job, const P
     double first = kInfeasibleValue, second = kInfeasibleValue;
     int32_t first_action = -1, second_action = -1;
     for (int32_t x = 0; x < n_alloc; ++x) {
+      const PlanMove restart_move = plan_move_from(job, market, shape, Rounding::down, k, 0, x);
       for (int32_t s = 0; s < (x == 0 ? 1 : n_since); ++s) {
-        const PlanMove move = plan_move_from(job, market, shape, Rounding::down, k, s, x);
+        const PlanMove move =
+            s == 0 ? restart_move
+                   : plan_move_at_since(job, shape, Rounding::down, market.tick_s, restart_move, s);
         const double value = move.valid ? lambda * move.gain - move.slot_cost +
                                               next[static_cast<int64_t>(x) * n_since + move.next_since]
                                         : kInfeasibleValue;

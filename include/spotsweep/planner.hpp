@@ -227,23 +227,16 @@ SPOTSWEEP_HD_INLINE int32_t plan_run_since(const JobSpec& job, const PlanShape& 
   return is_reconfiguration(job, shape.space.at(alloc), shape.space.at(action)) ? 0 : since;
 }
 
-// The move of action x in slot k when it runs `run_since` slots after a restart: all that a
-// move depends on besides the progress state, so solve_plan works it out once per pair.
-SPOTSWEEP_HD_INLINE PlanMove plan_move_from(const JobSpec& job, const PlanMarket& market,
-                                            const PlanShape& shape, Rounding rounding, int32_t k,
-                                            int32_t run_since, int32_t action) {
-  PlanMove move;
-  const double tick = market.tick_s;
-  const double p_spot = market.spot_price[k];
-  const double p_od = market.od_price_at(k);
-  move.valid = shape.space.realise(action, market.spot_avail[k], p_spot, p_od, &move.rent);
+// The same action in the same slot as `move` when it runs `run_since` slots after a restart:
+// only the restart seconds it pays, and what follows from them, depend on that.
+SPOTSWEEP_HD_INLINE PlanMove plan_move_at_since(const JobSpec& job, const PlanShape& shape,
+                                                Rounding rounding, double tick_s, PlanMove move,
+                                                int32_t run_since) {
   const int32_t last_since = shape.restart_states - 1;
   move.next_since = last_since;
   if (!move.valid || move.rent.total() == 0) return move;
-  move.used = min_d(overhead_after_slots(job, tick, run_since), tick);
-  move.rate = throughput(job, move.rent.total());
-  move.gain = (tick - move.used) * move.rate;
-  move.slot_cost = allocation_cost(move.rent, p_spot, p_od, tick);
+  move.used = min_d(overhead_after_slots(job, tick_s, run_since), tick_s);
+  move.gain = (tick_s - move.used) * move.rate;
   // Steps chosen to divide a full slot's progress exactly must not lose a bucket to the
   // rounding of gain/q, hence the 1e-9 slack.
   const double moved = move.gain / shape.step;
@@ -251,6 +244,22 @@ SPOTSWEEP_HD_INLINE PlanMove plan_move_from(const JobSpec& job, const PlanMarket
                                                                : ceil(moved - 1e-9));
   move.next_since = min_i(run_since + 1, last_since);
   return move;
+}
+
+// The move of action x in slot k when it runs `run_since` slots after a restart: all that a
+// move depends on besides the progress state, so solve_plan works it out once per pair.
+SPOTSWEEP_HD_INLINE PlanMove plan_move_from(const JobSpec& job, const PlanMarket& market,
+                                            const PlanShape& shape, Rounding rounding, int32_t k,
+                                            int32_t run_since, int32_t action) {
+  PlanMove move;
+  const double p_spot = market.spot_price[k];
+  const double p_od = market.od_price_at(k);
+  move.valid = shape.space.realise(action, market.spot_avail[k], p_spot, p_od, &move.rent);
+  if (move.valid && move.rent.total() > 0) {
+    move.rate = throughput(job, move.rent.total());
+    move.slot_cost = allocation_cost(move.rent, p_spot, p_od, market.tick_s);
+  }
+  return plan_move_at_since(job, shape, rounding, market.tick_s, move, run_since);
 }
 
 SPOTSWEEP_HD_INLINE PlanMove plan_move(const JobSpec& job, const PlanMarket& market,
@@ -389,8 +398,11 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
     // since s to cur at (x, s) (what staying on x is worth), and its restart row into the best two.
     for (int32_t x = 0; x < n_alloc; ++x) {
       const int32_t rows = x == 0 ? 1 : shape.restart_states;
+      const PlanMove restart_move = plan_move_from(job, market, shape, rounding, k, 0, x);
       for (int32_t run_since = 0; run_since < rows; ++run_since) {
-        const PlanMove move = plan_move_from(job, market, shape, rounding, k, run_since, x);
+        const PlanMove move =
+            run_since == 0 ? restart_move
+                           : plan_move_at_since(job, shape, rounding, market.tick_s, restart_move, run_since);
         double* value = x == 0 ? idle_values : cur + shape.state_index(x, run_since, 0);
         if (!move.valid) {  // availability alone decides it, whatever run_since is
           for (int32_t b = 0; b < buckets; ++b) value[b] = -1e300;
