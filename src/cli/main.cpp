@@ -400,9 +400,9 @@ void add_bench_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Policy-slot steps/s of the sweep per family and backend, and memory peaks");
   cmd->add_option("--family", args->family, "a family of the pool table (spotsweep pool info lists them) or all")->capture_default_str();
   cmd->add_option("--backend", args->backend, "auto, cpu, cuda or all")->capture_default_str();
-  cmd->add_option("--members", args->members, "Pool size (default: 2048 on CPU, 131072 on CUDA; chc 8, 2048)");
-  cmd->add_option("--scenarios", args->scenarios, "Synthetic scenarios (default: 8 on CPU, 64 on CUDA; chc 2, 8)");
-  cmd->add_option("--rounds", args->rounds, "Rounds per scenario (default: 16 on CPU, 100 on CUDA; chc 2, 4)");
+  cmd->add_option("--members", args->members, "Pool size (default: 2048 on CPU, 131072 on CUDA; chc 8, 2048; Lagrangian chc 256, 16384)");
+  cmd->add_option("--scenarios", args->scenarios, "Synthetic scenarios (default: 8 on CPU, 64 on CUDA; chc 2, 8; Lagrangian chc 8, 64)");
+  cmd->add_option("--rounds", args->rounds, "Rounds per scenario (default: 16 on CPU, 100 on CUDA; chc 2, 4; Lagrangian chc 2, 16)");
   cmd->add_option("--repeats", args->repeats, "Runs per figure; the median is reported")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->add_flag("--no-percentiles", args->no_percentiles, "Means only: time the simulation without the sorts");
@@ -453,7 +453,7 @@ void add_bench_command(CLI::App& app) {
       job.fields[static_cast<int32_t>(spotsweep::JobField::work)] = {spotsweep::FieldDistribution::Kind::uniform, 1e7, 3e7};
       for (const spotsweep::FamilyInfo* family : families) {
         // CHC solves a 24-slot plan on every slot, some 1e5 times a rule's work per step with
-        // the exact planner and some 1e3 times with the Lagrangian one (docs/chc.md), so its
+        // the exact planner and some 500 times with the Lagrangian one (docs/chc.md), so its
         // default workloads are smaller.
         const bool chc = family->id == spotsweep::FamilyId::chc;
         const bool exact_chc = chc && args->lagrange_iters == 0;
