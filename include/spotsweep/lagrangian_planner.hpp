@@ -13,7 +13,7 @@
 // bound, and so certifies each plan: optimum − plan value ≤ bound − value.
 //
 // Cost per plan: iterations · n_slots · A·(S+1) moves, with no progress dimension; scratch
-// 2·A·(S+1) doubles and n_slots·A·(S+1) choices, plus n_slots candidate allocations.
+// 2·A·(S+1) doubles and n_slots·A·(S+1) choices, plus two schedules of n_slots allocations.
 #include <cmath>
 #include <cstdint>
 
@@ -31,8 +31,8 @@ struct LagrangianPlan {
   int32_t length = 0;               // slots the plan runs before the job completes (≤ n_slots)
 };
 
-// Scratch of solve_lagrangian_plan, carved from one buffer: values and choices per
-// (allocation, since) state, and one candidate schedule.
+// States of the Lagrangian programme, (allocation, since) pairs: its value layers hold this
+// many doubles each, and its choices this many per slot.
 SPOTSWEEP_HD_INLINE int64_t lagrangian_states(const AllocationSpace& space, int32_t restart_states) {
   return static_cast<int64_t>(space.size()) * restart_states;
 }
@@ -75,8 +75,7 @@ SPOTSWEEP_HD_INLINE double terminal_excess_bound(const OnDemandTerminal& termina
 }
 
 // D(λ): backward over the window, each (allocation, since) state takes the best of idle, the
-// best restart other than its own allocation and staying, with the ties of solve_plan (the
-// lowest action wins). Writes choices per (slot, state) and returns D(λ) from the start state.
+// best restart other than its own allocation and staying (best_of_three, as solve_plan). Writes choices per (slot, state) and returns D(λ) from the start state.
 SPOTSWEEP_HD_INLINE double lagrangian_schedule_value(const JobSpec& job, const PlanMarket& market,
                                                      const PlanShape& shape, double lambda,
                                                      int32_t start_alloc, int32_t start_since,
@@ -107,31 +106,18 @@ SPOTSWEEP_HD_INLINE double lagrangian_schedule_value(const JobSpec& job, const P
           continue;
         }
         cur[static_cast<int64_t>(x) * n_since + s] = value;
-        if (s != 0) continue;
-        if (value > first) {
-          second = first;
-          second_action = first_action;
-          first = value;
-          first_action = x;
-        } else if (value > second) {
-          second = value;
-          second_action = x;
-        }
+        if (s == 0)
+          keep_best_two_restarts(value, x, &first, &first_action, &second, &second_action);
       }
     }
     int16_t* slot_choice = choice + static_cast<int64_t>(k) * states;
     for (int32_t a = 0; a < n_alloc; ++a) {
       for (int32_t s = 0; s < n_since; ++s) {
         const int64_t i = static_cast<int64_t>(a) * n_since + s;
-        const bool first_is_a = first_action == a;
-        const double restart = first_is_a ? second : first;
-        const int32_t restart_action = first_is_a ? second_action : first_action;
-        const double stay = a == 0 ? kInfeasibleValue : cur[i];
-        const bool take_restart = restart > stay || (restart == stay && restart_action < a);
-        const double other = take_restart ? restart : stay;
-        const bool take_other = other > idle;
-        slot_choice[i] = static_cast<int16_t>(take_other ? (take_restart ? restart_action : a) : 0);
-        cur[i] = take_other ? other : idle;
+        const PlanPick pick = best_of_three(a, idle, a == 0 ? kInfeasibleValue : cur[i], first,
+                                            first_action, second, second_action);
+        cur[i] = pick.value;
+        slot_choice[i] = static_cast<int16_t>(pick.action);
       }
     }
     double* swap = next;

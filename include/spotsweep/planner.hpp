@@ -344,6 +344,43 @@ SPOTSWEEP_HD_INLINE void plan_start_state(const JobSpec& job, const PlanShape& s
                                                   start.overhead_s);
 }
 
+// Keeps the best two restart values with their actions (a strict >, so ties keep the lower
+// action): a state on allocation a restarts into the best one other than a.
+SPOTSWEEP_HD_INLINE void keep_best_two_restarts(double value, int32_t action, double* first,
+                                                int32_t* first_action, double* second,
+                                                int32_t* second_action) {
+  if (value > *first) {
+    *second = *first;
+    *second_action = *first_action;
+    *first = value;
+    *first_action = action;
+  } else if (value > *second) {
+    *second = value;
+    *second_action = action;
+  }
+}
+
+// The best of three for a state on allocation a: idle (action 0), the best restart other than
+// a, and staying on a (`stay`, −1e300 for a = 0). The larger of restart and staying wins, a tie
+// to the lower action; then idle wins every tie, including the state no action can reach (all
+// at −1e300), so a dead end records idle. Selects, not branches.
+struct PlanPick {
+  double value;
+  int32_t action;
+};
+SPOTSWEEP_HD_INLINE PlanPick best_of_three(int32_t a, double idle, double stay, double first,
+                                           int32_t first_action, double second,
+                                           int32_t second_action) {
+  const bool first_is_a = first_action == a;
+  const double restart = first_is_a ? second : first;
+  const int32_t restart_action = first_is_a ? second_action : first_action;
+  const bool take_restart = restart > stay || (restart == stay && restart_action < a);
+  const double other = take_restart ? restart : stay;
+  const int32_t other_action = take_restart ? restart_action : a;
+  const bool take_other = other > idle;
+  return PlanPick{take_other ? other : idle, take_other ? other_action : 0};
+}
+
 // Doubles of scratch that solve_plan needs besides its two layers: idle's row, and the best
 // two restart rows with their actions.
 SPOTSWEEP_HD_INLINE int64_t plan_move_values(int64_t buckets) { return 4 * buckets; }
@@ -419,17 +456,9 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
           value[b] = land.completes ? land.value : landing[land.next_bucket] - move.slot_cost;
         }
         if (x == 0 || run_since != 0) continue;
-        for (int32_t b = 0; b < buckets; ++b) {
-          if (value[b] > first_value[b]) {
-            second_value[b] = first_value[b];
-            second_action[b] = first_action[b];
-            first_value[b] = value[b];
-            first_action[b] = x;
-          } else if (value[b] > second_value[b]) {
-            second_value[b] = value[b];
-            second_action[b] = x;
-          }
-        }
+        for (int32_t b = 0; b < buckets; ++b)
+          keep_best_two_restarts(value[b], x, &first_value[b], &first_action[b], &second_value[b],
+                                 &second_action[b]);
       }
     }
     // Pass 2: each state's best of idle, the best restart other than a, and staying on a.
@@ -440,18 +469,11 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
             choice ? choice + static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, 0)
                    : nullptr;
         for (int32_t b = 0; b < buckets; ++b) {
-          const bool first_is_a = first_action[b] == a;
-          const double restart = first_is_a ? second_value[b] : first_value[b];
-          const int32_t restart_action = first_is_a ? second_action[b] : first_action[b];
-          const double stay = a == 0 ? -1e300 : best[b];
-          // The larger of restart and staying, a tie to the lower action; then idle, action 0,
-          // which wins every tie, including the state no action can reach (all at −1e300).
-          const bool take_restart = restart > stay || (restart == stay && restart_action < a);
-          const double other = take_restart ? restart : stay;
-          const int32_t other_action = take_restart ? restart_action : a;
-          const bool take_other = other > idle_values[b];
-          best[b] = take_other ? other : idle_values[b];
-          if (best_action) best_action[b] = static_cast<int16_t>(take_other ? other_action : 0);
+          const PlanPick pick = best_of_three(a, idle_values[b], a == 0 ? -1e300 : best[b],
+                                              first_value[b], first_action[b], second_value[b],
+                                              second_action[b]);
+          best[b] = pick.value;
+          if (best_action) best_action[b] = static_cast<int16_t>(pick.action);
         }
       }
     }
