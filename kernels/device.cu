@@ -1,7 +1,7 @@
 // Device discovery for the CUDA backend.
 #include <cuda_runtime.h>
 
-#include "spotsweep/device.hpp"
+#include "spotsweep/backend/device.hpp"
 
 namespace spotsweep {
 

@@ -18,10 +18,10 @@
 #include <memory>
 #include <vector>
 
-#include "device_buffer.cuh"
-#include "spotsweep/error.hpp"
-#include "spotsweep/select.hpp"
-#include "staged_scenario.cuh"
+#include "detail/device_buffer.cuh"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/select/select.hpp"
+#include "detail/staged_scenario.cuh"
 
 namespace spotsweep {
 namespace kernels {

@@ -10,10 +10,10 @@
 #include <cub/device/device_segmented_sort.cuh>
 #include <vector>
 
-#include "spotsweep/error.hpp"
-#include "spotsweep/sweep.hpp"
-#include "device_buffer.cuh"
-#include "sweep_kernels.cuh"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/sweep/sweep.hpp"
+#include "detail/device_buffer.cuh"
+#include "detail/sweep_kernels.cuh"
 
 namespace spotsweep {
 

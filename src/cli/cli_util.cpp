@@ -5,7 +5,7 @@
 #include <string>
 
 #include "cli_util.hpp"
-#include "spotsweep/error.hpp"
+#include "spotsweep/detail/error.hpp"
 
 namespace spotsweep::cli {
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/cbl.hpp"
-#include "spotsweep/error.hpp"
-#include "../atomic_file.hpp"
+#include "spotsweep/tools/cbl.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "commands.hpp"
 
 namespace spotsweep::cli {

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/error.hpp"
-#include "spotsweep/heatmap.hpp"
-#include "../atomic_file.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/tools/heatmap.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "commands.hpp"
 
 extern char** environ;

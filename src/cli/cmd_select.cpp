@@ -7,11 +7,11 @@
 #include <memory>
 #include <string>
 
-#include "../atomic_file.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
-#include "spotsweep/error.hpp"
-#include "spotsweep/select.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/select/select.hpp"
 
 namespace spotsweep::cli {
 

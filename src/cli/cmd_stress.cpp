@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "../atomic_file.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
-#include "spotsweep/error.hpp"
-#include "spotsweep/stress.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/select/stress.hpp"
 
 namespace spotsweep::cli {
 

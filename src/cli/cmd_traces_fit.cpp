@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/adversarial.hpp"
-#include "spotsweep/error.hpp"
-#include "spotsweep/market_fit.hpp"
-#include "spotsweep/trace_io.hpp"
-#include "../atomic_file.hpp"
+#include "spotsweep/market/adversarial.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/market/market_fit.hpp"
+#include "spotsweep/market/trace_io.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "commands.hpp"
 
 namespace spotsweep::cli {

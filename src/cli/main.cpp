@@ -9,14 +9,14 @@
 #include <memory>
 #include <string>
 
-#include "spotsweep/error.hpp"
-#include "spotsweep/importers.hpp"
-#include "spotsweep/simulate_run.hpp"
-#include "spotsweep/predict_eval.hpp"
-#include "spotsweep/sweep.hpp"
-#include "spotsweep/trace_io.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/market/importers.hpp"
+#include "spotsweep/tools/simulate.hpp"
+#include "spotsweep/market/predict_eval.hpp"
+#include "spotsweep/sweep/sweep.hpp"
+#include "spotsweep/market/trace_io.hpp"
 #include "spotsweep/version.hpp"
-#include "../atomic_file.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/cbl.hpp"
+#include "spotsweep/tools/cbl.hpp"
 #include "../support/device_or_skip.hpp"
 
 namespace spotsweep {

@@ -13,8 +13,8 @@
 
 #include "../support/sweep_fixture.hpp"
 #include "../support/device_or_skip.hpp"
-#include "spotsweep/error.hpp"
-#include "spotsweep/select.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/select/select.hpp"
 
 namespace spotsweep {
 namespace {

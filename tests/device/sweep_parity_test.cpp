@@ -10,8 +10,8 @@
 
 #include "../support/sweep_fixture.hpp"
 #include "../support/device_or_skip.hpp"
-#include "spotsweep/error.hpp"
-#include "spotsweep/sweep.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/sweep/sweep.hpp"
 
 namespace spotsweep {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "spotsweep/device.hpp"
+#include "spotsweep/backend/device.hpp"
 
 namespace spotsweep {
 

@@ -4,10 +4,10 @@
 #include <random>
 #include <vector>
 
-#include "spotsweep/job.hpp"
-#include "spotsweep/market.hpp"
-#include "spotsweep/model.hpp"
-#include "spotsweep/simulator.hpp"
+#include "spotsweep/model/job.hpp"
+#include "spotsweep/model/market.hpp"
+#include "spotsweep/model/slot.hpp"
+#include "spotsweep/model/simulator.hpp"
 
 namespace spotsweep::testing {
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "spotsweep/sweep.hpp"
-#include "spotsweep/toml_subset.hpp"
+#include "spotsweep/sweep/sweep.hpp"
+#include "spotsweep/config/toml.hpp"
 
 namespace spotsweep::testing {
 

@@ -1,0 +1,104 @@
+#pragma once
+// The policy pool (MODEL.md §5 "Pool"): the concatenation of each family's Cartesian grid.
+// A member is its global index; families follow in file order, and inside a family the
+// mixed-radix digits run with the last axis fastest (pool_families.hpp). Host-only owner.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "spotsweep/engine/families.hpp"
+#include "spotsweep/config/toml.hpp"
+
+namespace spotsweep {
+
+// The most members a pool may have: global indices stay far from int64 overflow and every
+// per-member count fits a double exactly.
+constexpr int64_t kMaxPoolMembers = int64_t(1) << 40;
+// The most values one axis may have.
+constexpr int64_t kMaxAxisValues = int64_t(1) << 20;
+
+// One axis of a family's grid table: its name, default and allowed range.
+struct AxisInfo {
+  const char* name;
+  const char* meaning;
+  double default_value;
+  double min_value;
+  bool min_inclusive;
+  double max_value;  // inclusive
+  bool integer;
+};
+
+// Two axes whose values must satisfy smaller ≤ larger for every member (e.g. v ≤ w).
+struct AxisOrder {
+  const char* smaller;
+  const char* larger;
+};
+
+struct FamilyInfo {
+  FamilyId id;
+  const char* name;  // the section is [pool.<name>]
+  const char* meaning;
+  std::vector<AxisInfo> axes;  // in params[] order
+  std::vector<AxisOrder> orders;
+};
+
+// Every family the pool knows, in FamilyId order.
+const std::vector<FamilyInfo>& family_table();
+const FamilyInfo& family_info(FamilyId id);
+const AxisInfo& family_axis(FamilyId family, const std::string& name);
+// The range and integrality rules of the pool table: one-line error naming where/field/value.
+// `simulate` applies the same rules, so every member a sweep accepts can be re-run alone.
+void check_axis_value(const AxisInfo& axis, double v, const std::string& where, const std::string& field);
+
+struct AxisGrid {
+  std::string name;
+  std::vector<double> values;
+};
+
+struct FamilyGrid {
+  FamilyId family = FamilyId::on_demand;
+  std::string name;
+  std::vector<AxisGrid> axes;  // all of the family's axes, in table order
+  int64_t size = 0;            // product of the axis sizes
+  int64_t first_member = 0;    // global index of its local member 0
+
+  std::vector<double> flat_values() const;  // axis values back to back, for a view
+  // A view whose values pointer is `values` (host or device copy of flat_values()).
+  FamilyGridView view(const double* values) const;
+};
+
+struct MemberRef {
+  int32_t family_index = 0;  // into Pool::families
+  int64_t local = 0;
+};
+
+struct Pool {
+  std::vector<FamilyGrid> families;
+  int64_t size = 0;
+
+  MemberRef locate(int64_t member) const;
+  std::vector<double> parameters(int64_t member) const;
+  std::vector<int32_t> digits(int64_t member) const;  // one per axis of its family
+  int64_t encode(int32_t family_index, const std::vector<int32_t>& digits) const;
+  // e.g. "pf(theta=0.5, kappa=0.9, rho=1.5, hysteresis=0.02)"
+  std::string describe_member(int64_t member) const;
+};
+
+// Builds the pool from a document's [pool.<family>] sections; one-line InputError on an
+// unknown family or axis, an empty axis, a value out of range, or a pool too large to index.
+Pool parse_pool(const TomlDocument& doc);
+Pool load_pool(const std::string& path);
+// Checks the family's AxisOrder constraints (e.g. v <= w) for every member of grid: the
+// largest `smaller` value must not exceed the smallest `larger` one.
+void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std::string& where);
+
+// Parses one axis value: a number, [a, b, c], [start:stop:step] or [start:stop:pow2], the
+// range forms bare or quoted. Checks count only; ranges are checked by parse_pool.
+std::vector<double> parse_axis_values(const TomlDocument& doc, const TomlEntry& entry);
+
+// What `spotsweep pool info` prints: the size, each family's axes and member range.
+std::string describe_pool(const Pool& pool);
+// The resolved grid as TOML: every axis of every family written as an explicit list.
+std::string pool_to_toml(const Pool& pool);
+
+}  // namespace spotsweep

@@ -1,0 +1,266 @@
+#pragma once
+// CHC(w, v): committed horizon control, the paper's Algorithm 1 (MODEL.md §5).
+// Every v slots it plans the next w slots on forecasts, maximising V(T) − forecast cost + a
+// terminal value of the work left, with the exact window planner (planner.hpp) or, for large
+// pools, the Lagrangian one (lagrangian_planner.hpp, certified per plan), and commits to the
+// plan's first v totals. Committed totals meet reality: the split between spot
+// and on-demand is re-chosen on the realised prices and availability, so a spot shortfall is
+// covered by on-demand. Options: re-plan early when the realised market deviates from the
+// forecast by more than a threshold; or the faithful mode that averages v staggered
+// fixed-horizon controllers (Chen et al., SIGMETRICS 2016) and rounds to a feasible count.
+#include <cstddef>
+#include <cstdint>
+
+#include "spotsweep/model/forecast.hpp"
+#include "spotsweep/model/job.hpp"
+#include "spotsweep/model/lagrangian_planner.hpp"
+#include "spotsweep/market/learned_predictor.hpp"
+#include "spotsweep/model/macros.hpp"
+#include "spotsweep/model/market.hpp"
+#include "spotsweep/model/slot.hpp"
+#include "spotsweep/model/planner.hpp"
+#include "spotsweep/model/simulator.hpp"
+
+namespace spotsweep {
+
+enum class ChcMode : int32_t {
+  committed = 0,  // one controller re-planning every v slots (v = 1 receding, v = w fixed horizon)
+  averaged = 1,   // mean of v staggered fixed-horizon controllers, rounded (faithful CHC)
+};
+
+struct ChcParams {
+  int32_t window = 24;            // w, slots planned
+  int32_t commit = 1;             // v, 1 ≤ v ≤ w
+  // m: the planner's progress step is q = Δ·H(N_min)/m, m lattice steps per slot at N_min,
+  // so per-slot progress never rounds to nothing whatever L is.
+  int32_t resolution = 4;
+  double replan_deviation = 0.0;  // δ > 0: re-plan when |p̂ − p|/p̂ > δ or spot falls short
+  ChcMode mode = ChcMode::committed;
+  // 0: the exact lattice planner (planner.hpp). k ≥ 1: the Lagrangian planner
+  // (lagrangian_planner.hpp) trying up to k prices of work, certified but not exact.
+  int32_t lagrange_iters = 0;
+};
+
+// Forecasts from the noisy oracle (ε = 0 is the truth).
+struct OracleForecaster {
+  MarketView market;
+  NoisyOracle oracle;
+  SPOTSWEEP_HD_INLINE void fill(int32_t planning_slot, int32_t n, double* price,
+                                int32_t* avail) const {
+    for (int32_t k = 0; k < n; ++k) {
+      price[k] = oracle.forecast_spot_price(market, planning_slot, k);
+      avail[k] = oracle.forecast_avail(market, planning_slot, k);
+    }
+  }
+};
+
+// Forecasts from a learned predictor's table, computed once per (scenario, planning slot).
+struct TableForecaster {
+  ForecastTableView table;
+  SPOTSWEEP_HD_INLINE void fill(int32_t planning_slot, int32_t n, double* price,
+                                int32_t* avail) const {
+    for (int32_t k = 0; k < n; ++k) {
+      price[k] = table.spot_price(planning_slot, k);
+      avail[k] = table.spot_avail(planning_slot, k);
+    }
+  }
+};
+
+// Per-policy working memory, carved out of one buffer the owner provides (host vector or a
+// slice of device memory), so that a simulation allocates nothing.
+struct ChcScratchLayout {
+  int64_t states = 0;       // planner states at most (lattice, or (allocation, since) pairs)
+  int32_t window = 0;
+  int32_t plans = 0;        // allocations kept: w (committed) or v·v (averaged)
+  int32_t controllers = 0;  // v in averaged mode, else 0
+  size_t value_offset = 0, move_value_offset = 0, choice_offset = 0, price_offset = 0, avail_offset = 0,
+         plan_offset = 0, candidate_offset = 0, plan_start_offset = 0, plan_length_offset = 0,
+         bytes = 0;
+};
+
+SPOTSWEEP_HD_INLINE size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+// CHC's progress step, fixed for the whole job.
+SPOTSWEEP_HD_INLINE double chc_progress_step(const JobSpec& job, double tick_s,
+                                             const ChcParams& params) {
+  return tick_s * throughput(job, job.n_min) / params.resolution;
+}
+
+SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, double tick_s,
+                                                        const ChcParams& params) {
+  ChcScratchLayout l;
+  const AllocationSpace space = allocation_space(job);
+  const int32_t restart_states = static_cast<int32_t>(ceil(job.reconfig_s / tick_s - 1e-9)) + 1;
+  // plan_shape's bucket count is at most ⌈w·Δ·H(N_max)/q⌉ + 1; the Lagrangian planner has
+  // no progress dimension and no move rows.
+  const double reach = params.window * tick_s * throughput(job, job.n_max);
+  const bool exact = params.lagrange_iters == 0;
+  const int64_t buckets =
+      exact ? static_cast<int64_t>(ceil(reach / chc_progress_step(job, tick_s, params))) + 2 : 1;
+  l.states = static_cast<int64_t>(space.size()) * max_i(restart_states, 1) * buckets;
+  l.window = params.window;
+  // Room for either mode, so the size only grows with w, v and m (a pool sizes it once).
+  l.controllers = params.commit;
+  l.plans = max_i(params.window, params.commit * params.commit);
+  size_t at = 0;
+  l.value_offset = at;
+  at += 2 * static_cast<size_t>(l.states) * sizeof(double);
+  l.move_value_offset = at;
+  at += exact ? static_cast<size_t>(plan_move_values(buckets)) * sizeof(double) : 0;
+  l.price_offset = at;
+  at += static_cast<size_t>(l.window) * sizeof(double);
+  l.choice_offset = at;
+  at = align_up(at + static_cast<size_t>(l.states) * l.window * sizeof(int16_t), 8);
+  l.avail_offset = at;
+  at += static_cast<size_t>(l.window) * sizeof(int32_t);
+  l.plan_offset = at = align_up(at, 8);
+  at += static_cast<size_t>(l.plans) * sizeof(Allocation);
+  l.candidate_offset = at;
+  at += exact ? 0 : 2 * static_cast<size_t>(l.window) * sizeof(Allocation);  // candidate, best
+  l.plan_start_offset = at;
+  at += static_cast<size_t>(max_i(l.controllers, 1)) * sizeof(int32_t);
+  l.plan_length_offset = at;
+  at += static_cast<size_t>(max_i(l.controllers, 1)) * sizeof(int32_t);
+  l.bytes = align_up(at, 16);
+  return l;
+}
+
+template <class Forecaster>
+struct ChcPolicy {
+  ChcParams params;
+  Forecaster forecaster;
+  ChcScratchLayout layout;
+  unsigned char* scratch = nullptr;  // layout.bytes, owned by the caller
+  // Committed mode: the plan being followed and where in it we are.
+  int32_t plan_length = 0;
+  int32_t plan_position = 0;
+  int32_t plans_made = 0;
+  // The Lagrangian planner's largest certified gap over the job's plans (USD): each plan's
+  // window objective is within this of the window's optimum.
+  double largest_plan_gap = 0.0;
+
+  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                 const JobState& state) {
+    if (params.mode == ChcMode::averaged) return decide_averaged(job, obs, state);
+    bool replan = plan_position >= plan_length;
+    if (!replan && params.replan_deviation > 0.0) replan = deviates(obs, plan_position);
+    if (replan) {
+      plan_length = make_plan(job, obs, state, plan_slots(), params.commit);
+      plan_position = 0;
+    }
+    return realise(job, plan_slots()[plan_position++], obs);
+  }
+
+ private:
+  SPOTSWEEP_HD_INLINE Allocation* plan_slots() const {
+    return reinterpret_cast<Allocation*>(scratch + layout.plan_offset);
+  }
+  SPOTSWEEP_HD_INLINE double* window_price() const {
+    return reinterpret_cast<double*>(scratch + layout.price_offset);
+  }
+  SPOTSWEEP_HD_INLINE int32_t* window_avail() const {
+    return reinterpret_cast<int32_t*>(scratch + layout.avail_offset);
+  }
+
+  // Whether slot `position` of the committed plan meets a market far from its forecast.
+  SPOTSWEEP_HD bool deviates(const SlotObservation& obs, int32_t position) const {
+    const double forecast = window_price()[position];
+    const double gap = obs.spot_price - forecast;
+    const double relative = (gap < 0 ? -gap : gap) / max_d(forecast, 1e-12);
+    return relative > params.replan_deviation || obs.spot_avail < window_avail()[position];
+  }
+
+  // Plans from the current state and writes its first `count` allocations; returns how many
+  // (fewer when the plan completes the job sooner).
+  SPOTSWEEP_HD int32_t make_plan(const JobSpec& job, const SlotObservation& obs,
+                                 const JobState& state, Allocation* out, int32_t count) {
+    const int32_t horizon = horizon_slots(job, obs.tick_s);
+    const int32_t n = min_i(params.window, horizon - obs.slot);
+    double* price = window_price();
+    int32_t* avail = window_avail();
+    forecaster.fill(obs.market_slot, n, price, avail);
+    price[0] = obs.spot_price;  // the current slot is observed, not forecast
+    avail[0] = obs.spot_avail;
+    PlanMarket market;
+    market.spot_price = price;
+    market.spot_avail = avail;
+    market.od_price = obs.od_price;
+    market.tick_s = obs.tick_s;
+    market.n_slots = n;
+    PlanStart start;
+    start.elapsed_s = obs.elapsed_s;
+    start.work_done = state.work_done;
+    start.overhead_s = state.overhead_s;
+    start.prev = state.prev;
+    OnDemandTerminal terminal{job, obs.od_price, obs.slot + n >= horizon};
+    double* values = reinterpret_cast<double*>(scratch + layout.value_offset);
+    int16_t* choice = reinterpret_cast<int16_t*>(scratch + layout.choice_offset);
+    ++plans_made;
+    if (params.lagrange_iters > 0) {
+      // Whole-window schedules need their own room: `out` may be shorter than the window.
+      Allocation* candidate = reinterpret_cast<Allocation*>(scratch + layout.candidate_offset);
+      Allocation* schedule = candidate + layout.window;
+      const LagrangianPlan plan =
+          solve_lagrangian_plan(job, market, start, terminal, params.lagrange_iters, values,
+                                values + layout.states, choice, candidate, schedule);
+      if (plan.bound > kInfeasibleValue && plan.value > kInfeasibleValue)
+        largest_plan_gap = max_d(largest_plan_gap, plan.bound - plan.value);
+      const int32_t length = min_i(count, plan.length);
+      for (int32_t k = 0; k < length; ++k) out[k] = schedule[k];
+      return length;
+    }
+    // A step fixed per job keeps re-plans on translated copies of one lattice, so a
+    // re-plan never loses ground against the plan it replaces (docs/model.md).
+    const PlanShape shape = plan_shape(job, obs.tick_s, n, state.work_done,
+                                       chc_progress_step(job, obs.tick_s, params));
+    double* move_values = reinterpret_cast<double*>(scratch + layout.move_value_offset);
+    solve_plan(job, market, start, shape, Rounding::down, terminal, values,
+               values + layout.states, move_values, choice);
+    return follow_plan(job, market, start, shape, choice, count, out);
+  }
+
+  // A planned allocation on the realised market: spot first while it is up and cheaper,
+  // on-demand for the rest; under trigger = composition a still-feasible planned split stays.
+  SPOTSWEEP_HD_INLINE Allocation realise(const JobSpec& job, const Allocation& planned,
+                                         const SlotObservation& obs) const {
+    if (job.trigger == ReconfigTrigger::composition && planned.n_spot <= obs.spot_avail &&
+        (planned.n_spot == 0 || obs.spot_price < obs.od_price))
+      return planned;
+    return split_spot_first(planned.total(), obs.spot_avail, obs.spot_price, obs.od_price);
+  }
+
+  // Faithful CHC: controller j re-plans at slots t ≡ j (mod v) and commits v slots; the slot's
+  // total is the controllers' mean, rounded to the nearest feasible count.
+  SPOTSWEEP_HD Allocation decide_averaged(const JobSpec& job, const SlotObservation& obs,
+                                          const JobState& state) {
+    const int32_t v = params.commit;
+    Allocation* plans = plan_slots();
+    int32_t* plan_start = reinterpret_cast<int32_t*>(scratch + layout.plan_start_offset);
+    int32_t* plan_len = reinterpret_cast<int32_t*>(scratch + layout.plan_length_offset);
+    if (obs.slot == 0) {
+      // Every controller starts from the same state; plan once and share it.
+      plan_len[0] = make_plan(job, obs, state, plans, v);
+      for (int32_t j = 0; j < v; ++j) {
+        for (int32_t i = 0; i < plan_len[0]; ++i) plans[j * v + i] = plans[i];
+        plan_len[j] = plan_len[0];
+        plan_start[j] = 0;
+      }
+    } else {
+      const int32_t j = obs.slot % v;
+      plan_len[j] = make_plan(job, obs, state, plans + j * v, v);
+      plan_start[j] = obs.slot;
+    }
+    double sum = 0.0;
+    for (int32_t j = 0; j < v; ++j) {
+      const int32_t i = obs.slot - plan_start[j];
+      sum += i < plan_len[j] ? plans[j * v + i].total() : 0;
+    }
+    const double mean = sum / v;
+    int32_t n = static_cast<int32_t>(floor(mean + 0.5));
+    if (n > 0 && n < job.n_min) n = (mean >= 0.5 * job.n_min) ? job.n_min : 0;
+    n = min_i(n, job.n_max);
+    return split_spot_first(n, obs.spot_avail, obs.spot_price, obs.od_price);
+  }
+};
+
+}  // namespace spotsweep

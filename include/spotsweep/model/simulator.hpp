@@ -1,0 +1,294 @@
+#pragma once
+// The one simulator loop every policy runs through, on the CPU and in CUDA kernels.
+// Order inside slot t (market slot m = start + t), MODEL.md §4:
+//   observe p_s[m], a[m], p_o → policy proposes → clamp to feasible → safety net →
+//   reconfiguration check → run the slot → bill it.
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "spotsweep/model/job.hpp"
+#include "spotsweep/model/macros.hpp"
+#include "spotsweep/model/market.hpp"
+#include "spotsweep/model/slot.hpp"
+
+namespace spotsweep {
+
+// What a policy sees at the start of a slot.
+struct SlotObservation {
+  int32_t slot = 0;          // t, slots since the job's start
+  int32_t market_slot = 0;   // m = start + t
+  double elapsed_s = 0.0;    // τ = t·Δ
+  double tick_s = 0.0;       // Δ
+  double spot_price = 0.0;   // p_s[m]
+  double od_price = 0.0;     // p_o[m]
+  int32_t spot_avail = 0;    // a[m]
+};
+
+// The job's state as the simulator keeps it; policies read it.
+struct JobState {
+  double work_done = 0.0;     // samples
+  double overhead_s = 0.0;    // restart seconds still to pay
+  Allocation prev;            // allocation of the previous slot
+};
+
+// The summary of one simulated job.
+struct Outcome {
+  double utility = 0.0;        // V(T) − cost
+  double value = 0.0;          // V(T), or −P_miss
+  double cost = 0.0;           // USD
+  double finish_s = -1.0;      // completion instant from the start; −1 on a miss
+  double od_gpu_s = 0.0;       // on-demand GPU-seconds rented
+  double spot_gpu_s = 0.0;     // spot GPU-seconds rented
+  int32_t missed = 0;          // 1 when not finished by γ·d
+  int32_t reconfigs = 0;       // restarts, the first launch included
+  int32_t net_overrides = 0;   // slots in which the safety net replaced the proposal
+  int32_t slots = 0;           // slots simulated
+
+  SPOTSWEEP_HD_INLINE double spot_share() const {
+    const double total = od_gpu_s + spot_gpu_s;
+    return total > 0.0 ? spot_gpu_s / total : 0.0;
+  }
+};
+
+// One simulated slot, for per-slot logs.
+struct SlotRecord {
+  SlotObservation obs;
+  Allocation proposed;
+  Allocation applied;
+  bool reconfigured = false;
+  bool net_override = false;
+  double work_after = 0.0;
+  double overhead_after_s = 0.0;
+  double cost_after = 0.0;
+};
+
+// Logger that records nothing: what kernels and the batch engine use.
+struct NullSlotLogger {
+  SPOTSWEEP_HD_INLINE void operator()(const SlotRecord&) const {}
+};
+
+// Whether simulate() builds a SlotRecord for the logger at all: not for NullSlotLogger, so
+// the batch loop carries no logging work whatever the compiler makes of the record.
+template <class SlotLogger>
+struct LogsSlots : std::true_type {};
+template <>
+struct LogsSlots<NullSlotLogger> : std::false_type {};
+
+// Slots that start before the hard deadline: the most a job can run. Under Can't Be Late one
+// more: its net lets a job finish one tick late (docs/cbl.md, "how late").
+SPOTSWEEP_HD_INLINE int32_t horizon_slots(const JobSpec& job, double tick_s) {
+  const int32_t slots = static_cast<int32_t>(ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_s));
+  return job.cant_be_late() ? slots + 1 : slots;
+}
+
+// The hard-deadline safety net (MODEL.md §4, our rule). It keeps the invariant "one of the
+// safe plans still finishes by γ·d": a proposal that would break it after this slot is
+// replaced by the safe plan (keep the running total if that is safe, else N_max).
+// simulate() calls it only where the quick test net_cannot_bind does not settle the slot, and
+// only outside the Can't Be Late mode, which has its own net below.
+SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotObservation& obs,
+                                                const JobState& state, Allocation proposal,
+                                                bool* overridden) {
+  *overridden = false;
+  const double overhead =
+      is_reconfiguration(job, state.prev, proposal) ? job.reconfig_s : state.overhead_s;
+  const SlotProgress step = run_slot_in_mode<ModelMode::spotsweep>(
+      job, obs.tick_s, overhead, state.work_done, proposal.total());
+  if (step.completes) return proposal;
+  const SafePlan after = safe_plans(job, obs.elapsed_s + obs.tick_s, step.overhead_after_s,
+                                    step.work_after, proposal);
+  if (after.feasible()) return proposal;
+  const SafePlan now = safe_plans(job, obs.elapsed_s, state.overhead_s, state.work_done,
+                                  state.prev);
+  // A job that was infeasible from the start has no safe plan; run flat out anyway.
+  const bool keep = now.keep_ok;
+  const int32_t n = keep ? state.prev.total() : job.n_max;
+  Allocation safe;
+  if (job.trigger == ReconfigTrigger::composition) {
+    safe.n_od = n;  // spot could vanish and restart the job, so the net holds none
+  } else {
+    safe = split_spot_first(n, obs.spot_avail, obs.spot_price, obs.od_price);
+  }
+  *overridden = safe != proposal;
+  return safe;
+}
+
+// Can't Be Late's framework safety net ("strong guarantee", cbl-semantics.md §5), applied to
+// every policy's proposal: once the tick-rounded time left, floor((D − τ)/Δ)·Δ, no longer
+// exceeds the work left plus one restart rounded up, ceil(((L − W)/H(N_max) + R)/Δ)·Δ, it keeps
+// a spot allocation that ran last slot with no restart pending, and otherwise puts N_max
+// on-demand. It tests the allocation before preemption, so a spot allocation lost at this slot
+// is "kept" and the availability override that follows turns it into idle: the quirk that
+// makes only_spot finish one tick late. D is the hard deadline (γ = 1 in the preset).
+SPOTSWEEP_HD_INLINE Allocation apply_cbl_framework_net(const JobSpec& job, const SlotObservation& obs,
+                                                       const JobState& state, Allocation proposal,
+                                                       bool* overridden) {
+  *overridden = false;
+  const double left_s = (job.work - state.work_done) / throughput(job, job.n_max);
+  if (left_s <= kCblZeroS) return proposal;
+  const double g = obs.tick_s;
+  const double deadline_s = job.hard_deadline_s();
+  // need1 < left + R + Δ and slack > D − τ − Δ: far from the deadline the net cannot fire,
+  // which this margin settles without the divisions (same answers, fewer operations).
+  if ((left_s + max_d(job.reconfig_s, 0.0) + 2.0 * g) * (1.0 + 1e-9) <
+      (deadline_s - obs.elapsed_s) * (1.0 - 1e-9))
+    return proposal;
+  const double slack_s = floor((deadline_s - obs.elapsed_s) / g) * g;
+  const double need1_s = ceil((left_s + job.reconfig_s) / g) * g;
+  if (need1_s < slack_s) return proposal;
+  const bool last_was_spot = state.prev.n_spot > 0 && state.prev.n_od == 0;
+  Allocation safe;
+  if (last_was_spot && state.overhead_s < kCblZeroS) {
+    safe = state.prev;
+  } else {
+    safe.n_od = job.n_max;
+  }
+  *overridden = safe != proposal;
+  return safe;
+}
+
+// Far from the deadline even an idle slot followed by a switch to N_max finishes in time, so
+// no proposal can break the net's invariant. hard_s = γ·d and rate_max = H(N_max), which
+// simulate() computes once per job.
+SPOTSWEEP_HD_INLINE bool net_cannot_bind(const JobSpec& job, double hard_s, double rate_max,
+                                         double elapsed_s, double tick_s, double work_done) {
+  const double time_after_switch = hard_s - (elapsed_s + tick_s) - job.reconfig_s;
+  return time_after_switch * rate_max >= (job.work - work_done) * (1.0 + 1e-9);
+}
+
+// The job as a policy sees it: with L̂ in place of L when a workload estimate is set. A job
+// that outlives its estimate is believed to have 5 % of L̂ still to go.  [ours]
+SPOTSWEEP_HD_INLINE JobSpec policy_view(const JobSpec& job, const JobState& state) {
+  JobSpec seen = job;
+  if (job.work_estimate > 0.0)
+    seen.work = max_d(job.work_estimate, state.work_done + 0.05 * job.work_estimate);
+  return seen;
+}
+
+// Whether the simulator wraps the policy in the safety net. Only replays of offline
+// schedules (OPT's) run without it: they are checked against the deadline by construction.
+enum class SafetyNet : int32_t { on = 0, off = 1 };
+
+// simulate() in one model mode, fixed at compile time so the per-slot loop does not test it.
+template <SafetyNet kNet, ModelMode kMode, class Policy, class SlotLogger>
+SPOTSWEEP_HD Outcome simulate_in_mode(const JobSpec& job, const MarketView& market,
+                                      int32_t start_slot, Policy& policy, SlotLogger& log) {
+  constexpr bool kLogs = LogsSlots<std::remove_cv_t<SlotLogger>>::value;
+  constexpr bool kCantBeLate = kMode == ModelMode::cant_be_late;
+  Outcome out;
+  JobState state;
+  // Per-job constants and the market window, read once.
+  const double tick = market.tick_seconds;
+  const int32_t horizon = horizon_slots(job, tick);
+  const double hard_s = job.hard_deadline_s();
+  const double rate_max = throughput(job, job.n_max);
+  const bool known_work = !(job.work_estimate > 0.0);
+  const double* spot_price = market.spot_price + start_slot;
+  const int32_t* spot_avail = market.spot_avail + start_slot;
+  const double* od_series = market.od_price_series ? market.od_price_series + start_slot : nullptr;
+  const double od_price = market.od_price;
+  // GPU-slots billed in full; the one slot billed in part (per-second billing) goes to *_tail.
+  int64_t od_slots = 0;
+  int64_t spot_slots = 0;
+  double od_tail_s = 0.0;
+  double spot_tail_s = 0.0;
+  int32_t t = 0;
+  for (; t < horizon; ++t) {
+    SlotObservation obs;
+    obs.slot = t;
+    obs.market_slot = start_slot + t;
+    obs.elapsed_s = t * tick;
+    obs.tick_s = tick;
+    obs.spot_price = spot_price[t];
+    obs.od_price = od_series ? od_series[t] : od_price;
+    obs.spot_avail = spot_avail[t];
+    const Allocation proposed = known_work ? policy.decide(job, obs, state)
+                                           : policy.decide(policy_view(job, state), obs, state);
+    Allocation alloc = clamp_allocation(job, proposed, obs.spot_avail);
+    bool overridden = false;
+    if constexpr (kNet == SafetyNet::on && kCantBeLate) {
+      // The framework net, then its availability override (spot that is down becomes idle).
+      alloc = clamp_allocation(job, apply_cbl_framework_net(job, obs, state, alloc, &overridden),
+                               obs.spot_avail);
+    } else if constexpr (kNet == SafetyNet::on) {
+      if (!net_cannot_bind(job, hard_s, rate_max, obs.elapsed_s, tick, state.work_done))
+        alloc = apply_safety_net(job, obs, state, alloc, &overridden);
+    }
+    out.net_overrides += overridden ? 1 : 0;
+
+    const bool reconfigured = is_reconfiguration(job, state.prev, alloc);
+    if (reconfigured) {
+      state.overhead_s = job.reconfig_s;
+      ++out.reconfigs;
+    }
+    const SlotProgress step =
+        run_slot_in_mode<kMode>(job, tick, state.overhead_s, state.work_done, alloc.total());
+    const bool partial = step.completes && job.billing == Billing::per_second;
+    const double billed_s = partial ? step.finish_offset_s : tick;
+    out.cost += allocation_cost(alloc, obs.spot_price, obs.od_price, billed_s);
+    state.work_done = step.work_after;
+    if (alloc.total() > 0) state.overhead_s = step.overhead_after_s;
+    state.prev = alloc;
+
+    if constexpr (kLogs) {
+      SlotRecord rec;
+      rec.obs = obs;
+      rec.proposed = proposed;
+      rec.applied = alloc;
+      rec.reconfigured = reconfigured;
+      rec.net_override = overridden;
+      rec.work_after = state.work_done;
+      rec.overhead_after_s = state.overhead_s;
+      rec.cost_after = out.cost;
+      log(rec);
+    }
+
+    if (partial) {
+      od_tail_s = alloc.n_od * billed_s;
+      spot_tail_s = alloc.n_spot * billed_s;
+    } else {
+      od_slots += alloc.n_od;
+      spot_slots += alloc.n_spot;
+    }
+    if (step.completes) {
+      out.finish_s = obs.elapsed_s + step.finish_offset_s;
+      ++t;
+      break;
+    }
+  }
+  out.slots = t;
+  // (Σ n)·Δ: exact, and equal to summing n·Δ slot by slot, whenever n·Δ is (an integer Δ).
+  out.od_gpu_s = static_cast<double>(od_slots) * tick + od_tail_s;
+  out.spot_gpu_s = static_cast<double>(spot_slots) * tick + spot_tail_s;
+  if (kCantBeLate && out.finish_s > hard_s) {
+    out.missed = 1;  // late but finished: sky_spot reports the finish, T·Δ > D
+  } else if (out.finish_s < 0.0 || out.finish_s > hard_s + kDeadlineTolS) {
+    out.missed = 1;
+    out.finish_s = -1.0;
+  }
+  out.value = out.missed ? -job.miss_penalty : completion_value(job, out.finish_s);
+  out.utility = out.value - out.cost;
+  return out;
+}
+
+// Simulates one job from market slot start_slot under policy. The policy type provides
+//   Allocation decide(const JobSpec&, const SlotObservation&, const JobState&)
+// and may keep its own state. The caller checks that the market covers
+// start_slot + horizon_slots(job, Δ) slots.
+template <SafetyNet kNet = SafetyNet::on, class Policy, class SlotLogger>
+SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int32_t start_slot,
+                              Policy& policy, SlotLogger& log) {
+  if (job.cant_be_late())
+    return simulate_in_mode<kNet, ModelMode::cant_be_late>(job, market, start_slot, policy, log);
+  return simulate_in_mode<kNet, ModelMode::spotsweep>(job, market, start_slot, policy, log);
+}
+
+template <SafetyNet kNet = SafetyNet::on, class Policy>
+SPOTSWEEP_HD Outcome simulate(const JobSpec& job, const MarketView& market, int32_t start_slot,
+                              Policy& policy) {
+  NullSlotLogger log;
+  return simulate<kNet>(job, market, start_slot, policy, log);
+}
+
+}  // namespace spotsweep

@@ -1,0 +1,53 @@
+#pragma once
+// OPT: the offline optimum of MODEL.md §3 by dynamic programming over
+// (slot, previous allocation, slots since the last restart, progress bucket). Host-only.
+//
+// Progress is bucketed in steps of q (OptOptions). Rounding every slot's progress down
+// (conservative) never credits work not done, so the DP value is achieved by a real
+// schedule: utility_lower ≤ OPT. Rounding up credits at most q extra per slot, a relaxation:
+// utility_upper ≥ OPT. The bracket [utility_lower, utility_upper] is the stated error bound;
+// it shrinks as progress_buckets grows (see docs/model.md "OPT").
+#include <cstdint>
+#include <vector>
+
+#include "spotsweep/model/job.hpp"
+#include "spotsweep/model/market.hpp"
+#include "spotsweep/model/slot.hpp"
+
+namespace spotsweep {
+
+struct OptOptions {
+  // The progress step q, by precedence: progress_step if > 0; else L/progress_buckets if > 0;
+  // else Δ·H(N_min)/resolution. The last divides a full slot's progress exactly when β = 0
+  // (H(n)/H(N_min) is then an integer), so only restart slots lose work to rounding.
+  double progress_step = 0.0;
+  int32_t progress_buckets = 0;
+  int32_t resolution = 16;
+  bool upper_bound = true;          // also solve the rounded-up relaxation
+  bool replay = true;               // extract the schedule and replay it exactly
+};
+
+struct OptResult {
+  double utility_lower = 0.0;  // the down-rounded plan's value: a real schedule achieves it
+  double utility_upper = 0.0;  // ≥ the true optimum (up-rounded relaxation); NaN if not solved
+  // The down-rounded plan replayed by the simulator (no safety net): utility ≥ utility_lower.
+  // Equal to utility_lower when replay is off.
+  double utility = 0.0;
+  double cost = 0.0;
+  double finish_s = -1.0;      // −1 when the job is infeasible (a miss)
+  int32_t missed = 0;
+  int32_t reconfigs = 0;
+  double spot_share = 0.0;
+  int32_t progress_buckets = 0;  // ⌈L/q⌉
+  double progress_step = 0.0;    // q
+  // 1 when no finishing plan survives down-rounding (a tight job on a coarse lattice); the
+  // lower value is then the best constant on-demand plan's utility.
+  int32_t lattice_too_coarse = 0;
+  std::vector<Allocation> schedule;  // per slot from the start, when replayed
+};
+
+// The job starts at market slot start_slot; the market must cover its hard deadline.
+OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_slot,
+                    const OptOptions& options = {});
+
+}  // namespace spotsweep

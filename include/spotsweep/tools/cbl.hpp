@@ -1,0 +1,156 @@
+#pragma once
+// Can't Be Late compatibility (docs/cbl.md): the public single-region benchmark of Wu et al.,
+// NSDI 2024 (ADRS / gepa: 2,400 windows of AWS traces × deadline/overhead settings), replayed
+// through the one per-slot engine under its Can't Be Late preset (JobSpec::mode), with the
+// semantics of ../shared/cbl-semantics.md. A replay is a SweepPlan: scenarios = windows,
+// rounds = settings (every round starts at the window's tick 0), pool = the policies, so it runs
+// on the batch engine's CPU and CUDA backends alike. Host-only.
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "spotsweep/backend/device.hpp"
+#include "spotsweep/model/job.hpp"
+#include "spotsweep/model/simulator.hpp"
+#include "spotsweep/sweep/sweep.hpp"
+
+namespace spotsweep {
+
+// The four built-in policies of sky_spot, by their benchmark names.
+enum class CblPolicy : int32_t {
+  greedy = 0,            // `strawman`
+  uniform_progress = 1,  // `rc_cr_threshold`, "up"
+  on_demand = 2,
+  only_spot = 3,
+};
+const char* cbl_policy_name(CblPolicy policy);  // greedy, up, on_demand, only_spot
+// Parses one name; InputError naming `source` and `field` otherwise.
+CblPolicy parse_cbl_policy(const std::string& text, const std::string& source,
+                           const std::string& field);
+
+// The ADRS job: 48 h of work.
+constexpr double kCblTaskHours = 48.0;
+// sky_spot's on-demand price for every ADRS env (v100_1, v100_8, k80_1, k80_8), USD/h, and the
+// ratio K that its spot price is on-demand / K (cbl-semantics.md §9).
+constexpr double kCblOnDemandPrice = 3.06;
+constexpr double kCblSpotDivisorNumerator = 3.06;
+constexpr double kCblSpotDivisorDenominator = 0.9731;
+
+// The Can't Be Late preset of the model for a task of task_h hours, deadline deadline_h and
+// restart overhead overhead_h, all converted as sky_spot does (hours · 3600, in double): one GPU,
+// work in seconds (H(1) = 1), γ = 1, a change of instance kind restarts, full-tick billing,
+// no value and no miss penalty.
+JobSpec cbl_job(double task_h, double deadline_h, double overhead_h);
+
+// Throws InputError unless sky_spot would run the job: C + d ≤ D ("task infeasible").
+void check_cbl_job(const JobSpec& job, const std::string& source);
+
+// sky_spot's on-demand price for a trace file: the first key of its table (v100_1, v100_8,
+// k80_1, k80_8) found in the path; InputError when none is.
+double cbl_on_demand_price(const std::string& trace_path);
+// sky_spot's spot price for traces without prices: on-demand / (3.06 / 0.9731).
+double cbl_spot_price(double od_price);
+
+// One benchmark window: ticks [start_tick, end_tick) of <env>.json.
+struct CblWindow {
+  std::string env;
+  int32_t window_id = 0;
+  int32_t start_tick = 0;
+  int32_t end_tick = 0;
+};
+// Reads `env,window_id,start_tick,end_tick` (derived/adrs_cant_be_late_windows.csv).
+std::vector<CblWindow> read_cbl_windows(const std::string& path);
+
+// Whether (env, window id) is in the ADRS held-out test split (30 windows × 4 envs).
+bool is_adrs_test_window(const std::string& env, int32_t window_id);
+
+struct CblSetting {
+  double deadline_h = 0.0;
+  double overhead_h = 0.0;
+};
+
+// A replay: the windows, the settings (deadlines outer, overheads inner), the policies, and
+// the plan that runs them.
+struct CblReplay {
+  std::vector<CblWindow> windows;
+  std::vector<CblSetting> settings;
+  std::vector<CblPolicy> policies;
+  SweepPlan plan;  // scenario = window, round = setting, member = policy
+};
+
+// The pool of one member per policy: greedy and uniform_progress at deadline_factor 1,
+// on_demand and only_spot at one GPU.
+Pool cbl_pool(const std::vector<CblPolicy>& policies);
+
+// Builds the replay on the skypilot-org traces in trace_dir (<env>.json, 1 = available:
+// sky_spot's "not data[k]" on the ADRS windows, which are 1 − these values). Checks every
+// window against its trace and every setting against the windows; windows_file names the
+// windows in errors.
+CblReplay make_cbl_replay(const std::vector<CblWindow>& windows, const std::string& windows_file,
+                          const std::string& trace_dir, const std::vector<CblSetting>& settings,
+                          const std::vector<CblPolicy>& policies, double task_h = kCblTaskHours);
+// The same on traces already in memory (traces[i] holds windows with env == env_names[i]).
+CblReplay make_cbl_replay(const std::vector<CblWindow>& windows, const std::string& windows_file,
+                          const std::vector<std::string>& env_names, const std::vector<Trace>& traces,
+                          const std::vector<CblSetting>& settings,
+                          const std::vector<CblPolicy>& policies, double task_h = kCblTaskHours);
+
+// Every run's Outcome, [policy][window][setting].
+struct CblRuns {
+  std::vector<Outcome> outcomes;
+  int64_t ticks = 0;      // Σ slots simulated (each run's finishing tick T)
+  double seconds = 0.0;   // wall time of the simulation
+  Backend backend = Backend::cpu;
+  std::string device;
+  int threads = 0;
+
+  const Outcome& at(const CblReplay& replay, size_t policy, size_t window, size_t setting) const {
+    return outcomes[(policy * replay.windows.size() + window) * replay.settings.size() + setting];
+  }
+};
+
+// Runs every (policy, window, setting) on the CPU: OpenMP over (policy, window) pairs with
+// `threads` threads (0 = all), each through the batch engine's per-scenario evaluator
+// (evaluate_member_scenario), as a sweep's CPU backend runs a member on a scenario.
+CblRuns run_cbl_replay_cpu(const CblReplay& replay, int threads = 0);
+
+// The same on the requested backend: cuda runs the batch engine's CUDA backend (run_sweep) with
+// every member traced; automatic picks as sweeps do. Inline so that the backend library, linked
+// before the core one, resolves run_sweep and query_device for the caller.
+inline CblRuns run_cbl_replay(const CblReplay& replay, Backend backend, int threads = 0) {
+  if (resolve_backend(backend, query_device()) != Backend::cuda) return run_cbl_replay_cpu(replay, threads);
+  SweepOptions options;
+  options.backend = Backend::cuda;
+  options.percentiles = false;
+  for (int64_t m = 0; m < replay.plan.pool.size; ++m) options.trace_members.push_back(m);
+  SweepResult result = run_sweep(replay.plan, options);
+  CblRuns runs;
+  runs.outcomes = std::move(result.traced);
+  runs.ticks = result.policy_slot_steps;
+  runs.seconds = result.seconds;
+  runs.backend = result.backend;
+  runs.device = result.device;
+  runs.threads = result.threads;
+  return runs;
+}
+
+// ADRS test-split score of one policy: −mean − 0.25·std (population std) of its costs over the
+// test windows in the replay, all settings.
+struct CblScore {
+  int64_t runs = 0;
+  double mean_cost = 0.0;
+  double std_cost = 0.0;
+  double score = 0.0;
+};
+CblScore adrs_test_score(const CblReplay& replay, const CblRuns& runs, size_t policy);
+
+// RESULTS.csv: env,window_id,deadline_h,overhead_h,policy,cost,finish_h,deadline_met, one row per
+// run, cost and finish_h with 17 significant digits. Written under a temporary name, renamed
+// when complete.
+void write_cbl_csv(const std::string& path, const CblReplay& replay, const CblRuns& runs);
+// Mean cost per policy and setting, deadline misses, and the ADRS test score per policy.
+void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns& runs);
+
+}  // namespace spotsweep

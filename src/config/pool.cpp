@@ -1,0 +1,351 @@
+// Pool grids: the family axis tables, the grid grammar, and mixed-radix member indexing.
+#include "spotsweep/config/pool.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <sstream>
+
+#include "spotsweep/detail/error.hpp"
+
+namespace spotsweep {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+std::string num(double v) { return format_number(v); }
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+double parse_number_text(const TomlDocument& doc, const TomlEntry& e, const std::string& text) {
+  TomlEntry item = e;
+  item.raw = trim(text);
+  return toml_number(doc, item);
+}
+
+// "[start:stop:step]" or "[start:stop:pow2]", inclusive of stop when the grid lands on it.
+std::vector<double> parse_range(const TomlDocument& doc, const TomlEntry& e,
+                                const std::string& body) {
+  std::vector<std::string> parts;
+  std::istringstream in(body);
+  std::string part;
+  while (std::getline(in, part, ':')) parts.push_back(trim(part));
+  if (parts.size() != 3)
+    throw input_error(where(doc, e), e.key, e.raw, "a range is [start:stop:step] or [start:stop:pow2]");
+  const double start = parse_number_text(doc, e, parts[0]);
+  const double stop = parse_number_text(doc, e, parts[1]);
+  std::vector<double> values;
+  if (parts[2] == "pow2") {
+    if (!(start > 0)) throw input_error(where(doc, e), e.key, e.raw, "a pow2 range needs start > 0");
+    for (double v = start; v <= stop; v *= 2) values.push_back(v);
+    return values;
+  }
+  const double step = parse_number_text(doc, e, parts[2]);
+  if (!(step > 0)) throw input_error(where(doc, e), e.key, e.raw, "the step must be positive");
+  const double count = std::floor((stop - start) / step * (1 + 1e-12) + 1e-9) + 1;
+  if (count > static_cast<double>(kMaxAxisValues))
+    throw input_error(where(doc, e), e.key, e.raw,
+                      "more than " + std::to_string(kMaxAxisValues) + " values on one axis");
+  // Rounded to 12 significant digits so 0.05-steps read back as 0.85, not 0.8500000000000001.
+  for (int64_t i = 0; i < static_cast<int64_t>(count); ++i) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.12g", start + i * step);
+    values.push_back(std::strtod(text, nullptr));
+  }
+  return values;
+}
+
+bool is_bracketed_range(const std::string& s) {
+  return s.size() >= 2 && s.front() == '[' && s.back() == ']' && s.find(':') != std::string::npos;
+}
+
+}  // namespace
+
+const std::vector<FamilyInfo>& family_table() {
+  static const std::vector<FamilyInfo> table = {
+      {FamilyId::on_demand, "on_demand", "on-demand GPUs only",
+       {{"n_gpus", "constant GPU count; 0 picks the best in [N_min, N_max]", 0, 0, true, 1e6, true}},
+       {}},
+      {FamilyId::greedy, "greedy", "spot when up, on-demand when slack runs out (Can't Be Late)",
+       {{"deadline_factor", "target deadline as a multiple of d", 1.0, 0, false, kInf, false}},
+       {}},
+      {FamilyId::uniform_progress, "uniform_progress", "Uniform Progress (Can't Be Late)",
+       {{"deadline_factor", "target deadline as a multiple of d", 1.0, 0, false, kInf, false}},
+       {}},
+      {FamilyId::pf, "pf", "prediction-free PF(theta, kappa, rho, h), MODEL.md section 5",
+       {{"theta", "spot is cheap when p_s <= theta * p_o", 0.7, 0, false, kInf, false},
+        {"kappa", "aim to finish by kappa * d", 0.9, 0, false, kInf, false},
+        {"rho", "scale-up of the required rate on cheap spot", 1.5, 0, false, kInf, false},
+        {"hysteresis", "lead over the line, fraction of L, to leave catch-up", 0.02, 0, true, 1,
+         false}},
+       {}},
+      {FamilyId::chc, "chc", "CHC(w, v) on the noisy oracle, MODEL.md section 5 (docs/chc.md)",
+       {{"window", "w, slots planned", 24, 1, true, 64, true},
+        {"commit", "v, slots committed per plan (v <= w)", 1, 1, true, 64, true},
+        {"eps", "oracle noise level at lookahead 0", 0, 0, true, kInf, false},
+        {"growth", "h in eps_k = eps * (k+1)^h", 0, 0, true, kInf, false},
+        {"resolution", "planner progress steps per slot at N_min", 4, 1, true, 1024, true},
+        {"replan_deviation", "re-plan early past this relative deviation; 0 = off", 0, 0, true,
+         kInf, false},
+        {"mode", "0 = one committed controller, 1 = averaged staggered controllers", 0, 0, true,
+         1, true},
+        {"lagrange_iters", "0 = exact lattice planner; k = Lagrangian planner, k prices of work",
+         0, 0, true, 64, true}},
+       {{"commit", "window"}}},
+      {FamilyId::only_spot, "only_spot", "spot GPUs only, idle without (Can't Be Late only_spot)",
+       {{"n_gpus", "spot GPUs wanted; 0 = as many as are up, up to N_max", 0, 0, true, 1e6, true}},
+       {}},
+  };
+  return table;
+}
+
+const FamilyInfo& family_info(FamilyId id) {
+  for (const auto& f : family_table())
+    if (f.id == id) return f;
+  throw LogicError("family_info: unknown family id " + std::to_string(static_cast<int>(id)));
+}
+
+const AxisInfo& family_axis(FamilyId family, const std::string& name) {
+  for (const AxisInfo& a : family_info(family).axes)
+    if (name == a.name) return a;
+  SPOTSWEEP_EXPECTS(false, "the family has this axis");
+  return family_info(family).axes.front();
+}
+
+void check_axis_value(const AxisInfo& axis, double v, const std::string& where, const std::string& field) {
+  const bool low_ok = axis.min_inclusive ? v >= axis.min_value : v > axis.min_value;
+  if (!low_ok || !(v <= axis.max_value) || !std::isfinite(v)) {
+    const std::string range = std::string(axis.min_inclusive ? "[" : "(") + num(axis.min_value) + ", " +
+                              (std::isinf(axis.max_value) ? "inf)" : num(axis.max_value) + "]");
+    throw input_error(where, field, num(v), "out of range " + range);
+  }
+  if (axis.integer && v != std::floor(v)) throw input_error(where, field, num(v), "must be an integer");
+}
+
+std::vector<double> FamilyGrid::flat_values() const {
+  std::vector<double> flat;
+  for (const auto& a : axes) flat.insert(flat.end(), a.values.begin(), a.values.end());
+  return flat;
+}
+
+FamilyGridView FamilyGrid::view(const double* values) const {
+  SPOTSWEEP_EXPECTS(axes.size() <= static_cast<size_t>(kMaxAxes), "too many axes");
+  FamilyGridView v;
+  v.family = family;
+  v.n_axes = static_cast<int32_t>(axes.size());
+  int32_t offset = 0;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    v.axis_size[i] = static_cast<int32_t>(axes[i].values.size());
+    v.axis_offset[i] = offset;
+    offset += v.axis_size[i];
+  }
+  v.values = values;
+  return v;
+}
+
+MemberRef Pool::locate(int64_t member) const {
+  SPOTSWEEP_EXPECTS(member >= 0 && member < size, "member index out of the pool");
+  MemberRef ref;
+  for (size_t f = 0; f < families.size(); ++f) {
+    if (member < families[f].first_member + families[f].size) {
+      ref.family_index = static_cast<int32_t>(f);
+      ref.local = member - families[f].first_member;
+      return ref;
+    }
+  }
+  throw LogicError("Pool::locate: inconsistent family sizes");
+}
+
+std::vector<int32_t> Pool::digits(int64_t member) const {
+  const MemberRef ref = locate(member);
+  const FamilyGrid& grid = families[ref.family_index];
+  std::vector<int32_t> out(grid.axes.size());
+  int64_t local = ref.local;
+  for (size_t i = grid.axes.size(); i-- > 0;) {
+    const int64_t n = static_cast<int64_t>(grid.axes[i].values.size());
+    out[i] = static_cast<int32_t>(local % n);
+    local /= n;
+  }
+  return out;
+}
+
+std::vector<double> Pool::parameters(int64_t member) const {
+  const MemberRef ref = locate(member);
+  const FamilyGrid& grid = families[ref.family_index];
+  const std::vector<double> flat = grid.flat_values();
+  std::vector<double> params(grid.axes.size());
+  decode_member(grid.view(flat.data()), ref.local, params.data());
+  return params;
+}
+
+int64_t Pool::encode(int32_t family_index, const std::vector<int32_t>& digit) const {
+  const FamilyGrid& grid = families.at(family_index);
+  SPOTSWEEP_EXPECTS(digit.size() == grid.axes.size(), "one digit per axis");
+  int64_t local = 0;
+  for (size_t i = 0; i < grid.axes.size(); ++i) {
+    const int64_t n = static_cast<int64_t>(grid.axes[i].values.size());
+    SPOTSWEEP_EXPECTS(digit[i] >= 0 && digit[i] < n, "digit out of its axis");
+    local = local * n + digit[i];
+  }
+  return grid.first_member + local;
+}
+
+std::string Pool::describe_member(int64_t member) const {
+  const MemberRef ref = locate(member);
+  const FamilyGrid& grid = families[ref.family_index];
+  const std::vector<double> params = parameters(member);
+  std::string s = grid.name + "(";
+  for (size_t i = 0; i < params.size(); ++i)
+    s += (i ? ", " : "") + grid.axes[i].name + "=" + num(params[i]);
+  return s + ")";
+}
+
+std::vector<double> parse_axis_values(const TomlDocument& doc, const TomlEntry& e) {
+  std::string text = e.raw;
+  if (toml_is_string(e)) text = toml_string(doc, e);
+  if (is_bracketed_range(text)) return parse_range(doc, e, text.substr(1, text.size() - 2));
+  if (!text.empty() && text.front() == '[') {
+    TomlEntry list = e;
+    list.raw = text;
+    std::vector<double> values;
+    for (const std::string& item : toml_array_items(doc, list))
+      values.push_back(parse_number_text(doc, e, item));
+    return values;
+  }
+  return {parse_number_text(doc, e, text)};
+}
+
+void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std::string& where) {
+  for (const AxisOrder& order : info.orders) {
+    const AxisGrid* lo = nullptr;
+    const AxisGrid* hi = nullptr;
+    for (const auto& g : grid.axes) {
+      if (g.name == order.smaller) lo = &g;
+      if (g.name == order.larger) hi = &g;
+    }
+    SPOTSWEEP_EXPECTS(lo && hi, "an axis order names axes of its family");
+    double lo_max = -kInf, hi_min = kInf;
+    for (double v : lo->values) lo_max = std::max(lo_max, v);
+    for (double v : hi->values) hi_min = std::min(hi_min, v);
+    if (lo_max > hi_min)
+      throw input_error(where, std::string(info.name) + "." + order.smaller, num(lo_max),
+                        std::string("exceeds ") + order.larger + " = " + num(hi_min) +
+                            "; every member needs " + order.smaller + " <= " + order.larger);
+  }
+}
+
+Pool parse_pool(const TomlDocument& doc) {
+  Pool pool;
+  const std::string prefix = "pool.";
+  for (const TomlSection& section : doc.sections) {
+    if (section.name == "pool")
+      throw input_error(doc.file + ":" + std::to_string(section.line), "section", "[pool]",
+                        "families go in [pool.<family>] sections");
+    if (section.name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string family_name = section.name.substr(prefix.size());
+    const FamilyInfo* info = nullptr;
+    for (const auto& f : family_table())
+      if (family_name == f.name) info = &f;
+    const std::string section_where = doc.file + ":" + std::to_string(section.line);
+    if (!info) {
+      std::string known;
+      for (const auto& f : family_table()) known += (known.empty() ? "" : ", ") + std::string(f.name);
+      throw input_error(section_where, "family", family_name, "unknown family (known: " + known + ")");
+    }
+    FamilyGrid grid;
+    grid.family = info->id;
+    grid.name = info->name;
+    for (const AxisInfo& a : info->axes) grid.axes.push_back(AxisGrid{a.name, {a.default_value}});
+    for (const TomlEntry& e : section.entries) {
+      size_t axis = info->axes.size();
+      for (size_t i = 0; i < info->axes.size(); ++i)
+        if (e.key == info->axes[i].name) axis = i;
+      if (axis == info->axes.size()) {
+        std::string known;
+        for (const auto& a : info->axes) known += (known.empty() ? "" : ", ") + std::string(a.name);
+        throw input_error(where(doc, e), family_name + "." + e.key, e.raw,
+                          "unknown axis (" + family_name + " has: " + known + ")");
+      }
+      const AxisInfo& a = info->axes[axis];
+      const std::string field = family_name + "." + e.key;
+      TomlEntry named = e;  // errors name the axis as family.axis
+      named.key = field;
+      std::vector<double> values = parse_axis_values(doc, named);
+      if (values.empty()) throw input_error(where(doc, e), field, e.raw, "empty axis");
+      if (static_cast<int64_t>(values.size()) > kMaxAxisValues)
+        throw input_error(where(doc, e), field, e.raw,
+                          "more than " + std::to_string(kMaxAxisValues) + " values on one axis");
+      for (double v : values) check_axis_value(a, v, where(doc, e), field);
+      grid.axes[axis].values = std::move(values);
+    }
+    check_axis_orders(*info, grid, section_where);
+    for (const auto& f : pool.families)
+      if (f.family == grid.family)
+        throw input_error(section_where, "family", family_name, "appears twice");
+    int64_t size = 1;
+    for (const auto& g : grid.axes) {
+      const int64_t n = static_cast<int64_t>(g.values.size());
+      if (size > kMaxPoolMembers / n)
+        throw input_error(section_where, "pool." + family_name, "more than 2^40 members",
+                          "pool too large to index");
+      size *= n;
+    }
+    grid.size = size;
+    grid.first_member = pool.size;
+    if (pool.size > kMaxPoolMembers - size)
+      throw input_error(section_where, "pool", "more than 2^40 members", "pool too large to index");
+    pool.size += size;
+    pool.families.push_back(std::move(grid));
+  }
+  if (pool.families.empty())
+    throw input_error(doc.file, "pool", "", "no [pool.<family>] section");
+  return pool;
+}
+
+Pool load_pool(const std::string& path) { return parse_pool(read_toml_subset(path)); }
+
+std::string describe_pool(const Pool& pool) {
+  std::ostringstream s;
+  s << "pool: " << pool.size << " members in " << pool.families.size() << " famil"
+    << (pool.families.size() == 1 ? "y" : "ies") << " (member = global index; last axis fastest)\n";
+  for (const FamilyGrid& g : pool.families) {
+    s << "  " << g.name << ": " << g.size << " members, indices [" << g.first_member << ", "
+      << g.first_member + g.size << ")\n";
+    for (const AxisGrid& a : g.axes) {
+      s << "    " << a.name << " (" << a.values.size() << "): ";
+      const size_t n = a.values.size();
+      for (size_t i = 0; i < n; ++i) {
+        if (n > 12 && i == 5) {
+          s << "..., ";
+          i = n - 5;
+        }
+        s << num(a.values[i]) << (i + 1 < n ? ", " : "");
+      }
+      s << "\n";
+    }
+  }
+  return s.str();
+}
+
+std::string pool_to_toml(const Pool& pool) {
+  std::ostringstream s;
+  for (const FamilyGrid& g : pool.families) {
+    s << "[pool." << g.name << "]\n";
+    for (const AxisGrid& a : g.axes) {
+      s << a.name << " = [";
+      for (size_t i = 0; i < a.values.size(); ++i) s << (i ? ", " : "") << num(a.values[i]);
+      s << "]\n";
+    }
+    s << "\n";
+  }
+  return s.str();
+}
+
+}  // namespace spotsweep

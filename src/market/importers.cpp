@@ -1,0 +1,279 @@
+// The importers' front door: option names, dispatch by format, and the common last step that
+// applies the convention, tick, capacity and prices to what a format reader produced.
+#include <algorithm>
+#include <cmath>
+
+#include "spotsweep/market/import/text.hpp"
+#include "spotsweep/detail/error.hpp"
+
+namespace spotsweep {
+
+namespace {
+
+template <class Enum, size_t N>
+Enum parse_choice(const std::string& text, const std::string& option,
+                  const std::pair<const char*, Enum> (&choices)[N]) {
+  std::string list;
+  for (const auto& choice : choices) {
+    if (text == choice.first) return choice.second;
+    list += list.empty() ? "" : "|";
+    list += choice.first;
+  }
+  throw input_error("", option, text, "unknown choice (expected " + list + ")");
+}
+
+template <class Enum, size_t N>
+const char* choice_name(Enum value, const std::pair<const char*, Enum> (&choices)[N]) {
+  for (const auto& choice : choices)
+    if (choice.second == value) return choice.first;
+  return "?";
+}
+
+constexpr std::pair<const char*, TraceFormat> kFormats[] = {
+    {"skypilot-json", TraceFormat::skypilot_json},
+    {"skynomad-csv", TraceFormat::skynomad_csv},
+    {"skynomad-full-json", TraceFormat::skynomad_full_json},
+    {"h100-probes-csv", TraceFormat::h100_probes_csv},
+    {"bamboo-steps-csv", TraceFormat::bamboo_steps_csv},
+    {"bamboo-events-csv", TraceFormat::bamboo_events_csv},
+    {"bamboo-gcp-txt", TraceFormat::bamboo_gcp_txt},
+};
+constexpr std::pair<const char*, Convention> kConventions[] = {
+    {"available", Convention::available}, {"preempted", Convention::preempted}};
+constexpr std::pair<const char*, TimeUnit> kTimeUnits[] = {
+    {"s", TimeUnit::seconds}, {"h", TimeUnit::hours}, {"ms", TimeUnit::milliseconds}};
+constexpr std::pair<const char*, ResampleRule> kResampleRules[] = {
+    {"min", ResampleRule::minimum}, {"start", ResampleRule::start}};
+constexpr std::pair<const char*, GapPolicy> kGapPolicies[] = {
+    {"error", GapPolicy::error}, {"hold", GapPolicy::hold},
+    {"unavailable", GapPolicy::unavailable}};
+constexpr std::pair<const char*, OutOfOrderPolicy> kOutOfOrder[] = {
+    {"error", OutOfOrderPolicy::error}, {"sort", OutOfOrderPolicy::sort},
+    {"supersede", OutOfOrderPolicy::supersede}};
+
+bool agree(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); }
+
+}  // namespace
+
+const char* format_name(TraceFormat format) { return choice_name(format, kFormats); }
+std::vector<std::string> format_names() {
+  std::vector<std::string> names;
+  for (const auto& choice : kFormats) names.emplace_back(choice.first);
+  return names;
+}
+TraceFormat parse_format(const std::string& text, const std::string& option) {
+  return parse_choice(text, option, kFormats);
+}
+const char* convention_name(Convention convention) {
+  return choice_name(convention, kConventions);
+}
+Convention parse_convention(const std::string& text, const std::string& option) {
+  return parse_choice(text, option, kConventions);
+}
+const char* time_unit_name(TimeUnit unit) { return choice_name(unit, kTimeUnits); }
+TimeUnit parse_time_unit(const std::string& text, const std::string& option) {
+  return parse_choice(text, option, kTimeUnits);
+}
+const char* resample_rule_name(ResampleRule rule) { return choice_name(rule, kResampleRules); }
+ResampleRule parse_resample_rule(const std::string& text, const std::string& option) {
+  return parse_choice(text, option, kResampleRules);
+}
+const char* gap_policy_name(GapPolicy policy) { return choice_name(policy, kGapPolicies); }
+GapPolicy parse_gap_policy(const std::string& text, const std::string& option) {
+  return parse_choice(text, option, kGapPolicies);
+}
+const char* out_of_order_name(OutOfOrderPolicy policy) { return choice_name(policy, kOutOfOrder); }
+OutOfOrderPolicy parse_out_of_order(const std::string& text, const std::string& option) {
+  return parse_choice(text, option, kOutOfOrder);
+}
+
+double seconds_per(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::seconds: return 1.0;
+    case TimeUnit::hours: return 3600.0;
+    case TimeUnit::milliseconds: return 1e-3;
+  }
+  return 1.0;
+}
+
+namespace detail {
+
+double required_tick(const ImportOptions& options, const std::string& format) {
+  if (!options.tick_seconds)
+    throw input_error(options.input, "--tick", "",
+                      "required: the " + format + " format has no tick length of its own");
+  if (!(*options.tick_seconds > 0.0) || !std::isfinite(*options.tick_seconds))
+    throw input_error(options.input, "--tick", format_number(*options.tick_seconds),
+                      "must be a positive number of seconds");
+  return *options.tick_seconds;
+}
+
+Trace finish_trace(RawTrace raw, const ImportOptions& options) {
+  const std::string& file = raw.availability_file;
+  const std::string& price_file = raw.price_file.empty() ? file : raw.price_file;
+  Trace trace;
+  trace.name = !options.name.empty() ? options.name
+               : !options.key.empty() ? options.key
+                                      : raw.default_name;
+  trace.start_time = raw.start_time;
+
+  // Tick: the format's own, or the option; both given must agree.
+  if (raw.tick_seconds && options.tick_seconds && !agree(*raw.tick_seconds, *options.tick_seconds))
+    throw input_error(file, "--tick", format_number(*options.tick_seconds),
+                      "disagrees with the file's tick (" + format_number(*raw.tick_seconds) +
+                          " s)");
+  if (raw.tick_seconds) trace.tick_seconds = *raw.tick_seconds;
+  else trace.tick_seconds = required_tick(options, format_name(options.format));
+
+  // Convention.
+  if (!options.convention)
+    throw input_error(file, "--convention", "",
+                      "required: say whether values count available instances (available) or "
+                      "1 means preempted (preempted)");
+  if (raw.values.empty()) throw input_error(file, "ticks", "0", "the trace is empty");
+  trace.spot_avail.resize(raw.values.size());
+  int64_t max_value = 0;
+  for (size_t i = 0; i < raw.values.size(); ++i) {
+    const int64_t v = raw.values[i];
+    const std::string field = "availability[" + std::to_string(i) + "]";
+    if (*options.convention == Convention::preempted) {
+      if (v != 0 && v != 1)
+        throw input_error(file, field, std::to_string(v),
+                          "the preempted convention needs 0/1 values (1 = unavailable)");
+      trace.spot_avail[i] = static_cast<int32_t>(1 - v);
+    } else {
+      if (v < 0 || v > INT32_MAX)
+        throw input_error(file, field, std::to_string(v), "must be a count >= 0");
+      trace.spot_avail[i] = static_cast<int32_t>(v);
+    }
+    max_value = std::max<int64_t>(max_value, trace.spot_avail[i]);
+  }
+
+  // Capacity: the option, else the format's, else the largest count seen.
+  if (options.capacity) trace.capacity = *options.capacity;
+  else if (raw.capacity) trace.capacity = *raw.capacity;
+  else trace.capacity = static_cast<int32_t>(std::max<int64_t>(1, max_value));
+  if (trace.capacity < 1)
+    throw input_error(file, "--capacity", std::to_string(trace.capacity), "must be at least 1");
+  if (max_value > trace.capacity)
+    throw input_error(file, "capacity", std::to_string(trace.capacity),
+                      "smaller than the largest availability in the file (" +
+                          std::to_string(max_value) + ")");
+
+  // Prices: per priced instance in the file, per GPU in the trace.
+  if (options.price_gpus && !(*options.price_gpus > 0.0))
+    throw input_error(price_file, "--price-gpus", format_number(*options.price_gpus),
+                      "must be positive");
+  if (raw.price_gpus && options.price_gpus && !agree(*raw.price_gpus, *options.price_gpus))
+    throw input_error(price_file, "--price-gpus", format_number(*options.price_gpus),
+                      "disagrees with the GPUs per priced instance stated in the file (" +
+                          format_number(*raw.price_gpus) + ")");
+  const double price_gpus = raw.price_gpus ? *raw.price_gpus : options.price_gpus.value_or(1.0);
+  if (!raw.prices.empty()) {
+    if (options.spot_price)
+      throw input_error(price_file, "--spot-price", format_number(*options.spot_price),
+                        "the file has its own spot prices; drop --spot-price");
+    if (raw.prices.size() != raw.values.size())
+      throw input_error(price_file, "prices", std::to_string(raw.prices.size()) + " values",
+                        "length differs from the availability series (" +
+                            std::to_string(raw.values.size()) + " ticks in " + file + ")");
+    trace.spot_price.resize(raw.prices.size());
+    for (size_t i = 0; i < raw.prices.size(); ++i) {
+      if (raw.prices[i] < 0.0)
+        throw input_error(price_file, "prices[" + std::to_string(i) + "]",
+                          format_number(raw.prices[i]), "negative price");
+      trace.spot_price[i] = raw.prices[i] / price_gpus;
+    }
+  } else {
+    if (!options.spot_price)
+      throw input_error(file, "--spot-price", "",
+                        "required: the file has no spot prices (USD per GPU-hour)");
+    if (!(*options.spot_price >= 0.0) || !std::isfinite(*options.spot_price))
+      throw input_error(file, "--spot-price", format_number(*options.spot_price),
+                        "must be a non-negative number");
+    trace.spot_price.assign(raw.values.size(), *options.spot_price);
+  }
+
+  // On-demand price: the option is per GPU; the file's is per priced instance.
+  if (options.od_price && (!(*options.od_price >= 0.0) || !std::isfinite(*options.od_price)))
+    throw input_error(file, "--od-price", format_number(*options.od_price),
+                      "must be a non-negative number");
+  if (raw.od_price) {
+    const double file_od = *raw.od_price / price_gpus;
+    if (options.od_price && !agree(*options.od_price, file_od))
+      throw input_error(price_file, "--od-price", format_number(*options.od_price),
+                        "disagrees with the file's on-demand price (" + format_number(file_od) +
+                            " USD per GPU-hour)");
+    trace.od_price = file_od;
+  } else {
+    if (!options.od_price)
+      throw input_error(file, "--od-price", "",
+                        "required: the file has no on-demand price (USD per GPU-hour)");
+    trace.od_price = *options.od_price;
+  }
+
+  // Provenance, enough to redo the import.
+  trace.source = std::string(format_name(options.format)) + ": " + raw.files +
+                 "; convention=" + convention_name(*options.convention) +
+                 "; tick_seconds=" + format_number(trace.tick_seconds);
+  if (price_gpus != 1.0) trace.source += "; price_gpus=" + format_number(price_gpus);
+  if (options.od_price) trace.source += "; od_price=" + format_number(*options.od_price);
+  if (options.spot_price) trace.source += "; spot_price=" + format_number(*options.spot_price);
+  if (!options.key.empty()) trace.source += "; key=" + options.key;
+  if (options.capacity) trace.source += "; capacity=" + std::to_string(*options.capacity);
+  if (options.time_unit) trace.source += std::string("; time_unit=") + time_unit_name(*options.time_unit);
+  switch (options.format) {
+    case TraceFormat::bamboo_steps_csv:
+    case TraceFormat::bamboo_events_csv:
+    case TraceFormat::bamboo_gcp_txt:
+      trace.source += std::string("; resample=") + resample_rule_name(options.resample) +
+                      "; out_of_order=" + out_of_order_name(options.out_of_order);
+      break;
+    case TraceFormat::skynomad_csv:
+    case TraceFormat::h100_probes_csv:
+      trace.source += std::string("; gaps=") + gap_policy_name(options.gaps);
+      break;
+    default: break;
+  }
+
+  validate_trace(trace, file);
+  return trace;
+}
+
+}  // namespace detail
+
+Trace import_trace(const ImportOptions& options) {
+  if (options.input.empty()) throw input_error("", "--input", "", "required: the trace file");
+  if (!options.prices.empty() && options.format != TraceFormat::skynomad_csv)
+    throw input_error(options.prices, "--prices", options.prices,
+                      std::string("only the skynomad-csv format takes a separate price file, not ") +
+                          format_name(options.format));
+  const bool uses_time_unit = options.format == TraceFormat::bamboo_steps_csv ||
+                              options.format == TraceFormat::bamboo_events_csv;
+  if (options.time_unit && !uses_time_unit)
+    throw input_error(options.input, "--time-unit", time_unit_name(*options.time_unit),
+                      std::string("the ") + format_name(options.format) +
+                          " format has its own time stamps; drop --time-unit");
+  const bool uses_key = options.format == TraceFormat::skynomad_csv ||
+                        options.format == TraceFormat::h100_probes_csv ||
+                        options.format == TraceFormat::skynomad_full_json;
+  if (!options.key.empty() && !uses_key)
+    throw input_error(options.input, "--key", options.key,
+                      std::string("the ") + format_name(options.format) +
+                          " format holds one series; drop --key");
+  detail::RawTrace raw;
+  switch (options.format) {
+    case TraceFormat::skypilot_json: raw = detail::read_skypilot_json(options); break;
+    case TraceFormat::skynomad_csv: raw = detail::read_skynomad_csv(options); break;
+    case TraceFormat::skynomad_full_json: raw = detail::read_skynomad_full_json(options); break;
+    case TraceFormat::h100_probes_csv: raw = detail::read_h100_probes_csv(options); break;
+    case TraceFormat::bamboo_steps_csv: raw = detail::read_bamboo_steps_csv(options); break;
+    case TraceFormat::bamboo_events_csv: raw = detail::read_bamboo_events_csv(options); break;
+    case TraceFormat::bamboo_gcp_txt: raw = detail::read_bamboo_gcp_txt(options); break;
+  }
+  if (raw.availability_file.empty()) raw.availability_file = options.input;
+  if (raw.files.empty()) raw.files = options.input;
+  return detail::finish_trace(std::move(raw), options);
+}
+
+}  // namespace spotsweep

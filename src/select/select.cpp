@@ -1,0 +1,225 @@
+// The selector's host side shared by both backends: its options, the curves of docs/select.md
+// built from a backend's per-(round, scenario) records, and the run that leads to them.
+// Everything here is in utility units: a reward x maps back to low + (high − low)·x.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/select/select.hpp"
+
+namespace spotsweep {
+
+const char* feedback_name(Feedback feedback) { return feedback == Feedback::bandit ? "bandit" : "full"; }
+const char* eta_schedule_name(EtaSchedule eta) { return eta == EtaSchedule::anytime ? "anytime" : "fixed"; }
+
+Feedback parse_feedback(const std::string& file, const std::string& name, const std::string& field) {
+  if (name == "full" || name == "hedge") return Feedback::full;
+  if (name == "bandit" || name == "exp3") return Feedback::bandit;
+  throw input_error(file, field, name, "expected full (Hedge) or bandit (EXP3)");
+}
+
+EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name, const std::string& field) {
+  if (name == "fixed") return EtaSchedule::fixed;
+  if (name == "anytime") return EtaSchedule::anytime;
+  throw input_error(file, field, name, "expected fixed (sqrt(8 ln K / T)) or anytime (sqrt(8 ln K / r))");
+}
+
+void read_select_options(const TomlDocument& doc, SelectOptions& options) {
+  const TomlSection* section = doc.find("select");
+  if (!section) return;
+  for (const TomlEntry& e : section->entries) {
+    if (e.key == "feedback") {
+      options.feedback = parse_feedback(where(doc, e), toml_string(doc, e));
+    } else if (e.key == "eta") {
+      options.eta = parse_eta_schedule(where(doc, e), toml_string(doc, e));
+    } else if (e.key == "top_k") {
+      const long long k = toml_integer(doc, e);
+      if (k < 1 || k > 1000) throw input_error(where(doc, e), "select.top_k", e.raw, "must be in [1, 1000]");
+      options.top_k = static_cast<int32_t>(k);
+    } else if (e.key == "utility_range") {
+      const std::vector<std::string> items = toml_array_items(doc, e);
+      if (items.size() != 2)
+        throw input_error(where(doc, e), "select.utility_range", e.raw, "expected [low, high] in USD");
+      TomlEntry low = e, high = e;
+      low.raw = items[0];
+      high.raw = items[1];
+      options.utility_range = UtilityRange{toml_number(doc, low), toml_number(doc, high)};
+      if (!(options.utility_range.high > options.utility_range.low))
+        throw input_error(where(doc, e), "select.utility_range", e.raw, "needs low < high");
+      options.given_range = true;
+    } else if (e.key == "seed") {
+      const long long seed = toml_integer(doc, e);
+      if (seed < 0) throw input_error(where(doc, e), "select.seed", e.raw, "must be ≥ 0");
+      options.seed = static_cast<uint64_t>(seed);
+    } else {
+      throw input_error(where(doc, e), "select." + e.key, e.raw,
+                        "unknown key (feedback, eta, top_k, seed, utility_range)");
+    }
+  }
+}
+
+std::string select_options_to_toml(const SelectOptions& options) {
+  std::string text = "[select]\nfeedback = \"" + std::string(feedback_name(options.feedback)) +
+                     "\"\neta = \"" + eta_schedule_name(options.eta) +
+                     "\"\ntop_k = " + std::to_string(options.top_k) +
+                     "\nseed = " + std::to_string(options.seed) + "\n";
+  if (options.given_range)
+    text += "utility_range = [" + format_number(options.utility_range.low) + ", " +
+            format_number(options.utility_range.high) + "]\n";
+  return text;
+}
+
+std::vector<UtilityRange> selector_ranges(const SweepPlan& plan, const SelectOptions& options) {
+  const int32_t S = selector_scenarios(plan, options);  // checks the options first
+  if (!options.given_range) return selector_utility_ranges(plan, options.regimes);
+  return std::vector<UtilityRange>(static_cast<size_t>(S), options.utility_range);
+}
+
+void check_select_options(const SelectOptions& options) {
+  // EXP3's rate is its own fixed γ (exp3_gamma): an anytime η would be recorded but not used.
+  if (options.feedback == Feedback::bandit && options.eta == EtaSchedule::anytime)
+    throw input_error("", "eta", "anytime", "applies to full feedback (Hedge) only; EXP3 uses its fixed rate γ");
+}
+
+int32_t selector_scenarios(const SweepPlan& plan, const SelectOptions& options) {
+  check_select_options(options);
+  if (options.regimes < 1 || plan.scenarios.count % options.regimes != 0)
+    throw input_error("", "regimes", std::to_string(options.regimes),
+                      "must divide the plan's " + std::to_string(plan.scenarios.count) + " scenario windows");
+  return plan.scenarios.count / options.regimes;
+}
+
+SweepPlan make_regime_plan(const SweepConfig& config, const std::vector<Trace>& regime_traces) {
+  SPOTSWEEP_EXPECTS(!regime_traces.empty(), "at least one regime");
+  SweepPlan plan = make_plan(config, regime_traces[0]);
+  const std::vector<JobSpec> jobs = plan.jobs;
+  for (size_t c = 1; c < regime_traces.size(); ++c) {
+    const SweepPlan other = make_plan(config, regime_traces[c]);
+    ScenarioSet& set = plan.scenarios;
+    if (other.scenarios.slots != set.slots || other.scenarios.tick_seconds != set.tick_seconds)
+      throw input_error(regime_traces[c].name, "tick_seconds", format_number(regime_traces[c].tick_seconds),
+                        "every regime's trace needs regime 0's tick");
+    set.count += other.scenarios.count;
+    set.capacity = std::max(set.capacity, other.scenarios.capacity);
+    set.od_price.insert(set.od_price.end(), other.scenarios.od_price.begin(), other.scenarios.od_price.end());
+    set.spot_price.insert(set.spot_price.end(), other.scenarios.spot_price.begin(), other.scenarios.spot_price.end());
+    set.spot_avail.insert(set.spot_avail.end(), other.scenarios.spot_avail.begin(), other.scenarios.spot_avail.end());
+    set.source_slot.insert(set.source_slot.end(), other.scenarios.source_slot.begin(), other.scenarios.source_slot.end());
+    plan.jobs.insert(plan.jobs.end(), jobs.begin(), jobs.end());  // the regime changes the market, not the job
+  }
+  plan.trace_name.clear();
+  for (const Trace& t : regime_traces) plan.trace_name += (plan.trace_name.empty() ? "" : " | ") + t.name;
+  return plan;
+}
+
+SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange>& ranges,
+                           const SelectOptions& options, const OptTable& opt, SelectorRun run) {
+  const int32_t S = selector_scenarios(plan, options), T = plan.rounds;
+  const int64_t K = plan.pool.size;
+  SPOTSWEEP_EXPECTS(run.records.size() == static_cast<size_t>(S) * T, "one record per (round, scenario)");
+  SPOTSWEEP_EXPECTS(run.final_probability.size() == static_cast<size_t>(S) * K, "final weights per (scenario, member)");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  SelectResult out;
+  out.scenarios = S;
+  out.rounds = T;
+  out.members = K;
+  out.feedback = options.feedback;
+  out.eta = options.eta;
+  out.seed = options.seed;
+  out.given_range = options.given_range;
+  out.ranges = ranges;
+  out.options_toml = select_options_to_toml(options);
+  const size_t cells = static_cast<size_t>(S) * T;
+  for (auto* curve : {&out.expected_utility, &out.sampled_utility, &out.selector_cumulative,
+                      &out.sampled_cumulative, &out.best_cumulative, &out.regret, &out.sampled_regret,
+                      &out.regret_bound, &out.sqrt_bound, &out.entropy, &out.leader_weight,
+                      &out.opt_utility, &out.opt_upper, &out.selector_ratio, &out.best_ratio})
+    curve->assign(cells, nan);
+  out.sampled_member.assign(cells, 0);
+  out.regime.assign(cells, 0);
+  out.best_member.assign(cells, 0);
+  out.leader.assign(cells, 0);
+  const bool bandit = options.feedback == Feedback::bandit;
+
+  for (int32_t s = 0; s < S; ++s) {
+    const UtilityRange& range = ranges[s];
+    double expected_sum = 0.0, sampled_sum = 0.0, opt_sum = 0.0;
+    for (int32_t r = 0; r < T; ++r) {
+      const SelectorRoundRecord& rec = run.records[static_cast<size_t>(r) * S + s];
+      const size_t i = static_cast<size_t>(s) * T + r;
+      const int32_t played = r + 1;
+      expected_sum += rec.expected_reward;
+      sampled_sum += rec.sampled_reward;
+      out.expected_utility[i] = range.low + range.width() * rec.expected_reward;
+      out.sampled_utility[i] = range.low + range.width() * rec.sampled_reward;
+      out.sampled_member[i] = rec.sampled_member;
+      out.selector_cumulative[i] = played * range.low + range.width() * expected_sum;
+      out.sampled_cumulative[i] = played * range.low + range.width() * sampled_sum;
+      out.best_member[i] = rec.best_member;
+      out.best_cumulative[i] = played * range.low + range.width() * rec.best_gain;
+      // Regret from the reward sums, so that the low·r terms cancel exactly.
+      out.regret[i] = range.width() * (rec.best_gain - expected_sum);
+      out.sampled_regret[i] = range.width() * (rec.best_gain - sampled_sum);
+      const double bound = bandit ? exp3_regret_bound(K, T, played)
+                                  : hedge_regret_bound(options.eta, K, T, played);
+      out.regret_bound[i] = range.width() * bound;
+      out.sqrt_bound[i] = range.width() * sqrt_half_r_log_k(K, played);
+      out.entropy[i] = rec.entropy;
+      out.leader[i] = rec.leader;
+      out.leader_weight[i] = rec.leader_probability;
+      out.regime[i] = rec.regime;
+      if (opt.progress_buckets > 0) {
+        // OPT of the job in the market the round was played in.
+        const size_t j = (static_cast<size_t>(rec.regime) * S + s) * plan.rounds + r;
+        out.opt_utility[i] = opt.utility_lower[j];
+        out.opt_upper[i] = opt.utility_upper[j];
+        opt_sum += opt.utility_upper[j];  // ratios against OPT's upper bound never flatter
+        if (opt_sum > 0.0) {
+          out.selector_ratio[i] = out.selector_cumulative[i] / opt_sum;
+          out.best_ratio[i] = out.best_cumulative[i] / opt_sum;
+        }
+      }
+    }
+  }
+
+  // Top-k by final weight (ties: lower member first), and each family's weight mass.
+  out.top_k = static_cast<int32_t>(std::min<int64_t>(options.top_k, K));
+  const size_t families = plan.pool.families.size();
+  out.family_weight.assign(static_cast<size_t>(S) * families, 0.0);
+  std::vector<int64_t> order(static_cast<size_t>(K));
+  for (int32_t s = 0; s < S; ++s) {
+    const double* p = run.final_probability.data() + static_cast<size_t>(s) * K;
+    std::iota(order.begin(), order.end(), int64_t(0));
+    std::partial_sort(order.begin(), order.begin() + out.top_k, order.end(), [p](int64_t a, int64_t b) {
+      return p[a] > p[b] || (p[a] == p[b] && a < b);
+    });
+    for (int32_t j = 0; j < out.top_k; ++j) {
+      out.top_member.push_back(order[j]);
+      out.top_weight.push_back(p[order[j]]);
+    }
+    for (size_t f = 0; f < families; ++f) {
+      const FamilyGrid& g = plan.pool.families[f];
+      double mass = 0.0;
+      for (int64_t k = g.first_member; k < g.first_member + g.size; ++k) mass += p[k];
+      out.family_weight[static_cast<size_t>(s) * families + f] = mass;
+    }
+  }
+  run.records.clear();
+  run.records.shrink_to_fit();
+  run.final_probability.clear();
+  run.final_probability.shrink_to_fit();
+  out.run = std::move(run);
+  return out;
+}
+
+SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, int32_t opt_buckets,
+                           const RoundProgress& progress, SelectorRunner runner) {
+  const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
+  SelectorRun run = runner(plan, ranges, options, progress);
+  const OptTable opt = compute_opt_table(plan, opt_buckets, options.threads);
+  return finish_select(plan, ranges, options, opt, std::move(run));
+}
+
+}  // namespace spotsweep

@@ -1,0 +1,137 @@
+// Pool grids: sizes, mixed-radix decode/encode, the grid grammar, and one-line errors.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/config/pool.hpp"
+
+namespace spotsweep {
+namespace {
+
+Pool pool_from(const std::string& text) { return parse_pool(parse_toml_subset(text, "p.toml")); }
+
+// The InputError message of parsing text, or "" when it parses.
+std::string error_of(const std::string& text) {
+  try {
+    pool_from(text);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Pool, SizesAndFamilyOffsets) {
+  const Pool pool = pool_from(
+      "[pool.pf]\ntheta = [0.3, 0.5, 0.7, 0.9]\nkappa = [0.8, 0.9]\n"
+      "[pool.greedy]\ndeadline_factor = [0.9, 1]\n");
+  ASSERT_EQ(pool.families.size(), 2u);
+  EXPECT_EQ(pool.families[0].size, 8);  // rho and hysteresis default to one value each
+  EXPECT_EQ(pool.families[0].axes.size(), 4u);
+  EXPECT_EQ(pool.families[1].first_member, 8);
+  EXPECT_EQ(pool.size, 10);
+  EXPECT_EQ(pool.locate(9).family_index, 1);
+  EXPECT_EQ(pool.locate(9).local, 1);
+}
+
+TEST(Pool, LastAxisVariesFastest) {
+  const Pool pool = pool_from("[pool.pf]\ntheta = [0.3, 0.5]\nkappa = [0.8, 0.9]\nrho = [1, 2, 3]\n");
+  EXPECT_EQ(pool.parameters(0), (std::vector<double>{0.3, 0.8, 1, 0.02}));
+  EXPECT_EQ(pool.parameters(1), (std::vector<double>{0.3, 0.8, 2, 0.02}));
+  EXPECT_EQ(pool.parameters(3), (std::vector<double>{0.3, 0.9, 1, 0.02}));
+  EXPECT_EQ(pool.parameters(6), (std::vector<double>{0.5, 0.8, 1, 0.02}));
+  EXPECT_EQ(pool.describe_member(11), "pf(theta=0.5, kappa=0.9, rho=3, hysteresis=0.02)");
+}
+
+TEST(Pool, DecodeEncodeRoundTrip) {
+  const Pool pool = pool_from(
+      "[pool.on_demand]\nn_gpus = [0, 2, 4]\n[pool.pf]\ntheta = \"[0.1:0.9:0.2]\"\n"
+      "kappa = [0.6, 0.8, 1.0]\nrho = [1:64:pow2]\nhysteresis = [0, 0.1]\n"
+      "[pool.uniform_progress]\ndeadline_factor = [0.5, 1]\n");
+  EXPECT_EQ(pool.size, 3 + 5 * 3 * 7 * 2 + 2);
+  for (int64_t m = 0; m < pool.size; ++m) {
+    const MemberRef ref = pool.locate(m);
+    EXPECT_EQ(pool.encode(ref.family_index, pool.digits(m)), m);
+    const std::vector<int32_t> d = pool.digits(m);
+    const std::vector<double> p = pool.parameters(m);
+    for (size_t i = 0; i < d.size(); ++i)
+      EXPECT_EQ(p[i], pool.families[ref.family_index].axes[i].values[d[i]]);
+  }
+}
+
+TEST(Pool, GridGrammar) {
+  auto axis = [](const std::string& value) {
+    return pool_from("[pool.greedy]\ndeadline_factor = " + value + "\n").families[0].axes[0].values;
+  };
+  EXPECT_EQ(axis("[1:24:1]").size(), 24u);
+  EXPECT_EQ(axis("\"[1:24:1]\"").size(), 24u);
+  EXPECT_EQ(axis("\"[1:64:pow2]\""), (std::vector<double>{1, 2, 4, 8, 16, 32, 64}));
+  EXPECT_EQ(axis("[0.5:1.0:0.25]"), (std::vector<double>{0.5, 0.75, 1.0}));
+  EXPECT_EQ(axis("[0.1:0.3:0.1]").size(), 3u);  // the stop is kept despite rounding
+  EXPECT_EQ(axis("[0.9, 1.1, 1.3]  # a comment"), (std::vector<double>{0.9, 1.1, 1.3}));
+  EXPECT_EQ(axis("1.2"), (std::vector<double>{1.2}));
+}
+
+TEST(Pool, InfoAndToml) {
+  const Pool pool = pool_from("[pool.pf]\ntheta = [0.3, 0.5]\n");
+  const std::string info = describe_pool(pool);
+  EXPECT_NE(info.find("pool: 2 members"), std::string::npos);
+  EXPECT_NE(info.find("theta (2): 0.3, 0.5"), std::string::npos);
+  const Pool again = pool_from(pool_to_toml(pool));
+  EXPECT_EQ(again.size, pool.size);
+  EXPECT_EQ(again.parameters(1), pool.parameters(1));
+}
+
+void expect_one_line_error(const std::string& text, const std::vector<std::string>& parts) {
+  const std::string msg = error_of(text);
+  ASSERT_FALSE(msg.empty()) << "no error for:\n" << text;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << msg << " lacks " << p;
+}
+
+TEST(PoolErrors, EmptyAxis) {
+  expect_one_line_error("[pool.pf]\ntheta = []\n", {"p.toml:2", "pf.theta", "empty axis"});
+  expect_one_line_error("[pool.pf]\ntheta = [0.9:0.3:0.1]\n", {"p.toml:2", "pf.theta", "empty axis"});
+}
+
+TEST(PoolErrors, ValueOutOfRange) {
+  expect_one_line_error("[pool.pf]\ntheta = [0.5, 0]\n", {"p.toml:2", "pf.theta = 0", "out of range (0, inf)"});
+  expect_one_line_error("[pool.pf]\ntheta = -1\n", {"pf.theta = -1", "out of range"});
+  expect_one_line_error("[pool.pf]\nhysteresis = [0, 2]\n", {"pf.hysteresis = 2", "out of range [0, 1]"});
+  expect_one_line_error("[pool.on_demand]\nn_gpus = [1.5]\n", {"on_demand.n_gpus = 1.5", "integer"});
+  expect_one_line_error("[pool.greedy]\ndeadline_factor = [1:2:0]\n", {"deadline_factor", "step must be positive"});
+}
+
+TEST(PoolErrors, UnknownFamilyOrAxis) {
+  expect_one_line_error("[pool.chcx]\nw = [1, 2]\n", {"p.toml:1", "family = chcx", "unknown family", "pf"});
+  expect_one_line_error("[pool.pf]\ntheta = [0.5]\ngamma = [1]\n", {"p.toml:3", "pf.gamma = [1]", "unknown axis", "theta, kappa"});
+  expect_one_line_error("[pool.pf]\ntheta = [0.5, abc]\n", {"pf.theta", "abc", "expected a number"});
+  expect_one_line_error("[pool.pf]\ntheta = [0.5, 0.6\n", {"p.toml:2", "theta", "one line"});
+  expect_one_line_error("[workload]\nrounds = 3\n", {"p.toml", "no [pool.<family>] section"});
+}
+
+TEST(PoolErrors, CrossAxisOrder) {
+  // A CHC-like table with v <= w: every member must satisfy it, so max(v) <= min(w).
+  const FamilyInfo info{FamilyId::pf, "chc_like", "", {}, {{"v", "w"}}};
+  FamilyGrid grid;
+  grid.name = "chc_like";
+  grid.axes = {{"w", {4, 8}}, {"v", {1, 4}}};
+  EXPECT_NO_THROW(check_axis_orders(info, grid, "c.toml:3"));
+  grid.axes[1].values = {1, 6};
+  try {
+    check_axis_orders(info, grid, "c.toml:3");
+    FAIL() << "v = 6 > w = 4 accepted";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "c.toml:3: chc_like.v = 6: exceeds w = 4; every member needs v <= w");
+  }
+}
+
+TEST(PoolErrors, TooLargeToIndex) {
+  expect_one_line_error(
+      "[pool.pf]\ntheta = [1:100000:1]\nkappa = [1:100000:1]\nrho = [1:100000:1]\n",
+      {"p.toml:1", "pool.pf", "pool too large to index"});
+  expect_one_line_error("[pool.pf]\ntheta = [1:1e9:1]\n", {"pf.theta", "more than 1048576 values"});
+}
+
+}  // namespace
+}  // namespace spotsweep

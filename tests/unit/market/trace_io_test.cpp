@@ -1,0 +1,197 @@
+// The native HDF5 trace format: bit-exact round trip, atomic writes, clear read errors, and
+// the shipped quick-start trace matching a fresh import of its sources.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spotsweep/market/importers.hpp"
+#include "spotsweep/market/trace_io.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
+#include "../../support/trace_test_support.hpp"
+
+namespace spotsweep {
+namespace {
+
+using testing::exists;
+using testing::expect_input_error;
+using testing::read_file;
+using testing::repo_data;
+using testing::scratch;
+
+Trace awkward_trace() {
+  Trace t;
+  t.name = "zürich-1a_h100 \"test\"";
+  t.source = "unit test; ünïcödé";
+  t.start_time = "2025-10-04T00:10:00.002281+00:00";
+  t.tick_seconds = 195.0;
+  t.od_price = 3.06;
+  t.capacity = 16;
+  t.spot_price = {0.1, 1.0 / 3.0, std::numeric_limits<double>::denorm_min(), 1e300, 0.0,
+                  0.918, 1.8464, std::nextafter(1.0, 2.0)};
+  t.spot_avail = {0, 16, 1, 15, 7, 0, 3, 16};
+  return t;
+}
+
+void expect_identical(const Trace& a, const Trace& b) {
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.source, b.source);
+  EXPECT_EQ(a.start_time, b.start_time);
+  EXPECT_EQ(std::memcmp(&a.tick_seconds, &b.tick_seconds, sizeof(double)), 0);
+  EXPECT_EQ(std::memcmp(&a.od_price, &b.od_price, sizeof(double)), 0);
+  EXPECT_EQ(a.capacity, b.capacity);
+  ASSERT_EQ(a.spot_price.size(), b.spot_price.size());
+  EXPECT_EQ(std::memcmp(a.spot_price.data(), b.spot_price.data(),
+                        a.spot_price.size() * sizeof(double)),
+            0);
+  EXPECT_EQ(a.spot_avail, b.spot_avail);
+}
+
+TEST(TraceH5, RoundTripIsBitExact) {
+  const std::string path = scratch("roundtrip.h5");
+  const Trace original = awkward_trace();
+  // A user's own PATH.tmp is not the writer's temporary file: it survives the write.
+  testing::write_file("roundtrip.h5.tmp", "mine");
+  write_trace_h5(original, path);
+  EXPECT_FALSE(exists(partial_path(path)));
+  EXPECT_EQ(testing::read_file(path + ".tmp"), "mine");
+  expect_identical(original, read_trace_h5(path));
+  expect_identical(original, load_trace(path));
+}
+
+TEST(TraceH5, RoundTripOfARealTrace) {
+  ImportOptions o;
+  o.format = TraceFormat::bamboo_events_csv;
+  o.input = repo_data("bamboo/p3-trace.csv");
+  o.convention = Convention::available;
+  o.tick_seconds = 60.0;
+  o.spot_price = 0.918;
+  o.od_price = 3.06;
+  const Trace imported = import_trace(o);
+  const std::string path = scratch("p3.h5");
+  write_trace_h5(imported, path);
+  expect_identical(imported, read_trace_h5(path));
+}
+
+// A text output abandoned before commit() (an exception on the way) leaves the file that was
+// there untouched and no temporary file; a committed one replaces it.
+TEST(AtomicTextFile, UncommittedLeavesTheOldFile) {
+  const std::string path = scratch("atomic.csv");
+  { AtomicTextFile first(path, "--out"); first.stream() << "old\n"; first.commit(); }
+  {
+    AtomicTextFile abandoned(path, "--out");
+    abandoned.stream() << "new, never committed\n";
+    EXPECT_TRUE(exists(partial_path(path)));
+  }
+  EXPECT_FALSE(exists(partial_path(path)));
+  EXPECT_EQ(read_file(path), "old\n");
+  expect_input_error([&] { AtomicTextFile into_folder(scratch("."), "--out"); }, {"--out", "is a folder"});
+}
+
+TEST(TraceH5, FailedWriteLeavesNoPartialFile) {
+  // Into a directory that does not exist: nothing is created.
+  const std::string nowhere = scratch("no_such_dir/trace.h5");
+  expect_input_error([&] { write_trace_h5(awkward_trace(), nowhere); },
+                     {"no_such_dir/trace.h5", "its folder does not exist"});
+  EXPECT_FALSE(exists(nowhere));
+  EXPECT_FALSE(exists(partial_path(nowhere)));
+
+  // Over an existing trace, when the temporary file cannot be created: the old file stays.
+  const std::string path = scratch("kept.h5");
+  Trace old = awkward_trace();
+  old.name = "old";
+  write_trace_h5(old, path);
+  ::mkdir(partial_path(path).c_str(), 0755);  // a directory where the temporary file would go
+  Trace replacement = awkward_trace();
+  replacement.name = "new";
+  expect_input_error([&] { write_trace_h5(replacement, path); }, {"kept.h5", "cannot create"});
+  ::rmdir(partial_path(path).c_str());
+  EXPECT_EQ(read_trace_h5(path).name, "old");
+
+  // An invalid trace is refused before anything is written.
+  Trace invalid = awkward_trace();
+  invalid.spot_price[2] = -1.0;
+  const std::string refused = scratch("refused.h5");
+  std::remove(refused.c_str());
+  expect_input_error([&] { write_trace_h5(invalid, refused); }, {"refused.h5", "spot_price[2]", "negative"});
+  EXPECT_FALSE(exists(refused));
+  invalid = awkward_trace();
+  invalid.spot_avail[1] = 17;
+  expect_input_error([&] { write_trace_h5(invalid, refused); }, {"refused.h5", "spot_avail[1]", "17", "capacity"});
+}
+
+TEST(TraceH5, ReadErrorsNameTheFileAndField) {
+  expect_input_error([] { load_trace("/nonexistent/trace.h5"); },
+                     {"/nonexistent/trace.h5", "cannot open"});
+  const std::string csv = repo_data("skynomad/us-east-1a_v100_1.csv");
+  expect_input_error([&] { load_trace(csv); },
+                     {"us-east-1a_v100_1.csv", "not an HDF5 trace", "spotsweep traces import"});
+
+  // An HDF5 file that is not a trace.
+  const std::string foreign = scratch("foreign.h5");
+  hid_t file = H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  H5Fclose(file);
+  expect_input_error([&] { load_trace(foreign); }, {"foreign.h5", "format_version", "missing"});
+
+  // A trace missing its availability dataset.
+  const std::string partial = scratch("partial.h5");
+  write_trace_h5(awkward_trace(), partial);
+  file = H5Fopen(partial.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  H5Ldelete(file, "spot_avail", H5P_DEFAULT);
+  H5Fclose(file);
+  expect_input_error([&] { load_trace(partial); }, {"partial.h5", "spot_avail", "missing dataset"});
+
+  // A future version.
+  const std::string future = scratch("future.h5");
+  write_trace_h5(awkward_trace(), future);
+  file = H5Fopen(future.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const int32_t version = 99;
+  hid_t attr = H5Aopen(file, "format_version", H5P_DEFAULT);
+  H5Awrite(attr, H5T_NATIVE_INT32, &version);
+  H5Aclose(attr);
+  H5Fclose(file);
+  expect_input_error([&] { load_trace(future); }, {"future.h5", "format_version", "99"});
+}
+
+TEST(TraceH5, StringsAreVariableLengthUtf8) {
+  // h5py returns fixed-length strings as bytes; the contract says variable-length UTF-8.
+  const std::string path = scratch("strings.h5");
+  write_trace_h5(awkward_trace(), path);
+  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  for (const char* name : {"name", "source", "start_time"}) {
+    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+    hid_t type = H5Aget_type(attr);
+    EXPECT_GT(H5Tis_variable_str(type), 0) << name;
+    EXPECT_EQ(H5Tget_cset(type), H5T_CSET_UTF8) << name;
+    H5Tclose(type);
+    H5Aclose(attr);
+  }
+  H5Fclose(file);
+}
+
+// data/v100_us-east-1a.h5 is the quick-start trace. It must equal a fresh import of the
+// shipped CSV and price JSON; SPOTSWEEP_WRITE_DATA=1 rewrites it from them.
+TEST(ShippedData, QuickStartTraceMatchesItsSources) {
+  ImportOptions o;
+  o.format = TraceFormat::skynomad_csv;
+  o.input = "data/skynomad/us-east-1a_v100_1.csv";  // relative, as the README's command
+  o.prices = "data/skynomad/v100_spot_prices.json";
+  o.convention = Convention::available;
+  o.tick_seconds = 195.0;
+  o.od_price = 3.06;
+  ASSERT_EQ(0, ::chdir(SPOTSWEEP_SOURCE_DIR));
+  const Trace imported = import_trace(o);
+  const std::string shipped = repo_data("v100_us-east-1a.h5");
+  const char* write = std::getenv("SPOTSWEEP_WRITE_DATA");
+  if (write && std::string(write) == "1") write_trace_h5(imported, shipped);
+  expect_identical(imported, load_trace(shipped));
+}
+
+}  // namespace
+}  // namespace spotsweep

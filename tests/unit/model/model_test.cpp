@@ -1,0 +1,220 @@
+// Unit tests of the per-slot model (MODEL.md §2–§4) and the simulator loop.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "../../support/instances.hpp"
+#include "spotsweep/model/slot.hpp"
+#include "spotsweep/model/policies.hpp"
+#include "spotsweep/model/simulator.hpp"
+
+using namespace spotsweep;
+
+namespace {
+
+// Can't Be Late's ADRS setting: 48 h of work on one GPU (1 sample/s), deadline 52 h.
+JobSpec cbl_job(double restart_hours) {
+  JobSpec job;
+  job.work = 48 * 3600.0;
+  job.soft_deadline_s = 52 * 3600.0;
+  job.hard_factor = 1.0;
+  job.n_min = job.n_max = 1;
+  job.alpha = 1.0;
+  job.beta = 0.0;
+  job.reconfig_s = restart_hours * 3600.0;
+  return job;
+}
+
+// A market with a constant spot price and availability, long enough for the CBL jobs.
+spotsweep::testing::Instance flat_market(double spot_price, int32_t spot_avail, double od_price) {
+  spotsweep::testing::Instance in;
+  in.spot_price.assign(400, spot_price);
+  in.spot_avail.assign(400, spot_avail);
+  in.od_price = od_price;
+  in.tick_s = 600.0;
+  return in;
+}
+
+}  // namespace
+
+TEST(Model, ThroughputIsLinearAndZeroWhenIdle) {
+  JobSpec job;
+  job.alpha = 2.0;
+  job.beta = 0.5;
+  EXPECT_DOUBLE_EQ(throughput(job, 0), 0.0);
+  EXPECT_DOUBLE_EQ(throughput(job, 3), 6.5);
+}
+
+TEST(Model, ValueShapes) {
+  JobSpec job;
+  job.soft_deadline_s = 100.0;
+  job.hard_factor = 2.0;
+  job.value_max = 10.0;
+  job.miss_penalty = 4.0;
+  EXPECT_DOUBLE_EQ(completion_value(job, 50.0), 10.0);
+  EXPECT_DOUBLE_EQ(completion_value(job, 100.0), 10.0);
+  EXPECT_DOUBLE_EQ(completion_value(job, 150.0), 5.0);
+  EXPECT_DOUBLE_EQ(completion_value(job, 200.0), 0.0);
+  EXPECT_DOUBLE_EQ(completion_value(job, 200.1), -4.0);
+  job.value_shape = ValueShape::step;
+  job.value_shape_param = 0.25;
+  EXPECT_DOUBLE_EQ(completion_value(job, 150.0), 2.5);
+  job.value_shape = ValueShape::exponential;
+  job.value_shape_param = 2.0;
+  EXPECT_NEAR(completion_value(job, 150.0), 10.0 * (std::exp(-1.0) - std::exp(-2.0)) / (1 - std::exp(-2.0)), 1e-12);
+  EXPECT_NEAR(completion_value(job, 200.0), 0.0, 1e-12);
+}
+
+TEST(Model, ReconfigurationTriggers) {
+  JobSpec job;
+  const Allocation idle{0, 0}, od2{2, 0}, mixed{1, 1}, od3{3, 0};
+  job.trigger = ReconfigTrigger::total;
+  EXPECT_TRUE(is_reconfiguration(job, idle, od2));   // starting from idle
+  EXPECT_FALSE(is_reconfiguration(job, od2, idle));  // going idle costs nothing
+  EXPECT_FALSE(is_reconfiguration(job, od2, mixed)); // same total
+  EXPECT_TRUE(is_reconfiguration(job, od2, od3));
+  job.trigger = ReconfigTrigger::composition;
+  EXPECT_TRUE(is_reconfiguration(job, od2, mixed));
+  EXPECT_FALSE(is_reconfiguration(job, mixed, mixed));
+}
+
+TEST(Model, RestartLossSpansSlots) {
+  JobSpec job;
+  job.work = 1e9;
+  job.reconfig_s = 1500.0;  // 2.5 ticks of 600 s
+  SlotProgress s = run_slot(job, 600.0, job.reconfig_s, 0.0, 1);
+  EXPECT_DOUBLE_EQ(s.work_after, 0.0);
+  EXPECT_DOUBLE_EQ(s.overhead_after_s, 900.0);
+  s = run_slot(job, 600.0, s.overhead_after_s, s.work_after, 1);
+  EXPECT_DOUBLE_EQ(s.overhead_after_s, 300.0);
+  s = run_slot(job, 600.0, s.overhead_after_s, s.work_after, 1);
+  EXPECT_DOUBLE_EQ(s.work_after, 300.0);
+  EXPECT_DOUBLE_EQ(s.overhead_after_s, 0.0);
+}
+
+TEST(Model, ClampMakesProposalsFeasible) {
+  JobSpec job;
+  job.n_min = 2;
+  job.n_max = 4;
+  EXPECT_EQ(clamp_allocation(job, {0, 5}, 3), (Allocation{0, 3}));
+  EXPECT_EQ(clamp_allocation(job, {3, 3}, 3), (Allocation{1, 3}));
+  EXPECT_EQ(clamp_allocation(job, {0, 1}, 3), (Allocation{1, 1}));  // topped up to N_min
+  EXPECT_EQ(clamp_allocation(job, {0, 0}, 3), (Allocation{0, 0}));
+}
+
+// cbl-semantics.md §13: on-demand with d = 0.2 h bills 290 ticks of 0.51 $, finish 48.33 h.
+TEST(Simulator, OnDemandMatchesCantBeLateWorkedExample) {
+  const JobSpec job = cbl_job(0.2);
+  const auto flat = flat_market(0.9731, 0, 3.06);
+  OnDemandOnlyPolicy od{1};
+  const Outcome out = simulate(job, flat.market(), 0, od);
+  EXPECT_EQ(out.slots, 290);
+  EXPECT_NEAR(out.cost, 147.9, 1e-9);
+  EXPECT_NEAR(out.finish_s, 48 * 3600.0 + 720.0, 1e-6);
+  EXPECT_EQ(out.missed, 0);
+  EXPECT_EQ(out.reconfigs, 1);
+}
+
+TEST(Simulator, PerSecondBillingChargesTheLastSlotPartly) {
+  JobSpec job = cbl_job(0.2);
+  job.billing = Billing::per_second;
+  const auto flat = flat_market(0.9731, 0, 3.06);
+  OnDemandOnlyPolicy od{1};
+  const Outcome out = simulate(job, flat.market(), 0, od);
+  EXPECT_NEAR(out.cost, 3.06 * (48 * 3600.0 + 720.0) / 3600.0, 1e-9);
+}
+
+TEST(Simulator, SpotFirstGreedyIsCheaperThanOnDemandWhenSpotIsUp) {
+  const JobSpec job = cbl_job(0.2);
+  const auto flat = flat_market(0.9731, 1, 3.06);
+  GreedyPolicy greedy;
+  const Outcome out = simulate(job, flat.market(), 0, greedy);
+  EXPECT_EQ(out.missed, 0);
+  EXPECT_NEAR(out.spot_share(), 1.0, 1e-12);
+  EXPECT_NEAR(out.cost, 290 * 0.9731 * 600.0 / 3600.0, 1e-9);
+}
+
+// The safety net's guarantee: no policy misses a feasible job, whatever the market does.
+TEST(Simulator, NoPolicyMissesAFeasibleJob) {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 2000; ++i) {
+    const auto in = spotsweep::testing::random_instance(rng, 60, 8);
+    const MarketView market = in.market();
+    OnDemandOnlyPolicy od;
+    GreedyPolicy greedy;
+    UniformProgressPolicy up;
+    PredictionFreePolicy pf;
+    pf.theta = 0.2 + 0.8 * (i % 5) / 4.0;
+    pf.kappa = 0.5 + 0.1 * (i % 6);
+    EXPECT_EQ(simulate(in.job, market, 0, od).missed, 0) << "on-demand, instance " << i;
+    EXPECT_EQ(simulate(in.job, market, 0, greedy).missed, 0) << "greedy, instance " << i;
+    EXPECT_EQ(simulate(in.job, market, 0, up).missed, 0) << "UP, instance " << i;
+    EXPECT_EQ(simulate(in.job, market, 0, pf).missed, 0) << "PF, instance " << i;
+  }
+}
+
+// Idling forever is the worst proposal; the net must still finish the job by γ·d.
+TEST(Simulator, SafetyNetRescuesAnIdlePolicy) {
+  struct IdlePolicy {
+    Allocation decide(const JobSpec&, const SlotObservation&, const JobState&) const { return {}; }
+  };
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 1000; ++i) {
+    const auto in = spotsweep::testing::random_instance(rng, 40, 6);
+    IdlePolicy idle;
+    const Outcome out = simulate(in.job, in.market(), 0, idle);
+    EXPECT_EQ(out.missed, 0);
+    EXPECT_LE(out.finish_s, in.job.hard_deadline_s() + kDeadlineTolS);
+    EXPECT_GT(out.net_overrides, 0);
+  }
+}
+
+TEST(Policies, GpusForRateIsTheFewestThatSuffice) {
+  JobSpec job;
+  job.n_min = 2;
+  job.n_max = 8;
+  job.alpha = 1.5;
+  job.beta = 0.3;
+  for (double rate : {0.0, 3.3, 3.31, 6.3, 9.0, 12.3, 100.0}) {
+    const int32_t n = gpus_for_rate(job, rate);
+    EXPECT_GE(n, job.n_min);
+    EXPECT_LE(n, job.n_max);
+    if (n < job.n_max) {
+      EXPECT_GE(throughput(job, n), rate);
+    }
+    if (n > job.n_min) {
+      EXPECT_LT(throughput(job, n - 1), rate);
+    }
+  }
+}
+
+TEST(Policies, PredictionFreeRidesCheapSpotAndCatchesUpWithOnDemand) {
+  JobSpec job;
+  job.work = 1000.0;
+  job.soft_deadline_s = 1000.0;
+  job.n_min = 1;
+  job.n_max = 4;
+  job.alpha = 1.0;
+  PredictionFreePolicy pf;
+  pf.theta = 0.5;
+  pf.kappa = 1.0;
+  pf.rho = 1.0;
+  JobState state;
+  SlotObservation obs;
+  obs.tick_s = 100.0;
+  obs.od_price = 1.0;
+  obs.spot_price = 0.4;
+  obs.spot_avail = 4;
+  // On the line at τ = 0 and spot cheap: rides spot at the required rate (1 GPU).
+  Allocation a = pf.decide(job, obs, state);
+  EXPECT_EQ(a, (Allocation{0, 1}));
+  // Behind the line, spot too dear: on-demand at the required rate.
+  obs.elapsed_s = 500.0;
+  obs.spot_price = 0.9;
+  state.work_done = 0.0;
+  a = pf.decide(job, obs, state);
+  EXPECT_EQ(a.n_spot, 0);
+  EXPECT_EQ(a.n_od, 2);
+}
