@@ -1,6 +1,6 @@
 // The CUDA backend of the sweep: stages the plan once, then evaluates the pool chunk by
 // chunk so that device memory stays under the budget; CUB sorts each member's keys for the
-// percentiles. Also run_sweep's backend choice for CUDA builds.
+// percentiles.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/sweep/sweep.hpp"
+#include "spotsweep/backend/cuda.hpp"
 #include "detail/device_buffer.cuh"
 #include "detail/sweep_kernels.cuh"
 
@@ -59,6 +59,8 @@ int64_t choose_chunk(std::size_t budget_left, int64_t pool_members, int32_t scen
   return 0;
 }
 
+}  // namespace
+
 SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
                            const ProgressCallback& progress) {
   check_trace_members(plan, options.trace_members);
@@ -82,12 +84,11 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   const std::size_t scenario_bytes = device_scenarios.staged_bytes();
   const bool stage = scenario_bytes > 0;
 
-  const std::size_t budget = kernels::device_budget_bytes(options.max_device_mem_bytes,
-                                                         options.max_device_mem_fraction, device, meter);
+  const std::size_t budget = kernels::device_budget_bytes(options.exec, device, meter);
   // A chunk lies inside one family, as each family has its own kernel instantiation.
   int64_t pool_cap = 0;
   for (const FamilyGrid& g : plan.pool.families) pool_cap = std::max(pool_cap, g.size);
-  if (options.max_chunk_members > 0) pool_cap = std::min(pool_cap, options.max_chunk_members);
+  if (options.exec.max_chunk_members > 0) pool_cap = std::min(pool_cap, options.exec.max_chunk_members);
   // Working memory of families that need it (CHC's planner), one slice per thread.
   const std::size_t scratch_bytes = max_scratch_bytes(plan);
   const int64_t chunk_cap = choose_chunk(budget - meter.current - kernels::kDeviceMemoryMargin, pool_cap, S, jobs,
@@ -189,13 +190,5 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   return result;
 }
 
-}  // namespace
-
-SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
-                      const ProgressCallback& progress) {
-  return resolve_backend(options.backend, query_device()) == Backend::cuda
-             ? run_sweep_cuda(plan, options, progress)
-             : run_sweep_cpu(plan, options, progress);
-}
 
 }  // namespace spotsweep

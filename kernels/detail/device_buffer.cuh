@@ -12,7 +12,8 @@
 
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/sweep/sweep.hpp"
+#include "spotsweep/backend/exec.hpp"
+#include "spotsweep/sweep/plan.hpp"
 #include "staged_scenario.cuh"
 
 namespace spotsweep {
@@ -112,11 +113,11 @@ class DevicePoolAxes {
 // Room left for CUDA's own allocations and alignment slack.
 constexpr std::size_t kDeviceMemoryMargin = 16u << 20;
 
-// The device memory budget: `bytes` when nonzero, else `fraction` of free memory; an
-// InputError naming --max-device-mem when what the meter already holds does not fit in it.
-inline std::size_t device_budget_bytes(std::size_t bytes, double fraction, const DeviceInfo& device,
+// The run's device memory budget (ExecOptions::device_budget_bytes); an InputError naming
+// --max-device-mem when what the meter already holds does not fit in it.
+inline std::size_t device_budget_bytes(const ExecOptions& exec, const DeviceInfo& device,
                                        const DeviceMemoryMeter& meter) {
-  const std::size_t budget = bytes > 0 ? bytes : static_cast<std::size_t>(fraction * device.free_bytes);
+  const std::size_t budget = exec.device_budget_bytes(device.free_bytes);
   if (budget < meter.current + kDeviceMemoryMargin)
     throw input_error("", "--max-device-mem", std::to_string(budget),
                       "too small: the plan alone needs " + std::to_string(meter.current + kDeviceMemoryMargin) +

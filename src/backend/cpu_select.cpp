@@ -1,4 +1,4 @@
-// The selector's CPU backend (OpenMP), and the reward bounds both backends share. Each round:
+// The selector's CPU backend (OpenMP). Each round:
 // play probabilities from the log-weights (log-sum-exp), every (scenario, member) job
 // simulated through the sweep's per-job code, then per scenario the expected reward, the
 // Philox-drawn played member, the gain update and the best member so far.
@@ -12,46 +12,9 @@
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/model/slot.hpp"
-#include "spotsweep/select/select.hpp"
+#include "spotsweep/backend/cpu.hpp"
 
 namespace spotsweep {
-
-std::vector<UtilityRange> selector_utility_ranges(const SweepPlan& plan, int32_t regimes) {
-  const ScenarioBatchView batch = plan.scenarios.view();
-  SPOTSWEEP_EXPECTS(regimes >= 1 && batch.count % regimes == 0, "whole regimes of windows");
-  const int32_t selectors = batch.count / regimes;
-  std::vector<UtilityRange> ranges(static_cast<size_t>(selectors),
-                                   UtilityRange{std::numeric_limits<double>::infinity(),
-                                                -std::numeric_limits<double>::infinity()});
-  for (int32_t w = 0; w < batch.count; ++w) {
-    const MarketView market = batch.market(w);
-    const int32_t s = w % selectors;
-    double& low = ranges[s].low;
-    double& high = ranges[s].high;
-    for (int32_t r = 0; r < plan.rounds; ++r) {
-      const JobSpec& job = plan.job(w, r);
-      const int32_t first = plan.round_start[r];
-      const int32_t last = std::min(market.n_slots, first + horizon_slots(job, market.tick_seconds));
-      // Cost: at most N_max GPUs at the dearer price of each slot of the horizon, billed in
-      // full; at least the cheapest price times the fewest GPU-seconds that do the work.
-      double max_cost = 0.0, min_price = market.od_price;
-      for (int32_t t = first; t < last; ++t) {
-        const double dearer = std::max(market.spot_price[t], market.od_price);
-        max_cost += job.n_max * dearer * market.tick_seconds / 3600.0;
-        min_price = std::min(min_price, market.spot_price[t]);
-      }
-      double best_rate_per_gpu = 0.0;
-      for (int32_t n = std::max(job.n_min, 1); n <= job.n_max; ++n)
-        best_rate_per_gpu = std::max(best_rate_per_gpu, throughput(job, n) / n);
-      const double min_cost = std::max(min_price, 0.0) * job.work / best_rate_per_gpu / 3600.0;
-      low = std::min(low, -std::max(job.miss_penalty, 0.0) - max_cost);
-      high = std::max(high, job.value_max - min_cost);
-    }
-  }
-  for (UtilityRange& range : ranges)
-    if (!(range.high > range.low)) range.high = range.low + 1.0;  // every utility the same
-  return ranges;
-}
 
 namespace {
 
@@ -103,7 +66,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   const int32_t T = plan.rounds;
   SPOTSWEEP_EXPECTS(static_cast<int32_t>(ranges.size()) == S, "one utility range per scenario");
   const ScenarioBatchView batch = plan.scenarios.view();
-  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const int threads = options.exec.cpu_threads();
   const size_t scratch_bytes = max_scratch_bytes(plan);
   const bool bandit = options.feedback == Feedback::bandit;
   const double explore = bandit ? exp3_gamma(K, T) : 0.0;

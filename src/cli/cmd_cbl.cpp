@@ -46,9 +46,9 @@ std::vector<double> parse_hours_list(const std::string& text, const std::string&
 void add_cbl_command(CLI::App& app) {
   struct CblArgs {
     std::string windows, traces, deadlines = "52,70,92", overheads = "0.02,0.2,0.4",
-                policies = "greedy,up,on_demand,only_spot", backend = "auto", out;
+                policies = "greedy,up,on_demand,only_spot", out;
     double task_h = kCblTaskHours;
-    int threads = 0;
+    ExecArgs exec;
   };
   auto args = std::make_shared<CblArgs>();
   auto* cmd = app.add_subcommand(
@@ -65,12 +65,10 @@ void add_cbl_command(CLI::App& app) {
   cmd->add_option("--policies", args->policies, "greedy, up, on_demand, only_spot, comma-separated")
       ->capture_default_str();
   cmd->add_option("--task-hours", args->task_h, "Job length, hours")->capture_default_str();
-  cmd->add_option("--backend", args->backend, "auto, cpu or cuda")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
+  add_exec_options(*cmd, args->exec);
   cmd->add_option("--out", args->out, "Results CSV, one row per run")->required();
   cmd->callback([args] {
-    const Backend backend = parse_backend(args->backend);
-    check_at_least("--threads", args->threads, 0);
+    const ExecOptions exec = exec_options(args->exec);
     check_output_path(args->out, "--out");
     if (!(args->task_h > 0.0))
       throw input_error("command line", "--task-hours", format_number(args->task_h), "must be positive");
@@ -89,7 +87,7 @@ void add_cbl_command(CLI::App& app) {
     const std::vector<CblWindow> windows = read_cbl_windows(args->windows);
     const CblReplay replay =
         make_cbl_replay(windows, args->windows, args->traces, settings, policies, args->task_h);
-    const CblRuns runs = run_cbl_replay(replay, backend, args->threads);
+    const CblRuns runs = run_cbl_replay(replay, exec);
     write_cbl_csv(args->out, replay, runs);
 
     const size_t n_runs = runs.outcomes.size();

@@ -39,10 +39,10 @@ void print_select_summary(const SweepPlan& plan, const SelectResult& result) {
 
 void add_select_command(CLI::App& app) {
   struct SelectArgs {
-    std::string pool_path, output, backend = "auto", max_device_mem = "80%", feedback, eta;
+    std::string pool_path, output, feedback, eta;
+    ExecArgs exec;
     uint64_t seed = 0, selector_seed = 0;
     int32_t opt_buckets = 256, top_k = 0;
-    int threads = 0;
   };
   auto args = std::make_shared<SelectArgs>();
   auto* cmd = app.add_subcommand(
@@ -59,10 +59,7 @@ void add_select_command(CLI::App& app) {
                                         "Seed of the played-member draws (default [select] seed, else the workload seed)");
   cmd->add_option("--opt-buckets", args->opt_buckets, "OPT progress buckets per job, for the competitive ratios; 0 skips OPT")
       ->capture_default_str();
-  cmd->add_option("--backend", args->backend, "auto, cpu or cuda")->capture_default_str();
-  cmd->add_option("--max-device-mem", args->max_device_mem, "Device memory budget: BYTES, 12G or 80% of free")
-      ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
+  add_exec_options(*cmd, args->exec);
   cmd->callback([args, seed, selector_seed, top_k] {
     const TomlDocument doc = read_toml_subset(args->pool_path);  // read once: the sweep and [select]
     SweepConfig config = parse_sweep_config(doc);
@@ -79,10 +76,7 @@ void add_select_command(CLI::App& app) {
     }
     if (selector_seed->count() > 0) options.seed = args->selector_seed;
     check_at_least("--opt-buckets", args->opt_buckets, 0);
-    options.backend = resolve_backend(parse_backend(args->backend), query_device());
-    parse_device_memory(args->max_device_mem, options.max_device_mem_bytes, options.max_device_mem_fraction);
-    check_at_least("--threads", args->threads, 0);
-    options.threads = args->threads;
+    options.exec = exec_options(args->exec);
     check_output_path(args->output, "--output");
 
     const SweepPlan plan = make_plan(config);

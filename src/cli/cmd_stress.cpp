@@ -92,11 +92,11 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
 
 void add_stress_command(CLI::App& app) {
   struct StressArgs {
-    std::string pool_path, output, backend = "auto", max_device_mem = "80%", feedback, eta;
+    std::string pool_path, output, feedback, eta;
+    ExecArgs exec;
     std::vector<std::string> adversaries, params;
     std::vector<uint64_t> seeds;
     int32_t opt_buckets = 0;
-    int threads = 0;
   };
   auto args = std::make_shared<StressArgs>();
   auto* cmd = app.add_subcommand(
@@ -117,10 +117,7 @@ void add_stress_command(CLI::App& app) {
                   "OPT progress buckets per job, for the utility against OPT; 0 skips OPT (default [stress] or 256)");
   cmd->add_option("--feedback", args->feedback, "full (Hedge) or bandit (EXP3); default [select] or full");
   cmd->add_option("--eta", args->eta, "fixed: sqrt(8 ln K / T), or anytime: sqrt(8 ln K / r); default [select] or fixed");
-  cmd->add_option("--backend", args->backend, "auto, cpu or cuda")->capture_default_str();
-  cmd->add_option("--max-device-mem", args->max_device_mem, "Device memory budget: BYTES, 12G or 80% of free")
-      ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
+  add_exec_options(*cmd, args->exec);
   cmd->footer(stress_help_footer());
   cmd->callback([args, cmd] {
     const TomlDocument doc = read_toml_subset(args->pool_path);
@@ -146,10 +143,7 @@ void add_stress_command(CLI::App& app) {
     read_select_options(doc, options);
     if (!args->feedback.empty()) options.feedback = parse_feedback("command line", args->feedback, "--feedback");
     if (!args->eta.empty()) options.eta = parse_eta_schedule("command line", args->eta, "--eta");
-    options.backend = resolve_backend(parse_backend(args->backend), query_device());
-    parse_device_memory(args->max_device_mem, options.max_device_mem_bytes, options.max_device_mem_fraction);
-    check_at_least("--threads", args->threads, 0);
-    options.threads = args->threads;
+    options.exec = exec_options(args->exec);
     if (config.pool.size < 2)
       throw input_error(args->pool_path, "pool", std::to_string(config.pool.size), "selection needs at least 2 members");
     check_output_path(args->output, "--output");

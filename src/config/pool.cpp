@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 #include <sstream>
 
@@ -69,57 +70,49 @@ bool is_bracketed_range(const std::string& s) {
 }  // namespace
 
 const std::vector<FamilyInfo>& family_table() {
-  static const std::vector<FamilyInfo> table = {
-      {FamilyId::on_demand, "on_demand", "on-demand GPUs only",
-       {{"n_gpus", "constant GPU count; 0 picks the best in [N_min, N_max]", 0, 0, true, 1e6, true}},
-       {}},
-      {FamilyId::greedy, "greedy", "spot when up, on-demand when slack runs out (Can't Be Late)",
-       {{"deadline_factor", "target deadline as a multiple of d", 1.0, 0, false, kInf, false}},
-       {}},
-      {FamilyId::uniform_progress, "uniform_progress", "Uniform Progress (Can't Be Late)",
-       {{"deadline_factor", "target deadline as a multiple of d", 1.0, 0, false, kInf, false}},
-       {}},
-      {FamilyId::pf, "pf", "prediction-free PF(theta, kappa, rho, h), MODEL.md section 5",
-       {{"theta", "spot is cheap when p_s <= theta * p_o", 0.7, 0, false, kInf, false},
-        {"kappa", "aim to finish by kappa * d", 0.9, 0, false, kInf, false},
-        {"rho", "scale-up of the required rate on cheap spot", 1.5, 0, false, kInf, false},
-        {"hysteresis", "lead over the line, fraction of L, to leave catch-up", 0.02, 0, true, 1,
-         false}},
-       {}},
-      {FamilyId::chc, "chc", "CHC(w, v) on the noisy oracle, MODEL.md section 5 (docs/chc.md)",
-       {{"window", "w, slots planned", 24, 1, true, 64, true},
-        {"commit", "v, slots committed per plan (v <= w)", 1, 1, true, 64, true},
-        {"eps", "oracle noise level at lookahead 0", 0, 0, true, kInf, false},
-        {"growth", "h in eps_k = eps * (k+1)^h", 0, 0, true, kInf, false},
-        {"resolution", "planner progress steps per slot at N_min", 4, 1, true, 1024, true},
-        {"replan_deviation", "re-plan early past this relative deviation; 0 = off", 0, 0, true,
-         kInf, false},
-        {"mode", "0 = one committed controller, 1 = averaged staggered controllers", 0, 0, true,
-         1, true},
-        {"lagrange_iters", "0 = exact lattice planner; k = Lagrangian planner, k prices of work",
-         0, 0, true, 64, true}},
-       {{"commit", "window"}}},
-      {FamilyId::only_spot, "only_spot", "spot GPUs only, idle without (Can't Be Late only_spot)",
-       {{"n_gpus", "spot GPUs wanted; 0 = as many as are up, up to N_max", 0, 0, true, 1e6, true}},
-       {}},
-  };
+  static const std::vector<FamilyInfo> table = [] {
+    std::vector<FamilyInfo> families;
+    for_each_family([&](auto traits) {
+      using Traits = decltype(traits);
+      families.push_back(FamilyInfo{family_id<Traits>, Traits::name, Traits::meaning,
+                                    std::vector<AxisSpec>(std::begin(Traits::axes),
+                                                          std::end(Traits::axes)),
+                                    Traits::orders, Traits::bench});
+    });
+    return families;
+  }();
   return table;
 }
 
 const FamilyInfo& family_info(FamilyId id) {
-  for (const auto& f : family_table())
-    if (f.id == id) return f;
-  throw LogicError("family_info: unknown family id " + std::to_string(static_cast<int>(id)));
+  const auto& table = family_table();
+  const auto index = static_cast<size_t>(id);
+  if (index >= table.size())
+    throw LogicError("family_info: unknown family id " + std::to_string(index));
+  return table[index];
 }
 
-const AxisInfo& family_axis(FamilyId family, const std::string& name) {
-  for (const AxisInfo& a : family_info(family).axes)
-    if (name == a.name) return a;
-  SPOTSWEEP_EXPECTS(false, "the family has this axis");
-  return family_info(family).axes.front();
+const FamilyInfo* find_family(const std::string& name) {
+  std::string wanted = name;
+  std::replace(wanted.begin(), wanted.end(), '-', '_');
+  for (const FamilyInfo& f : family_table())
+    if (wanted == f.name) return &f;
+  return nullptr;
 }
 
-void check_axis_value(const AxisInfo& axis, double v, const std::string& where, const std::string& field) {
+std::string family_names() {
+  std::string known;
+  for (const FamilyInfo& f : family_table()) known += (known.empty() ? "" : ", ") + std::string(f.name);
+  return known;
+}
+
+int32_t axis_index(const FamilyInfo& family, const std::string& name) {
+  for (size_t i = 0; i < family.axes.size(); ++i)
+    if (name == family.axes[i].name) return static_cast<int32_t>(i);
+  return -1;
+}
+
+void check_axis_value(const AxisSpec& axis, double v, const std::string& where, const std::string& field) {
   const bool low_ok = axis.min_inclusive ? v >= axis.min_value : v > axis.min_value;
   if (!low_ok || !(v <= axis.max_value) || !std::isfinite(v)) {
     const std::string range = std::string(axis.min_inclusive ? "[" : "(") + num(axis.min_value) + ", " +
@@ -223,21 +216,16 @@ std::vector<double> parse_axis_values(const TomlDocument& doc, const TomlEntry& 
 }
 
 void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std::string& where) {
-  for (const AxisOrder& order : info.orders) {
-    const AxisGrid* lo = nullptr;
-    const AxisGrid* hi = nullptr;
-    for (const auto& g : grid.axes) {
-      if (g.name == order.smaller) lo = &g;
-      if (g.name == order.larger) hi = &g;
-    }
-    SPOTSWEEP_EXPECTS(lo && hi, "an axis order names axes of its family");
+  for (int32_t i = 0; i < info.orders.count; ++i) {
+    const AxisGrid& lo = grid.axes.at(info.orders.items[i].smaller);
+    const AxisGrid& hi = grid.axes.at(info.orders.items[i].larger);
     double lo_max = -kInf, hi_min = kInf;
-    for (double v : lo->values) lo_max = std::max(lo_max, v);
-    for (double v : hi->values) hi_min = std::min(hi_min, v);
+    for (double v : lo.values) lo_max = std::max(lo_max, v);
+    for (double v : hi.values) hi_min = std::min(hi_min, v);
     if (lo_max > hi_min)
-      throw input_error(where, std::string(info.name) + "." + order.smaller, num(lo_max),
-                        std::string("exceeds ") + order.larger + " = " + num(hi_min) +
-                            "; every member needs " + order.smaller + " <= " + order.larger);
+      throw input_error(where, std::string(info.name) + "." + lo.name, num(lo_max),
+                        "exceeds " + hi.name + " = " + num(hi_min) + "; every member needs " +
+                            lo.name + " <= " + hi.name);
   }
 }
 
@@ -262,7 +250,7 @@ Pool parse_pool(const TomlDocument& doc) {
     FamilyGrid grid;
     grid.family = info->id;
     grid.name = info->name;
-    for (const AxisInfo& a : info->axes) grid.axes.push_back(AxisGrid{a.name, {a.default_value}});
+    for (const AxisSpec& a : info->axes) grid.axes.push_back(AxisGrid{a.name, {a.default_value}});
     for (const TomlEntry& e : section.entries) {
       size_t axis = info->axes.size();
       for (size_t i = 0; i < info->axes.size(); ++i)
@@ -273,7 +261,7 @@ Pool parse_pool(const TomlDocument& doc) {
         throw input_error(where(doc, e), family_name + "." + e.key, e.raw,
                           "unknown axis (" + family_name + " has: " + known + ")");
       }
-      const AxisInfo& a = info->axes[axis];
+      const AxisSpec& a = info->axes[axis];
       const std::string field = family_name + "." + e.key;
       TomlEntry named = e;  // errors name the axis as family.axis
       named.key = field;

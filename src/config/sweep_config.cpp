@@ -1,15 +1,13 @@
 // Sweep files: [workload] and [job] parsing, Philox job draws, and the plan they make.
-#include <Random123/philox.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
 
-#include "spotsweep/tools/cbl.hpp"
+#include "spotsweep/model/job.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/config/validation.hpp"
-#include "spotsweep/sweep/sweep.hpp"
+#include "spotsweep/config/sweep_config.hpp"
 
 namespace spotsweep {
 
@@ -85,44 +83,6 @@ std::string distribution_text(const FieldDistribution& d) {
   }
 }
 
-void set_field(JobSpec& job, JobField field, double v) {
-  switch (field) {
-    case JobField::work: job.work = v; break;
-    case JobField::deadline_h: job.soft_deadline_s = v * 3600.0; break;
-    case JobField::gamma: job.hard_factor = v; break;
-    case JobField::alpha: job.alpha = v; break;
-    case JobField::beta: job.beta = v; break;
-    case JobField::value: job.value_max = v; break;
-    case JobField::value_shape_param: job.value_shape_param = v; break;
-    case JobField::miss_penalty: job.miss_penalty = v; break;
-    case JobField::reconfig_s: job.reconfig_s = v; break;
-    case JobField::work_error: break;  // applied by draw_job once L is known
-    default: break;
-  }
-}
-
-double job_field_value(const JobSpec& job, JobField field) {
-  switch (field) {
-    case JobField::work: return job.work;
-    case JobField::deadline_h: return job.soft_deadline_s / 3600.0;
-    case JobField::gamma: return job.hard_factor;
-    case JobField::alpha: return job.alpha;
-    case JobField::beta: return job.beta;
-    case JobField::value: return job.value_max;
-    case JobField::value_shape_param: return job.value_shape_param;
-    case JobField::miss_penalty: return job.miss_penalty;
-    case JobField::reconfig_s: return job.reconfig_s;
-    case JobField::work_error:  // applied by draw_job once L is known
-    default: return 0.0;
-  }
-}
-
-// Uniform in [0, 1) from 53 bits of one Philox output.
-double unit_uniform(uint32_t hi, uint32_t lo) {
-  return static_cast<double>((static_cast<uint64_t>(hi >> 5) << 26) | (lo >> 6)) *
-         (1.0 / 9007199254740992.0);
-}
-
 // A path from the sweep file, relative to the file's folder, made absolute and lexically
 // normal: the resolved configuration stored in outputs must work from any current folder.
 std::string resolve_path(const std::string& config_file, const std::string& path) {
@@ -145,13 +105,6 @@ void parse_synthetic(const TomlDocument& doc, const TomlSection& section, Synthe
 }
 
 }  // namespace
-
-const char* job_field_name(JobField field) {
-  static const char* const names[] = {"work", "deadline_h", "gamma", "alpha", "beta", "value",
-                                      "value_shape_param", "miss_penalty", "reconfig_s",
-                                      "work_error"};
-  return names[static_cast<int32_t>(field)];
-}
 
 namespace {
 
@@ -179,7 +132,7 @@ void apply_cbl_preset(const TomlDocument& doc, const TomlSection& section, Sweep
   for (int32_t f = 0; f < kJobFieldCount; ++f) {
     const JobField field = static_cast<JobField>(f);
     if (given[f]) {
-      set_field(base, field, job_field_value(job.base, field));
+      set_job_field(base, field, job_field_value(job.base, field));
     } else {
       job.fields[f] = FieldDistribution{};
       job.fields[f].a = job_field_value(preset, field);
@@ -187,7 +140,7 @@ void apply_cbl_preset(const TomlDocument& doc, const TomlSection& section, Sweep
   }
   job.base = base;
   for (const FamilyGrid& grid : config.pool.families)
-    if (grid.family == FamilyId::chc)
+    if (grid.family == family_id<ChcFamily>)
       throw input_error(doc.file, "pool.chc", grid.name,
                         "CHC plans with the spotsweep model; it cannot run under mode = \"cbl\"");
 }
@@ -203,7 +156,7 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
   const double defaults[kJobFieldCount] = {2.0e7, 24.0, 1.5, 100.0, 0.0, 100.0, 0.5, 0.0, 300.0, 0.0};
   for (int32_t f = 0; f < kJobFieldCount; ++f) {
     job.fields[f].a = defaults[f];
-    set_field(job.base, static_cast<JobField>(f), defaults[f]);
+    set_job_field(job.base, static_cast<JobField>(f), defaults[f]);
   }
   job.base.n_min = 1;
   job.base.n_max = 8;
@@ -267,7 +220,7 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
       for (int32_t f = 0; f < kJobFieldCount && !matched; ++f) {
         if (e.key != job_field_name(static_cast<JobField>(f))) continue;
         job.fields[f] = parse_distribution(doc, e);
-        set_field(job.base, static_cast<JobField>(f), job.fields[f].a);
+        set_job_field(job.base, static_cast<JobField>(f), job.fields[f].a);
         // Every draw lies in [a, b], so checking a here covers all of them.
         if (static_cast<JobField>(f) == JobField::work_error && !(job.fields[f].a > -1.0))
           throw input_error(where(doc, e), "job.work_error", e.raw,
@@ -325,189 +278,6 @@ std::string config_to_toml(const SweepConfig& config) {
     << kBillings[static_cast<int>(b.billing)] << "\"\n";
   if (w.synthetic) s << "\n" << synthetic_spec_to_toml(w.synthetic_spec);
   return s.str();
-}
-
-JobSpec draw_job(const JobTemplate& tmpl, uint64_t seed, int32_t scenario, int32_t round) {
-  JobSpec job = tmpl.base;
-  double work_error = tmpl.fields[static_cast<int32_t>(JobField::work_error)].a;
-  r123::Philox4x32 philox;
-  const r123::Philox4x32::key_type key = {{static_cast<uint32_t>(seed),
-                                           static_cast<uint32_t>(seed >> 32)}};
-  for (int32_t f = 0; f < kJobFieldCount; ++f) {
-    const FieldDistribution& d = tmpl.fields[f];
-    if (d.kind == FieldDistribution::Kind::fixed) continue;
-    const r123::Philox4x32::ctr_type counter = {{static_cast<uint32_t>(scenario),
-                                                 static_cast<uint32_t>(round),
-                                                 static_cast<uint32_t>(f), 0u}};
-    const r123::Philox4x32::ctr_type bits = philox(counter, key);
-    const double u = unit_uniform(bits.v[0], bits.v[1]);
-    const double v = d.kind == FieldDistribution::Kind::uniform
-                         ? d.a + (d.b - d.a) * u
-                         : std::exp(std::log(d.a) + (std::log(d.b) - std::log(d.a)) * u);
-    set_field(job, static_cast<JobField>(f), v);
-    if (static_cast<JobField>(f) == JobField::work_error) work_error = v;
-  }
-  if (work_error != 0.0) job.work_estimate = job.work * (1.0 + work_error);
-  return job;
-}
-
-ScenarioBatchView ScenarioSet::view() const {
-  ScenarioBatchView v;
-  v.spot_price = spot_price.data();
-  v.spot_avail = spot_avail.data();
-  v.od_price = od_price.data();
-  v.count = count;
-  v.slots = slots;
-  v.tick_seconds = tick_seconds;
-  v.capacity = capacity;
-  v.seed = seed;
-  if (!forecast_spot_price.empty()) {
-    v.forecast_spot_price = forecast_spot_price.data();
-    v.forecast_spot_avail = forecast_spot_avail.data();
-  }
-  return v;
-}
-
-size_t max_scratch_bytes(const SweepPlan& plan) {
-  size_t most = 0;
-  for (const FamilyGrid& grid : plan.pool.families) {
-    double largest[kMaxAxes] = {}, smallest[kMaxAxes] = {};
-    for (size_t i = 0; i < grid.axes.size(); ++i) {
-      const auto range = std::minmax_element(grid.axes[i].values.begin(), grid.axes[i].values.end());
-      smallest[i] = *range.first;
-      largest[i] = *range.second;
-    }
-    for (const JobSpec& job : plan.jobs)
-      most = std::max(most, visit_family(grid.family, [&](auto family) {
-                        return decltype(family)::scratch_bytes(largest, smallest, job,
-                                                               plan.scenarios.tick_seconds);
-                      }));
-  }
-  return most;
-}
-
-namespace {
-
-// The plan on scenario windows [first_slot(s), + window) of market(s), for s < S.
-template <class MarketOf, class FirstSlotOf>
-SweepPlan build_plan(const SweepConfig& config, const MarketOf& market, const FirstSlotOf& first_slot_of,
-                     const std::string& source_name) {
-  const WorkloadSpec& w = config.workload;
-  const Trace& trace = market(0);
-  SweepPlan plan;
-  plan.pool = config.pool;
-  plan.seed = config.seed;
-  plan.rounds = w.rounds;
-  plan.config_toml = config_to_toml(config);
-  plan.trace_name = trace.name;
-  for (int32_t r = 0; r < w.rounds; ++r) {
-    const int64_t start = static_cast<int64_t>(r) * w.round_stride;
-    if (start > INT32_MAX / 2)
-      throw input_error(config.file, "workload.round_stride", std::to_string(w.round_stride),
-                        "round starts overflow the slot index");
-    plan.round_start.push_back(static_cast<int32_t>(start));
-  }
-  // Every scenario window has the length its most demanding round needs.
-  int64_t window = 1;
-  plan.jobs.reserve(static_cast<size_t>(w.scenarios) * w.rounds);
-  for (int32_t s = 0; s < w.scenarios; ++s) {
-    for (int32_t r = 0; r < w.rounds; ++r) {
-      const JobSpec job = draw_job(config.job, config.seed, s, r);
-      validate_job(job, config.file + ": [job] scenario " + std::to_string(s) + " round " +
-                            std::to_string(r));
-      window = std::max<int64_t>(window, plan.round_start[r] + horizon_slots(job, trace.tick_seconds));
-      plan.jobs.push_back(job);
-    }
-  }
-  ScenarioSet& set = plan.scenarios;
-  set.count = w.scenarios;
-  set.slots = static_cast<int32_t>(window);
-  set.tick_seconds = trace.tick_seconds;
-  set.seed = config.seed;
-  for (int32_t s = 0; s < w.scenarios; ++s) {
-    const Trace& source = market(s);
-    set.capacity = std::max(set.capacity, source.capacity);
-    const int64_t first = first_slot_of(s);
-    if (first + window > source.n_slots())
-      throw input_error(config.file, "workload.scenarios", std::to_string(w.scenarios),
-                        "scenario " + std::to_string(s) + " needs slots [" + std::to_string(first) +
-                            ", " + std::to_string(first + window) + ") for its rounds' jobs, but " +
-                            source_name + " has " + std::to_string(source.n_slots()) + " slots");
-    set.source_slot.push_back(first);
-    set.od_price.push_back(source.od_price);
-    set.spot_price.insert(set.spot_price.end(), source.spot_price.begin() + first,
-                          source.spot_price.begin() + first + window);
-    set.spot_avail.insert(set.spot_avail.end(), source.spot_avail.begin() + first,
-                          source.spot_avail.begin() + first + window);
-  }
-  return plan;
-}
-
-}  // namespace
-
-SweepPlan make_plan(const SweepConfig& config, const Trace& trace) {
-  const WorkloadSpec& w = config.workload;
-  return build_plan(
-      config, [&](int32_t) -> const Trace& { return trace; },
-      [&](int32_t s) { return w.first_slot + static_cast<int64_t>(s) * w.scenario_stride; },
-      w.trace_path);
-}
-
-void set_forecast_market(SweepPlan& plan, const Trace& forecast, const std::string& source_name) {
-  ScenarioSet& set = plan.scenarios;
-  if (forecast.tick_seconds != set.tick_seconds)
-    throw input_error(source_name, "tick_seconds", format_number(forecast.tick_seconds),
-                      "the forecast trace must have the market's tick (" + format_number(set.tick_seconds) + " s)");
-  set.forecast_spot_price.clear();
-  set.forecast_spot_avail.clear();
-  for (int32_t s = 0; s < set.count; ++s) {
-    const int64_t first = set.source_slot[s];
-    if (first + set.slots > forecast.n_slots())
-      throw input_error(source_name, "n_slots", std::to_string(forecast.n_slots()),
-                        "the forecast trace ends before scenario " + std::to_string(s) + "'s window [" +
-                            std::to_string(first) + ", " + std::to_string(first + set.slots) + ")");
-    set.forecast_spot_price.insert(set.forecast_spot_price.end(), forecast.spot_price.begin() + first,
-                                   forecast.spot_price.begin() + first + set.slots);
-    set.forecast_spot_avail.insert(set.forecast_spot_avail.end(), forecast.spot_avail.begin() + first,
-                                   forecast.spot_avail.begin() + first + set.slots);
-    set.capacity = std::max(set.capacity, forecast.capacity);
-  }
-}
-
-SweepPlan make_synthetic_plan(const SweepConfig& config) {
-  const WorkloadSpec& w = config.workload;
-  std::vector<Trace> draws;
-  for (int32_t s = 0; s < w.scenarios; ++s)
-    draws.push_back(generate_synthetic(w.synthetic_spec, config.seed, static_cast<uint64_t>(s)));
-  SweepPlan plan = build_plan(
-      config, [&](int32_t s) -> const Trace& { return draws[s]; },
-      [&](int32_t) { return static_cast<int64_t>(w.first_slot); }, "[synthetic] (n_slots)");
-  plan.trace_name = "synthetic";
-  return plan;
-}
-
-Backend parse_backend(const std::string& name) {
-  if (name == "auto") return Backend::automatic;
-  if (name == "cpu") return Backend::cpu;
-  if (name == "cuda") return Backend::cuda;
-  throw input_error("", "--backend", name, "expected auto, cpu or cuda");
-}
-
-Backend resolve_backend(Backend requested, const DeviceInfo& device) {
-  if (requested == Backend::cpu) return Backend::cpu;
-  if (device.available) return Backend::cuda;
-  if (requested == Backend::cuda)
-    throw input_error("", "--backend", "cuda", "no usable CUDA device: " + device.why_not);
-  return Backend::cpu;
-}
-
-const char* backend_name(Backend backend) {
-  switch (backend) {
-    case Backend::cpu: return "cpu";
-    case Backend::cuda: return "cuda";
-    case Backend::automatic:
-    default: return "auto";
-  }
 }
 
 }  // namespace spotsweep

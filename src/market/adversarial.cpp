@@ -2,7 +2,7 @@
 // (docs/synthetic.md, "Adversarial markets").
 #include "spotsweep/market/adversarial.hpp"
 
-#include <Random123/philox.h>
+#include "spotsweep/model/random.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -19,15 +19,10 @@ namespace {
 // Uniform in (0, 1) at (slot, quantity) of stream kAdversaryStream, the same construction as
 // generate_synthetic's draws, so regime switches never share a counter with a component.
 double adversary_uniform(uint64_t seed, uint64_t scenario, int32_t slot, uint32_t quantity) {
-  const r123::Philox4x32::key_type key = {{static_cast<uint32_t>(seed),
-                                           static_cast<uint32_t>(seed >> 32)}};
-  const r123::Philox4x32::ctr_type counter = {{static_cast<uint32_t>(slot),
-                                               (kAdversaryStream << 16) + quantity,
-                                               static_cast<uint32_t>(scenario),
-                                               static_cast<uint32_t>(scenario >> 32)}};
-  const r123::Philox4x32::ctr_type bits = r123::Philox4x32()(counter, key);
-  const uint64_t word = (static_cast<uint64_t>(bits[0]) << 32) | bits[1];
-  return (static_cast<double>(word >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+  const PhiloxBlock bits =
+      philox_block(seed, static_cast<uint32_t>(slot), (kAdversaryStream << 16) + quantity,
+                   static_cast<uint32_t>(scenario), static_cast<uint32_t>(scenario >> 32));
+  return open_uniform_from_64_bits((static_cast<uint64_t>(bits[0]) << 32) | bits[1]);
 }
 
 void require_same_frame(const SyntheticMarketSpec& a, const SyntheticMarketSpec& b,

@@ -1,6 +1,7 @@
 // Scoring predictors against the trace they forecast. Sums run in a fixed order (planning slot
 // ascending) in double, so the numbers are reproducible.
 #include "spotsweep/market/predict_eval.hpp"
+#include "spotsweep/config/validation.hpp"
 
 #include "spotsweep/detail/atomic_file.hpp"
 

@@ -2,7 +2,7 @@
 // counter that names its slot and purpose, so results never depend on call order or threads.
 #include "spotsweep/market/synthetic.hpp"
 
-#include <Random123/philox.h>
+#include "spotsweep/model/random.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -22,18 +22,15 @@ constexpr int32_t kMaxCapacity = 1024;  // keeps the binomial's first term above
 class DrawSource {
  public:
   DrawSource(uint64_t seed, uint64_t scenario, uint32_t stream)
-      : scenario_(scenario), stream_base_(stream << 16) {
-    key_ = {{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}};
-  }
+      : seed_(seed), scenario_(scenario), stream_base_(stream << 16) {}
 
   // Two independent uniforms in (0, 1) for (slot, quantity), 53 bits each.
   void uniforms(int32_t slot, uint32_t quantity, double& u0, double& u1) const {
-    r123::Philox4x32::ctr_type counter = {{static_cast<uint32_t>(slot), stream_base_ + quantity,
-                                           static_cast<uint32_t>(scenario_),
-                                           static_cast<uint32_t>(scenario_ >> 32)}};
-    const r123::Philox4x32::ctr_type bits = r123::Philox4x32()(counter, key_);
-    u0 = to_unit((static_cast<uint64_t>(bits[0]) << 32) | bits[1]);
-    u1 = to_unit((static_cast<uint64_t>(bits[2]) << 32) | bits[3]);
+    const PhiloxBlock bits =
+        philox_block(seed_, static_cast<uint32_t>(slot), stream_base_ + quantity,
+                     static_cast<uint32_t>(scenario_), static_cast<uint32_t>(scenario_ >> 32));
+    u0 = open_uniform_from_64_bits((static_cast<uint64_t>(bits[0]) << 32) | bits[1]);
+    u1 = open_uniform_from_64_bits((static_cast<uint64_t>(bits[2]) << 32) | bits[3]);
   }
 
   double uniform(int32_t slot, uint32_t quantity) const {
@@ -50,12 +47,7 @@ class DrawSource {
   }
 
  private:
-  // (k + 0.5) / 2^53: never 0 or 1, so log() and the inverse CDFs are safe.
-  static double to_unit(uint64_t bits) {
-    return (static_cast<double>(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-  }
-
-  r123::Philox4x32::key_type key_;
+  uint64_t seed_;
   uint64_t scenario_;
   uint32_t stream_base_;  // stream · 65536, added to the quantity id
 };

@@ -368,7 +368,7 @@ StressSummary summarize_stress(const SelectResult& r) {
 
 std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vector<StressRun>& runs,
                                      const StressSuite& suite, const SelectOptions& options,
-                                     const StressProgress& progress, SelectorRunner runner) {
+                                     const StressProgress& progress) {
   SPOTSWEEP_EXPECTS(!suite.seeds.empty(), "at least one seed");
   // Every setting's market is drawn once first, so that a bad one fails before any selector runs.
   for (const StressRun& run : runs) (void)make_stress_market(config, run, suite.seeds.front());
@@ -380,7 +380,7 @@ std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vecto
       SelectOptions o = options;
       o.regimes = market.regimes;
       StressRecord record;
-      record.result = run_selection(market.plan, o, suite.opt_buckets, {}, runner);
+      record.result = run_selection(market.plan, o, suite.opt_buckets, {});
       record.summary = summarize_stress(record.result);
       record.summary.run = static_cast<int32_t>(i);
       record.summary.seed = seed;

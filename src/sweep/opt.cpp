@@ -2,6 +2,8 @@
 // over the whole horizon, where a state left unfinished at the hard deadline is infeasible.
 #include "spotsweep/sweep/opt.hpp"
 
+#include <omp.h>
+
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -103,6 +105,28 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   result.reconfigs = out.reconfigs;
   result.spot_share = out.spot_share();
   return result;
+}
+
+OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads) {
+  OptTable table;
+  if (progress_buckets <= 0) return table;
+  table.progress_buckets = progress_buckets;
+  const int64_t jobs = plan.jobs_per_member();
+  table.utility_lower.assign(static_cast<size_t>(jobs), 0.0);
+  table.utility_upper.assign(static_cast<size_t>(jobs), 0.0);
+  OptOptions options;
+  options.progress_buckets = progress_buckets;
+  const int n_threads = threads > 0 ? threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+  for (int64_t i = 0; i < jobs; ++i) {
+    const int32_t s = static_cast<int32_t>(i / plan.rounds);
+    const int32_t r = static_cast<int32_t>(i % plan.rounds);
+    const OptResult opt =
+        solve_opt(plan.job(s, r), plan.scenarios.market(s), plan.round_start[r], options);
+    table.utility_lower[i] = opt.utility_lower;
+    table.utility_upper[i] = opt.utility_upper;
+  }
+  return table;
 }
 
 }  // namespace spotsweep

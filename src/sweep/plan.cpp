@@ -1,32 +1,149 @@
-// OPT per (scenario, round) for the sweep file, and the plan built from a trace file.
-#include <omp.h>
+// The plan of a sweep file: its jobs drawn, its scenario windows copied from a trace or drawn
+// from the synthetic market.
+#include "spotsweep/sweep/plan.hpp"
 
-#include "spotsweep/sweep/opt.hpp"
-#include "spotsweep/sweep/sweep.hpp"
+#include <algorithm>
+
+#include "spotsweep/config/validation.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/engine/families.hpp"
 #include "spotsweep/market/trace_io.hpp"
 
 namespace spotsweep {
 
-OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads) {
-  OptTable table;
-  if (progress_buckets <= 0) return table;
-  table.progress_buckets = progress_buckets;
-  const int64_t jobs = plan.jobs_per_member();
-  table.utility_lower.assign(static_cast<size_t>(jobs), 0.0);
-  table.utility_upper.assign(static_cast<size_t>(jobs), 0.0);
-  OptOptions options;
-  options.progress_buckets = progress_buckets;
-  const int n_threads = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
-  for (int64_t i = 0; i < jobs; ++i) {
-    const int32_t s = static_cast<int32_t>(i / plan.rounds);
-    const int32_t r = static_cast<int32_t>(i % plan.rounds);
-    const OptResult opt =
-        solve_opt(plan.job(s, r), plan.scenarios.market(s), plan.round_start[r], options);
-    table.utility_lower[i] = opt.utility_lower;
-    table.utility_upper[i] = opt.utility_upper;
+ScenarioBatchView ScenarioSet::view() const {
+  ScenarioBatchView v;
+  v.spot_price = spot_price.data();
+  v.spot_avail = spot_avail.data();
+  v.od_price = od_price.data();
+  v.count = count;
+  v.slots = slots;
+  v.tick_seconds = tick_seconds;
+  v.capacity = capacity;
+  v.seed = seed;
+  if (!forecast_spot_price.empty()) {
+    v.forecast_spot_price = forecast_spot_price.data();
+    v.forecast_spot_avail = forecast_spot_avail.data();
   }
-  return table;
+  return v;
+}
+
+size_t max_scratch_bytes(const SweepPlan& plan) {
+  size_t most = 0;
+  for (const FamilyGrid& grid : plan.pool.families) {
+    double largest[kMaxAxes] = {}, smallest[kMaxAxes] = {};
+    for (size_t i = 0; i < grid.axes.size(); ++i) {
+      const auto range = std::minmax_element(grid.axes[i].values.begin(), grid.axes[i].values.end());
+      smallest[i] = *range.first;
+      largest[i] = *range.second;
+    }
+    for (const JobSpec& job : plan.jobs)
+      most = std::max(most, visit_family(grid.family, [&](auto family) {
+                        return decltype(family)::scratch_bytes(largest, smallest, job,
+                                                               plan.scenarios.tick_seconds);
+                      }));
+  }
+  return most;
+}
+
+namespace {
+
+// The plan on scenario windows [first_slot(s), + window) of market(s), for s < S.
+template <class MarketOf, class FirstSlotOf>
+SweepPlan build_plan(const SweepConfig& config, const MarketOf& market, const FirstSlotOf& first_slot_of,
+                     const std::string& source_name) {
+  const WorkloadSpec& w = config.workload;
+  const Trace& trace = market(0);
+  SweepPlan plan;
+  plan.pool = config.pool;
+  plan.seed = config.seed;
+  plan.rounds = w.rounds;
+  plan.config_toml = config_to_toml(config);
+  plan.trace_name = trace.name;
+  for (int32_t r = 0; r < w.rounds; ++r) {
+    const int64_t start = static_cast<int64_t>(r) * w.round_stride;
+    if (start > INT32_MAX / 2)
+      throw input_error(config.file, "workload.round_stride", std::to_string(w.round_stride),
+                        "round starts overflow the slot index");
+    plan.round_start.push_back(static_cast<int32_t>(start));
+  }
+  // Every scenario window has the length its most demanding round needs.
+  int64_t window = 1;
+  plan.jobs.reserve(static_cast<size_t>(w.scenarios) * w.rounds);
+  for (int32_t s = 0; s < w.scenarios; ++s) {
+    for (int32_t r = 0; r < w.rounds; ++r) {
+      const JobSpec job = draw_job(config.job, config.seed, s, r);
+      validate_job(job, config.file + ": [job] scenario " + std::to_string(s) + " round " +
+                            std::to_string(r));
+      window = std::max<int64_t>(window, plan.round_start[r] + horizon_slots(job, trace.tick_seconds));
+      plan.jobs.push_back(job);
+    }
+  }
+  ScenarioSet& set = plan.scenarios;
+  set.count = w.scenarios;
+  set.slots = static_cast<int32_t>(window);
+  set.tick_seconds = trace.tick_seconds;
+  set.seed = config.seed;
+  for (int32_t s = 0; s < w.scenarios; ++s) {
+    const Trace& source = market(s);
+    set.capacity = std::max(set.capacity, source.capacity);
+    const int64_t first = first_slot_of(s);
+    if (first + window > source.n_slots())
+      throw input_error(config.file, "workload.scenarios", std::to_string(w.scenarios),
+                        "scenario " + std::to_string(s) + " needs slots [" + std::to_string(first) +
+                            ", " + std::to_string(first + window) + ") for its rounds' jobs, but " +
+                            source_name + " has " + std::to_string(source.n_slots()) + " slots");
+    set.source_slot.push_back(first);
+    set.od_price.push_back(source.od_price);
+    set.spot_price.insert(set.spot_price.end(), source.spot_price.begin() + first,
+                          source.spot_price.begin() + first + window);
+    set.spot_avail.insert(set.spot_avail.end(), source.spot_avail.begin() + first,
+                          source.spot_avail.begin() + first + window);
+  }
+  return plan;
+}
+
+}  // namespace
+
+SweepPlan make_plan(const SweepConfig& config, const Trace& trace) {
+  const WorkloadSpec& w = config.workload;
+  return build_plan(
+      config, [&](int32_t) -> const Trace& { return trace; },
+      [&](int32_t s) { return w.first_slot + static_cast<int64_t>(s) * w.scenario_stride; },
+      w.trace_path);
+}
+
+void set_forecast_market(SweepPlan& plan, const Trace& forecast, const std::string& source_name) {
+  ScenarioSet& set = plan.scenarios;
+  if (forecast.tick_seconds != set.tick_seconds)
+    throw input_error(source_name, "tick_seconds", format_number(forecast.tick_seconds),
+                      "the forecast trace must have the market's tick (" + format_number(set.tick_seconds) + " s)");
+  set.forecast_spot_price.clear();
+  set.forecast_spot_avail.clear();
+  for (int32_t s = 0; s < set.count; ++s) {
+    const int64_t first = set.source_slot[s];
+    if (first + set.slots > forecast.n_slots())
+      throw input_error(source_name, "n_slots", std::to_string(forecast.n_slots()),
+                        "the forecast trace ends before scenario " + std::to_string(s) + "'s window [" +
+                            std::to_string(first) + ", " + std::to_string(first + set.slots) + ")");
+    set.forecast_spot_price.insert(set.forecast_spot_price.end(), forecast.spot_price.begin() + first,
+                                   forecast.spot_price.begin() + first + set.slots);
+    set.forecast_spot_avail.insert(set.forecast_spot_avail.end(), forecast.spot_avail.begin() + first,
+                                   forecast.spot_avail.begin() + first + set.slots);
+    set.capacity = std::max(set.capacity, forecast.capacity);
+  }
+}
+
+SweepPlan make_synthetic_plan(const SweepConfig& config) {
+  const WorkloadSpec& w = config.workload;
+  std::vector<Trace> draws;
+  for (int32_t s = 0; s < w.scenarios; ++s)
+    draws.push_back(generate_synthetic(w.synthetic_spec, config.seed, static_cast<uint64_t>(s)));
+  SweepPlan plan = build_plan(
+      config, [&](int32_t s) -> const Trace& { return draws[s]; },
+      [&](int32_t) { return static_cast<int64_t>(w.first_slot); }, "[synthetic] (n_slots)");
+  plan.trace_name = "synthetic";
+  return plan;
 }
 
 SweepPlan make_plan(const SweepConfig& config) {

@@ -5,7 +5,7 @@
 
 #include "spotsweep/detail/h5.hpp"
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/sweep/sweep.hpp"
+#include "spotsweep/sweep/sweep_h5.hpp"
 #include "spotsweep/version.hpp"
 
 namespace spotsweep {

@@ -26,8 +26,6 @@ namespace spotsweep {
 
 namespace {
 
-const char* const kPolicyNames[] = {"greedy", "up", "on_demand", "only_spot"};
-
 // sky_spot's on-demand price table: the first key found in the trace path wins (§9).
 struct PriceKey {
   const char* key;
@@ -57,31 +55,23 @@ std::string hours_text(double h) { return format_number(h) + " h"; }
 
 }  // namespace
 
-const char* cbl_policy_name(CblPolicy policy) { return kPolicyNames[static_cast<int32_t>(policy)]; }
+const std::vector<CblPolicy>& cbl_policies() {
+  // deadline_factor 1 for greedy and up (their defaults), one GPU for on_demand, 0 (= N_max = 1)
+  // for only_spot.
+  static const std::vector<CblPolicy> policies = {
+      {"greedy", "greedy", "deadline_factor", 1.0},
+      {"up", "uniform_progress", "deadline_factor", 1.0},
+      {"on_demand", "on_demand", "n_gpus", 1.0},
+      {"only_spot", "only_spot", "n_gpus", 0.0},
+  };
+  return policies;
+}
 
 CblPolicy parse_cbl_policy(const std::string& text, const std::string& source,
                            const std::string& field) {
-  for (int32_t i = 0; i < 4; ++i)
-    if (text == kPolicyNames[i]) return static_cast<CblPolicy>(i);
+  for (const CblPolicy& p : cbl_policies())
+    if (text == p.name || text == p.family) return p;
   throw input_error(source, field, text, "unknown policy (greedy, up, on_demand, only_spot)");
-}
-
-JobSpec cbl_job(double task_h, double deadline_h, double overhead_h) {
-  JobSpec job;
-  job.mode = ModelMode::cant_be_late;
-  job.work = task_h * 3600.0;
-  job.soft_deadline_s = deadline_h * 3600.0;
-  job.hard_factor = 1.0;
-  job.reconfig_s = overhead_h * 3600.0;
-  job.n_min = 1;
-  job.n_max = 1;
-  job.alpha = 1.0;
-  job.beta = 0.0;
-  job.value_max = 0.0;
-  job.miss_penalty = 0.0;
-  job.trigger = ReconfigTrigger::composition;
-  job.billing = Billing::full_slot;
-  return job;
 }
 
 void check_cbl_job(const JobSpec& job, const std::string& source) {
@@ -141,25 +131,39 @@ bool is_adrs_test_window(const std::string& env, int32_t window_id) {
 
 Pool cbl_pool(const std::vector<CblPolicy>& policies) {
   Pool pool;
-  for (CblPolicy p : policies) {
+  for (const CblPolicy& p : policies) {
+    const FamilyInfo* info = find_family(p.family);
+    SPOTSWEEP_EXPECTS(info != nullptr, "a benchmark policy names a family");
     FamilyGrid grid;
-    switch (p) {
-      case CblPolicy::greedy: grid.family = FamilyId::greedy; break;
-      case CblPolicy::uniform_progress: grid.family = FamilyId::uniform_progress; break;
-      case CblPolicy::on_demand: grid.family = FamilyId::on_demand; break;
-      case CblPolicy::only_spot: grid.family = FamilyId::only_spot; break;
-    }
-    const FamilyInfo& info = family_info(grid.family);
-    grid.name = info.name;
-    // deadline_factor 1 for greedy and up, one GPU for on_demand, 0 (= N_max = 1) for only_spot.
-    const double value = p == CblPolicy::on_demand ? 1.0 : info.axes[0].default_value;
-    grid.axes.push_back({info.axes[0].name, {value}});
+    grid.family = info->id;
+    grid.name = info->name;
+    for (const AxisSpec& a : info->axes)
+      grid.axes.push_back({a.name, {a.name == std::string(p.axis) ? p.value : a.default_value}});
     grid.size = 1;
     grid.first_member = pool.size;
     pool.families.push_back(grid);
     pool.size += 1;
   }
   return pool;
+}
+
+CblRuns run_cbl_replay(const CblReplay& replay, const ExecOptions& exec) {
+  if (resolve_backend(exec.backend, query_device()) != Backend::cuda)
+    return run_cbl_replay_cpu(replay, exec.threads);
+  SweepOptions options;
+  options.exec = exec;
+  options.exec.backend = Backend::cuda;
+  options.percentiles = false;
+  for (int64_t m = 0; m < replay.plan.pool.size; ++m) options.trace_members.push_back(m);
+  SweepResult result = run_sweep(replay.plan, options);
+  CblRuns runs;
+  runs.outcomes = std::move(result.traced);
+  runs.ticks = result.policy_slot_steps;
+  runs.seconds = result.seconds;
+  runs.backend = result.backend;
+  runs.device = result.device;
+  runs.threads = result.threads;
+  return runs;
 }
 
 CblReplay make_cbl_replay(const std::vector<CblWindow>& windows, const std::string& windows_file,
@@ -326,7 +330,7 @@ void write_cbl_csv(const std::string& path, const CblReplay& replay, const CblRu
         std::snprintf(line, sizeof line, "%s,%d,%s,%s,%s,%.17g,%.17g,%d\n", win.env.c_str(),
                       win.window_id, format_number(replay.settings[s].deadline_h).c_str(),
                       format_number(replay.settings[s].overhead_h).c_str(),
-                      cbl_policy_name(replay.policies[p]), o.cost, finish_h, o.missed ? 0 : 1);
+                      replay.policies[p].name, o.cost, finish_h, o.missed ? 0 : 1);
         out << line;
       }
     }
@@ -341,7 +345,7 @@ void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns
   std::snprintf(buf, sizeof buf, "%-11s %-11s", "deadline_h", "overhead_h");
   out << buf;
   for (size_t p = 0; p < P; ++p) {
-    std::snprintf(buf, sizeof buf, " %12s", cbl_policy_name(replay.policies[p]));
+    std::snprintf(buf, sizeof buf, " %12s", replay.policies[p].name);
     out << buf;
   }
   out << "\n";
@@ -374,10 +378,10 @@ void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns
   for (size_t p = 0; p < P; ++p) {
     const CblScore sc = adrs_test_score(replay, runs, p);
     if (sc.runs == 0) {
-      std::snprintf(buf, sizeof buf, "%-12s %6d %12s %12s %12s\n", cbl_policy_name(replay.policies[p]), 0,
+      std::snprintf(buf, sizeof buf, "%-12s %6d %12s %12s %12s\n", replay.policies[p].name, 0,
                     "-", "-", "-");
     } else {
-      std::snprintf(buf, sizeof buf, "%-12s %6lld %12.4f %12.4f %12.4f\n", cbl_policy_name(replay.policies[p]),
+      std::snprintf(buf, sizeof buf, "%-12s %6lld %12.4f %12.4f %12.4f\n", replay.policies[p].name,
                     static_cast<long long>(sc.runs), sc.mean_cost, sc.std_cost, sc.score);
     }
     out << buf;

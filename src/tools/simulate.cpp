@@ -2,22 +2,20 @@
 
 #include "spotsweep/detail/atomic_file.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
 
-#include "spotsweep/tools/chc_alone.hpp"
-#include "spotsweep/detail/error.hpp"
 #include "spotsweep/config/validation.hpp"
-#include "spotsweep/model/policies.hpp"
-#include "spotsweep/config/pool.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/market/learned_predictor.hpp"
 #include "spotsweep/market/trace_io.hpp"
+#include "spotsweep/model/policies.hpp"
 
 namespace spotsweep {
 
 namespace {
-
-constexpr const char* kPolicyNames[] = {"on-demand", "greedy", "uniform-progress", "pf", "chc"};
 
 const ThroughputPreset kPresets[] = {
     {"llama3-8b-lora-h100", 4.3478, 0.0,
@@ -59,48 +57,6 @@ class SlotCsv {
   std::ostream& out_;
 };
 
-template <class Log>
-Outcome run_policy(const SimulateRequest& rq, const JobSpec& job, const Trace& trace, Log& log,
-                   int32_t* plans_made, double* largest_plan_gap) {
-  const MarketView market = trace.view();
-  switch (rq.policy) {
-    case PolicyKind::on_demand: {
-      OnDemandOnlyPolicy p{rq.od_gpus};
-      return simulate(job, market, rq.start_slot, p, log);
-    }
-    case PolicyKind::greedy: {
-      GreedyPolicy p{rq.deadline_factor};
-      return simulate(job, market, rq.start_slot, p, log);
-    }
-    case PolicyKind::uniform_progress: {
-      UniformProgressPolicy p{rq.deadline_factor};
-      return simulate(job, market, rq.start_slot, p, log);
-    }
-    case PolicyKind::prediction_free: {
-      PredictionFreePolicy p = rq.pf;
-      return simulate(job, market, rq.start_slot, p, log);
-    }
-    case PolicyKind::chc:
-    default: {
-      if (rq.predictor == "oracle") {
-        const OracleForecaster f{market, make_noisy_oracle(rq.seed, rq.scenario, rq.eps, rq.growth,
-                                                           trace.capacity, rq.chc.window)};
-        return simulate_chc(job, market, rq.start_slot, rq.chc, f, log, plans_made,
-                            largest_plan_gap);
-      }
-      LearnedPredictorOptions options;
-      options.avail_max = trace.capacity;
-      const int32_t horizon = horizon_slots(job, market.tick_seconds);
-      const ForecastTable table =
-          make_forecast_table(market, rq.start_slot, horizon, rq.chc.window,
-                              learned_model(rq.predictor), options);
-      const TableForecaster f{table.view()};
-      return simulate_chc(job, market, rq.start_slot, rq.chc, f, log, plans_made,
-                          largest_plan_gap);
-    }
-  }
-}
-
 std::string hours(double seconds) {
   if (seconds < 0) return "-";
   std::ostringstream s;
@@ -109,15 +65,6 @@ std::string hours(double seconds) {
 }
 
 }  // namespace
-
-PolicyKind parse_policy_kind(const std::string& name) {
-  for (int i = 0; i < 5; ++i)
-    if (name == kPolicyNames[i]) return static_cast<PolicyKind>(i);
-  throw input_error("", "--policy", name,
-                    "unknown policy; choose on-demand, greedy, uniform-progress, pf or chc");
-}
-
-const char* policy_kind_name(PolicyKind kind) { return kPolicyNames[static_cast<int>(kind)]; }
 
 const ThroughputPreset* find_throughput_preset(const std::string& name) {
   for (const ThroughputPreset& p : kPresets)
@@ -131,53 +78,83 @@ std::string throughput_preset_names() {
   return names;
 }
 
+// "--window" for the axis "window": how the command line names an axis in messages.
+std::string option_name(const std::string& axis) {
+  std::string name = "--" + axis;
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name;
+}
+
 SimulateReport run_simulate(const SimulateRequest& rq) {
+  const FamilyInfo* family = find_family(rq.policy);
+  if (!family)
+    throw input_error(rq.source, "--policy", rq.policy, "unknown policy; choose " + family_names());
   const Trace trace = load_trace(rq.trace_path);
   JobSpec job = rq.job;
   validate_job(job, rq.source);
   validate_job_window(job, trace.view(), rq.start_slot, rq.trace_path);
-  if (rq.policy == PolicyKind::chc) {
-    validate_chc_params(rq.chc, rq.source);
-    if (!(rq.eps >= 0.0)) throw input_error(rq.source, "eps", format_number(rq.eps), "must be non-negative");
-    if (rq.predictor != "oracle") learned_model(rq.predictor);
+  // The member: the family's defaults, overridden by the values given, under the pool's rules
+  // (docs/pool.md), so that what runs here is what a one-member pool would run.
+  SimulateReport report;
+  for (const AxisSpec& axis : family->axes) report.params.push_back(axis.default_value);
+  for (const auto& [name, value] : rq.params) {
+    const int32_t index = axis_index(*family, name);
+    if (index < 0) {
+      std::string options;
+      for (const AxisSpec& a : family->axes) options += (options.empty() ? "" : ", ") + option_name(a.name);
+      throw input_error(rq.source, option_name(name), format_number(value),
+                        std::string("not an option of policy ") + family->name + " (" +
+                            (options.empty() ? "it has none" : "its options: " + options) + ")");
+    }
+    check_axis_value(family->axes[index], value, rq.source, option_name(name));
+    report.params[index] = value;
   }
-  // The policy's parameters obey the pool's axis ranges (docs/pool.md).
-  const auto check = [&](FamilyId family, const char* axis, const char* option, double v) {
-    check_axis_value(family_axis(family, axis), v, rq.source, option);
-  };
-  switch (rq.policy) {
-    case PolicyKind::on_demand: check(FamilyId::on_demand, "n_gpus", "--od-gpus", rq.od_gpus); break;
-    case PolicyKind::greedy:
-      check(FamilyId::greedy, "deadline_factor", "--deadline-factor", rq.deadline_factor);
-      break;
-    case PolicyKind::uniform_progress:
-      check(FamilyId::uniform_progress, "deadline_factor", "--deadline-factor", rq.deadline_factor);
-      break;
-    case PolicyKind::prediction_free:
-      check(FamilyId::pf, "theta", "--theta", rq.pf.theta);
-      check(FamilyId::pf, "kappa", "--kappa", rq.pf.kappa);
-      check(FamilyId::pf, "rho", "--rho", rq.pf.rho);
-      check(FamilyId::pf, "hysteresis", "--hysteresis", rq.pf.hysteresis);
-      break;
-    case PolicyKind::chc: break;  // validate_chc_params above
+  for (int32_t i = 0; i < family->orders.count; ++i) {
+    const AxisOrder order = family->orders.items[i];
+    if (report.params[order.smaller] > report.params[order.larger])
+      throw input_error(rq.source, option_name(family->axes[order.smaller].name),
+                        format_number(report.params[order.smaller]),
+                        "exceeds " + option_name(family->axes[order.larger].name) + " = " +
+                            format_number(report.params[order.larger]));
   }
+  const bool chc = family->id == family_id<ChcFamily>;
+  if (rq.predictor != "oracle" && !chc)
+    throw input_error(rq.source, "--predictor", rq.predictor, "only chc plans on forecasts");
   if (!(rq.opt_resolution >= 1))
     throw input_error(rq.source, "--opt-resolution", std::to_string(rq.opt_resolution), "must be at least 1");
   if (rq.workload_error != WorkloadError::none)
     job.work_estimate =
         workload_estimate(job.work, rq.eps_workload, rq.workload_error, rq.seed, rq.scenario, 0);
 
-  SimulateReport report;
+  MemberContext context;
+  context.market = context.forecast_market = trace.view();
+  context.seed = rq.seed;
+  context.scenario = rq.scenario;
+  context.capacity = trace.capacity;
   report.horizon_slots = horizon_slots(job, trace.tick_seconds);
   report.tick_seconds = trace.tick_seconds;
+  ForecastTable table;
+  if (rq.predictor != "oracle") {
+    LearnedPredictorOptions options;
+    options.avail_max = trace.capacity;
+    table = make_forecast_table(context.market, rq.start_slot, report.horizon_slots,
+                                static_cast<int32_t>(report.params[ChcFamily::window]),
+                                learned_model(rq.predictor), options);
+    context.forecast_table = table.view();
+  }
+  PlanStats stats;
   if (rq.slot_csv.empty()) {
     NullSlotLogger log;
-    report.policy = run_policy(rq, job, trace, log, &report.chc_plans, &report.chc_largest_plan_gap);
+    report.policy = simulate_member_alone(family->id, report.params.data(), context, job,
+                                          rq.start_slot, log, &stats);
   } else {
     SlotCsv log(rq.slot_csv);
-    report.policy = run_policy(rq, job, trace, log, &report.chc_plans, &report.chc_largest_plan_gap);
+    report.policy = simulate_member_alone(family->id, report.params.data(), context, job,
+                                          rq.start_slot, log, &stats);
     log.commit();
   }
+  report.chc_plans = stats.plans_made;
+  report.chc_largest_plan_gap = stats.largest_plan_gap;
   OnDemandOnlyPolicy od;
   report.on_demand_cost = simulate(job, trace.view(), rq.start_slot, od).cost;
   if (rq.with_opt) {
@@ -195,13 +172,15 @@ void print_simulate_report(const SimulateRequest& rq, const SimulateReport& r,
   out << std::fixed << std::setprecision(4);
   out << "trace      " << rq.trace_path << " from tick " << rq.start_slot << ", "
       << r.horizon_slots << " ticks of " << r.tick_seconds << " s to the hard deadline\n";
-  out << "policy     " << policy_kind_name(rq.policy) << "\n";
-  if (rq.policy == PolicyKind::chc) {
+  out << "policy     " << rq.policy << "\n";
+  const FamilyInfo* family = find_family(rq.policy);
+  if (family && family->id == family_id<ChcFamily>) {
+    const int32_t lagrange_iters = static_cast<int32_t>(r.params[ChcFamily::lagrange_iters]);
     out << "planner    " << r.chc_plans << " plans, ";
-    if (rq.chc.lagrange_iters == 0)
+    if (lagrange_iters == 0)
       out << "exact on the progress lattice\n";
     else
-      out << "Lagrangian (" << rq.chc.lagrange_iters << " prices of work), each within "
+      out << "Lagrangian (" << lagrange_iters << " prices of work), each within "
           << std::fixed << std::setprecision(4) << r.chc_largest_plan_gap
           << " USD of its window's optimum\n";
   }

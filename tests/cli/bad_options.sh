@@ -24,8 +24,11 @@ expect_error missing-config "nothere.toml" "$spotsweep" --config "$tmp/nothere.t
 expect_error pf-hysteresis "command line|--hysteresis = 2|out of range [0, 1]" "${sim[@]}" --policy pf --hysteresis 2
 expect_error pf-theta "--theta = 0|out of range (0, inf)" "${sim[@]}" --policy pf --theta 0
 expect_error greedy-factor "--deadline-factor = 0|out of range" "${sim[@]}" --policy greedy --deadline-factor 0
-expect_error od-gpus "--od-gpus = -1|out of range" "${sim[@]}" --policy on-demand --od-gpus -1
-expect_error chc-lagrange "lagrange_iters = 70|must be in [0, 64]" "${sim[@]}" --policy chc --lagrange-iters 70
+expect_error od-gpus "--n-gpus = -1|out of range" "${sim[@]}" --policy on-demand --od-gpus -1
+expect_error n-gpus "--n-gpus = -1|out of range" "${sim[@]}" --policy on-demand --n-gpus -1
+expect_error commit-window "--commit = 6|exceeds --window = 4" "${sim[@]}" --policy chc --window 4 --commit 6
+expect_error axis-of-another-family "--theta = 0.5|not an option of policy greedy|--deadline-factor" "${sim[@]}" --policy greedy --theta 0.5
+expect_error chc-lagrange "--lagrange-iters = 70|out of range [0, 64]" "${sim[@]}" --policy chc --lagrange-iters 70
 expect_error bench-lagrange "--lagrange-iters = 65|out of range [0, 64]" "$spotsweep" bench --family chc --lagrange-iters 65
 expect_error opt-resolution "--opt-resolution = 0|must be at least 1" \
   "$spotsweep" simulate --trace "$trace" --work-hours 4 --deadline-hours 8 --opt-resolution 0

@@ -14,8 +14,7 @@
 namespace spotsweep {
 namespace {
 
-const std::vector<CblPolicy> kAllPolicies = {CblPolicy::greedy, CblPolicy::uniform_progress,
-                                             CblPolicy::on_demand, CblPolicy::only_spot};
+const std::vector<CblPolicy>& kAllPolicies = cbl_policies();
 
 std::vector<CblSetting> adrs_settings() {
   std::vector<CblSetting> s;
@@ -54,8 +53,8 @@ CblReplay replay_under_test() {
 TEST(CblParity, CudaReplayEqualsCpuBitForBit) {
   SPOTSWEEP_SKIP_WITHOUT_DEVICE();
   const CblReplay replay = replay_under_test();
-  const CblRuns cpu = run_cbl_replay(replay, Backend::cpu);
-  const CblRuns gpu = run_cbl_replay(replay, Backend::cuda);
+  const CblRuns cpu = run_cbl_replay(replay, ExecOptions{Backend::cpu});
+  const CblRuns gpu = run_cbl_replay(replay, ExecOptions{Backend::cuda});
   ASSERT_EQ(gpu.backend, Backend::cuda);
   ASSERT_EQ(cpu.outcomes.size(), gpu.outcomes.size());
   int64_t differing = 0;

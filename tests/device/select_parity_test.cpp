@@ -30,9 +30,9 @@ class SelectParity : public ::testing::Test {
 
 void expect_parity(const SweepPlan& plan, SelectOptions options) {
   const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
-  options.backend = Backend::cpu;
+  options.exec.backend = Backend::cpu;
   const SelectorRun cpu = run_selector(plan, ranges, options);
-  options.backend = Backend::cuda;
+  options.exec.backend = Backend::cuda;
   const SelectorRun cuda = run_selector(plan, ranges, options);
   ASSERT_EQ(cuda.backend, Backend::cuda);
   ASSERT_EQ(cpu.records.size(), cuda.records.size());
@@ -105,15 +105,15 @@ lagrange_iters = [0, 2]
   const SweepPlan plan = make_plan(with_chc, testing::fixture_trace());
   SelectOptions options;
   options.seed = 4;
-  options.max_chunk_members = 3;  // the 16 CHC members (and the others) in several launches
+  options.exec.max_chunk_members = 3;  // the 16 CHC members (and the others) in several launches
   expect_parity(plan, options);
 }
 
 TEST_F(SelectParity, MemoryBudgetTooSmallIsAnInputError) {
   const SweepPlan plan = testing::fixture_plan();
   SelectOptions options;
-  options.backend = Backend::cuda;
-  options.max_device_mem_bytes = 40u << 20;  // under cuBLAS's workspace and the margin
+  options.exec.backend = Backend::cuda;
+  options.exec.max_device_mem_bytes = 40u << 20;  // under cuBLAS's workspace and the margin
   EXPECT_THROW(run_selector(plan, selector_ranges(plan, options), options), InputError);
 }
 

@@ -26,8 +26,8 @@ class SweepParity : public ::testing::Test {
 
   static SweepResult run(const SweepPlan& plan, Backend backend, int64_t max_chunk = 0) {
     SweepOptions options;
-    options.backend = backend;
-    options.max_chunk_members = max_chunk;
+    options.exec.backend = backend;
+    options.exec.max_chunk_members = max_chunk;
     options.trace_members = {0, 5, 17, 26, 30};
     options.per_scenario = true;
     return run_sweep(plan, options);
@@ -86,8 +86,8 @@ TEST_F(SweepParity, ChcFamilyIsBitIdentical) {
 TEST_F(SweepParity, MemoryBudgetTooSmallIsAnInputError) {
   const SweepPlan plan = testing::fixture_plan();
   SweepOptions options;
-  options.backend = Backend::cuda;
-  options.max_device_mem_bytes = 1024;
+  options.exec.backend = Backend::cuda;
+  options.exec.max_device_mem_bytes = 1024;
   EXPECT_THROW(run_sweep(plan, options), InputError);
 }
 

@@ -57,9 +57,10 @@ outputs+=(cbl=cbl.csv cbl_summary=cbl_summary.txt)
 # simulate: every policy's report and one per-slot log.
 trace=$repo/data/v100_us-east-2b.h5
 for policy in on-demand greedy uniform-progress pf chc; do
+  chc_options=()
+  [ "$policy" = chc ] && chc_options=(--window 12 --commit 2 --eps 0.2)
   run "$spotsweep" simulate --trace "$trace" --start 700 --policy "$policy" --work-hours 8 \
-    --deadline-hours 10 --n-max 2 --reconfig-s 300 --value 60 --window 12 --commit 2 --eps 0.2 \
-    --opt-resolution 4
+    --deadline-hours 10 --n-max 2 --reconfig-s 300 --value 60 "${chc_options[@]}" --opt-resolution 4
   cp "$tmp/last.out" "simulate_$policy.txt"
   outputs+=("simulate_$policy=simulate_$policy.txt")
 done

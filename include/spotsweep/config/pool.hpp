@@ -17,38 +17,30 @@ constexpr int64_t kMaxPoolMembers = int64_t(1) << 40;
 // The most values one axis may have.
 constexpr int64_t kMaxAxisValues = int64_t(1) << 20;
 
-// One axis of a family's grid table: its name, default and allowed range.
-struct AxisInfo {
-  const char* name;
-  const char* meaning;
-  double default_value;
-  double min_value;
-  bool min_inclusive;
-  double max_value;  // inclusive
-  bool integer;
-};
-
-// Two axes whose values must satisfy smaller ≤ larger for every member (e.g. v ≤ w).
-struct AxisOrder {
-  const char* smaller;
-  const char* larger;
-};
-
+// A family as host code reads it: its traits' name and axis table (engine/families.hpp), for
+// the pool parser, `simulate`'s options, heatmap units and `bench`.
 struct FamilyInfo {
   FamilyId id;
   const char* name;  // the section is [pool.<name>]
   const char* meaning;
-  std::vector<AxisInfo> axes;  // in params[] order
-  std::vector<AxisOrder> orders;
+  std::vector<AxisSpec> axes;  // in params[] order
+  AxisOrders orders;
+  BenchSpread bench;
 };
 
-// Every family the pool knows, in FamilyId order.
+// Every family of the list, in FamilyId order.
 const std::vector<FamilyInfo>& family_table();
 const FamilyInfo& family_info(FamilyId id);
-const AxisInfo& family_axis(FamilyId family, const std::string& name);
+// The family called `name` ('-' read as '_', so "uniform-progress" works), or nullptr.
+const FamilyInfo* find_family(const std::string& name);
+// "on_demand, greedy, ...": the known names, for messages.
+std::string family_names();
+// The index of axis `name` in the family's table, or -1.
+int32_t axis_index(const FamilyInfo& family, const std::string& name);
 // The range and integrality rules of the pool table: one-line error naming where/field/value.
 // `simulate` applies the same rules, so every member a sweep accepts can be re-run alone.
-void check_axis_value(const AxisInfo& axis, double v, const std::string& where, const std::string& field);
+void check_axis_value(const AxisSpec& axis, double v, const std::string& where,
+                      const std::string& field);
 
 struct AxisGrid {
   std::string name;
@@ -56,7 +48,7 @@ struct AxisGrid {
 };
 
 struct FamilyGrid {
-  FamilyId family = FamilyId::on_demand;
+  FamilyId family = FamilyId{0};
   std::string name;
   std::vector<AxisGrid> axes;  // all of the family's axes, in table order
   int64_t size = 0;            // product of the axis sizes
@@ -88,7 +80,7 @@ struct Pool {
 // unknown family or axis, an empty axis, a value out of range, or a pool too large to index.
 Pool parse_pool(const TomlDocument& doc);
 Pool load_pool(const std::string& path);
-// Checks the family's AxisOrder constraints (e.g. v <= w) for every member of grid: the
+// Checks the family's axis orders (e.g. v <= w) for every member of grid: the
 // largest `smaller` value must not exceed the smallest `larger` one.
 void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std::string& where);
 

@@ -6,9 +6,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include <Random123/philox.h>
-
 #include "spotsweep/model/macros.hpp"
+#include "spotsweep/model/random.hpp"
 
 namespace spotsweep {
 
@@ -113,12 +112,7 @@ constexpr uint32_t kSelectorDomain = 0x53454c00u;  // "SEL"
 // The uniform in [0, 1) that picks the member played in (scenario, round): Philox4x32-10 keyed
 // by the selector seed, counter (scenario, round, 0, domain). The same on every backend.
 SPOTSWEEP_HD_INLINE double selector_draw(uint64_t seed, uint32_t scenario, uint32_t round) {
-  r123::Philox4x32 philox;
-  const r123::Philox4x32::ctr_type ctr = {{scenario, round, 0u, kSelectorDomain}};
-  const r123::Philox4x32::key_type key = {
-      {static_cast<uint32_t>(seed & 0xffffffffu), static_cast<uint32_t>(seed >> 32)}};
-  const uint32_t word = philox(ctr, key)[0];
-  return static_cast<double>(word) * (1.0 / 4294967296.0);
+  return uniform_from_32_bits(philox_block(seed, scenario, round, 0u, kSelectorDomain)[0]);
 }
 
 }  // namespace spotsweep

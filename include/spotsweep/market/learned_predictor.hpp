@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/model/macros.hpp"
+#include "spotsweep/model/forecast.hpp"
 #include "spotsweep/model/market.hpp"
 
 namespace spotsweep {
@@ -47,22 +47,6 @@ struct LearnedPredictorOptions {
   bool ar_seasonal_lag = true;
   int32_t ar_history_slots = 0;
   double ar_ridge = 1e-6;
-};
-
-// Non-owning view for kernels: forecasts of slot t + k made at planning slot t.
-struct ForecastTableView {
-  const double* price = nullptr;   // [n_planning_slots][window]
-  const int32_t* avail = nullptr;  // [n_planning_slots][window]
-  int32_t first_slot = 0;
-  int32_t n_planning_slots = 0;
-  int32_t window = 0;
-
-  SPOTSWEEP_HD_INLINE double spot_price(int32_t planning_slot, int32_t k) const {
-    return price[static_cast<int64_t>(planning_slot - first_slot) * window + k];
-  }
-  SPOTSWEEP_HD_INLINE int32_t spot_avail(int32_t planning_slot, int32_t k) const {
-    return avail[static_cast<int64_t>(planning_slot - first_slot) * window + k];
-  }
 };
 
 // Host owner of the forecasts for planning slots first_slot … first_slot + n_planning_slots − 1.

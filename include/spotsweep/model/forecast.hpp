@@ -7,11 +7,9 @@
 #include <cmath>
 #include <cstdint>
 
-#include <Random123/philox.h>
-
-#include "spotsweep/detail/error.hpp"
 #include "spotsweep/model/macros.hpp"
 #include "spotsweep/model/market.hpp"
+#include "spotsweep/model/random.hpp"
 #include "spotsweep/model/slot.hpp"
 
 namespace spotsweep {
@@ -32,14 +30,9 @@ enum class ForecastQuantity : uint32_t {
 
 // The raw Philox4x32-10 block for one draw. Key = the 64-bit seed; counter = (a, b, c,
 // domain | quantity).
-SPOTSWEEP_HD_INLINE r123::Philox4x32::ctr_type forecast_philox_block(uint64_t seed, uint32_t a,
-                                                                     uint32_t b, uint32_t c,
-                                                                     ForecastQuantity quantity) {
-  r123::Philox4x32 philox;
-  r123::Philox4x32::ctr_type ctr = {{a, b, c, kForecastDomain | static_cast<uint32_t>(quantity)}};
-  r123::Philox4x32::key_type key = {
-      {static_cast<uint32_t>(seed & 0xffffffffu), static_cast<uint32_t>(seed >> 32)}};
-  return philox(ctr, key);
+SPOTSWEEP_HD_INLINE PhiloxBlock forecast_philox_block(uint64_t seed, uint32_t a, uint32_t b,
+                                                     uint32_t c, ForecastQuantity quantity) {
+  return philox_block(seed, a, b, c, kForecastDomain | static_cast<uint32_t>(quantity));
 }
 
 // A zero-mean, unit-variance draw: uniform on [−√3, √3] from the block's first 32-bit word.
@@ -47,7 +40,7 @@ SPOTSWEEP_HD_INLINE r123::Philox4x32::ctr_type forecast_philox_block(uint64_t se
 // round alike; here u = (x + ½)/2³² is exact and z = √3·(2u − 1) has a single rounding.
 SPOTSWEEP_HD_INLINE double unit_uniform_noise(uint32_t word) {
   const double sqrt3 = 1.7320508075688772;  // √3 rounded to double
-  const double u = (static_cast<double>(word) + 0.5) * (1.0 / 4294967296.0);
+  const double u = open_uniform_from_32_bits(word);
   return (2.0 * u - 1.0) * sqrt3;
 }
 
@@ -117,21 +110,21 @@ struct NoisyOracle {
   }
 };
 
-// Builds the oracle, checking its parameters (window ≤ kMaxForecastWindow, ε ≥ 0).
-inline NoisyOracle make_noisy_oracle(uint64_t seed, uint32_t scenario, double eps, double growth,
-                                     int32_t avail_max, int32_t window,
-                                     AvailNoise avail_noise = AvailNoise::multiplicative) {
-  SPOTSWEEP_EXPECTS(window >= 1 && window <= kMaxForecastWindow, "window out of range");
-  SPOTSWEEP_EXPECTS(eps >= 0.0 && avail_max >= 0, "negative noise level or capacity");
-  NoisyOracle oracle;
-  oracle.seed = seed;
-  oracle.scenario = scenario;
-  oracle.eps = eps;
-  oracle.growth = growth;
-  oracle.avail_max = avail_max;
-  oracle.avail_noise = avail_noise;
-  return oracle;
-}
+// Non-owning view for kernels: forecasts of slot t + k made at planning slot t.
+struct ForecastTableView {
+  const double* price = nullptr;   // [n_planning_slots][window]
+  const int32_t* avail = nullptr;  // [n_planning_slots][window]
+  int32_t first_slot = 0;
+  int32_t n_planning_slots = 0;
+  int32_t window = 0;
+
+  SPOTSWEEP_HD_INLINE double spot_price(int32_t planning_slot, int32_t k) const {
+    return price[static_cast<int64_t>(planning_slot - first_slot) * window + k];
+  }
+  SPOTSWEEP_HD_INLINE int32_t spot_avail(int32_t planning_slot, int32_t k) const {
+    return avail[static_cast<int64_t>(planning_slot - first_slot) * window + k];
+  }
+};
 
 // How the policy-visible workload estimate L̂ departs from the true work L (MODEL.md §2).
 enum class WorkloadError : int32_t {

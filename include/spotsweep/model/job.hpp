@@ -31,7 +31,7 @@ enum class Billing : int32_t {
 // framework safety net and availability override replace ours, "done" is C − S ≤ 1e-8 s, an
 // unfinished restart under 1e-3 s is dropped, the reported finish is the end of the finishing
 // tick, a late job runs on (one tick past the deadline at most), and a miss costs nothing.
-// The preset's other choices are ordinary fields (cbl_job() in cbl.hpp sets them).
+// The preset's other choices are ordinary fields (cbl_job() below sets them).
 enum class ModelMode : int32_t {
   spotsweep = 0,     // docs/model.md
   cant_be_late = 1,  // docs/cbl.md
@@ -60,5 +60,30 @@ struct JobSpec {
   SPOTSWEEP_HD_INLINE double hard_deadline_s() const { return hard_factor * soft_deadline_s; }
   SPOTSWEEP_HD_INLINE bool cant_be_late() const { return mode == ModelMode::cant_be_late; }
 };
+
+// The ADRS job of the Can't Be Late benchmark: 48 h of work.
+constexpr double kCblTaskHours = 48.0;
+
+// The Can't Be Late preset of the model for a task of task_h hours, deadline deadline_h and
+// restart overhead overhead_h, all converted as sky_spot does (hours · 3600, in double): one GPU,
+// work in seconds (H(1) = 1), γ = 1, a change of instance kind restarts, full-tick billing, no
+// value and no miss penalty (docs/cbl.md, "The Can't Be Late mode of the model").
+SPOTSWEEP_HD_INLINE JobSpec cbl_job(double task_h, double deadline_h, double overhead_h) {
+  JobSpec job;
+  job.mode = ModelMode::cant_be_late;
+  job.work = task_h * 3600.0;
+  job.soft_deadline_s = deadline_h * 3600.0;
+  job.hard_factor = 1.0;
+  job.reconfig_s = overhead_h * 3600.0;
+  job.n_min = 1;
+  job.n_max = 1;
+  job.alpha = 1.0;
+  job.beta = 0.0;
+  job.value_max = 0.0;
+  job.miss_penalty = 0.0;
+  job.trigger = ReconfigTrigger::composition;
+  job.billing = Billing::full_slot;
+  return job;
+}
 
 }  // namespace spotsweep

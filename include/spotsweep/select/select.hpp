@@ -3,27 +3,27 @@
 // at once, T rounds (the sweep plan's rounds, one job each); in each round every member is
 // evaluated, the round's rewards go into Hedge (full information) or EXP3 (bandit), and only
 // per-(scenario, round) summaries are kept, never the K×T utility matrix. Host-only interface;
-// the CPU backend is src/select_cpu.cpp, the CUDA one kernels/select.cu.
+// the backends are src/backend/cpu_select.cpp and kernels/select.cu.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "spotsweep/engine/hedge.hpp"
+#include "spotsweep/backend/exec.hpp"
+#include "spotsweep/config/toml.hpp"
+#include "spotsweep/sweep/opt.hpp"
+#include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 
 namespace spotsweep {
 
 struct SelectOptions {
-  Backend backend = Backend::automatic;
+  ExecOptions exec;
   Feedback feedback = Feedback::full;
   EtaSchedule eta = EtaSchedule::fixed;
   uint64_t seed = 0;        // keys the played-member draws (selector_draw)
   int32_t top_k = 10;       // members reported by final weight, per scenario
-  int threads = 0;          // CPU threads; 0 = OpenMP's default
-  std::size_t max_device_mem_bytes = 0;  // 0: max_device_mem_fraction of free memory
-  double max_device_mem_fraction = 0.8;
-  int64_t max_chunk_members = 0;         // CUDA: cap on members per evaluation launch (0 = all)
   // The adaptive adversary (docs/select.md) when > 1: plan.scenarios then holds `regimes`
   // windows per selector, window c·S + s being scenario s under regime c (S = count/regimes,
   // make_regime_plan), and each round it plays, per scenario, the regime in which the member
@@ -85,12 +85,6 @@ std::vector<UtilityRange> selector_ranges(const SweepPlan& plan, const SelectOpt
 // Runs the selector on the requested backend (auto: CUDA when a device exists).
 SelectorRun run_selector(const SweepPlan& plan, const std::vector<UtilityRange>& ranges,
                          const SelectOptions& options, const RoundProgress& progress = {});
-SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRange>& ranges,
-                             const SelectOptions& options, const RoundProgress& progress = {});
-// One of the two above. Code in the core library takes the selector as an argument because
-// the core library is linked before the backend library that defines run_selector.
-using SelectorRunner = SelectorRun (*)(const SweepPlan&, const std::vector<UtilityRange>&, const SelectOptions&,
-                                       const RoundProgress&);
 
 // The curves of docs/select.md, [scenario][round] unless noted.
 struct SelectResult {
@@ -138,10 +132,10 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
                            const SelectOptions& options, const OptTable& opt, SelectorRun run);
 
 // A whole selection on one plan: the ranges (selector_ranges, which checks the options), the
-// selector through `runner`, OPT with opt_buckets progress buckets per job on options.threads
-// (0 skips OPT), and finish_select's curves.
+// selector on options.exec's backend, OPT with opt_buckets progress buckets per job on the
+// options' CPU threads (0 skips OPT), and finish_select's curves.
 SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, int32_t opt_buckets,
-                           const RoundProgress& progress = {}, SelectorRunner runner = &run_selector);
+                           const RoundProgress& progress = {});
 
 // Reads the optional [select] table of a sweep file into options (feedback = "full"|"bandit",
 // eta = "fixed"|"anytime", top_k, seed, utility_range = [low, high]); one-line InputErrors.

@@ -104,11 +104,11 @@ struct StressRecord {
 };
 
 // Runs the selector on every (run, seed) with run_selection; progress gets (done, total) after
-// each. The selector comes in as `runner` (the backend dispatch, run_selector, by default).
+// each, on options.exec's backend.
 using StressProgress = std::function<void(int32_t done, int32_t total)>;
 std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vector<StressRun>& runs,
                                      const StressSuite& suite, const SelectOptions& options,
-                                     const StressProgress& progress = {}, SelectorRunner runner = &run_selector);
+                                     const StressProgress& progress = {});
 
 // docs/stress.md's HDF5 layout, under a temporary name renamed when complete.
 void write_stress_h5(const std::string& path, const SweepConfig& config, const StressSuite& suite,

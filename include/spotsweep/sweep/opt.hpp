@@ -13,6 +13,7 @@
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/market.hpp"
 #include "spotsweep/model/slot.hpp"
+#include "spotsweep/sweep/plan.hpp"
 
 namespace spotsweep {
 
@@ -49,5 +50,13 @@ struct OptResult {
 // The job starts at market slot start_slot; the market must cover its hard deadline.
 OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_slot,
                     const OptOptions& options = {});
+
+// OPT of every (scenario, round) of a plan: [scenario][round] brackets.
+struct OptTable {
+  int32_t progress_buckets = 0;  // 0: not computed
+  std::vector<double> utility_lower, utility_upper;  // [scenario][round]
+};
+// OPT for every (scenario, round), in parallel on the host with `threads` (0 = all).
+OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads);
 
 }  // namespace spotsweep

@@ -14,35 +14,32 @@
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/simulator.hpp"
+#include "spotsweep/backend/exec.hpp"
+#include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 
 namespace spotsweep {
 
-// The four built-in policies of sky_spot, by their benchmark names.
-enum class CblPolicy : int32_t {
-  greedy = 0,            // `strawman`
-  uniform_progress = 1,  // `rc_cr_threshold`, "up"
-  on_demand = 2,
-  only_spot = 3,
+// A built-in policy of sky_spot, by its benchmark name, and the pool member that plays it: a
+// family of engine/families.hpp with its defaults but one axis.
+struct CblPolicy {
+  const char* name;    // greedy, up, on_demand, only_spot
+  const char* family;  // greedy, uniform_progress, on_demand, only_spot
+  const char* axis;    // the axis set to `value`
+  double value;
 };
-const char* cbl_policy_name(CblPolicy policy);  // greedy, up, on_demand, only_spot
-// Parses one name; InputError naming `source` and `field` otherwise.
+// The four, in the benchmark's order.
+const std::vector<CblPolicy>& cbl_policies();
+// One policy by its benchmark name or its family's name; InputError naming `source` and
+// `field` otherwise.
 CblPolicy parse_cbl_policy(const std::string& text, const std::string& source,
                            const std::string& field);
 
-// The ADRS job: 48 h of work.
-constexpr double kCblTaskHours = 48.0;
 // sky_spot's on-demand price for every ADRS env (v100_1, v100_8, k80_1, k80_8), USD/h, and the
 // ratio K that its spot price is on-demand / K (cbl-semantics.md §9).
 constexpr double kCblOnDemandPrice = 3.06;
 constexpr double kCblSpotDivisorNumerator = 3.06;
 constexpr double kCblSpotDivisorDenominator = 0.9731;
-
-// The Can't Be Late preset of the model for a task of task_h hours, deadline deadline_h and
-// restart overhead overhead_h, all converted as sky_spot does (hours · 3600, in double): one GPU,
-// work in seconds (H(1) = 1), γ = 1, a change of instance kind restarts, full-tick billing,
-// no value and no miss penalty.
-JobSpec cbl_job(double task_h, double deadline_h, double overhead_h);
 
 // Throws InputError unless sky_spot would run the job: C + d ≤ D ("task infeasible").
 void check_cbl_job(const JobSpec& job, const std::string& source);
@@ -80,8 +77,7 @@ struct CblReplay {
   SweepPlan plan;  // scenario = window, round = setting, member = policy
 };
 
-// The pool of one member per policy: greedy and uniform_progress at deadline_factor 1,
-// on_demand and only_spot at one GPU.
+// The pool of one member per policy.
 Pool cbl_pool(const std::vector<CblPolicy>& policies);
 
 // Builds the replay on the skypilot-org traces in trace_dir (<env>.json, 1 = available:
@@ -116,25 +112,9 @@ struct CblRuns {
 // (evaluate_member_scenario), as a sweep's CPU backend runs a member on a scenario.
 CblRuns run_cbl_replay_cpu(const CblReplay& replay, int threads = 0);
 
-// The same on the requested backend: cuda runs the batch engine's CUDA backend (run_sweep) with
-// every member traced; automatic picks as sweeps do. Inline so that the backend library, linked
-// before the core one, resolves run_sweep and query_device for the caller.
-inline CblRuns run_cbl_replay(const CblReplay& replay, Backend backend, int threads = 0) {
-  if (resolve_backend(backend, query_device()) != Backend::cuda) return run_cbl_replay_cpu(replay, threads);
-  SweepOptions options;
-  options.backend = Backend::cuda;
-  options.percentiles = false;
-  for (int64_t m = 0; m < replay.plan.pool.size; ++m) options.trace_members.push_back(m);
-  SweepResult result = run_sweep(replay.plan, options);
-  CblRuns runs;
-  runs.outcomes = std::move(result.traced);
-  runs.ticks = result.policy_slot_steps;
-  runs.seconds = result.seconds;
-  runs.backend = result.backend;
-  runs.device = result.device;
-  runs.threads = result.threads;
-  return runs;
-}
+// The same on the requested backend: cuda runs the sweep's CUDA backend with every member
+// traced; automatic picks as sweeps do.
+CblRuns run_cbl_replay(const CblReplay& replay, const ExecOptions& exec);
 
 // ADRS test-split score of one policy: −mean − 0.25·std (population std) of its costs over the
 // test windows in the replay, all settings.

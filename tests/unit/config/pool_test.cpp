@@ -112,7 +112,8 @@ TEST(PoolErrors, UnknownFamilyOrAxis) {
 
 TEST(PoolErrors, CrossAxisOrder) {
   // A CHC-like table with v <= w: every member must satisfy it, so max(v) <= min(w).
-  const FamilyInfo info{FamilyId::pf, "chc_like", "", {}, {{"v", "w"}}};
+  // Axis 1 (v) must not exceed axis 0 (w).
+  const FamilyInfo info{FamilyId{0}, "chc_like", "", {}, AxisOrders{1, {{1, 0}}}, {}};
   FamilyGrid grid;
   grid.name = "chc_like";
   grid.axes = {{"w", {4, 8}}, {"v", {1, 4}}};

@@ -7,6 +7,7 @@
 #include <map>
 #include <numeric>
 
+#include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/market/adversarial.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 #include "spotsweep/config/toml.hpp"
@@ -58,7 +59,7 @@ std::map<std::string, double> best_by_family(const Trace& trace, double work = 4
       std::string(kPoolToml) + "work = " + std::to_string(work) + "\n", "adversarial.toml"));
   const SweepPlan plan = make_plan(config, trace);
   SweepOptions options;
-  options.backend = Backend::cpu;
+  options.exec.backend = Backend::cpu;
   options.percentiles = false;
   const SweepResult result = run_sweep_cpu(plan, options);
   std::map<std::string, double> best;

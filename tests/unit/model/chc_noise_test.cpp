@@ -7,7 +7,8 @@
 #include <cstdio>
 #include <vector>
 
-#include "spotsweep/tools/chc_alone.hpp"
+#include "spotsweep/config/validation.hpp"
+#include "spotsweep/tools/simulate.hpp"
 #include "spotsweep/market/synthetic.hpp"
 
 using namespace spotsweep;

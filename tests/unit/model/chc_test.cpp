@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "../../support/instances.hpp"
-#include "spotsweep/tools/chc_alone.hpp"
+#include "spotsweep/config/validation.hpp"
+#include "spotsweep/tools/simulate.hpp"
 #include "spotsweep/model/lagrangian_planner.hpp"
 #include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/model/policies.hpp"
@@ -295,14 +296,3 @@ TEST(Chc, AveragedModeIsDeterministicAndFeasible) {
   }
 }
 
-TEST(Chc, BadParametersAreOneLineErrors) {
-  ChcParams params;
-  params.window = 4;
-  params.commit = 5;
-  try {
-    validate_chc_params(params, "pool.toml");
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_STREQ(e.what(), "pool.toml: commit = 5: must be in [1, window = 4]");
-  }
-}

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "spotsweep/config/validation.hpp"
 #include "spotsweep/model/forecast.hpp"
 #include "spotsweep/market/trace.hpp"
 

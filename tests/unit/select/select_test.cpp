@@ -11,6 +11,7 @@
 #include <numeric>
 #include <string>
 
+#include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/detail/h5.hpp"
 #include "../../support/sweep_fixture.hpp"
 #include "spotsweep/detail/error.hpp"
@@ -33,12 +34,12 @@ SweepPlan synthetic_plan_from(const std::string& toml) {
 SelectResult select(const SweepPlan& plan, Feedback feedback, EtaSchedule eta, uint64_t seed = 5,
                     int32_t opt_buckets = 0) {
   SelectOptions options;
-  options.backend = Backend::cpu;
+  options.exec.backend = Backend::cpu;
   options.feedback = feedback;
   options.eta = eta;
   options.seed = seed;
   options.top_k = 3;
-  return run_selection(plan, options, opt_buckets, {}, &run_selector_cpu);
+  return run_selection(plan, options, opt_buckets, {});
 }
 
 // A pool of every prediction-free family and a job that fits in a few hours.
@@ -94,7 +95,7 @@ seed = 11
   // The bound is loose here (no play at all reaches it), so the selector must also beat the
   // uniform mixture it starts from: its regret at T below that of never learning.
   SweepOptions sweep_options;
-  sweep_options.backend = Backend::cpu;
+  sweep_options.exec.backend = Backend::cpu;
   for (int64_t m = 0; m < plan.pool.size; ++m) sweep_options.trace_members.push_back(m);
   const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
   const int64_t jobs = plan.jobs_per_member();
@@ -151,7 +152,7 @@ TEST(Select, AgreesWithTheSweepEngine) {
   const SweepPlan plan = testing::fixture_plan();
   const int64_t K = plan.pool.size;
   SweepOptions sweep_options;
-  sweep_options.backend = Backend::cpu;
+  sweep_options.exec.backend = Backend::cpu;
   for (int64_t m = 0; m < K; ++m) sweep_options.trace_members.push_back(m);
   const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
   const SelectResult r = select(plan, Feedback::full, EtaSchedule::fixed);
@@ -348,14 +349,14 @@ TEST(Select, AdaptiveAdversaryPlaysTheRegimeThatHurtsTheLeader) {
   const SweepPlan plan = make_regime_plan(testing::fixture_config(), {calm, storm});
   const int32_t S = plan.scenarios.count / 2;
   SelectOptions options;
-  options.backend = Backend::cpu;
+  options.exec.backend = Backend::cpu;
   options.regimes = 2;
-  const SelectResult r = run_selection(plan, options, 32, {}, &run_selector_cpu);
+  const SelectResult r = run_selection(plan, options, 32, {});
   const std::vector<UtilityRange>& ranges = r.ranges;
   ASSERT_EQ(static_cast<int32_t>(ranges.size()), S);
 
   SweepOptions sweep_options;
-  sweep_options.backend = Backend::cpu;
+  sweep_options.exec.backend = Backend::cpu;
   for (int64_t m = 0; m < plan.pool.size; ++m) sweep_options.trace_members.push_back(m);
   const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
   const int64_t jobs = plan.jobs_per_member();
@@ -385,16 +386,16 @@ TEST(Select, AdaptiveAdversaryPlaysTheRegimeThatHurtsTheLeader) {
 TEST(Select, GivenUtilityRangeClampsAndCounts) {
   const SweepPlan plan = testing::fixture_plan();
   SelectOptions options;
-  options.backend = Backend::cpu;
+  options.exec.backend = Backend::cpu;
   read_select_options(parse_toml_subset("[select]\nutility_range = [0, 60]\n", "s.toml"), options);
   ASSERT_TRUE(options.given_range);
-  const SelectResult given = run_selection(plan, options, 0, {}, &run_selector_cpu);
+  const SelectResult given = run_selection(plan, options, 0, {});
   ASSERT_EQ(given.ranges.size(), static_cast<size_t>(plan.scenarios.count));
   EXPECT_EQ(given.ranges[0].low, 0.0);
   EXPECT_EQ(given.ranges[0].high, 60.0);
 
   SweepOptions sweep_options;
-  sweep_options.backend = Backend::cpu;
+  sweep_options.exec.backend = Backend::cpu;
   for (int64_t m = 0; m < plan.pool.size; ++m) sweep_options.trace_members.push_back(m);
   const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
   int64_t outside = 0;
@@ -419,7 +420,7 @@ TEST(Select, RewardBoundsHoldForEveryOutcome) {
   const SweepPlan plan = testing::fixture_plan();
   const std::vector<UtilityRange> ranges = selector_utility_ranges(plan);
   SweepOptions options;
-  options.backend = Backend::cpu;
+  options.exec.backend = Backend::cpu;
   for (int64_t m = 0; m < plan.pool.size; ++m) options.trace_members.push_back(m);
   const SweepResult sweep = run_sweep_cpu(plan, options);
   const int64_t jobs = plan.jobs_per_member();

@@ -90,7 +90,7 @@ const SuiteRun& suite_run() {
     read_stress_suite(doc, out.suite);
     out.runs = expand_stress_runs(out.suite);
     SelectOptions options;
-    options.backend = Backend::cpu;
+    options.exec.backend = Backend::cpu;
     options.seed = out.config.seed;
     read_select_options(doc, options);
     out.records = run_stress(out.config, out.runs, out.suite, options);

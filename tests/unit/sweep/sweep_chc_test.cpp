@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "../../support/sweep_fixture.hpp"
-#include "spotsweep/tools/chc_alone.hpp"
+#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/config/validation.hpp"
+#include "spotsweep/tools/simulate.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 
@@ -31,11 +33,11 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 TEST(SweepChc, MembersEqualChcSimulatedAlone) {
   const SweepPlan plan = testing::fixture_plan(kChcPool);
   const FamilyGrid& chc = plan.pool.families.back();
-  ASSERT_EQ(chc.family, FamilyId::chc);
+  ASSERT_EQ(chc.family, family_id<ChcFamily>);
   ASSERT_EQ(chc.size, 2 * 2 * 2 * 2 * 2);
   SweepOptions options;
-  options.backend = Backend::cpu;
-  options.threads = 2;
+  options.exec.backend = Backend::cpu;
+  options.exec.threads = 2;
   for (int64_t k = 0; k < chc.size; k += 3) options.trace_members.push_back(chc.first_member + k);
   const SweepResult result = run_sweep_cpu(plan, options);
   for (size_t k = 0; k < options.trace_members.size(); ++k) {
@@ -60,7 +62,7 @@ TEST(SweepChc, MembersEqualChcSimulatedAlone) {
     EXPECT_TRUE(same_bits(result.stat(options.trace_members[k], Stat::utility_mean),
                           utility / plan.jobs_per_member()));
   }
-  options.threads = 1;
+  options.exec.threads = 1;
   options.trace_members.clear();
   const SweepResult single = run_sweep_cpu(plan, options);
   for (int64_t m = chc.first_member; m < plan.pool.size; ++m)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../support/sweep_fixture.hpp"
+#include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 #include "spotsweep/market/trace_io.hpp"
@@ -40,8 +41,8 @@ TEST(SweepCpu, MeansAndPercentilesEqualDirectSimulation) {
   const SweepPlan plan = fixture_plan();
   ASSERT_EQ(plan.pool.size, 24 + 2 + 2 + 3);
   SweepOptions options;
-  options.backend = Backend::cpu;
-  options.threads = 2;
+  options.exec.backend = Backend::cpu;
+  options.exec.threads = 2;
   options.per_scenario = true;
   const SweepResult result = run_sweep_cpu(plan, options);
   const int64_t jobs = plan.jobs_per_member();
@@ -109,8 +110,8 @@ TEST(SweepCpu, TracedMembersEqualSimulate) {
 TEST(SweepCpu, SameBitsForAnyThreadCount) {
   const SweepPlan plan = fixture_plan();
   SweepOptions one, two;
-  one.threads = 1;
-  two.threads = 2;
+  one.exec.threads = 1;
+  two.exec.threads = 2;
   const SweepResult a = run_sweep_cpu(plan, one);
   const SweepResult b = run_sweep_cpu(plan, two);
   ASSERT_EQ(a.stats.size(), b.stats.size());

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "../../support/sweep_fixture.hpp"
+#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/sweep/sweep_h5.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/tools/cbl.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/model/policies.hpp"
@@ -233,7 +234,7 @@ TEST(Cbl, SweepMemberEqualsReplay) {
     const SweepConfig config = parse_sweep_config(parse_toml_subset(toml, "cbl_sweep.toml"));
     const SweepPlan plan = make_plan(config, trace);
     SweepOptions options;
-    options.backend = Backend::cpu;
+    options.exec.backend = Backend::cpu;
     options.percentiles = false;
     options.trace_members = {0, 1, 2, 3};
     const SweepResult sweep = run_sweep_cpu(plan, options);
@@ -243,8 +244,8 @@ TEST(Cbl, SweepMemberEqualsReplay) {
       windows.push_back({trace.name, s, s * stride, s * stride + 80});
     const CblReplay replay = make_cbl_replay(
         windows, "windows", {trace.name}, {trace}, {{10.0, overhead_h}},
-        {CblPolicy::greedy, CblPolicy::uniform_progress, CblPolicy::on_demand, CblPolicy::only_spot}, 8.0);
-    const CblRuns runs = run_cbl_replay(replay, Backend::cpu, 2);
+        cbl_policies(), 8.0);
+    const CblRuns runs = run_cbl_replay(replay, ExecOptions{Backend::cpu, 0, 0.8, 2});
     for (size_t p = 0; p < 4; ++p) {
       for (int32_t s = 0; s < scenarios; ++s) {
         const Outcome& a = sweep.traced[p * scenarios + s];

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "../../support/sweep_fixture.hpp"
+#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/sweep/sweep_h5.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/tools/heatmap.hpp"
 #include "spotsweep/sweep/sweep.hpp"

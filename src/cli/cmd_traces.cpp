@@ -1,6 +1,6 @@
-// `spotsweep traces fit`: calibrate the synthetic market to a native trace; and
-// `spotsweep traces synth`: write a synthetic or adversarial market as a native trace
-// (docs/synthetic.md).
+// `spotsweep traces`: import the public trace formats to the native HDF5 trace and summarise
+// it (docs/traces.md); fit the synthetic market to a trace, and write a synthetic or
+// adversarial market as a native trace (docs/synthetic.md).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -8,6 +8,7 @@
 
 #include "spotsweep/market/adversarial.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/market/importers.hpp"
 #include "spotsweep/market/market_fit.hpp"
 #include "spotsweep/market/trace_io.hpp"
 #include "spotsweep/detail/atomic_file.hpp"
@@ -61,9 +62,69 @@ std::string market_kinds_help() {
   return text;
 }
 
-}  // namespace
+// Conversion of the public trace formats to the native HDF5 trace, and its summary
+// (docs/traces.md). The 0/1 convention is always given; the tick where the format lacks it.
+void add_import_and_info_commands(CLI::App& traces) {
+  struct ImportArgs {
+    std::string format, convention, time_unit, resample = "min", gaps = "error",
+                out_of_order = "error", output;
+    ImportOptions options;
+    double tick = 0, od_price = 0, spot_price = 0, price_gpus = 0;
+    int32_t capacity = 0;
+  };
+  auto args = std::make_shared<ImportArgs>();
+  auto* import = traces.add_subcommand("import", "Convert a public trace file to the native HDF5 format");
+  import->add_option("--format", args->format, "Input format")->required()
+      ->check(CLI::IsMember(format_names()));
+  import->add_option("--input", args->options.input, "Availability file")->required();
+  import->add_option("--prices", args->options.prices, "Per-tick price JSON (skynomad-csv)");
+  import->add_option("--key", args->options.key, "Zone / series key");
+  import->add_option("--convention", args->convention,
+                     "available: values count instances; preempted: 1 = unavailable")->required();
+  auto* tick = import->add_option("--tick", args->tick, "Tick length in seconds");
+  auto* od = import->add_option("--od-price", args->od_price, "On-demand price, USD per GPU-hour");
+  auto* spot = import->add_option("--spot-price", args->spot_price, "Constant spot price, USD per GPU-hour");
+  auto* gpus = import->add_option("--price-gpus", args->price_gpus, "GPUs per priced instance");
+  auto* unit = import->add_option("--time-unit", args->time_unit, "s|h|ms (bamboo-steps-csv)");
+  auto* cap = import->add_option("--capacity", args->capacity, "a_max override");
+  import->add_option("--resample", args->resample, "min|start")->capture_default_str();
+  import->add_option("--gaps", args->gaps, "error|hold|unavailable")->capture_default_str();
+  import->add_option("--out-of-order", args->out_of_order, "error|sort|supersede")->capture_default_str();
+  import->add_option("--name", args->options.name, "Trace name");
+  import->add_option("--output", args->output, "Output .h5")->required();
+  import->callback([=] {
+    ImportOptions o = args->options;
+    o.format = parse_format(args->format);
+    o.convention = parse_convention(args->convention);
+    if (*tick) o.tick_seconds = args->tick;
+    if (*od) o.od_price = args->od_price;
+    if (*spot) o.spot_price = args->spot_price;
+    if (*gpus) o.price_gpus = args->price_gpus;
+    if (*unit) o.time_unit = parse_time_unit(args->time_unit);
+    if (*cap) o.capacity = args->capacity;
+    o.resample = parse_resample_rule(args->resample);
+    o.gaps = parse_gap_policy(args->gaps);
+    o.out_of_order = parse_out_of_order(args->out_of_order);
+    const Trace trace = import_trace(o);
+    write_trace_h5(trace, args->output, "--output");
+    std::printf("wrote %s: %d ticks of %g s\n", args->output.c_str(), trace.n_slots(), trace.tick_seconds);
+  });
 
-void add_traces_fit_command(CLI::App& traces) {
+  auto path = std::make_shared<std::string>();
+  auto* info = traces.add_subcommand("info", "Summarise a native trace");
+  info->add_option("trace", *path, "Native trace (.h5)")->required();
+  info->callback([=] {
+    const Trace t = load_trace(*path);
+    const TraceSummary s = summarize(t);
+    std::printf("name          %s\nsource        %s\nstart_time    %s\n", t.name.c_str(), t.source.c_str(), t.start_time.c_str());
+    std::printf("slots         %d x %g s = %.1f h\ncapacity      %d\n", s.n_slots, s.tick_seconds, s.span_hours, t.capacity);
+    std::printf("availability  %.3f of slots >= 1, mean %.2f, max %d\n", s.avail_fraction, s.mean_avail, s.max_avail);
+    std::printf("spot price    min %.4f mean %.4f max %.4f USD/GPU-h, %d changes\n", s.spot_price_min, s.spot_price_mean, s.spot_price_max, s.price_changes);
+    std::printf("on-demand     %.4f USD/GPU-h\n", s.od_price);
+  });
+}
+
+void add_fit_and_synth_commands(CLI::App& traces) {
   struct FitArgs {
     std::string trace, model = "birth_death", out;
   };
@@ -140,6 +201,15 @@ void add_traces_fit_command(CLI::App& traces) {
                 s.avail_fraction, s.mean_avail, s.spot_price_mean, s.od_price,
                 static_cast<double>(storm) / s.n_slots);
   });
+}
+
+}  // namespace
+
+void add_traces_command(CLI::App& app) {
+  auto* traces = app.add_subcommand("traces", "Import public spot traces and summarise them");
+  traces->require_subcommand(1);
+  add_import_and_info_commands(*traces);
+  add_fit_and_synth_commands(*traces);
 }
 
 }  // namespace spotsweep::cli

@@ -1,13 +1,30 @@
-// Option parsing and reporting helpers shared by the subcommands (no CLI11 here).
+#include "options.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
 
-#include "cli_util.hpp"
 #include "spotsweep/detail/error.hpp"
 
 namespace spotsweep::cli {
+
+void add_exec_options(CLI::App& command, ExecArgs& args) {
+  command.add_option("--backend", args.backend, "auto, cpu or cuda")->capture_default_str();
+  command.add_option("--max-device-mem", args.max_device_mem,
+                     "Device memory budget: BYTES, 12G or 80% of free")
+      ->capture_default_str();
+  command.add_option("--threads", args.threads, "CPU threads (0 = all)")->capture_default_str();
+}
+
+ExecOptions exec_options(const ExecArgs& args) {
+  ExecOptions exec;
+  exec.backend = resolve_backend(parse_backend(args.backend), query_device());
+  parse_device_memory(args.max_device_mem, exec.max_device_mem_bytes, exec.max_device_mem_fraction);
+  check_at_least("--threads", args.threads, 0);
+  exec.threads = args.threads;
+  return exec;
+}
 
 // "80%" of free device memory, or bytes with an optional K, M, G or T (powers of 1024).
 void parse_device_memory(const std::string& text, std::size_t& bytes, double& fraction) {

@@ -1,0 +1,88 @@
+#pragma once
+// CHC(w, v), committed horizon control (docs/model.md §4.4, docs/chc.md), on the noisy oracle
+// or, when the member's context carries one, a learned predictor's forecast table.
+#include <cstddef>
+
+#include "spotsweep/engine/family.hpp"
+#include "spotsweep/model/chc.hpp"
+
+namespace spotsweep {
+
+// The forecasts a CHC member plans on: the noisy oracle, or a learned predictor's table.
+struct MemberForecaster {
+  OracleForecaster oracle;
+  TableForecaster table;
+  bool learned = false;
+
+  SPOTSWEEP_HD_INLINE void fill(int32_t planning_slot, int32_t n, double* price,
+                                int32_t* avail) const {
+    if (learned) table.fill(planning_slot, n, price, avail);
+    else oracle.fill(planning_slot, n, price, avail);
+  }
+};
+
+struct ChcFamily {
+  using Policy = ChcPolicy<MemberForecaster>;
+  static constexpr const char* name = "chc";
+  static constexpr const char* meaning =
+      "CHC(w, v) on the noisy oracle, docs/model.md section 4.4 (docs/chc.md)";
+  enum Axis : int32_t {
+    window, commit, eps, growth, resolution, replan_deviation, mode, lagrange_iters, axis_count
+  };
+  static constexpr AxisSpec axes[axis_count] = {
+      {"window", "w, slots planned", "slots", 24, 1, true, kMaxForecastWindow, true},
+      {"commit", "v, slots committed per plan (v <= w)", "slots", 1, 1, true, kMaxForecastWindow,
+       true},
+      {"eps", "oracle noise level at lookahead 0", "relative", 0, 0, true, kUnbounded, false},
+      {"growth", "h in eps_k = eps * (k+1)^h", "exponent h", 0, 0, true, kUnbounded, false},
+      {"resolution", "planner progress steps per slot at N_min", "steps per slot", 4, 1, true,
+       1024, true},
+      {"replan_deviation", "re-plan early past this relative deviation; 0 = off", "relative", 0,
+       0, true, kUnbounded, false},
+      {"mode", "0 = one committed controller, 1 = averaged staggered controllers",
+       "0 committed, 1 averaged", 0, 0, true, 1, true},
+      {"lagrange_iters", "0 = exact lattice planner; k = Lagrangian planner, k prices of work",
+       "prices tried (0 = exact planner)", 0, 0, true, 64, true}};
+  static constexpr AxisOrders orders = {1, {{commit, window}}};
+  // Every bench member plans w = 24 slots and re-plans every slot (v = 1), the costliest CHC.
+  static constexpr BenchSpread bench = {eps, 0.0, 0.4, false};
+
+  SPOTSWEEP_HD_INLINE static ChcParams params(const double* p) {
+    ChcParams c;
+    c.window = static_cast<int32_t>(p[window]);
+    c.commit = static_cast<int32_t>(p[commit]);
+    c.resolution = static_cast<int32_t>(p[resolution]);
+    c.replan_deviation = p[replan_deviation];
+    c.mode = p[mode] != 0.0 ? ChcMode::averaged : ChcMode::committed;
+    c.lagrange_iters = static_cast<int32_t>(p[lagrange_iters]);
+    return c;
+  }
+  // The most any member of a grid needs, from each axis's largest and smallest values: the
+  // layout grows with w, v and m, and the planners' layouts differ (lagrange_iters 0 or not).
+  SPOTSWEEP_HD_INLINE static size_t scratch_bytes(const double* largest, const double* smallest,
+                                                  const JobSpec& job, double tick_s) {
+    ChcParams c = params(largest);
+    const size_t lagrangian_or_exact = chc_scratch_layout(job, tick_s, c).bytes;
+    c.lagrange_iters = static_cast<int32_t>(smallest[lagrange_iters]);
+    const size_t bytes = chc_scratch_layout(job, tick_s, c).bytes;
+    return bytes > lagrangian_or_exact ? bytes : lagrangian_or_exact;
+  }
+  SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec& job,
+                                         const MemberContext& context) {
+    Policy policy;
+    policy.params = params(p);
+    policy.forecaster.oracle.market = context.forecast_market;
+    policy.forecaster.oracle.oracle.seed = context.seed;
+    policy.forecaster.oracle.oracle.scenario = context.scenario;
+    policy.forecaster.oracle.oracle.eps = p[eps];
+    policy.forecaster.oracle.oracle.growth = p[growth];
+    policy.forecaster.oracle.oracle.avail_max = context.capacity;
+    policy.forecaster.table.table = context.forecast_table;
+    policy.forecaster.learned = context.forecast_table.price != nullptr;
+    policy.layout = chc_scratch_layout(job, context.market.tick_seconds, policy.params);
+    policy.scratch = context.scratch;
+    return policy;
+  }
+};
+
+}  // namespace spotsweep

@@ -1,0 +1,70 @@
+#pragma once
+// A sweep's plan (docs/sweep.md): the pool, the scenario windows copied back to back and every
+// (scenario, round)'s job, built once from a sweep file and read by every backend. Host-only
+// owner; kernels read its ScenarioBatchView.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "spotsweep/config/pool.hpp"
+#include "spotsweep/config/sweep_config.hpp"
+#include "spotsweep/engine/evaluate.hpp"
+#include "spotsweep/market/trace.hpp"
+#include "spotsweep/model/job.hpp"
+
+namespace spotsweep {
+
+// Scenario windows copied back to back: the owner behind ScenarioBatchView.
+struct ScenarioSet {
+  int32_t count = 0;
+  int32_t slots = 0;
+  double tick_seconds = 0.0;
+  std::vector<double> od_price;        // [scenario]
+  std::vector<double> spot_price;      // [scenario][slot]
+  std::vector<int32_t> spot_avail;     // [scenario][slot]
+  std::vector<int64_t> source_slot;    // first trace slot of each window
+  int32_t capacity = 1;                // a_max over the scenarios, for forecasts
+  uint64_t seed = 0;                   // the workload's seed, which keys forecast noise
+  // What forecasters read instead of the market (prediction poisoning), [scenario][slot];
+  // empty: the market itself.
+  std::vector<double> forecast_spot_price;
+  std::vector<int32_t> forecast_spot_avail;
+
+  ScenarioBatchView view() const;
+  MarketView market(int32_t scenario) const { return view().market(scenario); }
+};
+
+struct SweepPlan {
+  Pool pool;
+  ScenarioSet scenarios;
+  int32_t rounds = 0;
+  std::vector<int32_t> round_start;  // [round], slot inside the scenario window
+  std::vector<JobSpec> jobs;         // [scenario][round]
+  uint64_t seed = 0;
+  std::string config_toml;           // resolved configuration text
+  std::string trace_name;
+
+  int64_t jobs_per_member() const { return static_cast<int64_t>(scenarios.count) * rounds; }
+  const JobSpec& job(int32_t scenario, int32_t round) const {
+    return jobs[static_cast<size_t>(scenario) * rounds + round];
+  }
+};
+
+// Working memory one simulation of any member of the plan's pool may need, in bytes (0 when
+// no family needs any): each family evaluated at its axes' largest values, over every job.
+size_t max_scratch_bytes(const SweepPlan& plan);
+
+// Builds the plan on windows of `trace` (already validated); checks every job, and that every
+// round's job fits in its scenario window and every window in the trace.
+SweepPlan make_plan(const SweepConfig& config, const Trace& trace);
+// Makes forecasters read `forecast`'s windows at the plan's scenario offsets instead of the
+// market (prediction poisoning); InputError when its tick or length does not fit.
+void set_forecast_market(SweepPlan& plan, const Trace& forecast, const std::string& source_name);
+// One synthetic draw per scenario: generate_synthetic(spec, seed, s), window from first_slot.
+SweepPlan make_synthetic_plan(const SweepConfig& config);
+// The workload as configured: windows of its trace (read with load_trace), or one synthetic
+// draw per scenario.
+SweepPlan make_plan(const SweepConfig& config);
+
+}  // namespace spotsweep

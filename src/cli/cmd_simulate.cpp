@@ -1,0 +1,138 @@
+// `spotsweep simulate`: one member of a pool family on one trace window, a per-slot CSV on
+// request, and a summary beside OPT for the same job (docs/simulate.md).
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "spotsweep/config/pool.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/tools/simulate.hpp"
+
+namespace spotsweep::cli {
+
+namespace {
+
+// "--deadline-factor" for the axis "deadline_factor".
+std::string option_for_axis(const std::string& axis) {
+  std::string name = "--" + axis;
+  for (char& c : name)
+    if (c == '_') c = '-';
+  return name;
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_path) {
+  struct SimulateArgs {
+    SimulateRequest request;
+    std::string value_shape = "linear", trigger = "total", billing = "slot",
+                chc_mode = "committed", workload_error = "none", throughput = "unit";
+    double work_hours = 0.0, deadline_hours = 0.0;
+    // Every family's axes, one option each (an axis two families share is one option).
+    std::map<std::string, double> axis_values;
+    std::map<std::string, CLI::Option*> axis_options;
+  };
+  auto args = std::make_shared<SimulateArgs>();
+  SimulateRequest& rq = args->request;
+  JobSpec& job = rq.job;
+  auto* cmd = app.add_subcommand("simulate", "Run one policy on one trace window, beside OPT");
+  cmd->add_option("--trace", rq.trace_path, "Native trace (.h5), see `spotsweep traces import`")->required();
+  cmd->add_option("--start", rq.start_slot, "Tick at which the job starts")->capture_default_str();
+  cmd->add_option("--policy", rq.policy, "A pool family: " + family_names() + " ('-' for '_' too)")
+      ->capture_default_str();
+  // The job (docs/model.md §2).
+  auto* work = cmd->add_option("--work", job.work, "L, samples");
+  auto* work_hours = cmd->add_option("--work-hours", args->work_hours, "L as hours of compute on N_max GPUs");
+  work->excludes(work_hours);
+  cmd->add_option("--deadline-hours", args->deadline_hours, "d, soft deadline from the start")->required();
+  cmd->add_option("--gamma", job.hard_factor, "γ: hard deadline γ·d")->capture_default_str();
+  cmd->add_option("--n-min", job.n_min, "N_min GPUs when running")->capture_default_str();
+  cmd->add_option("--n-max", job.n_max, "N_max GPUs")->capture_default_str();
+  cmd->add_option("--throughput", args->throughput, "Preset for H(n) = α·n + β")->capture_default_str();
+  auto* alpha = cmd->add_option("--alpha", job.alpha, "α, samples/s per GPU (overrides the preset)");
+  auto* beta = cmd->add_option("--beta", job.beta, "β, samples/s (overrides the preset)");
+  cmd->add_option("--value", job.value_max, "V̄, USD for finishing by d")->capture_default_str();
+  cmd->add_option("--value-shape", args->value_shape, "linear, step or exp between d and γ·d")->capture_default_str();
+  cmd->add_option("--value-shape-param", job.value_shape_param, "Step level, or exponential rate")->capture_default_str();
+  cmd->add_option("--miss-penalty", job.miss_penalty, "P_miss, USD")->capture_default_str();
+  cmd->add_option("--reconfig-s", job.reconfig_s, "R, seconds of compute lost per change (0.2 h = 720)")->capture_default_str();
+  cmd->add_option("--trigger", args->trigger, "What restarts the job: total or composition")->capture_default_str();
+  cmd->add_option("--billing", args->billing, "Finishing slot billed: slot or second")->capture_default_str();
+  // The policy's parameters: the family axes of the pool table (docs/pool.md), with their
+  // defaults; each applies to the families that have it.
+  for (const FamilyInfo& family : family_table()) {
+    for (const AxisSpec& axis : family.axes) {
+      auto found = args->axis_options.find(axis.name);
+      if (found != args->axis_options.end()) {
+        found->second->description(found->second->get_description() + "; " + family.name);
+        continue;
+      }
+      std::string names = option_for_axis(axis.name);
+      if (std::string(axis.name) == "n_gpus") names += ",--od-gpus";  // its older spelling
+      double& value = args->axis_values[axis.name];
+      value = axis.default_value;
+      args->axis_options[axis.name] =
+          cmd->add_option(names, value, std::string(axis.meaning) + ". Family: " + family.name)
+              ->capture_default_str();
+    }
+  }
+  auto* chc_mode = cmd->add_option("--chc-mode", args->chc_mode, "chc: committed or averaged (--mode 0 or 1)")
+                       ->capture_default_str();
+  chc_mode->excludes(args->axis_options.at("mode"));
+  cmd->add_option("--predictor", rq.predictor, "chc: oracle, seasonal, holt-winters, ar or last")->capture_default_str();
+  cmd->add_option("--seed", rq.seed, "Seed of the forecast and workload draws")->capture_default_str();
+  cmd->add_option("--scenario", rq.scenario, "Scenario key of those draws (a sweep's scenario index)")
+      ->capture_default_str();
+  cmd->add_option("--workload-error", args->workload_error, "none, bias or random: policies see L̂")->capture_default_str();
+  cmd->add_option("--eps-l", rq.eps_workload, "ε_L of the workload estimate")->capture_default_str();
+  // OPT and outputs.
+  cmd->add_flag("!--no-opt", rq.with_opt, "Skip OPT");
+  cmd->add_option("--opt-resolution", rq.opt_resolution, "OPT progress steps per slot at N_min")->capture_default_str();
+  cmd->add_option("--slot-csv", rq.slot_csv, "Write the per-slot log to this CSV");
+  cmd->callback([args, work, work_hours, alpha, beta, chc_mode, config_path] {
+    SimulateRequest request = args->request;
+    request.source = config_path->empty() ? "command line" : *config_path + " [simulate]";
+    JobSpec& j = request.job;
+    const ThroughputPreset* preset = find_throughput_preset(args->throughput);
+    if (!preset)
+      throw input_error("", "--throughput", args->throughput,
+                        "unknown preset; choose " + throughput_preset_names());
+    if (!*alpha) j.alpha = preset->alpha;
+    if (!*beta) j.beta = preset->beta;
+    if (!*work && !*work_hours) throw input_error("", "--work", "", "give --work or --work-hours");
+    if (*work_hours) j.work = args->work_hours * 3600.0 * throughput(j, j.n_max);
+    j.soft_deadline_s = args->deadline_hours * 3600.0;
+    // The sweep file's [job] words (exponential, full_slot, per_second) are accepted too.
+    const std::string& shape = args->value_shape;
+    j.value_shape = shape == "linear" ? ValueShape::linear
+                    : shape == "step" ? ValueShape::step
+                    : (shape == "exp" || shape == "exponential") ? ValueShape::exponential
+                    : throw input_error("", "--value-shape", shape, "choose linear, step or exp");
+    j.trigger = args->trigger == "total" ? ReconfigTrigger::total
+                : args->trigger == "composition" ? ReconfigTrigger::composition
+                : throw input_error("", "--trigger", args->trigger, "choose total or composition");
+    const std::string& billing = args->billing;
+    j.billing = (billing == "slot" || billing == "full_slot") ? Billing::full_slot
+                : (billing == "second" || billing == "per_second") ? Billing::per_second
+                : throw input_error("", "--billing", billing, "choose slot or second");
+    for (const auto& [name, option] : args->axis_options)
+      if (option->count() > 0) request.params[name] = args->axis_values.at(name);
+    if (chc_mode->count() > 0)
+      request.params["mode"] =
+          args->chc_mode == "committed" ? 0.0
+          : args->chc_mode == "averaged"
+              ? 1.0
+              : throw input_error("", "--chc-mode", args->chc_mode, "choose committed or averaged");
+    request.workload_error =
+        args->workload_error == "none" ? WorkloadError::none
+        : args->workload_error == "bias" ? WorkloadError::bias
+        : args->workload_error == "random" ? WorkloadError::random
+        : throw input_error("", "--workload-error", args->workload_error, "choose none, bias or random");
+    const SimulateReport report = run_simulate(request);
+    print_simulate_report(request, report, std::cout);
+  });
+}
+
+}  // namespace spotsweep::cli

@@ -1,0 +1,74 @@
+// The sweep's backend dispatch, and the statistics both backends compute from a member's sums.
+#include "spotsweep/sweep/sweep.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/backend/cuda.hpp"
+#include "spotsweep/detail/error.hpp"
+
+namespace spotsweep {
+
+SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
+                      const ProgressCallback& progress) {
+  return run_on_backend(
+      options.exec.backend, [&] { return run_sweep_cpu(plan, options, progress); },
+      [&] { return run_sweep_cuda(plan, options, progress); });
+}
+
+const char* stat_name(Stat stat) {
+  static const char* const names[] = {
+      "utility_mean", "utility_p5", "utility_p50", "utility_p95",
+      "cost_mean", "cost_p5", "cost_p50", "cost_p95",
+      "finish_s_mean", "finish_s_p5", "finish_s_p50", "finish_s_p95",
+      "miss_rate", "spot_share_mean", "reconfigs_mean", "net_overrides_mean"};
+  return names[static_cast<int32_t>(stat)];
+}
+
+Stat percentile_stat(PercentileMetric metric, int32_t percentile_index) {
+  // Each metric's mean column is followed by its kPercentileCount percentile columns.
+  return static_cast<Stat>(static_cast<int32_t>(metric) * (1 + kPercentileCount) + 1 +
+                           percentile_index);
+}
+
+void finish_member_stats(const OutcomeSums& sums, double* row) {
+  const double jobs = static_cast<double>(sums.jobs);
+  row[static_cast<int32_t>(Stat::utility_mean)] = sums.utility / jobs;
+  row[static_cast<int32_t>(Stat::cost_mean)] = sums.cost / jobs;
+  row[static_cast<int32_t>(Stat::finish_s_mean)] =
+      sums.finished > 0 ? sums.finish_s / static_cast<double>(sums.finished)
+                        : std::numeric_limits<double>::quiet_NaN();
+  row[static_cast<int32_t>(Stat::miss_rate)] = static_cast<double>(sums.missed) / jobs;
+  row[static_cast<int32_t>(Stat::spot_share_mean)] = sums.spot_share / jobs;
+  row[static_cast<int32_t>(Stat::reconfigs_mean)] = static_cast<double>(sums.reconfigs) / jobs;
+  row[static_cast<int32_t>(Stat::net_overrides_mean)] =
+      static_cast<double>(sums.net_overrides) / jobs;
+}
+
+const char* scenario_stat_name(ScenarioStat stat) {
+  static const char* const names[] = {"utility_mean", "cost_mean", "miss_rate"};
+  return names[static_cast<int32_t>(stat)];
+}
+
+void finish_scenario_stats(const OutcomeSums& sums, double* row) {
+  const double jobs = static_cast<double>(sums.jobs);
+  row[static_cast<int32_t>(ScenarioStat::utility_mean)] = sums.utility / jobs;
+  row[static_cast<int32_t>(ScenarioStat::cost_mean)] = sums.cost / jobs;
+  row[static_cast<int32_t>(ScenarioStat::miss_rate)] = static_cast<double>(sums.missed) / jobs;
+}
+
+void check_trace_members(const SweepPlan& plan, const std::vector<int64_t>& members) {
+  for (int64_t m : members)
+    if (m < 0 || m >= plan.pool.size)
+      throw input_error("", "--trace-members", std::to_string(m),
+                        "outside the pool's " + std::to_string(plan.pool.size) + " members");
+  // A member listed twice would get two rows of which only one is filled.
+  std::vector<int64_t> sorted = members;
+  std::sort(sorted.begin(), sorted.end());
+  const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
+  if (twice != sorted.end()) throw input_error("", "--trace-members", std::to_string(*twice), "listed twice");
+}
+
+}  // namespace spotsweep
