@@ -1,4 +1,4 @@
-// Synthetic market generator (MODEL.md §7). Every random number is a Philox4x32-10 draw at a
+// Synthetic market generator (docs/model.md §7). Every random number is a Philox4x32-10 draw at a
 // counter that names its slot and purpose, so results never depend on call order or threads.
 #include "spotsweep/market/synthetic.hpp"
 

@@ -1,4 +1,4 @@
-// OPT by exact dynamic programming on the true market (MODEL.md §3): the window planner run
+// OPT by exact dynamic programming on the true market (docs/model.md §5): the window planner run
 // over the whole horizon, where a state left unfinished at the hard deadline is infeasible.
 #include "spotsweep/sweep/opt.hpp"
 

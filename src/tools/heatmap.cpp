@@ -16,6 +16,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "spotsweep/config/pool.hpp"
 #include "spotsweep/detail/error.hpp"
 
 namespace spotsweep {
@@ -60,25 +61,17 @@ const char* metric_statistic(HeatmapMetric metric) {
   }
 }
 
-// Units of the pool axes (docs/pool.md), with the slot length where an axis counts slots.
+// Units of a family's axis from its axis table (engine/families/), with the slot length where
+// the axis counts slots; "" for an axis the registry does not know (a file from elsewhere).
 std::string axis_units(const std::string& family, const std::string& axis, double tick_seconds) {
+  const FamilyInfo* info = find_family(family);
+  const int32_t index = info ? axis_index(*info, axis) : -1;
+  if (index < 0) return "";
+  const std::string units = info->axes[index].units;
+  if (units != "slots" || !(tick_seconds > 0)) return units;
   char slots[64];
-  if (tick_seconds > 0)
-    std::snprintf(slots, sizeof slots, "slots of %g s", tick_seconds);
-  else
-    std::snprintf(slots, sizeof slots, "slots");
-  if (axis == "window" || axis == "commit") return slots;
-  if (axis == "n_gpus") return family == "only_spot" ? "GPUs (0 = as many as are up)" : "GPUs (0 = best constant)";
-  if (axis == "deadline_factor" || axis == "kappa") return "× d";
-  if (axis == "theta") return "× on-demand price";
-  if (axis == "rho") return "× required rate";
-  if (axis == "hysteresis") return "fraction of L";
-  if (axis == "eps" || axis == "replan_deviation") return "relative";
-  if (axis == "growth") return "exponent h";
-  if (axis == "resolution") return "steps per slot";
-  if (axis == "mode") return "0 committed, 1 averaged";
-  if (axis == "lagrange_iters") return "prices tried (0 = exact planner)";
-  return "";
+  std::snprintf(slots, sizeof slots, "slots of %g s", tick_seconds);
+  return slots;
 }
 
 const char* metric_units(HeatmapMetric metric) {

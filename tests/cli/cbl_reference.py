@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent, literal transcription of ../shared/cbl-semantics.md (the sky_spot tick loop,
+"""An independent, literal transcription of docs/cbl-semantics.md (the sky_spot tick loop,
 its overhead and billing rules, the framework safety net and the four policies), used by
 tests/cli/cbl_replay.sh to check `spotsweep cbl` run by run, bit for bit.
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `spotsweep cbl` on a subset of the ADRS benchmark (40 windows x 9 settings x 4 policies), every
 # run checked bit for bit against tests/cli/cbl_reference.py, a literal transcription of
-# ../shared/cbl-semantics.md; the worked on-demand figure of the spec; and one-line errors for
+# docs/cbl-semantics.md; the worked on-demand figure of the spec; and one-line errors for
 # bad input. Skips (77) without ../shared/data. Usage: cbl_replay.sh SPOTSWEEP REPO_ROOT SCRATCH
 set -u
 spotsweep=$1; repo=$2; tmp=$3
@@ -23,7 +23,7 @@ rows=$(($(wc -l <"$tmp/results.csv") - 1))
 [ "$rows" -eq 1440 ] || fail "expected 1440 rows, got $rows"
 [ "$(head -1 "$tmp/results.csv")" = "env,window_id,deadline_h,overhead_h,policy,cost,finish_h,deadline_met" ] ||
   fail "header: $(head -1 "$tmp/results.csv")"
-# cbl-semantics.md §6, §13: 290 on-demand ticks, 147.9000000000002, for d = 0.2 h.
+# docs/cbl-semantics.md §6, §13: 290 on-demand ticks, 147.9000000000002, for d = 0.2 h.
 grep -q '^us-west-2a_k80_1,0,52,0.2,on_demand,147.9000000000002,48.333333333333336,1$' "$tmp/results.csv" ||
   fail "on-demand row for d = 0.2 h: $(grep '^us-west-2a_k80_1,0,52,0.2,on_demand' "$tmp/results.csv")"
 grep -q 'ADRS test split' "$tmp/stdout" || fail "no ADRS score in the summary"

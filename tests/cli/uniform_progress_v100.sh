@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 2's check: Uniform Progress on a 1-node V100 trace (48 h job, 52 h deadline, 0.2 h
+# The README's check: Uniform Progress on a 1-node V100 trace (48 h job, 52 h deadline, 0.2 h
 # changeover) costs between OPT and on-demand only. Runs on the shipped SkyNomad us-east-2b trace (195 s
 # ticks) and, when ../shared is present, on the skypilot-org 600 s trace (not shipped: no
 # licence). Usage: uniform_progress_v100.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
@@ -16,7 +16,10 @@ check() {  # check TRACE [START]: UP cost within [OPT cost, on-demand cost]
     /^cost \(USD\)/ { up = $3; opt = $4 }
     /^on-demand only cost/ { od = $4 }
     END {
-      if (!(opt <= up && up <= od)) { printf "FAIL: OPT %s <= UP %s <= on-demand %s\n", opt, up, od; exit 1 }
+      # A row that did not match leaves its field empty; empty strings would compare as equal.
+      if (up !~ /^-?[0-9.]+$/ || opt !~ /^-?[0-9.]+$/ || od !~ /^-?[0-9.]+$/) {
+        printf "FAIL: no cost row (UP %s, OPT %s, on-demand %s)\n", up, opt, od; exit 1 }
+      if (!(opt + 0 <= up + 0 && up + 0 <= od + 0)) { printf "FAIL: OPT %s <= UP %s <= on-demand %s\n", opt, up, od; exit 1 }
       printf "ok: OPT %s <= UP %s <= on-demand %s\n", opt, up, od
     }'
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The policy pool (MODEL.md §5 "Pool"): the concatenation of each family's Cartesian grid.
+// The policy pool (docs/model.md §4.5): the concatenation of each family's Cartesian grid.
 // A member is its global index; families follow in file order, and inside a family the
 // mixed-radix digits run with the last axis fastest (pool_families.hpp). Host-only owner.
 #include <cstdint>

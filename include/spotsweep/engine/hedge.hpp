@@ -1,5 +1,5 @@
 #pragma once
-// Online policy selection (MODEL.md §8, docs/select.md): the per-element arithmetic of Hedge
+// Online policy selection (docs/model.md §8, docs/select.md): the per-element arithmetic of Hedge
 // and EXP3 that both selector backends run, so that the CPU loop and the CUDA kernels differ
 // only in the order of their sums. Rewards are utilities mapped to [0,1] by per-scenario
 // bounds; weights are exp(η·G) kept as log-weights in double precision. CUDA-free.

@@ -1,5 +1,5 @@
 #pragma once
-// Adversarial markets (MODEL.md §7): markets built to hurt an online selector. Each is a
+// Adversarial markets (docs/model.md §7): markets built to hurt an online selector. Each is a
 // Trace like generate_synthetic's, plus the per-slot regime that made it; all are seeded and
 // counter-based (components are generate_synthetic draws on their own streams, regime
 // switches are Philox draws on stream kAdversaryStream). Parameters and why each market

@@ -34,7 +34,7 @@ enum class TimeUnit { seconds, hours, milliseconds };
 // How a step function in continuous time becomes one count per tick.
 enum class ResampleRule {
   minimum,  // the least count held during the tick: a preemption inside a slot counts for
-            // the whole slot (MODEL.md §4), the default
+            // the whole slot (docs/model.md §3), the default
   start,    // the count at the tick's start
 };
 

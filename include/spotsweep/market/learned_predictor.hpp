@@ -1,5 +1,5 @@
 #pragma once
-// Learned predictors (MODEL.md §6): forecasts of spot price and availability made from history
+// Learned predictors (docs/model.md §6): forecasts of spot price and availability made from history
 // alone, computed once per (scenario, planning slot) into a table that every policy using them
 // shares. The table is built on the host; kernels read it through ForecastTableView.
 #include <cstdint>

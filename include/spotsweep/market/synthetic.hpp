@@ -1,5 +1,5 @@
 #pragma once
-// Synthetic markets (MODEL.md §7): a mean-reverting spot price with a daily season and
+// Synthetic markets (docs/model.md §7): a mean-reverting spot price with a daily season and
 // regime switches, and availability as a birth-death process, optionally Markov-modulated
 // (calm/storm). All randomness is Philox4x32-10 keyed by what a draw is for:
 //   key     = seed (two 32-bit words, low first)

@@ -1,5 +1,5 @@
 #pragma once
-// CHC(w, v): committed horizon control, the paper's Algorithm 1 (MODEL.md §5).
+// CHC(w, v): committed horizon control, the paper's Algorithm 1 (docs/model.md §4.4).
 // Every v slots it plans the next w slots on forecasts, maximising V(T) − forecast cost + a
 // terminal value of the work left, with the exact window planner (planner.hpp) or, for large
 // pools, the Lagrangian one (lagrangian_planner.hpp, certified per plan), and commits to the

@@ -1,6 +1,6 @@
 #pragma once
-// The noisy oracle (MODEL.md §6): the true future perturbed by multiplicative noise whose level
-// grows with lookahead, and the policy-visible workload estimate L̂ (MODEL.md §2). Shared by the
+// The noisy oracle (docs/model.md §6): the true future perturbed by multiplicative noise whose level
+// grows with lookahead, and the policy-visible workload estimate L̂ (docs/model.md §2). Shared by the
 // CPU backend and the CUDA kernels, and bit-identical on both: every draw is a Philox4x32-10
 // output keyed by what it is for (seed; scenario, planning slot, lookahead, quantity), never by
 // thread, and turned into noise with + − × ÷ only, which both sides round the same way.
@@ -51,7 +51,7 @@ SPOTSWEEP_HD_INLINE double forecast_noise(uint64_t seed, uint32_t a, uint32_t b,
 
 // How availability is perturbed.
 enum class AvailNoise : int32_t {
-  // â = a·(1 + ε_k·z), as prices (MODEL.md §6). A slot with a = 0 is forecast exactly, so on
+  // â = a·(1 + ε_k·z), as prices (docs/model.md §6). A slot with a = 0 is forecast exactly, so on
   // 0/1 traces the oracle only errs by forecasting an available slot as unavailable.
   multiplicative = 0,
   // â = a + a_max·ε_k·z: noise relative to the capacity, so on 0/1 traces both kinds of error
@@ -126,7 +126,7 @@ struct ForecastTableView {
   }
 };
 
-// How the policy-visible workload estimate L̂ departs from the true work L (MODEL.md §2).
+// How the policy-visible workload estimate L̂ departs from the true work L (docs/model.md §2).
 enum class WorkloadError : int32_t {
   none = 0,    // L̂ = L
   bias = 1,    // L̂ = L·(1 + ε_L): every job mis-estimated by the same signed fraction

@@ -1,5 +1,5 @@
 #pragma once
-// The job: one LLM fine-tuning run (MODEL.md §2). Plain data, shared by host and device.
+// The job: one LLM fine-tuning run (docs/model.md §2). Plain data, shared by host and device.
 #include <cstdint>
 
 #include "spotsweep/model/macros.hpp"
@@ -27,7 +27,7 @@ enum class Billing : int32_t {
 };
 
 // Which rules the per-slot engine follows. cant_be_late is the preset that replays the Can't Be
-// Late simulator (sky_spot) bit for bit (docs/cbl.md, ../shared/cbl-semantics.md): its
+// Late simulator (sky_spot) bit for bit (docs/cbl.md, docs/cbl-semantics.md): its
 // framework safety net and availability override replace ours, "done" is C − S ≤ 1e-8 s, an
 // unfinished restart under 1e-3 s is dropped, the reported finish is the end of the finishing
 // tick, a late job runs on (one tick past the deadline at most), and a miss costs nothing.
@@ -52,7 +52,7 @@ struct JobSpec {
   double reconfig_s = 0.0;        // R, seconds of compute lost per change (may exceed Δ)
   ReconfigTrigger trigger = ReconfigTrigger::total;
   Billing billing = Billing::full_slot;
-  // L̂, the work the policy believes the job has (MODEL.md §2 workload-estimate error);
+  // L̂, the work the policy believes the job has (docs/model.md §2 workload-estimate error);
   // 0 means the policy knows L. The simulator and the safety net always use the true L.
   double work_estimate = 0.0;
   ModelMode mode = ModelMode::spotsweep;

@@ -1,8 +1,8 @@
 #pragma once
 // The exact window planner: backward dynamic programming over
 //   (slot k, previous allocation, slots run since the last restart, progress bucket).
-// OPT (MODEL.md §3) is this planner over the whole horizon on the true market; CHC
-// (MODEL.md §5, Algorithm 1) runs it over a window of forecasts with a terminal value.
+// OPT (docs/model.md §5) is this planner over the whole horizon on the true market; CHC
+// (docs/model.md §4.4, Algorithm 1) runs it over a window of forecasts with a terminal value.
 //
 // Progress is kept on a lattice W = W0 + b·q. Rounding each slot's progress down never
 // credits work not done (the plan's value is achieved in reality); rounding up gives a

@@ -1,7 +1,7 @@
 #pragma once
 // Prediction-free policies: on-demand only, Greedy and Uniform Progress generalised to N GPUs
-// (Wu et al., NSDI 2024; ../shared/cbl-semantics.md §8), and the PF(θ, κ, ρ, h) family of
-// MODEL.md §5. Each is a small object with its parameters and its own per-job state; it
+// (Wu et al., NSDI 2024; docs/cbl-semantics.md §8), and the PF(θ, κ, ρ, h) family of
+// docs/model.md §4.3. Each is a small object with its parameters and its own per-job state; it
 // proposes an allocation, and the simulator's clamp and safety net make it feasible.
 #include <cmath>
 #include <cstdint>
@@ -43,7 +43,7 @@ SPOTSWEEP_HD_INLINE RunningKind running_kind(const Allocation& prev, int32_t spo
   return RunningKind::none;
 }
 
-// The tick-rounded deadline arithmetic of Can't Be Late (cbl-semantics.md §5, §8), with the
+// The tick-rounded deadline arithmetic of Can't Be Late (docs/cbl-semantics.md §5, §8), with the
 // work left measured in seconds at N_max GPUs.
 struct DeadlineSlack {
   double slack_s;  // floor((D − τ)/Δ)·Δ
@@ -76,7 +76,7 @@ SPOTSWEEP_HD_INLINE Allocation on_demand(int32_t n) {
   return a;
 }
 
-// Greedy's rules 3 and 4 (cbl-semantics.md §8 `strawman`), shared with Uniform Progress.
+// Greedy's rules 3 and 4 (docs/cbl-semantics.md §8 `strawman`), shared with Uniform Progress.
 SPOTSWEEP_HD_INLINE Allocation cbl_deadline_rules(const JobSpec& job, const SlotObservation& obs,
                                                   const JobState& state, double deadline_s,
                                                   Allocation proposal) {
@@ -159,7 +159,7 @@ struct UniformProgressPolicy {
     if (cbl_nothing_left(job, state)) return Allocation{};
     const double deadline_s = deadline_factor * job.soft_deadline_s;
     const double L = job.work;
-    // sky_spot measures progress as C − R with R = C − S (cbl-semantics.md §8, §11).
+    // sky_spot measures progress as C − R with R = C − S (docs/cbl-semantics.md §8, §11).
     const double done = job.cant_be_late() ? L - (L - state.work_done) : state.work_done;
     Allocation proposal = all_spot_or_idle(job, obs.spot_avail);
     const bool spot_up = proposal.total() > 0;
@@ -188,7 +188,7 @@ struct OnlySpotPolicy {
   }
 };
 
-// PF(θ, κ, ρ, h), the prediction-free family (MODEL.md §5, our rule):
+// PF(θ, κ, ρ, h), the prediction-free family (docs/model.md §4.3, our rule):
 //  - spot is "cheap" when p_s ≤ θ·p_o;
 //  - the target is to finish by κ·d, along the straight line W(τ) = L·τ/(κd);
 //  - behind the line it enters catch-up: it runs at least the GPUs that the required rate

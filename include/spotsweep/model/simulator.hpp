@@ -1,6 +1,6 @@
 #pragma once
 // The one simulator loop every policy runs through, on the CPU and in CUDA kernels.
-// Order inside slot t (market slot m = start + t), MODEL.md §4:
+// Order inside slot t (market slot m = start + t), docs/model.md §3:
 //   observe p_s[m], a[m], p_o → policy proposes → clamp to feasible → safety net →
 //   reconfiguration check → run the slot → bill it.
 #include <cmath>
@@ -82,7 +82,7 @@ SPOTSWEEP_HD_INLINE int32_t horizon_slots(const JobSpec& job, double tick_s) {
   return job.cant_be_late() ? slots + 1 : slots;
 }
 
-// The hard-deadline safety net (MODEL.md §4, our rule). It keeps the invariant "one of the
+// The hard-deadline safety net (docs/model.md §3, our rule). It keeps the invariant "one of the
 // safe plans still finishes by γ·d": a proposal that would break it after this slot is
 // replaced by the safe plan (keep the running total if that is safe, else N_max).
 // simulate() calls it only where the quick test net_cannot_bind does not settle the slot, and
@@ -114,7 +114,7 @@ SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotOb
   return safe;
 }
 
-// Can't Be Late's framework safety net ("strong guarantee", cbl-semantics.md §5), applied to
+// Can't Be Late's framework safety net ("strong guarantee", docs/cbl-semantics.md §5), applied to
 // every policy's proposal: once the tick-rounded time left, floor((D − τ)/Δ)·Δ, no longer
 // exceeds the work left plus one restart rounded up, ceil(((L − W)/H(N_max) + R)/Δ)·Δ, it keeps
 // a spot allocation that ran last slot with no restart pending, and otherwise puts N_max

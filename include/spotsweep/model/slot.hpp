@@ -1,5 +1,5 @@
 #pragma once
-// Per-slot model functions (MODEL.md §1–§4): throughput, value, cost, reconfiguration loss
+// Per-slot model functions (docs/model.md §1–§3): throughput, value, cost, reconfiguration loss
 // that may span slots, and the hard-deadline safety net's feasibility test.
 // Everything here is shared by the CPU backend and the CUDA kernels.
 #include <cmath>
@@ -15,7 +15,7 @@ constexpr double kWorkRelTol = 1e-12;
 // Absolute tolerance, seconds, on "finished by the deadline".
 constexpr double kDeadlineTolS = 1e-6;
 // The value planners give a state from which the job can no longer finish: OPT and CHC must
-// complete the job (MODEL.md §3: progress ≥ L), as the safety net makes every policy do.
+// complete the job (docs/model.md §5: progress ≥ L), as the safety net makes every policy do.
 constexpr double kInfeasibleValue = -1e300;
 
 // A per-slot decision: GPUs rented on demand and on the spot market.
@@ -111,13 +111,13 @@ struct SlotProgress {
   double finish_offset_s = 0.0;   // when it finishes, seconds into the slot
 };
 
-// Can't Be Late's thresholds (cbl-semantics.md §11): "done" for the loop, only_spot and
+// Can't Be Late's thresholds (docs/cbl-semantics.md §11): "done" for the loop, only_spot and
 // on_demand; "nothing left" for the policies and the framework net; restart seconds below
 // kCblZeroS are dropped.
 constexpr double kCblDoneS = 1e-8;
 constexpr double kCblZeroS = 1e-3;
 
-// One tick as sky_spot credits it (task_done_time, cbl-semantics.md §4), with its operation
+// One tick as sky_spot credits it (task_done_time, docs/cbl-semantics.md §4), with its operation
 // order: p = max(Δ − rem, 0); rem −= Δ − p, zeroed under 1e-3; the credit is min(p·H, L − W).
 // The job is done when L − W ≤ 1e-8 and its finish is reported at the end of the tick.
 SPOTSWEEP_HD_INLINE SlotProgress run_slot_cbl(const JobSpec& job, double tick_s, double overhead_s,
@@ -177,7 +177,7 @@ SPOTSWEEP_HD_INLINE double continuous_finish_s(const JobSpec& job, double start_
   return start_s + overhead_s + max_d(work_left, 0.0) / throughput(job, n);
 }
 
-// The two plans the hard-deadline safety net can always fall back on (MODEL.md §4):
+// The two plans the hard-deadline safety net can always fall back on (docs/model.md §3):
 //  keep   — keep the running total (on-demand covers any spot loss); only when a spot loss
 //           cannot restart the job, i.e. trigger = total or no spot is held;
 //  switch — restart once on N_max GPUs (on-demand only when trigger = composition).

@@ -1,5 +1,5 @@
 #pragma once
-// Online policy selection over a whole pool (MODEL.md §8, docs/select.md): for every scenario
+// Online policy selection over a whole pool (docs/model.md §8, docs/select.md): for every scenario
 // at once, T rounds (the sweep plan's rounds, one job each); in each round every member is
 // evaluated, the round's rewards go into Hedge (full information) or EXP3 (bandit), and only
 // per-(scenario, round) summaries are kept, never the K×T utility matrix. Host-only interface;

@@ -1,5 +1,5 @@
 #pragma once
-// Stress tests of the online selector (MODEL.md §7–8, docs/stress.md): the selector of
+// Stress tests of the online selector (docs/model.md §7, §8, docs/stress.md): the selector of
 // select.hpp run against a suite of adversarial markets (adversarial.hpp) and a stationary
 // baseline, over several seeds, with per-run summaries of the regret against its bound.
 // Host-only.

@@ -1,5 +1,5 @@
 #pragma once
-// OPT: the offline optimum of MODEL.md §3 by dynamic programming over
+// OPT: the offline optimum of docs/model.md §5 by dynamic programming over
 // (slot, previous allocation, slots since the last restart, progress bucket). Host-only.
 //
 // Progress is bucketed in steps of q (OptOptions). Rounding every slot's progress down

@@ -2,7 +2,7 @@
 // Can't Be Late compatibility (docs/cbl.md): the public single-region benchmark of Wu et al.,
 // NSDI 2024 (ADRS / gepa: 2,400 windows of AWS traces × deadline/overhead settings), replayed
 // through the one per-slot engine under its Can't Be Late preset (JobSpec::mode), with the
-// semantics of ../shared/cbl-semantics.md. A replay is a SweepPlan: scenarios = windows,
+// semantics of docs/cbl-semantics.md. A replay is a SweepPlan: scenarios = windows,
 // rounds = settings (every round starts at the window's tick 0), pool = the policies, so it runs
 // on the batch engine's CPU and CUDA backends alike. Host-only.
 #include <cstdint>
@@ -36,7 +36,7 @@ CblPolicy parse_cbl_policy(const std::string& text, const std::string& source,
                            const std::string& field);
 
 // sky_spot's on-demand price for every ADRS env (v100_1, v100_8, k80_1, k80_8), USD/h, and the
-// ratio K that its spot price is on-demand / K (cbl-semantics.md §9).
+// ratio K that its spot price is on-demand / K (docs/cbl-semantics.md §9).
 constexpr double kCblOnDemandPrice = 3.06;
 constexpr double kCblSpotDivisorNumerator = 3.06;
 constexpr double kCblSpotDivisorDenominator = 0.9731;

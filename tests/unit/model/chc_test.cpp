@@ -1,4 +1,4 @@
-// CHC(w, v) and its window planner (MODEL.md §5, Algorithm 1).
+// CHC(w, v) and its window planner (docs/model.md §4.4, Algorithm 1).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -231,10 +231,15 @@ TEST(Chc, EqualsOptWithPerfectForecastsAndFullWindow) {
     const double tol = 1e-9 * (1.0 + std::fabs(opt.utility_upper));
     EXPECT_GE(chc.utility, opt.utility_lower - tol) << "instance " << tested;
     EXPECT_LE(chc.utility, opt.utility_upper + tol) << "instance " << tested;
+    // Re-planning every slot from the realised work recovers what the lattice rounds away,
+    // so CHC may beat OPT's replayed down-rounded plan, never fall below it.
+    EXPECT_GE(chc.utility, opt.utility - tol) << "instance " << tested;
     within += std::fabs(chc.utility - opt.utility) <= 1e-6 * (1.0 + std::fabs(opt.utility));
     ++tested;
   }
   printf("CHC equals OPT's replayed schedule exactly on %d of %d instances\n", within, tested);
+  // Measured 118 of 120 (the other two beat the replay by the rounding it recovers).
+  EXPECT_GE(within, tested * 95 / 100);
 }
 
 // CHC never misses a job that on-demand only would finish, at every ε, in every mode, with

@@ -140,17 +140,26 @@ TEST(Forecast, DeterministicAndKeyedByWhatIsDrawn) {
             a.forecast_spot_price(market.view(), 11, 1));
 }
 
-TEST(Forecast, IndependentOfCallOrder) {
+// A forecast is a function of what its draw is for and of nothing else (docs/model.md §6):
+// visited in reverse order, each noise is the Philox block of its key (seed; scenario, planning
+// slot, lookahead, domain | quantity), so no state a call order could change is involved, and
+// the quantity is part of the key (the test above covers seed, scenario and planning slot).
+TEST(Forecast, NoiseIsThePhiloxBlockOfItsKey) {
   const Trace market = small_market(64);
   const NoisyOracle oracle = make_noisy_oracle(kSeed, 5, 0.25, 0.5, 4, 8);
-  std::vector<double> forward, backward(50 * 8);
-  for (int32_t t = 0; t < 50; ++t)
-    for (int32_t k = 0; k < 8; ++k)
-      forward.push_back(oracle.forecast_spot_price(market.view(), t, k));
+  int same_quantity = 0;
   for (int32_t t = 49; t >= 0; --t)
-    for (int32_t k = 7; k >= 0; --k)
-      backward[t * 8 + k] = oracle.forecast_spot_price(market.view(), t, k);
-  EXPECT_EQ(forward, backward);
+    for (int32_t k = 7; k >= 0; --k) {
+      const uint32_t word =
+          philox_block(kSeed, 5, static_cast<uint32_t>(t), static_cast<uint32_t>(k),
+                       kForecastDomain | static_cast<uint32_t>(ForecastQuantity::spot_price))[0];
+      const double want = std::max(
+          0.0, market.spot_price[t + k] * (1.0 + oracle.noise_level(k) * unit_uniform_noise(word)));
+      ASSERT_EQ(oracle.forecast_spot_price(market.view(), t, k), want) << t << ", " << k;
+      same_quantity += forecast_noise(kSeed, 5, t, k, ForecastQuantity::spot_price) ==
+                       forecast_noise(kSeed, 5, t, k, ForecastQuantity::spot_avail);
+    }
+  EXPECT_EQ(same_quantity, 0);
 }
 
 TEST(Forecast, AvailabilityRoundedAndClamped) {

@@ -1,4 +1,4 @@
-// Unit tests of the per-slot model (MODEL.md §2–§4) and the simulator loop.
+// Unit tests of the per-slot model (docs/model.md §2, §3) and the simulator loop.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -104,7 +104,7 @@ TEST(Model, ClampMakesProposalsFeasible) {
   EXPECT_EQ(clamp_allocation(job, {0, 0}, 3), (Allocation{0, 0}));
 }
 
-// cbl-semantics.md §13: on-demand with d = 0.2 h bills 290 ticks of 0.51 $, finish 48.33 h.
+// docs/cbl-semantics.md §13: on-demand with d = 0.2 h bills 290 ticks of 0.51 $, finish 48.33 h.
 TEST(Simulator, OnDemandMatchesCantBeLateWorkedExample) {
   const JobSpec job = cbl_job(0.2);
   const auto flat = flat_market(0.9731, 0, 3.06);

@@ -1,5 +1,5 @@
 // The Can't Be Late preset (docs/cbl.md) on hand-made tiny traces, one rule per test, with the
-// expected runs worked out from ../shared/cbl-semantics.md; and the replay through the batch
+// expected runs worked out from docs/cbl-semantics.md; and the replay through the batch
 // engine equal to a sweep file's [job] mode = "cbl" on the same windows.
 #include <gtest/gtest.h>
 
@@ -169,7 +169,7 @@ TEST(Cbl, QuirkMakesOnlySpotOneTickLate) {
   EXPECT_EQ(g.missed, 0);
 }
 
-// cbl-semantics.md §6, §8, §13: on-demand for a 48 h job bills ceil((C + d)/g) ticks: 290 for
+// docs/cbl-semantics.md §6, §8, §13: on-demand for a 48 h job bills ceil((C + d)/g) ticks: 290 for
 // d = 0.2 h, summed to 147.9000000000002 and finishing at 290·600 s; 289 and 291 for 0.02 and
 // 0.4 h.
 TEST(Cbl, OnDemandBills290TicksFor48HoursAndPointTwoOverhead) {
