@@ -64,7 +64,7 @@ void add_select_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->callback([args, seed, selector_seed, top_k] {
-    const TomlDocument doc = read_toml_subset(args->pool_path);  // read once: the sweep and [select]
+    const TomlDocument doc = read_toml_file(args->pool_path);  // read once: the sweep and [select]
     SweepConfig config = parse_sweep_config(doc);
     if (seed->count() > 0) config.seed = args->seed;
     SelectOptions options;

@@ -123,7 +123,7 @@ void add_stress_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->footer(stress_help_footer());
   cmd->callback([args, cmd] {
-    const TomlDocument doc = read_toml_subset(args->pool_path);
+    const TomlDocument doc = read_toml_file(args->pool_path);
     const SweepConfig config = parse_stress_sweep_config(doc);
     StressSuite suite;
     suite.adversaries = all_adversaries();
