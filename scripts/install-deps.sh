@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs spotsweep's build and test dependencies from Debian's archive (only those missing).
 set -euo pipefail
-packages=(cmake make g++ libhdf5-dev libcli11-dev libgtest-dev librandom123-dev python3-h5py)
+packages=(cmake make g++ libhdf5-dev libcli11-dev libgtest-dev librandom123-dev libtomlplusplus-dev
+  nlohmann-json3-dev python3-h5py)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

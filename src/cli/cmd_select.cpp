@@ -61,7 +61,7 @@ void add_select_command(CLI::App& app) {
       ->capture_default_str();
   add_exec_options(*cmd, args->exec);
   cmd->callback([args, seed, selector_seed, top_k] {
-    const TomlDocument doc = read_toml_subset(args->pool_path);  // read once: the sweep and [select]
+    const TomlDocument doc = read_toml_file(args->pool_path);  // read once: the sweep and [select]
     SweepConfig config = parse_sweep_config(doc);
     if (seed->count() > 0) config.seed = args->seed;
     SelectOptions options;

@@ -120,7 +120,7 @@ void add_stress_command(CLI::App& app) {
   add_exec_options(*cmd, args->exec);
   cmd->footer(stress_help_footer());
   cmd->callback([args, cmd] {
-    const TomlDocument doc = read_toml_subset(args->pool_path);
+    const TomlDocument doc = read_toml_file(args->pool_path);
     const SweepConfig config = parse_stress_sweep_config(doc);
     StressSuite suite;
     suite.adversaries = all_adversaries();

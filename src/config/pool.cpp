@@ -25,34 +25,31 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
-double parse_number_text(const TomlDocument& doc, const TomlEntry& e, const std::string& text) {
-  TomlEntry item = e;
-  item.raw = trim(text);
-  return toml_number(doc, item);
-}
-
-// "[start:stop:step]" or "[start:stop:pow2]", inclusive of stop when the grid lands on it.
-std::vector<double> parse_range(const TomlDocument& doc, const TomlEntry& e,
-                                const std::string& body) {
+// "[start:stop:step]" or "[start:stop:pow2]" (the text of a string value, brackets removed),
+// inclusive of stop when the grid lands on it.
+std::vector<double> parse_range(const TomlDocument& doc, const std::string& field,
+                                const TomlValue& v, const std::string& body) {
   std::vector<std::string> parts;
   std::istringstream in(body);
   std::string part;
   while (std::getline(in, part, ':')) parts.push_back(trim(part));
   if (parts.size() != 3)
-    throw input_error(where(doc, e), e.key, e.raw, "a range is [start:stop:step] or [start:stop:pow2]");
-  const double start = parse_number_text(doc, e, parts[0]);
-  const double stop = parse_number_text(doc, e, parts[1]);
+    throw input_error(where(doc, v), field, v.text,
+                      "a range is [start:stop:step] or [start:stop:pow2]");
+  const double start = toml_number_in_string(doc, field, v, parts[0]);
+  const double stop = toml_number_in_string(doc, field, v, parts[1]);
   std::vector<double> values;
   if (parts[2] == "pow2") {
-    if (!(start > 0)) throw input_error(where(doc, e), e.key, e.raw, "a pow2 range needs start > 0");
-    for (double v = start; v <= stop; v *= 2) values.push_back(v);
+    if (!(start > 0))
+      throw input_error(where(doc, v), field, v.text, "a pow2 range needs start > 0");
+    for (double x = start; x <= stop; x *= 2) values.push_back(x);
     return values;
   }
-  const double step = parse_number_text(doc, e, parts[2]);
-  if (!(step > 0)) throw input_error(where(doc, e), e.key, e.raw, "the step must be positive");
+  const double step = toml_number_in_string(doc, field, v, parts[2]);
+  if (!(step > 0)) throw input_error(where(doc, v), field, v.text, "the step must be positive");
   const double count = std::floor((stop - start) / step * (1 + 1e-12) + 1e-9) + 1;
   if (count > static_cast<double>(kMaxAxisValues))
-    throw input_error(where(doc, e), e.key, e.raw,
+    throw input_error(where(doc, v), field, v.text,
                       "more than " + std::to_string(kMaxAxisValues) + " values on one axis");
   // Rounded to 12 significant digits so 0.05-steps read back as 0.85, not 0.8500000000000001.
   for (int64_t i = 0; i < static_cast<int64_t>(count); ++i) {
@@ -200,19 +197,21 @@ std::string Pool::describe_member(int64_t member) const {
   return s + ")";
 }
 
-std::vector<double> parse_axis_values(const TomlDocument& doc, const TomlEntry& e) {
-  std::string text = e.raw;
-  if (toml_is_string(e)) text = toml_string(doc, e);
-  if (is_bracketed_range(text)) return parse_range(doc, e, text.substr(1, text.size() - 2));
-  if (!text.empty() && text.front() == '[') {
-    TomlEntry list = e;
-    list.raw = text;
+std::vector<double> parse_axis_values(const TomlDocument& doc, const std::string& field,
+                                      const TomlValue& value) {
+  if (value.is_string()) {
+    const std::string& text = value.string;
+    if (!is_bracketed_range(text))
+      throw input_error(where(doc, value), field, value.text,
+                        "a string axis is a range \"[start:stop:step]\" or \"[start:stop:pow2]\"");
+    return parse_range(doc, field, value, text.substr(1, text.size() - 2));
+  }
+  if (value.is_array()) {
     std::vector<double> values;
-    for (const std::string& item : toml_array_items(doc, list))
-      values.push_back(parse_number_text(doc, e, item));
+    for (const TomlValue& item : value.items) values.push_back(toml_number(doc, field, item));
     return values;
   }
-  return {parse_number_text(doc, e, text)};
+  return {toml_number(doc, field, value)};
 }
 
 void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std::string& where) {
@@ -238,10 +237,13 @@ Pool parse_pool(const TomlDocument& doc) {
                         "families go in [pool.<family>] sections");
     if (section.name.compare(0, prefix.size(), prefix) != 0) continue;
     const std::string family_name = section.name.substr(prefix.size());
+    const std::string section_where = doc.file + ":" + std::to_string(section.line);
+    if (family_name.find('.') != std::string::npos)
+      throw input_error(section_where, "section", "[" + section.name + "]",
+                        "a family's axes go in [pool.<family>]; tables below it are not supported");
     const FamilyInfo* info = nullptr;
     for (const auto& f : family_table())
       if (family_name == f.name) info = &f;
-    const std::string section_where = doc.file + ":" + std::to_string(section.line);
     if (!info) {
       std::string known;
       for (const auto& f : family_table()) known += (known.empty() ? "" : ", ") + std::string(f.name);
@@ -258,17 +260,15 @@ Pool parse_pool(const TomlDocument& doc) {
       if (axis == info->axes.size()) {
         std::string known;
         for (const auto& a : info->axes) known += (known.empty() ? "" : ", ") + std::string(a.name);
-        throw input_error(where(doc, e), family_name + "." + e.key, e.raw,
+        throw input_error(where(doc, e), family_name + "." + e.key, e.value.text,
                           "unknown axis (" + family_name + " has: " + known + ")");
       }
       const AxisSpec& a = info->axes[axis];
-      const std::string field = family_name + "." + e.key;
-      TomlEntry named = e;  // errors name the axis as family.axis
-      named.key = field;
-      std::vector<double> values = parse_axis_values(doc, named);
-      if (values.empty()) throw input_error(where(doc, e), field, e.raw, "empty axis");
+      const std::string field = family_name + "." + e.key;  // errors name the axis family.axis
+      std::vector<double> values = parse_axis_values(doc, field, e.value);
+      if (values.empty()) throw input_error(where(doc, e), field, e.value.text, "empty axis");
       if (static_cast<int64_t>(values.size()) > kMaxAxisValues)
-        throw input_error(where(doc, e), field, e.raw,
+        throw input_error(where(doc, e), field, e.value.text,
                           "more than " + std::to_string(kMaxAxisValues) + " values on one axis");
       for (double v : values) check_axis_value(a, v, where(doc, e), field);
       grid.axes[axis].values = std::move(values);
@@ -297,7 +297,7 @@ Pool parse_pool(const TomlDocument& doc) {
   return pool;
 }
 
-Pool load_pool(const std::string& path) { return parse_pool(read_toml_subset(path)); }
+Pool load_pool(const std::string& path) { return parse_pool(read_toml_file(path)); }
 
 std::string describe_pool(const Pool& pool) {
   std::ostringstream s;

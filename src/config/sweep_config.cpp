@@ -28,43 +28,33 @@ int32_t parse_choice(const TomlDocument& doc, const TomlEntry& e, const char* co
     if (v == names[i]) return static_cast<int32_t>(i);
     known += (i ? ", " : "") + std::string(names[i]);
   }
-  throw input_error(where(doc, e), "job." + e.key, v, "expected one of " + known);
+  throw input_error(where(doc, e), e.path, v, "expected one of " + known);
 }
 
-int32_t to_int32(const TomlDocument& doc, const TomlEntry& e, long long lo, long long hi,
-                 const std::string& section) {
+int32_t to_int32(const TomlDocument& doc, const TomlEntry& e, long long lo, long long hi) {
   const long long v = toml_integer(doc, e);
   if (v < lo || v > hi)
-    throw input_error(where(doc, e), section + "." + e.key, e.raw,
+    throw input_error(where(doc, e), e.path, e.value.text,
                       "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return static_cast<int32_t>(v);
 }
 
 FieldDistribution parse_distribution(const TomlDocument& doc, const TomlEntry& e) {
   FieldDistribution d;
-  if (!toml_is_string(e)) {
+  if (!e.value.is_string()) {
     d.a = toml_number(doc, e);
     return d;
   }
-  const std::string text = toml_string(doc, e);
+  const std::string& text = e.value.string;
   const auto open = text.find('(');
   const auto close = text.rfind(')');
   const auto comma = text.find(',');
-  const std::string field = "job." + e.key;
+  const std::string& field = e.path;
   if (open == std::string::npos || close != text.size() - 1 || comma == std::string::npos)
     throw input_error(where(doc, e), field, text, "expected a number, \"uniform(a, b)\" or \"loguniform(a, b)\"");
   const std::string kind = text.substr(0, open);
-  TomlEntry a = e, b = e;
-  a.raw = text.substr(open + 1, comma - open - 1);
-  b.raw = text.substr(comma + 1, close - comma - 1);
-  auto strip = [](std::string& s) {
-    s.erase(0, s.find_first_not_of(' '));
-    s.erase(s.find_last_not_of(' ') + 1);
-  };
-  strip(a.raw);
-  strip(b.raw);
-  d.a = toml_number(doc, a);
-  d.b = toml_number(doc, b);
+  d.a = toml_number_in_string(doc, field, e.value, text.substr(open + 1, comma - open - 1));
+  d.b = toml_number_in_string(doc, field, e.value, text.substr(comma + 1, close - comma - 1));
   if (kind == "uniform") d.kind = FieldDistribution::Kind::uniform;
   else if (kind == "loguniform") d.kind = FieldDistribution::Kind::loguniform;
   else throw input_error(where(doc, e), field, text, "unknown distribution '" + kind + "' (uniform, loguniform)");
@@ -95,8 +85,7 @@ std::string resolve_path(const std::string& config_file, const std::string& path
 // [synthetic] sets SyntheticMarketSpec fields by name (set_synthetic_parameter, synthetic.hpp).
 void parse_synthetic(const TomlDocument& doc, const TomlSection& section, SyntheticMarketSpec& spec) {
   for (const TomlEntry& e : section.entries)
-    set_synthetic_parameter(spec, e.key, toml_is_string(e) ? toml_string(doc, e) : e.raw,
-                            where(doc, e));
+    set_synthetic_parameter(spec, e.key, toml_scalar_text(doc, e.path, e.value), where(doc, e));
   try {
     validate_synthetic_spec(spec);
   } catch (const InputError& err) {
@@ -123,7 +112,7 @@ void apply_cbl_preset(const TomlDocument& doc, const TomlSection& section, Sweep
       free_key = field == JobField::work || field == JobField::deadline_h || field == JobField::reconfig_s;
     }
     if (!free_key)
-      throw input_error(where(doc, e), "job." + e.key, e.raw,
+      throw input_error(where(doc, e), e.path, e.value.text,
                         "is fixed by mode = \"cbl\" (only work, deadline_h and reconfig_s may be set)");
   }
   // The fields the file leaves out come from the ADRS job, cbl_job's, as do the fixed ones.
@@ -172,26 +161,26 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
   }
   if (const TomlSection* top = doc.find("")) {
     for (const TomlEntry& e : top->entries)
-      throw input_error(where(doc, e), e.key, e.raw, "keys go under [workload] or [job]");
+      throw input_error(where(doc, e), e.path, e.value.text, "keys go under [workload] or [job]");
   }
   if (const TomlSection* w = doc.find("workload")) {
     WorkloadSpec& wl = config.workload;
     for (const TomlEntry& e : w->entries) {
       if (e.key == "trace") wl.trace_path = resolve_path(doc.file, toml_string(doc, e));
       else if (e.key == "forecast_trace") wl.forecast_trace_path = resolve_path(doc.file, toml_string(doc, e));
-      else if (e.key == "first_slot") wl.first_slot = to_int32(doc, e, 0, INT32_MAX, "workload");
-      else if (e.key == "scenarios") wl.scenarios = to_int32(doc, e, 1, 1 << 20, "workload");
-      else if (e.key == "scenario_stride") wl.scenario_stride = to_int32(doc, e, 0, INT32_MAX, "workload");
-      else if (e.key == "rounds") wl.rounds = to_int32(doc, e, 1, 1 << 20, "workload");
-      else if (e.key == "round_stride") wl.round_stride = to_int32(doc, e, 0, INT32_MAX, "workload");
+      else if (e.key == "first_slot") wl.first_slot = to_int32(doc, e, 0, INT32_MAX);
+      else if (e.key == "scenarios") wl.scenarios = to_int32(doc, e, 1, 1 << 20);
+      else if (e.key == "scenario_stride") wl.scenario_stride = to_int32(doc, e, 0, INT32_MAX);
+      else if (e.key == "rounds") wl.rounds = to_int32(doc, e, 1, 1 << 20);
+      else if (e.key == "round_stride") wl.round_stride = to_int32(doc, e, 0, INT32_MAX);
       else if (e.key == "seed") {
         const long long s = toml_integer(doc, e);
-        if (s < 0) throw input_error(where(doc, e), "workload.seed", e.raw, "must be non-negative");
+        if (s < 0) throw input_error(where(doc, e), e.path, e.value.text, "must be non-negative");
         config.seed = static_cast<uint64_t>(s);
       } else if (e.key == "synthetic")
         wl.synthetic = toml_bool(doc, e);
       else
-        throw input_error(where(doc, e), "workload." + e.key, e.raw,
+        throw input_error(where(doc, e), e.path, e.value.text,
                           "unknown key (trace, forecast_trace, synthetic, first_slot, scenarios, scenario_stride, "
                           "rounds, round_stride, seed)");
     }
@@ -223,19 +212,19 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
         set_job_field(job.base, static_cast<JobField>(f), job.fields[f].a);
         // Every draw lies in [a, b], so checking a here covers all of them.
         if (static_cast<JobField>(f) == JobField::work_error && !(job.fields[f].a > -1.0))
-          throw input_error(where(doc, e), "job.work_error", e.raw,
+          throw input_error(where(doc, e), e.path, e.value.text,
                             "must be above -1 (policies see L·(1 + work_error) > 0)");
         matched = true;
       }
       if (matched) continue;
       if (e.key == "mode") job.base.mode = static_cast<ModelMode>(parse_choice(doc, e, kModes));
-      else if (e.key == "n_min") job.base.n_min = to_int32(doc, e, 1, 1 << 20, "job");
-      else if (e.key == "n_max") job.base.n_max = to_int32(doc, e, 1, 1 << 20, "job");
+      else if (e.key == "n_min") job.base.n_min = to_int32(doc, e, 1, 1 << 20);
+      else if (e.key == "n_max") job.base.n_max = to_int32(doc, e, 1, 1 << 20);
       else if (e.key == "value_shape") job.base.value_shape = static_cast<ValueShape>(parse_choice(doc, e, kValueShapes));
       else if (e.key == "trigger") job.base.trigger = static_cast<ReconfigTrigger>(parse_choice(doc, e, kTriggers));
       else if (e.key == "billing") job.base.billing = static_cast<Billing>(parse_choice(doc, e, kBillings));
       else
-        throw input_error(where(doc, e), "job." + e.key, e.raw,
+        throw input_error(where(doc, e), e.path, e.value.text,
                           "unknown key (mode, work, work_error, deadline_h, gamma, n_min, n_max, "
                           "alpha, beta, value, value_shape, value_shape_param, miss_penalty, "
                           "reconfig_s, trigger, billing)");
@@ -246,7 +235,7 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
 }
 
 SweepConfig load_sweep_config(const std::string& path) {
-  return parse_sweep_config(read_toml_subset(path));
+  return parse_sweep_config(read_toml_file(path));
 }
 
 std::string config_to_toml(const SweepConfig& config) {

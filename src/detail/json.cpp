@@ -1,11 +1,16 @@
-// The strict JSON reader behind the trace importers.
+// The trace importers' JSON reader: nlohmann-json parses, a SAX handler builds the JsonValue
+// tree and refuses keys given twice (nlohmann keeps the last), and errors become one-line
+// InputErrors. The only file that includes nlohmann-json.
 #include "spotsweep/detail/json.hpp"
 
-#include <cerrno>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <unordered_set>
 
 #include "spotsweep/market/import/text.hpp"
 #include "spotsweep/detail/error.hpp"
@@ -13,269 +18,197 @@
 namespace spotsweep {
 
 namespace {
-// Containers nested deeper than this are refused rather than risking the stack.
-constexpr int kMaxDepth = 256;
+
+// Containers nested deeper than this are refused: the tree is freed recursively.
+constexpr size_t kMaxDepth = 256;
+
+// The text at a syntax error, for its message: up to the next delimiter, at most 12 characters,
+// bytes that are not printable ASCII (a binary file given as JSON) shown as \xNN.
+std::string token_at(std::string_view text, size_t at) {
+  if (at >= text.size()) return "end of file";
+  size_t end = at;
+  while (end < text.size() && end - at < 12 && std::strchr(" \t\r\n,:[]{}", text[end]) == nullptr)
+    ++end;
+  if (end == at) ++end;  // a delimiter itself is the offending character
+  std::string token = "'";
+  for (const char c : text.substr(at, end - at)) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      token += c;
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02X", byte);
+      token += hex;
+    }
+  }
+  return token + "'";
+}
+
+// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1,
+// column 7: " prefix (the caller names the place) and without "; last read: '...'", which can
+// hold the rest of the file after an unterminated string.
+std::string reason_of(const nlohmann::detail::exception& e) {
+  std::string reason = e.what();
+  if (!reason.empty() && reason.front() == '[') {
+    const auto close = reason.find("] ");
+    if (close != std::string::npos) reason.erase(0, close + 2);
+  }
+  if (reason.compare(0, 14, "parse error at") == 0) {
+    const auto colon = reason.find(": ");
+    if (colon != std::string::npos) reason.erase(0, colon + 2);
+  }
+  const auto last_read = reason.find("; last read: '");
+  if (last_read != std::string::npos) {
+    const auto expected = reason.find("'; expected", last_read);
+    reason.erase(last_read, expected == std::string::npos ? std::string::npos
+                                                          : expected + 1 - last_read);
+  }
+  return reason;
+}
+
 }  // namespace
 
-class JsonParser {
+// Builds the JsonValue tree from nlohmann-json's SAX events; nlohmann checks the grammar. It
+// records the first error and stops the parse by returning false.
+class JsonBuilder : public nlohmann::json_sax<nlohmann::json> {
  public:
-  JsonParser(std::string_view text, const std::string& file) : text_(text), file_(file) {}
+  using json = nlohmann::json;
 
-  JsonValue parse_document() {
-    skip_space();
-    JsonValue root = parse_value(0);
-    skip_space();
-    if (pos_ != text_.size()) fail(pos_, "unexpected text after the top-level value");
-    return root;
+  JsonBuilder(std::string_view text, const std::string& file) : text_(text), file_(file) {}
+
+  JsonValue parse() {
+    const bool ok = json::sax_parse(text_.data(), text_.data() + text_.size(), this,
+                                    json::input_format_t::json, /*strict=*/true,
+                                    /*ignore_comments=*/false);
+    if (!ok) {
+      SPOTSWEEP_EXPECTS(error_.has_value(), "a failed JSON parse has an error");
+      throw *error_;
+    }
+    return std::move(root_);
+  }
+
+  bool null() override { return add(JsonValue()) != nullptr; }
+  bool boolean(bool value) override {
+    JsonValue v;
+    v.kind_ = JsonValue::Kind::boolean;
+    v.boolean_ = value;
+    return add(std::move(v)) != nullptr;
+  }
+  bool number_integer(json::number_integer_t value) override {
+    return add_number(static_cast<double>(value));
+  }
+  bool number_unsigned(json::number_unsigned_t value) override {
+    return add_number(static_cast<double>(value));
+  }
+  // nlohmann refuses numbers that overflow a double, so `value` is finite.
+  bool number_float(json::number_float_t value, const json::string_t&) override {
+    return add_number(value);
+  }
+  bool string(json::string_t& value) override {
+    JsonValue v;
+    v.kind_ = JsonValue::Kind::string;
+    v.string_ = std::move(value);
+    return add(std::move(v)) != nullptr;
+  }
+  bool binary(json::binary_t&) override { return false; }  // not produced by JSON text
+  bool start_object(std::size_t) override { return open(JsonValue::Kind::object); }
+  bool key(json::string_t& key) override {
+    // nlohmann keeps the last of two equal keys; a trace file with both is ambiguous.
+    if (!open_.back().keys.insert(key).second) {
+      error_ = input_error(file_, path_of_key(key), "", "duplicate key");
+      return false;
+    }
+    pending_key_ = std::move(key);
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(JsonValue::Kind::array); }
+  bool end_array() override { return close(); }
+
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& e) override {
+    // `position` counts the bytes read, the offending one included.
+    size_t at = std::min(position > 0 ? position - 1 : 0, text_.size());
+    if (e.id == 406)  // number overflow: point at the number, not at its last digit
+      while (at > 0 && std::strchr("0123456789+-.eE", text_[at - 1]) != nullptr) --at;
+    const std::string token = token_at(text_, at);
+    const bool nan_or_infinity =
+        token.find("NaN") == 1 || token.find("Infinity") == 1 || token.find("-Infinity") == 1;
+    // Python's json.dump writes NaN and Infinity by default; they are not JSON.
+    const std::string reason =
+        nan_or_infinity ? "not a number (NaN/Infinity are not valid JSON)" : reason_of(e);
+    const long line = 1 + std::count(text_.begin(), text_.begin() + at, '\n');
+    error_ = input_error(file_ + ":" + std::to_string(line), "byte " + std::to_string(at), token,
+                         reason);
+    return false;
   }
 
  private:
-  [[noreturn]] void fail(size_t at, const std::string& reason) const {
-    std::string token;
-    if (at < text_.size()) {
-      size_t end = at;
-      // The token: up to the next delimiter, at most 12 characters.
-      while (end < text_.size() && end - at < 12 &&
-             std::strchr(" \t\r\n,:[]{}", text_[end]) == nullptr)
-        ++end;
-      if (end == at) ++end;  // a delimiter itself is the offending character
-      // Bytes that are not printable ASCII (a binary file given as JSON) are shown as \xNN.
-      token = "'";
-      for (const char c : text_.substr(at, end - at)) {
-        const unsigned char byte = static_cast<unsigned char>(c);
-        if (byte >= 0x20 && byte < 0x7f) {
-          token += c;
-        } else {
-          char hex[8];
-          std::snprintf(hex, sizeof hex, "\\x%02X", byte);
-          token += hex;
-        }
-      }
-      token += "'";
-    } else {
-      token = "end of file";
+  struct OpenContainer {
+    JsonValue* value;
+    std::unordered_set<std::string> keys;  // an object's keys so far
+  };
+
+  // Puts v into the innermost open container (or makes it the root); returns where it went.
+  // Pointers to open containers stay valid: only the innermost one grows.
+  JsonValue* add(JsonValue v) {
+    if (open_.empty()) {
+      root_ = std::move(v);
+      return &root_;
     }
-    throw input_error(file_, "byte " + std::to_string(at), token, reason);
+    JsonValue& parent = *open_.back().value;
+    if (parent.kind_ == JsonValue::Kind::array) {
+      parent.items_.push_back(std::move(v));
+      return &parent.items_.back();
+    }
+    parent.members_.emplace_back(std::move(pending_key_), std::move(v));
+    return &parent.members_.back().second;
   }
 
-  void skip_space() {
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_];
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
-      ++pos_;
-    }
+  bool add_number(double value) {
+    JsonValue v;
+    v.kind_ = JsonValue::Kind::number;
+    v.number_ = value;
+    return add(std::move(v)) != nullptr;
   }
 
-  bool starts_with(std::string_view word) const { return text_.substr(pos_, word.size()) == word; }
-
-  JsonValue parse_value(int depth) {
-    if (pos_ >= text_.size()) fail(pos_, "expected a JSON value");
-    JsonValue value;
-    value.offset_ = pos_;
-    const char c = text_[pos_];
-    if (c == '{') {
-      parse_object(value, depth);
-    } else if (c == '[') {
-      parse_array(value, depth);
-    } else if (c == '"') {
-      value.kind_ = JsonValue::Kind::string;
-      value.string_ = parse_string();
-    } else if (starts_with("true")) {
-      value.kind_ = JsonValue::Kind::boolean;
-      value.boolean_ = true;
-      pos_ += 4;
-    } else if (starts_with("false")) {
-      value.kind_ = JsonValue::Kind::boolean;
-      pos_ += 5;
-    } else if (starts_with("null")) {
-      pos_ += 4;
-    } else if (starts_with("NaN") || starts_with("Infinity") || starts_with("-Infinity")) {
-      // Python's json.dump writes these by default; they are not JSON and not a number we
-      // could use anyway.
-      fail(pos_, "not a number (NaN/Infinity are not valid JSON)");
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      value.kind_ = JsonValue::Kind::number;
-      value.number_ = parse_number();
-    } else {
-      fail(pos_, "expected a JSON value");
+  bool open(JsonValue::Kind kind) {
+    if (open_.size() >= kMaxDepth) {
+      error_ = input_error(file_, "nesting", std::to_string(open_.size() + 1) + " levels",
+                           "containers nested more than " + std::to_string(kMaxDepth) + " deep");
+      return false;
     }
-    return value;
+    JsonValue v;
+    v.kind_ = kind;
+    open_.push_back(OpenContainer{add(std::move(v)), {}});
+    return true;
   }
 
-  void parse_object(JsonValue& value, int depth) {
-    if (depth >= kMaxDepth) fail(pos_, "nested too deeply");
-    value.kind_ = JsonValue::Kind::object;
-    ++pos_;  // '{'
-    skip_space();
-    if (pos_ < text_.size() && text_[pos_] == '}') {
-      ++pos_;
-      return;
-    }
-    while (true) {
-      skip_space();
-      if (pos_ >= text_.size() || text_[pos_] != '"') fail(pos_, "expected a string key");
-      const size_t key_at = pos_;
-      std::string key = parse_string();
-      for (const auto& member : value.members_)
-        if (member.first == key) fail(key_at, "duplicate key");
-      skip_space();
-      if (pos_ >= text_.size() || text_[pos_] != ':') fail(pos_, "expected ':'");
-      ++pos_;
-      skip_space();
-      value.members_.emplace_back(std::move(key), parse_value(depth + 1));
-      skip_space();
-      if (pos_ < text_.size() && text_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (pos_ < text_.size() && text_[pos_] == '}') {
-        ++pos_;
-        return;
-      }
-      fail(pos_, "expected ',' or '}'");
-    }
+  bool close() {
+    open_.pop_back();
+    return true;
   }
 
-  void parse_array(JsonValue& value, int depth) {
-    if (depth >= kMaxDepth) fail(pos_, "nested too deeply");
-    value.kind_ = JsonValue::Kind::array;
-    ++pos_;  // '['
-    skip_space();
-    if (pos_ < text_.size() && text_[pos_] == ']') {
-      ++pos_;
-      return;
+  // The path of `key` in the innermost open object, written as the importers' messages write
+  // paths: "metadata.price_info.components[0].label".
+  std::string path_of_key(const std::string& key) const {
+    std::string path;
+    for (size_t i = 0; i + 1 < open_.size(); ++i) {  // each holds the next as its last element
+      const JsonValue& container = *open_[i].value;
+      if (container.kind_ == JsonValue::Kind::array)
+        path += "[" + std::to_string(container.items_.size() - 1) + "]";
+      else
+        path += (path.empty() ? "" : ".") + container.members_.back().first;
     }
-    while (true) {
-      skip_space();
-      value.items_.push_back(parse_value(depth + 1));
-      skip_space();
-      if (pos_ < text_.size() && text_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (pos_ < text_.size() && text_[pos_] == ']') {
-        ++pos_;
-        return;
-      }
-      fail(pos_, "expected ',' or ']'");
-    }
-  }
-
-  static void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
-  uint32_t parse_hex4() {
-    if (pos_ + 4 > text_.size()) fail(pos_, "truncated \\u escape");
-    uint32_t cp = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char h = text_[pos_ + i];
-      cp <<= 4;
-      if (h >= '0' && h <= '9') cp |= h - '0';
-      else if (h >= 'a' && h <= 'f') cp |= h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F') cp |= h - 'A' + 10;
-      else fail(pos_ + i, "bad hex digit in \\u escape");
-    }
-    pos_ += 4;
-    return cp;
-  }
-
-  std::string parse_string() {
-    const size_t start = pos_;
-    ++pos_;  // opening quote
-    std::string out;
-    while (true) {
-      if (pos_ >= text_.size()) fail(start, "unterminated string");
-      const char c = text_[pos_];
-      if (c == '"') {
-        ++pos_;
-        return out;
-      }
-      if (static_cast<unsigned char>(c) < 0x20) fail(pos_, "control character in string");
-      if (c != '\\') {
-        out += c;
-        ++pos_;
-        continue;
-      }
-      ++pos_;
-      if (pos_ >= text_.size()) fail(start, "unterminated string");
-      const char e = text_[pos_++];
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          uint32_t cp = parse_hex4();
-          if (cp >= 0xD800 && cp <= 0xDBFF) {  // surrogate pair
-            if (!starts_with("\\u")) fail(pos_, "unpaired surrogate in \\u escape");
-            pos_ += 2;
-            const uint32_t low = parse_hex4();
-            if (low < 0xDC00 || low > 0xDFFF) fail(pos_ - 6, "bad low surrogate");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            fail(pos_ - 6, "unpaired surrogate in \\u escape");
-          }
-          append_utf8(out, cp);
-          break;
-        }
-        default: fail(pos_ - 2, "unknown escape in string");
-      }
-    }
-  }
-
-  // Validates the RFC 8259 number grammar, then converts with strtod (locale "C" assumed;
-  // the program never changes LC_NUMERIC).
-  double parse_number() {
-    const size_t start = pos_;
-    auto digit = [&](size_t i) { return i < text_.size() && text_[i] >= '0' && text_[i] <= '9'; };
-    if (text_[pos_] == '-') ++pos_;
-    if (!digit(pos_)) fail(start, "malformed number");
-    if (text_[pos_] == '0') {
-      ++pos_;
-      if (digit(pos_)) fail(start, "malformed number (leading zero)");
-    } else {
-      while (digit(pos_)) ++pos_;
-    }
-    if (pos_ < text_.size() && text_[pos_] == '.') {
-      ++pos_;
-      if (!digit(pos_)) fail(start, "malformed number");
-      while (digit(pos_)) ++pos_;
-    }
-    if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
-      ++pos_;
-      if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
-      if (!digit(pos_)) fail(start, "malformed number");
-      while (digit(pos_)) ++pos_;
-    }
-    const std::string literal(text_.substr(start, pos_ - start));
-    errno = 0;
-    const double v = std::strtod(literal.c_str(), nullptr);
-    if (!std::isfinite(v)) fail(start, "number out of range");
-    return v;
+    return path + (path.empty() ? "" : ".") + key;
   }
 
   std::string_view text_;
   const std::string& file_;
-  size_t pos_ = 0;
+  JsonValue root_;
+  std::vector<OpenContainer> open_;
+  std::string pending_key_;
+  std::optional<InputError> error_;
 };
 
 const JsonValue* JsonValue::find(std::string_view key) const {
@@ -298,7 +231,7 @@ std::string JsonValue::brief() const {
 }
 
 JsonValue parse_json(std::string_view text, const std::string& file) {
-  return JsonParser(text, file).parse_document();
+  return JsonBuilder(text, file).parse();
 }
 
 JsonValue read_json_file(const std::string& path) {

@@ -40,25 +40,24 @@ void read_select_options(const TomlDocument& doc, SelectOptions& options) {
       options.eta = parse_eta_schedule(where(doc, e), toml_string(doc, e));
     } else if (e.key == "top_k") {
       const long long k = toml_integer(doc, e);
-      if (k < 1 || k > 1000) throw input_error(where(doc, e), "select.top_k", e.raw, "must be in [1, 1000]");
+      if (k < 1 || k > 1000)
+        throw input_error(where(doc, e), e.path, e.value.text, "must be in [1, 1000]");
       options.top_k = static_cast<int32_t>(k);
     } else if (e.key == "utility_range") {
-      const std::vector<std::string> items = toml_array_items(doc, e);
+      const std::vector<TomlValue>& items = toml_array(doc, e);
       if (items.size() != 2)
-        throw input_error(where(doc, e), "select.utility_range", e.raw, "expected [low, high] in USD");
-      TomlEntry low = e, high = e;
-      low.raw = items[0];
-      high.raw = items[1];
-      options.utility_range = UtilityRange{toml_number(doc, low), toml_number(doc, high)};
+        throw input_error(where(doc, e), e.path, e.value.text, "expected [low, high] in USD");
+      options.utility_range =
+          UtilityRange{toml_number(doc, e.path, items[0]), toml_number(doc, e.path, items[1])};
       if (!(options.utility_range.high > options.utility_range.low))
-        throw input_error(where(doc, e), "select.utility_range", e.raw, "needs low < high");
+        throw input_error(where(doc, e), e.path, e.value.text, "needs low < high");
       options.given_range = true;
     } else if (e.key == "seed") {
       const long long seed = toml_integer(doc, e);
-      if (seed < 0) throw input_error(where(doc, e), "select.seed", e.raw, "must be ≥ 0");
+      if (seed < 0) throw input_error(where(doc, e), e.path, e.value.text, "must be ≥ 0");
       options.seed = static_cast<uint64_t>(seed);
     } else {
-      throw input_error(where(doc, e), "select." + e.key, e.raw,
+      throw input_error(where(doc, e), e.path, e.value.text,
                         "unknown key (feedback, eta, top_k, seed, utility_range)");
     }
   }

@@ -156,41 +156,44 @@ void read_stress_suite(const TomlDocument& doc, StressSuite& suite) {
       for (const TomlEntry& e : section.entries) {
         if (e.key == "adversaries") {
           suite.adversaries.clear();
-          for (const std::string& item : toml_array_items(doc, e)) {
-            const std::string name = item.size() >= 2 && item.front() == '"' ? item.substr(1, item.size() - 2) : item;
-            const AdversaryKind kind = parse_adversary(name, where(doc, e), "stress.adversaries");
+          for (const TomlValue& item : toml_array(doc, e)) {
+            const AdversaryKind kind =
+                parse_adversary(toml_string(doc, e.path, item), where(doc, e), e.path);
             if (kind != AdversaryKind::stationary) suite.adversaries.push_back(kind);
           }
         } else if (e.key == "seeds") {
           suite.seeds.clear();
-          for (const std::string& item : toml_array_items(doc, e)) {
-            char* end = nullptr;
-            const long long v = std::strtoll(item.c_str(), &end, 10);
-            if (item.empty() || *end != '\0' || v < 0)
-              throw input_error(where(doc, e), "stress.seeds", item, "expected a non-negative integer");
-            suite.seeds.push_back(static_cast<uint64_t>(v));
+          for (const TomlValue& item : toml_array(doc, e)) {
+            if (item.type != TomlValue::Type::integer || item.integer < 0)
+              throw input_error(where(doc, item), e.path, item.text,
+                                "expected a non-negative integer");
+            suite.seeds.push_back(static_cast<uint64_t>(item.integer));
           }
-          if (suite.seeds.empty()) throw input_error(where(doc, e), "stress.seeds", e.raw, "needs at least one seed");
+          if (suite.seeds.empty())
+            throw input_error(where(doc, e), e.path, e.value.text, "needs at least one seed");
         } else if (e.key == "opt_buckets") {
           const long long v = toml_integer(doc, e);
-          if (v < 0 || v > 1 << 20) throw input_error(where(doc, e), "stress.opt_buckets", e.raw, "must be in [0, 1048576]");
+          if (v < 0 || v > 1 << 20)
+            throw input_error(where(doc, e), e.path, e.value.text, "must be in [0, 1048576]");
           suite.opt_buckets = static_cast<int32_t>(v);
         } else {
-          throw input_error(where(doc, e), "stress." + e.key, e.raw, "unknown key (adversaries, seeds, opt_buckets)");
+          throw input_error(where(doc, e), e.path, e.value.text,
+                            "unknown key (adversaries, seeds, opt_buckets)");
         }
       }
     } else if (section.name.compare(0, 7, "stress.") == 0) {
       const std::string at = doc.file + ":" + std::to_string(section.line);
       const AdversaryKind kind = parse_adversary(section.name.substr(7), at, "section [" + section.name + "]");
       for (const TomlEntry& e : section.entries) {
+        // One value, or a list of values to sweep; each goes to the market parsers as text.
         std::vector<std::string> values;
-        if (!e.raw.empty() && e.raw.front() == '[')
-          values = toml_array_items(doc, e);
+        if (e.value.is_array())
+          for (const TomlValue& item : e.value.items)
+            values.push_back(toml_scalar_text(doc, e.path, item));
         else
-          values = {e.raw};
-        for (std::string& v : values)
-          if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-        if (values.empty()) throw input_error(where(doc, e), section.name + "." + e.key, e.raw, "needs at least one value");
+          values.push_back(toml_scalar_text(doc, e.path, e.value));
+        if (values.empty())
+          throw input_error(where(doc, e), e.path, e.value.text, "needs at least one value");
         // Check every value now, so a bad one names its line.
         for (const std::string& v : values) {
           MarketRecipe probe = base_recipe(kind);
@@ -230,11 +233,13 @@ SweepConfig parse_stress_sweep_config(const TomlDocument& doc) {
     for (const TomlEntry& e : w.entries)
       if (e.key == "trace" || e.key == "forecast_trace" || e.key == "synthetic" || e.key == "first_slot" ||
           e.key == "scenario_stride")
-        throw input_error(where(doc, e), "workload." + e.key, e.raw,
+        throw input_error(where(doc, e), e.path, e.value.text,
                           "stress draws its own markets and lays the scenario windows back to back");
     // Placeholders that make_stress_market replaces with the drawn market and its windows.
-    w.entries.push_back(TomlEntry{"trace", "\"stress market\"", w.line});
-    w.entries.push_back(TomlEntry{"scenario_stride", "1", w.line});
+    w.entries.push_back(
+        TomlEntry{"trace", "workload.trace", TomlValue::of_string("stress market"), w.line, 0});
+    w.entries.push_back(TomlEntry{"scenario_stride", "workload.scenario_stride",
+                                  TomlValue::of_integer(1), w.line, 0});
   }
   if (!sweep.find("workload"))
     throw input_error(doc.file, "section", "[workload]", "missing: scenarios, rounds, round_stride and seed");

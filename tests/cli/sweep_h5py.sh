@@ -79,8 +79,16 @@ printf '[pool.lstm]\nw = 1\n' > family.toml
 expect_error unknown-family "family.toml:1: family = lstm: unknown family" "$bin" pool info family.toml
 printf '[pool.pf]\nomega = 1\n' > axis.toml
 expect_error unknown-axis "axis.toml:2: pf.omega = 1: unknown axis" "$bin" pool info axis.toml
-printf '[pool.pf]\ntheta = [1:100000:1]\nkappa = [1:100000:1]\nrho = [1:100000:1]\n' > big.toml
+printf '[pool.pf]\ntheta = "[1:100000:1]"\nkappa = "[1:100000:1]"\nrho = "[1:100000:1]"\n' \
+  > big.toml
 expect_error pool-too-large "pool too large to index" "$bin" pool info big.toml
+printf '[pool.pf]\nkappa = [0.6:1.0:0.2]\n' > bare.toml
+expect_error bare-range \
+  'bare.toml:2: pool.pf.kappa = [0.6:1.0:0.2]: a range is a string in TOML: write "[0.6:1.0:0.2]"' \
+  "$bin" pool info bare.toml
+printf '[pool.pf]\ntheta = [0.5]\ntheta = [0.7]\n' > twice.toml
+expect_error duplicate-key "twice.toml:3:|pool.pf.theta = [0.7]|cannot redefine" \
+  "$bin" pool info twice.toml
 expect_error backend "--backend = gpu: expected auto, cpu or cuda" \
   "$bin" sweep --pool sweep.toml --output bad.h5 --backend gpu
 expect_error trace-members-outside "--trace-members = 99: outside" \

@@ -101,7 +101,7 @@ resolution = [1]
 lagrange_iters = [0, 2]
 )toml";
   const SweepConfig with_chc =
-      parse_sweep_config(parse_toml_subset(std::string(testing::fixture_sweep_toml()) + chc, "fixture.toml"));
+      parse_sweep_config(parse_toml_text(std::string(testing::fixture_sweep_toml()) + chc, "fixture.toml"));
   const SweepPlan plan = make_plan(with_chc, testing::fixture_trace());
   SelectOptions options;
   options.seed = 4;

@@ -74,7 +74,7 @@ reconfig_s = 300
 
 inline SweepConfig fixture_config(const std::string& extra_job_lines = "") {
   return parse_sweep_config(
-      parse_toml_subset(std::string(fixture_sweep_toml()) + extra_job_lines, "fixture.toml"));
+      parse_toml_text(std::string(fixture_sweep_toml()) + extra_job_lines, "fixture.toml"));
 }
 
 inline SweepPlan fixture_plan(const std::string& extra_job_lines = "") {

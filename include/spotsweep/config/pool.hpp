@@ -84,9 +84,10 @@ Pool load_pool(const std::string& path);
 // largest `smaller` value must not exceed the smallest `larger` one.
 void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std::string& where);
 
-// Parses one axis value: a number, [a, b, c], [start:stop:step] or [start:stop:pow2], the
-// range forms bare or quoted. Checks count only; ranges are checked by parse_pool.
-std::vector<double> parse_axis_values(const TomlDocument& doc, const TomlEntry& entry);
+// Parses one axis value: a number, a list [a, b, c], or a range string "[start:stop:step]" or
+// "[start:stop:pow2]"; errors name `field`. Checks count only; ranges are checked by parse_pool.
+std::vector<double> parse_axis_values(const TomlDocument& doc, const std::string& field,
+                                      const TomlValue& value);
 
 // What `spotsweep pool info` prints: the size, each family's axes and member range.
 std::string describe_pool(const Pool& pool);

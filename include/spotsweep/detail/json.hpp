@@ -1,9 +1,9 @@
 #pragma once
-// A small, strict JSON reader (RFC 8259: objects, arrays, numbers, strings, true, false, null)
-// for the trace importers. No extensions: NaN, Infinity, comments, trailing commas and
-// duplicate keys are errors. Every error is an InputError naming the file and either the byte
-// offset (syntax) or the field path (content), e.g. "x.json: data[12] = \"a\": not a number".
-// Host-only.
+// JSON documents for the trace importers, read strictly (RFC 8259) by nlohmann-json in
+// src/detail/json.cpp, which stays out of this header. No extensions: NaN, Infinity, comments,
+// trailing commas and duplicate keys are errors. Every error is a one-line InputError naming
+// the file and either the line and byte offset (syntax: "x.json:3: byte 41 = 'NaN': ...") or
+// the field's path (content: "x.json: data[12] = \"a\": not a number"). Host-only.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,7 +18,6 @@ class JsonValue {
   enum class Kind { null, boolean, number, string, array, object };
 
   Kind kind() const { return kind_; }
-  size_t byte_offset() const { return offset_; }  // where the value starts in the file
   bool is_null() const { return kind_ == Kind::null; }
   bool is_number() const { return kind_ == Kind::number; }
   bool is_string() const { return kind_ == Kind::string; }
@@ -40,9 +39,8 @@ class JsonValue {
   std::string brief() const;
 
  private:
-  friend class JsonParser;
+  friend class JsonBuilder;
   Kind kind_ = Kind::null;
-  size_t offset_ = 0;
   bool boolean_ = false;
   double number_ = 0.0;
   std::string string_;
@@ -50,7 +48,8 @@ class JsonValue {
   std::vector<std::pair<std::string, JsonValue>> members_;
 };
 
-// Parses `text` (the contents of `file`, used only in messages).
+// Parses `text` (the contents of `file`, used only in messages). A key given twice in one
+// object is an error naming its path ("x.json: metadata.gap_seconds: key given twice").
 JsonValue parse_json(std::string_view text, const std::string& file);
 
 // Reads and parses a whole file; a missing or unreadable file is an InputError.

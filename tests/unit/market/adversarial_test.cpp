@@ -55,7 +55,7 @@ reconfig_s = 300
 // Mean utility of each family's best member over the sweep's jobs on `trace`.
 // `work` in samples: 8 GPUs do 800 samples/s, 480,000 per slot.
 std::map<std::string, double> best_by_family(const Trace& trace, double work = 4e6) {
-  const SweepConfig config = parse_sweep_config(parse_toml_subset(
+  const SweepConfig config = parse_sweep_config(parse_toml_text(
       std::string(kPoolToml) + "work = " + std::to_string(work) + "\n", "adversarial.toml"));
   const SweepPlan plan = make_plan(config, trace);
   SweepOptions options;

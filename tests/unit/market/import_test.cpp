@@ -559,14 +559,48 @@ TEST(JsonReader, ParsesNestedValues) {
 }
 
 TEST(JsonReader, IsStrictAndNamesTheByteOffset) {
-  expect_input_error([] { parse_json("[1, 2,]", "f.json"); }, {"f.json", "byte 6"});
-  expect_input_error([] { parse_json(R"({"a": 1, "a": 2})", "f.json"); }, {"byte 9", "duplicate key"});
-  expect_input_error([] { parse_json("[01]", "f.json"); }, {"byte 1", "leading zero"});
-  expect_input_error([] { parse_json("[1] // note", "f.json"); }, {"byte 4", "after the top-level"});
+  expect_input_error([] { parse_json("[1, 2,]", "f.json"); }, {"f.json:1: byte 6 = ']'"});
+  expect_input_error([] { parse_json("[01]", "f.json"); }, {"byte 2 = '1'", "expected ']'"});
+  expect_input_error([] { parse_json("[1] // note", "f.json"); },
+                     {"byte 4 = '//'", "expected end of input"});
   expect_input_error([] { parse_json("[Infinity]", "f.json"); }, {"byte 1", "NaN/Infinity"});
-  expect_input_error([] { parse_json(R"({"a": "open)", "f.json"); }, {"byte 6", "unterminated"});
-  expect_input_error([] { parse_json("", "f.json"); }, {"f.json", "byte 0", "end of file"});
-  expect_input_error([] { parse_json("{'a': 1}", "f.json"); }, {"byte 1", "string key"});
+  expect_input_error([] { parse_json("[1, -Infinity]", "f.json"); }, {"NaN/Infinity"});
+  expect_input_error([] { parse_json(R"({"a": "open)", "f.json"); },
+                     {"byte 11 = end of file", "missing closing quote"});
+  expect_input_error([] { parse_json("", "f.json"); }, {"f.json:1: byte 0 = end of file"});
+  expect_input_error([] { parse_json("{'a': 1}", "f.json"); }, {"byte 1", "object key"});
+  expect_input_error([] { parse_json("[1e400]", "f.json"); }, {"byte 1 = '1e400'", "overflow"});
+  expect_input_error([] { parse_json("[\"\x01\"]", "f.json"); }, {"byte 2 = '\\x01", "control"});
+}
+
+// A syntax error is one line naming the file, the line and the byte, however the text runs on.
+TEST(JsonReader, SyntaxErrorIsOneLineWithTheLine) {
+  expect_input_error([] { parse_json("{\n  \"data\": [1,\n    2,]\n}\n", "multi.json"); },
+                     {"multi.json:3: byte 22 = ']'", "syntax error"});
+  expect_input_error([] { parse_json("{\"a\": \"open\n\nmore", "f.json"); },
+                     {"f.json:1:", "control character"});
+  expect_input_error([] { parse_json(std::string(300, '[') + std::string(300, ']'), "deep.json"); },
+                     {"deep.json", "nested more than 256 deep"});
+}
+
+// nlohmann-json keeps the last of two equal keys; the reader refuses them, naming the path.
+TEST(JsonReader, DuplicateKeysNameThePath) {
+  expect_input_error([] { parse_json(R"({"a": 1, "a": 2})", "f.json"); },
+                     {"f.json: a: duplicate key"});
+  expect_input_error(
+      [] { parse_json(R"({"metadata": {"gap_seconds": 600, "gap_seconds": 60}})", "f.json"); },
+      {"f.json: metadata.gap_seconds: duplicate key"});
+  expect_input_error([] { parse_json(R"({"c": [{"k": 1}, {"k": 2, "k": 3}]})", "f.json"); },
+                     {"f.json: c[1].k: duplicate key"});
+  EXPECT_NO_THROW(parse_json(R"([{"k": 1}, {"k": 2}])", "f.json"));  // one key per object
+  ImportOptions o = options_for(
+      TraceFormat::skypilot_json,
+      write_file("twice.json",
+                 R"({"metadata": {"gap_seconds": 600}, "data": [1, 0], "data": [0, 1]})"));
+  o.convention = Convention::available;
+  o.spot_price = 1.0;
+  o.od_price = 3.0;
+  expect_input_error([&] { import_trace(o); }, {"twice.json: data: duplicate key"});
 }
 
 }  // namespace

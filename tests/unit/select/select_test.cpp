@@ -24,11 +24,11 @@ namespace {
 namespace fs = std::filesystem;
 
 SweepPlan plan_from(const std::string& toml, const Trace& trace) {
-  return make_plan(parse_sweep_config(parse_toml_subset(toml, "select_test.toml")), trace);
+  return make_plan(parse_sweep_config(parse_toml_text(toml, "select_test.toml")), trace);
 }
 
 SweepPlan synthetic_plan_from(const std::string& toml) {
-  return make_plan(parse_sweep_config(parse_toml_subset(toml, "select_test.toml")));
+  return make_plan(parse_sweep_config(parse_toml_text(toml, "select_test.toml")));
 }
 
 SelectResult select(const SweepPlan& plan, Feedback feedback, EtaSchedule eta, uint64_t seed = 5,
@@ -387,7 +387,7 @@ TEST(Select, GivenUtilityRangeClampsAndCounts) {
   const SweepPlan plan = testing::fixture_plan();
   SelectOptions options;
   options.exec.backend = Backend::cpu;
-  read_select_options(parse_toml_subset("[select]\nutility_range = [0, 60]\n", "s.toml"), options);
+  read_select_options(parse_toml_text("[select]\nutility_range = [0, 60]\n", "s.toml"), options);
   ASSERT_TRUE(options.given_range);
   const SelectResult given = run_selection(plan, options, 0, {});
   ASSERT_EQ(given.ranges.size(), static_cast<size_t>(plan.scenarios.count));
@@ -410,9 +410,9 @@ TEST(Select, GivenUtilityRangeClampsAndCounts) {
     EXPECT_LT(given.at(given.entropy, s, given.rounds - 1), derived.at(derived.entropy, s, derived.rounds - 1))
         << "a tighter range concentrates the weights sooner";
   }
-  EXPECT_THROW(read_select_options(parse_toml_subset("[select]\nutility_range = [5, 5]\n", "s.toml"), options),
+  EXPECT_THROW(read_select_options(parse_toml_text("[select]\nutility_range = [5, 5]\n", "s.toml"), options),
                InputError);
-  EXPECT_THROW(read_select_options(parse_toml_subset("[select]\nutility_range = [1]\n", "s.toml"), options),
+  EXPECT_THROW(read_select_options(parse_toml_text("[select]\nutility_range = [1]\n", "s.toml"), options),
                InputError);
 }
 
@@ -462,7 +462,7 @@ TEST(Select, SampledMembersFollowTheWeights) {
 TEST(Select, BadOptionsAreOneLineErrors) {
   SelectOptions options;
   const auto read = [&](const std::string& text) {
-    read_select_options(parse_toml_subset(text, "s.toml"), options);
+    read_select_options(parse_toml_text(text, "s.toml"), options);
   };
   EXPECT_THROW(read("[select]\nfeedback = \"partial\"\n"), InputError);
   EXPECT_THROW(read("[select]\neta = \"decaying\"\n"), InputError);
@@ -487,7 +487,7 @@ TEST(Select, BadOptionsAreOneLineErrors) {
 TEST(Select, OptionsRoundTripThroughToml) {
   const auto round_trip = [](const SelectOptions& options) {
     SelectOptions back;
-    read_select_options(parse_toml_subset(select_options_to_toml(options), "s.toml"), back);
+    read_select_options(parse_toml_text(select_options_to_toml(options), "s.toml"), back);
     EXPECT_EQ(back.feedback, options.feedback);
     EXPECT_EQ(back.eta, options.eta);
     EXPECT_EQ(back.top_k, options.top_k);
@@ -546,7 +546,7 @@ TEST(Select, Hdf5RoundTrip) {
   H5Aclose(attr);
   H5Fclose(file);
   EXPECT_EQ(config.rfind(plan.config_toml, 0), 0u);
-  const TomlDocument stored = parse_toml_subset(config, "stored.toml");
+  const TomlDocument stored = parse_toml_text(config, "stored.toml");
   const std::string reparsed = config_to_toml(parse_sweep_config(stored));
   EXPECT_EQ(reparsed.substr(reparsed.find('\n')), plan.config_toml.substr(plan.config_toml.find('\n')));
   SelectOptions back;

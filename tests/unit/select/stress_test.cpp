@@ -85,7 +85,7 @@ struct SuiteRun {
 const SuiteRun& suite_run() {
   static const SuiteRun run = [] {
     SuiteRun out;
-    const TomlDocument doc = parse_toml_subset(kSuite, "stress_test.toml");
+    const TomlDocument doc = parse_toml_text(kSuite, "stress_test.toml");
     out.config = parse_stress_sweep_config(doc);
     read_stress_suite(doc, out.suite);
     out.runs = expand_stress_runs(out.suite);
@@ -170,7 +170,7 @@ TEST(Stress, AdversariesDoWhatTheySay) {
 
 TEST(Stress, BadSuitesAreOneLineErrors) {
   StressSuite suite;
-  auto read = [&](const std::string& text) { read_stress_suite(parse_toml_subset(text, "s.toml"), suite); };
+  auto read = [&](const std::string& text) { read_stress_suite(parse_toml_text(text, "s.toml"), suite); };
   using testing::expect_input_error;
   expect_input_error([&] { read("[stress]\nadversaries = [\"earthquake\"]\n"); }, {"s.toml", "stress.adversaries", "earthquake"});
   expect_input_error([&] { read("[stress.regime_flip]\nperiod_slots = [40, -1]\n"); }, {"s.toml:2", "period_slots", "-1"});
@@ -179,7 +179,7 @@ TEST(Stress, BadSuitesAreOneLineErrors) {
   expect_input_error([&] { read("[stress.volcano]\nx = 1\n"); }, {"volcano"});
   expect_input_error([&] { set_stress_parameter(suite, "poisoning.storm_enter_prob"); }, {"--param"});
   expect_input_error([&] { set_stress_parameter(suite, "poisoning.storm_enter_prob=0.1,x"); }, {"storm_enter_prob", "x"});
-  expect_input_error([&] { parse_stress_sweep_config(parse_toml_subset("[workload]\ntrace = \"x.h5\"\n", "w.toml")); },
+  expect_input_error([&] { parse_stress_sweep_config(parse_toml_text("[workload]\ntrace = \"x.h5\"\n", "w.toml")); },
                {"w.toml", "workload.trace"});
   set_stress_parameter(suite, "regime_flip.period_slots=10,20,30");
   read("[stress]\nseeds = [4, 5]\n");

@@ -185,7 +185,7 @@ TEST(SweepPlan, RoundsMustFitTheirWindows) {
 }
 
 TEST(SweepPlan, SyntheticScenariosAreDraws) {
-  const SweepConfig config = parse_sweep_config(parse_toml_subset(
+  const SweepConfig config = parse_sweep_config(parse_toml_text(
       "[pool.greedy]\n[workload]\nsynthetic = true\nscenarios = 3\nrounds = 2\nround_stride = 6\n"
       "seed = 5\n[synthetic]\nn_slots = 200\ncapacity = 8\n[job]\nwork = 3e6\ndeadline_h = 4\n",
       "syn.toml"));
@@ -205,7 +205,7 @@ TEST(SweepPlan, SyntheticScenariosAreDraws) {
 TEST(SweepPlan, ConfigErrorsAreOneLine) {
   auto error_of = [](const std::string& text) -> std::string {
     try {
-      parse_sweep_config(parse_toml_subset(text, "s.toml"));
+      parse_sweep_config(parse_toml_text(text, "s.toml"));
     } catch (const InputError& e) {
       return e.what();
     }
@@ -220,12 +220,12 @@ TEST(SweepPlan, ConfigErrorsAreOneLine) {
   EXPECT_NE(error_of("[pool.greedy]\n[workload]\nsynthetic = true\n[synthetic]\ncapacity = 0\n")
                 .find("s.toml:5: synthetic.capacity = 0: must be in [1, 1024]"),
             std::string::npos);
-  const SweepConfig ok = parse_sweep_config(parse_toml_subset(pool, "dir/s.toml"));
+  const SweepConfig ok = parse_sweep_config(parse_toml_text(pool, "dir/s.toml"));
   // Relative to the sweep file, made absolute.
   EXPECT_EQ(ok.workload.trace_path, (std::filesystem::current_path() / "dir/t.h5").string());
   // The resolved configuration reads back to the same thing.
   const SweepConfig config = fixture_config();
-  const SweepConfig again = parse_sweep_config(parse_toml_subset(config_to_toml(config), "again.toml"));
+  const SweepConfig again = parse_sweep_config(parse_toml_text(config_to_toml(config), "again.toml"));
   EXPECT_EQ(config_to_toml(again).substr(config_to_toml(again).find('\n')),
             config_to_toml(config).substr(config_to_toml(config).find('\n')));
 }

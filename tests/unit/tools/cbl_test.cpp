@@ -231,7 +231,7 @@ TEST(Cbl, SweepMemberEqualsReplay) {
         "\nscenario_stride = " + std::to_string(stride) +
         "\n[job]\nmode = \"cbl\"\nwork = 28800\ndeadline_h = 10\nreconfig_s = " +
         std::to_string(overhead_h * 3600.0) + "\n";
-    const SweepConfig config = parse_sweep_config(parse_toml_subset(toml, "cbl_sweep.toml"));
+    const SweepConfig config = parse_sweep_config(parse_toml_text(toml, "cbl_sweep.toml"));
     const SweepPlan plan = make_plan(config, trace);
     SweepOptions options;
     options.exec.backend = Backend::cpu;
@@ -267,10 +267,10 @@ TEST(Cbl, SweepPresetRefusesFixedFields) {
   const std::string toml =
       "[pool.greedy]\ndeadline_factor = 1.0\n[workload]\ntrace = \"unused.h5\"\n"
       "[job]\nmode = \"cbl\"\nn_max = 4\n";
-  EXPECT_THROW(parse_sweep_config(parse_toml_subset(toml, "bad.toml")), InputError);
+  EXPECT_THROW(parse_sweep_config(parse_toml_text(toml, "bad.toml")), InputError);
   const std::string chc =
       "[pool.chc]\nwindow = 4\n[workload]\ntrace = \"unused.h5\"\n[job]\nmode = \"cbl\"\n";
-  EXPECT_THROW(parse_sweep_config(parse_toml_subset(chc, "bad.toml")), InputError);
+  EXPECT_THROW(parse_sweep_config(parse_toml_text(chc, "bad.toml")), InputError);
 }
 
 }  // namespace
