@@ -1,3 +1,4 @@
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/backend/exec.hpp"
 
 #include <omp.h>
@@ -6,21 +7,16 @@
 
 namespace spotsweep {
 
-Backend parse_backend(const std::string& name) {
-  if (name == "auto") return Backend::automatic;
-  if (name == "cpu") return Backend::cpu;
-  if (name == "cuda") return Backend::cuda;
-  throw input_error("", "--backend", name, "expected auto, cpu or cuda");
+namespace {
+constexpr NamedValue<Backend> kBackendNames[] = {
+    {"auto", Backend::automatic}, {"cpu", Backend::cpu}, {"cuda", Backend::cuda}};
 }
 
-const char* backend_name(Backend backend) {
-  switch (backend) {
-    case Backend::cpu: return "cpu";
-    case Backend::cuda: return "cuda";
-    case Backend::automatic:
-    default: return "auto";
-  }
+Backend parse_backend(const std::string& name) {
+  return parse_named(kBackendNames, name, "", "--backend");
 }
+
+const char* backend_name(Backend backend) { return name_of(kBackendNames, backend); }
 
 int ExecOptions::cpu_threads() const { return threads > 0 ? threads : omp_get_max_threads(); }
 

@@ -91,10 +91,8 @@ void add_heatmap_command(CLI::App& app) {
   cmd->add_option("--plot-script", args->plot_script, "The plotting script")->capture_default_str();
   cmd->callback([args] {
     HeatmapRequest request = args->request;
-    if (!parse_heatmap_metric(args->metric, &request.metric))
-      throw input_error("", "--metric", args->metric, "choose utility, cost, miss_rate, regret or improvement");
-    if (!parse_heatmap_reduction(args->reduce, &request.reduction))
-      throw input_error("", "--reduce", args->reduce, "choose best, max, min or mean");
+    request.metric = parse_named(kHeatmapMetricNames, args->metric, "", "--metric");
+    request.reduction = parse_named(kHeatmapReductionNames, args->reduce, "", "--reduce");
     if (!request.baseline.empty() && request.metric != HeatmapMetric::improvement)
       throw input_error("", "--baseline", request.baseline, "only --metric improvement uses a baseline");
     for (const std::string& f : args->fixes) request.fixed.push_back(parse_fix(f));

@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/market/predict_eval.hpp"
 #include "spotsweep/market/trace_io.hpp"
 
@@ -64,11 +65,9 @@ void add_predict_command(CLI::App& app) {
             "", "--models", name, "unknown predictor (seasonal, holt-winters, ar, last, oracle)");
       options.predictors.push_back(choice);
     }
-    if (args->avail_noise == "capacity")
-      options.oracle_avail_noise = AvailNoise::capacity_scaled;
-    else if (args->avail_noise != "multiplicative")
-      throw input_error("", "--avail-noise", args->avail_noise,
-                                   "must be multiplicative or capacity");
+    constexpr NamedValue<AvailNoise> kAvailNoiseNames[] = {
+        {"multiplicative", AvailNoise::multiplicative}, {"capacity", AvailNoise::capacity_scaled}};
+    options.oracle_avail_noise = parse_named(kAvailNoiseNames, args->avail_noise, "", "--avail-noise");
     check_at_least("--season-slots", args->season_slots, 0);
     check_at_least("--fit-lookaheads", args->fit_lookaheads, 0);
     if (args->ar_order < 1 || args->ar_order > 64)

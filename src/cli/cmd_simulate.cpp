@@ -6,7 +6,9 @@
 #include <string>
 
 #include "commands.hpp"
+#include "spotsweep/config/job_template.hpp"
 #include "spotsweep/config/pool.hpp"
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/tools/simulate.hpp"
 
@@ -21,6 +23,11 @@ std::string option_for_axis(const std::string& axis) {
     if (c == '_') c = '-';
   return name;
 }
+
+constexpr NamedValue<ChcMode> kChcModeNames[] = {{"committed", ChcMode::committed},
+                                                 {"averaged", ChcMode::averaged}};
+constexpr NamedValue<WorkloadError> kWorkloadErrorNames[] = {
+    {"none", WorkloadError::none}, {"bias", WorkloadError::bias}, {"random", WorkloadError::random}};
 
 }  // namespace
 
@@ -104,32 +111,15 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
     if (!*work && !*work_hours) throw input_error("", "--work", "", "give --work or --work-hours");
     if (*work_hours) j.work = args->work_hours * 3600.0 * throughput(j, j.n_max);
     j.soft_deadline_s = args->deadline_hours * 3600.0;
-    // The sweep file's [job] words (exponential, full_slot, per_second) are accepted too.
-    const std::string& shape = args->value_shape;
-    j.value_shape = shape == "linear" ? ValueShape::linear
-                    : shape == "step" ? ValueShape::step
-                    : (shape == "exp" || shape == "exponential") ? ValueShape::exponential
-                    : throw input_error("", "--value-shape", shape, "choose linear, step or exp");
-    j.trigger = args->trigger == "total" ? ReconfigTrigger::total
-                : args->trigger == "composition" ? ReconfigTrigger::composition
-                : throw input_error("", "--trigger", args->trigger, "choose total or composition");
-    const std::string& billing = args->billing;
-    j.billing = (billing == "slot" || billing == "full_slot") ? Billing::full_slot
-                : (billing == "second" || billing == "per_second") ? Billing::per_second
-                : throw input_error("", "--billing", billing, "choose slot or second");
+    // The sweep file's [job] words, and simulate's shorter ones (exp, slot, second).
+    j.value_shape = parse_named(kValueShapeNames, args->value_shape, "", "--value-shape");
+    j.trigger = parse_named(kTriggerNames, args->trigger, "", "--trigger");
+    j.billing = parse_named(kBillingNames, args->billing, "", "--billing");
     for (const auto& [name, option] : args->axis_options)
       if (option->count() > 0) request.params[name] = args->axis_values.at(name);
     if (chc_mode->count() > 0)
-      request.params["mode"] =
-          args->chc_mode == "committed" ? 0.0
-          : args->chc_mode == "averaged"
-              ? 1.0
-              : throw input_error("", "--chc-mode", args->chc_mode, "choose committed or averaged");
-    request.workload_error =
-        args->workload_error == "none" ? WorkloadError::none
-        : args->workload_error == "bias" ? WorkloadError::bias
-        : args->workload_error == "random" ? WorkloadError::random
-        : throw input_error("", "--workload-error", args->workload_error, "choose none, bias or random");
+      request.params["mode"] = static_cast<double>(parse_named(kChcModeNames, args->chc_mode, "", "--chc-mode"));
+    request.workload_error = parse_named(kWorkloadErrorNames, args->workload_error, "", "--workload-error");
     const SimulateReport report = run_simulate(request);
     print_simulate_report(request, report, std::cout);
   });

@@ -1,4 +1,5 @@
 // Pool grids: the family axis tables, the grid grammar, and mixed-radix member indexing.
+#include "spotsweep/detail/text.hpp"
 #include "spotsweep/config/pool.hpp"
 
 #include <algorithm>
@@ -18,12 +19,6 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 std::string num(double v) { return format_number(v); }
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
 
 // "[start:stop:step]" or "[start:stop:pow2]" (the text of a string value, brackets removed),
 // inclusive of stop when the grid lands on it.

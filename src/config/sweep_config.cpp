@@ -15,20 +15,9 @@ namespace {
 
 std::string num(double v) { return format_number(v); }
 
-const char* const kValueShapes[] = {"linear", "step", "exponential"};
-const char* const kTriggers[] = {"total", "composition"};
-const char* const kBillings[] = {"full_slot", "per_second"};
-const char* const kModes[] = {"spotsweep", "cbl"};
-
-template <size_t N>
-int32_t parse_choice(const TomlDocument& doc, const TomlEntry& e, const char* const (&names)[N]) {
-  const std::string v = toml_string(doc, e);
-  std::string known;
-  for (size_t i = 0; i < N; ++i) {
-    if (v == names[i]) return static_cast<int32_t>(i);
-    known += (i ? ", " : "") + std::string(names[i]);
-  }
-  throw input_error(where(doc, e), e.path, v, "expected one of " + known);
+template <class Enum, size_t N>
+Enum parse_choice(const TomlDocument& doc, const TomlEntry& e, const NamedValue<Enum> (&names)[N]) {
+  return parse_named(names, toml_string(doc, e), where(doc, e), e.path);
 }
 
 int32_t to_int32(const TomlDocument& doc, const TomlEntry& e, long long lo, long long hi) {
@@ -217,12 +206,12 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
         matched = true;
       }
       if (matched) continue;
-      if (e.key == "mode") job.base.mode = static_cast<ModelMode>(parse_choice(doc, e, kModes));
+      if (e.key == "mode") job.base.mode = parse_choice(doc, e, kModelModeNames);
       else if (e.key == "n_min") job.base.n_min = to_int32(doc, e, 1, 1 << 20);
       else if (e.key == "n_max") job.base.n_max = to_int32(doc, e, 1, 1 << 20);
-      else if (e.key == "value_shape") job.base.value_shape = static_cast<ValueShape>(parse_choice(doc, e, kValueShapes));
-      else if (e.key == "trigger") job.base.trigger = static_cast<ReconfigTrigger>(parse_choice(doc, e, kTriggers));
-      else if (e.key == "billing") job.base.billing = static_cast<Billing>(parse_choice(doc, e, kBillings));
+      else if (e.key == "value_shape") job.base.value_shape = parse_choice(doc, e, kValueShapeNames);
+      else if (e.key == "trigger") job.base.trigger = parse_choice(doc, e, kTriggerNames);
+      else if (e.key == "billing") job.base.billing = parse_choice(doc, e, kBillingNames);
       else
         throw input_error(where(doc, e), e.path, e.value.text,
                           "unknown key (mode, work, work_error, deadline_h, gamma, n_min, n_max, "
@@ -262,9 +251,9 @@ std::string config_to_toml(const SweepConfig& config) {
   for (int32_t f = 0; f < kJobFieldCount; ++f)
     s << job_field_name(static_cast<JobField>(f)) << " = " << distribution_text(config.job.fields[f]) << "\n";
   s << "n_min = " << b.n_min << "\nn_max = " << b.n_max << "\nvalue_shape = \""
-    << kValueShapes[static_cast<int>(b.value_shape)] << "\"\ntrigger = \""
-    << kTriggers[static_cast<int>(b.trigger)] << "\"\nbilling = \""
-    << kBillings[static_cast<int>(b.billing)] << "\"\n";
+    << name_of(kValueShapeNames, b.value_shape) << "\"\ntrigger = \""
+    << name_of(kTriggerNames, b.trigger) << "\"\nbilling = \""
+    << name_of(kBillingNames, b.billing) << "\"\n";
   if (w.synthetic) s << "\n" << synthetic_spec_to_toml(w.synthetic_spec);
   return s.str();
 }

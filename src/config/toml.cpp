@@ -1,6 +1,7 @@
 // The TOML facade of include/spotsweep/config/toml.hpp over toml++: toml++ parses, and this file
 // flattens its tree into sections in file order and turns its errors into the program's
 // one-line InputErrors. The only file that includes toml++.
+#include "spotsweep/detail/text.hpp"
 #include "spotsweep/config/toml.hpp"
 
 #include <toml++/toml.h>
@@ -14,13 +15,6 @@
 namespace spotsweep {
 
 namespace {
-
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 // A string value as a message shows it: quoted, and kept on one line.
 std::string quoted_for_message(const std::string& contents) {

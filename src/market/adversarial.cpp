@@ -2,6 +2,7 @@
 // (docs/synthetic.md, "Adversarial markets").
 #include "spotsweep/market/adversarial.hpp"
 
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/model/random.hpp"
 
 #include <algorithm>
@@ -179,23 +180,17 @@ AdversarialMarket generate_poisoning(const PoisoningSpec& spec, uint64_t seed,
   return market;
 }
 
+namespace {
+constexpr NamedValue<MarketKind> kMarketKindNames[] = {
+    {"synthetic", MarketKind::synthetic}, {"regime_flip", MarketKind::regime_flip},
+    {"deadline_trap", MarketKind::deadline_trap}, {"poisoning", MarketKind::poisoning}};
+}  // namespace
+
 MarketKind parse_market_kind(const std::string& name) {
-  for (MarketKind k : {MarketKind::synthetic, MarketKind::regime_flip, MarketKind::deadline_trap,
-                       MarketKind::poisoning})
-    if (name == market_kind_name(k)) return k;
-  throw input_error("", "--kind", name,
-                    "expected synthetic, regime_flip, deadline_trap or poisoning");
+  return parse_named(kMarketKindNames, name, "", "--kind");
 }
 
-const char* market_kind_name(MarketKind kind) {
-  switch (kind) {
-    case MarketKind::regime_flip: return "regime_flip";
-    case MarketKind::deadline_trap: return "deadline_trap";
-    case MarketKind::poisoning: return "poisoning";
-    case MarketKind::synthetic:
-    default: return "synthetic";
-  }
-}
+const char* market_kind_name(MarketKind kind) { return name_of(kMarketKindNames, kind); }
 
 namespace {
 

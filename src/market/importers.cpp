@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/market/import/text.hpp"
 #include "spotsweep/detail/error.hpp"
 
@@ -10,26 +11,7 @@ namespace spotsweep {
 
 namespace {
 
-template <class Enum, size_t N>
-Enum parse_choice(const std::string& text, const std::string& option,
-                  const std::pair<const char*, Enum> (&choices)[N]) {
-  std::string list;
-  for (const auto& choice : choices) {
-    if (text == choice.first) return choice.second;
-    list += list.empty() ? "" : "|";
-    list += choice.first;
-  }
-  throw input_error("", option, text, "unknown choice (expected " + list + ")");
-}
-
-template <class Enum, size_t N>
-const char* choice_name(Enum value, const std::pair<const char*, Enum> (&choices)[N]) {
-  for (const auto& choice : choices)
-    if (choice.second == value) return choice.first;
-  return "?";
-}
-
-constexpr std::pair<const char*, TraceFormat> kFormats[] = {
+constexpr NamedValue<TraceFormat> kFormats[] = {
     {"skypilot-json", TraceFormat::skypilot_json},
     {"skynomad-csv", TraceFormat::skynomad_csv},
     {"skynomad-full-json", TraceFormat::skynomad_full_json},
@@ -38,16 +20,16 @@ constexpr std::pair<const char*, TraceFormat> kFormats[] = {
     {"bamboo-events-csv", TraceFormat::bamboo_events_csv},
     {"bamboo-gcp-txt", TraceFormat::bamboo_gcp_txt},
 };
-constexpr std::pair<const char*, Convention> kConventions[] = {
+constexpr NamedValue<Convention> kConventions[] = {
     {"available", Convention::available}, {"preempted", Convention::preempted}};
-constexpr std::pair<const char*, TimeUnit> kTimeUnits[] = {
+constexpr NamedValue<TimeUnit> kTimeUnits[] = {
     {"s", TimeUnit::seconds}, {"h", TimeUnit::hours}, {"ms", TimeUnit::milliseconds}};
-constexpr std::pair<const char*, ResampleRule> kResampleRules[] = {
+constexpr NamedValue<ResampleRule> kResampleRules[] = {
     {"min", ResampleRule::minimum}, {"start", ResampleRule::start}};
-constexpr std::pair<const char*, GapPolicy> kGapPolicies[] = {
+constexpr NamedValue<GapPolicy> kGapPolicies[] = {
     {"error", GapPolicy::error}, {"hold", GapPolicy::hold},
     {"unavailable", GapPolicy::unavailable}};
-constexpr std::pair<const char*, OutOfOrderPolicy> kOutOfOrder[] = {
+constexpr NamedValue<OutOfOrderPolicy> kOutOfOrder[] = {
     {"error", OutOfOrderPolicy::error}, {"sort", OutOfOrderPolicy::sort},
     {"supersede", OutOfOrderPolicy::supersede}};
 
@@ -55,36 +37,36 @@ bool agree(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0,
 
 }  // namespace
 
-const char* format_name(TraceFormat format) { return choice_name(format, kFormats); }
+const char* format_name(TraceFormat format) { return name_of(kFormats, format); }
 std::vector<std::string> format_names() {
   std::vector<std::string> names;
-  for (const auto& choice : kFormats) names.emplace_back(choice.first);
+  for (const auto& choice : kFormats) names.emplace_back(choice.name);
   return names;
 }
 TraceFormat parse_format(const std::string& text, const std::string& option) {
-  return parse_choice(text, option, kFormats);
+  return parse_named(kFormats, text, "", option);
 }
 const char* convention_name(Convention convention) {
-  return choice_name(convention, kConventions);
+  return name_of(kConventions, convention);
 }
 Convention parse_convention(const std::string& text, const std::string& option) {
-  return parse_choice(text, option, kConventions);
+  return parse_named(kConventions, text, "", option);
 }
-const char* time_unit_name(TimeUnit unit) { return choice_name(unit, kTimeUnits); }
+const char* time_unit_name(TimeUnit unit) { return name_of(kTimeUnits, unit); }
 TimeUnit parse_time_unit(const std::string& text, const std::string& option) {
-  return parse_choice(text, option, kTimeUnits);
+  return parse_named(kTimeUnits, text, "", option);
 }
-const char* resample_rule_name(ResampleRule rule) { return choice_name(rule, kResampleRules); }
+const char* resample_rule_name(ResampleRule rule) { return name_of(kResampleRules, rule); }
 ResampleRule parse_resample_rule(const std::string& text, const std::string& option) {
-  return parse_choice(text, option, kResampleRules);
+  return parse_named(kResampleRules, text, "", option);
 }
-const char* gap_policy_name(GapPolicy policy) { return choice_name(policy, kGapPolicies); }
+const char* gap_policy_name(GapPolicy policy) { return name_of(kGapPolicies, policy); }
 GapPolicy parse_gap_policy(const std::string& text, const std::string& option) {
-  return parse_choice(text, option, kGapPolicies);
+  return parse_named(kGapPolicies, text, "", option);
 }
-const char* out_of_order_name(OutOfOrderPolicy policy) { return choice_name(policy, kOutOfOrder); }
+const char* out_of_order_name(OutOfOrderPolicy policy) { return name_of(kOutOfOrder, policy); }
 OutOfOrderPolicy parse_out_of_order(const std::string& text, const std::string& option) {
-  return parse_choice(text, option, kOutOfOrder);
+  return parse_named(kOutOfOrder, text, "", option);
 }
 
 double seconds_per(TimeUnit unit) {

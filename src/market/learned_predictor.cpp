@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/detail/error.hpp"
 
 namespace spotsweep {
@@ -290,25 +291,18 @@ void forecast_series(const std::vector<double>& series, double no_history, const
 
 }  // namespace
 
-const char* learned_model_name(LearnedModel model) {
-  switch (model) {
-    case LearnedModel::last_value: return "last";
-    case LearnedModel::seasonal_naive: return "seasonal";
-    case LearnedModel::holt_winters: return "holt-winters";
-    case LearnedModel::autoregressive: return "ar";
-  }
-  return "?";
-}
+namespace {
+constexpr NamedValue<LearnedModel> kLearnedModelNames[] = {
+    {"last", LearnedModel::last_value},
+    {"seasonal", LearnedModel::seasonal_naive},
+    {"holt-winters", LearnedModel::holt_winters},
+    {"ar", LearnedModel::autoregressive}};
+}  // namespace
+
+const char* learned_model_name(LearnedModel model) { return name_of(kLearnedModelNames, model); }
 
 bool parse_learned_model(const std::string& name, LearnedModel* model) {
-  for (LearnedModel m : {LearnedModel::last_value, LearnedModel::seasonal_naive,
-                         LearnedModel::holt_winters, LearnedModel::autoregressive}) {
-    if (name == learned_model_name(m)) {
-      *model = m;
-      return true;
-    }
-  }
-  return false;
+  return find_named(kLearnedModelNames, name, model);
 }
 
 int32_t season_slots_for(const MarketView& market, const LearnedPredictorOptions& options) {

@@ -1,5 +1,6 @@
 // Synthetic market generator (docs/model.md §7). Every random number is a Philox4x32-10 draw at a
 // counter that names its slot and purpose, so results never depend on call order or threads.
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/market/synthetic.hpp"
 
 #include "spotsweep/model/random.hpp"
@@ -300,15 +301,19 @@ const NamedField kNamedFields[] = {
 
 }  // namespace
 
+namespace {
+constexpr NamedValue<AvailabilityModel> kAvailabilityModelNames[] = {
+    {"birth_death", AvailabilityModel::birth_death},
+    {"markov_modulated", AvailabilityModel::markov_modulated}};
+}  // namespace
+
 const char* availability_model_name(AvailabilityModel model) {
-  return model == AvailabilityModel::birth_death ? "birth_death" : "markov_modulated";
+  return name_of(kAvailabilityModelNames, model);
 }
 
 AvailabilityModel parse_availability_model(const std::string& name, const std::string& where,
                                            const std::string& field) {
-  if (name == "birth_death") return AvailabilityModel::birth_death;
-  if (name == "markov_modulated") return AvailabilityModel::markov_modulated;
-  throw input_error(where, field, name, "expected birth_death or markov_modulated");
+  return parse_named(kAvailabilityModelNames, name, where, field);
 }
 
 double parse_parameter_real(const std::string& text, const std::string& where, const std::string& key) {

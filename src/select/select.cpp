@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/model/slot.hpp"
 
 #include "spotsweep/detail/error.hpp"
@@ -15,19 +16,26 @@
 
 namespace spotsweep {
 
-const char* feedback_name(Feedback feedback) { return feedback == Feedback::bandit ? "bandit" : "full"; }
-const char* eta_schedule_name(EtaSchedule eta) { return eta == EtaSchedule::anytime ? "anytime" : "fixed"; }
+namespace {
+// full is Hedge, bandit is EXP3 (docs/select.md); the learners' names are accepted too.
+constexpr NamedValue<Feedback> kFeedbackNames[] = {{"full", Feedback::full},
+                                                   {"bandit", Feedback::bandit},
+                                                   {"hedge", Feedback::full},
+                                                   {"exp3", Feedback::bandit}};
+// fixed: sqrt(8 ln K / T); anytime: sqrt(8 ln K / r).
+constexpr NamedValue<EtaSchedule> kEtaNames[] = {{"fixed", EtaSchedule::fixed},
+                                                 {"anytime", EtaSchedule::anytime}};
+}  // namespace
+
+const char* feedback_name(Feedback feedback) { return name_of(kFeedbackNames, feedback); }
+const char* eta_schedule_name(EtaSchedule eta) { return name_of(kEtaNames, eta); }
 
 Feedback parse_feedback(const std::string& file, const std::string& name, const std::string& field) {
-  if (name == "full" || name == "hedge") return Feedback::full;
-  if (name == "bandit" || name == "exp3") return Feedback::bandit;
-  throw input_error(file, field, name, "expected full (Hedge) or bandit (EXP3)");
+  return parse_named(kFeedbackNames, name, file, field);
 }
 
 EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name, const std::string& field) {
-  if (name == "fixed") return EtaSchedule::fixed;
-  if (name == "anytime") return EtaSchedule::anytime;
-  throw input_error(file, field, name, "expected fixed (sqrt(8 ln K / T)) or anytime (sqrt(8 ln K / r))");
+  return parse_named(kEtaNames, name, file, field);
 }
 
 void read_select_options(const TomlDocument& doc, SelectOptions& options) {

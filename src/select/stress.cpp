@@ -1,6 +1,7 @@
 // Stress tests of the online selector (docs/stress.md): the suite's runs (an adversary with one
 // value of each swept parameter), each run's market as a selector plan, and the per-(run, seed)
 // summaries of the regret against its bound.
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/select/stress.hpp"
 
 #include <algorithm>
@@ -15,6 +16,10 @@ namespace spotsweep {
 
 namespace {
 
+constexpr NamedValue<AdversaryKind> kAdversaryNames[] = {
+    {"stationary", AdversaryKind::stationary}, {"regime_flip", AdversaryKind::regime_flip},
+    {"deadline_trap", AdversaryKind::deadline_trap}, {"poisoning", AdversaryKind::poisoning},
+    {"adaptive", AdversaryKind::adaptive}};
 constexpr AdversaryKind kAllKinds[] = {AdversaryKind::stationary, AdversaryKind::regime_flip,
                                        AdversaryKind::deadline_trap, AdversaryKind::poisoning,
                                        AdversaryKind::adaptive};
@@ -97,21 +102,10 @@ void put_parameter(StressSuite& suite, AdversaryKind kind, const std::string& ke
 
 }  // namespace
 
-const char* adversary_name(AdversaryKind kind) {
-  switch (kind) {
-    case AdversaryKind::regime_flip: return "regime_flip";
-    case AdversaryKind::deadline_trap: return "deadline_trap";
-    case AdversaryKind::poisoning: return "poisoning";
-    case AdversaryKind::adaptive: return "adaptive";
-    case AdversaryKind::stationary:
-    default: return "stationary";
-  }
-}
+const char* adversary_name(AdversaryKind kind) { return name_of(kAdversaryNames, kind); }
 
 AdversaryKind parse_adversary(const std::string& name, const std::string& file, const std::string& field) {
-  for (AdversaryKind k : kAllKinds)
-    if (name == adversary_name(k)) return k;
-  throw input_error(file, field, name, "expected stationary, regime_flip, deadline_trap, poisoning or adaptive");
+  return parse_named(kAdversaryNames, name, file, field);
 }
 
 std::vector<AdversaryKind> all_adversaries() {

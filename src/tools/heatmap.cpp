@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "spotsweep/config/pool.hpp"
+#include "spotsweep/detail/text.hpp"
 #include "spotsweep/detail/error.hpp"
 
 namespace spotsweep {
@@ -95,12 +96,6 @@ std::string usd(double v) {
   return buf;
 }
 
-std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 double mean_of(const std::vector<double>& v) {
   double sum = 0;
   for (double x : v) sum += x;
@@ -123,49 +118,8 @@ std::string describe(const SweepFamilyTable& t, int64_t local) {
 
 }  // namespace
 
-bool parse_heatmap_metric(const std::string& name, HeatmapMetric* metric) {
-  for (HeatmapMetric m : {HeatmapMetric::utility, HeatmapMetric::cost, HeatmapMetric::miss_rate,
-                          HeatmapMetric::regret, HeatmapMetric::improvement})
-    if (name == heatmap_metric_name(m)) {
-      *metric = m;
-      return true;
-    }
-  return false;
-}
-
-const char* heatmap_metric_name(HeatmapMetric metric) {
-  switch (metric) {
-    case HeatmapMetric::utility: return "utility";
-    case HeatmapMetric::cost: return "cost";
-    case HeatmapMetric::miss_rate: return "miss_rate";
-    case HeatmapMetric::regret: return "regret";
-    case HeatmapMetric::improvement: return "improvement";
-  }
-  return "?";
-}
-
 bool heatmap_higher_is_better(HeatmapMetric metric) {
   return metric == HeatmapMetric::utility || metric == HeatmapMetric::improvement;
-}
-
-bool parse_heatmap_reduction(const std::string& name, HeatmapReduction* reduction) {
-  for (HeatmapReduction r : {HeatmapReduction::best, HeatmapReduction::max, HeatmapReduction::min,
-                             HeatmapReduction::mean})
-    if (name == heatmap_reduction_name(r)) {
-      *reduction = r;
-      return true;
-    }
-  return false;
-}
-
-const char* heatmap_reduction_name(HeatmapReduction reduction) {
-  switch (reduction) {
-    case HeatmapReduction::best: return "best";
-    case HeatmapReduction::max: return "max";
-    case HeatmapReduction::min: return "min";
-    case HeatmapReduction::mean: return "mean";
-  }
-  return "?";
 }
 
 std::vector<double> heatmap_stability(const std::vector<double>& grid, int64_t rows, int64_t cols,

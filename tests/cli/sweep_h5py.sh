@@ -89,7 +89,7 @@ expect_error bare-range \
 printf '[pool.pf]\ntheta = [0.5]\ntheta = [0.7]\n' > twice.toml
 expect_error duplicate-key "twice.toml:3:|pool.pf.theta = [0.7]|cannot redefine" \
   "$bin" pool info twice.toml
-expect_error backend "--backend = gpu: expected auto, cpu or cuda" \
+expect_error backend "--backend = gpu: expected one of auto, cpu, cuda" \
   "$bin" sweep --pool sweep.toml --output bad.h5 --backend gpu
 expect_error trace-members-outside "--trace-members = 99: outside" \
   "$bin" sweep --pool sweep.toml --output bad.h5 --backend cpu --opt-buckets 0 --trace-members 99

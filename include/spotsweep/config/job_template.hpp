@@ -4,9 +4,25 @@
 // purpose (model/random.hpp). Host-only.
 #include <cstdint>
 
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/model/job.hpp"
 
 namespace spotsweep {
+
+// The [job] words of the model's enums (docs/sweep.md, "[job]"), first names as written back;
+// `simulate`'s shorter words are older spellings.
+constexpr NamedValue<ValueShape> kValueShapeNames[] = {{"linear", ValueShape::linear},
+                                                       {"step", ValueShape::step},
+                                                       {"exponential", ValueShape::exponential},
+                                                       {"exp", ValueShape::exponential}};
+constexpr NamedValue<ReconfigTrigger> kTriggerNames[] = {
+    {"total", ReconfigTrigger::total}, {"composition", ReconfigTrigger::composition}};
+constexpr NamedValue<Billing> kBillingNames[] = {{"full_slot", Billing::full_slot},
+                                                 {"per_second", Billing::per_second},
+                                                 {"slot", Billing::full_slot},
+                                                 {"second", Billing::per_second}};
+constexpr NamedValue<ModelMode> kModelModeNames[] = {{"spotsweep", ModelMode::spotsweep},
+                                                     {"cbl", ModelMode::cant_be_late}};
 
 // Job fields that [job] may draw from a distribution, in Philox field-id order.
 enum class JobField : int32_t {

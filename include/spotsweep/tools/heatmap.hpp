@@ -7,22 +7,33 @@
 #include <utility>
 #include <vector>
 
+#include "spotsweep/detail/names.hpp"
+
 namespace spotsweep {
 
 // The metrics a heatmap shows. Each is computed per member first, then reduced.
 enum class HeatmapMetric { utility, cost, miss_rate, regret, improvement };
 
 // "utility", "cost", "miss_rate", "regret", "improvement"; false if unknown.
-bool parse_heatmap_metric(const std::string& name, HeatmapMetric* metric);
-const char* heatmap_metric_name(HeatmapMetric metric);
+constexpr NamedValue<HeatmapMetric> kHeatmapMetricNames[] = {
+    {"utility", HeatmapMetric::utility}, {"cost", HeatmapMetric::cost},
+    {"miss_rate", HeatmapMetric::miss_rate}, {"regret", HeatmapMetric::regret},
+    {"improvement", HeatmapMetric::improvement}};
+inline const char* heatmap_metric_name(HeatmapMetric metric) {
+  return name_of(kHeatmapMetricNames, metric);
+}
 // True where a larger value is better (utility, improvement).
 bool heatmap_higher_is_better(HeatmapMetric metric);
 
 // How the axes that are neither plotted nor fixed collapse into one value per cell.
 // best = max for higher-is-better metrics, min otherwise.
 enum class HeatmapReduction { best, max, min, mean };
-bool parse_heatmap_reduction(const std::string& name, HeatmapReduction* reduction);
-const char* heatmap_reduction_name(HeatmapReduction reduction);
+constexpr NamedValue<HeatmapReduction> kHeatmapReductionNames[] = {
+    {"best", HeatmapReduction::best}, {"max", HeatmapReduction::max},
+    {"min", HeatmapReduction::min}, {"mean", HeatmapReduction::mean}};
+inline const char* heatmap_reduction_name(HeatmapReduction reduction) {
+  return name_of(kHeatmapReductionNames, reduction);
+}
 
 // One family of a sweep file: its axes (in table order) and the statistics a metric needs.
 struct SweepFamilyTable {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <sstream>
 
+#include "spotsweep/detail/text.hpp"
 #include "spotsweep/market/import/text.hpp"
 #include "spotsweep/detail/error.hpp"
 
@@ -34,15 +35,6 @@ std::string at_line(const std::string& file, long line) {
   return file + ":" + std::to_string(line);
 }
 
-namespace {
-std::string trim(const std::string& text, size_t begin, size_t end) {
-  while (begin < end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;
-  while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r'))
-    --end;
-  return text.substr(begin, end - begin);
-}
-}  // namespace
-
 std::vector<CsvRow> read_csv(const std::string& path, char separator) {
   const std::string text = read_text_file(path);
   std::vector<CsvRow> rows;
@@ -52,7 +44,7 @@ std::vector<CsvRow> read_csv(const std::string& path, char separator) {
     size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
     ++line;
-    const std::string content = trim(text, pos, end);
+    const std::string content = trim(std::string_view(text).substr(pos, end - pos));
     pos = end + 1;
     if (content.empty()) continue;
     CsvRow row;
@@ -61,7 +53,7 @@ std::vector<CsvRow> read_csv(const std::string& path, char separator) {
     while (true) {
       const size_t comma = content.find(separator, field_begin);
       const size_t field_end = comma == std::string::npos ? content.size() : comma;
-      row.fields.push_back(trim(content, field_begin, field_end));
+      row.fields.push_back(trim(std::string_view(content).substr(field_begin, field_end - field_begin)));
       if (comma == std::string::npos) break;
       field_begin = comma + 1;
     }

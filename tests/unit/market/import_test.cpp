@@ -538,7 +538,7 @@ TEST(OptionNames, RoundTripAndRefuseUnknown) {
   EXPECT_EQ(parse_gap_policy("hold"), GapPolicy::hold);
   EXPECT_EQ(parse_out_of_order("supersede"), OutOfOrderPolicy::supersede);
   expect_input_error([] { parse_format("csv"); }, {"--format", "csv", "skypilot-json"});
-  expect_input_error([] { parse_convention("1=up"); }, {"--convention", "available|preempted"});
+  expect_input_error([] { parse_convention("1=up"); }, {"--convention", "expected one of available, preempted"});
 }
 
 // ---- the JSON reader -----------------------------------------------------------------------

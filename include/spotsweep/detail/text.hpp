@@ -1,0 +1,15 @@
+#pragma once
+// Small text helpers shared by the parsers and reports. Host-only.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spotsweep {
+
+// `text` without leading and trailing spaces, tabs, CR and LF.
+std::string trim(std::string_view text);
+
+// "a, b, c".
+std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");
+
+}  // namespace spotsweep
