@@ -1,26 +1,14 @@
 #pragma once
 // Greedy, Can't Be Late's `strawman` generalised to N GPUs (docs/model.md §4.2).
-#include "spotsweep/engine/family.hpp"
+#include "spotsweep/engine/families/deadline_factor.hpp"
 #include "spotsweep/model/policies.hpp"
 
 namespace spotsweep {
 
-struct GreedyFamily : StatelessFamily {
-  using Policy = GreedyPolicy;
+struct GreedyFamily : DeadlineFactorFamily<GreedyPolicy> {
   static constexpr const char* name = "greedy";
   static constexpr const char* meaning =
       "spot when up, on-demand when slack runs out (Can't Be Late)";
-  enum Axis : int32_t { deadline_factor, axis_count };
-  static constexpr AxisSpec axes[axis_count] = {
-      {"deadline_factor", "target deadline as a multiple of d", "× d", 1.0, 0, false, kUnbounded,
-       false}};
-  static constexpr BenchSpread bench = {deadline_factor, 0.6, 0.4, false};
-
-  SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec&, const MemberContext&) {
-    Policy policy;
-    policy.deadline_factor = p[deadline_factor];
-    return policy;
-  }
 };
 
 }  // namespace spotsweep
