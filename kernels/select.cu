@@ -14,10 +14,11 @@
 #include <memory>
 #include <vector>
 
+#include "spotsweep/backend/cuda.hpp"
+#include "spotsweep/detail/error.hpp"
+
 #include "detail/device_buffer.cuh"
 #include "detail/select_kernels.cuh"
-#include "spotsweep/detail/error.hpp"
-#include "spotsweep/backend/cuda.hpp"
 
 namespace spotsweep {
 namespace {
@@ -28,7 +29,8 @@ using kernels::DeviceMemoryMeter;
 
 void cublas_try(cublasStatus_t status, const char* what) {
   if (status != CUBLAS_STATUS_SUCCESS)
-    throw CudaError(std::string("cuBLAS: ") + what + " failed with status " + std::to_string(static_cast<int>(status)));
+    throw CudaError(std::string("cuBLAS: ") + what + " failed with status " +
+                    std::to_string(static_cast<int>(status)));
 }
 
 // The workspace cuBLAS recommends on Hopper (32 MiB); smaller devices use less of it.
@@ -58,7 +60,8 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   const int32_t windows = plan.scenarios.count, regimes = options.regimes;
   SPOTSWEEP_EXPECTS(static_cast<int32_t>(ranges.size()) == S, "one utility range per scenario");
   if (K > std::numeric_limits<int>::max())
-    throw input_error("", "pool", std::to_string(K), "the CUDA selector takes at most 2^31 - 1 members");
+    throw input_error("", "pool", std::to_string(K),
+                      "the CUDA selector takes at most 2^31 - 1 members");
   const bool bandit = options.feedback == Feedback::bandit;
   const double explore = bandit ? exp3_gamma(K, T) : 0.0;
   DeviceMemoryMeter meter;
@@ -72,16 +75,19 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   // is an error naming the flag rather than a failed cudaMalloc.
   const std::size_t budget = kernels::device_budget_bytes(options.exec, device, meter);
   const std::size_t state_bytes =
-      sizeof(double) * (cells * (2 + (regimes > 1 ? 1 : 0) + (bandit ? 1 : 0)) + static_cast<size_t>(windows) * K + S) +
+      sizeof(double) * (cells * (2 + (regimes > 1 ? 1 : 0) + (bandit ? 1 : 0)) +
+                        static_cast<size_t>(windows) * K + S) +
       sizeof(SelectorRoundRecord) * S + 2 * sizeof(unsigned long long) + kCublasWorkspaceBytes;
   if (meter.current + state_bytes + kernels::kDeviceMemoryMargin > budget)
-    throw input_error("", "--max-device-mem", std::to_string(budget),
-                      "too small for the selector's state of " + std::to_string(K) + " members x " +
-                          std::to_string(S) + " scenarios: it needs " +
-                          std::to_string(meter.current + state_bytes + kernels::kDeviceMemoryMargin) + " bytes");
+    throw input_error(
+        "", "--max-device-mem", std::to_string(budget),
+        "too small for the selector's state of " + std::to_string(K) + " members x " +
+            std::to_string(S) + " scenarios: it needs " +
+            std::to_string(meter.current + state_bytes + kernels::kDeviceMemoryMargin) + " bytes");
   DeviceBuffer<double> gain(cells, meter), probability(cells, meter);
   DeviceBuffer<double> reward(static_cast<size_t>(windows) * K, meter);  // [window][member]
-  DeviceBuffer<double> adversary_reward(regimes > 1 ? cells : 0, meter);  // the chosen regime's rows
+  DeviceBuffer<double> adversary_reward(regimes > 1 ? cells : 0,
+                                        meter);  // the chosen regime's rows
   double* round_reward = regimes > 1 ? adversary_reward.data() : reward.data();
   DeviceBuffer<double> estimate(bandit ? cells : 0, meter);
   DeviceBuffer<double> expected(S, meter);
@@ -104,17 +110,20 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   int64_t chunk_cap = K;
   if (scratch_bytes > 0) {
     const std::size_t left = budget - meter.current - kernels::kDeviceMemoryMargin;
-    chunk_cap = std::min<int64_t>(K, static_cast<int64_t>(left / (scratch_bytes * static_cast<std::size_t>(windows))));
+    chunk_cap = std::min<int64_t>(
+        K, static_cast<int64_t>(left / (scratch_bytes * static_cast<std::size_t>(windows))));
     if (chunk_cap < 1)
       throw input_error("", "--max-device-mem", std::to_string(budget),
                         "too small for one member's planner memory on every scenario");
   }
-  if (options.exec.max_chunk_members > 0) chunk_cap = std::min(chunk_cap, options.exec.max_chunk_members);
-  DeviceBuffer<unsigned char> scratch(scratch_bytes > 0 ? static_cast<std::size_t>(chunk_cap) * windows * scratch_bytes : 0,
-                                      meter);
+  if (options.exec.max_chunk_members > 0)
+    chunk_cap = std::min(chunk_cap, options.exec.max_chunk_members);
+  DeviceBuffer<unsigned char> scratch(
+      scratch_bytes > 0 ? static_cast<std::size_t>(chunk_cap) * windows * scratch_bytes : 0, meter);
   CublasHandle cublas;
   // cuBLAS's own workspace, given to it so that the meter and the budget count it.
-  cublas_try(cublasSetWorkspace(cublas, cublas_workspace.data(), kCublasWorkspaceBytes), "cublasSetWorkspace");
+  cublas_try(cublasSetWorkspace(cublas, cublas_workspace.data(), kCublasWorkspaceBytes),
+             "cublasSetWorkspace");
 
   SelectorRun run;
   run.records.resize(static_cast<size_t>(T) * S);
@@ -126,8 +135,8 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
 
   for (int32_t r = 0; r < T; ++r) {
     const double scale = selector_log_weight_scale(options.feedback, options.eta, K, T, r + 1);
-    kernels::selector_weights<<<S, kernels::kSelectorThreads>>>(weight_gain, K, scale, explore, probability.data(),
-                                                                records.data());
+    kernels::selector_weights<<<S, kernels::kSelectorThreads>>>(weight_gain, K, scale, explore,
+                                                                probability.data(), records.data());
     SPOTSWEEP_CUDA_CHECK_LAST();
     for (std::size_t f = 0; f < plan.pool.families.size(); ++f) {
       const FamilyGrid& grid = plan.pool.families[f];
@@ -136,26 +145,28 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
         const int64_t n = std::min(chunk_cap, grid.size - first);
         const dim3 blocks(blocks_for(n, kernels::kMembersPerBlock), static_cast<unsigned>(windows));
         visit_family(grid.family, [&](auto family) {
-          kernels::evaluate_round<decltype(family)><<<blocks, kernels::kMembersPerBlock, stage ? scenario_bytes : 0>>>(
-              grid_view, first, grid.first_member + first, n, K, scenarios, job_specs.data(), T, r,
-              plan.round_start[r], stage, S, range_buffer.data(), scratch.data(), scratch_bytes, reward.data(),
-              counters.data());
+          kernels::evaluate_round<decltype(family)>
+              <<<blocks, kernels::kMembersPerBlock, stage ? scenario_bytes : 0>>>(
+                  grid_view, first, grid.first_member + first, n, K, scenarios, job_specs.data(), T,
+                  r, plan.round_start[r], stage, S, range_buffer.data(), scratch.data(),
+                  scratch_bytes, reward.data(), counters.data());
         });
         SPOTSWEEP_CUDA_CHECK_LAST();
       }
     }
     if (regimes > 1) {
-      kernels::adversary_choose<<<S, kernels::kSelectorThreads>>>(reward.data(), regimes, S, K, round_reward,
-                                                                  records.data());
+      kernels::adversary_choose<<<S, kernels::kSelectorThreads>>>(reward.data(), regimes, S, K,
+                                                                  round_reward, records.data());
       SPOTSWEEP_CUDA_CHECK_LAST();
     }
     // expected[s] = reward_s · probability_s: a K×1 matrix transposed times a K-vector, batched.
-    cublas_try(cublasDgemvStridedBatched(cublas, CUBLAS_OP_T, k_int, 1, &one, round_reward, k_int, K,
-                                         probability.data(), 1, K, &zero, expected.data(), 1, 1, S),
-               "cublasDgemvStridedBatched");
-    kernels::selector_update<<<S, kernels::kSelectorThreads>>>(probability.data(), round_reward, gain.data(),
-                                                               bandit ? estimate.data() : nullptr, K,
-                                                               options.seed, r, expected.data(), records.data());
+    cublas_try(
+        cublasDgemvStridedBatched(cublas, CUBLAS_OP_T, k_int, 1, &one, round_reward, k_int, K,
+                                  probability.data(), 1, K, &zero, expected.data(), 1, 1, S),
+        "cublasDgemvStridedBatched");
+    kernels::selector_update<<<S, kernels::kSelectorThreads>>>(
+        probability.data(), round_reward, gain.data(), bandit ? estimate.data() : nullptr, K,
+        options.seed, r, expected.data(), records.data());
     SPOTSWEEP_CUDA_CHECK_LAST();
     SPOTSWEEP_CUDA_TRY(cudaMemcpy(run.records.data() + static_cast<size_t>(r) * S, records.data(),
                                   S * sizeof(SelectorRoundRecord), cudaMemcpyDeviceToHost));
@@ -168,16 +179,16 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
                                                               probability.data(), records.data());
   SPOTSWEEP_CUDA_CHECK_LAST();
   run.final_probability.resize(cells);
-  SPOTSWEEP_CUDA_TRY(cudaMemcpy(run.final_probability.data(), probability.data(), cells * sizeof(double),
-                                cudaMemcpyDeviceToHost));
+  SPOTSWEEP_CUDA_TRY(cudaMemcpy(run.final_probability.data(), probability.data(),
+                                cells * sizeof(double), cudaMemcpyDeviceToHost));
   unsigned long long host_counters[2] = {0, 0};
-  SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_counters, counters.data(), sizeof host_counters, cudaMemcpyDeviceToHost));
+  SPOTSWEEP_CUDA_TRY(
+      cudaMemcpy(host_counters, counters.data(), sizeof host_counters, cudaMemcpyDeviceToHost));
   run.policy_slot_steps = static_cast<int64_t>(host_counters[0]);
   run.rewards_clamped = static_cast<int64_t>(host_counters[1]);
   run.device_peak_bytes = meter.peak;
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return run;
 }
-
 
 }  // namespace spotsweep

@@ -1,17 +1,18 @@
 // The CUDA backend of the sweep: stages the plan once, then evaluates the pool chunk by
 // chunk so that device memory stays under the budget; CUB sorts each member's keys for the
 // percentiles.
+#include <cub/device/device_segmented_sort.cuh>
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <chrono>
 #include <limits>
 #include <memory>
-#include <cub/device/device_segmented_sort.cuh>
 #include <vector>
 
-#include "spotsweep/detail/error.hpp"
 #include "spotsweep/backend/cuda.hpp"
+#include "spotsweep/detail/error.hpp"
+
 #include "detail/device_buffer.cuh"
 #include "detail/sweep_kernels.cuh"
 
@@ -27,9 +28,9 @@ std::size_t sort_temp_bytes(int64_t chunk_members, int64_t jobs) {
   std::size_t bytes = 0;
   const int64_t segments = chunk_members * kPercentileMetrics;
   cub::DoubleBuffer<float> keys(nullptr, nullptr);
-  SPOTSWEEP_CUDA_TRY(cub::DeviceSegmentedSort::SortKeys(
-      nullptr, bytes, keys, segments * jobs, segments, static_cast<int64_t*>(nullptr),
-      static_cast<int64_t*>(nullptr) + 1));
+  SPOTSWEEP_CUDA_TRY(cub::DeviceSegmentedSort::SortKeys(nullptr, bytes, keys, segments * jobs,
+                                                        segments, static_cast<int64_t*>(nullptr),
+                                                        static_cast<int64_t*>(nullptr) + 1));
   return bytes;
 }
 
@@ -40,7 +41,8 @@ std::size_t bytes_per_member(int32_t scenario_count, int64_t jobs, bool percenti
                   sizeof(OutcomeSums);
   if (percentiles)
     b += 2 * sizeof(float) * kPercentileMetrics * static_cast<std::size_t>(jobs) +
-         sizeof(int64_t) * kPercentileMetrics + sizeof(float) * kPercentileMetrics * kPercentileCount;
+         sizeof(int64_t) * kPercentileMetrics +
+         sizeof(float) * kPercentileMetrics * kPercentileCount;
   return b;
 }
 
@@ -49,8 +51,10 @@ int64_t choose_chunk(std::size_t budget_left, int64_t pool_members, int32_t scen
                      int64_t jobs, bool percentiles, std::size_t scratch_bytes) {
   const std::size_t per_member = bytes_per_member(scenario_count, jobs, percentiles, scratch_bytes);
   // The sort's item count stays below 2^31 so CUB's 32-bit paths remain valid.
-  const int64_t sort_cap = percentiles ? ((int64_t(1) << 31) - 1) / (kPercentileMetrics * jobs) : pool_members;
-  int64_t chunk = std::min<int64_t>({static_cast<int64_t>(budget_left / per_member), pool_members, sort_cap});
+  const int64_t sort_cap =
+      percentiles ? ((int64_t(1) << 31) - 1) / (kPercentileMetrics * jobs) : pool_members;
+  int64_t chunk =
+      std::min<int64_t>({static_cast<int64_t>(budget_left / per_member), pool_members, sort_cap});
   while (chunk > 0) {
     const std::size_t temp = percentiles ? sort_temp_bytes(chunk, jobs) : 0;
     if (chunk * per_member + temp <= budget_left) return chunk;
@@ -78,7 +82,8 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   DeviceBuffer<Outcome> traced(options.trace_members.size() * jobs, meter);
   const kernels::DevicePoolAxes axes(plan.pool, meter);
   if (!options.trace_members.empty())
-    SPOTSWEEP_CUDA_TRY(cudaMemset(traced.data(), 0, options.trace_members.size() * jobs * sizeof(Outcome)));
+    SPOTSWEEP_CUDA_TRY(
+        cudaMemset(traced.data(), 0, options.trace_members.size() * jobs * sizeof(Outcome)));
 
   const ScenarioBatchView scenarios = device_scenarios.view();
   const std::size_t scenario_bytes = device_scenarios.staged_bytes();
@@ -87,26 +92,33 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   const std::size_t budget = kernels::device_budget_bytes(options.exec, device, meter);
   // A chunk lies inside one family, as each family has its own kernel instantiation.
   int64_t pool_cap = 0;
-  for (const FamilyGrid& g : plan.pool.families) pool_cap = std::max(pool_cap, g.size);
-  if (options.exec.max_chunk_members > 0) pool_cap = std::min(pool_cap, options.exec.max_chunk_members);
+  for (const FamilyGrid& g : plan.pool.families)
+    pool_cap = std::max(pool_cap, g.size);
+  if (options.exec.max_chunk_members > 0)
+    pool_cap = std::min(pool_cap, options.exec.max_chunk_members);
   // Working memory of families that need it (CHC's planner), one slice per thread.
   const std::size_t scratch_bytes = max_scratch_bytes(plan);
-  const int64_t chunk_cap = choose_chunk(budget - meter.current - kernels::kDeviceMemoryMargin, pool_cap, S, jobs,
-                                         options.percentiles, scratch_bytes);
+  const int64_t chunk_cap = choose_chunk(budget - meter.current - kernels::kDeviceMemoryMargin,
+                                         pool_cap, S, jobs, options.percentiles, scratch_bytes);
   if (chunk_cap < 1)
-    throw input_error("", "--max-device-mem", std::to_string(budget),
-                      "too small for one member: it needs " +
-                          std::to_string(bytes_per_member(S, jobs, options.percentiles, scratch_bytes)) +
-                          " bytes");
-  DeviceBuffer<unsigned char> scratch(static_cast<std::size_t>(chunk_cap) * S * scratch_bytes, meter);
+    throw input_error(
+        "", "--max-device-mem", std::to_string(budget),
+        "too small for one member: it needs " +
+            std::to_string(bytes_per_member(S, jobs, options.percentiles, scratch_bytes)) +
+            " bytes");
+  DeviceBuffer<unsigned char> scratch(static_cast<std::size_t>(chunk_cap) * S * scratch_bytes,
+                                      meter);
 
   DeviceBuffer<OutcomeSums> partial(static_cast<std::size_t>(chunk_cap) * S, meter);
   DeviceBuffer<OutcomeSums> sums(chunk_cap, meter);
-  const std::size_t key_count = options.percentiles ? static_cast<std::size_t>(chunk_cap) * kPercentileMetrics * jobs : 0;
+  const std::size_t key_count =
+      options.percentiles ? static_cast<std::size_t>(chunk_cap) * kPercentileMetrics * jobs : 0;
   DeviceBuffer<float> keys(key_count, meter);
   DeviceBuffer<float> spare_keys(key_count, meter);
-  DeviceBuffer<int64_t> offsets(options.percentiles ? chunk_cap * kPercentileMetrics + 1 : 0, meter);
-  DeviceBuffer<float> percentiles(options.percentiles ? chunk_cap * kPercentileMetrics * kPercentileCount : 0, meter);
+  DeviceBuffer<int64_t> offsets(options.percentiles ? chunk_cap * kPercentileMetrics + 1 : 0,
+                                meter);
+  DeviceBuffer<float> percentiles(
+      options.percentiles ? chunk_cap * kPercentileMetrics * kPercentileCount : 0, meter);
   std::size_t temp_bytes = options.percentiles ? sort_temp_bytes(chunk_cap, jobs) : 0;
   DeviceBuffer<unsigned char> sort_temp(temp_bytes, meter);
 
@@ -119,11 +131,15 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   result.device = cuda_device_label(device);
 
   if (options.per_scenario)
-    result.scenario_stats.assign(static_cast<std::size_t>(plan.pool.size) * S * kScenarioStatCount, 0.0);
+    result.scenario_stats.assign(static_cast<std::size_t>(plan.pool.size) * S * kScenarioStatCount,
+                                 0.0);
   std::vector<OutcomeSums> host_sums(chunk_cap);
-  std::vector<OutcomeSums> host_partial(options.per_scenario ? static_cast<std::size_t>(chunk_cap) * S : 0);
-  std::vector<float> host_percentiles(options.percentiles ? chunk_cap * kPercentileMetrics * kPercentileCount : 0);
-  const kernels::TracedView traced_view{traced_ids.data(), static_cast<int32_t>(options.trace_members.size()), traced.data()};
+  std::vector<OutcomeSums> host_partial(
+      options.per_scenario ? static_cast<std::size_t>(chunk_cap) * S : 0);
+  std::vector<float> host_percentiles(
+      options.percentiles ? chunk_cap * kPercentileMetrics * kPercentileCount : 0);
+  const kernels::TracedView traced_view{
+      traced_ids.data(), static_cast<int32_t>(options.trace_members.size()), traced.data()};
   int64_t done = 0;
   for (std::size_t f = 0; f < plan.pool.families.size(); ++f) {
     const FamilyGrid& grid = plan.pool.families[f];
@@ -144,7 +160,8 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
       SPOTSWEEP_CUDA_CHECK_LAST();
       if (options.percentiles) {
         const int64_t segments = n * kPercentileMetrics;
-        kernels::fill_segment_offsets<<<blocks_for(segments + 1, 256), 256>>>(offsets.data(), segments, jobs);
+        kernels::fill_segment_offsets<<<blocks_for(segments + 1, 256), 256>>>(offsets.data(),
+                                                                              segments, jobs);
         SPOTSWEEP_CUDA_CHECK_LAST();
         // The double-buffer form sorts in place (the result may land in either buffer), so
         // CUB needs no third copy of the keys.
@@ -153,22 +170,25 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
             sort_temp.data(), temp_bytes, key_buffers, segments * jobs, segments, offsets.data(),
             offsets.data() + 1));
         kernels::read_percentiles<<<blocks_for(n, 256), 256>>>(key_buffers.Current(), n, jobs,
-                                                              percentiles.data());
+                                                               percentiles.data());
         SPOTSWEEP_CUDA_CHECK_LAST();
         SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_percentiles.data(), percentiles.data(),
                                       n * kPercentileMetrics * kPercentileCount * sizeof(float),
                                       cudaMemcpyDeviceToHost));
       }
-      SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_sums.data(), sums.data(), n * sizeof(OutcomeSums), cudaMemcpyDeviceToHost));
+      SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_sums.data(), sums.data(), n * sizeof(OutcomeSums),
+                                    cudaMemcpyDeviceToHost));
       if (options.per_scenario) {
-        SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_partial.data(), partial.data(), n * S * sizeof(OutcomeSums),
-                                      cudaMemcpyDeviceToHost));
+        SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_partial.data(), partial.data(),
+                                      n * S * sizeof(OutcomeSums), cudaMemcpyDeviceToHost));
         double* rows = result.scenario_stats.data() +
                        static_cast<std::size_t>(grid.first_member + first) * S * kScenarioStatCount;
-        for (int64_t i = 0; i < n * S; ++i) finish_scenario_stats(host_partial[i], rows + i * kScenarioStatCount);
+        for (int64_t i = 0; i < n * S; ++i)
+          finish_scenario_stats(host_partial[i], rows + i * kScenarioStatCount);
       }
       for (int64_t i = 0; i < n; ++i) {
-        double* row = result.stats.data() + static_cast<std::size_t>(grid.first_member + first + i) * kStatCount;
+        double* row = result.stats.data() +
+                      static_cast<std::size_t>(grid.first_member + first + i) * kStatCount;
         finish_member_stats(host_sums[i], row);
         result.policy_slot_steps += host_sums[i].slots;
         if (!options.percentiles) continue;
@@ -183,12 +203,11 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   }
   result.traced.resize(options.trace_members.size() * jobs);
   if (!result.traced.empty())
-    SPOTSWEEP_CUDA_TRY(cudaMemcpy(result.traced.data(), traced.data(), result.traced.size() * sizeof(Outcome),
-                                  cudaMemcpyDeviceToHost));
+    SPOTSWEEP_CUDA_TRY(cudaMemcpy(result.traced.data(), traced.data(),
+                                  result.traced.size() * sizeof(Outcome), cudaMemcpyDeviceToHost));
   result.device_peak_bytes = meter.peak;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }
-
 
 }  // namespace spotsweep

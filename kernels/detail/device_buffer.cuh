@@ -11,9 +11,10 @@
 #include <vector>
 
 #include "spotsweep/backend/device.hpp"
-#include "spotsweep/detail/error.hpp"
 #include "spotsweep/backend/exec.hpp"
+#include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/plan.hpp"
+
 #include "staged_scenario.cuh"
 
 namespace spotsweep {
@@ -29,13 +30,16 @@ struct DeviceMemoryMeter {
 template <class T>
 class DeviceBuffer {
  public:
-  DeviceBuffer(std::size_t count, DeviceMemoryMeter& meter) : bytes_(count * sizeof(T)), meter_(meter) {
+  DeviceBuffer(std::size_t count, DeviceMemoryMeter& meter)
+      : bytes_(count * sizeof(T)), meter_(meter) {
     if (bytes_ > 0) SPOTSWEEP_CUDA_TRY(cudaMalloc(&data_, bytes_));
     meter_.current += bytes_;
     meter_.peak = std::max(meter_.peak, meter_.current);
   }
-  DeviceBuffer(const std::vector<T>& host, DeviceMemoryMeter& meter) : DeviceBuffer(host.size(), meter) {
-    if (bytes_ > 0) SPOTSWEEP_CUDA_TRY(cudaMemcpy(data_, host.data(), bytes_, cudaMemcpyHostToDevice));
+  DeviceBuffer(const std::vector<T>& host, DeviceMemoryMeter& meter)
+      : DeviceBuffer(host.size(), meter) {
+    if (bytes_ > 0)
+      SPOTSWEEP_CUDA_TRY(cudaMemcpy(data_, host.data(), bytes_, cudaMemcpyHostToDevice));
   }
   ~DeviceBuffer() {
     if (data_) cudaFree(data_);
@@ -74,7 +78,8 @@ class DeviceScenarioSet {
       view_.forecast_spot_price = forecast_price_.data();
       view_.forecast_spot_avail = forecast_avail_.data();
     }
-    const std::size_t bytes = static_cast<std::size_t>(set.slots) * (sizeof(double) + sizeof(int32_t));
+    const std::size_t bytes =
+        static_cast<std::size_t>(set.slots) * (sizeof(double) + sizeof(int32_t));
     staged_bytes_ = bytes <= static_cast<std::size_t>(kSharedScenarioBytes) ? bytes : 0;
   }
   const ScenarioBatchView& view() const { return view_; }
@@ -85,7 +90,8 @@ class DeviceScenarioSet {
   // before anything is copied to the device.
   static void check_scenario_count(int32_t count) {
     if (count > 65535)
-      throw input_error("", "workload.scenarios", std::to_string(count), "the CUDA backend takes at most 65535");
+      throw input_error("", "workload.scenarios", std::to_string(count),
+                        "the CUDA backend takes at most 65535");
   }
 
   DeviceBuffer<double> spot_price_;
@@ -101,9 +107,12 @@ class DeviceScenarioSet {
 class DevicePoolAxes {
  public:
   DevicePoolAxes(const Pool& pool, DeviceMemoryMeter& meter) : pool_(pool) {
-    for (const FamilyGrid& g : pool.families) values_.push_back(std::make_unique<DeviceBuffer<double>>(g.flat_values(), meter));
+    for (const FamilyGrid& g : pool.families)
+      values_.push_back(std::make_unique<DeviceBuffer<double>>(g.flat_values(), meter));
   }
-  FamilyGridView grid(std::size_t family) const { return pool_.families[family].view(values_[family]->data()); }
+  FamilyGridView grid(std::size_t family) const {
+    return pool_.families[family].view(values_[family]->data());
+  }
 
  private:
   const Pool& pool_;
@@ -120,8 +129,8 @@ inline std::size_t device_budget_bytes(const ExecOptions& exec, const DeviceInfo
   const std::size_t budget = exec.device_budget_bytes(device.free_bytes);
   if (budget < meter.current + kDeviceMemoryMargin)
     throw input_error("", "--max-device-mem", std::to_string(budget),
-                      "too small: the plan alone needs " + std::to_string(meter.current + kDeviceMemoryMargin) +
-                          " bytes");
+                      "too small: the plan alone needs " +
+                          std::to_string(meter.current + kDeviceMemoryMargin) + " bytes");
   return budget;
 }
 

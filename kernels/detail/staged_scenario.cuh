@@ -3,8 +3,8 @@
 // block's scenario in shared memory, read by all the block's members, and each member's view of it.
 #include <cstdint>
 
-#include "spotsweep/model/market.hpp"
 #include "spotsweep/engine/evaluate.hpp"
+#include "spotsweep/model/market.hpp"
 
 namespace spotsweep {
 namespace kernels {
@@ -32,14 +32,16 @@ __device__ inline void stage_market(MarketView& market, int32_t slots, bool stag
 
 // What member `member` of a chunk sees of `scenario`: the staged market (and forecasts of it,
 // unless the workload poisons them) and its own slice of the chunk's working memory.
-__device__ inline MemberContext staged_member_context(const ScenarioBatchView& scenarios, int32_t scenario,
-                                                      const MarketView& staged, int64_t member,
-                                                      unsigned char* scratch, size_t scratch_bytes) {
+__device__ inline MemberContext staged_member_context(const ScenarioBatchView& scenarios,
+                                                      int32_t scenario, const MarketView& staged,
+                                                      int64_t member, unsigned char* scratch,
+                                                      size_t scratch_bytes) {
   MemberContext context = scenarios.context(scenario, nullptr);
   context.market = staged;
   if (!scenarios.forecast_spot_price) context.forecast_market = staged;
   if (scratch_bytes > 0)
-    context.scratch = scratch + (member * scenarios.count + scenario) * static_cast<int64_t>(scratch_bytes);
+    context.scratch =
+        scratch + (member * scenarios.count + scenario) * static_cast<int64_t>(scratch_bytes);
   return context;
 }
 

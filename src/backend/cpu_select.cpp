@@ -9,10 +9,10 @@
 #include <cmath>
 #include <limits>
 
+#include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/model/slot.hpp"
-#include "spotsweep/backend/cpu.hpp"
 
 namespace spotsweep {
 
@@ -38,11 +38,13 @@ int32_t adversary_regime(const double* rewards, size_t stride, int32_t regimes, 
 
 // One scenario's play probabilities p from its gains (log-sum-exp, members in order), with
 // their entropy and leader written to rec.
-void play_probabilities(const double* gain, int64_t members, double scale, double explore, double* p,
-                        SelectorRoundRecord& rec) {
+void play_probabilities(const double* gain, int64_t members, double scale, double explore,
+                        double* p, SelectorRoundRecord& rec) {
   double max_log_weight = -std::numeric_limits<double>::infinity(), partition = 0.0;
-  for (int64_t k = 0; k < members; ++k) max_log_weight = std::max(max_log_weight, scale * gain[k]);
-  for (int64_t k = 0; k < members; ++k) partition += std::exp(scale * gain[k] - max_log_weight);
+  for (int64_t k = 0; k < members; ++k)
+    max_log_weight = std::max(max_log_weight, scale * gain[k]);
+  for (int64_t k = 0; k < members; ++k)
+    partition += std::exp(scale * gain[k] - max_log_weight);
   rec.entropy = 0.0;
   rec.leader_probability = -1.0;
   for (int64_t k = 0; k < members; ++k) {
@@ -73,12 +75,14 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   const int32_t regimes = options.regimes;
 
   std::vector<std::vector<double>> family_values;
-  for (const FamilyGrid& g : plan.pool.families) family_values.push_back(g.flat_values());
+  for (const FamilyGrid& g : plan.pool.families)
+    family_values.push_back(g.flat_values());
 
   const size_t cells = static_cast<size_t>(S) * static_cast<size_t>(K);
-  std::vector<double> gain(cells, 0.0);                       // true cumulative reward
-  std::vector<double> estimate(bandit ? cells : 0, 0.0);      // EXP3's importance-weighted gain
-  std::vector<double> reward(static_cast<size_t>(windows) * K), probability(cells);  // reward: [window][member]
+  std::vector<double> gain(cells, 0.0);                   // true cumulative reward
+  std::vector<double> estimate(bandit ? cells : 0, 0.0);  // EXP3's importance-weighted gain
+  std::vector<double> reward(static_cast<size_t>(windows) * K),
+      probability(cells);  // reward: [window][member]
   const std::vector<double>& weight_gain = bandit ? estimate : gain;
 
   // Small pools do not pay for a parallel region per pass (threads would mostly wait).
@@ -99,8 +103,8 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
       play_probabilities(weight_gain.data() + static_cast<size_t>(s) * K, K, scale, explore,
                          probability.data() + static_cast<size_t>(s) * K, records[s]);
 
-    // Every (window, member) job of the round, through the sweep's per-job code; a member's
-    // parameters are decoded once for all its windows.
+      // Every (window, member) job of the round, through the sweep's per-job code; a member's
+      // parameters are decoded once for all its windows.
 #pragma omp parallel num_threads(threads) reduction(+ : steps, clamped) if (parallel_members)
     {
       std::vector<unsigned char> scratch(scratch_bytes);
@@ -127,8 +131,8 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
       const size_t row = static_cast<size_t>(s) * K;
       const double* p = probability.data() + row;
       SelectorRoundRecord& rec = records[s];
-      rec.regime = regimes > 1 ? adversary_regime(reward.data() + row, static_cast<size_t>(S) * K, regimes, K,
-                                                  rec.leader)
+      rec.regime = regimes > 1 ? adversary_regime(reward.data() + row, static_cast<size_t>(S) * K,
+                                                  regimes, K, rec.leader)
                                : 0;
       const double* x = reward.data() + (static_cast<size_t>(rec.regime) * S + s) * K;
       double expected = 0.0, total = 0.0;
@@ -138,7 +142,8 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
       }
       rec.expected_reward = expected;
       // Inverse CDF: the first member whose running sum passes the draw.
-      const double target = selector_draw(options.seed, static_cast<uint32_t>(s), static_cast<uint32_t>(r)) * total;
+      const double target =
+          selector_draw(options.seed, static_cast<uint32_t>(s), static_cast<uint32_t>(r)) * total;
       int64_t played = -1;
       double running = 0.0;
       for (int64_t k = 0; k < K && played < 0; ++k) {

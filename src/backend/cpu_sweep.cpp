@@ -7,9 +7,9 @@
 #include <cmath>
 #include <limits>
 
+#include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/backend/cpu.hpp"
 
 namespace spotsweep {
 
@@ -25,8 +25,8 @@ OutcomeSums evaluate_member(const SweepPlan& plan, const ScenarioBatchView& scen
   for (int32_t s = 0; s < scenarios.count; ++s) {
     const int64_t first_job = static_cast<int64_t>(s) * rounds;
     const OutcomeSums part = evaluate_member_scenario<Family>(
-        params, scenarios.context(s, scratch), plan.jobs.data() + first_job, plan.round_start.data(),
-        rounds, keys, 0, first_job, traced ? traced + first_job : nullptr);
+        params, scenarios.context(s, scratch), plan.jobs.data() + first_job,
+        plan.round_start.data(), rounds, keys, 0, first_job, traced ? traced + first_job : nullptr);
     total.add(part);
     if (scenario_rows) finish_scenario_stats(part, scenario_rows + s * kScenarioStatCount);
   }
@@ -55,10 +55,12 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
   result.threads = threads;
   result.device = cpu_device_label(threads);
   if (options.per_scenario)
-    result.scenario_stats.assign(static_cast<size_t>(members) * scenarios.count * kScenarioStatCount, 0.0);
+    result.scenario_stats.assign(
+        static_cast<size_t>(members) * scenarios.count * kScenarioStatCount, 0.0);
 
   std::vector<std::vector<double>> family_values;
-  for (const FamilyGrid& g : plan.pool.families) family_values.push_back(g.flat_values());
+  for (const FamilyGrid& g : plan.pool.families)
+    family_values.push_back(g.flat_values());
 
   int64_t steps = 0;
   int64_t done = 0;
@@ -80,13 +82,13 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
       Outcome* traced = nullptr;
       for (size_t k = 0; k < options.trace_members.size(); ++k)
         if (options.trace_members[k] == member) traced = result.traced.data() + k * jobs;
-      double* scenario_rows =
-          options.per_scenario
-              ? result.scenario_stats.data() + static_cast<size_t>(member) * scenarios.count * kScenarioStatCount
-              : nullptr;
+      double* scenario_rows = options.per_scenario ? result.scenario_stats.data() +
+                                                         static_cast<size_t>(member) *
+                                                             scenarios.count * kScenarioStatCount
+                                                   : nullptr;
       const OutcomeSums sums = visit_family(grid.family, [&](auto family) {
-        return evaluate_member<decltype(family)>(plan, scenarios, params, keys, traced, scenario_rows,
-                                                 scratch.data());
+        return evaluate_member<decltype(family)>(plan, scenarios, params, keys, traced,
+                                                 scenario_rows, scratch.data());
       });
       steps += sums.slots;
       double* row = result.stats.data() + static_cast<size_t>(member) * kStatCount;

@@ -1,9 +1,9 @@
-#include "spotsweep/detail/names.hpp"
 #include "spotsweep/backend/exec.hpp"
 
 #include <omp.h>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/names.hpp"
 
 namespace spotsweep {
 

@@ -7,11 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
 #include "spotsweep/config/pool.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
+
+#include "commands.hpp"
 
 namespace spotsweep::cli {
 
@@ -26,7 +27,8 @@ Pool bench_pool(const FamilyInfo& info, int64_t members, int32_t n_max, int32_t 
   grid.family = info.id;
   grid.name = info.name;
   for (const AxisSpec& a : info.axes)
-    grid.axes.push_back({a.name, {std::string(a.name) == "lagrange_iters" ? lagrange_iters : a.default_value}});
+    grid.axes.push_back(
+        {a.name, {std::string(a.name) == "lagrange_iters" ? lagrange_iters : a.default_value}});
   std::vector<double>& swept = grid.axes[info.bench.axis].values;
   swept.clear();
   for (int64_t i = 0; i < members; ++i) {
@@ -36,7 +38,8 @@ Pool bench_pool(const FamilyInfo& info, int64_t members, int32_t n_max, int32_t 
   }
   // The pool table's own rules, so a bench pool is one a sweep file could hold.
   for (size_t i = 0; i < grid.axes.size(); ++i)
-    for (double v : grid.axes[i].values) check_axis_value(info.axes[i], v, "bench", grid.axes[i].name);
+    for (double v : grid.axes[i].values)
+      check_axis_value(info.axes[i], v, "bench", grid.axes[i].name);
   check_axis_orders(info, grid, "bench");
   grid.size = members;
   Pool pool;
@@ -56,17 +59,30 @@ void add_bench_command(CLI::App& app) {
     bool no_percentiles = false;
   };
   auto args = std::make_shared<BenchArgs>();
-  auto* cmd = app.add_subcommand("bench", "Policy-slot steps/s of the sweep per family and backend, and memory peaks");
-  cmd->add_option("--family", args->family, "a family of the pool table (spotsweep pool info lists them) or all")->capture_default_str();
-  cmd->add_option("--members", args->members, "Pool size (default: 2048 on CPU, 131072 on CUDA; chc 8, 2048; Lagrangian chc 256, 16384)");
-  cmd->add_option("--scenarios", args->scenarios, "Synthetic scenarios (default: 8 on CPU, 64 on CUDA; chc 2, 8; Lagrangian chc 8, 64)");
-  cmd->add_option("--rounds", args->rounds, "Rounds per scenario (default: 16 on CPU, 100 on CUDA; chc 2, 4; Lagrangian chc 2, 16)");
-  cmd->add_option("--repeats", args->repeats, "Runs per figure; the median is reported")->capture_default_str();
+  auto* cmd = app.add_subcommand(
+      "bench", "Policy-slot steps/s of the sweep per family and backend, and memory peaks");
+  cmd->add_option("--family", args->family,
+                  "a family of the pool table (spotsweep pool info lists them) or all")
+      ->capture_default_str();
+  cmd->add_option(
+      "--members", args->members,
+      "Pool size (default: 2048 on CPU, 131072 on CUDA; chc 8, 2048; Lagrangian chc 256, 16384)");
+  cmd->add_option(
+      "--scenarios", args->scenarios,
+      "Synthetic scenarios (default: 8 on CPU, 64 on CUDA; chc 2, 8; Lagrangian chc 8, 64)");
+  cmd->add_option(
+      "--rounds", args->rounds,
+      "Rounds per scenario (default: 16 on CPU, 100 on CUDA; chc 2, 4; Lagrangian chc 2, 16)");
+  cmd->add_option("--repeats", args->repeats, "Runs per figure; the median is reported")
+      ->capture_default_str();
   add_exec_options(*cmd, args->exec);
-  cmd->get_option("--backend")->description("auto, cpu, cuda, or all (cpu, then cuda when a device exists)");
-  cmd->add_flag("--no-percentiles", args->no_percentiles, "Means only: time the simulation without the sorts");
+  cmd->get_option("--backend")
+      ->description("auto, cpu, cuda, or all (cpu, then cuda when a device exists)");
+  cmd->add_flag("--no-percentiles", args->no_percentiles,
+                "Means only: time the simulation without the sorts");
   cmd->add_option("--lagrange-iters", args->lagrange_iters,
-                  "chc: 0 = exact planner; k = Lagrangian planner trying k prices of work")->capture_default_str();
+                  "chc: 0 = exact planner; k = Lagrangian planner trying k prices of work")
+      ->capture_default_str();
   cmd->callback([args, cmd] {
     std::vector<Backend> backends;
     const DeviceInfo device = query_device();
@@ -85,15 +101,17 @@ void add_bench_command(CLI::App& app) {
       if (args->family == "all" || args->family == f.name) families.push_back(&f);
     }
     if (families.empty())
-      throw input_error("command line", "--family", args->family, "unknown family (" + known + "all)");
+      throw input_error("command line", "--family", args->family,
+                        "unknown family (" + known + "all)");
     check_at_least("--repeats", args->repeats, 1);
-    check_axis_value(ChcFamily::axes[ChcFamily::lagrange_iters],
-                                args->lagrange_iters, "command line", "--lagrange-iters");
+    check_axis_value(ChcFamily::axes[ChcFamily::lagrange_iters], args->lagrange_iters,
+                     "command line", "--lagrange-iters");
     // Given counts must be positive; left out, they take the backend's default.
     for (const char* name : {"--members", "--scenarios", "--rounds"})
       if (cmd->count(name) > 0) check_at_least(name, cmd->get_option(name)->as<int64_t>(), 1);
-    std::printf("%-17s %-5s %9s %5s %6s %14s %9s %12s %14s %12s %12s\n", "family", "back", "members",
-                "scen", "rounds", "steps", "median_s", "steps/s", "steps/s/core", "device_peak", "host_peak");
+    std::printf("%-17s %-5s %9s %5s %6s %14s %9s %12s %14s %12s %12s\n", "family", "back",
+                "members", "scen", "rounds", "steps", "median_s", "steps/s", "steps/s/core",
+                "device_peak", "host_peak");
     for (Backend backend : backends) {
       const bool cuda = backend == Backend::cuda;
       SweepConfig config;
@@ -110,20 +128,24 @@ void add_bench_command(CLI::App& app) {
       job.base.value_max = 400;
       job.base.miss_penalty = 100;
       job.base.reconfig_s = 300;
-      job.fields[static_cast<int32_t>(JobField::work)] = {FieldDistribution::Kind::uniform, 1e7, 3e7};
+      job.fields[static_cast<int32_t>(JobField::work)] = {FieldDistribution::Kind::uniform, 1e7,
+                                                          3e7};
       for (const FamilyInfo* family : families) {
         // CHC solves a 24-slot plan on every slot, some 1e5 times a rule's work per step with
         // the exact planner and some 500 times with the Lagrangian one (docs/chc.md), so its
         // default workloads are smaller.
         const bool chc = family->id == family_id<ChcFamily>;
         const bool exact_chc = chc && args->lagrange_iters == 0;
-        const int64_t members =
-            args->members > 0 ? args->members
-                              : (exact_chc ? (cuda ? 2048 : 8) : chc ? (cuda ? 16384 : 256) : (cuda ? 131072 : 2048));
+        const int64_t members = args->members > 0 ? args->members
+                                                  : (exact_chc ? (cuda ? 2048 : 8)
+                                                     : chc     ? (cuda ? 16384 : 256)
+                                                               : (cuda ? 131072 : 2048));
         config.workload.scenarios =
             args->scenarios > 0 ? args->scenarios : (exact_chc ? (cuda ? 8 : 2) : (cuda ? 64 : 8));
         config.workload.rounds = args->rounds > 0 ? args->rounds
-                                                  : (exact_chc ? (cuda ? 4 : 2) : chc ? (cuda ? 16 : 2) : (cuda ? 100 : 16));
+                                                  : (exact_chc ? (cuda ? 4 : 2)
+                                                     : chc     ? (cuda ? 16 : 2)
+                                                               : (cuda ? 100 : 16));
         config.workload.synthetic_spec.n_slots = (config.workload.rounds - 1) * 6 + 200;
         config.pool = bench_pool(*family, members, job.base.n_max, chc ? args->lagrange_iters : 0);
         const SweepPlan plan = make_synthetic_plan(config);
@@ -140,9 +162,11 @@ void add_bench_command(CLI::App& app) {
         std::sort(seconds.begin(), seconds.end());
         const double median = seconds[seconds.size() / 2];
         const double rate = result.policy_slot_steps / median;
-        const std::string per_core = cuda ? "-" : std::to_string(static_cast<long long>(rate / result.threads));
-        const std::string label =
-            chc && args->lagrange_iters > 0 ? "chc/lagrange=" + std::to_string(args->lagrange_iters) : family->name;
+        const std::string per_core =
+            cuda ? "-" : std::to_string(static_cast<long long>(rate / result.threads));
+        const std::string label = chc && args->lagrange_iters > 0
+                                      ? "chc/lagrange=" + std::to_string(args->lagrange_iters)
+                                      : family->name;
         std::printf("%-17s %-5s %9lld %5d %6d %14lld %9.3f %12.4g %14s %12s %12s\n", label.c_str(),
                     backend_name(backend), static_cast<long long>(members), plan.scenarios.count,
                     plan.rounds, static_cast<long long>(result.policy_slot_steps), median, rate,

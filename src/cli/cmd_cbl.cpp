@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/tools/cbl.hpp"
-#include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/atomic_file.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/tools/cbl.hpp"
+
 #include "commands.hpp"
 
 namespace spotsweep::cli {
@@ -32,12 +33,14 @@ std::vector<double> parse_hours_list(const std::string& text, const std::string&
       used = 0;
     }
     if (item.empty() || used != item.size())
-      throw input_error("command line", option, item.empty() ? "\"\"" : item, "not a number (hours)");
+      throw input_error("command line", option, item.empty() ? "\"\"" : item,
+                        "not a number (hours)");
     if (!(v >= 0.0) || !std::isfinite(v))
       throw input_error("command line", option, item, "must be a finite number of hours >= 0");
     values.push_back(v);
   }
-  if (values.empty()) throw input_error("command line", option, text, "expected a comma-separated list");
+  if (values.empty())
+    throw input_error("command line", option, text, "expected a comma-separated list");
   return values;
 }
 
@@ -46,20 +49,22 @@ std::vector<double> parse_hours_list(const std::string& text, const std::string&
 void add_cbl_command(CLI::App& app) {
   struct CblArgs {
     std::string windows, traces, deadlines = "52,70,92", overheads = "0.02,0.2,0.4",
-                policies = "greedy,up,on_demand,only_spot", out;
+                                 policies = "greedy,up,on_demand,only_spot", out;
     double task_h = kCblTaskHours;
     ExecArgs exec;
   };
   auto args = std::make_shared<CblArgs>();
   auto* cmd = app.add_subcommand(
       "cbl", "Replay the Can't Be Late benchmark (ADRS windows x deadline/overhead settings)");
-  cmd->add_option("--windows", args->windows,
-                  "Windows CSV: env,window_id,start_tick,end_tick (derived/adrs_cant_be_late_windows.csv)")
+  cmd->add_option(
+         "--windows", args->windows,
+         "Windows CSV: env,window_id,start_tick,end_tick (derived/adrs_cant_be_late_windows.csv)")
       ->required();
   cmd->add_option("--traces", args->traces,
                   "Folder of skypilot-org <env>.json traces (availability/1-node/aws-10-26-2022)")
       ->required();
-  cmd->add_option("--deadlines", args->deadlines, "Deadlines, hours, comma-separated")->capture_default_str();
+  cmd->add_option("--deadlines", args->deadlines, "Deadlines, hours, comma-separated")
+      ->capture_default_str();
   cmd->add_option("--overheads", args->overheads, "Restart overheads, hours, comma-separated")
       ->capture_default_str();
   cmd->add_option("--policies", args->policies, "greedy, up, on_demand, only_spot, comma-separated")
@@ -71,18 +76,22 @@ void add_cbl_command(CLI::App& app) {
     const ExecOptions exec = exec_options(args->exec);
     check_output_path(args->out, "--out");
     if (!(args->task_h > 0.0))
-      throw input_error("command line", "--task-hours", format_number(args->task_h), "must be positive");
+      throw input_error("command line", "--task-hours", format_number(args->task_h),
+                        "must be positive");
     const std::vector<double> deadlines = parse_hours_list(args->deadlines, "--deadlines");
     const std::vector<double> overheads = parse_hours_list(args->overheads, "--overheads");
     std::vector<CblSetting> settings;
     for (double d : deadlines)
-      for (double o : overheads) settings.push_back({d, o});
+      for (double o : overheads)
+        settings.push_back({d, o});
     std::vector<CblPolicy> policies;
     std::istringstream in(args->policies);
     std::string name;
-    while (std::getline(in, name, ',')) policies.push_back(parse_cbl_policy(name, "command line", "--policies"));
+    while (std::getline(in, name, ','))
+      policies.push_back(parse_cbl_policy(name, "command line", "--policies"));
     if (policies.empty())
-      throw input_error("command line", "--policies", args->policies, "expected a comma-separated list");
+      throw input_error("command line", "--policies", args->policies,
+                        "expected a comma-separated list");
 
     const std::vector<CblWindow> windows = read_cbl_windows(args->windows);
     const CblReplay replay =
@@ -91,12 +100,13 @@ void add_cbl_command(CLI::App& app) {
     write_cbl_csv(args->out, replay, runs);
 
     const size_t n_runs = runs.outcomes.size();
-    std::printf("Can't Be Late replay: %zu windows x %zu settings x %zu policies = %zu runs, "
-                "%lld ticks in %.3f s on %s [%s]: %.4g runs/s, %.4g ticks/s\n",
-                replay.windows.size(), settings.size(), policies.size(), n_runs,
-                static_cast<long long>(runs.ticks), runs.seconds, runs.device.c_str(),
-                backend_name(runs.backend), n_runs / std::max(runs.seconds, 1e-9),
-                runs.ticks / std::max(runs.seconds, 1e-9));
+    std::printf(
+        "Can't Be Late replay: %zu windows x %zu settings x %zu policies = %zu runs, "
+        "%lld ticks in %.3f s on %s [%s]: %.4g runs/s, %.4g ticks/s\n",
+        replay.windows.size(), settings.size(), policies.size(), n_runs,
+        static_cast<long long>(runs.ticks), runs.seconds, runs.device.c_str(),
+        backend_name(runs.backend), n_runs / std::max(runs.seconds, 1e-9),
+        runs.ticks / std::max(runs.seconds, 1e-9));
     std::ostringstream summary;
     print_cbl_summary(summary, replay, runs);
     std::cout << "\n" << summary.str();

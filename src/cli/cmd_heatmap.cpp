@@ -12,9 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/tools/heatmap.hpp"
-#include "spotsweep/detail/atomic_file.hpp"
+
 #include "commands.hpp"
 
 extern char** environ;
@@ -28,7 +29,8 @@ constexpr const char* kPython = "/usr/bin/python3";
 // The plotting script beside this source tree: src/cli/ → ../../experiments/.
 std::string default_plot_script() {
   const std::filesystem::path here(__FILE__);
-  return (here.parent_path().parent_path().parent_path() / "experiments" / "plot_heatmap.py").string();
+  return (here.parent_path().parent_path().parent_path() / "experiments" / "plot_heatmap.py")
+      .string();
 }
 
 // "axis=value" from --fix.
@@ -44,19 +46,24 @@ std::pair<std::string, double> parse_fix(const std::string& text) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != value.size() || !std::isfinite(v)) throw input_error("", "--fix", text, "the value is not a number");
+  if (used != value.size() || !std::isfinite(v))
+    throw input_error("", "--fix", text, "the value is not a number");
   return {text.substr(0, eq), v};
 }
 
 // Runs the plotting script without a shell, so paths need no quoting.
 void render_png(const std::string& script, const std::string& h5, const std::string& png) {
   if (::access(kPython, X_OK) != 0)
-    throw input_error("", "--png", png, std::string(kPython) + " is missing; install python3-h5py and python3-matplotlib, or drop --png");
+    throw input_error(
+        "", "--png", png,
+        std::string(kPython) +
+            " is missing; install python3-h5py and python3-matplotlib, or drop --png");
   if (::access(script.c_str(), R_OK) != 0)
     throw input_error("", "--plot-script", script, "cannot read the plotting script");
   std::vector<std::string> args = {kPython, script, h5, png};
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  for (auto& a : args)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
   if (posix_spawn(&pid, kPython, nullptr, nullptr, argv.data(), environ) != 0)
@@ -76,14 +83,19 @@ void add_heatmap_command(CLI::App& app) {
   };
   auto args = std::make_shared<HeatmapArgs>();
   HeatmapRequest& rq = args->request;
-  auto* cmd = app.add_subcommand("heatmap", "A 2-D sensitivity slice of a sweep file, with stability scores and a PNG");
-  cmd->add_option("sweep", rq.sweep_path, "Sweep file (.h5) written by `spotsweep sweep`")->required();
+  auto* cmd = app.add_subcommand(
+      "heatmap", "A 2-D sensitivity slice of a sweep file, with stability scores and a PNG");
+  cmd->add_option("sweep", rq.sweep_path, "Sweep file (.h5) written by `spotsweep sweep`")
+      ->required();
   cmd->add_option("--family", rq.family, "Family to plot (default: the file's only family)");
   cmd->add_option("--x", rq.x_axis, "Axis along the columns")->required();
   cmd->add_option("--y", rq.y_axis, "Axis along the rows")->required();
-  cmd->add_option("--metric", args->metric, "utility, cost, miss_rate, regret or improvement")->capture_default_str();
-  cmd->add_option("--baseline", rq.baseline, "improvement: a family of the file (its best member) or opt");
-  cmd->add_option("--reduce", args->reduce, "Other axes: best, max, min or mean")->capture_default_str();
+  cmd->add_option("--metric", args->metric, "utility, cost, miss_rate, regret or improvement")
+      ->capture_default_str();
+  cmd->add_option("--baseline", rq.baseline,
+                  "improvement: a family of the file (its best member) or opt");
+  cmd->add_option("--reduce", args->reduce, "Other axes: best, max, min or mean")
+      ->capture_default_str();
   cmd->add_option("--fix", args->fixes, "Pin an axis to one of its values, AXIS=VALUE (repeatable)")
       ->allow_extra_args(false);  // one value per --fix, so a positional after it stays positional
   cmd->add_option("--out", args->out, "Write PREFIX.h5 and PREFIX.csv")->required();
@@ -94,26 +106,32 @@ void add_heatmap_command(CLI::App& app) {
     request.metric = parse_named(kHeatmapMetricNames, args->metric, "", "--metric");
     request.reduction = parse_named(kHeatmapReductionNames, args->reduce, "", "--reduce");
     if (!request.baseline.empty() && request.metric != HeatmapMetric::improvement)
-      throw input_error("", "--baseline", request.baseline, "only --metric improvement uses a baseline");
-    for (const std::string& f : args->fixes) request.fixed.push_back(parse_fix(f));
+      throw input_error("", "--baseline", request.baseline,
+                        "only --metric improvement uses a baseline");
+    for (const std::string& f : args->fixes)
+      request.fixed.push_back(parse_fix(f));
     check_output_path(args->out, "--out");
     const std::string h5 = args->out + ".h5", csv = args->out + ".csv";
     std::error_code same_error;
     if (std::filesystem::equivalent(h5, request.sweep_path, same_error))
-      throw input_error(args->out, "--out", "", "would overwrite the sweep file " + request.sweep_path + "; choose another prefix");
+      throw input_error(
+          args->out, "--out", "",
+          "would overwrite the sweep file " + request.sweep_path + "; choose another prefix");
     const Heatmap h = make_heatmap(request);
     write_heatmap_h5(h, h5);
     write_heatmap_csv(h, csv);
-    std::printf("%s: %s of %s, %s (%zu) x %s (%zu); %s\n", h.source.c_str(), heatmap_metric_name(h.metric),
-                h.family.c_str(), h.y_name.c_str(), h.y_values.size(), h.x_name.c_str(), h.x_values.size(),
-                h.reduction_text.c_str());
+    std::printf("%s: %s of %s, %s (%zu) x %s (%zu); %s\n", h.source.c_str(),
+                heatmap_metric_name(h.metric), h.family.c_str(), h.y_name.c_str(),
+                h.y_values.size(), h.x_name.c_str(), h.x_values.size(), h.reduction_text.c_str());
     if (!h.baseline.empty()) std::printf("baseline: %s\n", h.baseline.c_str());
     if (h.best_row >= 0) {
-      const size_t best = static_cast<size_t>(h.best_row) * h.x_values.size() + static_cast<size_t>(h.best_col);
-      std::printf("best cell: %s = %s, %s = %s: %s = %.6g %s, stability drop %.6g\n", h.y_name.c_str(),
-                  format_number(h.y_values[static_cast<size_t>(h.best_row)]).c_str(), h.x_name.c_str(),
-                  format_number(h.x_values[static_cast<size_t>(h.best_col)]).c_str(), heatmap_metric_name(h.metric),
-                  h.value[best], h.metric_units.c_str(), h.stability[best]);
+      const size_t best =
+          static_cast<size_t>(h.best_row) * h.x_values.size() + static_cast<size_t>(h.best_col);
+      std::printf(
+          "best cell: %s = %s, %s = %s: %s = %.6g %s, stability drop %.6g\n", h.y_name.c_str(),
+          format_number(h.y_values[static_cast<size_t>(h.best_row)]).c_str(), h.x_name.c_str(),
+          format_number(h.x_values[static_cast<size_t>(h.best_col)]).c_str(),
+          heatmap_metric_name(h.metric), h.value[best], h.metric_units.c_str(), h.stability[best]);
     }
     std::printf("wrote %s and %s\n", h5.c_str(), csv.c_str());
     if (!args->png.empty()) {

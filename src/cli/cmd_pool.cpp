@@ -3,8 +3,9 @@
 #include <memory>
 #include <string>
 
-#include "commands.hpp"
 #include "spotsweep/config/pool.hpp"
+
+#include "commands.hpp"
 
 namespace spotsweep::cli {
 

@@ -7,12 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/names.hpp"
 #include "spotsweep/market/predict_eval.hpp"
 #include "spotsweep/market/trace_io.hpp"
+
+#include "commands.hpp"
 
 namespace spotsweep::cli {
 
@@ -61,18 +62,18 @@ void add_predict_command(CLI::App& app) {
     for (const std::string& name : args->models) {
       PredictorChoice choice;
       if (!parse_predictor(name, &choice))
-        throw input_error(
-            "", "--models", name, "unknown predictor (seasonal, holt-winters, ar, last, oracle)");
+        throw input_error("", "--models", name,
+                          "unknown predictor (seasonal, holt-winters, ar, last, oracle)");
       options.predictors.push_back(choice);
     }
     constexpr NamedValue<AvailNoise> kAvailNoiseNames[] = {
         {"multiplicative", AvailNoise::multiplicative}, {"capacity", AvailNoise::capacity_scaled}};
-    options.oracle_avail_noise = parse_named(kAvailNoiseNames, args->avail_noise, "", "--avail-noise");
+    options.oracle_avail_noise =
+        parse_named(kAvailNoiseNames, args->avail_noise, "", "--avail-noise");
     check_at_least("--season-slots", args->season_slots, 0);
     check_at_least("--fit-lookaheads", args->fit_lookaheads, 0);
     if (args->ar_order < 1 || args->ar_order > 64)
-      throw input_error("", "--ar-order", std::to_string(args->ar_order),
-                                   "must be in 1..64");
+      throw input_error("", "--ar-order", std::to_string(args->ar_order), "must be in 1..64");
     options.window = args->window;
     options.warmup_days = args->warmup_days;
     options.oracle_eps = args->eps;
@@ -84,8 +85,7 @@ void add_predict_command(CLI::App& app) {
     if (!args->output.empty()) check_output_path(args->output, "--output");
     const Trace trace = load_trace(args->trace_path);
     options.avail_max = trace.capacity;
-    const PredictEvaluation evaluation =
-        evaluate_predictors(trace.view(), options);
+    const PredictEvaluation evaluation = evaluate_predictors(trace.view(), options);
     std::cout << "trace " << trace.name << " (" << args->trace_path << "), " << trace.n_slots()
               << " slots of " << trace.tick_seconds << " s, capacity " << trace.capacity << "\n";
     print_predict_table(evaluation, std::cout);

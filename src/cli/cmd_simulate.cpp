@@ -5,12 +5,13 @@
 #include <memory>
 #include <string>
 
-#include "commands.hpp"
 #include "spotsweep/config/job_template.hpp"
 #include "spotsweep/config/pool.hpp"
-#include "spotsweep/detail/names.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/names.hpp"
 #include "spotsweep/tools/simulate.hpp"
+
+#include "commands.hpp"
 
 namespace spotsweep::cli {
 
@@ -26,16 +27,17 @@ std::string option_for_axis(const std::string& axis) {
 
 constexpr NamedValue<ChcMode> kChcModeNames[] = {{"committed", ChcMode::committed},
                                                  {"averaged", ChcMode::averaged}};
-constexpr NamedValue<WorkloadError> kWorkloadErrorNames[] = {
-    {"none", WorkloadError::none}, {"bias", WorkloadError::bias}, {"random", WorkloadError::random}};
+constexpr NamedValue<WorkloadError> kWorkloadErrorNames[] = {{"none", WorkloadError::none},
+                                                             {"bias", WorkloadError::bias},
+                                                             {"random", WorkloadError::random}};
 
 }  // namespace
 
 void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_path) {
   struct SimulateArgs {
     SimulateRequest request;
-    std::string value_shape = "linear", trigger = "total", billing = "slot",
-                chc_mode = "committed", workload_error = "none", throughput = "unit";
+    std::string value_shape = "linear", trigger = "total", billing = "slot", chc_mode = "committed",
+                workload_error = "none", throughput = "unit";
     double work_hours = 0.0, deadline_hours = 0.0;
     // Every family's axes, one option each (an axis two families share is one option).
     std::map<std::string, double> axis_values;
@@ -45,28 +47,39 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
   SimulateRequest& rq = args->request;
   JobSpec& job = rq.job;
   auto* cmd = app.add_subcommand("simulate", "Run one policy on one trace window, beside OPT");
-  cmd->add_option("--trace", rq.trace_path, "Native trace (.h5), see `spotsweep traces import`")->required();
+  cmd->add_option("--trace", rq.trace_path, "Native trace (.h5), see `spotsweep traces import`")
+      ->required();
   cmd->add_option("--start", rq.start_slot, "Tick at which the job starts")->capture_default_str();
   cmd->add_option("--policy", rq.policy, "A pool family: " + family_names() + " ('-' for '_' too)")
       ->capture_default_str();
   // The job (docs/model.md §2).
   auto* work = cmd->add_option("--work", job.work, "L, samples");
-  auto* work_hours = cmd->add_option("--work-hours", args->work_hours, "L as hours of compute on N_max GPUs");
+  auto* work_hours =
+      cmd->add_option("--work-hours", args->work_hours, "L as hours of compute on N_max GPUs");
   work->excludes(work_hours);
-  cmd->add_option("--deadline-hours", args->deadline_hours, "d, soft deadline from the start")->required();
+  cmd->add_option("--deadline-hours", args->deadline_hours, "d, soft deadline from the start")
+      ->required();
   cmd->add_option("--gamma", job.hard_factor, "γ: hard deadline γ·d")->capture_default_str();
   cmd->add_option("--n-min", job.n_min, "N_min GPUs when running")->capture_default_str();
   cmd->add_option("--n-max", job.n_max, "N_max GPUs")->capture_default_str();
-  cmd->add_option("--throughput", args->throughput, "Preset for H(n) = α·n + β")->capture_default_str();
-  auto* alpha = cmd->add_option("--alpha", job.alpha, "α, samples/s per GPU (overrides the preset)");
+  cmd->add_option("--throughput", args->throughput, "Preset for H(n) = α·n + β")
+      ->capture_default_str();
+  auto* alpha =
+      cmd->add_option("--alpha", job.alpha, "α, samples/s per GPU (overrides the preset)");
   auto* beta = cmd->add_option("--beta", job.beta, "β, samples/s (overrides the preset)");
   cmd->add_option("--value", job.value_max, "V̄, USD for finishing by d")->capture_default_str();
-  cmd->add_option("--value-shape", args->value_shape, "linear, step or exp between d and γ·d")->capture_default_str();
-  cmd->add_option("--value-shape-param", job.value_shape_param, "Step level, or exponential rate")->capture_default_str();
+  cmd->add_option("--value-shape", args->value_shape, "linear, step or exp between d and γ·d")
+      ->capture_default_str();
+  cmd->add_option("--value-shape-param", job.value_shape_param, "Step level, or exponential rate")
+      ->capture_default_str();
   cmd->add_option("--miss-penalty", job.miss_penalty, "P_miss, USD")->capture_default_str();
-  cmd->add_option("--reconfig-s", job.reconfig_s, "R, seconds of compute lost per change (0.2 h = 720)")->capture_default_str();
-  cmd->add_option("--trigger", args->trigger, "What restarts the job: total or composition")->capture_default_str();
-  cmd->add_option("--billing", args->billing, "Finishing slot billed: slot or second")->capture_default_str();
+  cmd->add_option("--reconfig-s", job.reconfig_s,
+                  "R, seconds of compute lost per change (0.2 h = 720)")
+      ->capture_default_str();
+  cmd->add_option("--trigger", args->trigger, "What restarts the job: total or composition")
+      ->capture_default_str();
+  cmd->add_option("--billing", args->billing, "Finishing slot billed: slot or second")
+      ->capture_default_str();
   // The policy's parameters: the family axes of the pool table (docs/pool.md), with their
   // defaults; each applies to the families that have it.
   for (const FamilyInfo& family : family_table()) {
@@ -85,18 +98,25 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
               ->capture_default_str();
     }
   }
-  auto* chc_mode = cmd->add_option("--chc-mode", args->chc_mode, "chc: committed or averaged (--mode 0 or 1)")
-                       ->capture_default_str();
+  auto* chc_mode =
+      cmd->add_option("--chc-mode", args->chc_mode, "chc: committed or averaged (--mode 0 or 1)")
+          ->capture_default_str();
   chc_mode->excludes(args->axis_options.at("mode"));
-  cmd->add_option("--predictor", rq.predictor, "chc: oracle, seasonal, holt-winters, ar or last")->capture_default_str();
-  cmd->add_option("--seed", rq.seed, "Seed of the forecast and workload draws")->capture_default_str();
-  cmd->add_option("--scenario", rq.scenario, "Scenario key of those draws (a sweep's scenario index)")
+  cmd->add_option("--predictor", rq.predictor, "chc: oracle, seasonal, holt-winters, ar or last")
       ->capture_default_str();
-  cmd->add_option("--workload-error", args->workload_error, "none, bias or random: policies see L̂")->capture_default_str();
-  cmd->add_option("--eps-l", rq.eps_workload, "ε_L of the workload estimate")->capture_default_str();
+  cmd->add_option("--seed", rq.seed, "Seed of the forecast and workload draws")
+      ->capture_default_str();
+  cmd->add_option("--scenario", rq.scenario,
+                  "Scenario key of those draws (a sweep's scenario index)")
+      ->capture_default_str();
+  cmd->add_option("--workload-error", args->workload_error, "none, bias or random: policies see L̂")
+      ->capture_default_str();
+  cmd->add_option("--eps-l", rq.eps_workload, "ε_L of the workload estimate")
+      ->capture_default_str();
   // OPT and outputs.
   cmd->add_flag("!--no-opt", rq.with_opt, "Skip OPT");
-  cmd->add_option("--opt-resolution", rq.opt_resolution, "OPT progress steps per slot at N_min")->capture_default_str();
+  cmd->add_option("--opt-resolution", rq.opt_resolution, "OPT progress steps per slot at N_min")
+      ->capture_default_str();
   cmd->add_option("--slot-csv", rq.slot_csv, "Write the per-slot log to this CSV");
   cmd->callback([args, work, work_hours, alpha, beta, chc_mode, config_path] {
     SimulateRequest request = args->request;
@@ -118,8 +138,10 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
     for (const auto& [name, option] : args->axis_options)
       if (option->count() > 0) request.params[name] = args->axis_values.at(name);
     if (chc_mode->count() > 0)
-      request.params["mode"] = static_cast<double>(parse_named(kChcModeNames, args->chc_mode, "", "--chc-mode"));
-    request.workload_error = parse_named(kWorkloadErrorNames, args->workload_error, "", "--workload-error");
+      request.params["mode"] =
+          static_cast<double>(parse_named(kChcModeNames, args->chc_mode, "", "--chc-mode"));
+    request.workload_error =
+        parse_named(kWorkloadErrorNames, args->workload_error, "", "--workload-error");
     const SimulateReport report = run_simulate(request);
     print_simulate_report(request, report, std::cout);
   });

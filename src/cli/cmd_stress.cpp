@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "spotsweep/detail/atomic_file.hpp"
-#include "commands.hpp"
-#include "progress.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/select/stress.hpp"
+
+#include "commands.hpp"
+#include "progress.hpp"
 
 namespace spotsweep::cli {
 
@@ -47,9 +48,10 @@ std::string short_label(const StressSuite& suite, const StressRun& run) {
 
 void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& runs,
                         const std::vector<StressRecord>& records) {
-  std::printf("one row per setting, worst over its seeds (every setting of a row: /runs/*/label)\n");
-  std::printf("%-40s %5s %11s %7s %6s %9s %8s %8s %6s\n", "adversary", "seeds", "worst_USD", "/bound",
-              "round", "max_r/b", "sel/best", "sel/OPT", "storm");
+  std::printf(
+      "one row per setting, worst over its seeds (every setting of a row: /runs/*/label)\n");
+  std::printf("%-40s %5s %11s %7s %6s %9s %8s %8s %6s\n", "adversary", "seeds", "worst_USD",
+              "/bound", "round", "max_r/b", "sel/best", "sel/OPT", "storm");
   double stationary_ratio = 0.0;
   for (size_t i = 0; i < runs.size(); ++i) {
     const StressSummary* worst = nullptr;
@@ -66,21 +68,26 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
       ++seeds;
     }
     if (!worst) continue;
-    if (runs[i].kind == AdversaryKind::stationary) stationary_ratio = std::max(stationary_ratio, max_ratio);
+    if (runs[i].kind == AdversaryKind::stationary)
+      stationary_ratio = std::max(stationary_ratio, max_ratio);
     std::string label = short_label(suite, runs[i]);
     if (label.size() > 40) label = label.substr(0, 37) + "...";
-    std::printf("%-40s %5d %11.2f %7.3f %6d %9.3f %8.4f %8.4f %6.3f\n", label.c_str(), seeds, worst->worst_regret,
-                worst->ratio_at_worst, worst->worst_round, max_ratio, vs_best / seeds, vs_opt / seeds, storm / seeds);
+    std::printf("%-40s %5d %11.2f %7.3f %6d %9.3f %8.4f %8.4f %6.3f\n", label.c_str(), seeds,
+                worst->worst_regret, worst->ratio_at_worst, worst->worst_round, max_ratio,
+                vs_best / seeds, vs_opt / seeds, storm / seeds);
   }
-  std::printf("\nper adversary: largest max regret/bound over its settings and seeds, against stationary's %.3f\n",
-              stationary_ratio);
+  std::printf(
+      "\nper adversary: largest max regret/bound over its settings and seeds, against stationary's "
+      "%.3f\n",
+      stationary_ratio);
   for (int32_t k = 1; k < kAdversaryKindCount; ++k) {
     double best = -1.0;
     std::string label;
     for (const StressRecord& r : records)
       if (static_cast<int32_t>(runs[r.summary.run].kind) == k && r.summary.max_ratio > best) {
         best = r.summary.max_ratio;
-        label = short_label(suite, runs[r.summary.run]) + ", seed " + std::to_string(r.summary.seed);
+        label =
+            short_label(suite, runs[r.summary.run]) + ", seed " + std::to_string(r.summary.seed);
       }
     if (best < 0.0) continue;
     std::printf("  %-14s %7.3f (x%.2f)  %s\n", adversary_name(static_cast<AdversaryKind>(k)), best,
@@ -99,24 +106,34 @@ void add_stress_command(CLI::App& app) {
     int32_t opt_buckets = 0;
   };
   auto args = std::make_shared<StressArgs>();
-  auto* cmd = app.add_subcommand(
-      "stress", "Run the online selector against adversarial markets: worst regret against its bound, per adversary");
+  auto* cmd = app.add_subcommand("stress",
+                                 "Run the online selector against adversarial markets: worst "
+                                 "regret against its bound, per adversary");
   cmd->add_option("--pool", args->pool_path,
-                  "Sweep file: [pool.*], [job], [workload] (scenarios, rounds, round_stride, seed; no trace), "
+                  "Sweep file: [pool.*], [job], [workload] (scenarios, rounds, round_stride, seed; "
+                  "no trace), "
                   "optional [select] and [stress] / [stress.<adversary>] tables")
       ->required();
   cmd->add_option("--output", args->output, "HDF5 file to write (docs/stress.md)")->required();
-  cmd->add_option("--adversaries", args->adversaries,
-                  "Adversaries to run besides stationary: regime_flip, deadline_trap, poisoning, adaptive "
-                  "(default [stress] adversaries, else all)")
+  cmd->add_option(
+         "--adversaries", args->adversaries,
+         "Adversaries to run besides stationary: regime_flip, deadline_trap, poisoning, adaptive "
+         "(default [stress] adversaries, else all)")
       ->delimiter(',');
   cmd->add_option("--param", args->params,
-                  "<adversary>.<key>=v1,v2,...: set or sweep a parameter (repeatable; overrides [stress.<adversary>])");
-  cmd->add_option("--seeds", args->seeds, "Market seeds, e.g. 1,2,3 (default [stress] seeds, else 1)")->delimiter(',');
+                  "<adversary>.<key>=v1,v2,...: set or sweep a parameter (repeatable; overrides "
+                  "[stress.<adversary>])");
+  cmd->add_option("--seeds", args->seeds,
+                  "Market seeds, e.g. 1,2,3 (default [stress] seeds, else 1)")
+      ->delimiter(',');
   cmd->add_option("--opt-buckets", args->opt_buckets,
-                  "OPT progress buckets per job, for the utility against OPT; 0 skips OPT (default [stress] or 256)");
-  cmd->add_option("--feedback", args->feedback, "full (Hedge) or bandit (EXP3); default [select] or full");
-  cmd->add_option("--eta", args->eta, "fixed: sqrt(8 ln K / T), or anytime: sqrt(8 ln K / r); default [select] or fixed");
+                  "OPT progress buckets per job, for the utility against OPT; 0 skips OPT (default "
+                  "[stress] or 256)");
+  cmd->add_option("--feedback", args->feedback,
+                  "full (Hedge) or bandit (EXP3); default [select] or full");
+  cmd->add_option(
+      "--eta", args->eta,
+      "fixed: sqrt(8 ln K / T), or anytime: sqrt(8 ln K / r); default [select] or fixed");
   add_exec_options(*cmd, args->exec);
   cmd->footer(stress_help_footer());
   cmd->callback([args, cmd] {
@@ -132,7 +149,8 @@ void add_stress_command(CLI::App& app) {
         if (kind != AdversaryKind::stationary) suite.adversaries.push_back(kind);
       }
     }
-    for (const std::string& p : args->params) set_stress_parameter(suite, p);
+    for (const std::string& p : args->params)
+      set_stress_parameter(suite, p);
     if (!args->seeds.empty()) suite.seeds = args->seeds;
     if (cmd->count("--opt-buckets") > 0) {  // given: overrides [stress] opt_buckets
       check_at_least("--opt-buckets", args->opt_buckets, 0);
@@ -141,27 +159,33 @@ void add_stress_command(CLI::App& app) {
     SelectOptions options;
     options.seed = config.seed;
     read_select_options(doc, options);
-    if (!args->feedback.empty()) options.feedback = parse_feedback("command line", args->feedback, "--feedback");
+    if (!args->feedback.empty())
+      options.feedback = parse_feedback("command line", args->feedback, "--feedback");
     if (!args->eta.empty()) options.eta = parse_eta_schedule("command line", args->eta, "--eta");
     options.exec = exec_options(args->exec);
     if (config.pool.size < 2)
-      throw input_error(args->pool_path, "pool", std::to_string(config.pool.size), "selection needs at least 2 members");
+      throw input_error(args->pool_path, "pool", std::to_string(config.pool.size),
+                        "selection needs at least 2 members");
     check_output_path(args->output, "--output");
     check_select_options(options);
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
-    std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size() << " seeds, "
-              << config.pool.size << " members x " << config.workload.scenarios << " scenarios x "
-              << config.workload.rounds << " rounds, " << feedback_name(options.feedback) << " feedback, "
-              << eta_schedule_name(options.eta) << " eta\n";
+    std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size()
+              << " seeds, " << config.pool.size << " members x " << config.workload.scenarios
+              << " scenarios x " << config.workload.rounds << " rounds, "
+              << feedback_name(options.feedback) << " feedback, " << eta_schedule_name(options.eta)
+              << " eta\n";
     ProgressReport progress("stress");
-    const std::vector<StressRecord> records = run_stress(
-        config, runs, suite, options, [&progress](int32_t done, int32_t total) { progress.update(done, total); });
+    const std::vector<StressRecord> records =
+        run_stress(config, runs, suite, options,
+                   [&progress](int32_t done, int32_t total) { progress.update(done, total); });
     write_stress_h5(args->output, config, suite, runs, records);
     print_stress_table(suite, runs, records);
     double seconds = 0.0;
-    for (const StressRecord& r : records) seconds += r.result.run.seconds;
-    std::printf("wrote %s: %zu runs, selector time %.2f s on %s\n", args->output.c_str(), records.size(), seconds,
+    for (const StressRecord& r : records)
+      seconds += r.result.run.seconds;
+    std::printf("wrote %s: %zu runs, selector time %.2f s on %s\n", args->output.c_str(),
+                records.size(), seconds,
                 records.empty() ? "-" : records.front().result.run.device.c_str());
   });
 }

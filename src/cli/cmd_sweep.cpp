@@ -7,13 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 #include "spotsweep/sweep/sweep_h5.hpp"
+
+#include "commands.hpp"
 #include "progress.hpp"
 
 namespace spotsweep::cli {
@@ -28,13 +29,18 @@ void add_sweep_command(CLI::App& app) {
     bool per_scenario = false;
   };
   auto args = std::make_shared<SweepArgs>();
-  auto* cmd = app.add_subcommand("sweep", "Evaluate a policy pool on many scenarios and rounds into one HDF5 file");
-  cmd->add_option("--pool", args->pool_path, "Sweep file: [pool.*], [workload], [job] (docs/sweep.md)")->required();
+  auto* cmd = app.add_subcommand(
+      "sweep", "Evaluate a policy pool on many scenarios and rounds into one HDF5 file");
+  cmd->add_option("--pool", args->pool_path,
+                  "Sweep file: [pool.*], [workload], [job] (docs/sweep.md)")
+      ->required();
   cmd->add_option("--output", args->output, "HDF5 file to write (docs/hdf5-layout.md)")->required();
-  auto* seed = cmd->add_option("--seed", args->seed, "Seed of the job draws (overrides [workload] seed)");
+  auto* seed =
+      cmd->add_option("--seed", args->seed, "Seed of the job draws (overrides [workload] seed)");
   cmd->add_option("--opt-buckets", args->opt_buckets, "OPT progress buckets per job; 0 skips OPT")
       ->capture_default_str();
-  cmd->add_option("--trace-members", args->trace_members, "Members whose every outcome is kept, e.g. 0,5,17")
+  cmd->add_option("--trace-members", args->trace_members,
+                  "Members whose every outcome is kept, e.g. 0,5,17")
       ->delimiter(',');
   add_exec_options(*cmd, args->exec);
   cmd->add_flag("--per-scenario", args->per_scenario,
@@ -63,13 +69,13 @@ void add_sweep_command(CLI::App& app) {
     write_sweep_h5(args->output, plan, result, opt);
     int64_t best = 0;
     for (int64_t m = 1; m < result.members; ++m)
-      if (result.stat(m, Stat::utility_mean) > result.stat(best, Stat::utility_mean))
-        best = m;
-    std::printf("wrote %s: %lld members, %lld policy-slot steps in %.2f s (%.3g steps/s) on %s [%s]\n",
-                args->output.c_str(), static_cast<long long>(result.members),
-                static_cast<long long>(result.policy_slot_steps), result.seconds,
-                result.policy_slot_steps / std::max(result.seconds, 1e-9), result.device.c_str(),
-                backend_name(result.backend));
+      if (result.stat(m, Stat::utility_mean) > result.stat(best, Stat::utility_mean)) best = m;
+    std::printf(
+        "wrote %s: %lld members, %lld policy-slot steps in %.2f s (%.3g steps/s) on %s [%s]\n",
+        args->output.c_str(), static_cast<long long>(result.members),
+        static_cast<long long>(result.policy_slot_steps), result.seconds,
+        result.policy_slot_steps / std::max(result.seconds, 1e-9), result.device.c_str(),
+        backend_name(result.backend));
     std::printf("best mean utility: member %lld %s = %.4f USD\n", static_cast<long long>(best),
                 plan.pool.describe_member(best).c_str(), result.stat(best, Stat::utility_mean));
     std::printf("memory peaks: host %s, device %s\n", mib(host_peak_bytes()).c_str(),

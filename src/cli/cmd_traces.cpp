@@ -6,12 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/market/adversarial.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/market/adversarial.hpp"
 #include "spotsweep/market/importers.hpp"
 #include "spotsweep/market/market_fit.hpp"
 #include "spotsweep/market/trace_io.hpp"
-#include "spotsweep/detail/atomic_file.hpp"
+
 #include "commands.hpp"
 
 namespace spotsweep::cli {
@@ -34,7 +35,8 @@ void print_fit(const std::string& path, const MarketFit& fit) {
               s.n_slots, s.tick_seconds, s.capacity, s.od_price);
   std::printf("model         %s (EM: %d iterations, log-likelihood %.5f per slot)\n\n",
               availability_model_name(s.availability_model), fit.em_iterations, fit.log_likelihood);
-  std::printf("                          trace        model (%d slots drawn)\n", fit.model_check_slots);
+  std::printf("                          trace        model (%d slots drawn)\n",
+              fit.model_check_slots);
   std::printf("avail fraction (a >= 1)   %-12.4f %.4f\n", o.avail_fraction, m.avail_fraction);
   std::printf("mean a / capacity         %-12.4f %.4f\n", o.mean_avail_share, m.mean_avail_share);
   std::printf("mean avail run (h)        %-12.3f %.3f\n", o.mean_avail_run_slots * slot_hours,
@@ -67,62 +69,73 @@ std::string market_kinds_help() {
 void add_import_and_info_commands(CLI::App& traces) {
   struct ImportArgs {
     std::string format, convention, time_unit, resample = "min", gaps = "error",
-                out_of_order = "error", output;
+                                               out_of_order = "error", output;
     ImportOptions options;
     double tick = 0, od_price = 0, spot_price = 0, price_gpus = 0;
     int32_t capacity = 0;
   };
   auto args = std::make_shared<ImportArgs>();
-  auto* import = traces.add_subcommand("import", "Convert a public trace file to the native HDF5 format");
-  import->add_option("--format", args->format, "Input format")->required()
+  auto* import =
+      traces.add_subcommand("import", "Convert a public trace file to the native HDF5 format");
+  import->add_option("--format", args->format, "Input format")
+      ->required()
       ->check(CLI::IsMember(format_names()));
   import->add_option("--input", args->options.input, "Availability file")->required();
   import->add_option("--prices", args->options.prices, "Per-tick price JSON (skynomad-csv)");
   import->add_option("--key", args->options.key, "Zone / series key");
-  import->add_option("--convention", args->convention,
-                     "available: values count instances; preempted: 1 = unavailable")->required();
+  import
+      ->add_option("--convention", args->convention,
+                   "available: values count instances; preempted: 1 = unavailable")
+      ->required();
   auto* tick = import->add_option("--tick", args->tick, "Tick length in seconds");
   auto* od = import->add_option("--od-price", args->od_price, "On-demand price, USD per GPU-hour");
-  auto* spot = import->add_option("--spot-price", args->spot_price, "Constant spot price, USD per GPU-hour");
+  auto* spot =
+      import->add_option("--spot-price", args->spot_price, "Constant spot price, USD per GPU-hour");
   auto* gpus = import->add_option("--price-gpus", args->price_gpus, "GPUs per priced instance");
   auto* unit = import->add_option("--time-unit", args->time_unit, "s|h|ms (bamboo-steps-csv)");
   auto* cap = import->add_option("--capacity", args->capacity, "a_max override");
   import->add_option("--resample", args->resample, "min|start")->capture_default_str();
   import->add_option("--gaps", args->gaps, "error|hold|unavailable")->capture_default_str();
-  import->add_option("--out-of-order", args->out_of_order, "error|sort|supersede")->capture_default_str();
+  import->add_option("--out-of-order", args->out_of_order, "error|sort|supersede")
+      ->capture_default_str();
   import->add_option("--name", args->options.name, "Trace name");
   import->add_option("--output", args->output, "Output .h5")->required();
   import->callback([=] {
     ImportOptions o = args->options;
-    o.format = parse_format(args->format);
-    o.convention = parse_convention(args->convention);
-    if (*tick) o.tick_seconds = args->tick;
-    if (*od) o.od_price = args->od_price;
-    if (*spot) o.spot_price = args->spot_price;
-    if (*gpus) o.price_gpus = args->price_gpus;
-    if (*unit) o.time_unit = parse_time_unit(args->time_unit);
-    if (*cap) o.capacity = args->capacity;
-    o.resample = parse_resample_rule(args->resample);
-    o.gaps = parse_gap_policy(args->gaps);
-    o.out_of_order = parse_out_of_order(args->out_of_order);
-    const Trace trace = import_trace(o);
-    write_trace_h5(trace, args->output, "--output");
-    std::printf("wrote %s: %d ticks of %g s\n", args->output.c_str(), trace.n_slots(), trace.tick_seconds);
-  });
+  o.format = parse_format(args->format);
+  o.convention = parse_convention(args->convention);
+  if (*tick) o.tick_seconds = args->tick;
+  if (*od) o.od_price = args->od_price;
+  if (*spot) o.spot_price = args->spot_price;
+  if (*gpus) o.price_gpus = args->price_gpus;
+  if (*unit) o.time_unit = parse_time_unit(args->time_unit);
+  if (*cap) o.capacity = args->capacity;
+  o.resample = parse_resample_rule(args->resample);
+  o.gaps = parse_gap_policy(args->gaps);
+  o.out_of_order = parse_out_of_order(args->out_of_order);
+  const Trace trace = import_trace(o);
+  write_trace_h5(trace, args->output, "--output");
+  std::printf("wrote %s: %d ticks of %g s\n", args->output.c_str(), trace.n_slots(),
+              trace.tick_seconds);
+});
 
-  auto path = std::make_shared<std::string>();
-  auto* info = traces.add_subcommand("info", "Summarise a native trace");
-  info->add_option("trace", *path, "Native trace (.h5)")->required();
-  info->callback([=] {
-    const Trace t = load_trace(*path);
-    const TraceSummary s = summarize(t);
-    std::printf("name          %s\nsource        %s\nstart_time    %s\n", t.name.c_str(), t.source.c_str(), t.start_time.c_str());
-    std::printf("slots         %d x %g s = %.1f h\ncapacity      %d\n", s.n_slots, s.tick_seconds, s.span_hours, t.capacity);
-    std::printf("availability  %.3f of slots >= 1, mean %.2f, max %d\n", s.avail_fraction, s.mean_avail, s.max_avail);
-    std::printf("spot price    min %.4f mean %.4f max %.4f USD/GPU-h, %d changes\n", s.spot_price_min, s.spot_price_mean, s.spot_price_max, s.price_changes);
-    std::printf("on-demand     %.4f USD/GPU-h\n", s.od_price);
-  });
-}
+auto path = std::make_shared<std::string>();
+auto* info = traces.add_subcommand("info", "Summarise a native trace");
+info->add_option("trace", *path, "Native trace (.h5)")->required();
+info->callback([=] {
+  const Trace t = load_trace(*path);
+  const TraceSummary s = summarize(t);
+  std::printf("name          %s\nsource        %s\nstart_time    %s\n", t.name.c_str(),
+              t.source.c_str(), t.start_time.c_str());
+  std::printf("slots         %d x %g s = %.1f h\ncapacity      %d\n", s.n_slots, s.tick_seconds,
+              s.span_hours, t.capacity);
+  std::printf("availability  %.3f of slots >= 1, mean %.2f, max %d\n", s.avail_fraction,
+              s.mean_avail, s.max_avail);
+  std::printf("spot price    min %.4f mean %.4f max %.4f USD/GPU-h, %d changes\n", s.spot_price_min,
+              s.spot_price_mean, s.spot_price_max, s.price_changes);
+  std::printf("on-demand     %.4f USD/GPU-h\n", s.od_price);
+});
+}  // namespace
 
 void add_fit_and_synth_commands(CLI::App& traces) {
   struct FitArgs {
@@ -134,9 +147,11 @@ void add_fit_and_synth_commands(CLI::App& traces) {
   fit->add_option("--trace", fit_args->trace, "Native trace (.h5)")->required();
   fit->add_option("--model", fit_args->model, "Availability model: birth_death or markov_modulated")
       ->capture_default_str();
-  fit->add_option("--out", fit_args->out, "Also write the fitted [synthetic] table to this TOML file");
+  fit->add_option("--out", fit_args->out,
+                  "Also write the fitted [synthetic] table to this TOML file");
   fit->callback([fit_args] {
-    const AvailabilityModel model = parse_availability_model(fit_args->model, "command line", "--model");
+    const AvailabilityModel model =
+        parse_availability_model(fit_args->model, "command line", "--model");
     const Trace trace = load_trace(fit_args->trace);
     const MarketFit result = fit_synthetic_market(trace, model, fit_args->trace);
     print_fit(fit_args->trace, result);
@@ -157,12 +172,15 @@ void add_fit_and_synth_commands(CLI::App& traces) {
   };
   auto synth_args = std::make_shared<SynthArgs>();
   auto* synth = traces.add_subcommand(
-      "synth", "Write a synthetic or adversarial market (regime_flip, deadline_trap, poisoning) "
-               "as a native trace");
-  synth->add_option("--kind", synth_args->kind,
-                    "synthetic, regime_flip, deadline_trap or poisoning")->capture_default_str();
+      "synth",
+      "Write a synthetic or adversarial market (regime_flip, deadline_trap, poisoning) "
+      "as a native trace");
+  synth
+      ->add_option("--kind", synth_args->kind, "synthetic, regime_flip, deadline_trap or poisoning")
+      ->capture_default_str();
   synth->add_option("--seed", synth_args->seed, "Philox key")->capture_default_str();
-  synth->add_option("--scenario", synth_args->scenario, "Scenario (counter word)")->capture_default_str();
+  synth->add_option("--scenario", synth_args->scenario, "Scenario (counter word)")
+      ->capture_default_str();
   synth->add_option("--param", synth_args->params, "key=value, repeatable (keys below)");
   synth->add_option("--out", synth_args->out, "Output .h5")->required();
   synth->add_option("--regime-csv", synth_args->regime_csv,
@@ -178,10 +196,12 @@ void add_fit_and_synth_commands(CLI::App& traces) {
         throw input_error("", "--param", param, "expected key=value");
       set_market_parameter(recipe, param.substr(0, eq), param.substr(eq + 1));
     }
-    const AdversarialMarket market = generate_market(recipe, synth_args->seed, synth_args->scenario);
+    const AdversarialMarket market =
+        generate_market(recipe, synth_args->seed, synth_args->scenario);
     write_trace_h5(market.trace, synth_args->out, "--out");
     if (!synth_args->regime_csv.empty()) {
-      std::string csv = market.decoy.n_slots() ? "slot,storm,decoy_price,decoy_avail\n" : "slot,storm\n";
+      std::string csv =
+          market.decoy.n_slots() ? "slot,storm,decoy_price,decoy_avail\n" : "slot,storm\n";
       for (int32_t t = 0; t < market.trace.n_slots(); ++t) {
         csv += std::to_string(t) + "," + std::to_string(market.storm[t]);
         if (market.decoy.n_slots())
@@ -193,17 +213,19 @@ void add_fit_and_synth_commands(CLI::App& traces) {
     }
     const TraceSummary s = summarize(market.trace);
     int64_t storm = 0;
-    for (uint8_t f : market.storm) storm += f;
+    for (uint8_t f : market.storm)
+      storm += f;
     std::printf("wrote %s: %s, %d slots of %g s, capacity %d\n", synth_args->out.c_str(),
                 market.trace.name.c_str(), s.n_slots, s.tick_seconds, market.trace.capacity);
-    std::printf("availability %.3f of slots >= 1, mean %.2f; spot price mean %.4f USD/GPU-h "
-                "(p_o %g); storm slots %.3f\n",
-                s.avail_fraction, s.mean_avail, s.spot_price_mean, s.od_price,
-                static_cast<double>(storm) / s.n_slots);
+    std::printf(
+        "availability %.3f of slots >= 1, mean %.2f; spot price mean %.4f USD/GPU-h "
+        "(p_o %g); storm slots %.3f\n",
+        s.avail_fraction, s.mean_avail, s.spot_price_mean, s.od_price,
+        static_cast<double>(storm) / s.n_slots);
   });
 }
 
-}  // namespace
+}  // namespace spotsweep::cli
 
 void add_traces_command(CLI::App& app) {
   auto* traces = app.add_subcommand("traces", "Import public spot traces and summarise them");

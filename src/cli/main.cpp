@@ -5,13 +5,15 @@
 #include <memory>
 #include <string>
 
-#include "commands.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/version.hpp"
 
+#include "commands.hpp"
+
 int main(int argc, char** argv) {
-  CLI::App app{"spotsweep: GPU-accelerated batch evaluation of deadline-aware spot scheduling "
-               "policies for LLM fine-tuning"};
+  CLI::App app{
+      "spotsweep: GPU-accelerated batch evaluation of deadline-aware spot scheduling "
+      "policies for LLM fine-tuning"};
   app.set_version_flag("--version", std::string("spotsweep ") + SPOTSWEEP_VERSION);
   auto config_path = std::make_shared<std::string>();
   app.set_config("--config", "", "Read options from a TOML file; command-line options override it")
@@ -43,7 +45,8 @@ int main(int argc, char** argv) {
       std::string key = message.substr(extra.size());
       const bool table = key.size() > 3 && key.compare(key.size() - 3, 3, ".++") == 0;
       if (table) key = "[" + key.substr(0, key.size() - 3) + "]";
-      message = *config_path + ": " + key + (table ? ": not a subcommand" : ": not an option of that subcommand") +
+      message = *config_path + ": " + key +
+                (table ? ": not a subcommand" : ": not an option of that subcommand") +
                 " (tables are subcommand names, keys are option names without the leading --, e.g. "
                 "[simulate] n-max = 4)";
     } else if (!config_path->empty() && message.find(*config_path) == std::string::npos)

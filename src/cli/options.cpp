@@ -11,8 +11,9 @@ namespace spotsweep::cli {
 
 void add_exec_options(CLI::App& command, ExecArgs& args) {
   command.add_option("--backend", args.backend, "auto, cpu or cuda")->capture_default_str();
-  command.add_option("--max-device-mem", args.max_device_mem,
-                     "Device memory budget: BYTES, 12G or 80% of free")
+  command
+      .add_option("--max-device-mem", args.max_device_mem,
+                  "Device memory budget: BYTES, 12G or 80% of free")
       ->capture_default_str();
   command.add_option("--threads", args.threads, "CPU threads (0 = all)")->capture_default_str();
 }

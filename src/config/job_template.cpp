@@ -8,9 +8,9 @@
 namespace spotsweep {
 
 const char* job_field_name(JobField field) {
-  static const char* const names[] = {"work", "deadline_h", "gamma", "alpha", "beta", "value",
-                                      "value_shape_param", "miss_penalty", "reconfig_s",
-                                      "work_error"};
+  static const char* const names[] = {
+      "work",  "deadline_h",        "gamma",        "alpha",      "beta",
+      "value", "value_shape_param", "miss_penalty", "reconfig_s", "work_error"};
   return names[static_cast<int32_t>(field)];
 }
 
@@ -52,8 +52,9 @@ JobSpec draw_job(const JobTemplate& tmpl, uint64_t seed, int32_t scenario, int32
   for (int32_t f = 0; f < kJobFieldCount; ++f) {
     const FieldDistribution& d = tmpl.fields[f];
     if (d.kind == FieldDistribution::Kind::fixed) continue;
-    const PhiloxBlock bits = philox_block(seed, static_cast<uint32_t>(scenario),
-                                          static_cast<uint32_t>(round), static_cast<uint32_t>(f), 0u);
+    const PhiloxBlock bits =
+        philox_block(seed, static_cast<uint32_t>(scenario), static_cast<uint32_t>(round),
+                     static_cast<uint32_t>(f), 0u);
     const double u = uniform_from_53_bits(bits[0], bits[1]);
     const double v = d.kind == FieldDistribution::Kind::uniform
                          ? d.a + (d.b - d.a) * u

@@ -1,5 +1,4 @@
 // Pool grids: the family axis tables, the grid grammar, and mixed-radix member indexing.
-#include "spotsweep/detail/text.hpp"
 #include "spotsweep/config/pool.hpp"
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <sstream>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/text.hpp"
 
 namespace spotsweep {
 
@@ -27,7 +27,8 @@ std::vector<double> parse_range(const TomlDocument& doc, const std::string& fiel
   std::vector<std::string> parts;
   std::istringstream in(body);
   std::string part;
-  while (std::getline(in, part, ':')) parts.push_back(trim(part));
+  while (std::getline(in, part, ':'))
+    parts.push_back(trim(part));
   if (parts.size() != 3)
     throw input_error(where(doc, v), field, v.text,
                       "a range is [start:stop:step] or [start:stop:pow2]");
@@ -37,7 +38,8 @@ std::vector<double> parse_range(const TomlDocument& doc, const std::string& fiel
   if (parts[2] == "pow2") {
     if (!(start > 0))
       throw input_error(where(doc, v), field, v.text, "a pow2 range needs start > 0");
-    for (double x = start; x <= stop; x *= 2) values.push_back(x);
+    for (double x = start; x <= stop; x *= 2)
+      values.push_back(x);
     return values;
   }
   const double step = toml_number_in_string(doc, field, v, parts[2]);
@@ -66,10 +68,10 @@ const std::vector<FamilyInfo>& family_table() {
     std::vector<FamilyInfo> families;
     for_each_family([&](auto traits) {
       using Traits = decltype(traits);
-      families.push_back(FamilyInfo{family_id<Traits>, Traits::name, Traits::meaning,
-                                    std::vector<AxisSpec>(std::begin(Traits::axes),
-                                                          std::end(Traits::axes)),
-                                    Traits::orders, Traits::bench});
+      families.push_back(
+          FamilyInfo{family_id<Traits>, Traits::name, Traits::meaning,
+                     std::vector<AxisSpec>(std::begin(Traits::axes), std::end(Traits::axes)),
+                     Traits::orders, Traits::bench});
     });
     return families;
   }();
@@ -94,7 +96,8 @@ const FamilyInfo* find_family(const std::string& name) {
 
 std::string family_names() {
   std::string known;
-  for (const FamilyInfo& f : family_table()) known += (known.empty() ? "" : ", ") + std::string(f.name);
+  for (const FamilyInfo& f : family_table())
+    known += (known.empty() ? "" : ", ") + std::string(f.name);
   return known;
 }
 
@@ -104,19 +107,23 @@ int32_t axis_index(const FamilyInfo& family, const std::string& name) {
   return -1;
 }
 
-void check_axis_value(const AxisSpec& axis, double v, const std::string& where, const std::string& field) {
+void check_axis_value(const AxisSpec& axis, double v, const std::string& where,
+                      const std::string& field) {
   const bool low_ok = axis.min_inclusive ? v >= axis.min_value : v > axis.min_value;
   if (!low_ok || !(v <= axis.max_value) || !std::isfinite(v)) {
-    const std::string range = std::string(axis.min_inclusive ? "[" : "(") + num(axis.min_value) + ", " +
+    const std::string range = std::string(axis.min_inclusive ? "[" : "(") + num(axis.min_value) +
+                              ", " +
                               (std::isinf(axis.max_value) ? "inf)" : num(axis.max_value) + "]");
     throw input_error(where, field, num(v), "out of range " + range);
   }
-  if (axis.integer && v != std::floor(v)) throw input_error(where, field, num(v), "must be an integer");
+  if (axis.integer && v != std::floor(v))
+    throw input_error(where, field, num(v), "must be an integer");
 }
 
 std::vector<double> FamilyGrid::flat_values() const {
   std::vector<double> flat;
-  for (const auto& a : axes) flat.insert(flat.end(), a.values.begin(), a.values.end());
+  for (const auto& a : axes)
+    flat.insert(flat.end(), a.values.begin(), a.values.end());
   return flat;
 }
 
@@ -203,7 +210,8 @@ std::vector<double> parse_axis_values(const TomlDocument& doc, const std::string
   }
   if (value.is_array()) {
     std::vector<double> values;
-    for (const TomlValue& item : value.items) values.push_back(toml_number(doc, field, item));
+    for (const TomlValue& item : value.items)
+      values.push_back(toml_number(doc, field, item));
     return values;
   }
   return {toml_number(doc, field, value)};
@@ -214,8 +222,10 @@ void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std
     const AxisGrid& lo = grid.axes.at(info.orders.items[i].smaller);
     const AxisGrid& hi = grid.axes.at(info.orders.items[i].larger);
     double lo_max = -kInf, hi_min = kInf;
-    for (double v : lo.values) lo_max = std::max(lo_max, v);
-    for (double v : hi.values) hi_min = std::min(hi_min, v);
+    for (double v : lo.values)
+      lo_max = std::max(lo_max, v);
+    for (double v : hi.values)
+      hi_min = std::min(hi_min, v);
     if (lo_max > hi_min)
       throw input_error(where, std::string(info.name) + "." + lo.name, num(lo_max),
                         "exceeds " + hi.name + " = " + num(hi_min) + "; every member needs " +
@@ -241,20 +251,24 @@ Pool parse_pool(const TomlDocument& doc) {
       if (family_name == f.name) info = &f;
     if (!info) {
       std::string known;
-      for (const auto& f : family_table()) known += (known.empty() ? "" : ", ") + std::string(f.name);
-      throw input_error(section_where, "family", family_name, "unknown family (known: " + known + ")");
+      for (const auto& f : family_table())
+        known += (known.empty() ? "" : ", ") + std::string(f.name);
+      throw input_error(section_where, "family", family_name,
+                        "unknown family (known: " + known + ")");
     }
     FamilyGrid grid;
     grid.family = info->id;
     grid.name = info->name;
-    for (const AxisSpec& a : info->axes) grid.axes.push_back(AxisGrid{a.name, {a.default_value}});
+    for (const AxisSpec& a : info->axes)
+      grid.axes.push_back(AxisGrid{a.name, {a.default_value}});
     for (const TomlEntry& e : section.entries) {
       size_t axis = info->axes.size();
       for (size_t i = 0; i < info->axes.size(); ++i)
         if (e.key == info->axes[i].name) axis = i;
       if (axis == info->axes.size()) {
         std::string known;
-        for (const auto& a : info->axes) known += (known.empty() ? "" : ", ") + std::string(a.name);
+        for (const auto& a : info->axes)
+          known += (known.empty() ? "" : ", ") + std::string(a.name);
         throw input_error(where(doc, e), family_name + "." + e.key, e.value.text,
                           "unknown axis (" + family_name + " has: " + known + ")");
       }
@@ -265,7 +279,8 @@ Pool parse_pool(const TomlDocument& doc) {
       if (static_cast<int64_t>(values.size()) > kMaxAxisValues)
         throw input_error(where(doc, e), field, e.value.text,
                           "more than " + std::to_string(kMaxAxisValues) + " values on one axis");
-      for (double v : values) check_axis_value(a, v, where(doc, e), field);
+      for (double v : values)
+        check_axis_value(a, v, where(doc, e), field);
       grid.axes[axis].values = std::move(values);
     }
     check_axis_orders(*info, grid, section_where);
@@ -287,8 +302,7 @@ Pool parse_pool(const TomlDocument& doc) {
     pool.size += size;
     pool.families.push_back(std::move(grid));
   }
-  if (pool.families.empty())
-    throw input_error(doc.file, "pool", "", "no [pool.<family>] section");
+  if (pool.families.empty()) throw input_error(doc.file, "pool", "", "no [pool.<family>] section");
   return pool;
 }
 
@@ -323,7 +337,8 @@ std::string pool_to_toml(const Pool& pool) {
     s << "[pool." << g.name << "]\n";
     for (const AxisGrid& a : g.axes) {
       s << a.name << " = [";
-      for (size_t i = 0; i < a.values.size(); ++i) s << (i ? ", " : "") << num(a.values[i]);
+      for (size_t i = 0; i < a.values.size(); ++i)
+        s << (i ? ", " : "") << num(a.values[i]);
       s << "]\n";
     }
     s << "\n";

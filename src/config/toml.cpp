@@ -1,7 +1,6 @@
 // The TOML facade of include/spotsweep/config/toml.hpp over toml++: toml++ parses, and this file
 // flattens its tree into sections in file order and turns its errors into the program's
 // one-line InputErrors. The only file that includes toml++.
-#include "spotsweep/detail/text.hpp"
 #include "spotsweep/config/toml.hpp"
 
 #include <toml++/toml.h>
@@ -12,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "spotsweep/detail/text.hpp"
+
 namespace spotsweep {
 
 namespace {
@@ -20,10 +21,14 @@ namespace {
 std::string quoted_for_message(const std::string& contents) {
   std::string out = "\"";
   for (char c : contents) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c == '"' || c == '\\') out += std::string("\\") + c;
-    else out += c;
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '"' || c == '\\')
+      out += std::string("\\") + c;
+    else
+      out += c;
   }
   return out + "\"";
 }
@@ -56,7 +61,8 @@ class SourceLines {
     size_t at = starts_[p.line - 1];
     for (size_t column = 1; column < p.column && at < text_.size(); ++column) {
       ++at;
-      while (at < text_.size() && (static_cast<unsigned char>(text_[at]) & 0xC0) == 0x80) ++at;
+      while (at < text_.size() && (static_cast<unsigned char>(text_[at]) & 0xC0) == 0x80)
+        ++at;
     }
     return at;
   }
@@ -79,8 +85,10 @@ std::string_view without_comment(std::string_view line) {
   for (size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quote) {
-      if (c == '\\' && quote == '"') ++i;
-      else if (c == quote) quote = 0;
+      if (c == '\\' && quote == '"')
+        ++i;
+      else if (c == quote)
+        quote = 0;
     } else if (c == '"' || c == '\'') {
       quote = c;
     } else if (c == '#') {
@@ -294,8 +302,7 @@ class DocumentBuilder {
       }
       case toml::node_type::table:
       case toml::node_type::none:
-      default:
-        SPOTSWEEP_EXPECTS(false, "tables are handled by add_table");
+      default: SPOTSWEEP_EXPECTS(false, "tables are handled by add_table");
     }
     return v;
   }
@@ -416,7 +423,7 @@ std::string toml_scalar_text(const TomlDocument& doc, const std::string& field,
     case TomlValue::Type::number:
       // TOML allows 1_000.5; the text parsers do not.
       return v.text.empty() || v.text.find('_') != std::string::npos ? format_number(v.number)
-                                                                      : v.text;
+                                                                     : v.text;
     case TomlValue::Type::array:
     default:
       throw input_error(where(doc, v), field, v.text, "expected a single value, not an array");

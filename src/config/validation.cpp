@@ -3,15 +3,16 @@
 #include <cmath>
 
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/model/slot.hpp"
 #include "spotsweep/model/simulator.hpp"
+#include "spotsweep/model/slot.hpp"
 
 namespace spotsweep {
 
 namespace {
 
 void require_finite(double v, const std::string& source, const std::string& field) {
-  if (!std::isfinite(v)) throw input_error(source, field, format_number(v), "is not a finite number");
+  if (!std::isfinite(v))
+    throw input_error(source, field, format_number(v), "is not a finite number");
 }
 }  // namespace
 
@@ -27,12 +28,15 @@ void validate_job(const JobSpec& job, const std::string& source) {
   require_finite(job.miss_penalty, source, "miss_penalty");
   require_finite(job.reconfig_s, source, "reconfig_s");
   require_finite(job.value_shape_param, source, "value_shape_param");
-  if (!(job.work > 0)) throw input_error(source, "work", format_number(job.work), "must be positive");
+  if (!(job.work > 0))
+    throw input_error(source, "work", format_number(job.work), "must be positive");
   if (!(job.soft_deadline_s > 0))
-    throw input_error(source, "deadline_h", format_number(job.soft_deadline_s / 3600.0), "must be positive");
+    throw input_error(source, "deadline_h", format_number(job.soft_deadline_s / 3600.0),
+                      "must be positive");
   if (!(job.hard_factor >= 1.0))
     throw input_error(source, "gamma", format_number(job.hard_factor), "must be at least 1");
-  if (job.n_min < 1) throw input_error(source, "n_min", std::to_string(job.n_min), "must be at least 1");
+  if (job.n_min < 1)
+    throw input_error(source, "n_min", std::to_string(job.n_min), "must be at least 1");
   if (job.n_min > job.n_max)
     throw input_error(source, "n_min", std::to_string(job.n_min),
                       "exceeds n_max = " + std::to_string(job.n_max));
@@ -40,24 +44,31 @@ void validate_job(const JobSpec& job, const std::string& source) {
     throw input_error(source, "alpha", format_number(job.alpha),
                       "must be positive (throughput must grow with the GPU count)");
   if (!(throughput(job, job.n_min) > 0))
-    throw input_error(source, "beta", format_number(job.beta),
-                      "makes H(n_min) = " + format_number(throughput(job, job.n_min)) + " not positive");
-  if (job.reconfig_s < 0) throw input_error(source, "reconfig_s", format_number(job.reconfig_s), "must be non-negative");
-  if (job.value_max < 0) throw input_error(source, "value", format_number(job.value_max), "must be non-negative");
+    throw input_error(
+        source, "beta", format_number(job.beta),
+        "makes H(n_min) = " + format_number(throughput(job, job.n_min)) + " not positive");
+  if (job.reconfig_s < 0)
+    throw input_error(source, "reconfig_s", format_number(job.reconfig_s), "must be non-negative");
+  if (job.value_max < 0)
+    throw input_error(source, "value", format_number(job.value_max), "must be non-negative");
   if (job.miss_penalty < 0)
-    throw input_error(source, "miss_penalty", format_number(job.miss_penalty), "must be non-negative");
-  if (job.value_shape == ValueShape::step && !(job.value_shape_param >= 0 && job.value_shape_param <= 1))
+    throw input_error(source, "miss_penalty", format_number(job.miss_penalty),
+                      "must be non-negative");
+  if (job.value_shape == ValueShape::step &&
+      !(job.value_shape_param >= 0 && job.value_shape_param <= 1))
     throw input_error(source, "value_shape_param", format_number(job.value_shape_param),
                       "the step level must be in [0, 1]");
   if (job.value_shape == ValueShape::exponential && !(job.value_shape_param > 0))
     throw input_error(source, "value_shape_param", format_number(job.value_shape_param),
                       "the exponential rate must be positive");
   if (!job_is_feasible(job)) {
-    const double best_h = continuous_finish_s(job, 0.0, job.reconfig_s, job.work, job.n_max) / 3600.0;
+    const double best_h =
+        continuous_finish_s(job, 0.0, job.reconfig_s, job.work, job.n_max) / 3600.0;
     throw input_error(source, "work", format_number(job.work),
                       "cannot finish even on n_max = " + std::to_string(job.n_max) +
-                          " on-demand GPUs: needs " + format_number(best_h) + " h, hard deadline is " +
-                          format_number(job.hard_deadline_s() / 3600.0) + " h");
+                          " on-demand GPUs: needs " + format_number(best_h) +
+                          " h, hard deadline is " + format_number(job.hard_deadline_s() / 3600.0) +
+                          " h");
   }
 }
 

@@ -12,8 +12,8 @@
 #include <optional>
 #include <unordered_set>
 
-#include "spotsweep/market/import/text.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/market/import/text.hpp"
 
 namespace spotsweep {
 
@@ -60,8 +60,8 @@ std::string reason_of(const nlohmann::detail::exception& e) {
   const auto last_read = reason.find("; last read: '");
   if (last_read != std::string::npos) {
     const auto expected = reason.find("'; expected", last_read);
-    reason.erase(last_read, expected == std::string::npos ? std::string::npos
-                                                          : expected + 1 - last_read);
+    reason.erase(last_read,
+                 expected == std::string::npos ? std::string::npos : expected + 1 - last_read);
   }
   return reason;
 }
@@ -130,7 +130,8 @@ class JsonBuilder : public nlohmann::json_sax<nlohmann::json> {
     // `position` counts the bytes read, the offending one included.
     size_t at = std::min(position > 0 ? position - 1 : 0, text_.size());
     if (e.id == 406)  // number overflow: point at the number, not at its last digit
-      while (at > 0 && std::strchr("0123456789+-.eE", text_[at - 1]) != nullptr) --at;
+      while (at > 0 && std::strchr("0123456789+-.eE", text_[at - 1]) != nullptr)
+        --at;
     const std::string token = token_at(text_, at);
     const bool nan_or_infinity =
         token.find("NaN") == 1 || token.find("Infinity") == 1 || token.find("-Infinity") == 1;
@@ -244,8 +245,7 @@ JsonValue read_json_file(const std::string& path) {
 const JsonValue& JsonDocument::member(const JsonValue& object, const std::string& path,
                                       const std::string& key) const {
   const JsonValue* found = optional_member(object, path, key);
-  if (!found)
-    throw input_error(file_, path.empty() ? key : path + "." + key, "", "missing field");
+  if (!found) throw input_error(file_, path.empty() ? key : path + "." + key, "", "missing field");
   return *found;
 }
 
@@ -296,8 +296,7 @@ std::vector<double> JsonDocument::numbers(const JsonValue& value, const std::str
   return out;
 }
 
-std::vector<int64_t> JsonDocument::integers(const JsonValue& value,
-                                            const std::string& path) const {
+std::vector<int64_t> JsonDocument::integers(const JsonValue& value, const std::string& path) const {
   const auto& items = array(value, path);
   std::vector<int64_t> out;
   out.reserve(items.size());

@@ -10,7 +10,8 @@ std::string trim(std::string_view text) {
 
 std::string join(const std::vector<std::string>& items, const std::string& separator) {
   std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+  for (size_t i = 0; i < items.size(); ++i)
+    out += (i ? separator : "") + items[i];
   return out;
 }
 

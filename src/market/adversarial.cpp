@@ -2,9 +2,6 @@
 // (docs/synthetic.md, "Adversarial markets").
 #include "spotsweep/market/adversarial.hpp"
 
-#include "spotsweep/detail/names.hpp"
-#include "spotsweep/model/random.hpp"
-
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -12,6 +9,8 @@
 #include <sstream>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/names.hpp"
+#include "spotsweep/model/random.hpp"
 
 namespace spotsweep {
 
@@ -73,9 +72,9 @@ SyntheticMarketSpec default_calm_market() {
 
 SyntheticMarketSpec default_storm_market() {
   SyntheticMarketSpec s = default_calm_market();
-  s.mean_spot_fraction = 1.3;        // dearer than on-demand
+  s.mean_spot_fraction = 1.3;  // dearer than on-demand
   s.volatility_per_sqrt_hour = 0.3;
-  s.birth_rate_per_gpu_hour = 3.0;   // GPUs come and go every slot or two
+  s.birth_rate_per_gpu_hour = 3.0;  // GPUs come and go every slot or two
   s.death_rate_per_gpu_hour = 6.0;
   return s;
 }
@@ -117,15 +116,15 @@ AdversarialMarket generate_deadline_trap(const DeadlineTrapSpec& spec, uint64_t 
   require(spec.trap_price_multiplier > 0.0 && std::isfinite(spec.trap_price_multiplier), m,
           "trap_price_multiplier", format_number(spec.trap_price_multiplier), "must be positive");
   const int32_t n = spec.base.n_slots;
-  require(static_cast<int64_t>(spec.job_start_slot) + spec.deadline_slots <= n, m,
-          "deadline_slots", std::to_string(spec.deadline_slots),
-          "job_start_slot + deadline_slots exceeds n_slots");
+  require(static_cast<int64_t>(spec.job_start_slot) + spec.deadline_slots <= n, m, "deadline_slots",
+          std::to_string(spec.deadline_slots), "job_start_slot + deadline_slots exceeds n_slots");
   AdversarialMarket market;
   market.trace = generate_synthetic(spec.base, seed, scenario);
   market.storm.assign(static_cast<size_t>(n), 0);
   for (int64_t start = spec.job_start_slot; start + spec.deadline_slots <= n;
        start += spec.round_stride_slots) {
-    for (int64_t t = start + spec.deadline_slots - spec.trap_slots; t < start + spec.deadline_slots; ++t)
+    for (int64_t t = start + spec.deadline_slots - spec.trap_slots; t < start + spec.deadline_slots;
+         ++t)
       market.storm[t] = 1;
     if (spec.round_stride_slots == 0) break;
   }
@@ -136,20 +135,18 @@ AdversarialMarket generate_deadline_trap(const DeadlineTrapSpec& spec, uint64_t 
       market.trace.spot_price[t] *= spec.trap_price_multiplier;
     }
   market.trace.name = frame("deadline_trap", seed, scenario);
-  market.trace.source =
-      "deadline_trap: job_start_slot=" + std::to_string(spec.job_start_slot) +
-      "; deadline_slots=" + std::to_string(spec.deadline_slots) +
-      "; trap_slots=" + std::to_string(spec.trap_slots) +
-      "; round_stride_slots=" + std::to_string(spec.round_stride_slots) +
-      "; trap_avail_fraction=" + format_number(spec.trap_avail_fraction) +
-      "; trap_price_multiplier=" + format_number(spec.trap_price_multiplier) + "; base={" +
-      market.trace.source + "}";
+  market.trace.source = "deadline_trap: job_start_slot=" + std::to_string(spec.job_start_slot) +
+                        "; deadline_slots=" + std::to_string(spec.deadline_slots) +
+                        "; trap_slots=" + std::to_string(spec.trap_slots) +
+                        "; round_stride_slots=" + std::to_string(spec.round_stride_slots) +
+                        "; trap_avail_fraction=" + format_number(spec.trap_avail_fraction) +
+                        "; trap_price_multiplier=" + format_number(spec.trap_price_multiplier) +
+                        "; base={" + market.trace.source + "}";
   validate_trace(market.trace, m);
   return market;
 }
 
-AdversarialMarket generate_poisoning(const PoisoningSpec& spec, uint64_t seed,
-                                     uint64_t scenario) {
+AdversarialMarket generate_poisoning(const PoisoningSpec& spec, uint64_t seed, uint64_t scenario) {
   const char* m = "poisoning";
   require(spec.storm_enter_prob >= 0.0 && spec.storm_enter_prob <= 1.0, m, "storm_enter_prob",
           format_number(spec.storm_enter_prob), "must be a probability");
@@ -174,16 +171,17 @@ AdversarialMarket generate_poisoning(const PoisoningSpec& spec, uint64_t seed,
   market.trace = splice(calm, storm, market.storm);
   market.trace.name = frame("poisoning", seed, scenario);
   market.trace.source = "poisoning: storm_enter_prob=" + format_number(spec.storm_enter_prob) +
-                        "; storm_exit_prob=" + format_number(spec.storm_exit_prob) +
-                        "; calm={" + calm.source + "}; storm={" + storm.source + "}";
+                        "; storm_exit_prob=" + format_number(spec.storm_exit_prob) + "; calm={" +
+                        calm.source + "}; storm={" + storm.source + "}";
   market.decoy = calm;
   return market;
 }
 
 namespace {
-constexpr NamedValue<MarketKind> kMarketKindNames[] = {
-    {"synthetic", MarketKind::synthetic}, {"regime_flip", MarketKind::regime_flip},
-    {"deadline_trap", MarketKind::deadline_trap}, {"poisoning", MarketKind::poisoning}};
+constexpr NamedValue<MarketKind> kMarketKindNames[] = {{"synthetic", MarketKind::synthetic},
+                                                       {"regime_flip", MarketKind::regime_flip},
+                                                       {"deadline_trap", MarketKind::deadline_trap},
+                                                       {"poisoning", MarketKind::poisoning}};
 }  // namespace
 
 MarketKind parse_market_kind(const std::string& name) {
@@ -214,7 +212,9 @@ void set_market_parameter(MarketRecipe& r, const std::string& key, const std::st
     const std::string part = key.substr(0, dot), field = key.substr(dot + 1);
     SyntheticMarketSpec* target = nullptr;
     if (r.kind == MarketKind::regime_flip)
-      target = part == "calm" ? &r.regime_flip.calm : part == "storm" ? &r.regime_flip.storm : nullptr;
+      target = part == "calm"    ? &r.regime_flip.calm
+               : part == "storm" ? &r.regime_flip.storm
+                                 : nullptr;
     else if (r.kind == MarketKind::poisoning)
       target = part == "calm" ? &r.poisoning.calm : part == "storm" ? &r.poisoning.storm : nullptr;
     else if (r.kind == MarketKind::deadline_trap && part == "base")
@@ -224,7 +224,8 @@ void set_market_parameter(MarketRecipe& r, const std::string& key, const std::st
                         std::string("no component '") + part + "' in " + market_kind_name(r.kind) +
                             " (regime_flip and poisoning: calm., storm.; deadline_trap: base.)");
     if (is_shared_key(field))
-      throw input_error(where, field_name, value, "set " + field + " without a prefix: every component shares it");
+      throw input_error(where, field_name, value,
+                        "set " + field + " without a prefix: every component shares it");
     set_synthetic_parameter(*target, field, value, where, field_prefix + part + ".");
     return;
   }
@@ -233,22 +234,35 @@ void set_market_parameter(MarketRecipe& r, const std::string& key, const std::st
       set_synthetic_parameter(r.synthetic, key, value, where, field_prefix);
       return;
     case MarketKind::regime_flip:
-      if (key == "period_slots") return void(r.regime_flip.period_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
-      if (key == "phase_slots") return void(r.regime_flip.phase_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "period_slots")
+        return void(r.regime_flip.period_slots =
+                        parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "phase_slots")
+        return void(r.regime_flip.phase_slots =
+                        parse_parameter_int(value, where, field_name, 0, INT32_MAX));
       break;
     case MarketKind::deadline_trap: {
       DeadlineTrapSpec& d = r.deadline_trap;
-      if (key == "job_start_slot") return void(d.job_start_slot = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
-      if (key == "deadline_slots") return void(d.deadline_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
-      if (key == "trap_slots") return void(d.trap_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
-      if (key == "round_stride_slots") return void(d.round_stride_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
-      if (key == "trap_avail_fraction") return void(d.trap_avail_fraction = parse_parameter_real(value, where, field_name));
-      if (key == "trap_price_multiplier") return void(d.trap_price_multiplier = parse_parameter_real(value, where, field_name));
+      if (key == "job_start_slot")
+        return void(d.job_start_slot = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "deadline_slots")
+        return void(d.deadline_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "trap_slots")
+        return void(d.trap_slots = parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "round_stride_slots")
+        return void(d.round_stride_slots =
+                        parse_parameter_int(value, where, field_name, 0, INT32_MAX));
+      if (key == "trap_avail_fraction")
+        return void(d.trap_avail_fraction = parse_parameter_real(value, where, field_name));
+      if (key == "trap_price_multiplier")
+        return void(d.trap_price_multiplier = parse_parameter_real(value, where, field_name));
       break;
     }
     case MarketKind::poisoning:
-      if (key == "storm_enter_prob") return void(r.poisoning.storm_enter_prob = parse_parameter_real(value, where, field_name));
-      if (key == "storm_exit_prob") return void(r.poisoning.storm_exit_prob = parse_parameter_real(value, where, field_name));
+      if (key == "storm_enter_prob")
+        return void(r.poisoning.storm_enter_prob = parse_parameter_real(value, where, field_name));
+      if (key == "storm_exit_prob")
+        return void(r.poisoning.storm_exit_prob = parse_parameter_real(value, where, field_name));
       break;
   }
   throw input_error(where, field_name, value,
@@ -282,15 +296,18 @@ std::string market_parameter_help(MarketKind kind) {
            "  mean_spot_fraction=0.35, spike_rate_per_hour=0.05 (docs/synthetic.md)\n";
       break;
     case MarketKind::regime_flip:
-      s << "  period_slots (" << flip.period_slots << "): slots per regime; calm and storm alternate\n"
-        << "  phase_slots (" << flip.phase_slots << "): offset of slot 0 into the first calm period\n"
+      s << "  period_slots (" << flip.period_slots
+        << "): slots per regime; calm and storm alternate\n"
+        << "  phase_slots (" << flip.phase_slots
+        << "): offset of slot 0 into the first calm period\n"
         << "  calm.<field>, storm.<field>: the two components' synthetic fields\n";
       break;
     case MarketKind::deadline_trap:
       s << "  job_start_slot (" << trap.job_start_slot << "): first job's start slot\n"
         << "  deadline_slots (" << trap.deadline_slots << "): deadline, slots after the start\n"
         << "  trap_slots (" << trap.trap_slots << "): trap length, ending at the deadline\n"
-        << "  round_stride_slots (" << trap.round_stride_slots << "): slots between job starts (0: one job)\n"
+        << "  round_stride_slots (" << trap.round_stride_slots
+        << "): slots between job starts (0: one job)\n"
         << "  trap_avail_fraction (" << format_number(trap.trap_avail_fraction)
         << "): availability kept in the trap\n"
         << "  trap_price_multiplier (" << format_number(trap.trap_price_multiplier)
@@ -298,8 +315,10 @@ std::string market_parameter_help(MarketKind kind) {
         << "  base.<field>: the market outside the trap (synthetic fields)\n";
       break;
     case MarketKind::poisoning:
-      s << "  storm_enter_prob (" << format_number(poison.storm_enter_prob) << "): per slot, calm -> storm\n"
-        << "  storm_exit_prob (" << format_number(poison.storm_exit_prob) << "): per slot, storm -> calm\n"
+      s << "  storm_enter_prob (" << format_number(poison.storm_enter_prob)
+        << "): per slot, calm -> storm\n"
+        << "  storm_exit_prob (" << format_number(poison.storm_exit_prob)
+        << "): per slot, storm -> calm\n"
         << "  calm.<field>, storm.<field>: the two components' synthetic fields\n";
       break;
   }

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/names.hpp"
 #include "spotsweep/market/import/text.hpp"
-#include "spotsweep/detail/error.hpp"
 
 namespace spotsweep {
 
@@ -20,18 +20,18 @@ constexpr NamedValue<TraceFormat> kFormats[] = {
     {"bamboo-events-csv", TraceFormat::bamboo_events_csv},
     {"bamboo-gcp-txt", TraceFormat::bamboo_gcp_txt},
 };
-constexpr NamedValue<Convention> kConventions[] = {
-    {"available", Convention::available}, {"preempted", Convention::preempted}};
+constexpr NamedValue<Convention> kConventions[] = {{"available", Convention::available},
+                                                   {"preempted", Convention::preempted}};
 constexpr NamedValue<TimeUnit> kTimeUnits[] = {
     {"s", TimeUnit::seconds}, {"h", TimeUnit::hours}, {"ms", TimeUnit::milliseconds}};
-constexpr NamedValue<ResampleRule> kResampleRules[] = {
-    {"min", ResampleRule::minimum}, {"start", ResampleRule::start}};
-constexpr NamedValue<GapPolicy> kGapPolicies[] = {
-    {"error", GapPolicy::error}, {"hold", GapPolicy::hold},
-    {"unavailable", GapPolicy::unavailable}};
-constexpr NamedValue<OutOfOrderPolicy> kOutOfOrder[] = {
-    {"error", OutOfOrderPolicy::error}, {"sort", OutOfOrderPolicy::sort},
-    {"supersede", OutOfOrderPolicy::supersede}};
+constexpr NamedValue<ResampleRule> kResampleRules[] = {{"min", ResampleRule::minimum},
+                                                       {"start", ResampleRule::start}};
+constexpr NamedValue<GapPolicy> kGapPolicies[] = {{"error", GapPolicy::error},
+                                                  {"hold", GapPolicy::hold},
+                                                  {"unavailable", GapPolicy::unavailable}};
+constexpr NamedValue<OutOfOrderPolicy> kOutOfOrder[] = {{"error", OutOfOrderPolicy::error},
+                                                        {"sort", OutOfOrderPolicy::sort},
+                                                        {"supersede", OutOfOrderPolicy::supersede}};
 
 bool agree(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); }
 
@@ -40,15 +40,14 @@ bool agree(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0,
 const char* format_name(TraceFormat format) { return name_of(kFormats, format); }
 std::vector<std::string> format_names() {
   std::vector<std::string> names;
-  for (const auto& choice : kFormats) names.emplace_back(choice.name);
+  for (const auto& choice : kFormats)
+    names.emplace_back(choice.name);
   return names;
 }
 TraceFormat parse_format(const std::string& text, const std::string& option) {
   return parse_named(kFormats, text, "", option);
 }
-const char* convention_name(Convention convention) {
-  return name_of(kConventions, convention);
-}
+const char* convention_name(Convention convention) { return name_of(kConventions, convention); }
 Convention parse_convention(const std::string& text, const std::string& option) {
   return parse_named(kConventions, text, "", option);
 }
@@ -94,18 +93,20 @@ Trace finish_trace(RawTrace raw, const ImportOptions& options) {
   const std::string& file = raw.availability_file;
   const std::string& price_file = raw.price_file.empty() ? file : raw.price_file;
   Trace trace;
-  trace.name = !options.name.empty() ? options.name
+  trace.name = !options.name.empty()  ? options.name
                : !options.key.empty() ? options.key
                                       : raw.default_name;
   trace.start_time = raw.start_time;
 
   // Tick: the format's own, or the option; both given must agree.
   if (raw.tick_seconds && options.tick_seconds && !agree(*raw.tick_seconds, *options.tick_seconds))
-    throw input_error(file, "--tick", format_number(*options.tick_seconds),
-                      "disagrees with the file's tick (" + format_number(*raw.tick_seconds) +
-                          " s)");
-  if (raw.tick_seconds) trace.tick_seconds = *raw.tick_seconds;
-  else trace.tick_seconds = required_tick(options, format_name(options.format));
+    throw input_error(
+        file, "--tick", format_number(*options.tick_seconds),
+        "disagrees with the file's tick (" + format_number(*raw.tick_seconds) + " s)");
+  if (raw.tick_seconds)
+    trace.tick_seconds = *raw.tick_seconds;
+  else
+    trace.tick_seconds = required_tick(options, format_name(options.format));
 
   // Convention.
   if (!options.convention)
@@ -132,15 +133,18 @@ Trace finish_trace(RawTrace raw, const ImportOptions& options) {
   }
 
   // Capacity: the option, else the format's, else the largest count seen.
-  if (options.capacity) trace.capacity = *options.capacity;
-  else if (raw.capacity) trace.capacity = *raw.capacity;
-  else trace.capacity = static_cast<int32_t>(std::max<int64_t>(1, max_value));
+  if (options.capacity)
+    trace.capacity = *options.capacity;
+  else if (raw.capacity)
+    trace.capacity = *raw.capacity;
+  else
+    trace.capacity = static_cast<int32_t>(std::max<int64_t>(1, max_value));
   if (trace.capacity < 1)
     throw input_error(file, "--capacity", std::to_string(trace.capacity), "must be at least 1");
   if (max_value > trace.capacity)
-    throw input_error(file, "capacity", std::to_string(trace.capacity),
-                      "smaller than the largest availability in the file (" +
-                          std::to_string(max_value) + ")");
+    throw input_error(
+        file, "capacity", std::to_string(trace.capacity),
+        "smaller than the largest availability in the file (" + std::to_string(max_value) + ")");
 
   // Prices: per priced instance in the file, per GPU in the trace.
   if (options.price_gpus && !(*options.price_gpus > 0.0))
@@ -203,7 +207,8 @@ Trace finish_trace(RawTrace raw, const ImportOptions& options) {
   if (options.spot_price) trace.source += "; spot_price=" + format_number(*options.spot_price);
   if (!options.key.empty()) trace.source += "; key=" + options.key;
   if (options.capacity) trace.source += "; capacity=" + std::to_string(*options.capacity);
-  if (options.time_unit) trace.source += std::string("; time_unit=") + time_unit_name(*options.time_unit);
+  if (options.time_unit)
+    trace.source += std::string("; time_unit=") + time_unit_name(*options.time_unit);
   switch (options.format) {
     case TraceFormat::bamboo_steps_csv:
     case TraceFormat::bamboo_events_csv:
@@ -227,9 +232,10 @@ Trace finish_trace(RawTrace raw, const ImportOptions& options) {
 Trace import_trace(const ImportOptions& options) {
   if (options.input.empty()) throw input_error("", "--input", "", "required: the trace file");
   if (!options.prices.empty() && options.format != TraceFormat::skynomad_csv)
-    throw input_error(options.prices, "--prices", options.prices,
-                      std::string("only the skynomad-csv format takes a separate price file, not ") +
-                          format_name(options.format));
+    throw input_error(
+        options.prices, "--prices", options.prices,
+        std::string("only the skynomad-csv format takes a separate price file, not ") +
+            format_name(options.format));
   const bool uses_time_unit = options.format == TraceFormat::bamboo_steps_csv ||
                               options.format == TraceFormat::bamboo_events_csv;
   if (options.time_unit && !uses_time_unit)
@@ -240,9 +246,9 @@ Trace import_trace(const ImportOptions& options) {
                         options.format == TraceFormat::h100_probes_csv ||
                         options.format == TraceFormat::skynomad_full_json;
   if (!options.key.empty() && !uses_key)
-    throw input_error(options.input, "--key", options.key,
-                      std::string("the ") + format_name(options.format) +
-                          " format holds one series; drop --key");
+    throw input_error(
+        options.input, "--key", options.key,
+        std::string("the ") + format_name(options.format) + " format holds one series; drop --key");
   detail::RawTrace raw;
   switch (options.format) {
     case TraceFormat::skypilot_json: raw = detail::read_skypilot_json(options); break;

@@ -8,8 +8,8 @@
 #include <limits>
 #include <utility>
 
-#include "spotsweep/detail/names.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/names.hpp"
 
 namespace spotsweep {
 
@@ -71,8 +71,8 @@ class HoltWinters {
   void forecast(int32_t window, double* out) const {
     const int64_t period = static_cast<int64_t>(season_.size());
     for (int32_t k = 0; k < window; ++k)
-      out[k] = n_seen_ == 0 ? no_history_
-                            : level_ + (k + 1) * trend_ + season_[(n_seen_ + k) % period];
+      out[k] =
+          n_seen_ == 0 ? no_history_ : level_ + (k + 1) * trend_ + season_[(n_seen_ + k) % period];
   }
 
  private:
@@ -94,9 +94,15 @@ class Autoregressive {
  public:
   Autoregressive(int32_t order, int32_t season_lag, int32_t history_slots, double ridge,
                  double no_history)
-      : order_(order), season_lag_(season_lag), dim_(order + 1 + (season_lag > 0 ? 1 : 0)),
-        history_slots_(history_slots), ridge_(ridge), no_history_(no_history),
-        gram_(dim_ * dim_, 0.0), moment_(dim_, 0.0), row_(dim_, 0.0) {}
+      : order_(order),
+        season_lag_(season_lag),
+        dim_(order + 1 + (season_lag > 0 ? 1 : 0)),
+        history_slots_(history_slots),
+        ridge_(ridge),
+        no_history_(no_history),
+        gram_(dim_ * dim_, 0.0),
+        moment_(dim_, 0.0),
+        row_(dim_, 0.0) {}
 
   void observe(double y) {
     history_.push_back(y);
@@ -122,7 +128,8 @@ class Autoregressive {
     auto value = [&](int64_t m) { return m < t ? history_[static_cast<size_t>(m)] : out[m - t]; };
     for (int32_t k = 0; k < window; ++k) {
       double y = coef[0];
-      for (int32_t i = 1; i <= order_; ++i) y += coef[static_cast<size_t>(i)] * value(t + k - i);
+      for (int32_t i = 1; i <= order_; ++i)
+        y += coef[static_cast<size_t>(i)] * value(t + k - i);
       if (season_lag_ > 0) y += coef[dim_ - 1] * value(t + k - season_lag_);
       out[k] = y;
     }
@@ -133,10 +140,12 @@ class Autoregressive {
   void add_row(int64_t j, double sign) {
     const size_t target = static_cast<size_t>(j);
     row_[0] = 1.0;
-    for (int32_t i = 1; i <= order_; ++i) row_[static_cast<size_t>(i)] = history_[target - i];
+    for (int32_t i = 1; i <= order_; ++i)
+      row_[static_cast<size_t>(i)] = history_[target - i];
     if (season_lag_ > 0) row_[dim_ - 1] = history_[target - static_cast<size_t>(season_lag_)];
     for (size_t a = 0; a < dim_; ++a) {
-      for (size_t b = 0; b < dim_; ++b) gram_[a * dim_ + b] += sign * row_[a] * row_[b];
+      for (size_t b = 0; b < dim_; ++b)
+        gram_[a * dim_ + b] += sign * row_[a] * row_[b];
       moment_[a] += sign * row_[a] * history_[target];
     }
     n_rows_ += sign > 0 ? 1 : -1;
@@ -148,27 +157,31 @@ class Autoregressive {
     const size_t dim = dim_;
     std::vector<double> a(gram_);
     std::vector<double> b(moment_);
-    for (size_t i = 1; i < dim; ++i) a[i * dim + i] += ridge_ * static_cast<double>(n_rows_);
+    for (size_t i = 1; i < dim; ++i)
+      a[i * dim + i] += ridge_ * static_cast<double>(n_rows_);
     for (size_t col = 0; col < dim; ++col) {
       size_t pivot = col;
       for (size_t r = col + 1; r < dim; ++r)
         if (std::fabs(a[r * dim + col]) > std::fabs(a[pivot * dim + col])) pivot = r;
       if (pivot != col) {
-        for (size_t c = 0; c < dim; ++c) std::swap(a[col * dim + c], a[pivot * dim + c]);
+        for (size_t c = 0; c < dim; ++c)
+          std::swap(a[col * dim + c], a[pivot * dim + c]);
         std::swap(b[col], b[pivot]);
       }
       const double diag = a[col * dim + col];
       if (diag == 0.0) continue;  // cannot happen with λ > 0 and a non-empty window
       for (size_t r = col + 1; r < dim; ++r) {
         const double f = a[r * dim + col] / diag;
-        for (size_t c = col; c < dim; ++c) a[r * dim + c] -= f * a[col * dim + c];
+        for (size_t c = col; c < dim; ++c)
+          a[r * dim + c] -= f * a[col * dim + c];
         b[r] -= f * b[col];
       }
     }
     std::vector<double> x(dim, 0.0);
     for (size_t i = dim; i-- > 0;) {
       double s = b[i];
-      for (size_t c = i + 1; c < dim; ++c) s -= a[i * dim + c] * x[c];
+      for (size_t c = i + 1; c < dim; ++c)
+        s -= a[i * dim + c] * x[c];
       x[i] = a[i * dim + i] != 0.0 ? s / a[i * dim + i] : 0.0;
     }
     return x;
@@ -192,7 +205,8 @@ template <class Model>
 void forecast_rows(Model model, const std::vector<double>& series, int32_t first_slot,
                    int32_t n_planning_slots, int32_t window, std::vector<double>* out) {
   out->assign(static_cast<size_t>(n_planning_slots) * window, 0.0);
-  for (int32_t s = 0; s < first_slot; ++s) model.observe(series[s]);
+  for (int32_t s = 0; s < first_slot; ++s)
+    model.observe(series[s]);
   for (int32_t i = 0; i < n_planning_slots; ++i) {
     model.forecast(window, out->data() + static_cast<size_t>(i) * window);
     if (i + 1 < n_planning_slots) model.observe(series[first_slot + i]);
@@ -234,8 +248,8 @@ double holt_winters_fit_error(const std::vector<double>& series, int32_t n_fit, 
 
 // Grid search over (α, β, γ) on slots [0, n_fit), scoring lookaheads < window; the first
 // minimum in grid order wins.
-HoltWintersParams fit_holt_winters(const std::vector<double>& series, int32_t n_fit,
-                                   int32_t season, int32_t window, const EntryRule& rule) {
+HoltWintersParams fit_holt_winters(const std::vector<double>& series, int32_t n_fit, int32_t season,
+                                   int32_t window, const EntryRule& rule) {
   static const double kAlpha[] = {0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0};
   static const double kBeta[] = {0.0, 0.01, 0.05};
   static const double kGamma[] = {0.0, 0.05, 0.1, 0.2, 0.4};
@@ -264,29 +278,28 @@ void forecast_series(const std::vector<double>& series, double no_history, const
       forecast_rows(LastValue(no_history), series, first_slot, n_planning_slots, window, out);
       break;
     case LearnedModel::seasonal_naive:
-      forecast_rows(SeasonalNaive(season, no_history), series, first_slot, n_planning_slots,
-                    window, out);
+      forecast_rows(SeasonalNaive(season, no_history), series, first_slot, n_planning_slots, window,
+                    out);
       break;
     case LearnedModel::holt_winters:
       if (options.fit_holt_winters && first_slot >= season)
-        *hw_params = fit_holt_winters(series, first_slot, season,
-                                      options.fit_lookaheads > 0
-                                          ? std::min(options.fit_lookaheads, window)
-                                          : window,
-                                      rule);
+        *hw_params = fit_holt_winters(
+            series, first_slot, season,
+            options.fit_lookaheads > 0 ? std::min(options.fit_lookaheads, window) : window, rule);
       forecast_rows(HoltWinters(season, *hw_params, no_history), series, first_slot,
                     n_planning_slots, window, out);
       break;
     case LearnedModel::autoregressive: {
       const int32_t history = options.ar_history_slots > 0 ? options.ar_history_slots : 2 * season;
       const int32_t season_lag = options.ar_seasonal_lag ? season : 0;
-      forecast_rows(Autoregressive(options.ar_order, season_lag, history, options.ar_ridge,
-                                   no_history),
-                    series, first_slot, n_planning_slots, window, out);
+      forecast_rows(
+          Autoregressive(options.ar_order, season_lag, history, options.ar_ridge, no_history),
+          series, first_slot, n_planning_slots, window, out);
       break;
     }
   }
-  for (double& entry : *out) entry = rule(entry);
+  for (double& entry : *out)
+    entry = rule(entry);
 }
 
 }  // namespace
@@ -314,9 +327,9 @@ int32_t season_slots_for(const MarketView& market, const LearnedPredictorOptions
 ForecastTable make_forecast_table(const MarketView& market, int32_t first_slot,
                                   int32_t n_planning_slots, int32_t window, LearnedModel model,
                                   const LearnedPredictorOptions& options) {
-  SPOTSWEEP_EXPECTS(first_slot >= 0 && n_planning_slots >= 0 &&
-                        first_slot + n_planning_slots <= market.n_slots,
-                    "planning slots outside the market");
+  SPOTSWEEP_EXPECTS(
+      first_slot >= 0 && n_planning_slots >= 0 && first_slot + n_planning_slots <= market.n_slots,
+      "planning slots outside the market");
   SPOTSWEEP_EXPECTS(window >= 1, "window must be at least one slot");
   SPOTSWEEP_EXPECTS(options.ar_order >= 1 && options.ar_ridge > 0.0, "bad AR options");
   const int32_t season = season_slots_for(market, options);

@@ -97,9 +97,11 @@ class AvailabilityEm {
       double sum = 0.0;
       for (int32_t k = 0; k < K; ++k) {
         double prior = 0.0;
-        if (t == 0) prior = start[k];
+        if (t == 0)
+          prior = start[k];
         else
-          for (int32_t j = 0; j < K; ++j) prior += alpha[(t - 1) * K + j] * trans[j][k];
+          for (int32_t j = 0; j < K; ++j)
+            prior += alpha[(t - 1) * K + j] * trans[j][k];
         alpha[t * K + k] = prior * prob[t * K + k];
         sum += alpha[t * K + k];
       }
@@ -107,9 +109,11 @@ class AvailabilityEm {
       if (!(sum > 0.0)) sum = 1e-300;
       scale[t] = sum;
       log_likelihood += std::log(sum);
-      for (int32_t k = 0; k < K; ++k) alpha[t * K + k] /= sum;
+      for (int32_t k = 0; k < K; ++k)
+        alpha[t * K + k] /= sum;
     }
-    for (int32_t k = 0; k < K; ++k) beta[(n - 1) * K + k] = 1.0;
+    for (int32_t k = 0; k < K; ++k)
+      beta[(n - 1) * K + k] = 1.0;
     for (size_t t = n - 1; t-- > 0;)
       for (int32_t j = 0; j < K; ++j) {
         double v = 0.0;
@@ -214,13 +218,15 @@ bool solve3(double m[3][3], double v[3], double x[3]) {
     std::swap(v[c], v[pivot]);
     for (int r = c + 1; r < 3; ++r) {
       const double f = m[r][c] / m[c][c];
-      for (int k = c; k < 3; ++k) m[r][k] -= f * m[c][k];
+      for (int k = c; k < 3; ++k)
+        m[r][k] -= f * m[c][k];
       v[r] -= f * v[c];
     }
   }
   for (int r = 2; r >= 0; --r) {
     double s = v[r];
-    for (int k = r + 1; k < 3; ++k) s -= m[r][k] * x[k];
+    for (int k = r + 1; k < 3; ++k)
+      s -= m[r][k] * x[k];
     x[r] = s / m[r][r];
   }
   return true;
@@ -252,7 +258,8 @@ void fit_price(const Trace& trace, const std::string& file, MarketFit& fit) {
       const double h = t * slot_hours;
       const double row[3] = {1.0, std::sin(omega * h), std::cos(omega * h)};
       for (int i = 0; i < 3; ++i) {
-        for (int j = 0; j < 3; ++j) m[i][j] += row[i] * row[j];
+        for (int j = 0; j < 3; ++j)
+          m[i][j] += row[i] * row[j];
         v[i] += row[i] * std::log(p);
       }
     }
@@ -308,8 +315,7 @@ void fit_price(const Trace& trace, const std::string& file, MarketFit& fit) {
     }
     return pairs ? 1.0 - sum / pairs / (2.0 * var) : 1.0;
   };
-  const int32_t max_lag =
-      std::max(1, std::min(static_cast<int32_t>(24.0 / slot_hours), n / 10));
+  const int32_t max_lag = std::max(1, std::min(static_cast<int32_t>(24.0 / slot_hours), n / 10));
   if (var > 0.0) {
     int32_t lag = 1;
     double phi = lag_correlation(lag);
@@ -398,8 +404,8 @@ MarketFit fit_synthetic_market(const Trace& trace, AvailabilityModel model,
   validate_synthetic_spec(spec);
 
   SyntheticMarketSpec check = spec;
-  check.n_slots = static_cast<int32_t>(std::clamp<int64_t>(int64_t{50} * trace.n_slots(),
-                                                           200000, 2000000));
+  check.n_slots =
+      static_cast<int32_t>(std::clamp<int64_t>(int64_t{50} * trace.n_slots(), 200000, 2000000));
   fit.model_check_slots = check.n_slots;
   fit.model = availability_stats(generate_synthetic(check, 1, 0));
   return fit;

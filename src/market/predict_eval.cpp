@@ -1,9 +1,6 @@
 // Scoring predictors against the trace they forecast. Sums run in a fixed order (planning slot
 // ascending) in double, so the numbers are reproducible.
 #include "spotsweep/market/predict_eval.hpp"
-#include "spotsweep/config/validation.hpp"
-
-#include "spotsweep/detail/atomic_file.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +8,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "spotsweep/config/validation.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 
 namespace spotsweep {
@@ -127,9 +126,8 @@ PredictEvaluation evaluate_predictors(const MarketView& market, const PredictEva
       name << "oracle(eps=" << options.oracle_eps << ",h=" << options.oracle_growth << ")";
       errors.name = name.str();
     } else {
-      const ForecastTable table = make_forecast_table(market, frame.first_slot,
-                                                      frame.n_planning_slots, options.window,
-                                                      choice.model, learned);
+      const ForecastTable table = make_forecast_table(
+          market, frame.first_slot, frame.n_planning_slots, options.window, choice.model, learned);
       const ForecastTableView view = table.view();
       errors = score(
           market, frame, [&](int32_t t, int32_t k) { return view.spot_price(t, k); },
@@ -180,8 +178,9 @@ void write_predict_csv(const PredictEvaluation& evaluation, const std::string& p
     for (int pass = 0; pass < 2; ++pass) {
       const std::vector<ErrorStats>& rows = pass == 0 ? p.price : p.avail;
       for (size_t k = 0; k < rows.size(); ++k)
-        f << '"' << p.name << "\"," << (pass == 0 ? "price" : "avail") << ',' << k << ',' << rows[k].n << ','
-          << rows[k].mae << ',' << rows[k].rmse << ',' << rows[k].mape_percent << ',' << rows[k].mape_skipped << '\n';
+        f << '"' << p.name << "\"," << (pass == 0 ? "price" : "avail") << ',' << k << ','
+          << rows[k].n << ',' << rows[k].mae << ',' << rows[k].rmse << ',' << rows[k].mape_percent
+          << ',' << rows[k].mape_skipped << '\n';
     }
   }
   file.commit();

@@ -1,17 +1,16 @@
 // Synthetic market generator (docs/model.md §7). Every random number is a Philox4x32-10 draw at a
 // counter that names its slot and purpose, so results never depend on call order or threads.
-#include "spotsweep/detail/names.hpp"
 #include "spotsweep/market/synthetic.hpp"
 
-#include "spotsweep/model/random.hpp"
-
 #include <algorithm>
-#include <cmath>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/names.hpp"
+#include "spotsweep/model/random.hpp"
 
 namespace spotsweep {
 
@@ -91,9 +90,9 @@ std::string describe(const SyntheticMarketSpec& s, uint64_t seed, uint64_t scena
   std::ostringstream out;
   out << "synthetic: seed=" << seed << "; scenario=" << scenario;
   if (stream != 0) out << "; stream=" << stream;
-  out << "; n_slots=" << s.n_slots
-      << "; tick_seconds=" << num(s.tick_seconds) << "; capacity=" << s.capacity
-      << "; od_price=" << num(s.od_price) << "; mean_spot_fraction=" << num(s.mean_spot_fraction)
+  out << "; n_slots=" << s.n_slots << "; tick_seconds=" << num(s.tick_seconds)
+      << "; capacity=" << s.capacity << "; od_price=" << num(s.od_price)
+      << "; mean_spot_fraction=" << num(s.mean_spot_fraction)
       << "; mean_reversion_per_hour=" << num(s.mean_reversion_per_hour)
       << "; volatility_per_sqrt_hour=" << num(s.volatility_per_sqrt_hour)
       << "; daily_season_amplitude=" << num(s.daily_season_amplitude);
@@ -139,8 +138,8 @@ void validate_synthetic_spec(const SyntheticMarketSpec& s) {
           "must be between 1 and 1024");
   require(s.od_price > 0.0 && std::isfinite(s.od_price), "od_price", s.od_price,
           "must be positive");
-  require(s.mean_spot_fraction > 0.0 && std::isfinite(s.mean_spot_fraction),
-          "mean_spot_fraction", s.mean_spot_fraction, "must be positive");
+  require(s.mean_spot_fraction > 0.0 && std::isfinite(s.mean_spot_fraction), "mean_spot_fraction",
+          s.mean_spot_fraction, "must be positive");
   require(s.mean_reversion_per_hour > 0.0 && std::isfinite(s.mean_reversion_per_hour),
           "mean_reversion_per_hour", s.mean_reversion_per_hour, "must be positive");
   require(s.volatility_per_sqrt_hour >= 0.0 && std::isfinite(s.volatility_per_sqrt_hour),
@@ -167,9 +166,8 @@ void validate_synthetic_spec(const SyntheticMarketSpec& s) {
           "birth_rate_per_gpu_hour", s.birth_rate_per_gpu_hour, "must be non-negative");
   require(s.death_rate_per_gpu_hour >= 0.0 && std::isfinite(s.death_rate_per_gpu_hour),
           "death_rate_per_gpu_hour", s.death_rate_per_gpu_hour, "must be non-negative");
-  require(s.birth_rate_per_gpu_hour + s.death_rate_per_gpu_hour > 0.0,
-          "birth_rate_per_gpu_hour", s.birth_rate_per_gpu_hour,
-          "birth and death rates cannot both be 0");
+  require(s.birth_rate_per_gpu_hour + s.death_rate_per_gpu_hour > 0.0, "birth_rate_per_gpu_hour",
+          s.birth_rate_per_gpu_hour, "birth and death rates cannot both be 0");
   require(probability(s.storm_enter_prob), "storm_enter_prob", s.storm_enter_prob,
           "must be a probability");
   require(probability(s.storm_exit_prob), "storm_exit_prob", s.storm_exit_prob,
@@ -215,10 +213,10 @@ Trace generate_synthetic(const SyntheticMarketSpec& spec, uint64_t seed, uint64_
   // Availability: per-slot flip probabilities in the calm and storm states.
   const double calm_birth = 1.0 - std::exp(-spec.birth_rate_per_gpu_hour * slot_hours);
   const double calm_death = 1.0 - std::exp(-spec.death_rate_per_gpu_hour * slot_hours);
-  const double storm_birth = 1.0 - std::exp(-spec.birth_rate_per_gpu_hour *
-                                            spec.storm_birth_multiplier * slot_hours);
-  const double storm_death = 1.0 - std::exp(-spec.death_rate_per_gpu_hour *
-                                            spec.storm_death_multiplier * slot_hours);
+  const double storm_birth =
+      1.0 - std::exp(-spec.birth_rate_per_gpu_hour * spec.storm_birth_multiplier * slot_hours);
+  const double storm_death =
+      1.0 - std::exp(-spec.death_rate_per_gpu_hour * spec.storm_death_multiplier * slot_hours);
 
   // Slot 0 starts from the stationary distributions (calm-state availability).
   double log_deviation = std::sqrt(stationary_var) * draws.normal(0, kQuantityInitialPrice);
@@ -226,16 +224,16 @@ Trace generate_synthetic(const SyntheticMarketSpec& spec, uint64_t seed, uint64_
                      stationary_on(spec.regime_enter_prob, spec.regime_exit_prob);
   bool storm = modulated && draws.uniform(0, kQuantityInitialStorm) <
                                 stationary_on(spec.storm_enter_prob, spec.storm_exit_prob);
-  const double up_share = spec.birth_rate_per_gpu_hour /
-                          (spec.birth_rate_per_gpu_hour + spec.death_rate_per_gpu_hour);
+  const double up_share =
+      spec.birth_rate_per_gpu_hour / (spec.birth_rate_per_gpu_hour + spec.death_rate_per_gpu_hour);
   int32_t avail = binomial(spec.capacity, up_share, draws.uniform(0, kQuantityInitialAvail));
 
   // Spikes: per-slot onset and end probabilities of a continuous-time on/off process.
   const bool spikes = spec.spike_rate_per_hour > 0.0;
   const double spike_onset = 1.0 - std::exp(-spec.spike_rate_per_hour * slot_hours);
   const double spike_end = 1.0 - std::exp(-slot_hours / spec.spike_mean_duration_hours);
-  bool spiking = spikes && draws.uniform(0, kQuantityInitialSpike) <
-                               stationary_on(spike_onset, spike_end);
+  bool spiking =
+      spikes && draws.uniform(0, kQuantityInitialSpike) < stationary_on(spike_onset, spike_end);
 
   for (int32_t slot = 0; slot < spec.n_slots; ++slot) {
     if (slot > 0) {
@@ -255,8 +253,9 @@ Trace generate_synthetic(const SyntheticMarketSpec& spec, uint64_t seed, uint64_
       avail = std::clamp(avail + births - deaths, 0, spec.capacity);
     }
     const double hours = slot * slot_hours;
-    const double season = 1.0 + spec.daily_season_amplitude *
-                                    std::sin(2.0 * kPi * (hours - spec.daily_season_shift_hours) / 24.0);
+    const double season =
+        1.0 + spec.daily_season_amplitude *
+                  std::sin(2.0 * kPi * (hours - spec.daily_season_shift_hours) / 24.0);
     double regime = high_regime ? spec.regime_multiplier : 1.0;
     if (spiking) regime *= 1.0 + spec.spike_size;
     // exp(x − s²/2) has mean 1, so p̄ is the long-run mean price outside high regimes.
@@ -316,7 +315,8 @@ AvailabilityModel parse_availability_model(const std::string& name, const std::s
   return parse_named(kAvailabilityModelNames, name, where, field);
 }
 
-double parse_parameter_real(const std::string& text, const std::string& where, const std::string& key) {
+double parse_parameter_real(const std::string& text, const std::string& where,
+                            const std::string& key) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(v))
@@ -324,13 +324,14 @@ double parse_parameter_real(const std::string& text, const std::string& where, c
   return v;
 }
 
-int32_t parse_parameter_int(const std::string& text, const std::string& where, const std::string& key, long long lo,
-                  long long hi) {
+int32_t parse_parameter_int(const std::string& text, const std::string& where,
+                            const std::string& key, long long lo, long long hi) {
   char* end = nullptr;
   const long long v = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0') throw input_error(where, key, text, "expected an integer");
   if (v < lo || v > hi)
-    throw input_error(where, key, text, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    throw input_error(where, key, text,
+                      "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return static_cast<int32_t>(v);
 }
 
@@ -343,16 +344,21 @@ void set_synthetic_parameter(SyntheticMarketSpec& spec, const std::string& key,
       spec.*f.field = parse_parameter_real(value, where, field);
       return;
     }
-  if (key == "n_slots") spec.n_slots = parse_parameter_int(value, where, field, 1, INT32_MAX);
-  else if (key == "capacity") spec.capacity = parse_parameter_int(value, where, field, 1, 1024);
-  else if (key == "availability_model") spec.availability_model = parse_availability_model(value, where, field);
+  if (key == "n_slots")
+    spec.n_slots = parse_parameter_int(value, where, field, 1, INT32_MAX);
+  else if (key == "capacity")
+    spec.capacity = parse_parameter_int(value, where, field, 1, 1024);
+  else if (key == "availability_model")
+    spec.availability_model = parse_availability_model(value, where, field);
   else
-    throw input_error(where, field, value, "unknown synthetic market parameter (see docs/synthetic.md)");
+    throw input_error(where, field, value,
+                      "unknown synthetic market parameter (see docs/synthetic.md)");
 }
 
 std::vector<std::string> synthetic_parameter_names() {
   std::vector<std::string> names = {"n_slots", "capacity", "availability_model"};
-  for (const NamedField& f : kNamedFields) names.push_back(f.name);
+  for (const NamedField& f : kNamedFields)
+    names.push_back(f.name);
   return names;
 }
 
@@ -360,7 +366,8 @@ std::string synthetic_spec_to_toml(const SyntheticMarketSpec& spec) {
   std::ostringstream s;
   s << "[synthetic]\nn_slots = " << spec.n_slots << "\ncapacity = " << spec.capacity
     << "\navailability_model = \"" << availability_model_name(spec.availability_model) << "\"\n";
-  for (const NamedField& f : kNamedFields) s << f.name << " = " << format_number(spec.*f.field) << "\n";
+  for (const NamedField& f : kNamedFields)
+    s << f.name << " = " << format_number(spec.*f.field) << "\n";
   return s.str();
 }
 

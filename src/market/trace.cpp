@@ -38,13 +38,15 @@ TraceSummary summarize(const Trace& trace) {
 void validate_trace(const Trace& trace, const std::string& file) {
   if (trace.spot_avail.empty()) throw input_error(file, "ticks", "0", "the trace is empty");
   if (trace.spot_price.size() != trace.spot_avail.size())
-    throw input_error(file, "prices", std::to_string(trace.spot_price.size()) + " values",
-                      "length differs from availability (" +
-                          std::to_string(trace.spot_avail.size()) + " ticks)");
+    throw input_error(
+        file, "prices", std::to_string(trace.spot_price.size()) + " values",
+        "length differs from availability (" + std::to_string(trace.spot_avail.size()) + " ticks)");
   if (!(trace.tick_seconds > 0.0) || !std::isfinite(trace.tick_seconds))
-    throw input_error(file, "tick_seconds", format_number(trace.tick_seconds), "must be a positive number");
+    throw input_error(file, "tick_seconds", format_number(trace.tick_seconds),
+                      "must be a positive number");
   if (!(trace.od_price >= 0.0) || !std::isfinite(trace.od_price))
-    throw input_error(file, "od_price", format_number(trace.od_price), "must be a non-negative number");
+    throw input_error(file, "od_price", format_number(trace.od_price),
+                      "must be a non-negative number");
   if (trace.capacity < 1)
     throw input_error(file, "capacity", std::to_string(trace.capacity), "must be at least 1");
   for (size_t i = 0; i < trace.spot_avail.size(); ++i) {
@@ -53,9 +55,11 @@ void validate_trace(const Trace& trace, const std::string& file) {
                         std::to_string(trace.spot_avail[i]), "must be non-negative");
     const double p = trace.spot_price[i];
     if (!std::isfinite(p))
-      throw input_error(file, "spot_price[" + std::to_string(i) + "]", format_number(p), "is not a number");
+      throw input_error(file, "spot_price[" + std::to_string(i) + "]", format_number(p),
+                        "is not a number");
     if (p < 0.0)
-      throw input_error(file, "spot_price[" + std::to_string(i) + "]", format_number(p), "negative price");
+      throw input_error(file, "spot_price[" + std::to_string(i) + "]", format_number(p),
+                        "negative price");
   }
 }
 

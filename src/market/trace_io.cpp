@@ -1,13 +1,14 @@
 // The native HDF5 trace format (docs/trace-format.md): /spot_price, /spot_avail and the
 // scalar attributes of the root group.
+#include "spotsweep/market/trace_io.hpp"
+
 #include <hdf5.h>
 
 #include <fstream>
 #include <vector>
 
-#include "spotsweep/detail/h5.hpp"
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/market/trace_io.hpp"
+#include "spotsweep/detail/h5.hpp"
 
 namespace spotsweep {
 
@@ -50,8 +51,8 @@ void write_scalar_attribute(hid_t object, const char* name, hid_t file_type, hid
 }
 
 // A 1-D dataset, chunked and compressed (traces repeat values for long runs).
-void write_series(hid_t group, const char* name, hid_t file_type, hid_t mem_type,
-                  const void* data, size_t count, const char* units, const std::string& file) {
+void write_series(hid_t group, const char* name, hid_t file_type, hid_t mem_type, const void* data,
+                  size_t count, const char* units, const std::string& file) {
   const hsize_t dims[1] = {count};
   H5Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
   H5Handle props(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -63,9 +64,9 @@ void write_series(hid_t group, const char* name, hid_t file_type, hid_t mem_type
     H5Pset_shuffle(props.get());
     H5Pset_deflate(props.get(), 6);
   }
-  H5Handle dset(H5Dcreate2(group, name, file_type, space.get(), H5P_DEFAULT, props.get(),
-                           H5P_DEFAULT),
-                H5Dclose);
+  H5Handle dset(
+      H5Dcreate2(group, name, file_type, space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT),
+      H5Dclose);
   if (!dset.ok()) throw input_error(file, name, "", "cannot create dataset");
   check(H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, name,
         "cannot write dataset");
@@ -144,28 +145,32 @@ void write_trace_h5(const Trace& trace, const std::string& path, const std::stri
   validate_trace(trace, path);
   check_capacity(trace, path);
   // A per-process temporary name (h5_util.hpp): never a file the user may already have.
-  h5::write_file_atomically(path, [&](hid_t root) {
-    write_series(root, "spot_price", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, trace.spot_price.data(),
-                 trace.spot_price.size(), "USD per GPU-hour", path);
-    write_series(root, "spot_avail", H5T_STD_I32LE, H5T_NATIVE_INT32, trace.spot_avail.data(),
-                 trace.spot_avail.size(), "GPUs", path);
-    write_scalar_attribute(root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32,
-                           kTraceFormatVersion, path);
-    write_scalar_attribute(root, "tick_seconds", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                           trace.tick_seconds, path);
-    write_scalar_attribute(root, "od_price", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, trace.od_price,
-                           path);
-    write_scalar_attribute(root, "capacity", H5T_STD_I32LE, H5T_NATIVE_INT32, trace.capacity,
-                           path);
-    write_string_attribute(root, "name", trace.name, path);
-    write_string_attribute(root, "source", trace.source, path);
-    write_string_attribute(root, "start_time", trace.start_time, path);
-  }, option);
+  h5::write_file_atomically(
+      path,
+      [&](hid_t root) {
+        write_series(root, "spot_price", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, trace.spot_price.data(),
+                     trace.spot_price.size(), "USD per GPU-hour", path);
+        write_series(root, "spot_avail", H5T_STD_I32LE, H5T_NATIVE_INT32, trace.spot_avail.data(),
+                     trace.spot_avail.size(), "GPUs", path);
+        write_scalar_attribute(root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32,
+                               kTraceFormatVersion, path);
+        write_scalar_attribute(root, "tick_seconds", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                               trace.tick_seconds, path);
+        write_scalar_attribute(root, "od_price", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, trace.od_price,
+                               path);
+        write_scalar_attribute(root, "capacity", H5T_STD_I32LE, H5T_NATIVE_INT32, trace.capacity,
+                               path);
+        write_string_attribute(root, "name", trace.name, path);
+        write_string_attribute(root, "source", trace.source, path);
+        write_string_attribute(root, "start_time", trace.start_time, path);
+      },
+      option);
 }
 
 Trace read_trace_h5(const std::string& path) {
   QuietHdf5 quiet;
-  if (!file_exists(path)) throw input_error(path, "file", path, "cannot open (missing or unreadable)");
+  if (!file_exists(path))
+    throw input_error(path, "file", path, "cannot open (missing or unreadable)");
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw input_error(path, "file", path,
                       "not an HDF5 trace; convert it first with `spotsweep traces import`");
@@ -176,19 +181,19 @@ Trace read_trace_h5(const std::string& path) {
     throw input_error(path, "format_version", "",
                       "missing: an HDF5 file but not a spotsweep trace (see "
                       "docs/trace-format.md; convert with `spotsweep traces import`)");
-  const int32_t version = read_scalar_attribute<int32_t>(
-      root, "format_version", H5T_NATIVE_INT32, H5T_INTEGER, "an integer", path);
+  const int32_t version = read_scalar_attribute<int32_t>(root, "format_version", H5T_NATIVE_INT32,
+                                                         H5T_INTEGER, "an integer", path);
   if (version != kTraceFormatVersion)
-    throw input_error(path, "format_version", std::to_string(version),
-                      "unsupported (this build reads version " +
-                          std::to_string(kTraceFormatVersion) + ")");
+    throw input_error(
+        path, "format_version", std::to_string(version),
+        "unsupported (this build reads version " + std::to_string(kTraceFormatVersion) + ")");
   Trace trace;
   trace.tick_seconds = read_scalar_attribute<double>(root, "tick_seconds", H5T_NATIVE_DOUBLE,
                                                      H5T_FLOAT, "a float", path);
   trace.od_price = read_scalar_attribute<double>(root, "od_price", H5T_NATIVE_DOUBLE, H5T_FLOAT,
                                                  "a float", path);
-  trace.capacity = read_scalar_attribute<int32_t>(root, "capacity", H5T_NATIVE_INT32,
-                                                  H5T_INTEGER, "an integer", path);
+  trace.capacity = read_scalar_attribute<int32_t>(root, "capacity", H5T_NATIVE_INT32, H5T_INTEGER,
+                                                  "an integer", path);
   trace.name = read_string_attribute(root, "name", path);
   trace.source = read_string_attribute(root, "source", path);
   trace.start_time = read_string_attribute(root, "start_time", path);

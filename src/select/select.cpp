@@ -1,18 +1,18 @@
 // The selector's host side shared by both backends: its options, the curves of docs/select.md
 // built from a backend's per-(round, scenario) records, and the run that leads to them.
 // Everything here is in utility units: a reward x maps back to low + (high − low)·x.
+#include "spotsweep/select/select.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
-#include "spotsweep/detail/names.hpp"
-#include "spotsweep/model/slot.hpp"
-
-#include "spotsweep/detail/error.hpp"
-#include "spotsweep/select/select.hpp"
 #include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/backend/cuda.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/names.hpp"
+#include "spotsweep/model/slot.hpp"
 
 namespace spotsweep {
 
@@ -30,11 +30,13 @@ constexpr NamedValue<EtaSchedule> kEtaNames[] = {{"fixed", EtaSchedule::fixed},
 const char* feedback_name(Feedback feedback) { return name_of(kFeedbackNames, feedback); }
 const char* eta_schedule_name(EtaSchedule eta) { return name_of(kEtaNames, eta); }
 
-Feedback parse_feedback(const std::string& file, const std::string& name, const std::string& field) {
+Feedback parse_feedback(const std::string& file, const std::string& name,
+                        const std::string& field) {
   return parse_named(kFeedbackNames, name, file, field);
 }
 
-EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name, const std::string& field) {
+EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name,
+                               const std::string& field) {
   return parse_named(kEtaNames, name, file, field);
 }
 
@@ -91,14 +93,16 @@ std::vector<UtilityRange> selector_ranges(const SweepPlan& plan, const SelectOpt
 void check_select_options(const SelectOptions& options) {
   // EXP3's rate is its own fixed γ (exp3_gamma): an anytime η would be recorded but not used.
   if (options.feedback == Feedback::bandit && options.eta == EtaSchedule::anytime)
-    throw input_error("", "eta", "anytime", "applies to full feedback (Hedge) only; EXP3 uses its fixed rate γ");
+    throw input_error("", "eta", "anytime",
+                      "applies to full feedback (Hedge) only; EXP3 uses its fixed rate γ");
 }
 
 int32_t selector_scenarios(const SweepPlan& plan, const SelectOptions& options) {
   check_select_options(options);
   if (options.regimes < 1 || plan.scenarios.count % options.regimes != 0)
-    throw input_error("", "regimes", std::to_string(options.regimes),
-                      "must divide the plan's " + std::to_string(plan.scenarios.count) + " scenario windows");
+    throw input_error(
+        "", "regimes", std::to_string(options.regimes),
+        "must divide the plan's " + std::to_string(plan.scenarios.count) + " scenario windows");
   return plan.scenarios.count / options.regimes;
 }
 
@@ -110,18 +114,25 @@ SweepPlan make_regime_plan(const SweepConfig& config, const std::vector<Trace>& 
     const SweepPlan other = make_plan(config, regime_traces[c]);
     ScenarioSet& set = plan.scenarios;
     if (other.scenarios.slots != set.slots || other.scenarios.tick_seconds != set.tick_seconds)
-      throw input_error(regime_traces[c].name, "tick_seconds", format_number(regime_traces[c].tick_seconds),
+      throw input_error(regime_traces[c].name, "tick_seconds",
+                        format_number(regime_traces[c].tick_seconds),
                         "every regime's trace needs regime 0's tick");
     set.count += other.scenarios.count;
     set.capacity = std::max(set.capacity, other.scenarios.capacity);
-    set.od_price.insert(set.od_price.end(), other.scenarios.od_price.begin(), other.scenarios.od_price.end());
-    set.spot_price.insert(set.spot_price.end(), other.scenarios.spot_price.begin(), other.scenarios.spot_price.end());
-    set.spot_avail.insert(set.spot_avail.end(), other.scenarios.spot_avail.begin(), other.scenarios.spot_avail.end());
-    set.source_slot.insert(set.source_slot.end(), other.scenarios.source_slot.begin(), other.scenarios.source_slot.end());
-    plan.jobs.insert(plan.jobs.end(), jobs.begin(), jobs.end());  // the regime changes the market, not the job
+    set.od_price.insert(set.od_price.end(), other.scenarios.od_price.begin(),
+                        other.scenarios.od_price.end());
+    set.spot_price.insert(set.spot_price.end(), other.scenarios.spot_price.begin(),
+                          other.scenarios.spot_price.end());
+    set.spot_avail.insert(set.spot_avail.end(), other.scenarios.spot_avail.begin(),
+                          other.scenarios.spot_avail.end());
+    set.source_slot.insert(set.source_slot.end(), other.scenarios.source_slot.begin(),
+                           other.scenarios.source_slot.end());
+    plan.jobs.insert(plan.jobs.end(), jobs.begin(),
+                     jobs.end());  // the regime changes the market, not the job
   }
   plan.trace_name.clear();
-  for (const Trace& t : regime_traces) plan.trace_name += (plan.trace_name.empty() ? "" : " | ") + t.name;
+  for (const Trace& t : regime_traces)
+    plan.trace_name += (plan.trace_name.empty() ? "" : " | ") + t.name;
   return plan;
 }
 
@@ -129,8 +140,10 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
                            const SelectOptions& options, const OptTable& opt, SelectorRun run) {
   const int32_t S = selector_scenarios(plan, options), T = plan.rounds;
   const int64_t K = plan.pool.size;
-  SPOTSWEEP_EXPECTS(run.records.size() == static_cast<size_t>(S) * T, "one record per (round, scenario)");
-  SPOTSWEEP_EXPECTS(run.final_probability.size() == static_cast<size_t>(S) * K, "final weights per (scenario, member)");
+  SPOTSWEEP_EXPECTS(run.records.size() == static_cast<size_t>(S) * T,
+                    "one record per (round, scenario)");
+  SPOTSWEEP_EXPECTS(run.final_probability.size() == static_cast<size_t>(S) * K,
+                    "final weights per (scenario, member)");
   const double nan = std::numeric_limits<double>::quiet_NaN();
   SelectResult out;
   out.scenarios = S;
@@ -143,10 +156,11 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
   out.ranges = ranges;
   out.options_toml = select_options_to_toml(options);
   const size_t cells = static_cast<size_t>(S) * T;
-  for (auto* curve : {&out.expected_utility, &out.sampled_utility, &out.selector_cumulative,
-                      &out.sampled_cumulative, &out.best_cumulative, &out.regret, &out.sampled_regret,
-                      &out.regret_bound, &out.sqrt_bound, &out.entropy, &out.leader_weight,
-                      &out.opt_utility, &out.opt_upper, &out.selector_ratio, &out.best_ratio})
+  for (auto* curve :
+       {&out.expected_utility, &out.sampled_utility, &out.selector_cumulative,
+        &out.sampled_cumulative, &out.best_cumulative, &out.regret, &out.sampled_regret,
+        &out.regret_bound, &out.sqrt_bound, &out.entropy, &out.leader_weight, &out.opt_utility,
+        &out.opt_upper, &out.selector_ratio, &out.best_ratio})
     curve->assign(cells, nan);
   out.sampled_member.assign(cells, 0);
   out.regime.assign(cells, 0);
@@ -173,8 +187,8 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
       // Regret from the reward sums, so that the low·r terms cancel exactly.
       out.regret[i] = range.width() * (rec.best_gain - expected_sum);
       out.sampled_regret[i] = range.width() * (rec.best_gain - sampled_sum);
-      const double bound = bandit ? exp3_regret_bound(K, T, played)
-                                  : hedge_regret_bound(options.eta, K, T, played);
+      const double bound =
+          bandit ? exp3_regret_bound(K, T, played) : hedge_regret_bound(options.eta, K, T, played);
       out.regret_bound[i] = range.width() * bound;
       out.sqrt_bound[i] = range.width() * sqrt_half_r_log_k(K, played);
       out.entropy[i] = rec.entropy;
@@ -203,9 +217,8 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
   for (int32_t s = 0; s < S; ++s) {
     const double* p = run.final_probability.data() + static_cast<size_t>(s) * K;
     std::iota(order.begin(), order.end(), int64_t(0));
-    std::partial_sort(order.begin(), order.begin() + out.top_k, order.end(), [p](int64_t a, int64_t b) {
-      return p[a] > p[b] || (p[a] == p[b] && a < b);
-    });
+    std::partial_sort(order.begin(), order.begin() + out.top_k, order.end(),
+                      [p](int64_t a, int64_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
     for (int32_t j = 0; j < out.top_k; ++j) {
       out.top_member.push_back(order[j]);
       out.top_weight.push_back(p[order[j]]);
@@ -213,7 +226,8 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
     for (size_t f = 0; f < families; ++f) {
       const FamilyGrid& g = plan.pool.families[f];
       double mass = 0.0;
-      for (int64_t k = g.first_member; k < g.first_member + g.size; ++k) mass += p[k];
+      for (int64_t k = g.first_member; k < g.first_member + g.size; ++k)
+        mass += p[k];
       out.family_weight[static_cast<size_t>(s) * families + f] = mass;
     }
   }
@@ -240,7 +254,8 @@ std::vector<UtilityRange> selector_utility_ranges(const SweepPlan& plan, int32_t
     for (int32_t r = 0; r < plan.rounds; ++r) {
       const JobSpec& job = plan.job(w, r);
       const int32_t first = plan.round_start[r];
-      const int32_t last = std::min(market.n_slots, first + horizon_slots(job, market.tick_seconds));
+      const int32_t last =
+          std::min(market.n_slots, first + horizon_slots(job, market.tick_seconds));
       // Cost: at most N_max GPUs at the dearer price of each slot of the horizon, billed in
       // full; at least the cheapest price times the fewest GPU-seconds that do the work.
       double max_cost = 0.0, min_price = market.od_price;

@@ -41,7 +41,8 @@ void write_curves(hid_t file, const SelectResult& result) {
   curve("entropy", f64, result.entropy.data(), "nats");
   curve("leader", i64, result.leader.data(), "member index");
   curve("leader_weight", f64, result.leader_weight.data(), "probability");
-  curve("regime", H5T_NATIVE_INT32, result.regime.data(), "adversary regime played (0 without one)");
+  curve("regime", H5T_NATIVE_INT32, result.regime.data(),
+        "adversary regime played (0 without one)");
   curve("opt_utility", f64, result.opt_utility.data(), "USD");
   curve("opt_upper", f64, result.opt_upper.data(), "USD");
   curve("selector_ratio", f64, result.selector_ratio.data(), "ratio");
@@ -74,18 +75,22 @@ void write_final_weights(hid_t file, const SweepPlan& plan, const SelectResult& 
     attach_scale(ds, scenario, 0, "scenario");
     attach_scale(ds, rank_ds, 1, "rank");
   };
-  top(dataset(group, "top_member", H5T_NATIVE_INT64, {S, K}, result.top_member.data()), "top_member");
-  top(dataset(group, "top_weight", H5T_NATIVE_DOUBLE, {S, K}, result.top_weight.data()), "top_weight");
+  top(dataset(group, "top_member", H5T_NATIVE_INT64, {S, K}, result.top_member.data()),
+      "top_member");
+  top(dataset(group, "top_weight", H5T_NATIVE_DOUBLE, {S, K}, result.top_weight.data()),
+      "top_weight");
   top(string_dataset(group, "top_parameters", {S, K}, parameters), "top_parameters");
   top(string_dataset(group, "top_family", {S, K}, family), "top_family");
 
   std::vector<std::string> names;
-  for (const FamilyGrid& g : plan.pool.families) names.push_back(g.name);
+  for (const FamilyGrid& g : plan.pool.families)
+    names.push_back(g.name);
   const hsize_t F = names.size();
   Handle family_scale(string_dataset(group, "family", {F}, names), H5Dclose, "family");
   check(H5DSset_scale(family_scale, "family"), "make family a dimension scale");
-  Handle mass(dataset(group, "family_weight", H5T_NATIVE_DOUBLE, {S, F}, result.family_weight.data()),
-              H5Dclose, "family_weight");
+  Handle mass(
+      dataset(group, "family_weight", H5T_NATIVE_DOUBLE, {S, F}, result.family_weight.data()),
+      H5Dclose, "family_weight");
   attach_scale(mass, scenario, 0, "scenario");
   attach_scale(mass, family_scale, 1, "family");
 }
@@ -104,8 +109,11 @@ void write_contents(hid_t file, const SweepPlan& plan, const SelectResult& resul
   write_scalar_attr<int64_t>(file, "pool_size", H5T_NATIVE_INT64, result.members);
   write_scalar_attr<int32_t>(file, "scenarios", H5T_NATIVE_INT32, result.scenarios);
   write_scalar_attr<int32_t>(file, "rounds", H5T_NATIVE_INT32, result.rounds);
-  write_scalar_attr<int64_t>(file, "policy_slot_steps", H5T_NATIVE_INT64, result.run.policy_slot_steps);
-  write_string_attr(file, "utility_range", result.given_range ? "given ([select] utility_range)" : "derived (docs/select.md)");
+  write_scalar_attr<int64_t>(file, "policy_slot_steps", H5T_NATIVE_INT64,
+                             result.run.policy_slot_steps);
+  write_string_attr(
+      file, "utility_range",
+      result.given_range ? "given ([select] utility_range)" : "derived (docs/select.md)");
   write_scalar_attr<int64_t>(file, "rewards_clamped", H5T_NATIVE_INT64, result.run.rewards_clamped);
   write_scalar_attr<double>(file, "seconds", H5T_NATIVE_DOUBLE, result.run.seconds);
   write_curves(file, result);

@@ -1,7 +1,6 @@
 // Stress tests of the online selector (docs/stress.md): the suite's runs (an adversary with one
 // value of each swept parameter), each run's market as a selector plan, and the per-(run, seed)
 // summaries of the regret against its bound.
-#include "spotsweep/detail/names.hpp"
 #include "spotsweep/select/stress.hpp"
 
 #include <algorithm>
@@ -9,16 +8,19 @@
 #include <limits>
 #include <sstream>
 
-#include "spotsweep/detail/error.hpp"
 #include "spotsweep/config/toml.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/names.hpp"
 
 namespace spotsweep {
 
 namespace {
 
 constexpr NamedValue<AdversaryKind> kAdversaryNames[] = {
-    {"stationary", AdversaryKind::stationary}, {"regime_flip", AdversaryKind::regime_flip},
-    {"deadline_trap", AdversaryKind::deadline_trap}, {"poisoning", AdversaryKind::poisoning},
+    {"stationary", AdversaryKind::stationary},
+    {"regime_flip", AdversaryKind::regime_flip},
+    {"deadline_trap", AdversaryKind::deadline_trap},
+    {"poisoning", AdversaryKind::poisoning},
     {"adaptive", AdversaryKind::adaptive}};
 constexpr AdversaryKind kAllKinds[] = {AdversaryKind::stationary, AdversaryKind::regime_flip,
                                        AdversaryKind::deadline_trap, AdversaryKind::poisoning,
@@ -28,7 +30,8 @@ constexpr AdversaryKind kAllKinds[] = {AdversaryKind::stationary, AdversaryKind:
 // sit before the jobs the workload starts.
 bool workload_owned(AdversaryKind kind, const std::string& key) {
   if (key == "n_slots") return true;
-  return kind == AdversaryKind::deadline_trap && (key == "job_start_slot" || key == "round_stride_slots");
+  return kind == AdversaryKind::deadline_trap &&
+         (key == "job_start_slot" || key == "round_stride_slots");
 }
 
 // The market recipe a kind's settings go into; the adaptive adversary keeps its two
@@ -49,21 +52,24 @@ MarketRecipe base_recipe(AdversaryKind kind) {
 }
 
 // `where` names the setting's origin in errors: a file:line, or --param.
-void apply_setting(MarketRecipe& recipe, AdversaryKind kind, const std::string& key, const std::string& value,
-                   const std::string& where = "") {
+void apply_setting(MarketRecipe& recipe, AdversaryKind kind, const std::string& key,
+                   const std::string& value, const std::string& where = "") {
   const std::string prefix = std::string("stress.") + adversary_name(kind) + ".";
   if (workload_owned(kind, key))
-    throw input_error(where, prefix + key, value, "is set by [workload] (the scenario windows and round starts)");
-  if (kind == AdversaryKind::adaptive && key.find('.') == std::string::npos && key != "tick_seconds" &&
-      key != "capacity" && key != "od_price")
     throw input_error(where, prefix + key, value,
-                      "unknown parameter of adaptive (calm.<field>, storm.<field>, tick_seconds, capacity, od_price)");
+                      "is set by [workload] (the scenario windows and round starts)");
+  if (kind == AdversaryKind::adaptive && key.find('.') == std::string::npos &&
+      key != "tick_seconds" && key != "capacity" && key != "od_price")
+    throw input_error(where, prefix + key, value,
+                      "unknown parameter of adaptive (calm.<field>, storm.<field>, tick_seconds, "
+                      "capacity, od_price)");
   set_market_parameter(recipe, key, value, where, prefix);
 }
 
 MarketRecipe recipe_of(const StressRun& run) {
   MarketRecipe recipe = base_recipe(run.kind);
-  for (const auto& [key, value] : run.settings) apply_setting(recipe, run.kind, key, value);
+  for (const auto& [key, value] : run.settings)
+    apply_setting(recipe, run.kind, key, value);
   return recipe;
 }
 
@@ -78,7 +84,8 @@ double recipe_tick(const MarketRecipe& r) {
 }
 
 bool has_setting(const StressRun& run, const std::string& key) {
-  return std::any_of(run.settings.begin(), run.settings.end(), [&](const auto& kv) { return kv.first == key; });
+  return std::any_of(run.settings.begin(), run.settings.end(),
+                     [&](const auto& kv) { return kv.first == key; });
 }
 
 std::vector<std::string> split_values(const std::string& text) {
@@ -104,7 +111,8 @@ void put_parameter(StressSuite& suite, AdversaryKind kind, const std::string& ke
 
 const char* adversary_name(AdversaryKind kind) { return name_of(kAdversaryNames, kind); }
 
-AdversaryKind parse_adversary(const std::string& name, const std::string& file, const std::string& field) {
+AdversaryKind parse_adversary(const std::string& name, const std::string& file,
+                              const std::string& field) {
   return parse_named(kAdversaryNames, name, file, field);
 }
 
@@ -120,7 +128,8 @@ std::string adversary_parameter_help(AdversaryKind kind) {
              "  spot at 0.3 p_o, lambda 2/h, mu 0.1/h, no price regimes)\n";
     case AdversaryKind::regime_flip: return market_parameter_help(MarketKind::regime_flip);
     case AdversaryKind::deadline_trap:
-      return "  deadline_slots (the jobs' shortest soft deadline): trap ends this many slots after each\n"
+      return "  deadline_slots (the jobs' shortest soft deadline): trap ends this many slots after "
+             "each\n"
              "    job's start\n"
              "  trap_slots (8): trap length, ending at the deadline\n"
              "  trap_avail_fraction (0): availability kept in the trap\n"
@@ -129,18 +138,22 @@ std::string adversary_parameter_help(AdversaryKind kind) {
              "  (job_start_slot and round_stride_slots follow [workload])\n";
     case AdversaryKind::poisoning:
       return market_parameter_help(MarketKind::poisoning) +
-             "  forecasters (CHC members) read the calm component throughout: exact in calm, wrong in storms\n";
+             "  forecasters (CHC members) read the calm component throughout: exact in calm, wrong "
+             "in storms\n";
     case AdversaryKind::adaptive:
     default:
-      return "  calm.<field>, storm.<field>: the two regimes' synthetic fields; each round, per scenario,\n"
-             "  it plays the regime in which the member with the most weight trails the round's best\n"
+      return "  calm.<field>, storm.<field>: the two regimes' synthetic fields; each round, per "
+             "scenario,\n"
+             "  it plays the regime in which the member with the most weight trails the round's "
+             "best\n"
              "  member by the most (inside the selector loop, on either backend)\n";
   }
 }
 
 std::string StressRun::label() const {
   std::string text = adversary_name(kind);
-  for (const auto& [key, value] : settings) text += " " + key + "=" + value;
+  for (const auto& [key, value] : settings)
+    text += " " + key + "=" + value;
   return text;
 }
 
@@ -177,7 +190,8 @@ void read_stress_suite(const TomlDocument& doc, StressSuite& suite) {
       }
     } else if (section.name.compare(0, 7, "stress.") == 0) {
       const std::string at = doc.file + ":" + std::to_string(section.line);
-      const AdversaryKind kind = parse_adversary(section.name.substr(7), at, "section [" + section.name + "]");
+      const AdversaryKind kind =
+          parse_adversary(section.name.substr(7), at, "section [" + section.name + "]");
       for (const TomlEntry& e : section.entries) {
         // One value, or a list of values to sweep; each goes to the market parsers as text.
         std::vector<std::string> values;
@@ -219,16 +233,18 @@ SweepConfig parse_stress_sweep_config(const TomlDocument& doc) {
   for (const TomlSection& s : doc.sections) {
     if (s.name == "stress" || s.name.compare(0, 7, "stress.") == 0) continue;
     if (s.name == "synthetic")
-      throw input_error(doc.file + ":" + std::to_string(s.line), "section", "[synthetic]",
-                        "stress draws its own markets (set the stationary market with [stress.stationary])");
+      throw input_error(
+          doc.file + ":" + std::to_string(s.line), "section", "[synthetic]",
+          "stress draws its own markets (set the stationary market with [stress.stationary])");
     sweep.sections.push_back(s);
     if (s.name != "workload") continue;
     TomlSection& w = sweep.sections.back();
     for (const TomlEntry& e : w.entries)
-      if (e.key == "trace" || e.key == "forecast_trace" || e.key == "synthetic" || e.key == "first_slot" ||
-          e.key == "scenario_stride")
-        throw input_error(where(doc, e), e.path, e.value.text,
-                          "stress draws its own markets and lays the scenario windows back to back");
+      if (e.key == "trace" || e.key == "forecast_trace" || e.key == "synthetic" ||
+          e.key == "first_slot" || e.key == "scenario_stride")
+        throw input_error(
+            where(doc, e), e.path, e.value.text,
+            "stress draws its own markets and lays the scenario windows back to back");
     // Placeholders that make_stress_market replaces with the drawn market and its windows.
     w.entries.push_back(
         TomlEntry{"trace", "workload.trace", TomlValue::of_string("stress market"), w.line, 0});
@@ -236,7 +252,8 @@ SweepConfig parse_stress_sweep_config(const TomlDocument& doc) {
                                   TomlValue::of_integer(1), w.line, 0});
   }
   if (!sweep.find("workload"))
-    throw input_error(doc.file, "section", "[workload]", "missing: scenarios, rounds, round_stride and seed");
+    throw input_error(doc.file, "section", "[workload]",
+                      "missing: scenarios, rounds, round_stride and seed");
   SweepConfig config = parse_sweep_config(sweep);
   config.workload.trace_path = "(drawn by spotsweep stress)";
   return config;
@@ -251,7 +268,8 @@ std::vector<StressRun> expand_stress_runs(const StressSuite& suite) {
     const auto& params = suite.parameters[static_cast<int32_t>(kind)];
     // Mixed-radix count over the swept values, the first parameter slowest.
     size_t combos = 1;
-    for (const StressParameter& p : params) combos *= p.values.size();
+    for (const StressParameter& p : params)
+      combos *= p.values.size();
     for (size_t c = 0; c < combos; ++c) {
       StressRun run;
       run.kind = kind;
@@ -261,7 +279,8 @@ std::vector<StressRun> expand_stress_runs(const StressSuite& suite) {
         digit[i] = rest % params[i].values.size();
         rest /= params[i].values.size();
       }
-      for (size_t i = 0; i < params.size(); ++i) run.settings.emplace_back(params[i].key, params[i].values[digit[i]]);
+      for (size_t i = 0; i < params.size(); ++i)
+        run.settings.emplace_back(params[i].key, params[i].values[digit[i]]);
       (void)recipe_of(run);  // every setting of the run, applied together
       runs.push_back(std::move(run));
     }
@@ -279,8 +298,10 @@ StressMarket make_stress_market(const SweepConfig& config, const StressRun& run,
   for (int32_t s = 0; s < w.scenarios; ++s)
     for (int32_t r = 0; r < w.rounds; ++r) {
       const JobSpec job = draw_job(config.job, config.seed, s, r);
-      window = std::max<int64_t>(window, static_cast<int64_t>(r) * w.round_stride + horizon_slots(job, tick));
-      shortest_deadline = std::min<int64_t>(shortest_deadline, static_cast<int64_t>(std::floor(job.soft_deadline_s / tick + 1e-9)));
+      window = std::max<int64_t>(
+          window, static_cast<int64_t>(r) * w.round_stride + horizon_slots(job, tick));
+      shortest_deadline = std::min<int64_t>(
+          shortest_deadline, static_cast<int64_t>(std::floor(job.soft_deadline_s / tick + 1e-9)));
     }
   if (w.round_stride > 0) window = (window + w.round_stride - 1) / w.round_stride * w.round_stride;
   const int64_t n_slots = window * w.scenarios;
@@ -311,19 +332,22 @@ StressMarket make_stress_market(const SweepConfig& config, const StressRun& run,
       if (!has_setting(run, "deadline_slots")) {
         trap.deadline_slots = static_cast<int32_t>(std::max<int64_t>(1, shortest_deadline));
         if (trap.trap_slots > trap.deadline_slots)
-          throw input_error("", "stress.deadline_trap.trap_slots", std::to_string(trap.trap_slots),
-                            "longer than the jobs' deadline (" + std::to_string(trap.deadline_slots) + " slots)");
+          throw input_error(
+              "", "stress.deadline_trap.trap_slots", std::to_string(trap.trap_slots),
+              "longer than the jobs' deadline (" + std::to_string(trap.deadline_slots) + " slots)");
       }
     }
     AdversarialMarket market = generate_market(recipe, seed, 0);
     out.plan = make_plan(c, market.trace);
-    if (run.kind == AdversaryKind::poisoning) set_forecast_market(out.plan, market.decoy, "poisoning decoy");
+    if (run.kind == AdversaryKind::poisoning)
+      set_forecast_market(out.plan, market.decoy, "poisoning decoy");
     storm = market.storm;
   }
   out.plan.trace_name = run.label();
   if (!storm.empty()) {
     double stormy = 0.0;
-    for (uint8_t s : storm) stormy += s;
+    for (uint8_t s : storm)
+      stormy += s;
     out.storm_share = stormy / static_cast<double>(storm.size());
   }
   return out;
@@ -370,7 +394,8 @@ std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vecto
                                      const StressProgress& progress) {
   SPOTSWEEP_EXPECTS(!suite.seeds.empty(), "at least one seed");
   // Every setting's market is drawn once first, so that a bad one fails before any selector runs.
-  for (const StressRun& run : runs) (void)make_stress_market(config, run, suite.seeds.front());
+  for (const StressRun& run : runs)
+    (void)make_stress_market(config, run, suite.seeds.front());
   std::vector<StressRecord> records;
   const int32_t total = static_cast<int32_t>(runs.size() * suite.seeds.size());
   for (size_t i = 0; i < runs.size(); ++i) {
@@ -386,8 +411,10 @@ std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vecto
       if (market.regimes > 1) {
         // The adaptive adversary's storm share is that of the rounds it played in the storm.
         double stormy = 0.0;
-        for (int32_t g : record.result.regime) stormy += g != 0;
-        record.summary.storm_share = record.result.regime.empty() ? 0.0 : stormy / record.result.regime.size();
+        for (int32_t g : record.result.regime)
+          stormy += g != 0;
+        record.summary.storm_share =
+            record.result.regime.empty() ? 0.0 : stormy / record.result.regime.size();
       } else {
         record.summary.storm_share = market.storm_share;
       }

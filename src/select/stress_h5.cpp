@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "spotsweep/detail/h5.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/h5.hpp"
 #include "spotsweep/select/stress.hpp"
 #include "spotsweep/version.hpp"
 
@@ -20,14 +20,17 @@ using namespace h5;
 
 std::string suite_text(const StressSuite& suite) {
   std::string text = "adversaries = [stationary";
-  for (AdversaryKind k : suite.adversaries) text += std::string(", ") + adversary_name(k);
+  for (AdversaryKind k : suite.adversaries)
+    text += std::string(", ") + adversary_name(k);
   text += "]\nseeds = [";
-  for (size_t i = 0; i < suite.seeds.size(); ++i) text += (i ? ", " : "") + std::to_string(suite.seeds[i]);
+  for (size_t i = 0; i < suite.seeds.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(suite.seeds[i]);
   text += "]\nopt_buckets = " + std::to_string(suite.opt_buckets) + "\n";
   for (int32_t k = 0; k < kAdversaryKindCount; ++k)
     for (const StressParameter& p : suite.parameters[k]) {
       text += std::string(adversary_name(static_cast<AdversaryKind>(k))) + "." + p.key + " = [";
-      for (size_t i = 0; i < p.values.size(); ++i) text += (i ? ", " : "") + p.values[i];
+      for (size_t i = 0; i < p.values.size(); ++i)
+        text += (i ? ", " : "") + p.values[i];
       text += "]\n";
     }
   return text;
@@ -39,14 +42,17 @@ std::string group_name(size_t index, const StressRun& run) {
   return std::string(prefix) + adversary_name(run.kind);
 }
 
-void write_summary(hid_t file, const std::vector<StressRun>& runs, const std::vector<StressRecord>& records) {
+void write_summary(hid_t file, const std::vector<StressRun>& runs,
+                   const std::vector<StressRecord>& records) {
   Handle group = make_group(file, "summary");
   const hsize_t N = records.size();
-  std::vector<int32_t> run(N), worst_scenario(N), worst_round(N), max_ratio_scenario(N), max_ratio_round(N);
+  std::vector<int32_t> run(N), worst_scenario(N), worst_round(N), max_ratio_scenario(N),
+      max_ratio_round(N);
   std::vector<uint64_t> seed(N);
   std::vector<std::string> adversary(N), label(N), group_of(N);
-  std::vector<double> worst_regret(N), bound_at_worst(N), ratio_at_worst(N), max_ratio(N), selector_utility(N),
-      best_utility(N), opt_utility(N), selector_vs_best(N), selector_vs_opt(N), storm_share(N);
+  std::vector<double> worst_regret(N), bound_at_worst(N), ratio_at_worst(N), max_ratio(N),
+      selector_utility(N), best_utility(N), opt_utility(N), selector_vs_best(N), selector_vs_opt(N),
+      storm_share(N);
   for (hsize_t i = 0; i < N; ++i) {
     const StressSummary& s = records[i].summary;
     run[i] = s.run;
@@ -82,33 +88,47 @@ void write_summary(hid_t file, const std::vector<StressRun>& runs, const std::ve
   column(string_dataset(group, "label", {N}, label), "label", "adversary and its settings");
   column(string_dataset(group, "group", {N}, group_of), "group", "HDF5 path of the run's curves");
   column(dataset(group, "worst_regret", f64, {N}, worst_regret.data()), "worst_regret", "USD");
-  column(dataset(group, "worst_scenario", i32, {N}, worst_scenario.data()), "worst_scenario", "scenario index");
-  column(dataset(group, "worst_round", i32, {N}, worst_round.data()), "worst_round", "round (1-based)");
-  column(dataset(group, "bound_at_worst", f64, {N}, bound_at_worst.data()), "bound_at_worst", "USD");
-  column(dataset(group, "ratio_at_worst", f64, {N}, ratio_at_worst.data()), "ratio_at_worst", "regret / bound");
-  column(dataset(group, "max_ratio", f64, {N}, max_ratio.data()), "max_ratio", "max over scenarios and rounds of regret / bound");
-  column(dataset(group, "max_ratio_scenario", i32, {N}, max_ratio_scenario.data()), "max_ratio_scenario", "scenario index");
-  column(dataset(group, "max_ratio_round", i32, {N}, max_ratio_round.data()), "max_ratio_round", "round (1-based)");
+  column(dataset(group, "worst_scenario", i32, {N}, worst_scenario.data()), "worst_scenario",
+         "scenario index");
+  column(dataset(group, "worst_round", i32, {N}, worst_round.data()), "worst_round",
+         "round (1-based)");
+  column(dataset(group, "bound_at_worst", f64, {N}, bound_at_worst.data()), "bound_at_worst",
+         "USD");
+  column(dataset(group, "ratio_at_worst", f64, {N}, ratio_at_worst.data()), "ratio_at_worst",
+         "regret / bound");
+  column(dataset(group, "max_ratio", f64, {N}, max_ratio.data()), "max_ratio",
+         "max over scenarios and rounds of regret / bound");
+  column(dataset(group, "max_ratio_scenario", i32, {N}, max_ratio_scenario.data()),
+         "max_ratio_scenario", "scenario index");
+  column(dataset(group, "max_ratio_round", i32, {N}, max_ratio_round.data()), "max_ratio_round",
+         "round (1-based)");
   column(dataset(group, "selector_utility", f64, {N}, selector_utility.data()), "selector_utility",
          "USD, summed over scenarios and rounds");
   column(dataset(group, "best_utility", f64, {N}, best_utility.data()), "best_utility",
          "USD, best fixed member per scenario, summed");
-  column(dataset(group, "opt_utility", f64, {N}, opt_utility.data()), "opt_utility", "USD, summed (NaN: OPT skipped)");
-  column(dataset(group, "selector_vs_best", f64, {N}, selector_vs_best.data()), "selector_vs_best", "ratio");
-  column(dataset(group, "selector_vs_opt", f64, {N}, selector_vs_opt.data()), "selector_vs_opt", "ratio");
+  column(dataset(group, "opt_utility", f64, {N}, opt_utility.data()), "opt_utility",
+         "USD, summed (NaN: OPT skipped)");
+  column(dataset(group, "selector_vs_best", f64, {N}, selector_vs_best.data()), "selector_vs_best",
+         "ratio");
+  column(dataset(group, "selector_vs_opt", f64, {N}, selector_vs_opt.data()), "selector_vs_opt",
+         "ratio");
   column(dataset(group, "storm_share", f64, {N}, storm_share.data()), "storm_share",
          "share of storm/trap slots (adaptive: of rounds played in the storm)");
 }
 
-void write_run(hid_t runs_group, size_t index, const StressRun& run, const std::vector<const StressRecord*>& mine) {
+void write_run(hid_t runs_group, size_t index, const StressRun& run,
+               const std::vector<const StressRecord*>& mine) {
   Handle group = make_group(runs_group, group_name(index, run));
   write_string_attr(group, "adversary", adversary_name(run.kind));
   write_string_attr(group, "label", run.label());
-  for (const auto& [key, value] : run.settings) write_string_attr(group, key.c_str(), value);
+  for (const auto& [key, value] : run.settings)
+    write_string_attr(group, key.c_str(), value);
   const SelectResult& first = mine.front()->result;
-  const hsize_t N = mine.size(), S = static_cast<hsize_t>(first.scenarios), T = static_cast<hsize_t>(first.rounds);
+  const hsize_t N = mine.size(), S = static_cast<hsize_t>(first.scenarios),
+                T = static_cast<hsize_t>(first.rounds);
   std::vector<uint64_t> seeds;
-  for (const StressRecord* r : mine) seeds.push_back(r->summary.seed);
+  for (const StressRecord* r : mine)
+    seeds.push_back(r->summary.seed);
   Handle seed(dataset(group, "seed", H5T_NATIVE_UINT64, {N}, seeds.data()), H5Dclose, "seed");
   check(H5DSset_scale(seed, "seed"), "make seed a dimension scale");
   const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
@@ -123,8 +143,9 @@ void write_run(hid_t runs_group, size_t index, const StressRun& run, const std::
       SPOTSWEEP_EXPECTS(v.size() == S * T, "finish_select fills every curve to scenarios x rounds");
       data.insert(data.end(), v.begin(), v.end());
     }
-    const hid_t type = std::is_same_v<Value, double> ? H5T_NATIVE_DOUBLE
-                       : std::is_same_v<Value, int64_t> ? H5T_NATIVE_INT64 : H5T_NATIVE_INT32;
+    const hid_t type = std::is_same_v<Value, double>    ? H5T_NATIVE_DOUBLE
+                       : std::is_same_v<Value, int64_t> ? H5T_NATIVE_INT64
+                                                        : H5T_NATIVE_INT32;
     Handle ds(dataset(group, name, type, {N, S, T}, data.data()), H5Dclose, name);
     attach_scale(ds, seed, 0, "seed");
     attach_scale(ds, scenario, 1, "scenario");
@@ -150,8 +171,9 @@ void write_run(hid_t runs_group, size_t index, const StressRun& run, const std::
       low.push_back(u.low);
       high.push_back(u.high);
     }
-  for (auto [name, data] : {std::pair<const char*, const std::vector<double>*>{"utility_low", &low},
-                            std::pair<const char*, const std::vector<double>*>{"utility_high", &high}}) {
+  for (auto [name, data] :
+       {std::pair<const char*, const std::vector<double>*>{"utility_low", &low},
+        std::pair<const char*, const std::vector<double>*>{"utility_high", &high}}) {
     Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, {N, S}, data->data()), H5Dclose, name);
     attach_scale(ds, seed, 0, "seed");
     attach_scale(ds, scenario, 1, "scenario");

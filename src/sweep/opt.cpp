@@ -36,40 +36,37 @@ PlanMarket plan_market(const MarketView& market, int32_t start_slot, int32_t n_s
 
 OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_slot,
                     const OptOptions& options) {
-  SPOTSWEEP_EXPECTS(options.progress_step > 0.0 || options.progress_buckets > 0 ||
-                        options.resolution > 0,
-                    "OPT needs a progress step, bucket count or resolution");
+  SPOTSWEEP_EXPECTS(
+      options.progress_step > 0.0 || options.progress_buckets > 0 || options.resolution > 0,
+      "OPT needs a progress step, bucket count or resolution");
   const int32_t horizon = horizon_slots(job, market.tick_seconds);
   SPOTSWEEP_EXPECTS(start_slot >= 0 && start_slot + horizon <= market.n_slots,
                     "the market must cover the job's horizon");
   const PlanMarket window = plan_market(market, start_slot, horizon);
   const PlanStart start;
-  const double step = options.progress_step > 0.0    ? options.progress_step
-                     : options.progress_buckets > 0 ? job.work / options.progress_buckets
-                                                    : market.tick_seconds *
-                                                          throughput(job, job.n_min) /
-                                                          options.resolution;
+  const double step = options.progress_step > 0.0 ? options.progress_step
+                      : options.progress_buckets > 0
+                          ? job.work / options.progress_buckets
+                          : market.tick_seconds * throughput(job, job.n_min) / options.resolution;
   const PlanShape shape = plan_shape(job, market.tick_seconds, horizon, 0.0, step);
   const MustFinishTerminal terminal;
 
   std::vector<double> value_a(static_cast<size_t>(shape.states()));
   std::vector<double> value_b(value_a.size());
-  std::vector<double> move_values(
-      static_cast<size_t>(plan_move_values(shape.buckets)));
+  std::vector<double> move_values(static_cast<size_t>(plan_move_values(shape.buckets)));
   std::vector<int16_t> choice;
   if (options.replay) choice.resize(static_cast<size_t>(shape.states()) * horizon);
 
   OptResult result;
   result.progress_step = step;
   result.progress_buckets = static_cast<int32_t>(std::ceil(job.work / step - 1e-9));
-  result.utility_lower = solve_plan(job, window, start, shape, Rounding::down, terminal,
-                                    value_a.data(), value_b.data(), move_values.data(),
-                                    options.replay ? choice.data() : nullptr);
+  result.utility_lower =
+      solve_plan(job, window, start, shape, Rounding::down, terminal, value_a.data(),
+                 value_b.data(), move_values.data(), options.replay ? choice.data() : nullptr);
   result.utility_upper =
-      options.upper_bound
-          ? solve_plan(job, window, start, shape, Rounding::up, terminal, value_a.data(),
-                       value_b.data(), move_values.data(), nullptr)
-          : std::numeric_limits<double>::quiet_NaN();
+      options.upper_bound ? solve_plan(job, window, start, shape, Rounding::up, terminal,
+                                       value_a.data(), value_b.data(), move_values.data(), nullptr)
+                          : std::numeric_limits<double>::quiet_NaN();
   result.utility = result.utility_lower;
 
   if (result.utility_lower <= 0.5 * kInfeasibleValue) {
@@ -93,8 +90,8 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   }
   if (!options.replay) return result;
   result.schedule.resize(horizon);
-  const int32_t n = follow_plan(job, window, start, shape, choice.data(), horizon,
-                                result.schedule.data());
+  const int32_t n =
+      follow_plan(job, window, start, shape, choice.data(), horizon, result.schedule.data());
   result.schedule.resize(n);
   SchedulePolicy replay{result.schedule.data(), n};
   const Outcome out = simulate<SafetyNet::off>(job, market, start_slot, replay);

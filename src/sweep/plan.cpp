@@ -33,7 +33,8 @@ size_t max_scratch_bytes(const SweepPlan& plan) {
   for (const FamilyGrid& grid : plan.pool.families) {
     double largest[kMaxAxes] = {}, smallest[kMaxAxes] = {};
     for (size_t i = 0; i < grid.axes.size(); ++i) {
-      const auto range = std::minmax_element(grid.axes[i].values.begin(), grid.axes[i].values.end());
+      const auto range =
+          std::minmax_element(grid.axes[i].values.begin(), grid.axes[i].values.end());
       smallest[i] = *range.first;
       largest[i] = *range.second;
     }
@@ -50,8 +51,8 @@ namespace {
 
 // The plan on scenario windows [first_slot(s), + window) of market(s), for s < S.
 template <class MarketOf, class FirstSlotOf>
-SweepPlan build_plan(const SweepConfig& config, const MarketOf& market, const FirstSlotOf& first_slot_of,
-                     const std::string& source_name) {
+SweepPlan build_plan(const SweepConfig& config, const MarketOf& market,
+                     const FirstSlotOf& first_slot_of, const std::string& source_name) {
   const WorkloadSpec& w = config.workload;
   const Trace& trace = market(0);
   SweepPlan plan;
@@ -75,7 +76,8 @@ SweepPlan build_plan(const SweepConfig& config, const MarketOf& market, const Fi
       const JobSpec job = draw_job(config.job, config.seed, s, r);
       validate_job(job, config.file + ": [job] scenario " + std::to_string(s) + " round " +
                             std::to_string(r));
-      window = std::max<int64_t>(window, plan.round_start[r] + horizon_slots(job, trace.tick_seconds));
+      window =
+          std::max<int64_t>(window, plan.round_start[r] + horizon_slots(job, trace.tick_seconds));
       plan.jobs.push_back(job);
     }
   }
@@ -117,18 +119,22 @@ void set_forecast_market(SweepPlan& plan, const Trace& forecast, const std::stri
   ScenarioSet& set = plan.scenarios;
   if (forecast.tick_seconds != set.tick_seconds)
     throw input_error(source_name, "tick_seconds", format_number(forecast.tick_seconds),
-                      "the forecast trace must have the market's tick (" + format_number(set.tick_seconds) + " s)");
+                      "the forecast trace must have the market's tick (" +
+                          format_number(set.tick_seconds) + " s)");
   set.forecast_spot_price.clear();
   set.forecast_spot_avail.clear();
   for (int32_t s = 0; s < set.count; ++s) {
     const int64_t first = set.source_slot[s];
     if (first + set.slots > forecast.n_slots())
       throw input_error(source_name, "n_slots", std::to_string(forecast.n_slots()),
-                        "the forecast trace ends before scenario " + std::to_string(s) + "'s window [" +
-                            std::to_string(first) + ", " + std::to_string(first + set.slots) + ")");
-    set.forecast_spot_price.insert(set.forecast_spot_price.end(), forecast.spot_price.begin() + first,
+                        "the forecast trace ends before scenario " + std::to_string(s) +
+                            "'s window [" + std::to_string(first) + ", " +
+                            std::to_string(first + set.slots) + ")");
+    set.forecast_spot_price.insert(set.forecast_spot_price.end(),
+                                   forecast.spot_price.begin() + first,
                                    forecast.spot_price.begin() + first + set.slots);
-    set.forecast_spot_avail.insert(set.forecast_spot_avail.end(), forecast.spot_avail.begin() + first,
+    set.forecast_spot_avail.insert(set.forecast_spot_avail.end(),
+                                   forecast.spot_avail.begin() + first,
                                    forecast.spot_avail.begin() + first + set.slots);
     set.capacity = std::max(set.capacity, forecast.capacity);
   }
@@ -150,7 +156,8 @@ SweepPlan make_plan(const SweepConfig& config) {
   if (config.workload.synthetic) return make_synthetic_plan(config);
   SweepPlan plan = make_plan(config, load_trace(config.workload.trace_path));
   if (!config.workload.forecast_trace_path.empty())
-    set_forecast_market(plan, load_trace(config.workload.forecast_trace_path), config.workload.forecast_trace_path);
+    set_forecast_market(plan, load_trace(config.workload.forecast_trace_path),
+                        config.workload.forecast_trace_path);
   return plan;
 }
 

@@ -20,10 +20,10 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
 
 const char* stat_name(Stat stat) {
   static const char* const names[] = {
-      "utility_mean", "utility_p5", "utility_p50", "utility_p95",
-      "cost_mean", "cost_p5", "cost_p50", "cost_p95",
-      "finish_s_mean", "finish_s_p5", "finish_s_p50", "finish_s_p95",
-      "miss_rate", "spot_share_mean", "reconfigs_mean", "net_overrides_mean"};
+      "utility_mean",  "utility_p5",      "utility_p50",    "utility_p95",
+      "cost_mean",     "cost_p5",         "cost_p50",       "cost_p95",
+      "finish_s_mean", "finish_s_p5",     "finish_s_p50",   "finish_s_p95",
+      "miss_rate",     "spot_share_mean", "reconfigs_mean", "net_overrides_mean"};
   return names[static_cast<int32_t>(stat)];
 }
 
@@ -68,7 +68,8 @@ void check_trace_members(const SweepPlan& plan, const std::vector<int64_t>& memb
   std::vector<int64_t> sorted = members;
   std::sort(sorted.begin(), sorted.end());
   const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
-  if (twice != sorted.end()) throw input_error("", "--trace-members", std::to_string(*twice), "listed twice");
+  if (twice != sorted.end())
+    throw input_error("", "--trace-members", std::to_string(*twice), "listed twice");
 }
 
 }  // namespace spotsweep

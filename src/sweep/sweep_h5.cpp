@@ -1,11 +1,12 @@
 // The sweep's HDF5 file (docs/hdf5-layout.md), written under a temporary name and renamed
 // once complete so that a reader never sees half a file.
+#include "spotsweep/sweep/sweep_h5.hpp"
+
 #include <string>
 #include <vector>
 
-#include "spotsweep/detail/h5.hpp"
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/sweep/sweep_h5.hpp"
+#include "spotsweep/detail/h5.hpp"
 #include "spotsweep/version.hpp"
 
 namespace spotsweep {
@@ -17,15 +18,19 @@ using namespace h5;
 // With --per-scenario: scenario_<stat>[axes...][scenario], the last dimension a scale of
 // scenario indices.
 void write_scenario_stats(hid_t group, const FamilyGrid& grid, const SweepResult& result,
-                          const std::vector<Handle>& scales, std::vector<hsize_t> shape, int32_t scenario_count) {
+                          const std::vector<Handle>& scales, std::vector<hsize_t> shape,
+                          int32_t scenario_count) {
   const size_t S = static_cast<size_t>(scenario_count);
   const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
   shape.push_back(S);
   std::vector<double> column(static_cast<size_t>(grid.size) * S);
   for (int32_t st = 0; st < kScenarioStatCount; ++st) {
     for (size_t i = 0; i < column.size(); ++i)
-      column[i] = result.scenario_stats[(static_cast<size_t>(grid.first_member) * S + i) * kScenarioStatCount + st];
-    const std::string name = std::string("scenario_") + scenario_stat_name(static_cast<ScenarioStat>(st));
+      column[i] = result.scenario_stats[(static_cast<size_t>(grid.first_member) * S + i) *
+                                            kScenarioStatCount +
+                                        st];
+    const std::string name =
+        std::string("scenario_") + scenario_stat_name(static_cast<ScenarioStat>(st));
     Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
     for (size_t d = 0; d < scales.size(); ++d)
       attach_scale(ds, scales[d], static_cast<unsigned>(d), grid.axes[d].name.c_str());
@@ -43,28 +48,34 @@ void write_family(hid_t families, const FamilyGrid& grid, const SweepResult& res
   std::vector<Handle> scales;
   for (const AxisGrid& axis : grid.axes) {
     shape.push_back(axis.values.size());
-    scales.emplace_back(dataset(group, axis.name, H5T_NATIVE_DOUBLE, {axis.values.size()}, axis.values.data()),
-                        H5Dclose, axis.name);
-    check(H5DSset_scale(scales.back(), axis.name.c_str()), "make " + axis.name + " a dimension scale");
+    scales.emplace_back(
+        dataset(group, axis.name, H5T_NATIVE_DOUBLE, {axis.values.size()}, axis.values.data()),
+        H5Dclose, axis.name);
+    check(H5DSset_scale(scales.back(), axis.name.c_str()),
+          "make " + axis.name + " a dimension scale");
   }
   std::vector<double> column(static_cast<size_t>(grid.size));
   for (int32_t st = 0; st < kStatCount; ++st) {
-    for (int64_t i = 0; i < grid.size; ++i) column[i] = result.stat(grid.first_member + i, static_cast<Stat>(st));
+    for (int64_t i = 0; i < grid.size; ++i)
+      column[i] = result.stat(grid.first_member + i, static_cast<Stat>(st));
     const char* name = stat_name(static_cast<Stat>(st));
     Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
     for (size_t d = 0; d < scales.size(); ++d)
       attach_scale(ds, scales[d], static_cast<unsigned>(d), grid.axes[d].name.c_str());
   }
-  if (!result.scenario_stats.empty()) write_scenario_stats(group, grid, result, scales, shape, scenario_count);
+  if (!result.scenario_stats.empty())
+    write_scenario_stats(group, grid, result, scales, shape, scenario_count);
 }
 
 void write_workload(hid_t file, const SweepPlan& plan) {
   Handle group = make_group(file, "workload");
-  const hsize_t S = static_cast<hsize_t>(plan.scenarios.count), R = static_cast<hsize_t>(plan.rounds);
+  const hsize_t S = static_cast<hsize_t>(plan.scenarios.count),
+                R = static_cast<hsize_t>(plan.rounds);
   write_string_attr(group, "trace", plan.trace_name);
   write_scalar_attr<double>(group, "tick_seconds", H5T_NATIVE_DOUBLE, plan.scenarios.tick_seconds);
   write_scalar_attr<int32_t>(group, "window_slots", H5T_NATIVE_INT32, plan.scenarios.slots);
-  write_dataset(group, "scenario_first_slot", H5T_NATIVE_INT64, {S}, plan.scenarios.source_slot.data());
+  write_dataset(group, "scenario_first_slot", H5T_NATIVE_INT64, {S},
+                plan.scenarios.source_slot.data());
   write_dataset(group, "round_start", H5T_NATIVE_INT32, {R}, plan.round_start.data());
   std::vector<double> work, deadline, value;
   for (const JobSpec& j : plan.jobs) {
@@ -88,12 +99,14 @@ void write_traced(hid_t file, const SweepPlan& plan, const SweepResult& result) 
                                      static_cast<hsize_t>(plan.rounds)};
   auto doubles = [&](const char* name, double Outcome::*field) {
     std::vector<double> v;
-    for (const Outcome& o : result.traced) v.push_back(o.*field);
+    for (const Outcome& o : result.traced)
+      v.push_back(o.*field);
     write_dataset(group, name, H5T_NATIVE_DOUBLE, dims, v.data());
   };
   auto ints = [&](const char* name, int32_t Outcome::*field) {
     std::vector<int32_t> v;
-    for (const Outcome& o : result.traced) v.push_back(o.*field);
+    for (const Outcome& o : result.traced)
+      v.push_back(o.*field);
     write_dataset(group, name, H5T_NATIVE_INT32, dims, v.data());
   };
   doubles("utility", &Outcome::utility);
@@ -107,9 +120,11 @@ void write_traced(hid_t file, const SweepPlan& plan, const SweepResult& result) 
   ints("net_overrides", &Outcome::net_overrides);
   ints("slots", &Outcome::slots);
   std::vector<std::string> names;
-  for (int64_t m : result.traced_members) names.push_back(plan.pool.describe_member(m));
+  for (int64_t m : result.traced_members)
+    names.push_back(plan.pool.describe_member(m));
   std::string joined;
-  for (const auto& n : names) joined += (joined.empty() ? "" : "\n") + n;
+  for (const auto& n : names)
+    joined += (joined.empty() ? "" : "\n") + n;
   write_string_attr(group, "parameters", joined);
 }
 

@@ -2,9 +2,6 @@
 // plan that runs them on the batch engine, and the results file and summary.
 #include "spotsweep/tools/cbl.hpp"
 
-#include "spotsweep/detail/atomic_file.hpp"
-#include "spotsweep/market/import/text.hpp"
-
 #include <omp.h>
 
 #include <algorithm>
@@ -17,10 +14,12 @@
 #include <ostream>
 
 #include "spotsweep/backend/device.hpp"
-#include "spotsweep/detail/error.hpp"
-#include "spotsweep/market/importers.hpp"
 #include "spotsweep/config/validation.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
+#include "spotsweep/detail/error.hpp"
 #include "spotsweep/engine/evaluate.hpp"
+#include "spotsweep/market/import/text.hpp"
+#include "spotsweep/market/importers.hpp"
 
 namespace spotsweep {
 
@@ -31,9 +30,10 @@ struct PriceKey {
   const char* key;
   double od_price;
 };
-const PriceKey kOnDemandPrices[] = {
-    {"v100_1", kCblOnDemandPrice}, {"v100_8", kCblOnDemandPrice},
-    {"k80_1", kCblOnDemandPrice}, {"k80_8", kCblOnDemandPrice}};
+const PriceKey kOnDemandPrices[] = {{"v100_1", kCblOnDemandPrice},
+                                    {"v100_8", kCblOnDemandPrice},
+                                    {"k80_1", kCblOnDemandPrice},
+                                    {"k80_8", kCblOnDemandPrice}};
 
 const char* const kAdrsTestEnvs[] = {"us-west-2a_k80_1", "us-west-2a_v100_1", "us-west-2b_k80_1",
                                      "us-west-2b_v100_1"};
@@ -46,8 +46,7 @@ int32_t parse_tick(const std::string& where, const std::string& field, const std
     size_t used = 0;
     const long long v = std::stoll(text, &used);
     if (used == text.size() && v >= 0 && v <= INT32_MAX) return static_cast<int32_t>(v);
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   throw input_error(where, field, text, "expected a non-negative integer");
 }
 
@@ -95,12 +94,14 @@ double cbl_spot_price(double od_price) {
 }
 
 std::vector<CblWindow> read_cbl_windows(const std::string& path) {
-  if (!std::ifstream(path)) throw input_error(path, "--windows", path, "cannot open the windows file");
+  if (!std::ifstream(path))
+    throw input_error(path, "--windows", path, "cannot open the windows file");
   const std::vector<detail::CsvRow> rows = detail::read_csv(path);
   const char* const header = "env,window_id,start_tick,end_tick";
   if (rows.empty()) throw input_error(path, "header", "", "the file is empty");
   std::string first;
-  for (const std::string& field : rows.front().fields) first += (first.empty() ? "" : ",") + field;
+  for (const std::string& field : rows.front().fields)
+    first += (first.empty() ? "" : ",") + field;
   if (rows.front().line != 1 || first != header)
     throw input_error(path + ":1", "header", first, std::string("expected ") + header);
   std::vector<CblWindow> windows;
@@ -115,7 +116,8 @@ std::vector<CblWindow> read_cbl_windows(const std::string& path) {
     w.start_tick = parse_tick(where, "start_tick", row.fields[2]);
     w.end_tick = parse_tick(where, "end_tick", row.fields[3]);
     if (w.end_tick <= w.start_tick)
-      throw input_error(where, "end_tick", row.fields[3], "must exceed start_tick = " + row.fields[2]);
+      throw input_error(where, "end_tick", row.fields[3],
+                        "must exceed start_tick = " + row.fields[2]);
     windows.push_back(w);
   }
   if (windows.empty()) throw input_error(path, "rows", "0", "the file lists no windows");
@@ -123,8 +125,8 @@ std::vector<CblWindow> read_cbl_windows(const std::string& path) {
 }
 
 bool is_adrs_test_window(const std::string& env, int32_t window_id) {
-  const bool env_in = std::find(std::begin(kAdrsTestEnvs), std::end(kAdrsTestEnvs), env) !=
-                      std::end(kAdrsTestEnvs);
+  const bool env_in =
+      std::find(std::begin(kAdrsTestEnvs), std::end(kAdrsTestEnvs), env) != std::end(kAdrsTestEnvs);
   return env_in && std::find(std::begin(kAdrsTestIds), std::end(kAdrsTestIds), window_id) !=
                        std::end(kAdrsTestIds);
 }
@@ -154,7 +156,8 @@ CblRuns run_cbl_replay(const CblReplay& replay, const ExecOptions& exec) {
   options.exec = exec;
   options.exec.backend = Backend::cuda;
   options.percentiles = false;
-  for (int64_t m = 0; m < replay.plan.pool.size; ++m) options.trace_members.push_back(m);
+  for (int64_t m = 0; m < replay.plan.pool.size; ++m)
+    options.trace_members.push_back(m);
   SweepResult result = run_sweep(replay.plan, options);
   CblRuns runs;
   runs.outcomes = std::move(result.traced);
@@ -193,13 +196,15 @@ CblReplay make_cbl_replay(const std::vector<CblWindow>& windows, const std::stri
 }
 
 CblReplay make_cbl_replay(const std::vector<CblWindow>& windows, const std::string& windows_file,
-                          const std::vector<std::string>& env_names, const std::vector<Trace>& traces,
-                          const std::vector<CblSetting>& settings,
+                          const std::vector<std::string>& env_names,
+                          const std::vector<Trace>& traces, const std::vector<CblSetting>& settings,
                           const std::vector<CblPolicy>& policies, double task_h) {
   SPOTSWEEP_EXPECTS(env_names.size() == traces.size(), "one trace per env");
   if (windows.empty()) throw input_error(windows_file, "rows", "0", "no windows to replay");
-  if (settings.empty()) throw input_error("command line", "--deadlines", "", "no settings to replay");
-  if (policies.empty()) throw input_error("command line", "--policies", "", "no policies to replay");
+  if (settings.empty())
+    throw input_error("command line", "--deadlines", "", "no settings to replay");
+  if (policies.empty())
+    throw input_error("command line", "--policies", "", "no policies to replay");
   CblReplay replay;
   replay.windows = windows;
   replay.settings = settings;
@@ -231,14 +236,16 @@ CblReplay make_cbl_replay(const std::vector<CblWindow>& windows, const std::stri
   set.tick_seconds = tick;
   for (size_t wi = 0; wi < windows.size(); ++wi) {
     const CblWindow& w = windows[wi];
-    const size_t t = static_cast<size_t>(
-        std::find(env_names.begin(), env_names.end(), w.env) - env_names.begin());
+    const size_t t = static_cast<size_t>(std::find(env_names.begin(), env_names.end(), w.env) -
+                                         env_names.begin());
     SPOTSWEEP_EXPECTS(t < traces.size(), "every window's env has a trace");
     const Trace& trace = traces[t];
-    const std::string where = windows_file + ": " + w.env + " window " + std::to_string(w.window_id);
+    const std::string where =
+        windows_file + ": " + w.env + " window " + std::to_string(w.window_id);
     if (w.end_tick > trace.n_slots())
-      throw input_error(where, "end_tick", std::to_string(w.end_tick),
-                        "past the end of " + w.env + ".json (" + std::to_string(trace.n_slots()) + " ticks)");
+      throw input_error(
+          where, "end_tick", std::to_string(w.end_tick),
+          "past the end of " + w.env + ".json (" + std::to_string(trace.n_slots()) + " ticks)");
     if (w.end_tick - w.start_tick < window_slots)
       throw input_error(where, "end_tick", std::to_string(w.end_tick),
                         "the window has " + std::to_string(w.end_tick - w.start_tick) +
@@ -270,7 +277,8 @@ CblRuns run_cbl_replay_cpu(const CblReplay& replay, int threads) {
   runs.outcomes.resize(static_cast<size_t>(members) * scenarios * rounds);
   const ScenarioBatchView view = plan.scenarios.view();
   std::vector<std::vector<double>> family_values;
-  for (const FamilyGrid& g : plan.pool.families) family_values.push_back(g.flat_values());
+  for (const FamilyGrid& g : plan.pool.families)
+    family_values.push_back(g.flat_values());
   const int64_t tasks = members * scenarios;
   int64_t ticks = 0;
 #pragma omp parallel for num_threads(n_threads) schedule(dynamic, 16) reduction(+ : ticks)
@@ -301,16 +309,19 @@ CblScore adrs_test_score(const CblReplay& replay, const CblRuns& runs, size_t po
   std::vector<double> costs;
   for (size_t w = 0; w < replay.windows.size(); ++w) {
     if (!is_adrs_test_window(replay.windows[w].env, replay.windows[w].window_id)) continue;
-    for (size_t s = 0; s < replay.settings.size(); ++s) costs.push_back(runs.at(replay, policy, w, s).cost);
+    for (size_t s = 0; s < replay.settings.size(); ++s)
+      costs.push_back(runs.at(replay, policy, w, s).cost);
   }
   CblScore score;
   score.runs = static_cast<int64_t>(costs.size());
   if (costs.empty()) return score;
   double sum = 0.0;
-  for (double c : costs) sum += c;
+  for (double c : costs)
+    sum += c;
   score.mean_cost = sum / static_cast<double>(costs.size());
   double squares = 0.0;
-  for (double c : costs) squares += (c - score.mean_cost) * (c - score.mean_cost);
+  for (double c : costs)
+    squares += (c - score.mean_cost) * (c - score.mean_cost);
   score.std_cost = std::sqrt(squares / static_cast<double>(costs.size()));
   score.score = -score.mean_cost - 0.25 * score.std_cost;
   return score;
@@ -329,8 +340,8 @@ void write_cbl_csv(const std::string& path, const CblReplay& replay, const CblRu
         const double finish_h = o.finish_s >= 0.0 ? o.finish_s / 3600.0 : -1.0;
         std::snprintf(line, sizeof line, "%s,%d,%s,%s,%s,%.17g,%.17g,%d\n", win.env.c_str(),
                       win.window_id, format_number(replay.settings[s].deadline_h).c_str(),
-                      format_number(replay.settings[s].overhead_h).c_str(),
-                      replay.policies[p].name, o.cost, finish_h, o.missed ? 0 : 1);
+                      format_number(replay.settings[s].overhead_h).c_str(), replay.policies[p].name,
+                      o.cost, finish_h, o.missed ? 0 : 1);
         out << line;
       }
     }
@@ -351,7 +362,8 @@ void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns
   out << "\n";
   std::vector<int64_t> misses(P, 0);
   for (size_t s = 0; s < replay.settings.size(); ++s) {
-    std::snprintf(buf, sizeof buf, "%-11s %-11s", format_number(replay.settings[s].deadline_h).c_str(),
+    std::snprintf(buf, sizeof buf, "%-11s %-11s",
+                  format_number(replay.settings[s].deadline_h).c_str(),
                   format_number(replay.settings[s].overhead_h).c_str());
     out << buf;
     for (size_t p = 0; p < P; ++p) {
@@ -373,13 +385,14 @@ void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns
     out << buf;
   }
   out << "\n\nADRS test split (4 envs x 30 windows, all settings): score = -mean - 0.25*std\n";
-  std::snprintf(buf, sizeof buf, "%-12s %6s %12s %12s %12s\n", "policy", "runs", "mean_cost", "std_cost", "score");
+  std::snprintf(buf, sizeof buf, "%-12s %6s %12s %12s %12s\n", "policy", "runs", "mean_cost",
+                "std_cost", "score");
   out << buf;
   for (size_t p = 0; p < P; ++p) {
     const CblScore sc = adrs_test_score(replay, runs, p);
     if (sc.runs == 0) {
-      std::snprintf(buf, sizeof buf, "%-12s %6d %12s %12s %12s\n", replay.policies[p].name, 0,
-                    "-", "-", "-");
+      std::snprintf(buf, sizeof buf, "%-12s %6d %12s %12s %12s\n", replay.policies[p].name, 0, "-",
+                    "-", "-");
     } else {
       std::snprintf(buf, sizeof buf, "%-12s %6lld %12.4f %12.4f %12.4f\n", replay.policies[p].name,
                     static_cast<long long>(sc.runs), sc.mean_cost, sc.std_cost, sc.score);

@@ -1,8 +1,6 @@
 // Sensitivity heatmaps of a sweep file (docs/heatmap.md): read one family with the HDF5 C
 // API, compute a per-member metric, reduce it to two axes, score each cell's stability, and
 // write the slice as HDF5 and CSV through temporary names.
-#include "spotsweep/detail/atomic_file.hpp"
-#include "spotsweep/detail/h5.hpp"
 #include "spotsweep/tools/heatmap.hpp"
 
 #include <hdf5.h>
@@ -17,8 +15,10 @@
 #include <stdexcept>
 
 #include "spotsweep/config/pool.hpp"
-#include "spotsweep/detail/text.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/h5.hpp"
+#include "spotsweep/detail/text.hpp"
 
 namespace spotsweep {
 
@@ -34,7 +34,9 @@ using h5::QuietHdf5;
 
 H5Handle open_sweep_file(const std::string& path) {
   H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) throw input_error(path, "sweep file", "", "cannot open it as HDF5 (is it a `spotsweep sweep` output?)");
+  if (!file.ok())
+    throw input_error(path, "sweep file", "",
+                      "cannot open it as HDF5 (is it a `spotsweep sweep` output?)");
   if (!path_exists(file, "families"))
     throw input_error(path, "/families", "", "missing: not a `spotsweep sweep` output");
   return file;
@@ -43,7 +45,8 @@ H5Handle open_sweep_file(const std::string& path) {
 // A whole float64 dataset of the sweep file, and its shape.
 std::vector<double> read_doubles(hid_t parent, const std::string& name, const std::string& file,
                                  std::vector<hsize_t>* shape = nullptr) {
-  return h5::read_dataset<double>(parent, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, "float64", file, shape);
+  return h5::read_dataset<double>(parent, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, "float64", file,
+                                  shape);
 }
 
 template <class T>
@@ -98,7 +101,8 @@ std::string usd(double v) {
 
 double mean_of(const std::vector<double>& v) {
   double sum = 0;
-  for (double x : v) sum += x;
+  for (double x : v)
+    sum += x;
   return v.empty() ? kNaN : sum / static_cast<double>(v.size());
 }
 
@@ -112,7 +116,8 @@ std::string describe(const SweepFamilyTable& t, int64_t local) {
   }
   std::vector<std::string> parts;
   for (size_t a = 0; a < digits.size(); ++a)
-    parts.push_back(t.axis_names[a] + "=" + number(t.axis_values[a][static_cast<size_t>(digits[a])]));
+    parts.push_back(t.axis_names[a] + "=" +
+                    number(t.axis_values[a][static_cast<size_t>(digits[a])]));
   return t.name + "(" + join(parts) + ")";
 }
 
@@ -149,13 +154,15 @@ HeatmapSlice reduce_to_slice(const std::vector<double>& values, const std::vecto
                              HeatmapReduction reduction, bool higher_is_better) {
   const size_t k = sizes.size();
   SPOTSWEEP_EXPECTS(fixed_position.size() == k, "one fixed position (or -1) per axis");
-  SPOTSWEEP_EXPECTS(x_axis >= 0 && y_axis >= 0 && x_axis != y_axis && static_cast<size_t>(x_axis) < k &&
-                        static_cast<size_t>(y_axis) < k,
+  SPOTSWEEP_EXPECTS(x_axis >= 0 && y_axis >= 0 && x_axis != y_axis &&
+                        static_cast<size_t>(x_axis) < k && static_cast<size_t>(y_axis) < k,
                     "two distinct plotted axes");
   int64_t total = 1;
-  for (int64_t n : sizes) total *= n;
+  for (int64_t n : sizes)
+    total *= n;
   SPOTSWEEP_EXPECTS(static_cast<int64_t>(values.size()) == total, "one value per member");
-  const int64_t cols = sizes[static_cast<size_t>(x_axis)], rows = sizes[static_cast<size_t>(y_axis)];
+  const int64_t cols = sizes[static_cast<size_t>(x_axis)],
+                rows = sizes[static_cast<size_t>(y_axis)];
   HeatmapSlice slice;
   slice.value.assign(static_cast<size_t>(rows * cols), kNaN);
   slice.local_member.assign(static_cast<size_t>(rows * cols), -1);
@@ -212,10 +219,12 @@ std::vector<std::string> sweep_family_names(const std::string& path) {
   check(H5Gget_info(families, &info), "list /families");
   std::vector<std::string> names;
   for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t len = H5Lget_name_by_idx(families, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    const ssize_t len = H5Lget_name_by_idx(families, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i,
+                                           nullptr, 0, H5P_DEFAULT);
     // Creation order is tracked only when the writer asked for it; fall back to name order.
     const H5_index_t index = len < 0 ? H5_INDEX_NAME : H5_INDEX_CRT_ORDER;
-    const ssize_t n = H5Lget_name_by_idx(families, ".", index, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    const ssize_t n =
+        H5Lget_name_by_idx(families, ".", index, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
     if (n < 0) throw std::runtime_error("HDF5: cannot list /families");
     std::string name(static_cast<size_t>(n) + 1, '\0');
     H5Lget_name_by_idx(families, ".", index, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
@@ -232,7 +241,8 @@ std::vector<std::string> sweep_family_names(const std::string& path) {
   }
   std::sort(ordered.begin(), ordered.end());
   names.clear();
-  for (const auto& o : ordered) names.push_back(o.second);
+  for (const auto& o : ordered)
+    names.push_back(o.second);
   return names;
 }
 
@@ -255,14 +265,17 @@ SweepFamilyTable read_sweep_family(const std::string& path, const std::string& f
   H5Handle ds(H5Dopen2(group, stat.c_str(), H5P_DEFAULT), H5Dclose);
   for (size_t d = 0; d < shape.size(); ++d) {
     const ssize_t len = H5DSget_label(ds, static_cast<unsigned>(d), nullptr, 0);
-    if (len <= 0) throw input_error(path, "families/" + family + "/" + stat, "", "dimension " + std::to_string(d) + " has no axis label");
+    if (len <= 0)
+      throw input_error(path, "families/" + family + "/" + stat, "",
+                        "dimension " + std::to_string(d) + " has no axis label");
     std::string label(static_cast<size_t>(len) + 1, '\0');
     H5DSget_label(ds, static_cast<unsigned>(d), label.data(), label.size());
     label.resize(static_cast<size_t>(len));
     std::vector<hsize_t> axis_shape;
     std::vector<double> values = read_doubles(group, label, path, &axis_shape);
     if (values.size() != shape[d])
-      throw input_error(path, "families/" + family + "/" + label, "", "axis length does not match the statistic");
+      throw input_error(path, "families/" + family + "/" + label, "",
+                        "axis length does not match the statistic");
     table.axis_names.push_back(label);
     table.axis_values.push_back(std::move(values));
   }
@@ -275,8 +288,9 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
   std::string family = rq.family;
   if (family.empty()) {
     if (families.size() != 1)
-      throw input_error(path, "--family", "", "the file has " + std::to_string(families.size()) +
-                                                  " families; choose one of: " + join(families));
+      throw input_error(path, "--family", "",
+                        "the file has " + std::to_string(families.size()) +
+                            " families; choose one of: " + join(families));
     family = families[0];
   }
   const SweepFamilyTable table = read_sweep_family(path, family, rq.metric);
@@ -284,12 +298,15 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
   auto axis_index = [&](const std::string& name, const char* option) {
     for (size_t a = 0; a < k; ++a)
       if (table.axis_names[a] == name) return static_cast<int>(a);
-    throw input_error(path, option, name, "not an axis of " + family + " (it has: " + join(table.axis_names) + ")");
+    throw input_error(path, option, name,
+                      "not an axis of " + family + " (it has: " + join(table.axis_names) + ")");
   };
   if (rq.x_axis.empty() || rq.y_axis.empty())
-    throw input_error(path, rq.x_axis.empty() ? "--x" : "--y", "", "give two axes of " + family + " (" + join(table.axis_names) + ")");
+    throw input_error(path, rq.x_axis.empty() ? "--x" : "--y", "",
+                      "give two axes of " + family + " (" + join(table.axis_names) + ")");
   const int x = axis_index(rq.x_axis, "--x"), y = axis_index(rq.y_axis, "--y");
-  if (x == y) throw input_error(path, "--y", rq.y_axis, "the same axis as --x; choose two different axes");
+  if (x == y)
+    throw input_error(path, "--y", rq.y_axis, "the same axis as --x; choose two different axes");
 
   Heatmap h;
   h.source = path;
@@ -311,15 +328,20 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
   std::vector<std::string> fixed_text;
   for (const auto& [name, value] : rq.fixed) {
     const int a = axis_index(name, "--fix");
-    if (a == x || a == y) throw input_error(path, "--fix", name + "=" + number(value), "a plotted axis cannot be fixed");
+    if (a == x || a == y)
+      throw input_error(path, "--fix", name + "=" + number(value),
+                        "a plotted axis cannot be fixed");
     const std::vector<double>& vals = table.axis_values[static_cast<size_t>(a)];
     int64_t pos = -1;
     for (size_t i = 0; i < vals.size(); ++i)
-      if (std::fabs(vals[i] - value) <= 1e-9 * std::max(1.0, std::fabs(value))) pos = static_cast<int64_t>(i);
+      if (std::fabs(vals[i] - value) <= 1e-9 * std::max(1.0, std::fabs(value)))
+        pos = static_cast<int64_t>(i);
     if (pos < 0) {
       std::vector<std::string> on_axis;
-      for (double v : vals) on_axis.push_back(number(v));
-      throw input_error(path, "--fix", name + "=" + number(value), "not on the axis (values: " + join(on_axis) + ")");
+      for (double v : vals)
+        on_axis.push_back(number(v));
+      throw input_error(path, "--fix", name + "=" + number(value),
+                        "not on the axis (values: " + join(on_axis) + ")");
     }
     fixed[static_cast<size_t>(a)] = pos;
     fixed_text.push_back(name + " = " + number(value));
@@ -327,14 +349,18 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
 
   // Per-member metric.
   std::vector<double> values = table.metric_source;
-  if (rq.metric == HeatmapMetric::regret || (rq.metric == HeatmapMetric::improvement && rq.baseline == "opt")) {
+  if (rq.metric == HeatmapMetric::regret ||
+      (rq.metric == HeatmapMetric::improvement && rq.baseline == "opt")) {
     QuietHdf5 quiet;
     H5Handle file = open_sweep_file(path);
     if (!path_exists(file, "opt/utility_lower"))
-      throw input_error(path, "/opt/utility_lower", "", "missing (the sweep ran with --opt-buckets 0); regret and --baseline opt need OPT");
+      throw input_error(
+          path, "/opt/utility_lower", "",
+          "missing (the sweep ran with --opt-buckets 0); regret and --baseline opt need OPT");
     const double opt_mean = mean_of(read_doubles(file, "opt/utility_lower", path));
     if (rq.metric == HeatmapMetric::regret) {
-      for (double& v : values) v = opt_mean - v;
+      for (double& v : values)
+        v = opt_mean - v;
     } else {
       h.baseline_utility = opt_mean;
       h.baseline = "OPT (mean of /opt/utility_lower) = " + usd(opt_mean);
@@ -342,25 +368,30 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
   }
   if (rq.metric == HeatmapMetric::improvement) {
     if (rq.baseline.empty())
-      throw input_error(path, "--baseline", "", "improvement needs a baseline family (" + join(families) + ") or opt");
+      throw input_error(path, "--baseline", "",
+                        "improvement needs a baseline family (" + join(families) + ") or opt");
     if (rq.baseline != "opt") {
       if (std::find(families.begin(), families.end(), rq.baseline) == families.end())
-        throw input_error(path, "--baseline", rq.baseline, "not a family of the file (it has: " + join(families) + "; or opt)");
+        throw input_error(path, "--baseline", rq.baseline,
+                          "not a family of the file (it has: " + join(families) + "; or opt)");
       const SweepFamilyTable base = read_sweep_family(path, rq.baseline, HeatmapMetric::utility);
       int64_t best = -1;
       for (size_t i = 0; i < base.metric_source.size(); ++i)
         if (!std::isnan(base.metric_source[i]) &&
             (best < 0 || base.metric_source[i] > base.metric_source[static_cast<size_t>(best)]))
           best = static_cast<int64_t>(i);
-      if (best < 0) throw input_error(path, "--baseline", rq.baseline, "every member's mean utility is NaN");
+      if (best < 0)
+        throw input_error(path, "--baseline", rq.baseline, "every member's mean utility is NaN");
       h.baseline_utility = base.metric_source[static_cast<size_t>(best)];
       h.baseline = describe(base, best) + " = " + usd(h.baseline_utility) + " (its best member)";
     }
-    for (double& v : values) v = relative_improvement(v, h.baseline_utility, rq.baseline);
+    for (double& v : values)
+      v = relative_improvement(v, h.baseline_utility, rq.baseline);
   }
 
   std::vector<int64_t> sizes;
-  for (const auto& v : table.axis_values) sizes.push_back(static_cast<int64_t>(v.size()));
+  for (const auto& v : table.axis_values)
+    sizes.push_back(static_cast<int64_t>(v.size()));
   const bool higher = heatmap_higher_is_better(rq.metric);
   HeatmapSlice slice = reduce_to_slice(values, sizes, x, y, fixed, rq.reduction, higher);
 
@@ -369,7 +400,8 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
     if (static_cast<int>(a) != x && static_cast<int>(a) != y && fixed[a] < 0 && sizes[a] > 1)
       reduced.push_back(table.axis_names[a]);
   std::string text;
-  if (!reduced.empty()) text = std::string(heatmap_reduction_name(rq.reduction)) + " over " + join(reduced);
+  if (!reduced.empty())
+    text = std::string(heatmap_reduction_name(rq.reduction)) + " over " + join(reduced);
   if (!fixed_text.empty()) text += (text.empty() ? "" : "; ") + join(fixed_text);
   h.reduction_text = text.empty() ? "none (no other axis varies)" : text;
 
@@ -383,13 +415,15 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
   h.member.resize(slice.local_member.size());
   for (size_t c = 0; c < h.member.size(); ++c)
     h.member[c] = slice.local_member[c] < 0 ? -1 : table.first_member + slice.local_member[c];
-  const int64_t rows = static_cast<int64_t>(h.y_values.size()), cols = static_cast<int64_t>(h.x_values.size());
+  const int64_t rows = static_cast<int64_t>(h.y_values.size()),
+                cols = static_cast<int64_t>(h.x_values.size());
   h.stability = heatmap_stability(h.value, rows, cols, higher);
   for (int64_t c = 0; c < rows * cols; ++c) {
     const double v = h.value[static_cast<size_t>(c)];
     if (std::isnan(v)) continue;
     const int64_t best = h.best_row * cols + h.best_col;
-    if (h.best_row < 0 || (higher ? v > h.value[static_cast<size_t>(best)] : v < h.value[static_cast<size_t>(best)])) {
+    if (h.best_row < 0 || (higher ? v > h.value[static_cast<size_t>(best)]
+                                  : v < h.value[static_cast<size_t>(best)])) {
       h.best_row = c / cols;
       h.best_col = c % cols;
     }
@@ -399,48 +433,55 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
 
 void write_heatmap_h5(const Heatmap& h, const std::string& path) {
   using namespace h5;
-  write_file_atomically(path, [&](hid_t file) {
-    write_string_attr(file, "source", h.source);
-    write_string_attr(file, "family", h.family);
-    write_string_attr(file, "metric", heatmap_metric_name(h.metric));
-    write_string_attr(file, "metric_units", h.metric_units);
-    write_string_attr(file, "better", heatmap_higher_is_better(h.metric) ? "higher" : "lower");
-    write_string_attr(file, "reduction", h.reduction_text);
-    write_string_attr(file, "baseline", h.baseline);
-    write_scalar_attr<double>(file, "baseline_utility", H5T_NATIVE_DOUBLE, h.baseline_utility);
-    write_scalar_attr<double>(file, "tick_seconds", H5T_NATIVE_DOUBLE, h.tick_seconds);
-    write_string_attr(file, "x_axis", h.x_name);
-    write_string_attr(file, "y_axis", h.y_name);
-    write_string_attr(file, "x_units", h.x_units);
-    write_string_attr(file, "y_units", h.y_units);
-    write_scalar_attr<int64_t>(file, "best_row", H5T_NATIVE_INT64, h.best_row);
-    write_scalar_attr<int64_t>(file, "best_col", H5T_NATIVE_INT64, h.best_col);
-    write_string_attr(file, "stability",
-                      "largest worsening of the metric from the cell to any of its up to 8 neighbours, "
-                      "in the metric's units; 0 = no neighbour is worse");
-    const hsize_t rows = h.y_values.size(), cols = h.x_values.size();
-    Handle ys(dataset(file, h.y_name, H5T_NATIVE_DOUBLE, {rows}, h.y_values.data()), H5Dclose, h.y_name);
-    Handle xs(dataset(file, h.x_name, H5T_NATIVE_DOUBLE, {cols}, h.x_values.data()), H5Dclose, h.x_name);
-    check(H5DSset_scale(ys, h.y_name.c_str()), "make " + h.y_name + " a dimension scale");
-    check(H5DSset_scale(xs, h.x_name.c_str()), "make " + h.x_name + " a dimension scale");
-    write_string_attr(ys, "units", h.y_units);
-    write_string_attr(xs, "units", h.x_units);
-    auto grid = [&](const char* name, hid_t type, const void* data) {
-      Handle ds(dataset(file, name, type, {rows, cols}, data), H5Dclose, name);
-      attach_scale(ds, ys, 0, h.y_name.c_str());
-      attach_scale(ds, xs, 1, h.x_name.c_str());
-    };
-    grid("value", H5T_NATIVE_DOUBLE, h.value.data());
-    grid("stability", H5T_NATIVE_DOUBLE, h.stability.data());
-    grid("member", H5T_NATIVE_INT64, h.member.data());
-  }, "--out");
+  write_file_atomically(
+      path,
+      [&](hid_t file) {
+        write_string_attr(file, "source", h.source);
+        write_string_attr(file, "family", h.family);
+        write_string_attr(file, "metric", heatmap_metric_name(h.metric));
+        write_string_attr(file, "metric_units", h.metric_units);
+        write_string_attr(file, "better", heatmap_higher_is_better(h.metric) ? "higher" : "lower");
+        write_string_attr(file, "reduction", h.reduction_text);
+        write_string_attr(file, "baseline", h.baseline);
+        write_scalar_attr<double>(file, "baseline_utility", H5T_NATIVE_DOUBLE, h.baseline_utility);
+        write_scalar_attr<double>(file, "tick_seconds", H5T_NATIVE_DOUBLE, h.tick_seconds);
+        write_string_attr(file, "x_axis", h.x_name);
+        write_string_attr(file, "y_axis", h.y_name);
+        write_string_attr(file, "x_units", h.x_units);
+        write_string_attr(file, "y_units", h.y_units);
+        write_scalar_attr<int64_t>(file, "best_row", H5T_NATIVE_INT64, h.best_row);
+        write_scalar_attr<int64_t>(file, "best_col", H5T_NATIVE_INT64, h.best_col);
+        write_string_attr(
+            file, "stability",
+            "largest worsening of the metric from the cell to any of its up to 8 neighbours, "
+            "in the metric's units; 0 = no neighbour is worse");
+        const hsize_t rows = h.y_values.size(), cols = h.x_values.size();
+        Handle ys(dataset(file, h.y_name, H5T_NATIVE_DOUBLE, {rows}, h.y_values.data()), H5Dclose,
+                  h.y_name);
+        Handle xs(dataset(file, h.x_name, H5T_NATIVE_DOUBLE, {cols}, h.x_values.data()), H5Dclose,
+                  h.x_name);
+        check(H5DSset_scale(ys, h.y_name.c_str()), "make " + h.y_name + " a dimension scale");
+        check(H5DSset_scale(xs, h.x_name.c_str()), "make " + h.x_name + " a dimension scale");
+        write_string_attr(ys, "units", h.y_units);
+        write_string_attr(xs, "units", h.x_units);
+        auto grid = [&](const char* name, hid_t type, const void* data) {
+          Handle ds(dataset(file, name, type, {rows, cols}, data), H5Dclose, name);
+          attach_scale(ds, ys, 0, h.y_name.c_str());
+          attach_scale(ds, xs, 1, h.x_name.c_str());
+        };
+        grid("value", H5T_NATIVE_DOUBLE, h.value.data());
+        grid("stability", H5T_NATIVE_DOUBLE, h.stability.data());
+        grid("member", H5T_NATIVE_INT64, h.member.data());
+      },
+      "--out");
 }
 
 void write_heatmap_csv(const Heatmap& h, const std::string& path) {
   AtomicTextFile file(path, "--out");
   std::ostream& out = file.stream();
   out.precision(17);
-  out << h.y_name << "," << h.x_name << "," << heatmap_metric_name(h.metric) << ",stability,member\n";
+  out << h.y_name << "," << h.x_name << "," << heatmap_metric_name(h.metric)
+      << ",stability,member\n";
   const size_t cols = h.x_values.size();
   for (size_t r = 0; r < h.y_values.size(); ++r)
     for (size_t c = 0; c < cols; ++c) {

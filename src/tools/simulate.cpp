@@ -1,13 +1,12 @@
 #include "spotsweep/tools/simulate.hpp"
 
-#include "spotsweep/detail/atomic_file.hpp"
-
 #include <algorithm>
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
 
 #include "spotsweep/config/validation.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/market/learned_predictor.hpp"
 #include "spotsweep/market/trace_io.hpp"
@@ -74,7 +73,8 @@ const ThroughputPreset* find_throughput_preset(const std::string& name) {
 
 std::string throughput_preset_names() {
   std::string names;
-  for (const ThroughputPreset& p : kPresets) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  for (const ThroughputPreset& p : kPresets)
+    names += (names.empty() ? "" : ", ") + std::string(p.name);
   return names;
 }
 
@@ -96,12 +96,14 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   // The member: the family's defaults, overridden by the values given, under the pool's rules
   // (docs/pool.md), so that what runs here is what a one-member pool would run.
   SimulateReport report;
-  for (const AxisSpec& axis : family->axes) report.params.push_back(axis.default_value);
+  for (const AxisSpec& axis : family->axes)
+    report.params.push_back(axis.default_value);
   for (const auto& [name, value] : rq.params) {
     const int32_t index = axis_index(*family, name);
     if (index < 0) {
       std::string options;
-      for (const AxisSpec& a : family->axes) options += (options.empty() ? "" : ", ") + option_name(a.name);
+      for (const AxisSpec& a : family->axes)
+        options += (options.empty() ? "" : ", ") + option_name(a.name);
       throw input_error(rq.source, option_name(name), format_number(value),
                         std::string("not an option of policy ") + family->name + " (" +
                             (options.empty() ? "it has none" : "its options: " + options) + ")");
@@ -121,7 +123,8 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   if (rq.predictor != "oracle" && !chc)
     throw input_error(rq.source, "--predictor", rq.predictor, "only chc plans on forecasts");
   if (!(rq.opt_resolution >= 1))
-    throw input_error(rq.source, "--opt-resolution", std::to_string(rq.opt_resolution), "must be at least 1");
+    throw input_error(rq.source, "--opt-resolution", std::to_string(rq.opt_resolution),
+                      "must be at least 1");
   if (rq.workload_error != WorkloadError::none)
     job.work_estimate =
         workload_estimate(job.work, rq.eps_workload, rq.workload_error, rq.seed, rq.scenario, 0);
@@ -166,12 +169,11 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   return report;
 }
 
-void print_simulate_report(const SimulateRequest& rq, const SimulateReport& r,
-                           std::ostream& out) {
+void print_simulate_report(const SimulateRequest& rq, const SimulateReport& r, std::ostream& out) {
   const Outcome& p = r.policy;
   out << std::fixed << std::setprecision(4);
-  out << "trace      " << rq.trace_path << " from tick " << rq.start_slot << ", "
-      << r.horizon_slots << " ticks of " << r.tick_seconds << " s to the hard deadline\n";
+  out << "trace      " << rq.trace_path << " from tick " << rq.start_slot << ", " << r.horizon_slots
+      << " ticks of " << r.tick_seconds << " s to the hard deadline\n";
   out << "policy     " << rq.policy << "\n";
   const FamilyInfo* family = find_family(rq.policy);
   if (family && family->id == family_id<ChcFamily>) {
@@ -180,12 +182,12 @@ void print_simulate_report(const SimulateRequest& rq, const SimulateReport& r,
     if (lagrange_iters == 0)
       out << "exact on the progress lattice\n";
     else
-      out << "Lagrangian (" << lagrange_iters << " prices of work), each within "
-          << std::fixed << std::setprecision(4) << r.chc_largest_plan_gap
-          << " USD of its window's optimum\n";
+      out << "Lagrangian (" << lagrange_iters << " prices of work), each within " << std::fixed
+          << std::setprecision(4) << r.chc_largest_plan_gap << " USD of its window's optimum\n";
   }
   out << "\n";
-  out << std::left << std::setw(16) << "" << std::setw(14) << "policy" << "OPT\n";
+  out << std::left << std::setw(16) << "" << std::setw(14) << "policy"
+      << "OPT\n";
   auto row = [&](const char* name, const std::string& a, const std::string& b) {
     out << std::setw(16) << name << std::setw(14) << a << b << "\n";
   };

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "spotsweep/tools/cbl.hpp"
+
 #include "../support/device_or_skip.hpp"
 
 namespace spotsweep {
@@ -19,7 +20,8 @@ const std::vector<CblPolicy>& kAllPolicies = cbl_policies();
 std::vector<CblSetting> adrs_settings() {
   std::vector<CblSetting> s;
   for (double d : {52.0, 70.0, 92.0})
-    for (double o : {0.02, 0.2, 0.4}) s.push_back({d, o});
+    for (double o : {0.02, 0.2, 0.4})
+      s.push_back({d, o});
   return s;
 }
 
@@ -28,9 +30,11 @@ CblReplay replay_under_test() {
   const char* env = std::getenv("SPOTSWEEP_SHARED_DIR");
   const std::string shared = env ? env : SPOTSWEEP_SHARED_DIR;
   const std::string windows = shared + "/data/spot-traces/derived/adrs_cant_be_late_windows.csv";
-  const std::string traces = shared + "/data/spot-traces/skypilot-org/availability/1-node/aws-10-26-2022";
+  const std::string traces =
+      shared + "/data/spot-traces/skypilot-org/availability/1-node/aws-10-26-2022";
   if (std::filesystem::exists(windows) && std::filesystem::is_directory(traces))
-    return make_cbl_replay(read_cbl_windows(windows), windows, traces, adrs_settings(), kAllPolicies);
+    return make_cbl_replay(read_cbl_windows(windows), windows, traces, adrs_settings(),
+                           kAllPolicies);
   // Without the data: 400 windows of a binary trace with runs of a few ticks.
   Trace t;
   t.name = "synthetic_v100_1";
@@ -46,8 +50,10 @@ CblReplay replay_under_test() {
     t.spot_avail.push_back(up ? 1 : 0);
   }
   std::vector<CblWindow> windows_list;
-  for (int32_t w = 0; w < 400; ++w) windows_list.push_back({t.name, w, w * 8, w * 8 + 554});
-  return make_cbl_replay(windows_list, "synthetic windows", {t.name}, {t}, adrs_settings(), kAllPolicies);
+  for (int32_t w = 0; w < 400; ++w)
+    windows_list.push_back({t.name, w, w * 8, w * 8 + 554});
+  return make_cbl_replay(windows_list, "synthetic windows", {t.name}, {t}, adrs_settings(),
+                         kAllPolicies);
 }
 
 TEST(CblParity, CudaReplayEqualsCpuBitForBit) {

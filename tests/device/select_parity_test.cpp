@@ -11,10 +11,11 @@
 #include <cmath>
 #include <cstring>
 
-#include "../support/sweep_fixture.hpp"
-#include "../support/device_or_skip.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/select/select.hpp"
+
+#include "../support/device_or_skip.hpp"
+#include "../support/sweep_fixture.hpp"
 
 namespace spotsweep {
 namespace {
@@ -23,9 +24,7 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 
 class SelectParity : public ::testing::Test {
  protected:
-  void SetUp() override {
-    SPOTSWEEP_SKIP_WITHOUT_DEVICE();
-  }
+  void SetUp() override { SPOTSWEEP_SKIP_WITHOUT_DEVICE(); }
 };
 
 void expect_parity(const SweepPlan& plan, SelectOptions options) {
@@ -52,7 +51,8 @@ void expect_parity(const SweepPlan& plan, SelectOptions options) {
   }
   ASSERT_EQ(cpu.final_probability.size(), cuda.final_probability.size());
   for (size_t i = 0; i < cpu.final_probability.size(); ++i)
-    EXPECT_NEAR(cpu.final_probability[i], cuda.final_probability[i], 1e-9 * cpu.final_probability[i] + 1e-15);
+    EXPECT_NEAR(cpu.final_probability[i], cuda.final_probability[i],
+                1e-9 * cpu.final_probability[i] + 1e-15);
 }
 
 TEST_F(SelectParity, HedgeFixedAndAnytime) {
@@ -83,7 +83,8 @@ TEST_F(SelectParity, GivenRangeClampsTheSame) {
 TEST_F(SelectParity, AdaptiveAdversary) {
   const Trace calm = testing::fixture_trace();
   Trace storm = calm;
-  for (size_t i = 0; i < storm.spot_avail.size(); ++i) storm.spot_avail[i] = (i / 3) % 2 ? 0 : storm.spot_avail[i];
+  for (size_t i = 0; i < storm.spot_avail.size(); ++i)
+    storm.spot_avail[i] = (i / 3) % 2 ? 0 : storm.spot_avail[i];
   const SweepPlan plan = make_regime_plan(testing::fixture_config(), {calm, storm});
   SelectOptions options;
   options.regimes = 2;
@@ -100,8 +101,8 @@ growth = [0.5]
 resolution = [1]
 lagrange_iters = [0, 2]
 )toml";
-  const SweepConfig with_chc =
-      parse_sweep_config(parse_toml_text(std::string(testing::fixture_sweep_toml()) + chc, "fixture.toml"));
+  const SweepConfig with_chc = parse_sweep_config(
+      parse_toml_text(std::string(testing::fixture_sweep_toml()) + chc, "fixture.toml"));
   const SweepPlan plan = make_plan(with_chc, testing::fixture_trace());
   SelectOptions options;
   options.seed = 4;

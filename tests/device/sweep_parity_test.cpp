@@ -8,10 +8,11 @@
 #include <cmath>
 #include <cstring>
 
-#include "../support/sweep_fixture.hpp"
-#include "../support/device_or_skip.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/sweep.hpp"
+
+#include "../support/device_or_skip.hpp"
+#include "../support/sweep_fixture.hpp"
 
 namespace spotsweep {
 namespace {
@@ -20,9 +21,7 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 
 class SweepParity : public ::testing::Test {
  protected:
-  void SetUp() override {
-    SPOTSWEEP_SKIP_WITHOUT_DEVICE();
-  }
+  void SetUp() override { SPOTSWEEP_SKIP_WITHOUT_DEVICE(); }
 
   static SweepResult run(const SweepPlan& plan, Backend backend, int64_t max_chunk = 0) {
     SweepOptions options;
@@ -92,7 +91,8 @@ TEST_F(SweepParity, MemoryBudgetTooSmallIsAnInputError) {
 }
 
 TEST_F(SweepParity, ExpValueShapeWithinTolerance) {
-  const SweepPlan plan = testing::fixture_plan("value_shape = \"exponential\"\nvalue_shape_param = 2\n");
+  const SweepPlan plan =
+      testing::fixture_plan("value_shape = \"exponential\"\nvalue_shape_param = 2\n");
   const SweepResult cpu = run(plan, Backend::cpu);
   const SweepResult cuda = run(plan, Backend::cuda);
   for (int64_t m = 0; m < plan.pool.size; ++m) {

@@ -19,13 +19,13 @@ inline bool device_required() {
 }  // namespace spotsweep
 
 // Skips (or fails, when a device is required) the calling test or fixture without a device.
-#define SPOTSWEEP_SKIP_WITHOUT_DEVICE()                                                        \
-  do {                                                                                         \
-    const ::spotsweep::DeviceInfo device_info_ = ::spotsweep::query_device();                  \
-    if (!device_info_.available) {                                                             \
-      if (::spotsweep::device_required())                                                      \
-        FAIL() << "SPOTSWEEP_REQUIRE_DEVICE is set but no CUDA device is usable: "             \
-               << device_info_.why_not;                                                        \
-      GTEST_SKIP() << "no CUDA device: " << device_info_.why_not;                              \
-    }                                                                                          \
+#define SPOTSWEEP_SKIP_WITHOUT_DEVICE()                                            \
+  do {                                                                             \
+    const ::spotsweep::DeviceInfo device_info_ = ::spotsweep::query_device();      \
+    if (!device_info_.available) {                                                 \
+      if (::spotsweep::device_required())                                          \
+        FAIL() << "SPOTSWEEP_REQUIRE_DEVICE is set but no CUDA device is usable: " \
+               << device_info_.why_not;                                            \
+      GTEST_SKIP() << "no CUDA device: " << device_info_.why_not;                  \
+    }                                                                              \
   } while (0)

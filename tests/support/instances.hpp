@@ -6,8 +6,8 @@
 
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/market.hpp"
-#include "spotsweep/model/slot.hpp"
 #include "spotsweep/model/simulator.hpp"
+#include "spotsweep/model/slot.hpp"
 
 namespace spotsweep::testing {
 
@@ -51,12 +51,14 @@ inline Instance random_instance(std::mt19937_64& rng, int32_t max_slots, int32_t
     job.soft_deadline_s = horizon * in.tick_s / job.hard_factor;
     const double r = u(rng);
     job.reconfig_s = r < 0.2 ? 0.0 : (r < 0.8 ? u(rng) * in.tick_s : (1.0 + u(rng)) * in.tick_s);
-    job.trigger = (allow_composition && u(rng) < 0.3) ? ReconfigTrigger::composition
-                                                      : ReconfigTrigger::total;
+    job.trigger =
+        (allow_composition && u(rng) < 0.3) ? ReconfigTrigger::composition : ReconfigTrigger::total;
     job.billing = u(rng) < 0.3 ? Billing::per_second : Billing::full_slot;
     const double s = u(rng);
-    job.value_shape = s < 0.5 ? ValueShape::linear : (s < 0.75 ? ValueShape::step : ValueShape::exponential);
-    job.value_shape_param = job.value_shape == ValueShape::exponential ? 0.5 + 2.0 * u(rng) : u(rng);
+    job.value_shape =
+        s < 0.5 ? ValueShape::linear : (s < 0.75 ? ValueShape::step : ValueShape::exponential);
+    job.value_shape_param =
+        job.value_shape == ValueShape::exponential ? 0.5 + 2.0 * u(rng) : u(rng);
     // Work: a fraction of what N_max can do by the hard deadline, after one restart.
     const double capacity = (job.hard_deadline_s() - job.reconfig_s) * throughput(job, job.n_max);
     if (capacity <= 0) continue;

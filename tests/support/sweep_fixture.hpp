@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "spotsweep/sweep/sweep.hpp"
 #include "spotsweep/config/toml.hpp"
+#include "spotsweep/sweep/sweep.hpp"
 
 namespace spotsweep::testing {
 

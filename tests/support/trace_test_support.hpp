@@ -2,6 +2,8 @@
 // Helpers shared by the trace tests: where the repository's data/ and the shared reference
 // data are, a scratch directory for written files, and a check on InputError messages.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -9,8 +11,6 @@
 #include <initializer_list>
 #include <iterator>
 #include <string>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "spotsweep/detail/error.hpp"
 
@@ -35,7 +35,8 @@ inline bool exists(const std::string& path) { return std::ifstream(path).good();
 // file's tests as concurrent processes, and several write files of the same name.
 inline std::string scratch(const std::string& name) {
   const char* env = std::getenv("SPOTSWEEP_TEST_TMP");
-  std::string dir = std::string(env && *env ? env : "/tmp") + "/traces_" + std::to_string(::getpid());
+  std::string dir =
+      std::string(env && *env ? env : "/tmp") + "/traces_" + std::to_string(::getpid());
   std::string partial;
   for (size_t i = 0; i <= dir.size(); ++i) {  // mkdir -p
     if (i == dir.size() || (dir[i] == '/' && i > 0)) ::mkdir(dir.substr(0, i).c_str(), 0755);

@@ -6,13 +6,13 @@
 namespace spotsweep {
 
 struct DeviceInfo {
-  bool available = false;     // a CUDA build and a usable device
+  bool available = false;  // a CUDA build and a usable device
   bool built_with_cuda = false;
-  std::string name;           // e.g. "NVIDIA H100 80GB HBM3"
+  std::string name;  // e.g. "NVIDIA H100 80GB HBM3"
   int compute_major = 0, compute_minor = 0;
   int multiprocessors = 0;
   std::size_t free_bytes = 0, total_bytes = 0;
-  std::string why_not;        // when unavailable: "built without CUDA", or the CUDA error
+  std::string why_not;  // when unavailable: "built without CUDA", or the CUDA error
 };
 
 // Never throws: any CUDA error (no driver gives cudaErrorInsufficientDriver) means "no device".
@@ -20,7 +20,8 @@ DeviceInfo query_device();
 
 // How outputs name a CUDA device: "NVIDIA H100 80GB HBM3 (sm_90)".
 inline std::string cuda_device_label(const DeviceInfo& device) {
-  return device.name + " (sm_" + std::to_string(device.compute_major) + std::to_string(device.compute_minor) + ")";
+  return device.name + " (sm_" + std::to_string(device.compute_major) +
+         std::to_string(device.compute_minor) + ")";
 }
 
 // How outputs name the CPU backend: "cpu (1 thread)", "cpu (16 threads)".

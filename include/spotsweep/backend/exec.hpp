@@ -38,7 +38,8 @@ Backend resolve_backend(Backend requested, const DeviceInfo& device);
 // else cpu(). Both return the same type.
 template <class Cpu, class Cuda>
 auto run_on_backend(Backend requested, Cpu&& cpu, Cuda&& cuda) {
-  if (resolve_backend(requested, query_device()) == Backend::cuda) return std::forward<Cuda>(cuda)();
+  if (resolve_backend(requested, query_device()) == Backend::cuda)
+    return std::forward<Cuda>(cuda)();
   return std::forward<Cpu>(cpu)();
 }
 

@@ -26,7 +26,15 @@ constexpr NamedValue<ModelMode> kModelModeNames[] = {{"spotsweep", ModelMode::sp
 
 // Job fields that [job] may draw from a distribution, in Philox field-id order.
 enum class JobField : int32_t {
-  work = 0, deadline_h, gamma, alpha, beta, value, value_shape_param, miss_penalty, reconfig_s,
+  work = 0,
+  deadline_h,
+  gamma,
+  alpha,
+  beta,
+  value,
+  value_shape_param,
+  miss_penalty,
+  reconfig_s,
   work_error,  // ε_L: policies see L̂ = L·(1 + ε_L) (docs/model.md §2); 0 = they know L
   count
 };

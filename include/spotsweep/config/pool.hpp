@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/engine/families.hpp"
 #include "spotsweep/config/toml.hpp"
+#include "spotsweep/engine/families.hpp"
 
 namespace spotsweep {
 

@@ -13,8 +13,8 @@
 namespace spotsweep {
 
 struct WorkloadSpec {
-  std::string trace_path;       // `trace = "..."`, relative paths from the sweep file's folder
-  bool synthetic = false;       // scenario s = generate_synthetic(synthetic_spec, seed, s)
+  std::string trace_path;  // `trace = "..."`, relative paths from the sweep file's folder
+  bool synthetic = false;  // scenario s = generate_synthetic(synthetic_spec, seed, s)
   SyntheticMarketSpec synthetic_spec;  // from [synthetic]
   int32_t first_slot = 0;       // slot where scenario 0's window starts (every window, synthetic)
   int32_t scenarios = 1;        // S

@@ -24,7 +24,8 @@ inline void check_output_path(const std::string& path, const std::string& option
   const std::filesystem::path target(path);
   if (!target.parent_path().empty() && !std::filesystem::is_directory(target.parent_path()))
     throw input_error(path, option, "", "its folder does not exist");
-  if (std::filesystem::is_directory(target)) throw input_error(path, option, "", "is a folder, not a file");
+  if (std::filesystem::is_directory(target))
+    throw input_error(path, option, "", "is a folder, not a file");
 }
 
 // A text output: write to stream(), then commit(). Destroyed before commit() (an exception on
@@ -35,7 +36,9 @@ class AtomicTextFile {
       : path_(std::move(path)), option_(std::move(option)), temp_(partial_path(path_)) {
     check_output_path(path_, option_);
     out_.open(temp_, std::ios::binary | std::ios::trunc);
-    if (!out_) throw input_error(path_, option_, "", "cannot create the file (is its folder there and writable?)");
+    if (!out_)
+      throw input_error(path_, option_, "",
+                        "cannot create the file (is its folder there and writable?)");
   }
   ~AtomicTextFile() {
     if (committed_) return;

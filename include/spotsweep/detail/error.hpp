@@ -43,28 +43,27 @@ inline std::string where(const char* file, int line) {
 }  // namespace spotsweep
 
 #define SPOTSWEEP_STRINGIFY_DETAIL(x) #x
-#define SPOTSWEEP_STRINGIFY(x) SPOTSWEEP_STRINGIFY_DETAIL(x)
+#define SPOTSWEEP_STRINGIFY(x)        SPOTSWEEP_STRINGIFY_DETAIL(x)
 
 // Precondition check: throws LogicError with file:line and the reason.
-#define SPOTSWEEP_EXPECTS(cond, reason)                                                    \
-  do {                                                                                      \
-    if (!(cond))                                                                            \
-      throw ::spotsweep::LogicError(::spotsweep::detail::where(__FILE__, __LINE__) +        \
-                                    ": precondition failed (" #cond "): " + (reason));     \
+#define SPOTSWEEP_EXPECTS(cond, reason)                                                \
+  do {                                                                                 \
+    if (!(cond))                                                                       \
+      throw ::spotsweep::LogicError(::spotsweep::detail::where(__FILE__, __LINE__) +   \
+                                    ": precondition failed (" #cond "): " + (reason)); \
   } while (0)
 
 // Checks a CUDA runtime call; clears the sticky error and throws with file:line and the
 // error's name. Only expanded in translation units compiled by nvcc.
-#define SPOTSWEEP_CUDA_TRY(call)                                                            \
-  do {                                                                                      \
-    cudaError_t spotsweep_cuda_status_ = (call);                                            \
-    if (spotsweep_cuda_status_ != cudaSuccess) {                                            \
-      cudaGetLastError();                                                                   \
-      throw ::spotsweep::CudaError(::spotsweep::detail::where(__FILE__, __LINE__) + ": " +  \
-                                   #call + " failed: " +                                    \
-                                   cudaGetErrorName(spotsweep_cuda_status_) + " (" +        \
-                                   cudaGetErrorString(spotsweep_cuda_status_) + ")");       \
-    }                                                                                       \
+#define SPOTSWEEP_CUDA_TRY(call)                                                                   \
+  do {                                                                                             \
+    cudaError_t spotsweep_cuda_status_ = (call);                                                   \
+    if (spotsweep_cuda_status_ != cudaSuccess) {                                                   \
+      cudaGetLastError();                                                                          \
+      throw ::spotsweep::CudaError(::spotsweep::detail::where(__FILE__, __LINE__) + ": " + #call + \
+                                   " failed: " + cudaGetErrorName(spotsweep_cuda_status_) + " (" + \
+                                   cudaGetErrorString(spotsweep_cuda_status_) + ")");              \
+    }                                                                                              \
   } while (0)
 
 // Checks the last kernel launch.

@@ -23,7 +23,9 @@ class OptionalHandle {
  public:
   using Closer = herr_t (*)(hid_t);
   OptionalHandle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
-  OptionalHandle(OptionalHandle&& other) noexcept : id_(other.id_), closer_(other.closer_) { other.id_ = -1; }
+  OptionalHandle(OptionalHandle&& other) noexcept : id_(other.id_), closer_(other.closer_) {
+    other.id_ = -1;
+  }
   OptionalHandle(const OptionalHandle&) = delete;
   OptionalHandle& operator=(const OptionalHandle&) = delete;
   OptionalHandle& operator=(OptionalHandle&&) = delete;
@@ -52,10 +54,9 @@ inline void check(herr_t status, const std::string& what) {
 }
 
 inline Handle make_group(hid_t parent, const std::string& name) {
-  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                H5Gclose, "create group " + name);
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                "create group " + name);
 }
-
 
 // Silences HDF5's own error printing while in scope: our exceptions say what failed, in one line.
 class QuietHdf5 {
@@ -93,8 +94,8 @@ void write_scalar_attr(hid_t object, const char* name, hid_t type, T value) {
   check(H5Awrite(attr, type, &value), std::string("write attribute ") + name);
 }
 
-inline hid_t dataset(hid_t parent, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
-              const void* data) {
+inline hid_t dataset(hid_t parent, const std::string& name, hid_t type,
+                     const std::vector<hsize_t>& dims, const void* data) {
   const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
   if (space < 0) throw std::runtime_error("HDF5: cannot create dataspace for " + name);
   const hid_t ds =
@@ -109,7 +110,7 @@ inline hid_t dataset(hid_t parent, const std::string& name, hid_t type, const st
 }
 
 inline void write_dataset(hid_t parent, const std::string& name, hid_t type,
-                   const std::vector<hsize_t>& dims, const void* data) {
+                          const std::vector<hsize_t>& dims, const void* data) {
   Handle ds(dataset(parent, name, type, dims, data), H5Dclose, "write " + name);
 }
 
@@ -120,7 +121,8 @@ inline hid_t string_dataset(hid_t parent, const std::string& name, const std::ve
   check(H5Tset_size(type, H5T_VARIABLE), "set string size");
   check(H5Tset_cset(type, H5T_CSET_UTF8), "set UTF-8");
   std::vector<const char*> pointers;
-  for (const std::string& v : values) pointers.push_back(v.c_str());
+  for (const std::string& v : values)
+    pointers.push_back(v.c_str());
   return dataset(parent, name, type, dims, pointers.data());
 }
 
@@ -129,7 +131,8 @@ inline hid_t string_dataset(hid_t parent, const std::string& name, const std::ve
 inline Handle index_scale(hid_t parent, const std::string& name, hsize_t count, int32_t first,
                           const char* label) {
   std::vector<int32_t> index(static_cast<size_t>(count));
-  for (hsize_t i = 0; i < count; ++i) index[i] = first + static_cast<int32_t>(i);
+  for (hsize_t i = 0; i < count; ++i)
+    index[i] = first + static_cast<int32_t>(i);
   Handle scale(dataset(parent, name, H5T_NATIVE_INT32, {count}, index.data()), H5Dclose, name);
   check(H5DSset_scale(scale, label), "make " + name + " a dimension scale");
   return scale;
@@ -155,20 +158,23 @@ inline bool path_exists(hid_t parent, const std::string& path) {
 // in `shape` when given. InputErrors name `file` and the dataset: missing, of another type
 // class than `klass` (`expected` names the type wanted), or unreadable.
 template <class T>
-std::vector<T> read_dataset(hid_t parent, const std::string& name, hid_t mem_type, H5T_class_t klass,
-                            const char* expected, const std::string& file, std::vector<hsize_t>* shape = nullptr) {
+std::vector<T> read_dataset(hid_t parent, const std::string& name, hid_t mem_type,
+                            H5T_class_t klass, const char* expected, const std::string& file,
+                            std::vector<hsize_t>* shape = nullptr) {
   if (!path_exists(parent, name)) throw input_error(file, name, "", "missing dataset");
   OptionalHandle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose);
   if (!ds.ok()) throw input_error(file, name, "", "cannot open dataset");
   OptionalHandle type(H5Dget_type(ds), H5Tclose);
-  if (H5Tget_class(type) != klass) throw input_error(file, name, "", std::string("expected ") + expected);
+  if (H5Tget_class(type) != klass)
+    throw input_error(file, name, "", std::string("expected ") + expected);
   OptionalHandle space(H5Dget_space(ds), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space);
   if (rank < 0) throw input_error(file, name, "", "cannot read dataset");
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
   H5Sget_simple_extent_dims(space, dims.data(), nullptr);
   hsize_t count = 1;
-  for (hsize_t d : dims) count *= d;
+  for (hsize_t d : dims)
+    count *= d;
   std::vector<T> values(static_cast<size_t>(count));
   if (count > 0 && H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     throw input_error(file, name, "", "cannot read dataset");
@@ -187,7 +193,8 @@ inline void write_file_atomically(const std::string& path, const std::function<v
   const QuietHdf5 quiet;
   const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (file < 0)
-    throw input_error(path, option, "", "cannot create the file (is its folder there and writable?)");
+    throw input_error(path, option, "",
+                      "cannot create the file (is its folder there and writable?)");
   try {
     fill(file);
     if (H5Fclose(file) < 0) throw std::runtime_error("HDF5: cannot close " + temp);

@@ -5,24 +5,24 @@
 // wherever simulate() is (no exp/log on the path). CUDA-free.
 #include <cstdint>
 
+#include "spotsweep/engine/families.hpp"
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/macros.hpp"
 #include "spotsweep/model/market.hpp"
-#include "spotsweep/engine/families.hpp"
 #include "spotsweep/model/simulator.hpp"
 
 namespace spotsweep {
 
 // Scenario windows stored back to back, `slots` each, with one on-demand price each.
 struct ScenarioBatchView {
-  const double* spot_price = nullptr;  // [scenario][slot]
-  const int32_t* spot_avail = nullptr; // [scenario][slot]
-  const double* od_price = nullptr;    // [scenario]
+  const double* spot_price = nullptr;   // [scenario][slot]
+  const int32_t* spot_avail = nullptr;  // [scenario][slot]
+  const double* od_price = nullptr;     // [scenario]
   int32_t count = 0;
   int32_t slots = 0;
   double tick_seconds = 0.0;
-  int32_t capacity = 1;   // a_max of the scenarios' markets, for forecasts
-  uint64_t seed = 0;      // the workload's seed, which keys forecast noise
+  int32_t capacity = 1;  // a_max of the scenarios' markets, for forecasts
+  uint64_t seed = 0;     // the workload's seed, which keys forecast noise
   // What forecasters read instead of the market, [scenario][slot]; null: the market itself.
   const double* forecast_spot_price = nullptr;
   const int32_t* forecast_spot_avail = nullptr;
@@ -65,14 +65,14 @@ struct ScenarioBatchView {
 struct OutcomeSums {
   double utility = 0.0;
   double cost = 0.0;
-  double finish_s = 0.0;    // over finished jobs only
+  double finish_s = 0.0;  // over finished jobs only
   double spot_share = 0.0;
   int64_t jobs = 0;
   int64_t finished = 0;
   int64_t missed = 0;
   int64_t reconfigs = 0;
   int64_t net_overrides = 0;
-  int64_t slots = 0;        // policy-slot steps simulated
+  int64_t slots = 0;  // policy-slot steps simulated
 
   SPOTSWEEP_HD_INLINE void add(const Outcome& o) {
     utility += o.utility;
@@ -124,9 +124,9 @@ SPOTSWEEP_HD_INLINE int64_t percentile_index(int32_t percent, int64_t n) {
 
 // Where a (member, scenario, round)'s keys go: keys[(metric·members + member)·jobs + job].
 struct PercentileKeys {
-  float* keys = nullptr;   // nullptr: no percentiles wanted
-  int64_t members = 0;     // members in this chunk
-  int64_t jobs = 0;        // scenarios × rounds
+  float* keys = nullptr;  // nullptr: no percentiles wanted
+  int64_t members = 0;    // members in this chunk
+  int64_t jobs = 0;       // scenarios × rounds
 
   SPOTSWEEP_HD_INLINE void store(int64_t member, int64_t job, const Outcome& o) const {
     if (!keys) return;
@@ -149,8 +149,7 @@ SPOTSWEEP_HD_INLINE Outcome evaluate_member_job(const double* params, const Memb
 // scenario's `rounds` entries; traced, when given, receives each round's full Outcome.
 template <class Family>
 SPOTSWEEP_HD OutcomeSums evaluate_member_scenario(const double* params,
-                                                  const MemberContext& context,
-                                                  const JobSpec* jobs,
+                                                  const MemberContext& context, const JobSpec* jobs,
                                                   const int32_t* round_start, int32_t rounds,
                                                   const PercentileKeys& keys, int64_t chunk_member,
                                                   int64_t first_job, Outcome* traced) {

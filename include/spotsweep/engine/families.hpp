@@ -67,8 +67,7 @@ constexpr FamilyId family_id = FamilyId{detail::IndexIn<Traits, Families>::value
 // Calls visitor(Traits{}) with the traits of `family`: the one switch every backend shares.
 template <class Visitor>
 decltype(auto) visit_family(FamilyId family, Visitor&& visitor) {
-  return detail::visit_at(static_cast<int32_t>(family), std::forward<Visitor>(visitor),
-                          Families{});
+  return detail::visit_at(static_cast<int32_t>(family), std::forward<Visitor>(visitor), Families{});
 }
 
 // Calls visitor(Traits{}) for every family, in list order (host code: tables, options).

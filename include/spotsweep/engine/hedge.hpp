@@ -66,7 +66,8 @@ SPOTSWEEP_HD_INLINE double hedge_regret_bound(EtaSchedule schedule, int64_t memb
 // sqrt((r/2) ln K): the textbook horizon-T form evaluated at r, which the fixed-η bound meets
 // at r = T and exceeds before it. Reported beside the bound; it is not a guarantee for r < T.
 SPOTSWEEP_HD_INLINE double sqrt_half_r_log_k(int64_t members, int32_t round) {
-  return members <= 1 ? 0.0 : sqrt(0.5 * static_cast<double>(round) * log(static_cast<double>(members)));
+  return members <= 1 ? 0.0
+                      : sqrt(0.5 * static_cast<double>(round) * log(static_cast<double>(members)));
 }
 
 // EXP3 (Auer, Cesa-Bianchi, Freund, Schapire 2002): exploration γ = min(1, sqrt(K ln K /
@@ -99,8 +100,7 @@ SPOTSWEEP_HD_INLINE double selector_log_weight_scale(Feedback feedback, EtaSched
 // A member's play probability from its log-weight ℓ = scale·G, the maximum m of the ℓ and
 // Z = Σ exp(ℓ − m) (log-sum-exp, so no weight overflows); EXP3 mixes in γ/K.
 SPOTSWEEP_HD_INLINE double selector_probability(double log_weight, double max_log_weight,
-                                                double partition, double explore,
-                                                int64_t members) {
+                                                double partition, double explore, int64_t members) {
   const double hedge = exp(log_weight - max_log_weight) / partition;
   if (explore <= 0.0) return hedge;
   return (1.0 - explore) * hedge + explore / static_cast<double>(members);

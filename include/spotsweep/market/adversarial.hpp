@@ -53,12 +53,12 @@ AdversarialMarket generate_regime_flip(const RegimeFlipSpec& spec, uint64_t seed
 // (r = 0, 1, ... while the window fits; a stride of 0 means one job).
 struct DeadlineTrapSpec {
   SyntheticMarketSpec base = default_calm_market();
-  int32_t job_start_slot = 0;      // ≥ 0
-  int32_t deadline_slots = 24;     // the deadline policies run to, slots after the start, ≥ 1
-  int32_t trap_slots = 8;          // 1 ≤ trap_slots ≤ deadline_slots
-  int32_t round_stride_slots = 0;  // ≥ 0
-  double trap_avail_fraction = 0.0;     // a[t] → floor(fraction · a[t]), in [0, 1]
-  double trap_price_multiplier = 4.0;   // > 0
+  int32_t job_start_slot = 0;          // ≥ 0
+  int32_t deadline_slots = 24;         // the deadline policies run to, slots after the start, ≥ 1
+  int32_t trap_slots = 8;              // 1 ≤ trap_slots ≤ deadline_slots
+  int32_t round_stride_slots = 0;      // ≥ 0
+  double trap_avail_fraction = 0.0;    // a[t] → floor(fraction · a[t]), in [0, 1]
+  double trap_price_multiplier = 4.0;  // > 0
 };
 AdversarialMarket generate_deadline_trap(const DeadlineTrapSpec& spec, uint64_t seed,
                                          uint64_t scenario);
@@ -72,8 +72,7 @@ struct PoisoningSpec {
   double storm_enter_prob = 0.01;  // per slot, calm → storm
   double storm_exit_prob = 0.05;   // per slot, storm → calm
 };
-AdversarialMarket generate_poisoning(const PoisoningSpec& spec, uint64_t seed,
-                                     uint64_t scenario);
+AdversarialMarket generate_poisoning(const PoisoningSpec& spec, uint64_t seed, uint64_t scenario);
 
 // The adversaries by name, for `spotsweep traces synth --kind`: synthetic (plain
 // generate_synthetic), regime_flip, deadline_trap, poisoning.
@@ -94,7 +93,8 @@ struct MarketRecipe {
 };
 // Errors name `where` (a file:line, or --param) and the field field_prefix + key.
 void set_market_parameter(MarketRecipe& recipe, const std::string& key, const std::string& value,
-                          const std::string& where = "--param", const std::string& field_prefix = "");
+                          const std::string& where = "--param",
+                          const std::string& field_prefix = "");
 AdversarialMarket generate_market(const MarketRecipe& recipe, uint64_t seed, uint64_t scenario);
 // One line per parameter of `kind`, "key (default): meaning", for --help.
 std::string market_parameter_help(MarketKind kind);

@@ -56,8 +56,8 @@ enum class OutOfOrderPolicy {
 
 struct ImportOptions {
   TraceFormat format = TraceFormat::skypilot_json;
-  std::string input;   // availability file
-  std::string prices;  // optional per-tick price file (skynomad_csv only)
+  std::string input;                     // availability file
+  std::string prices;                    // optional per-tick price file (skynomad_csv only)
   std::optional<Convention> convention;  // required
   // Δ in seconds. Required where the format has no tick; where it has one (gap_seconds),
   // a given value must agree with it.
@@ -96,8 +96,7 @@ Convention parse_convention(const std::string& text, const std::string& option =
 const char* time_unit_name(TimeUnit unit);
 TimeUnit parse_time_unit(const std::string& text, const std::string& option = "--time-unit");
 const char* resample_rule_name(ResampleRule rule);
-ResampleRule parse_resample_rule(const std::string& text,
-                                 const std::string& option = "--resample");
+ResampleRule parse_resample_rule(const std::string& text, const std::string& option = "--resample");
 const char* gap_policy_name(GapPolicy policy);
 GapPolicy parse_gap_policy(const std::string& text, const std::string& option = "--gaps");
 const char* out_of_order_name(OutOfOrderPolicy policy);

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/model/forecast.hpp"
 #include "spotsweep/market/learned_predictor.hpp"
+#include "spotsweep/model/forecast.hpp"
 #include "spotsweep/model/market.hpp"
 
 namespace spotsweep {
@@ -25,7 +25,7 @@ struct PredictEvalOptions {
   int32_t window = 24;       // w: lookaheads k = 0 … w−1
   double warmup_days = 2.0;  // history before the first planning slot that is scored
   std::vector<PredictorChoice> predictors;
-  int32_t avail_max = 1;     // a_max, the trace's capacity
+  int32_t avail_max = 1;  // a_max, the trace's capacity
   // The oracle: ε, h, seed, and how availability is perturbed; scenario 0.
   double oracle_eps = 0.1;
   double oracle_growth = 0.0;
@@ -46,14 +46,14 @@ struct ErrorStats {
 };
 
 struct PredictorErrors {
-  std::string name;                 // "holt-winters", "oracle(eps=0.1,h=0)", …
-  std::string detail;               // fitted parameters, when there are any
-  std::vector<ErrorStats> price;    // [k]
-  std::vector<ErrorStats> avail;    // [k]
+  std::string name;               // "holt-winters", "oracle(eps=0.1,h=0)", …
+  std::string detail;             // fitted parameters, when there are any
+  std::vector<ErrorStats> price;  // [k]
+  std::vector<ErrorStats> avail;  // [k]
 };
 
 struct PredictEvaluation {
-  int32_t first_slot = 0;           // first scored planning slot (the warm-up in slots)
+  int32_t first_slot = 0;  // first scored planning slot (the warm-up in slots)
   int32_t n_planning_slots = 0;
   int32_t window = 0;
   int32_t season_slots = 0;

@@ -31,14 +31,14 @@ struct SyntheticMarketSpec {
   //   regime(t) = regime_multiplier in the high-price regime, 1 otherwise,
   //   spike(t)  = 1 + spike_size during a price spike, 1 otherwise.
   double mean_spot_fraction = 0.35;
-  double mean_reversion_per_hour = 0.2;    // θ > 0
-  double volatility_per_sqrt_hour = 0.1;   // σ ≥ 0
-  double daily_season_amplitude = 0.1;     // A in [0, 1)
-  double daily_season_shift_hours = 0.0;   // shift in [0, 24): the season peaks at 6 h + shift
-  double regime_enter_prob = 0.002;        // per slot, calm → high-price regime
-  double regime_exit_prob = 0.02;          // per slot, high-price regime → calm
-  double regime_multiplier = 1.8;          // > 0
-  double price_floor_fraction = 0.01;      // floor = this · od_price, > 0
+  double mean_reversion_per_hour = 0.2;   // θ > 0
+  double volatility_per_sqrt_hour = 0.1;  // σ ≥ 0
+  double daily_season_amplitude = 0.1;    // A in [0, 1)
+  double daily_season_shift_hours = 0.0;  // shift in [0, 24): the season peaks at 6 h + shift
+  double regime_enter_prob = 0.002;       // per slot, calm → high-price regime
+  double regime_exit_prob = 0.02;         // per slot, high-price regime → calm
+  double regime_multiplier = 1.8;         // > 0
+  double price_floor_fraction = 0.01;     // floor = this · od_price, > 0
   // Price spikes, a two-state chain independent of the regime: off by default (rate 0), and
   // then no spike draws are made, so traces without spikes are bit-identical to older ones.
   double spike_rate_per_hour = 0.0;        // onsets per hour outside a spike, ≥ 0
@@ -48,8 +48,8 @@ struct SyntheticMarketSpec {
   // Availability a[t] ∈ [0, capacity]: in one slot each unobtainable GPU becomes obtainable
   // with probability 1 − exp(−λΔ) and each obtainable one is lost with 1 − exp(−μΔ).
   AvailabilityModel availability_model = AvailabilityModel::birth_death;
-  double birth_rate_per_gpu_hour = 0.5;    // λ
-  double death_rate_per_gpu_hour = 0.25;   // μ
+  double birth_rate_per_gpu_hour = 0.5;   // λ
+  double death_rate_per_gpu_hour = 0.25;  // μ
   // markov_modulated only: per-slot switching probabilities and the storm's rate factors.
   double storm_enter_prob = 0.005;
   double storm_exit_prob = 0.05;
@@ -78,9 +78,10 @@ void set_synthetic_parameter(SyntheticMarketSpec& spec, const std::string& key,
 std::vector<std::string> synthetic_parameter_names();
 // The strict conversions of `key=value` parameters: the whole text is the number; errors name
 // where, the key and the text.
-double parse_parameter_real(const std::string& text, const std::string& where, const std::string& key);
-int32_t parse_parameter_int(const std::string& text, const std::string& where, const std::string& key, long long lo,
-                            long long hi);
+double parse_parameter_real(const std::string& text, const std::string& where,
+                            const std::string& key);
+int32_t parse_parameter_int(const std::string& text, const std::string& where,
+                            const std::string& key, long long lo, long long hi);
 const char* availability_model_name(AvailabilityModel model);
 AvailabilityModel parse_availability_model(const std::string& name, const std::string& where,
                                            const std::string& field);
@@ -99,7 +100,7 @@ enum SyntheticQuantity : uint32_t {
   kQuantityInitialRegime = 6,
   kQuantityInitialStorm = 7,
   kQuantityInitialAvail = 8,
-  kQuantitySpike = 9,          // spike onset (outside a spike) or end (inside one)
+  kQuantitySpike = 9,  // spike onset (outside a spike) or end (inside one)
   kQuantityInitialSpike = 10,
 };
 constexpr uint32_t kMaxSyntheticStream = 65535;

@@ -10,14 +10,14 @@
 namespace spotsweep {
 
 struct Trace {
-  std::string name;               // e.g. "us-east-1a_v100_1"
-  std::string source;             // provenance: original file(s) and format
-  std::string start_time;         // ISO 8601 of slot 0 when the source gives it, else ""
-  double tick_seconds = 0.0;      // Δ
-  double od_price = 0.0;          // p_o, USD per GPU-hour
-  int32_t capacity = 1;           // a_max: GPUs requested per probe (1, 4, 16, ...)
-  std::vector<double> spot_price; // p_s[m], USD per GPU-hour
-  std::vector<int32_t> spot_avail;// a[m], 0..capacity
+  std::string name;                 // e.g. "us-east-1a_v100_1"
+  std::string source;               // provenance: original file(s) and format
+  std::string start_time;           // ISO 8601 of slot 0 when the source gives it, else ""
+  double tick_seconds = 0.0;        // Δ
+  double od_price = 0.0;            // p_o, USD per GPU-hour
+  int32_t capacity = 1;             // a_max: GPUs requested per probe (1, 4, 16, ...)
+  std::vector<double> spot_price;   // p_s[m], USD per GPU-hour
+  std::vector<int32_t> spot_avail;  // a[m], 0..capacity
 
   int32_t n_slots() const { return static_cast<int32_t>(spot_avail.size()); }
 
@@ -42,7 +42,7 @@ struct TraceSummary {
   int32_t max_avail = 0;
   double spot_price_min = 0.0, spot_price_max = 0.0, spot_price_mean = 0.0;
   double od_price = 0.0;
-  int32_t price_changes = 0;    // slots where p_s differs from the previous slot
+  int32_t price_changes = 0;  // slots where p_s differs from the previous slot
 };
 
 TraceSummary summarize(const Trace& trace);

@@ -14,7 +14,8 @@ constexpr int32_t kTraceFormatVersion = 1;
 // Validates `trace`, writes it under a per-process temporary name beside `path` and renames that
 // onto `path`, so a failed write never leaves a partial file. Errors are InputError naming the
 // file, and `option` (the command's output option) where the path itself is at fault.
-void write_trace_h5(const Trace& trace, const std::string& path, const std::string& option = "--output");
+void write_trace_h5(const Trace& trace, const std::string& path,
+                    const std::string& option = "--output");
 
 // Reads and validates a native trace. Errors are InputError naming the file and the field.
 Trace read_trace_h5(const std::string& path);

@@ -11,15 +11,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "spotsweep/market/learned_predictor.hpp"
 #include "spotsweep/model/forecast.hpp"
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/lagrangian_planner.hpp"
-#include "spotsweep/market/learned_predictor.hpp"
 #include "spotsweep/model/macros.hpp"
 #include "spotsweep/model/market.hpp"
-#include "spotsweep/model/slot.hpp"
 #include "spotsweep/model/planner.hpp"
 #include "spotsweep/model/simulator.hpp"
+#include "spotsweep/model/slot.hpp"
 
 namespace spotsweep {
 
@@ -29,8 +29,8 @@ enum class ChcMode : int32_t {
 };
 
 struct ChcParams {
-  int32_t window = 24;            // w, slots planned
-  int32_t commit = 1;             // v, 1 ≤ v ≤ w
+  int32_t window = 24;  // w, slots planned
+  int32_t commit = 1;   // v, 1 ≤ v ≤ w
   // m: the planner's progress step is q = Δ·H(N_min)/m, m lattice steps per slot at N_min,
   // so per-slot progress never rounds to nothing whatever L is.
   int32_t resolution = 4;
@@ -69,13 +69,13 @@ struct TableForecaster {
 // Per-policy working memory, carved out of one buffer the owner provides (host vector or a
 // slice of device memory), so that a simulation allocates nothing.
 struct ChcScratchLayout {
-  int64_t states = 0;       // planner states at most (lattice, or (allocation, since) pairs)
+  int64_t states = 0;  // planner states at most (lattice, or (allocation, since) pairs)
   int32_t window = 0;
   int32_t plans = 0;        // allocations kept: w (committed) or v·v (averaged)
   int32_t controllers = 0;  // v in averaged mode, else 0
-  size_t value_offset = 0, move_value_offset = 0, choice_offset = 0, price_offset = 0, avail_offset = 0,
-         plan_offset = 0, candidate_offset = 0, plan_start_offset = 0, plan_length_offset = 0,
-         bytes = 0;
+  size_t value_offset = 0, move_value_offset = 0, choice_offset = 0, price_offset = 0,
+         avail_offset = 0, plan_offset = 0, candidate_offset = 0, plan_start_offset = 0,
+         plan_length_offset = 0, bytes = 0;
 };
 
 SPOTSWEEP_HD_INLINE size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
@@ -206,16 +206,17 @@ struct ChcPolicy {
       if (plan.bound > kInfeasibleValue && plan.value > kInfeasibleValue)
         largest_plan_gap = max_d(largest_plan_gap, plan.bound - plan.value);
       const int32_t length = min_i(count, plan.length);
-      for (int32_t k = 0; k < length; ++k) out[k] = schedule[k];
+      for (int32_t k = 0; k < length; ++k)
+        out[k] = schedule[k];
       return length;
     }
     // A step fixed per job keeps re-plans on translated copies of one lattice, so a
     // re-plan never loses ground against the plan it replaces (docs/model.md).
-    const PlanShape shape = plan_shape(job, obs.tick_s, n, state.work_done,
-                                       chc_progress_step(job, obs.tick_s, params));
+    const PlanShape shape =
+        plan_shape(job, obs.tick_s, n, state.work_done, chc_progress_step(job, obs.tick_s, params));
     double* move_values = reinterpret_cast<double*>(scratch + layout.move_value_offset);
-    solve_plan(job, market, start, shape, Rounding::down, terminal, values,
-               values + layout.states, move_values, choice);
+    solve_plan(job, market, start, shape, Rounding::down, terminal, values, values + layout.states,
+               move_values, choice);
     return follow_plan(job, market, start, shape, choice, count, out);
   }
 
@@ -241,7 +242,8 @@ struct ChcPolicy {
       // Every controller starts from the same state; plan once and share it.
       plan_len[0] = make_plan(job, obs, state, plans, v);
       for (int32_t j = 0; j < v; ++j) {
-        for (int32_t i = 0; i < plan_len[0]; ++i) plans[j * v + i] = plans[i];
+        for (int32_t i = 0; i < plan_len[0]; ++i)
+          plans[j * v + i] = plans[i];
         plan_len[j] = plan_len[0];
         plan_start[j] = 0;
       }

@@ -1,9 +1,10 @@
 #pragma once
-// The noisy oracle (docs/model.md §6): the true future perturbed by multiplicative noise whose level
-// grows with lookahead, and the policy-visible workload estimate L̂ (docs/model.md §2). Shared by the
-// CPU backend and the CUDA kernels, and bit-identical on both: every draw is a Philox4x32-10
-// output keyed by what it is for (seed; scenario, planning slot, lookahead, quantity), never by
-// thread, and turned into noise with + − × ÷ only, which both sides round the same way.
+// The noisy oracle (docs/model.md §6): the true future perturbed by multiplicative noise whose
+// level grows with lookahead, and the policy-visible workload estimate L̂ (docs/model.md §2).
+// Shared by the CPU backend and the CUDA kernels, and bit-identical on both: every draw is a
+// Philox4x32-10 output keyed by what it is for (seed; scenario, planning slot, lookahead,
+// quantity), never by thread, and turned into noise with + − × ÷ only, which both sides round
+// the same way.
 #include <cmath>
 #include <cstdint>
 
@@ -31,7 +32,7 @@ enum class ForecastQuantity : uint32_t {
 // The raw Philox4x32-10 block for one draw. Key = the 64-bit seed; counter = (a, b, c,
 // domain | quantity).
 SPOTSWEEP_HD_INLINE PhiloxBlock forecast_philox_block(uint64_t seed, uint32_t a, uint32_t b,
-                                                     uint32_t c, ForecastQuantity quantity) {
+                                                      uint32_t c, ForecastQuantity quantity) {
   return philox_block(seed, a, b, c, kForecastDomain | static_cast<uint32_t>(quantity));
 }
 
@@ -68,7 +69,8 @@ SPOTSWEEP_HD_INLINE double noise_growth(int32_t k, double h) {
   if (h == 0.5) return sqrt(x);
   if (h == floor(h) && h >= 1.0 && h <= 8.0) {
     double r = x;
-    for (int32_t i = 1; i < static_cast<int32_t>(h); ++i) r *= x;
+    for (int32_t i = 1; i < static_cast<int32_t>(h); ++i)
+      r *= x;
     return r;
   }
   return pow(x, h);
@@ -79,9 +81,9 @@ SPOTSWEEP_HD_INLINE double noise_growth(int32_t k, double h) {
 struct NoisyOracle {
   uint64_t seed = 0;
   uint32_t scenario = 0;
-  double eps = 0.0;      // ε, the noise level at lookahead 0
-  double growth = 0.0;   // h in ε_k = ε·(k+1)^h
-  int32_t avail_max = 1; // a_max: availability forecasts are clamped to [0, a_max]
+  double eps = 0.0;       // ε, the noise level at lookahead 0
+  double growth = 0.0;    // h in ε_k = ε·(k+1)^h
+  int32_t avail_max = 1;  // a_max: availability forecasts are clamped to [0, a_max]
   AvailNoise avail_noise = AvailNoise::multiplicative;
 
   SPOTSWEEP_HD_INLINE double noise_level(int32_t k) const { return eps * noise_growth(k, growth); }
@@ -128,8 +130,8 @@ struct ForecastTableView {
 
 // How the policy-visible workload estimate L̂ departs from the true work L (docs/model.md §2).
 enum class WorkloadError : int32_t {
-  none = 0,    // L̂ = L
-  bias = 1,    // L̂ = L·(1 + ε_L): every job mis-estimated by the same signed fraction
+  none = 0,  // L̂ = L
+  bias = 1,  // L̂ = L·(1 + ε_L): every job mis-estimated by the same signed fraction
   random = 2,  // L̂ = max(0, L·(1 + ε_L·z)), z uniform on [−√3, √3] drawn per (scenario, round)
 };
 
@@ -137,14 +139,12 @@ enum class WorkloadError : int32_t {
 SPOTSWEEP_HD_INLINE double workload_estimate(double work, double eps_l, WorkloadError mode,
                                              uint64_t seed, uint32_t scenario, uint32_t round) {
   switch (mode) {
-    case WorkloadError::bias:
-      return work * (1.0 + eps_l);
+    case WorkloadError::bias: return work * (1.0 + eps_l);
     case WorkloadError::random:
       return max_d(0.0, work * (1.0 + eps_l * forecast_noise(seed, scenario, round, 0u,
-                                                                ForecastQuantity::workload)));
+                                                             ForecastQuantity::workload)));
     case WorkloadError::none:
-    default:
-      return work;
+    default: return work;
   }
 }
 

@@ -8,9 +8,10 @@ namespace spotsweep {
 
 // How V(T) falls from V̄ at the soft deadline d to 0 at the hard deadline γ·d.
 enum class ValueShape : int32_t {
-  linear = 0,       // V̄·(γd − T)/(γd − d)                                  [paper: non-increasing]
-  step = 1,         // V̄·value_shape_param on (d, γd]                        [ours]
-  exponential = 2,  // V̄·(e^{−kx} − e^{−k})/(1 − e^{−k}), x = (T−d)/(γd−d), k = value_shape_param [ours]
+  linear = 0,  // V̄·(γd − T)/(γd − d)                                  [paper: non-increasing]
+  step = 1,  // V̄·value_shape_param on (d, γd]                        [ours]
+  exponential =
+      2,  // V̄·(e^{−kx} − e^{−k})/(1 − e^{−k}), x = (T−d)/(γd−d), k = value_shape_param [ours]
 };
 
 // What counts as a change of the GPU set that costs R seconds of compute.
@@ -38,18 +39,18 @@ enum class ModelMode : int32_t {
 };
 
 struct JobSpec {
-  double work = 0.0;              // L, samples
-  double soft_deadline_s = 0.0;   // d, seconds from the job's start
-  double hard_factor = 1.0;       // γ ≥ 1; hard deadline γ·d
-  int32_t n_min = 1;              // N_min
-  int32_t n_max = 1;              // N_max
-  double alpha = 1.0;             // H(n) = α·n + β samples/s for n ≥ 1
+  double work = 0.0;             // L, samples
+  double soft_deadline_s = 0.0;  // d, seconds from the job's start
+  double hard_factor = 1.0;      // γ ≥ 1; hard deadline γ·d
+  int32_t n_min = 1;             // N_min
+  int32_t n_max = 1;             // N_max
+  double alpha = 1.0;            // H(n) = α·n + β samples/s for n ≥ 1
   double beta = 0.0;
-  double value_max = 0.0;         // V̄, USD
+  double value_max = 0.0;  // V̄, USD
   ValueShape value_shape = ValueShape::linear;
-  double value_shape_param = 0.5; // step level, or exponential rate k
-  double miss_penalty = 0.0;      // P_miss, USD; a miss is worth −P_miss
-  double reconfig_s = 0.0;        // R, seconds of compute lost per change (may exceed Δ)
+  double value_shape_param = 0.5;  // step level, or exponential rate k
+  double miss_penalty = 0.0;       // P_miss, USD; a miss is worth −P_miss
+  double reconfig_s = 0.0;         // R, seconds of compute lost per change (may exceed Δ)
   ReconfigTrigger trigger = ReconfigTrigger::total;
   Billing billing = Billing::full_slot;
   // L̂, the work the policy believes the job has (docs/model.md §2 workload-estimate error);

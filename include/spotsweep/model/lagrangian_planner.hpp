@@ -19,8 +19,8 @@
 
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/macros.hpp"
-#include "spotsweep/model/slot.hpp"
 #include "spotsweep/model/planner.hpp"
+#include "spotsweep/model/slot.hpp"
 
 namespace spotsweep {
 
@@ -33,7 +33,8 @@ struct LagrangianPlan {
 
 // States of the Lagrangian programme, (allocation, since) pairs: its value layers hold this
 // many doubles each, and its choices this many per slot.
-SPOTSWEEP_HD_INLINE int64_t lagrangian_states(const AllocationSpace& space, int32_t restart_states) {
+SPOTSWEEP_HD_INLINE int64_t lagrangian_states(const AllocationSpace& space,
+                                              int32_t restart_states) {
   return static_cast<int64_t>(space.size()) * restart_states;
 }
 
@@ -55,7 +56,8 @@ SPOTSWEEP_HD_INLINE double terminal_excess_bound(const OnDemandTerminal& termina
   for (int32_t n = job.n_min; n <= job.n_max; ++n) {
     const double rate = throughput(job, n);
     // W at which f_n(W) = t: W = L − (t − end_s − R)·H(n).
-    const double on_time = job.work - (job.soft_deadline_s + kDeadlineTolS - end_s - job.reconfig_s) * rate;
+    const double on_time =
+        job.work - (job.soft_deadline_s + kDeadlineTolS - end_s - job.reconfig_s) * rate;
     const double feasible = job.work - (hard - end_s - job.reconfig_s) * rate;
     const double candidates[4] = {w_lo, w_hi, on_time, feasible};
     for (int32_t c = 0; c < 4; ++c) {
@@ -75,7 +77,8 @@ SPOTSWEEP_HD_INLINE double terminal_excess_bound(const OnDemandTerminal& termina
 }
 
 // D(λ): backward over the window, each (allocation, since) state takes the best of idle, the
-// best restart other than its own allocation and staying (best_of_three, as solve_plan). Writes choices per (slot, state) and returns D(λ) from the start state.
+// best restart other than its own allocation and staying (best_of_three, as solve_plan). Writes
+// choices per (slot, state) and returns D(λ) from the start state.
 SPOTSWEEP_HD_INLINE double lagrangian_schedule_value(const JobSpec& job, const PlanMarket& market,
                                                      const PlanShape& shape, double lambda,
                                                      int32_t start_alloc, int32_t start_since,
@@ -86,7 +89,8 @@ SPOTSWEEP_HD_INLINE double lagrangian_schedule_value(const JobSpec& job, const P
   const int64_t states = lagrangian_states(shape.space, n_since);
   double* next = value_a;
   double* cur = value_b;
-  for (int64_t i = 0; i < states; ++i) next[i] = 0.0;
+  for (int64_t i = 0; i < states; ++i)
+    next[i] = 0.0;
   for (int32_t k = market.n_slots - 1; k >= 0; --k) {
     // Rows: cur[x·(S+1) + s] = what running x in since s earns from here (−1e300 if invalid).
     double idle = 0.0;
@@ -98,9 +102,10 @@ SPOTSWEEP_HD_INLINE double lagrangian_schedule_value(const JobSpec& job, const P
         const PlanMove move =
             s == 0 ? restart_move
                    : plan_move_at_since(job, shape, Rounding::down, market.tick_s, restart_move, s);
-        const double value = move.valid ? lambda * move.gain - move.slot_cost +
-                                              next[static_cast<int64_t>(x) * n_since + move.next_since]
-                                        : kInfeasibleValue;
+        const double value = move.valid
+                                 ? lambda * move.gain - move.slot_cost +
+                                       next[static_cast<int64_t>(x) * n_since + move.next_since]
+                                 : kInfeasibleValue;
         if (x == 0) {
           idle = value;
           continue;
@@ -136,7 +141,8 @@ SPOTSWEEP_HD_INLINE double follow_lagrangian_choices(const JobSpec& job, const P
   const int64_t states = lagrangian_states(shape.space, shape.restart_states);
   double work = 0.0;
   for (int32_t k = 0; k < market.n_slots; ++k) {
-    const int32_t x = choice[k * states + static_cast<int64_t>(alloc) * shape.restart_states + since];
+    const int32_t x =
+        choice[k * states + static_cast<int64_t>(alloc) * shape.restart_states + since];
     const PlanMove move = plan_move(job, market, shape, Rounding::down, k, alloc, since, x);
     out[k] = move.rent;
     work += move.valid ? move.gain : 0.0;
@@ -151,10 +157,10 @@ SPOTSWEEP_HD_INLINE double follow_lagrangian_choices(const JobSpec& job, const P
 // `choice` of n_slots·lagrangian_states() entries. `iterations` ≥ 1 multipliers are tried;
 // running N_max throughout is always a candidate too, so a window that some schedule finishes
 // in time never gets a plan that cannot.
-SPOTSWEEP_HD_INLINE LagrangianPlan solve_lagrangian_plan(
-    const JobSpec& job, const PlanMarket& market, const PlanStart& start,
-    const OnDemandTerminal& terminal, int32_t iterations, double* value_a, double* value_b,
-    int16_t* choice, Allocation* candidate, Allocation* out) {
+SPOTSWEEP_HD_INLINE LagrangianPlan
+solve_lagrangian_plan(const JobSpec& job, const PlanMarket& market, const PlanStart& start,
+                      const OnDemandTerminal& terminal, int32_t iterations, double* value_a,
+                      double* value_b, int16_t* choice, Allocation* candidate, Allocation* out) {
   LagrangianPlan plan;
   // No progress dimension: one bucket, and a step of L so that no lattice shift is large.
   PlanShape shape =
@@ -195,7 +201,8 @@ SPOTSWEEP_HD_INLINE LagrangianPlan solve_lagrangian_plan(
     if (value > plan.value) {
       plan.value = value;
       plan.length = length;
-      for (int32_t k = 0; k < market.n_slots; ++k) out[k] = candidate[k];
+      for (int32_t k = 0; k < market.n_slots; ++k)
+        out[k] = candidate[k];
     }
     double wanted_work = start.work_done;
     double excess =
@@ -210,8 +217,10 @@ SPOTSWEEP_HD_INLINE LagrangianPlan solve_lagrangian_plan(
     if (plan.bound - plan.value <= 1e-12 * (1.0 + fabs(plan.value))) break;  // certified optimal
     // U's subgradient in λ is (work the schedule does) − (work the bound's terminal wants):
     // positive means λ is past U's minimum.
-    if (gained > wanted_work) hi = lambda;
-    else lo = lambda;
+    if (gained > wanted_work)
+      hi = lambda;
+    else
+      lo = lambda;
     lambda = hi < 0.0 ? 4.0 * max_d(lambda, 1e-300) : (lo <= 0.0 ? 0.25 * hi : sqrt(lo * hi));
   }
   return plan;

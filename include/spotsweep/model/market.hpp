@@ -9,11 +9,11 @@
 namespace spotsweep {
 
 struct MarketView {
-  const double* spot_price = nullptr;   // p_s[m], USD per GPU-hour
-  const int32_t* spot_avail = nullptr;  // a[m], spot GPUs obtainable in slot m
+  const double* spot_price = nullptr;       // p_s[m], USD per GPU-hour
+  const int32_t* spot_avail = nullptr;      // a[m], spot GPUs obtainable in slot m
   const double* od_price_series = nullptr;  // p_o[m]; nullptr means the constant od_price
-  double od_price = 0.0;                // p_o, USD per GPU-hour
-  double tick_seconds = 0.0;            // Δ
+  double od_price = 0.0;                    // p_o, USD per GPU-hour
+  double tick_seconds = 0.0;                // Δ
   int32_t n_slots = 0;
 
   SPOTSWEEP_HD_INLINE double spot_price_at(int32_t slot) const { return spot_price[slot]; }

@@ -79,7 +79,8 @@ struct AllocationSpace {
     if (n <= 0 || n < n_min || n > n_max) return 0;
     if (!by_composition) return n - n_min + 1;
     int32_t index = 1;
-    for (int32_t m = n_min; m < n; ++m) index += m + 1;
+    for (int32_t m = n_min; m < n; ++m)
+      index += m + 1;
     return index + a.n_spot;
   }
   // The allocation an action index rents in slot k; for totals, spot first when cheaper.
@@ -212,12 +213,12 @@ SPOTSWEEP_HD_INLINE int32_t since_state_for_overhead(const JobSpec& job, double 
 // whatever the progress: on the lattice every progress state moves by the same `shift`.
 struct PlanMove {
   Allocation rent;
-  bool valid = false;       // the slot's spot availability can serve the action
-  double slot_cost = 0.0;   // the slot's cost, billed in full
-  double used = 0.0;        // restart seconds paid in the slot
-  double rate = 0.0;        // H(n)
-  double gain = 0.0;        // work done in the slot
-  int32_t shift = 0;        // lattice steps moved (rounded down or up)
+  bool valid = false;      // the slot's spot availability can serve the action
+  double slot_cost = 0.0;  // the slot's cost, billed in full
+  double used = 0.0;       // restart seconds paid in the slot
+  double rate = 0.0;       // H(n)
+  double gain = 0.0;       // work done in the slot
+  int32_t shift = 0;       // lattice steps moved (rounded down or up)
   int32_t next_since = 0;
 };
 
@@ -240,8 +241,8 @@ SPOTSWEEP_HD_INLINE PlanMove plan_move_at_since(const JobSpec& job, const PlanSh
   // Steps chosen to divide a full slot's progress exactly must not lose a bucket to the
   // rounding of gain/q, hence the 1e-9 slack.
   const double moved = move.gain / shape.step;
-  move.shift = static_cast<int32_t>(rounding == Rounding::down ? floor(moved + 1e-9)
-                                                               : ceil(moved - 1e-9));
+  move.shift =
+      static_cast<int32_t>(rounding == Rounding::down ? floor(moved + 1e-9) : ceil(moved - 1e-9));
   move.next_since = min_i(run_since + 1, last_since);
   return move;
 }
@@ -280,8 +281,8 @@ struct PlanLanding {
 // Whether a running move finishes the job from progress state `bucket`; false, then true, as
 // the bucket grows (every operation in it is monotone).
 SPOTSWEEP_HD_INLINE bool plan_move_completes(const JobSpec& job, const PlanStart& start,
-                                            const PlanShape& shape, const PlanMove& move,
-                                            int32_t bucket) {
+                                             const PlanShape& shape, const PlanMove& move,
+                                             int32_t bucket) {
   const double work = start.work_done + bucket * shape.step;
   return work + move.gain >= job.work - kWorkRelTol * job.work;
 }
@@ -299,15 +300,16 @@ SPOTSWEEP_HD_INLINE PlanLanding plan_landing(const JobSpec& job, const PlanStart
     land.next_bucket = bucket + move.shift;
     if (land.next_bucket >= shape.buckets) {
       // Only the optimistic lattice can round past the last state short of L.
-      if (rounding == Rounding::up) land.completes = true;
-      else land.next_bucket = shape.buckets - 1;
+      if (rounding == Rounding::up)
+        land.completes = true;
+      else
+        land.next_bucket = shape.buckets - 1;
     }
   }
   if (land.completes) {
     const double offset = min_d(move.used + max_d(job.work - work, 0.0) / move.rate, tick_s);
-    const double billed = job.billing == Billing::per_second
-                              ? move.slot_cost * (offset / tick_s)
-                              : move.slot_cost;
+    const double billed =
+        job.billing == Billing::per_second ? move.slot_cost * (offset / tick_s) : move.slot_cost;
     land.value = completion_value(job, start.elapsed_s + k * tick_s + offset) - billed;
   }
   return land;
@@ -326,8 +328,10 @@ SPOTSWEEP_HD_INLINE int32_t plan_plain_landings(const JobSpec& job, const PlanSt
     int32_t hi = end - 1;
     while (lo < hi) {
       const int32_t mid = lo + (hi - lo) / 2;
-      if (plan_move_completes(job, start, shape, move, mid)) hi = mid;
-      else lo = mid + 1;
+      if (plan_move_completes(job, start, shape, move, mid))
+        hi = mid;
+      else
+        lo = mid + 1;
     }
     end = lo;
   }
@@ -336,12 +340,12 @@ SPOTSWEEP_HD_INLINE int32_t plan_plain_landings(const JobSpec& job, const PlanSt
 
 // The lattice state that a plan starts in.
 SPOTSWEEP_HD_INLINE void plan_start_state(const JobSpec& job, const PlanShape& shape,
-                                          const PlanStart& start, double tick_s,
-                                          int32_t* alloc, int32_t* since) {
+                                          const PlanStart& start, double tick_s, int32_t* alloc,
+                                          int32_t* since) {
   *alloc = shape.space.index_of(start.prev);
-  *since = *alloc == 0 ? shape.restart_states - 1
-                       : since_state_for_overhead(job, tick_s, shape.restart_states,
-                                                  start.overhead_s);
+  *since = *alloc == 0
+               ? shape.restart_states - 1
+               : since_state_for_overhead(job, tick_s, shape.restart_states, start.overhead_s);
 }
 
 // Keeps the best two restart values with their actions (a strict >, so ties keep the lower
@@ -392,10 +396,10 @@ SPOTSWEEP_HD_INLINE int64_t plan_move_values(int64_t buckets) { return 4 * bucke
 // plan's value from the start state: V(T) at completion − the cost in the window + the
 // terminal value.
 template <class Terminal>
-SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
-                               const PlanStart& start, const PlanShape& shape, Rounding rounding,
-                               const Terminal& terminal, double* value_a, double* value_b,
-                               double* move_values, int16_t* choice) {
+SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, const PlanStart& start,
+                               const PlanShape& shape, Rounding rounding, const Terminal& terminal,
+                               double* value_a, double* value_b, double* move_values,
+                               int16_t* choice) {
   const int32_t n_alloc = shape.space.size();
   const int32_t K = market.n_slots;
   double* next = value_a;  // V_{k+1}
@@ -404,7 +408,8 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
   for (int32_t b = 0; b < shape.buckets; ++b) {
     const double v = terminal(start.work_done + b * shape.step, end_s);
     for (int32_t a = 0; a < n_alloc; ++a)
-      for (int32_t s = 0; s < shape.restart_states; ++s) next[shape.state_index(a, s, b)] = v;
+      for (int32_t s = 0; s < shape.restart_states; ++s)
+        next[shape.state_index(a, s, b)] = v;
   }
   // A move depends on the state (a, s) only through the `since` it runs in, and the lattice
   // holds each allocation once, so from any (a, s) an action x other than idle and a itself is
@@ -426,7 +431,8 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
   int32_t* second_action = first_action + shape.buckets;
   for (int32_t k = K - 1; k >= 0; --k) {
     const int64_t reachable = static_cast<int64_t>(k) * largest_shift + 1;
-    const int32_t buckets = reachable < shape.buckets ? static_cast<int32_t>(reachable) : shape.buckets;
+    const int32_t buckets =
+        reachable < shape.buckets ? static_cast<int32_t>(reachable) : shape.buckets;
     for (int32_t b = 0; b < buckets; ++b) {
       first_value[b] = second_value[b] = -1e300;
       first_action[b] = second_action[b] = -1;
@@ -438,18 +444,21 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
       const PlanMove restart_move = plan_move_from(job, market, shape, rounding, k, 0, x);
       for (int32_t run_since = 0; run_since < rows; ++run_since) {
         const PlanMove move =
-            run_since == 0 ? restart_move
-                           : plan_move_at_since(job, shape, rounding, market.tick_s, restart_move, run_since);
+            run_since == 0
+                ? restart_move
+                : plan_move_at_since(job, shape, rounding, market.tick_s, restart_move, run_since);
         double* value = x == 0 ? idle_values : cur + shape.state_index(x, run_since, 0);
         if (!move.valid) {  // availability alone decides it, whatever run_since is
-          for (int32_t b = 0; b < buckets; ++b) value[b] = -1e300;
+          for (int32_t b = 0; b < buckets; ++b)
+            value[b] = -1e300;
           continue;
         }
         const double* landing = next + shape.state_index(x, move.next_since, 0);
         // Most states land `shift` further on; plan_landing handles the rest (completion, the
         // lattice's end) with the same arithmetic.
         const int32_t plain = plan_plain_landings(job, start, shape, move, buckets);
-        for (int32_t b = 0; b < plain; ++b) value[b] = landing[b + move.shift] - move.slot_cost;
+        for (int32_t b = 0; b < plain; ++b)
+          value[b] = landing[b + move.shift] - move.slot_cost;
         for (int32_t b = plain; b < buckets; ++b) {
           const PlanLanding land =
               plan_landing(job, start, shape, rounding, market.tick_s, k, move, b);
@@ -469,9 +478,9 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
             choice ? choice + static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, 0)
                    : nullptr;
         for (int32_t b = 0; b < buckets; ++b) {
-          const PlanPick pick = best_of_three(a, idle_values[b], a == 0 ? -1e300 : best[b],
-                                              first_value[b], first_action[b], second_value[b],
-                                              second_action[b]);
+          const PlanPick pick =
+              best_of_three(a, idle_values[b], a == 0 ? -1e300 : best[b], first_value[b],
+                            first_action[b], second_value[b], second_action[b]);
           best[b] = pick.value;
           if (best_action) best_action[b] = static_cast<int16_t>(pick.action);
         }
@@ -490,8 +499,7 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market,
 // writing the allocations it rents. Returns how many it wrote (fewer when the job completes).
 SPOTSWEEP_HD_INLINE int32_t follow_plan(const JobSpec& job, const PlanMarket& market,
                                         const PlanStart& start, const PlanShape& shape,
-                                        const int16_t* choice, int32_t max_slots,
-                                        Allocation* out) {
+                                        const int16_t* choice, int32_t max_slots, Allocation* out) {
   int32_t a, s;
   plan_start_state(job, shape, start, market.tick_s, &a, &s);
   int32_t b = 0;
@@ -499,7 +507,8 @@ SPOTSWEEP_HD_INLINE int32_t follow_plan(const JobSpec& job, const PlanMarket& ma
   for (int32_t k = 0; k < n; ++k) {
     const int32_t x = choice[static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, b)];
     const PlanMove move = plan_move(job, market, shape, Rounding::down, k, a, s, x);
-    const PlanLanding land = plan_landing(job, start, shape, Rounding::down, market.tick_s, k, move, b);
+    const PlanLanding land =
+        plan_landing(job, start, shape, Rounding::down, market.tick_s, k, move, b);
     out[k] = move.rent;
     if (land.completes) return k + 1;
     a = x;

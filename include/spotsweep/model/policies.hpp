@@ -8,8 +8,8 @@
 
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/macros.hpp"
-#include "spotsweep/model/slot.hpp"
 #include "spotsweep/model/simulator.hpp"
+#include "spotsweep/model/slot.hpp"
 
 namespace spotsweep {
 
@@ -20,8 +20,10 @@ namespace spotsweep {
 // H is non-decreasing in n even after rounding.
 SPOTSWEEP_HD_INLINE int32_t gpus_for_rate_from(const JobSpec& job, double rate, int32_t guess) {
   int32_t k = min_i(max_i(guess, job.n_min), job.n_max);
-  while (k > job.n_min && job.alpha * (k - 1) + job.beta >= rate) --k;  // H(k − 1), k − 1 ≥ 1
-  while (k < job.n_max && job.alpha * k + job.beta < rate) ++k;          // H(k), k ≥ 1
+  while (k > job.n_min && job.alpha * (k - 1) + job.beta >= rate)
+    --k;  // H(k − 1), k − 1 ≥ 1
+  while (k < job.n_max && job.alpha * k + job.beta < rate)
+    ++k;  // H(k), k ≥ 1
   return k;
 }
 
@@ -94,7 +96,8 @@ SPOTSWEEP_HD_INLINE Allocation cbl_deadline_rules(const JobSpec& job, const Slot
   if (s.need1_s >= s.slack_s) {
     const bool keep_spot = cur == RunningKind::spot && state.overhead_s < 1e-3;
     proposal = keep_spot ? state.prev : on_demand(job.n_max);
-    if (job.reconfig_s == 0.0 && obs.spot_avail >= job.n_max) proposal = all_spot_or_idle(job, obs.spot_avail);
+    if (job.reconfig_s == 0.0 && obs.spot_avail >= job.n_max)
+      proposal = all_spot_or_idle(job, obs.spot_avail);
   }
   return proposal;
 }
@@ -102,7 +105,8 @@ SPOTSWEEP_HD_INLINE Allocation cbl_deadline_rules(const JobSpec& job, const Slot
 // Under the Can't Be Late preset, Greedy and Uniform Progress idle once the work left is
 // within 1e-3 s (their rule 1), which the simulator's 1e-8 s "done" test has not yet ended.
 SPOTSWEEP_HD_INLINE bool cbl_nothing_left(const JobSpec& job, const JobState& state) {
-  return job.cant_be_late() && (job.work - state.work_done) / throughput(job, job.n_max) <= kCblZeroS;
+  return job.cant_be_late() &&
+         (job.work - state.work_done) / throughput(job, job.n_max) <= kCblZeroS;
 }
 
 // On-demand only. n_gpus = 0 picks, at the first slot, the constant count in [N_min, N_max]
@@ -110,8 +114,7 @@ SPOTSWEEP_HD_INLINE bool cbl_nothing_left(const JobSpec& job, const JobState& st
 struct OnDemandOnlyPolicy {
   int32_t n_gpus = 0;
 
-  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
-                                 const JobState&) {
+  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs, const JobState&) {
     if (n_gpus <= 0) n_gpus = best_constant_count(job, obs);
     return on_demand(n_gpus);
   }
@@ -123,7 +126,8 @@ struct OnDemandOnlyPolicy {
       const double finish = continuous_finish_s(job, 0.0, job.reconfig_s, job.work, n);
       if (finish > job.hard_deadline_s() + kDeadlineTolS) continue;
       const double slots = ceil(finish / obs.tick_s - 1e-9);
-      const double utility = completion_value(job, finish) - n * obs.od_price * slots * obs.tick_s / 3600.0;
+      const double utility =
+          completion_value(job, finish) - n * obs.od_price * slots * obs.tick_s / 3600.0;
       if (utility > best_utility) {
         best_utility = utility;
         best = n;
@@ -217,8 +221,10 @@ struct PredictionFreePolicy {
       catching_up = true;
     } else {
       const double deficit_scaled = L * obs.elapsed_s - state.work_done * target_s;
-      if (deficit_scaled > 0.0) catching_up = true;
-      else if (-deficit_scaled >= hysteresis * L * target_s) catching_up = false;
+      if (deficit_scaled > 0.0)
+        catching_up = true;
+      else if (-deficit_scaled >= hysteresis * L * target_s)
+        catching_up = false;
     }
     const bool spot_cheap = obs.spot_price <= theta * obs.od_price && obs.spot_avail > 0;
     Allocation a;

@@ -7,12 +7,13 @@
 //   workload error   (scenario, round, 0, kForecastDomain | workload)                  forecast.hpp
 //   played member    (scenario, round, 0, kSelectorDomain)                             hedge.hpp
 //   job fields       (scenario, round, field id, 0)                        config/sweep_config.cpp
-//   synthetic market (slot, stream·2^16 + quantity, scenario low, scenario high)  market/synthetic.cpp
+//   synthetic market (slot, stream·2^16 + quantity, scenario low, scenario high)
+//   market/synthetic.cpp
 // The bits become numbers with + − × ÷ only (the helpers below), which the CPU and the GPU
 // round alike. Device-safe.
-#include <cstdint>
-
 #include <Random123/philox.h>
+
+#include <cstdint>
 
 #include "spotsweep/model/macros.hpp"
 

@@ -16,34 +16,34 @@ namespace spotsweep {
 
 // What a policy sees at the start of a slot.
 struct SlotObservation {
-  int32_t slot = 0;          // t, slots since the job's start
-  int32_t market_slot = 0;   // m = start + t
-  double elapsed_s = 0.0;    // τ = t·Δ
-  double tick_s = 0.0;       // Δ
-  double spot_price = 0.0;   // p_s[m]
-  double od_price = 0.0;     // p_o[m]
-  int32_t spot_avail = 0;    // a[m]
+  int32_t slot = 0;         // t, slots since the job's start
+  int32_t market_slot = 0;  // m = start + t
+  double elapsed_s = 0.0;   // τ = t·Δ
+  double tick_s = 0.0;      // Δ
+  double spot_price = 0.0;  // p_s[m]
+  double od_price = 0.0;    // p_o[m]
+  int32_t spot_avail = 0;   // a[m]
 };
 
 // The job's state as the simulator keeps it; policies read it.
 struct JobState {
-  double work_done = 0.0;     // samples
-  double overhead_s = 0.0;    // restart seconds still to pay
-  Allocation prev;            // allocation of the previous slot
+  double work_done = 0.0;   // samples
+  double overhead_s = 0.0;  // restart seconds still to pay
+  Allocation prev;          // allocation of the previous slot
 };
 
 // The summary of one simulated job.
 struct Outcome {
-  double utility = 0.0;        // V(T) − cost
-  double value = 0.0;          // V(T), or −P_miss
-  double cost = 0.0;           // USD
-  double finish_s = -1.0;      // completion instant from the start; −1 on a miss
-  double od_gpu_s = 0.0;       // on-demand GPU-seconds rented
-  double spot_gpu_s = 0.0;     // spot GPU-seconds rented
-  int32_t missed = 0;          // 1 when not finished by γ·d
-  int32_t reconfigs = 0;       // restarts, the first launch included
-  int32_t net_overrides = 0;   // slots in which the safety net replaced the proposal
-  int32_t slots = 0;           // slots simulated
+  double utility = 0.0;       // V(T) − cost
+  double value = 0.0;         // V(T), or −P_miss
+  double cost = 0.0;          // USD
+  double finish_s = -1.0;     // completion instant from the start; −1 on a miss
+  double od_gpu_s = 0.0;      // on-demand GPU-seconds rented
+  double spot_gpu_s = 0.0;    // spot GPU-seconds rented
+  int32_t missed = 0;         // 1 when not finished by γ·d
+  int32_t reconfigs = 0;      // restarts, the first launch included
+  int32_t net_overrides = 0;  // slots in which the safety net replaced the proposal
+  int32_t slots = 0;          // slots simulated
 
   SPOTSWEEP_HD_INLINE double spot_share() const {
     const double total = od_gpu_s + spot_gpu_s;
@@ -78,7 +78,8 @@ struct LogsSlots<NullSlotLogger> : std::false_type {};
 // Slots that start before the hard deadline: the most a job can run. Under Can't Be Late one
 // more: its net lets a job finish one tick late (docs/cbl.md, "how late").
 SPOTSWEEP_HD_INLINE int32_t horizon_slots(const JobSpec& job, double tick_s) {
-  const int32_t slots = static_cast<int32_t>(ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_s));
+  const int32_t slots =
+      static_cast<int32_t>(ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_s));
   return job.cant_be_late() ? slots + 1 : slots;
 }
 
@@ -96,11 +97,11 @@ SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotOb
   const SlotProgress step = run_slot_in_mode<ModelMode::spotsweep>(
       job, obs.tick_s, overhead, state.work_done, proposal.total());
   if (step.completes) return proposal;
-  const SafePlan after = safe_plans(job, obs.elapsed_s + obs.tick_s, step.overhead_after_s,
-                                    step.work_after, proposal);
+  const SafePlan after =
+      safe_plans(job, obs.elapsed_s + obs.tick_s, step.overhead_after_s, step.work_after, proposal);
   if (after.feasible()) return proposal;
-  const SafePlan now = safe_plans(job, obs.elapsed_s, state.overhead_s, state.work_done,
-                                  state.prev);
+  const SafePlan now =
+      safe_plans(job, obs.elapsed_s, state.overhead_s, state.work_done, state.prev);
   // A job that was infeasible from the start has no safe plan; run flat out anyway.
   const bool keep = now.keep_ok;
   const int32_t n = keep ? state.prev.total() : job.n_max;
@@ -121,7 +122,8 @@ SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotOb
 // on-demand. It tests the allocation before preemption, so a spot allocation lost at this slot
 // is "kept" and the availability override that follows turns it into idle: the quirk that
 // makes only_spot finish one tick late. D is the hard deadline (γ = 1 in the preset).
-SPOTSWEEP_HD_INLINE Allocation apply_cbl_framework_net(const JobSpec& job, const SlotObservation& obs,
+SPOTSWEEP_HD_INLINE Allocation apply_cbl_framework_net(const JobSpec& job,
+                                                       const SlotObservation& obs,
                                                        const JobState& state, Allocation proposal,
                                                        bool* overridden) {
   *overridden = false;

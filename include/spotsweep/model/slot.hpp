@@ -53,15 +53,13 @@ SPOTSWEEP_HD_INLINE double completion_value(const JobSpec& job, double finish_s)
   const double span = hard - d;
   const double x = min_d(max_d((finish_s - d) / span, 0.0), 1.0);
   switch (job.value_shape) {
-    case ValueShape::step:
-      return job.value_max * job.value_shape_param;
+    case ValueShape::step: return job.value_max * job.value_shape_param;
     case ValueShape::exponential: {
       const double k = job.value_shape_param;
       return job.value_max * (exp(-k * x) - exp(-k)) / (1.0 - exp(-k));
     }
     case ValueShape::linear:
-    default:
-      return job.value_max * (1.0 - x);
+    default: return job.value_max * (1.0 - x);
   }
 }
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/engine/hedge.hpp"
 #include "spotsweep/backend/exec.hpp"
 #include "spotsweep/config/toml.hpp"
+#include "spotsweep/engine/hedge.hpp"
 #include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
@@ -22,8 +22,8 @@ struct SelectOptions {
   ExecOptions exec;
   Feedback feedback = Feedback::full;
   EtaSchedule eta = EtaSchedule::fixed;
-  uint64_t seed = 0;        // keys the played-member draws (selector_draw)
-  int32_t top_k = 10;       // members reported by final weight, per scenario
+  uint64_t seed = 0;   // keys the played-member draws (selector_draw)
+  int32_t top_k = 10;  // members reported by final weight, per scenario
   // The adaptive adversary (docs/select.md) when > 1: plan.scenarios then holds `regimes`
   // windows per selector, window c·S + s being scenario s under regime c (S = count/regimes,
   // make_regime_plan), and each round it plays, per scenario, the regime in which the member
@@ -40,12 +40,12 @@ struct SelectorRoundRecord {
   double expected_reward = 0.0;  // Σ_k p_k x_k with the round's play probabilities
   double sampled_reward = 0.0;   // x of the member drawn from p
   int64_t sampled_member = 0;
-  int64_t best_member = 0;       // argmax of the cumulative reward after the round (first on ties)
-  double best_gain = 0.0;        // its cumulative reward
-  double entropy = 0.0;          // of p, in nats
-  int64_t leader = 0;            // the member with the largest p (first on ties)
+  int64_t best_member = 0;  // argmax of the cumulative reward after the round (first on ties)
+  double best_gain = 0.0;   // its cumulative reward
+  double entropy = 0.0;     // of p, in nats
+  int64_t leader = 0;       // the member with the largest p (first on ties)
   double leader_probability = 0.0;
-  int32_t regime = 0;            // the regime the adversary played (0 without one)
+  int32_t regime = 0;  // the regime the adversary played (0 without one)
 };
 
 // A backend's run: records [round][scenario], the final play probabilities [scenario][member]
@@ -94,33 +94,33 @@ struct SelectResult {
   Feedback feedback = Feedback::full;
   EtaSchedule eta = EtaSchedule::fixed;
   uint64_t seed = 0;
-  bool given_range = false;                  // ranges from [select] utility_range
-  std::vector<UtilityRange> ranges;          // [scenario]
-  std::vector<double> expected_utility;      // the selector's expected utility in the round
-  std::vector<double> sampled_utility;       // the drawn member's utility
+  bool given_range = false;              // ranges from [select] utility_range
+  std::vector<UtilityRange> ranges;      // [scenario]
+  std::vector<double> expected_utility;  // the selector's expected utility in the round
+  std::vector<double> sampled_utility;   // the drawn member's utility
   std::vector<int64_t> sampled_member;
-  std::vector<double> selector_cumulative;   // Σ expected utility so far
-  std::vector<double> sampled_cumulative;    // Σ sampled utility so far
-  std::vector<int64_t> best_member;          // best fixed member in hindsight so far
-  std::vector<double> best_cumulative;       // its cumulative utility
-  std::vector<double> regret;                // best_cumulative − selector_cumulative
-  std::vector<double> sampled_regret;        // best_cumulative − sampled_cumulative
-  std::vector<double> regret_bound;          // (high − low) × the schedule's bound
-  std::vector<double> sqrt_bound;            // (high − low) × sqrt((r/2) ln K)
-  std::vector<double> entropy;               // nats
-  std::vector<int64_t> leader;               // member with the most weight in the round
+  std::vector<double> selector_cumulative;  // Σ expected utility so far
+  std::vector<double> sampled_cumulative;   // Σ sampled utility so far
+  std::vector<int64_t> best_member;         // best fixed member in hindsight so far
+  std::vector<double> best_cumulative;      // its cumulative utility
+  std::vector<double> regret;               // best_cumulative − selector_cumulative
+  std::vector<double> sampled_regret;       // best_cumulative − sampled_cumulative
+  std::vector<double> regret_bound;         // (high − low) × the schedule's bound
+  std::vector<double> sqrt_bound;           // (high − low) × sqrt((r/2) ln K)
+  std::vector<double> entropy;              // nats
+  std::vector<int64_t> leader;              // member with the most weight in the round
   std::vector<double> leader_weight;
-  std::vector<int32_t> regime;               // the adversary's regime (all 0 without one)
-  std::vector<double> opt_utility;           // OPT's achieved utility (lower end), NaN if off
-  std::vector<double> opt_upper;             // OPT's upper bound, NaN if off
-  std::vector<double> selector_ratio;        // selector_cumulative / Σ OPT upper so far
-  std::vector<double> best_ratio;            // best_cumulative / Σ OPT upper so far
-  std::vector<int64_t> top_member;           // [scenario][top_k], by final weight
-  std::vector<double> top_weight;            // [scenario][top_k]
-  std::vector<double> family_weight;         // [scenario][family], final weight mass
+  std::vector<int32_t> regime;         // the adversary's regime (all 0 without one)
+  std::vector<double> opt_utility;     // OPT's achieved utility (lower end), NaN if off
+  std::vector<double> opt_upper;       // OPT's upper bound, NaN if off
+  std::vector<double> selector_ratio;  // selector_cumulative / Σ OPT upper so far
+  std::vector<double> best_ratio;      // best_cumulative / Σ OPT upper so far
+  std::vector<int64_t> top_member;     // [scenario][top_k], by final weight
+  std::vector<double> top_weight;      // [scenario][top_k]
+  std::vector<double> family_weight;   // [scenario][family], final weight mass
   int32_t top_k = 0;
-  std::string options_toml;                  // the [select] table of the options used
-  SelectorRun run;                           // counters (records and weights dropped)
+  std::string options_toml;  // the [select] table of the options used
+  SelectorRun run;           // counters (records and weights dropped)
 
   double at(const std::vector<double>& curve, int32_t scenario, int32_t round) const {
     return curve[static_cast<size_t>(scenario) * rounds + round];

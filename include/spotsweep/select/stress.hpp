@@ -26,7 +26,8 @@ enum class AdversaryKind : int32_t {
 constexpr int32_t kAdversaryKindCount = 5;
 const char* adversary_name(AdversaryKind kind);
 // "regime_flip" etc.; InputError naming `field` otherwise.
-AdversaryKind parse_adversary(const std::string& name, const std::string& file, const std::string& field);
+AdversaryKind parse_adversary(const std::string& name, const std::string& file,
+                              const std::string& field);
 // One line per parameter of `kind`, "key (default): meaning", for --help.
 std::string adversary_parameter_help(AdversaryKind kind);
 
@@ -39,8 +40,8 @@ struct StressParameter {
 struct StressSuite {
   std::vector<AdversaryKind> adversaries;  // besides stationary, which always runs first
   std::vector<StressParameter> parameters[kAdversaryKindCount];
-  std::vector<uint64_t> seeds = {1};      // market seeds; every run uses each of them
-  int32_t opt_buckets = 256;              // OPT progress buckets per job; 0 skips OPT
+  std::vector<uint64_t> seeds = {1};  // market seeds; every run uses each of them
+  int32_t opt_buckets = 256;          // OPT progress buckets per job; 0 skips OPT
 };
 
 // The suite's defaults when neither [stress] nor the command line names the adversaries:
@@ -71,21 +72,21 @@ std::vector<StressRun> expand_stress_runs(const StressSuite& suite);
 // scenarios are windows of one draw of the market, one after the other.
 struct StressMarket {
   SweepPlan plan;
-  int32_t regimes = 1;          // > 1: the adaptive adversary (plan windows per regime)
-  double storm_share = 0.0;     // share of the plan's slots in the storm (or trap) regime
+  int32_t regimes = 1;       // > 1: the adaptive adversary (plan windows per regime)
+  double storm_share = 0.0;  // share of the plan's slots in the storm (or trap) regime
 };
 StressMarket make_stress_market(const SweepConfig& config, const StressRun& run, uint64_t seed);
 
 // The summary of one (run, seed), in utility units (USD) unless noted.
 struct StressSummary {
-  int32_t run = 0;                // index into the runs
+  int32_t run = 0;  // index into the runs
   uint64_t seed = 0;
-  double worst_regret = 0.0;      // max over (scenario, round) of the regret
+  double worst_regret = 0.0;  // max over (scenario, round) of the regret
   int32_t worst_scenario = 0;
-  int32_t worst_round = 0;        // 1-based
-  double bound_at_worst = 0.0;    // the regret bound there
-  double ratio_at_worst = 0.0;    // worst_regret / bound_at_worst
-  double max_ratio = 0.0;         // max over (scenario, round) of regret / bound
+  int32_t worst_round = 0;      // 1-based
+  double bound_at_worst = 0.0;  // the regret bound there
+  double ratio_at_worst = 0.0;  // worst_regret / bound_at_worst
+  double max_ratio = 0.0;       // max over (scenario, round) of regret / bound
   int32_t max_ratio_scenario = 0;
   int32_t max_ratio_round = 0;    // 1-based
   double selector_utility = 0.0;  // Σ over scenarios of the selector's cumulative utility

@@ -24,8 +24,8 @@ struct OptOptions {
   double progress_step = 0.0;
   int32_t progress_buckets = 0;
   int32_t resolution = 16;
-  bool upper_bound = true;          // also solve the rounded-up relaxation
-  bool replay = true;               // extract the schedule and replay it exactly
+  bool upper_bound = true;  // also solve the rounded-up relaxation
+  bool replay = true;       // extract the schedule and replay it exactly
 };
 
 struct OptResult {
@@ -35,7 +35,7 @@ struct OptResult {
   // Equal to utility_lower when replay is off.
   double utility = 0.0;
   double cost = 0.0;
-  double finish_s = -1.0;      // −1 when the job is infeasible (a miss)
+  double finish_s = -1.0;  // −1 when the job is infeasible (a miss)
   int32_t missed = 0;
   int32_t reconfigs = 0;
   double spot_share = 0.0;
@@ -53,7 +53,7 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
 
 // OPT of every (scenario, round) of a plan: [scenario][round] brackets.
 struct OptTable {
-  int32_t progress_buckets = 0;  // 0: not computed
+  int32_t progress_buckets = 0;                      // 0: not computed
   std::vector<double> utility_lower, utility_upper;  // [scenario][round]
 };
 // OPT for every (scenario, round), in parallel on the host with `threads` (0 = all).

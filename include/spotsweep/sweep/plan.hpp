@@ -20,12 +20,12 @@ struct ScenarioSet {
   int32_t count = 0;
   int32_t slots = 0;
   double tick_seconds = 0.0;
-  std::vector<double> od_price;        // [scenario]
-  std::vector<double> spot_price;      // [scenario][slot]
-  std::vector<int32_t> spot_avail;     // [scenario][slot]
-  std::vector<int64_t> source_slot;    // first trace slot of each window
-  int32_t capacity = 1;                // a_max over the scenarios, for forecasts
-  uint64_t seed = 0;                   // the workload's seed, which keys forecast noise
+  std::vector<double> od_price;      // [scenario]
+  std::vector<double> spot_price;    // [scenario][slot]
+  std::vector<int32_t> spot_avail;   // [scenario][slot]
+  std::vector<int64_t> source_slot;  // first trace slot of each window
+  int32_t capacity = 1;              // a_max over the scenarios, for forecasts
+  uint64_t seed = 0;                 // the workload's seed, which keys forecast noise
   // What forecasters read instead of the market (prediction poisoning), [scenario][slot];
   // empty: the market itself.
   std::vector<double> forecast_spot_price;
@@ -42,7 +42,7 @@ struct SweepPlan {
   std::vector<int32_t> round_start;  // [round], slot inside the scenario window
   std::vector<JobSpec> jobs;         // [scenario][round]
   uint64_t seed = 0;
-  std::string config_toml;           // resolved configuration text
+  std::string config_toml;  // resolved configuration text
   std::string trace_name;
 
   int64_t jobs_per_member() const { return static_cast<int64_t>(scenarios.count) * rounds; }

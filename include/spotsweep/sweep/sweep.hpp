@@ -24,10 +24,22 @@ struct SweepOptions {
 
 // Per-member statistics, in this order (docs/hdf5-layout.md).
 enum class Stat : int32_t {
-  utility_mean = 0, utility_p5, utility_p50, utility_p95,
-  cost_mean, cost_p5, cost_p50, cost_p95,
-  finish_s_mean, finish_s_p5, finish_s_p50, finish_s_p95,
-  miss_rate, spot_share_mean, reconfigs_mean, net_overrides_mean,
+  utility_mean = 0,
+  utility_p5,
+  utility_p50,
+  utility_p95,
+  cost_mean,
+  cost_p5,
+  cost_p50,
+  cost_p95,
+  finish_s_mean,
+  finish_s_p5,
+  finish_s_p50,
+  finish_s_p95,
+  miss_rate,
+  spot_share_mean,
+  reconfigs_mean,
+  net_overrides_mean,
   count
 };
 constexpr int32_t kStatCount = static_cast<int32_t>(Stat::count);
@@ -42,16 +54,16 @@ const char* scenario_stat_name(ScenarioStat stat);
 
 struct SweepResult {
   int64_t members = 0;
-  std::vector<double> stats;              // [member][kStatCount]
+  std::vector<double> stats;  // [member][kStatCount]
   std::vector<int64_t> traced_members;
-  std::vector<Outcome> traced;            // [traced member][scenario][round]
-  int64_t policy_slot_steps = 0;          // Σ slots simulated
-  double seconds = 0.0;                   // wall time of the evaluation
-  Backend backend = Backend::cpu;         // the backend that ran
-  std::string device;                     // device name, or "cpu (N threads)"
-  int threads = 0;                        // CPU threads used
-  std::size_t device_peak_bytes = 0;      // most device memory held at once
-  std::vector<double> scenario_stats;     // [member][scenario][kScenarioStatCount], or empty
+  std::vector<Outcome> traced;         // [traced member][scenario][round]
+  int64_t policy_slot_steps = 0;       // Σ slots simulated
+  double seconds = 0.0;                // wall time of the evaluation
+  Backend backend = Backend::cpu;      // the backend that ran
+  std::string device;                  // device name, or "cpu (N threads)"
+  int threads = 0;                     // CPU threads used
+  std::size_t device_peak_bytes = 0;   // most device memory held at once
+  std::vector<double> scenario_stats;  // [member][scenario][kScenarioStatCount], or empty
 
   double stat(int64_t member, Stat s) const {
     return stats[static_cast<size_t>(member) * kStatCount + static_cast<int32_t>(s)];

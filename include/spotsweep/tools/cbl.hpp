@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "spotsweep/backend/device.hpp"
+#include "spotsweep/backend/exec.hpp"
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/simulator.hpp"
-#include "spotsweep/backend/exec.hpp"
 #include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 
@@ -89,15 +89,15 @@ CblReplay make_cbl_replay(const std::vector<CblWindow>& windows, const std::stri
                           const std::vector<CblPolicy>& policies, double task_h = kCblTaskHours);
 // The same on traces already in memory (traces[i] holds windows with env == env_names[i]).
 CblReplay make_cbl_replay(const std::vector<CblWindow>& windows, const std::string& windows_file,
-                          const std::vector<std::string>& env_names, const std::vector<Trace>& traces,
-                          const std::vector<CblSetting>& settings,
+                          const std::vector<std::string>& env_names,
+                          const std::vector<Trace>& traces, const std::vector<CblSetting>& settings,
                           const std::vector<CblPolicy>& policies, double task_h = kCblTaskHours);
 
 // Every run's Outcome, [policy][window][setting].
 struct CblRuns {
   std::vector<Outcome> outcomes;
-  int64_t ticks = 0;      // Σ slots simulated (each run's finishing tick T)
-  double seconds = 0.0;   // wall time of the simulation
+  int64_t ticks = 0;     // Σ slots simulated (each run's finishing tick T)
+  double seconds = 0.0;  // wall time of the simulation
   Backend backend = Backend::cpu;
   std::string device;
   int threads = 0;

@@ -16,8 +16,10 @@ enum class HeatmapMetric { utility, cost, miss_rate, regret, improvement };
 
 // "utility", "cost", "miss_rate", "regret", "improvement"; false if unknown.
 constexpr NamedValue<HeatmapMetric> kHeatmapMetricNames[] = {
-    {"utility", HeatmapMetric::utility}, {"cost", HeatmapMetric::cost},
-    {"miss_rate", HeatmapMetric::miss_rate}, {"regret", HeatmapMetric::regret},
+    {"utility", HeatmapMetric::utility},
+    {"cost", HeatmapMetric::cost},
+    {"miss_rate", HeatmapMetric::miss_rate},
+    {"regret", HeatmapMetric::regret},
     {"improvement", HeatmapMetric::improvement}};
 inline const char* heatmap_metric_name(HeatmapMetric metric) {
   return name_of(kHeatmapMetricNames, metric);
@@ -29,8 +31,10 @@ bool heatmap_higher_is_better(HeatmapMetric metric);
 // best = max for higher-is-better metrics, min otherwise.
 enum class HeatmapReduction { best, max, min, mean };
 constexpr NamedValue<HeatmapReduction> kHeatmapReductionNames[] = {
-    {"best", HeatmapReduction::best}, {"max", HeatmapReduction::max},
-    {"min", HeatmapReduction::min}, {"mean", HeatmapReduction::mean}};
+    {"best", HeatmapReduction::best},
+    {"max", HeatmapReduction::max},
+    {"min", HeatmapReduction::min},
+    {"mean", HeatmapReduction::mean}};
 inline const char* heatmap_reduction_name(HeatmapReduction reduction) {
   return name_of(kHeatmapReductionNames, reduction);
 }
@@ -63,12 +67,12 @@ struct Heatmap {
   std::string reduction_text;  // e.g. "best over kappa, rho; hysteresis = 0"
   std::string baseline;        // improvement only: "greedy(deadline_factor=1) = 12.3 USD"
   double baseline_utility = 0.0;
-  double tick_seconds = 0.0;   // of the sweep's workload, for slot-valued axes
+  double tick_seconds = 0.0;  // of the sweep's workload, for slot-valued axes
   std::string x_name, y_name, x_units, y_units;
   std::vector<double> x_values, y_values;
   std::vector<double> value;      // [y][x]
   std::vector<double> stability;  // [y][x], see heatmap_stability
-  std::vector<int64_t> member;    // [y][x] global index of the member behind the cell; −1 for mean
+  std::vector<int64_t> member;  // [y][x] global index of the member behind the cell; −1 for mean
   int64_t best_row = -1, best_col = -1;  // the best cell (first in C order on ties); −1 if all NaN
 };
 

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <set>
 
-#include "spotsweep/market/import/text.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/market/import/text.hpp"
 
 namespace spotsweep::detail {
 
@@ -75,7 +75,8 @@ RawTrace read_bamboo_events_csv(const ImportOptions& options) {
     throw input_error(file, "--out-of-order", "supersede",
                       "not meaningful for event logs; use sort or error");
   std::vector<size_t> order(rows.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return stamps[a].time < stamps[b].time; });
 
@@ -120,8 +121,7 @@ RawTrace read_bamboo_gcp_txt(const ImportOptions& options) {
     points.push_back(p);
   }
   long origin_line = 0;
-  RawTrace raw =
-      resampled(points, options.out_of_order, options, tick, "date, time", &origin_line);
+  RawTrace raw = resampled(points, options.out_of_order, options, tick, "date, time", &origin_line);
   std::string start_time;
   for (const CsvRow& row : rows)
     if (row.line == origin_line) start_time = row.fields[0] + "T" + row.fields[1];

@@ -3,9 +3,9 @@
 // in what metadata says about prices.
 #include <cmath>
 
-#include "spotsweep/market/import/text.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/json.hpp"
+#include "spotsweep/market/import/text.hpp"
 
 namespace spotsweep::detail {
 
@@ -51,8 +51,7 @@ RawTrace read_skynomad_full_json(const ImportOptions& options) {
   if (const JsonValue* zone = doc.optional_member(metadata, "metadata", "zone")) {
     const std::string& name = doc.string(*zone, "metadata.zone");
     if (!options.key.empty() && options.key != name)
-      throw input_error(doc.file(), "--key", options.key,
-                        "the file holds zone " + name + " only");
+      throw input_error(doc.file(), "--key", options.key, "the file holds zone " + name + " only");
     raw.default_name = name;
   }
   if (const JsonValue* info = doc.optional_member(metadata, "metadata", "price_info")) {

@@ -4,9 +4,9 @@
 // --tick or a missing probe round is caught, not absorbed.
 #include <algorithm>
 
-#include "spotsweep/market/import/text.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/json.hpp"
+#include "spotsweep/market/import/text.hpp"
 
 namespace spotsweep::detail {
 
@@ -49,7 +49,8 @@ RawTrace read_skynomad_csv(const ImportOptions& options) {
     values.push_back(parse_integer(rows[r].fields[1], file, rows[r].line, "availability"));
     lines.push_back(rows[r].line);
   }
-  const TickPlacement placement = place_rows_on_ticks(times, lines, tick, options.gaps, file, "date");
+  const TickPlacement placement =
+      place_rows_on_ticks(times, lines, tick, options.gaps, file, "date");
 
   RawTrace raw;
   raw.values = spread_rows(placement, values, gap_fill_value(options.gaps));
@@ -72,9 +73,9 @@ RawTrace read_skynomad_csv(const ImportOptions& options) {
     }
     const std::vector<double> row_prices = prices.numbers(*series, key);
     if (row_prices.size() != values.size())
-      throw input_error(options.prices, key, std::to_string(row_prices.size()) + " prices",
-                        "length differs from the " + std::to_string(values.size()) +
-                            " rows of " + file);
+      throw input_error(
+          options.prices, key, std::to_string(row_prices.size()) + " prices",
+          "length differs from the " + std::to_string(values.size()) + " rows of " + file);
     // Through a gap the price holds: the market was not observed, not free.
     raw.prices = spread_rows<double>(placement, row_prices, std::nullopt);
     raw.price_file = options.prices;
@@ -91,8 +92,12 @@ RawTrace read_h100_probes_csv(const ImportOptions& options) {
   const double tick = required_tick(options, format_name(options.format));
   const std::vector<CsvRow> rows = read_csv(file);
   if (rows.empty()) throw input_error(file, "rows", "0", "the trace is empty");
-  const std::vector<std::string> header = {"run_id", "scheduled_at", "status", "zone",
-                                           "instances_requested", "instances_created",
+  const std::vector<std::string> header = {"run_id",
+                                           "scheduled_at",
+                                           "status",
+                                           "zone",
+                                           "instances_requested",
+                                           "instances_created",
                                            "capacity_exhausted_detected"};
   if (rows.front().fields != header)
     throw input_error(at_line(file, rows.front().line), "header",
@@ -130,9 +135,9 @@ RawTrace read_h100_probes_csv(const ImportOptions& options) {
                             "): the capacity must be constant");
     requested = asked;
     if (created < 0 || created > asked)
-      throw input_error(at_line(file, row.line), "instances_created", row.fields[5],
-                        "must be between 0 and instances_requested (" +
-                            std::to_string(asked) + ")");
+      throw input_error(
+          at_line(file, row.line), "instances_created", row.fields[5],
+          "must be between 0 and instances_requested (" + std::to_string(asked) + ")");
     if (times.empty()) start_time = row.fields[1];
     times.push_back(parse_timestamp(row.fields[1], file, row.line, "scheduled_at"));
     values.push_back(created);
@@ -140,7 +145,8 @@ RawTrace read_h100_probes_csv(const ImportOptions& options) {
   }
   if (values.empty()) {
     std::string list;
-    for (const auto& zone : zones) list += (list.empty() ? "" : ", ") + zone;
+    for (const auto& zone : zones)
+      list += (list.empty() ? "" : ", ") + zone;
     throw input_error(file, "--key", options.key,
                       "no rows for this zone (the file has: " + list + ")");
   }

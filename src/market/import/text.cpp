@@ -1,5 +1,7 @@
 // Text-file plumbing shared by the importers: files, CSV lines, numbers, timestamps, and the
 // two mappings of timed data onto ticks.
+#include "spotsweep/detail/text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -8,9 +10,8 @@
 #include <limits>
 #include <sstream>
 
-#include "spotsweep/detail/text.hpp"
-#include "spotsweep/market/import/text.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/market/import/text.hpp"
 
 namespace spotsweep::detail {
 
@@ -53,7 +54,8 @@ std::vector<CsvRow> read_csv(const std::string& path, char separator) {
     while (true) {
       const size_t comma = content.find(separator, field_begin);
       const size_t field_end = comma == std::string::npos ? content.size() : comma;
-      row.fields.push_back(trim(std::string_view(content).substr(field_begin, field_end - field_begin)));
+      row.fields.push_back(
+          trim(std::string_view(content).substr(field_begin, field_end - field_begin)));
       if (comma == std::string::npos) break;
       field_begin = comma + 1;
     }
@@ -106,9 +108,7 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 
 double parse_timestamp(const std::string& text, const std::string& file, long line,
                        const std::string& field) {
-  auto bad = [&](const char* why) {
-    return input_error(at_line(file, line), field, text, why);
-  };
+  auto bad = [&](const char* why) { return input_error(at_line(file, line), field, text, why); };
   size_t pos = 0;
   auto digits = [&](size_t count) -> int {
     if (pos + count > text.size()) throw bad("not a timestamp (expected YYYY-MM-DD HH:MM:SS)");
@@ -143,7 +143,8 @@ double parse_timestamp(const std::string& text, const std::string& file, long li
   if (pos < text.size() && text[pos] == '.') {
     const size_t begin = pos;
     ++pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9')
+      ++pos;
     if (pos == begin + 1) throw bad("empty fraction of a second");
     fraction = std::strtod(text.substr(begin, pos - begin).c_str(), nullptr);
   }
@@ -159,16 +160,14 @@ double parse_timestamp(const std::string& text, const std::string& file, long li
     offset_seconds = sign * (oh * 3600 + om * 60);
   }
   if (pos != text.size()) throw bad("unexpected text after the timestamp");
-  const int64_t days = days_from_civil(year, static_cast<unsigned>(month),
-                                       static_cast<unsigned>(day));
-  return static_cast<double>(days * 86400 + hour * 3600 + minute * 60 + second -
-                             offset_seconds) +
+  const int64_t days =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return static_cast<double>(days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds) +
          fraction;
 }
 
-TickPlacement place_rows_on_ticks(const std::vector<double>& times,
-                                  const std::vector<long>& lines, double tick_seconds,
-                                  GapPolicy gaps, const std::string& file,
+TickPlacement place_rows_on_ticks(const std::vector<double>& times, const std::vector<long>& lines,
+                                  double tick_seconds, GapPolicy gaps, const std::string& file,
                                   const std::string& time_field) {
   TickPlacement placement;
   placement.tick_of_row.resize(times.size());
@@ -208,20 +207,19 @@ TickPlacement place_rows_on_ticks(const std::vector<double>& times,
 }
 
 std::vector<StepPoint> order_step_points(std::vector<StepPoint> points, OutOfOrderPolicy policy,
-                                         const std::string& file,
-                                         const std::string& time_field) {
+                                         const std::string& file, const std::string& time_field) {
   std::vector<StepPoint> ordered;
   ordered.reserve(points.size());
   switch (policy) {
     case OutOfOrderPolicy::error:
       for (size_t i = 1; i < points.size(); ++i)
         if (points[i].time < points[i - 1].time)
-          throw input_error(at_line(file, points[i].line), time_field,
-                            format_number(points[i].time - points[0].time) +
-                                " s after the first row",
-                            "earlier than line " + std::to_string(points[i - 1].line) + " (" +
-                                format_number(points[i - 1].time - points[0].time) +
-                                " s): time goes backwards; choose --out-of-order sort|supersede");
+          throw input_error(
+              at_line(file, points[i].line), time_field,
+              format_number(points[i].time - points[0].time) + " s after the first row",
+              "earlier than line " + std::to_string(points[i - 1].line) + " (" +
+                  format_number(points[i - 1].time - points[0].time) +
+                  " s): time goes backwards; choose --out-of-order sort|supersede");
       ordered = std::move(points);
       break;
     case OutOfOrderPolicy::sort:
@@ -231,7 +229,8 @@ std::vector<StepPoint> order_step_points(std::vector<StepPoint> points, OutOfOrd
       break;
     case OutOfOrderPolicy::supersede:
       for (const StepPoint& p : points) {
-        while (!ordered.empty() && ordered.back().time >= p.time) ordered.pop_back();
+        while (!ordered.empty() && ordered.back().time >= p.time)
+          ordered.pop_back();
         ordered.push_back(p);
       }
       break;
@@ -240,8 +239,10 @@ std::vector<StepPoint> order_step_points(std::vector<StepPoint> points, OutOfOrd
   std::vector<StepPoint> steps;
   steps.reserve(ordered.size());
   for (const StepPoint& p : ordered) {
-    if (!steps.empty() && steps.back().time == p.time) steps.back() = p;
-    else steps.push_back(p);
+    if (!steps.empty() && steps.back().time == p.time)
+      steps.back() = p;
+    else
+      steps.push_back(p);
   }
   return steps;
 }
@@ -254,15 +255,16 @@ std::vector<int64_t> resample_steps(const std::vector<StepPoint>& ordered, doubl
   // A tick is kept only when the data covers all of it (1e-9: float noise in span/Δ).
   const int64_t n_ticks = static_cast<int64_t>(std::floor(span / tick_seconds + 1e-9));
   if (n_ticks < 1)
-    throw input_error(file, "span", format_number(span) + " s",
-                      "shorter than one tick of " + format_number(tick_seconds) +
-                          " s: the trace is empty");
+    throw input_error(
+        file, "span", format_number(span) + " s",
+        "shorter than one tick of " + format_number(tick_seconds) + " s: the trace is empty");
   std::vector<int64_t> out(static_cast<size_t>(n_ticks));
   size_t step = 0;  // index of the step holding at the current tick's start
   for (int64_t i = 0; i < n_ticks; ++i) {
     const double begin = origin + static_cast<double>(i) * tick_seconds;
     const double end = begin + tick_seconds;
-    while (step + 1 < ordered.size() && ordered[step + 1].time <= begin) ++step;
+    while (step + 1 < ordered.size() && ordered[step + 1].time <= begin)
+      ++step;
     int64_t value = ordered[step].value;
     if (rule == ResampleRule::minimum) {
       for (size_t s = step + 1; s < ordered.size() && ordered[s].time < end; ++s)

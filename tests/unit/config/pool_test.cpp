@@ -1,10 +1,11 @@
 // Pool grids: sizes, mixed-radix decode/encode, the grid grammar, and one-line errors.
+#include "spotsweep/config/pool.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/config/pool.hpp"
 
 namespace spotsweep {
 namespace {
@@ -35,7 +36,8 @@ TEST(Pool, SizesAndFamilyOffsets) {
 }
 
 TEST(Pool, LastAxisVariesFastest) {
-  const Pool pool = pool_from("[pool.pf]\ntheta = [0.3, 0.5]\nkappa = [0.8, 0.9]\nrho = [1, 2, 3]\n");
+  const Pool pool =
+      pool_from("[pool.pf]\ntheta = [0.3, 0.5]\nkappa = [0.8, 0.9]\nrho = [1, 2, 3]\n");
   EXPECT_EQ(pool.parameters(0), (std::vector<double>{0.3, 0.8, 1, 0.02}));
   EXPECT_EQ(pool.parameters(1), (std::vector<double>{0.3, 0.8, 2, 0.02}));
   EXPECT_EQ(pool.parameters(3), (std::vector<double>{0.3, 0.9, 1, 0.02}));
@@ -87,7 +89,8 @@ void expect_one_line_error(const std::string& text, const std::vector<std::strin
   const std::string msg = error_of(text);
   ASSERT_FALSE(msg.empty()) << "no error for:\n" << text;
   EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
-  for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << msg << " lacks " << p;
+  for (const auto& p : parts)
+    EXPECT_NE(msg.find(p), std::string::npos) << msg << " lacks " << p;
 }
 
 TEST(PoolErrors, EmptyAxis) {
@@ -97,17 +100,22 @@ TEST(PoolErrors, EmptyAxis) {
 }
 
 TEST(PoolErrors, ValueOutOfRange) {
-  expect_one_line_error("[pool.pf]\ntheta = [0.5, 0]\n", {"p.toml:2", "pf.theta = 0", "out of range (0, inf)"});
+  expect_one_line_error("[pool.pf]\ntheta = [0.5, 0]\n",
+                        {"p.toml:2", "pf.theta = 0", "out of range (0, inf)"});
   expect_one_line_error("[pool.pf]\ntheta = -1\n", {"pf.theta = -1", "out of range"});
-  expect_one_line_error("[pool.pf]\nhysteresis = [0, 2]\n", {"pf.hysteresis = 2", "out of range [0, 1]"});
-  expect_one_line_error("[pool.on_demand]\nn_gpus = [1.5]\n", {"on_demand.n_gpus = 1.5", "integer"});
+  expect_one_line_error("[pool.pf]\nhysteresis = [0, 2]\n",
+                        {"pf.hysteresis = 2", "out of range [0, 1]"});
+  expect_one_line_error("[pool.on_demand]\nn_gpus = [1.5]\n",
+                        {"on_demand.n_gpus = 1.5", "integer"});
   expect_one_line_error("[pool.greedy]\ndeadline_factor = \"[1:2:0]\"\n",
                         {"deadline_factor", "step must be positive"});
 }
 
 TEST(PoolErrors, UnknownFamilyOrAxis) {
-  expect_one_line_error("[pool.chcx]\nw = [1, 2]\n", {"p.toml:1", "family = chcx", "unknown family", "pf"});
-  expect_one_line_error("[pool.pf]\ntheta = [0.5]\ngamma = [1]\n", {"p.toml:3", "pf.gamma = [1]", "unknown axis", "theta, kappa"});
+  expect_one_line_error("[pool.chcx]\nw = [1, 2]\n",
+                        {"p.toml:1", "family = chcx", "unknown family", "pf"});
+  expect_one_line_error("[pool.pf]\ntheta = [0.5]\ngamma = [1]\n",
+                        {"p.toml:3", "pf.gamma = [1]", "unknown axis", "theta, kappa"});
   expect_one_line_error("[pool.pf]\ntheta = [0.5, abc]\n",
                         {"p.toml:2:15", "pool.pf.theta = [0.5, abc]"});
   expect_one_line_error("[pool.pf]\ntheta = [0.5, \"0.6\"]\n",

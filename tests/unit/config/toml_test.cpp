@@ -1,10 +1,11 @@
 // The TOML facade over toml++: sections in file order, typed entries with their positions,
 // and one-line errors naming file:line, the dotted key and the value.
+#include "spotsweep/config/toml.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "spotsweep/config/toml.hpp"
 #include "../../support/trace_test_support.hpp"
 
 namespace spotsweep {
@@ -16,13 +17,15 @@ TomlDocument parse(const std::string& text) { return parse_toml_text(text, "t.to
 
 std::vector<std::string> section_names(const TomlDocument& doc) {
   std::vector<std::string> names;
-  for (const TomlSection& s : doc.sections) names.push_back(s.name);
+  for (const TomlSection& s : doc.sections)
+    names.push_back(s.name);
   return names;
 }
 
 std::vector<std::string> keys(const TomlSection& section) {
   std::vector<std::string> names;
-  for (const TomlEntry& e : section.entries) names.push_back(e.key);
+  for (const TomlEntry& e : section.entries)
+    names.push_back(e.key);
   return names;
 }
 
@@ -62,7 +65,7 @@ TEST(Toml, DottedKeysAndInlineTablesStayInTheirSection) {
   EXPECT_EQ(section_names(doc), (std::vector<std::string>{"", "stress.regime_flip"}));
   const TomlSection& s = doc.sections[1];
   EXPECT_EQ(keys(s), (std::vector<std::string>{"period_slots", "storm.mean", "calm.lambda",
-                                                "calm.mu.x", "storm.vol"}));
+                                               "calm.mu.x", "storm.vol"}));
   EXPECT_EQ(s.entries[1].path, "stress.regime_flip.storm.mean");
   EXPECT_EQ(s.entries[1].line, 3);
 }

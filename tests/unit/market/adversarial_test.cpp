@@ -1,5 +1,7 @@
 // Adversarial markets: determinism, the regimes they declare, and that they do what they are
 // for: the regime flip changes which policy family is best, the trap hits the deadline.
+#include "spotsweep/market/adversarial.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,9 +10,9 @@
 #include <numeric>
 
 #include "spotsweep/backend/cpu.hpp"
-#include "spotsweep/market/adversarial.hpp"
-#include "spotsweep/sweep/sweep.hpp"
 #include "spotsweep/config/toml.hpp"
+#include "spotsweep/sweep/sweep.hpp"
+
 #include "../../support/trace_test_support.hpp"
 
 namespace spotsweep {
@@ -64,7 +66,8 @@ std::map<std::string, double> best_by_family(const Trace& trace, double work = 4
   const SweepResult result = run_sweep_cpu(plan, options);
   std::map<std::string, double> best;
   for (int64_t m = 0; m < result.members; ++m) {
-    const std::string family = plan.pool.describe_member(m).substr(0, plan.pool.describe_member(m).find('('));
+    const std::string family =
+        plan.pool.describe_member(m).substr(0, plan.pool.describe_member(m).find('('));
     const double u = result.stat(m, Stat::utility_mean);
     if (!best.count(family) || u > best[family]) best[family] = u;
   }
@@ -200,16 +203,20 @@ TEST(Adversarial, ParametersByNameAndBadInput) {
   EXPECT_EQ(r.regime_flip.storm.mean_spot_fraction, 2.0);
   EXPECT_EQ(generate_market(r, 1, 0).trace.capacity, 4);
   using testing::expect_input_error;
-  expect_input_error([&] { set_market_parameter(r, "trap_slots", "3"); }, {"--param", "trap_slots", "regime_flip"});
-  expect_input_error([&] { set_market_parameter(r, "base.capacity", "3"); }, {"--param", "base.capacity"});
+  expect_input_error([&] { set_market_parameter(r, "trap_slots", "3"); },
+                     {"--param", "trap_slots", "regime_flip"});
+  expect_input_error([&] { set_market_parameter(r, "base.capacity", "3"); },
+                     {"--param", "base.capacity"});
   expect_input_error([&] { set_market_parameter(r, "period_slots", "x"); }, {"period_slots", "x"});
   expect_input_error([&] { parse_market_kind("storm"); }, {"--kind", "storm"});
   RegimeFlipSpec flip;
   flip.storm.capacity = 3;
-  expect_input_error([&] { generate_regime_flip(flip, 1, 0); }, {"regime_flip", "storm.capacity", "3"});
+  expect_input_error([&] { generate_regime_flip(flip, 1, 0); },
+                     {"regime_flip", "storm.capacity", "3"});
   DeadlineTrapSpec trap;
   trap.trap_slots = 30;
-  expect_input_error([&] { generate_deadline_trap(trap, 1, 0); }, {"deadline_trap", "trap_slots", "30"});
+  expect_input_error([&] { generate_deadline_trap(trap, 1, 0); },
+                     {"deadline_trap", "trap_slots", "30"});
 }
 
 }  // namespace

@@ -6,8 +6,9 @@
 #include <cmath>
 #include <numeric>
 
-#include "spotsweep/market/importers.hpp"
 #include "spotsweep/detail/json.hpp"
+#include "spotsweep/market/importers.hpp"
+
 #include "../../support/trace_test_support.hpp"
 
 namespace spotsweep {
@@ -26,7 +27,8 @@ ImportOptions options_for(TraceFormat format, const std::string& input) {
 }
 
 ImportOptions v100_csv_options() {
-  ImportOptions o = options_for(TraceFormat::skynomad_csv, repo_data("skynomad/us-east-1a_v100_1.csv"));
+  ImportOptions o =
+      options_for(TraceFormat::skynomad_csv, repo_data("skynomad/us-east-1a_v100_1.csv"));
   o.prices = repo_data("skynomad/v100_spot_prices.json");
   o.convention = Convention::available;
   o.tick_seconds = 195.0;
@@ -34,7 +36,9 @@ ImportOptions v100_csv_options() {
   return o;
 }
 
-int64_t sum(const std::vector<int32_t>& v) { return std::accumulate(v.begin(), v.end(), int64_t{0}); }
+int64_t sum(const std::vector<int32_t>& v) {
+  return std::accumulate(v.begin(), v.end(), int64_t{0});
+}
 
 // ---- SkyNomad V100 CSV + price JSON --------------------------------------------------------
 
@@ -113,8 +117,8 @@ TEST(Convention, PreemptedIsTheComplementOfAvailable) {
 }
 
 TEST(Convention, PreemptedRefusesCounts) {
-  const std::string counts = write_file(
-      "conv_counts.json", R"({"metadata": {"gap_seconds": 300}, "data": [4, 3, 0, 2]})");
+  const std::string counts =
+      write_file("conv_counts.json", R"({"metadata": {"gap_seconds": 300}, "data": [4, 3, 0, 2]})");
   ImportOptions o = options_for(TraceFormat::skypilot_json, counts);
   o.convention = Convention::preempted;
   o.spot_price = 0.9;
@@ -127,9 +131,9 @@ TEST(Convention, PreemptedRefusesCounts) {
 }
 
 TEST(SkypilotJson, FilePricesArePerInstanceAndDividedByPriceGpus) {
-  const std::string file = write_file(
-      "p3_16x.json",
-      R"({"metadata": {"gap_seconds": 600}, "data": [1, 0], "prices": [8.0, 16.0]})");
+  const std::string file =
+      write_file("p3_16x.json",
+                 R"({"metadata": {"gap_seconds": 600}, "data": [1, 0], "prices": [8.0, 16.0]})");
   ImportOptions o = options_for(TraceFormat::skypilot_json, file);
   o.convention = Convention::available;
   o.od_price = 3.06;  // given per GPU: not divided
@@ -158,8 +162,8 @@ TEST(Convention, FullJsonPreemptedMatchesTheProbeCounts) {
   EXPECT_DOUBLE_EQ(binary.spot_price.front(), 18.979008 / 8.0);
   EXPECT_DOUBLE_EQ(binary.od_price, 82.52543396 / 8.0);
 
-  ImportOptions probes = options_for(TraceFormat::h100_probes_csv,
-                                     repo_data("skynomad/probes_h100_16.csv"));
+  ImportOptions probes =
+      options_for(TraceFormat::h100_probes_csv, repo_data("skynomad/probes_h100_16.csv"));
   probes.convention = Convention::available;
   probes.key = "us-central1-a";
   probes.tick_seconds = 600.0;
@@ -207,7 +211,8 @@ TEST(SkynomadFullJson, StatedPricesAndTickMustAgreeWithOptions) {
 // ---- H100 probe CSV ------------------------------------------------------------------------
 
 TEST(ProbesCsv, ZoneKeyGapsAndTick) {
-  ImportOptions o = options_for(TraceFormat::h100_probes_csv, repo_data("skynomad/probes_h100_16.csv"));
+  ImportOptions o =
+      options_for(TraceFormat::h100_probes_csv, repo_data("skynomad/probes_h100_16.csv"));
   o.convention = Convention::available;
   o.tick_seconds = 600.0;
   o.spot_price = 2.37;
@@ -218,7 +223,8 @@ TEST(ProbesCsv, ZoneKeyGapsAndTick) {
                      {"probes_h100_16.csv", "mars-central1-a", "us-central1-a"});
   o.key = "europe-west1-c";
   // One collection break of 6,599 s (10 missing rounds) in 2025-10-08/09.
-  expect_input_error([&] { import_trace(o); }, {"probes_h100_16.csv:", "scheduled_at", "gap", "--gaps"});
+  expect_input_error([&] { import_trace(o); },
+                     {"probes_h100_16.csv:", "scheduled_at", "gap", "--gaps"});
   o.gaps = GapPolicy::unavailable;
   const Trace zeros = import_trace(o);
   o.gaps = GapPolicy::hold;
@@ -322,8 +328,9 @@ TEST(BambooEvents, P3TraceCrlfCountsLiveNodes) {
 }
 
 TEST(BambooEvents, InconsistentEventsAreRefused) {
-  ImportOptions o = options_for(TraceFormat::bamboo_events_csv,
-                                write_file("events_bad.csv", "0,add,node1\r\n60000,remove,node2\r\n"));
+  ImportOptions o =
+      options_for(TraceFormat::bamboo_events_csv,
+                  write_file("events_bad.csv", "0,add,node1\r\n60000,remove,node2\r\n"));
   o.convention = Convention::available;
   o.tick_seconds = 60.0;
   o.spot_price = 0.9;
@@ -338,7 +345,8 @@ TEST(BambooEvents, InconsistentEventsAreRefused) {
 // ---- Bamboo GCP logs: the non-monotonic V100 file ------------------------------------------
 
 ImportOptions gcp_v100(OutOfOrderPolicy policy) {
-  ImportOptions o = options_for(TraceFormat::bamboo_gcp_txt, repo_data("bamboo/v100x1-us-east1-c.txt"));
+  ImportOptions o =
+      options_for(TraceFormat::bamboo_gcp_txt, repo_data("bamboo/v100x1-us-east1-c.txt"));
   o.convention = Convention::available;
   o.tick_seconds = 60.0;
   o.spot_price = 0.74;
@@ -389,17 +397,18 @@ TEST(BambooGcp, SupersedeDropsStaleRepeats) {
 // ---- bad input: every case names the file and the field ------------------------------------
 
 TEST(BadInput, MissingFiles) {
-  for (TraceFormat format : {TraceFormat::skypilot_json, TraceFormat::skynomad_csv,
-                             TraceFormat::skynomad_full_json, TraceFormat::h100_probes_csv,
-                             TraceFormat::bamboo_steps_csv, TraceFormat::bamboo_events_csv,
-                             TraceFormat::bamboo_gcp_txt}) {
+  for (TraceFormat format :
+       {TraceFormat::skypilot_json, TraceFormat::skynomad_csv, TraceFormat::skynomad_full_json,
+        TraceFormat::h100_probes_csv, TraceFormat::bamboo_steps_csv, TraceFormat::bamboo_events_csv,
+        TraceFormat::bamboo_gcp_txt}) {
     ImportOptions o = options_for(format, "/nonexistent/trace.file");
     o.convention = Convention::available;
     o.tick_seconds = 60.0;
-    o.time_unit = format == TraceFormat::bamboo_steps_csv ? std::optional(TimeUnit::seconds)
-                                                          : std::nullopt;
+    o.time_unit =
+        format == TraceFormat::bamboo_steps_csv ? std::optional(TimeUnit::seconds) : std::nullopt;
     o.key = format == TraceFormat::h100_probes_csv ? "z" : "";
-    expect_input_error([&] { import_trace(o); }, {"/nonexistent/trace.file", "file", "cannot open"});
+    expect_input_error([&] { import_trace(o); },
+                       {"/nonexistent/trace.file", "file", "cannot open"});
   }
   ImportOptions o = v100_csv_options();
   o.prices = "/nonexistent/prices.json";
@@ -469,9 +478,9 @@ TEST(BadInput, NegativePrices) {
   o.spot_price = 1.0;
   o.od_price = -3.0;
   expect_input_error([&] { import_trace(o); }, {"zone-a_v100_1.csv", "--od-price", "-3"});
-  const std::string json = write_file(
-      "neg_prices.json",
-      R"({"metadata": {"gap_seconds": 34}, "data": [1, 1], "prices": [1.14, -1.85]})");
+  const std::string json =
+      write_file("neg_prices.json",
+                 R"({"metadata": {"gap_seconds": 34}, "data": [1, 1], "prices": [1.14, -1.85]})");
   ImportOptions p = options_for(TraceFormat::skypilot_json, json);
   p.convention = Convention::available;
   p.od_price = 4.0;
@@ -481,9 +490,11 @@ TEST(BadInput, NegativePrices) {
 TEST(BadInput, EmptyTraces) {
   expect_input_error([&] { import_trace(skynomad_inline("date,availability\n", "")); },
                      {"zone-a_v100_1.csv", "empty"});
-  expect_input_error([&] { import_trace(skynomad_inline("", "")); }, {"zone-a_v100_1.csv", "empty"});
-  ImportOptions o = options_for(TraceFormat::skypilot_json,
-                                write_file("empty.json", R"({"metadata": {"gap_seconds": 600}, "data": []})"));
+  expect_input_error([&] { import_trace(skynomad_inline("", "")); },
+                     {"zone-a_v100_1.csv", "empty"});
+  ImportOptions o =
+      options_for(TraceFormat::skypilot_json,
+                  write_file("empty.json", R"({"metadata": {"gap_seconds": 600}, "data": []})"));
   o.convention = Convention::available;
   o.spot_price = 1.0;
   o.od_price = 3.0;
@@ -497,8 +508,9 @@ TEST(BadInput, WrongLengthsAndMissingFields) {
   expect_input_error(
       [&] { import_trace(skynomad_inline(kThreeRows, R"({"zone-a_v100_1": [1.0, 1.0]})")); },
       {"prices_inline.json", "zone-a_v100_1", "2 prices", "3 rows"});
-  const std::string json = write_file(
-      "short_prices.json", R"({"metadata": {"gap_seconds": 32}, "data": [1, 0, 1], "prices": [0.9]})");
+  const std::string json =
+      write_file("short_prices.json",
+                 R"({"metadata": {"gap_seconds": 32}, "data": [1, 0, 1], "prices": [0.9]})");
   ImportOptions o = options_for(TraceFormat::skypilot_json, json);
   o.convention = Convention::available;
   o.od_price = 3.06;
@@ -515,8 +527,9 @@ TEST(BadInput, WrongLengthsAndMissingFields) {
 }
 
 TEST(BadInput, OptionsThatDoNotApply) {
-  ImportOptions o = options_for(TraceFormat::skypilot_json,
-                                write_file("plain.json", R"({"metadata": {"gap_seconds": 60}, "data": [1]})"));
+  ImportOptions o =
+      options_for(TraceFormat::skypilot_json,
+                  write_file("plain.json", R"({"metadata": {"gap_seconds": 60}, "data": [1]})"));
   o.convention = Convention::available;
   o.spot_price = 1.0;
   o.od_price = 3.0;
@@ -531,14 +544,16 @@ TEST(BadInput, OptionsThatDoNotApply) {
 }
 
 TEST(OptionNames, RoundTripAndRefuseUnknown) {
-  for (const std::string& name : format_names()) EXPECT_EQ(format_name(parse_format(name)), name);
+  for (const std::string& name : format_names())
+    EXPECT_EQ(format_name(parse_format(name)), name);
   EXPECT_EQ(parse_convention("preempted"), Convention::preempted);
   EXPECT_EQ(parse_time_unit("h"), TimeUnit::hours);
   EXPECT_EQ(parse_resample_rule("start"), ResampleRule::start);
   EXPECT_EQ(parse_gap_policy("hold"), GapPolicy::hold);
   EXPECT_EQ(parse_out_of_order("supersede"), OutOfOrderPolicy::supersede);
   expect_input_error([] { parse_format("csv"); }, {"--format", "csv", "skypilot-json"});
-  expect_input_error([] { parse_convention("1=up"); }, {"--convention", "expected one of available, preempted"});
+  expect_input_error([] { parse_convention("1=up"); },
+                     {"--convention", "expected one of available, preempted"});
 }
 
 // ---- the JSON reader -----------------------------------------------------------------------

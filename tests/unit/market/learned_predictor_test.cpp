@@ -1,5 +1,7 @@
 // Learned predictors: exactness where the answer is known, accuracy on a seasonal series,
 // no look-ahead, and the cost of a whole table.
+#include "spotsweep/market/learned_predictor.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "spotsweep/model/forecast.hpp"
-#include "spotsweep/market/learned_predictor.hpp"
 
 namespace spotsweep {
 namespace {
@@ -164,7 +165,8 @@ TEST(LearnedPredictor, NoLookAheadLeakage) {
 
 TEST(LearnedPredictor, AvailabilityForecastsAreClamped) {
   Series s = seasonal_series(24 * 10, 0.0);
-  for (size_t m = 0; m < s.avail.size(); ++m) s.avail[m] = static_cast<int32_t>(m / 24) % 2 * 4;
+  for (size_t m = 0; m < s.avail.size(); ++m)
+    s.avail[m] = static_cast<int32_t>(m / 24) % 2 * 4;
   LearnedPredictorOptions options;
   options.avail_max = 3;
   for (LearnedModel m : kAllModels) {

@@ -1,12 +1,14 @@
 // Calibration: the fitted generator reproduces real traces' availability fraction and mean
 // availability-run length (within 10 %), and a fit of a long synthetic trace recovers the
 // parameters that made it.
+#include "spotsweep/market/market_fit.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "spotsweep/market/market_fit.hpp"
 #include "spotsweep/market/trace_io.hpp"
+
 #include "../../support/trace_test_support.hpp"
 
 namespace spotsweep {
@@ -133,16 +135,18 @@ TEST(MarketFit, RefusesWhatItCannotFit) {
   t.capacity = 1;
   t.spot_avail.assign(5, 1);
   t.spot_price.assign(5, 1.0);
-  testing::expect_input_error([&] { fit_synthetic_market(t, AvailabilityModel::birth_death, "t.h5"); },
-                              {"t.h5", "n_slots", "5"});
+  testing::expect_input_error(
+      [&] { fit_synthetic_market(t, AvailabilityModel::birth_death, "t.h5"); },
+      {"t.h5", "n_slots", "5"});
   t.spot_avail.assign(50, 1);
   t.spot_price.assign(50, 1.0);
   testing::expect_input_error(
       [&] { fit_synthetic_market(t, AvailabilityModel::markov_modulated, "t.h5"); },
       {"t.h5", "spot_avail", "birth_death"});
   t.od_price = 0.0;
-  testing::expect_input_error([&] { fit_synthetic_market(t, AvailabilityModel::birth_death, "t.h5"); },
-                              {"t.h5", "od_price", "0"});
+  testing::expect_input_error(
+      [&] { fit_synthetic_market(t, AvailabilityModel::birth_death, "t.h5"); },
+      {"t.h5", "od_price", "0"});
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // Scoring predictors: known errors on a hand-checkable series, the scored range, bad options
 // and the CSV output.
+#include "spotsweep/market/predict_eval.hpp"
+
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -10,10 +13,7 @@
 #include <string>
 #include <vector>
 
-#include <sys/wait.h>
-
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/market/predict_eval.hpp"
 #include "spotsweep/market/trace_io.hpp"
 
 namespace spotsweep {
@@ -131,7 +131,8 @@ TEST(PredictEval, WritesCsvAndTable) {
   std::getline(f, line);
   EXPECT_EQ(line, "predictor,quantity,lookahead,n,mae,rmse,mape_percent,mape_skipped");
   int rows = 0;
-  while (std::getline(f, line)) ++rows;
+  while (std::getline(f, line))
+    ++rows;
   EXPECT_EQ(rows, 2 * 2 * 3);
   EXPECT_FALSE(std::ifstream(path + ".tmp").good());
 
@@ -144,8 +145,8 @@ TEST(PredictEval, WritesCsvAndTable) {
 // Runs the CLI; returns its exit status, with stdout and stderr in *output.
 int run_cli(const std::string& args, std::string* output) {
   const std::string log = scratch_dir() + "/cli.log";
-  const int status = std::system((std::string(SPOTSWEEP_BINARY) + " " + args + " > '" + log +
-                                  "' 2>&1").c_str());
+  const int status =
+      std::system((std::string(SPOTSWEEP_BINARY) + " " + args + " > '" + log + "' 2>&1").c_str());
   std::ifstream f(log);
   std::ostringstream text;
   text << f.rdbuf();
@@ -161,8 +162,13 @@ TEST(PredictEval, CommandLine) {
   std::remove(csv.c_str());
 
   std::string output;
-  ASSERT_EQ(run_cli("predict '" + trace_path + "' --window 4 --warmup-days 1 --models last,oracle"
-                    " --eps 0 --output '" + csv + "'", &output), 0) << output;
+  ASSERT_EQ(run_cli("predict '" + trace_path +
+                        "' --window 4 --warmup-days 1 --models last,oracle"
+                        " --eps 0 --output '" +
+                        csv + "'",
+                    &output),
+            0)
+      << output;
   EXPECT_NE(output.find("oracle(eps=0,h=0)"), std::string::npos) << output;
   EXPECT_TRUE(std::ifstream(csv).good());
 

@@ -1,13 +1,15 @@
 // Synthetic markets: counter-based determinism, bounds, and long-run statistics that match
 // the spec's parameters.
+#include "spotsweep/market/synthetic.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
 
-#include "spotsweep/market/synthetic.hpp"
 #include "spotsweep/market/trace_io.hpp"
+
 #include "../../support/trace_test_support.hpp"
 
 namespace spotsweep {

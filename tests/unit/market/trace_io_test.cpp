@@ -1,19 +1,21 @@
 // The native HDF5 trace format: bit-exact round trip, atomic writes, clear read errors, and
 // the shipped quick-start trace matching a fresh import of its sources.
+#include "spotsweep/market/trace_io.hpp"
+
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "spotsweep/market/importers.hpp"
-#include "spotsweep/market/trace_io.hpp"
 #include "spotsweep/detail/atomic_file.hpp"
+#include "spotsweep/market/importers.hpp"
+
 #include "../../support/trace_test_support.hpp"
 
 namespace spotsweep {
@@ -33,8 +35,14 @@ Trace awkward_trace() {
   t.tick_seconds = 195.0;
   t.od_price = 3.06;
   t.capacity = 16;
-  t.spot_price = {0.1, 1.0 / 3.0, std::numeric_limits<double>::denorm_min(), 1e300, 0.0,
-                  0.918, 1.8464, std::nextafter(1.0, 2.0)};
+  t.spot_price = {0.1,
+                  1.0 / 3.0,
+                  std::numeric_limits<double>::denorm_min(),
+                  1e300,
+                  0.0,
+                  0.918,
+                  1.8464,
+                  std::nextafter(1.0, 2.0)};
   t.spot_avail = {0, 16, 1, 15, 7, 0, 3, 16};
   return t;
 }
@@ -47,9 +55,9 @@ void expect_identical(const Trace& a, const Trace& b) {
   EXPECT_EQ(std::memcmp(&a.od_price, &b.od_price, sizeof(double)), 0);
   EXPECT_EQ(a.capacity, b.capacity);
   ASSERT_EQ(a.spot_price.size(), b.spot_price.size());
-  EXPECT_EQ(std::memcmp(a.spot_price.data(), b.spot_price.data(),
-                        a.spot_price.size() * sizeof(double)),
-            0);
+  EXPECT_EQ(
+      std::memcmp(a.spot_price.data(), b.spot_price.data(), a.spot_price.size() * sizeof(double)),
+      0);
   EXPECT_EQ(a.spot_avail, b.spot_avail);
 }
 
@@ -83,7 +91,11 @@ TEST(TraceH5, RoundTripOfARealTrace) {
 // there untouched and no temporary file; a committed one replaces it.
 TEST(AtomicTextFile, UncommittedLeavesTheOldFile) {
   const std::string path = scratch("atomic.csv");
-  { AtomicTextFile first(path, "--out"); first.stream() << "old\n"; first.commit(); }
+  {
+    AtomicTextFile first(path, "--out");
+    first.stream() << "old\n";
+    first.commit();
+  }
   {
     AtomicTextFile abandoned(path, "--out");
     abandoned.stream() << "new, never committed\n";
@@ -91,7 +103,8 @@ TEST(AtomicTextFile, UncommittedLeavesTheOldFile) {
   }
   EXPECT_FALSE(exists(partial_path(path)));
   EXPECT_EQ(read_file(path), "old\n");
-  expect_input_error([&] { AtomicTextFile into_folder(scratch("."), "--out"); }, {"--out", "is a folder"});
+  expect_input_error([&] { AtomicTextFile into_folder(scratch("."), "--out"); },
+                     {"--out", "is a folder"});
 }
 
 TEST(TraceH5, FailedWriteLeavesNoPartialFile) {
@@ -119,11 +132,13 @@ TEST(TraceH5, FailedWriteLeavesNoPartialFile) {
   invalid.spot_price[2] = -1.0;
   const std::string refused = scratch("refused.h5");
   std::remove(refused.c_str());
-  expect_input_error([&] { write_trace_h5(invalid, refused); }, {"refused.h5", "spot_price[2]", "negative"});
+  expect_input_error([&] { write_trace_h5(invalid, refused); },
+                     {"refused.h5", "spot_price[2]", "negative"});
   EXPECT_FALSE(exists(refused));
   invalid = awkward_trace();
   invalid.spot_avail[1] = 17;
-  expect_input_error([&] { write_trace_h5(invalid, refused); }, {"refused.h5", "spot_avail[1]", "17", "capacity"});
+  expect_input_error([&] { write_trace_h5(invalid, refused); },
+                     {"refused.h5", "spot_avail[1]", "17", "capacity"});
 }
 
 TEST(TraceH5, ReadErrorsNameTheFileAndField) {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "spotsweep/config/validation.hpp"
-#include "spotsweep/tools/simulate.hpp"
 #include "spotsweep/market/synthetic.hpp"
+#include "spotsweep/tools/simulate.hpp"
 
 using namespace spotsweep;
 
@@ -54,13 +54,15 @@ TEST(ChcNoise, MeanUtilityIsNonIncreasingInEpsilon) {
   printf("| eps | mean utility | paired diff vs previous | 2·SE |\n|---|---|---|---|\n");
   for (size_t e = 0; e < levels.size(); ++e) {
     double mean = 0.0;
-    for (double u : utility[e]) mean += u;
+    for (double u : utility[e])
+      mean += u;
     mean /= scenarios;
     if (e == 0) {
       printf("| %.2f | %.3f | | |\n", levels[e], mean);
     } else {
       double diff = 0.0, sq = 0.0;
-      for (int32_t s = 0; s < scenarios; ++s) diff += utility[e][s] - utility[e - 1][s];
+      for (int32_t s = 0; s < scenarios; ++s)
+        diff += utility[e][s] - utility[e - 1][s];
       diff /= scenarios;
       for (int32_t s = 0; s < scenarios; ++s) {
         const double d = utility[e][s] - utility[e - 1][s] - diff;
@@ -68,7 +70,8 @@ TEST(ChcNoise, MeanUtilityIsNonIncreasingInEpsilon) {
       }
       const double two_se = 2.0 * std::sqrt(sq / (scenarios - 1) / scenarios);
       printf("| %.2f | %.3f | %+.3f | %.3f |\n", levels[e], mean, diff, two_se);
-      EXPECT_LE(diff, two_se) << "mean utility rose from eps " << levels[e - 1] << " to " << levels[e];
+      EXPECT_LE(diff, two_se) << "mean utility rose from eps " << levels[e - 1] << " to "
+                              << levels[e];
     }
   }
 }

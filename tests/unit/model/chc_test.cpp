@@ -5,12 +5,13 @@
 #include <random>
 #include <vector>
 
-#include "../../support/instances.hpp"
 #include "spotsweep/config/validation.hpp"
-#include "spotsweep/tools/simulate.hpp"
 #include "spotsweep/model/lagrangian_planner.hpp"
-#include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/model/policies.hpp"
+#include "spotsweep/sweep/opt.hpp"
+#include "spotsweep/tools/simulate.hpp"
+
+#include "../../support/instances.hpp"
 
 using namespace spotsweep;
 using spotsweep::testing::Instance;
@@ -41,7 +42,8 @@ double brute_force_window_optimum(const JobSpec& job, const PlanMarket& m, const
       valid = space.realise(digits[k], m.spot_avail[k], m.spot_price[k], m.od_price, &schedule[k]);
     if (valid) best = std::max(best, window_value(job, m, start, schedule, terminal));
     int32_t k = 0;
-    while (k < n && ++digits[k] == space.size()) digits[k++] = 0;
+    while (k < n && ++digits[k] == space.size())
+      digits[k++] = 0;
     if (k == n) break;
   }
   return best;
@@ -85,7 +87,8 @@ TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
     const int32_t n = std::min<int32_t>(horizon, 5);
     const AllocationSpace space = allocation_space(job);
     int64_t combos = 1;
-    for (int32_t k = 0; k < n; ++k) combos *= space.size();
+    for (int32_t k = 0; k < n; ++k)
+      combos *= space.size();
     if (combos > 200000) continue;
     const PlanStart start = random_plan_start(in, rng);
     PlanMarket m = plan_window(in, n);
@@ -93,10 +96,10 @@ TEST(ChcPlanner, MatchesBruteForceOnSmallWindows) {
     const PlanShape shape = plan_shape(job, in.tick_s, n, start.work_done, job.work / 2048);
     std::vector<double> va(shape.states()), vb(shape.states());
     std::vector<double> moves(plan_move_values(shape.buckets));
-    const double down =
-        solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(), vb.data(), moves.data(), nullptr);
-    const double up =
-        solve_plan(job, m, start, shape, Rounding::up, terminal, va.data(), vb.data(), moves.data(), nullptr);
+    const double down = solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(),
+                                   vb.data(), moves.data(), nullptr);
+    const double up = solve_plan(job, m, start, shape, Rounding::up, terminal, va.data(), vb.data(),
+                                 moves.data(), nullptr);
     const double best = brute_force_window_optimum(job, m, start, terminal);
     const double tol = 1e-9 * (1.0 + std::fabs(best));
     EXPECT_LE(down, best + tol) << "instance " << tested;
@@ -130,7 +133,8 @@ TEST(ChcLagrangianPlanner, BoundsBruteForceOnSmallWindows) {
     const OnDemandTerminal terminal{job, in.od_price, n >= horizon};
     const double best = brute_force_window_optimum(job, m, start, terminal);
     const double tol = 1e-9 * (1.0 + std::fabs(best));
-    const int64_t states = lagrangian_states(space, plan_shape(job, in.tick_s, n, 0, job.work).restart_states);
+    const int64_t states =
+        lagrangian_states(space, plan_shape(job, in.tick_s, n, 0, job.work).restart_states);
     std::vector<double> va(states), vb(states);
     std::vector<int16_t> choice(states * n);
     std::vector<Allocation> candidate(n), plan(n);
@@ -143,8 +147,8 @@ TEST(ChcLagrangianPlanner, BoundsBruteForceOnSmallWindows) {
       EXPECT_EQ(result.value, plan_window_value(job, m, start, plan.data(), terminal, &length));
       EXPECT_EQ(result.length, length);
       EXPECT_LE(result.value, best + tol) << "instance " << tested;
-      EXPECT_GE(result.bound, best - tol) << "instance " << tested << " iterations "
-                                          << iteration_counts[c];
+      EXPECT_GE(result.bound, best - tol)
+          << "instance " << tested << " iterations " << iteration_counts[c];
       EXPECT_GE(result.value, last_value - tol) << "instance " << tested;
       EXPECT_LE(result.bound, last_bound + tol) << "instance " << tested;
       last_value = result.value;
@@ -183,8 +187,8 @@ TEST(ChcPlanner, ChoicesRealiseThePlanAndDeadEndsRecordIdle) {
     std::vector<double> va(shape.states()), vb(shape.states());
     std::vector<double> moves(plan_move_values(shape.buckets));
     std::vector<int16_t> choice(static_cast<size_t>(shape.states()) * n, 5);
-    const double down =
-        solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(), vb.data(), moves.data(), choice.data());
+    const double down = solve_plan(job, m, start, shape, Rounding::down, terminal, va.data(),
+                                   vb.data(), moves.data(), choice.data());
     std::vector<Allocation> schedule(n);
     follow_plan(job, m, start, shape, choice.data(), n, schedule.data());
     const double realised = window_value(job, m, start, schedule, terminal);
@@ -227,7 +231,8 @@ TEST(Chc, EqualsOptWithPerfectForecastsAndFullWindow) {
     OptOptions options;
     options.progress_step = chc_progress_step(in.job, in.tick_s, params);
     const OptResult opt = solve_opt(in.job, market, 0, options);
-    const Outcome chc = simulate_chc(in.job, market, 0, params, oracle(market, 0.0, tested, horizon));
+    const Outcome chc =
+        simulate_chc(in.job, market, 0, params, oracle(market, 0.0, tested, horizon));
     const double tol = 1e-9 * (1.0 + std::fabs(opt.utility_upper));
     EXPECT_GE(chc.utility, opt.utility_lower - tol) << "instance " << tested;
     EXPECT_LE(chc.utility, opt.utility_upper + tol) << "instance " << tested;
@@ -300,4 +305,3 @@ TEST(Chc, AveragedModeIsDeterministicAndFeasible) {
     EXPECT_EQ(a.missed, 0);
   }
 }
-

@@ -1,12 +1,13 @@
 // The noisy oracle and the workload estimate: pinned generator output, determinism, and the
 // shape of the noise.
+#include "spotsweep/model/forecast.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
 #include "spotsweep/config/validation.hpp"
-#include "spotsweep/model/forecast.hpp"
 #include "spotsweep/market/trace.hpp"
 
 namespace spotsweep {
@@ -34,8 +35,8 @@ TEST(Forecast, PhiloxMatchesPublishedKnownAnswers) {
   EXPECT_EQ(zero[1], 0xe169c58du);
   EXPECT_EQ(zero[2], 0xbc57ac4cu);
   EXPECT_EQ(zero[3], 0x9b00dbd8u);
-  const auto pi = philox({{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}},
-                         {{0xa4093822, 0x299f31d0}});
+  const auto pi =
+      philox({{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}}, {{0xa4093822, 0x299f31d0}});
   EXPECT_EQ(pi[0], 0xd16cfe09u);
   EXPECT_EQ(pi[1], 0x94fdccebu);
   EXPECT_EQ(pi[2], 0x5001e420u);
@@ -50,13 +51,12 @@ TEST(Forecast, GeneratorKnownAnswer) {
   EXPECT_EQ(block[2], 0xe00817edu);
   EXPECT_EQ(block[3], 0x73c0dc5du);
   EXPECT_EQ(forecast_noise(kSeed, 7, 1000, 3, ForecastQuantity::spot_price), 0x1.9ec40c06b2104p-1);
-  EXPECT_EQ(forecast_noise(kSeed, 7, 1000, 3, ForecastQuantity::spot_avail),
-            -0x1.f3ef7fb98bb86p-2);
+  EXPECT_EQ(forecast_noise(kSeed, 7, 1000, 3, ForecastQuantity::spot_avail), -0x1.f3ef7fb98bb86p-2);
   EXPECT_EQ(forecast_noise(kSeed, 7, 1000, 3, ForecastQuantity::workload), 0x1.99775bc015edap-4);
 
   const Trace market = small_market(40);
   const NoisyOracle oracle = make_noisy_oracle(kSeed, 7, 0.1, 0.5, 4, 8);
-  const double expected_price[8] = {1.6097543304769903, 1.692426795244145, 1.8616434980412013,
+  const double expected_price[8] = {1.6097543304769903, 1.692426795244145,  1.8616434980412013,
                                     1.8694938087034731, 1.8913371818182958, 1.7940579536942616,
                                     2.2200840047055674, 1.2526505406524018};
   const int32_t expected_avail[8] = {0, 1, 3, 4, 4, 0, 1, 1};
@@ -108,8 +108,8 @@ TEST(Forecast, NoiseGrowsWithLookahead) {
   const int32_t n_planning = 5000 - 10;
   for (int32_t t = 0; t < n_planning; ++t)
     for (int32_t k = 0; k < 10; ++k)
-      rel_error[k] +=
-          std::fabs(oracle.forecast_spot_price(market.view(), t, k) / market.spot_price[t + k] - 1.0);
+      rel_error[k] += std::fabs(
+          oracle.forecast_spot_price(market.view(), t, k) / market.spot_price[t + k] - 1.0);
   // E|z| = √3/2 for z uniform on [−√3, √3].
   for (int32_t k = 0; k < 10; ++k)
     EXPECT_NEAR(rel_error[k] / n_planning, 0.02 * (k + 1) * std::sqrt(3.0) / 2.0,
@@ -208,8 +208,8 @@ TEST(Forecast, WorkloadEstimate) {
   double sum = 0.0;
   const int rounds = 20000;
   for (int r = 0; r < rounds; ++r) {
-    const double l = workload_estimate(1000.0, 0.2, WorkloadError::random, kSeed, 4,
-                                       static_cast<uint32_t>(r));
+    const double l =
+        workload_estimate(1000.0, 0.2, WorkloadError::random, kSeed, 4, static_cast<uint32_t>(r));
     EXPECT_EQ(l, workload_estimate(1000.0, 0.2, WorkloadError::random, kSeed, 4,
                                    static_cast<uint32_t>(r)));
     ASSERT_GE(l, 1000.0 * (1.0 - 0.2 * std::sqrt(3.0)));

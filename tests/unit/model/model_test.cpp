@@ -5,10 +5,11 @@
 #include <random>
 #include <vector>
 
-#include "../../support/instances.hpp"
-#include "spotsweep/model/slot.hpp"
 #include "spotsweep/model/policies.hpp"
 #include "spotsweep/model/simulator.hpp"
+#include "spotsweep/model/slot.hpp"
+
+#include "../../support/instances.hpp"
 
 using namespace spotsweep;
 
@@ -63,7 +64,8 @@ TEST(Model, ValueShapes) {
   EXPECT_DOUBLE_EQ(completion_value(job, 150.0), 2.5);
   job.value_shape = ValueShape::exponential;
   job.value_shape_param = 2.0;
-  EXPECT_NEAR(completion_value(job, 150.0), 10.0 * (std::exp(-1.0) - std::exp(-2.0)) / (1 - std::exp(-2.0)), 1e-12);
+  EXPECT_NEAR(completion_value(job, 150.0),
+              10.0 * (std::exp(-1.0) - std::exp(-2.0)) / (1 - std::exp(-2.0)), 1e-12);
   EXPECT_NEAR(completion_value(job, 200.0), 0.0, 1e-12);
 }
 
@@ -71,9 +73,9 @@ TEST(Model, ReconfigurationTriggers) {
   JobSpec job;
   const Allocation idle{0, 0}, od2{2, 0}, mixed{1, 1}, od3{3, 0};
   job.trigger = ReconfigTrigger::total;
-  EXPECT_TRUE(is_reconfiguration(job, idle, od2));   // starting from idle
-  EXPECT_FALSE(is_reconfiguration(job, od2, idle));  // going idle costs nothing
-  EXPECT_FALSE(is_reconfiguration(job, od2, mixed)); // same total
+  EXPECT_TRUE(is_reconfiguration(job, idle, od2));    // starting from idle
+  EXPECT_FALSE(is_reconfiguration(job, od2, idle));   // going idle costs nothing
+  EXPECT_FALSE(is_reconfiguration(job, od2, mixed));  // same total
   EXPECT_TRUE(is_reconfiguration(job, od2, od3));
   job.trigger = ReconfigTrigger::composition;
   EXPECT_TRUE(is_reconfiguration(job, od2, mixed));

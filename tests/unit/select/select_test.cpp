@@ -1,22 +1,24 @@
 // The online selector (docs/select.md) on the CPU backend: regret within its bound at every
 // round on real and synthetic markets, convergence to a clearly best member, adaptation to
 // prediction quality, agreement with the sweep engine's own outcomes, and the HDF5 file.
+#include "spotsweep/select/select.hpp"
+
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <numeric>
 #include <string>
 
 #include "spotsweep/backend/cpu.hpp"
-#include "spotsweep/detail/h5.hpp"
-#include "../../support/sweep_fixture.hpp"
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/select/select.hpp"
+#include "spotsweep/detail/h5.hpp"
 #include "spotsweep/market/trace_io.hpp"
+
+#include "../../support/sweep_fixture.hpp"
 
 namespace spotsweep {
 namespace {
@@ -75,7 +77,8 @@ void expect_regret_within_bound(const SelectResult& r, const std::string& what) 
       ASSERT_LE(r.at(r.regret, s, t), r.at(r.regret_bound, s, t) + 1e-9)
           << what << ": scenario " << s << " round " << t + 1;
       // The curves agree with each other.
-      ASSERT_NEAR(r.at(r.regret, s, t), r.at(r.best_cumulative, s, t) - r.at(r.selector_cumulative, s, t),
+      ASSERT_NEAR(r.at(r.regret, s, t),
+                  r.at(r.best_cumulative, s, t) - r.at(r.selector_cumulative, s, t),
                   1e-6 * (1 + std::fabs(r.at(r.best_cumulative, s, t))));
     }
 }
@@ -96,7 +99,8 @@ seed = 11
   // uniform mixture it starts from: its regret at T below that of never learning.
   SweepOptions sweep_options;
   sweep_options.exec.backend = Backend::cpu;
-  for (int64_t m = 0; m < plan.pool.size; ++m) sweep_options.trace_members.push_back(m);
+  for (int64_t m = 0; m < plan.pool.size; ++m)
+    sweep_options.trace_members.push_back(m);
   const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
   const int64_t jobs = plan.jobs_per_member();
   for (EtaSchedule eta : {EtaSchedule::fixed, EtaSchedule::anytime}) {
@@ -106,13 +110,17 @@ seed = 11
       double mixture = 0.0;  // the uniform mixture's cumulative utility at T
       for (int64_t m = 0; m < plan.pool.size; ++m)
         for (int32_t t = 0; t < plan.rounds; ++t)
-          mixture += sweep.traced[static_cast<size_t>(m) * jobs + static_cast<size_t>(sc) * plan.rounds + t].utility;
+          mixture +=
+              sweep
+                  .traced[static_cast<size_t>(m) * jobs + static_cast<size_t>(sc) * plan.rounds + t]
+                  .utility;
       mixture /= static_cast<double>(plan.pool.size);
       const int32_t last = r.rounds - 1;
       const double uniform_regret = r.at(r.best_cumulative, sc, last) - mixture;
-      std::printf("%s scenario %d: regret at T %.2f, uniform mixture's %.2f\n", eta_schedule_name(eta), sc,
-                  r.at(r.regret, sc, last), uniform_regret);
-      EXPECT_LT(r.at(r.regret, sc, last), uniform_regret) << eta_schedule_name(eta) << " scenario " << sc;
+      std::printf("%s scenario %d: regret at T %.2f, uniform mixture's %.2f\n",
+                  eta_schedule_name(eta), sc, r.at(r.regret, sc, last), uniform_regret);
+      EXPECT_LT(r.at(r.regret, sc, last), uniform_regret)
+          << eta_schedule_name(eta) << " scenario " << sc;
     }
   }
 }
@@ -129,7 +137,8 @@ seed = 3
 [synthetic]
 n_slots = 1000
 capacity = 8
-availability_model = ")toml" + model + "\"\n" + kJob;
+availability_model = ")toml" +
+                             model + "\"\n" + kJob;
     const SweepPlan plan = synthetic_plan_from(toml);
     expect_regret_within_bound(select(plan, Feedback::full, EtaSchedule::fixed), model);
     expect_regret_within_bound(select(plan, Feedback::full, EtaSchedule::anytime), model);
@@ -153,16 +162,19 @@ TEST(Select, AgreesWithTheSweepEngine) {
   const int64_t K = plan.pool.size;
   SweepOptions sweep_options;
   sweep_options.exec.backend = Backend::cpu;
-  for (int64_t m = 0; m < K; ++m) sweep_options.trace_members.push_back(m);
+  for (int64_t m = 0; m < K; ++m)
+    sweep_options.trace_members.push_back(m);
   const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
   const SelectResult r = select(plan, Feedback::full, EtaSchedule::fixed);
   const int64_t jobs = plan.jobs_per_member();
   auto utility = [&](int64_t m, int32_t s, int32_t t) {
-    return sweep.traced[static_cast<size_t>(m) * jobs + static_cast<size_t>(s) * plan.rounds + t].utility;
+    return sweep.traced[static_cast<size_t>(m) * jobs + static_cast<size_t>(s) * plan.rounds + t]
+        .utility;
   };
   for (int32_t s = 0; s < plan.scenarios.count; ++s) {
     double mean = 0.0;
-    for (int64_t m = 0; m < K; ++m) mean += utility(m, s, 0);
+    for (int64_t m = 0; m < K; ++m)
+      mean += utility(m, s, 0);
     EXPECT_NEAR(r.at(r.expected_utility, s, 0), mean / K, 1e-9) << "scenario " << s;
     EXPECT_NEAR(r.at(r.entropy, s, 0), std::log(static_cast<double>(K)), 1e-12);
     for (int32_t t = 0; t < plan.rounds; ++t) {
@@ -170,7 +182,8 @@ TEST(Select, AgreesWithTheSweepEngine) {
       double best_sum = 0.0, other_best = -1e300;
       for (int64_t m = 0; m < K; ++m) {
         double sum = 0.0;
-        for (int32_t u = 0; u <= t; ++u) sum += utility(m, s, u);
+        for (int32_t u = 0; u <= t; ++u)
+          sum += utility(m, s, u);
         if (m == best) best_sum = sum;
         other_best = std::max(other_best, sum);
       }
@@ -232,7 +245,8 @@ FamilyMass final_family_weight(bool poisoned) {
 [pool.chc]
 window = [12, 24]
 commit = [2]
-eps = [)toml" + std::string(poisoned ? "1" : "0") + R"toml(]
+eps = [)toml" + std::string(poisoned ? "1" : "0") +
+                           R"toml(]
 growth = [0]
 resolution = [1]
 [pool.pf]
@@ -330,7 +344,8 @@ seed = 1
     EXPECT_GT(r.top_weight[static_cast<size_t>(s) * r.top_k], 0.8);
     // Both members get played (exploration), the better one far more often.
     int64_t greedy_plays = 0;
-    for (int32_t t = 0; t < r.rounds; ++t) greedy_plays += r.sampled_member[static_cast<size_t>(s) * r.rounds + t] == 0;
+    for (int32_t t = 0; t < r.rounds; ++t)
+      greedy_plays += r.sampled_member[static_cast<size_t>(s) * r.rounds + t] == 0;
     EXPECT_GT(greedy_plays, r.rounds / 2);
     EXPECT_LT(greedy_plays, r.rounds);
   }
@@ -357,11 +372,14 @@ TEST(Select, AdaptiveAdversaryPlaysTheRegimeThatHurtsTheLeader) {
 
   SweepOptions sweep_options;
   sweep_options.exec.backend = Backend::cpu;
-  for (int64_t m = 0; m < plan.pool.size; ++m) sweep_options.trace_members.push_back(m);
+  for (int64_t m = 0; m < plan.pool.size; ++m)
+    sweep_options.trace_members.push_back(m);
   const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
   const int64_t jobs = plan.jobs_per_member();
   auto reward = [&](int64_t m, int32_t window, int32_t t) {
-    const double u = sweep.traced[static_cast<size_t>(m) * jobs + static_cast<size_t>(window) * plan.rounds + t].utility;
+    const double u =
+        sweep.traced[static_cast<size_t>(m) * jobs + static_cast<size_t>(window) * plan.rounds + t]
+            .utility;
     return normalised_reward(u, ranges[window % S]);
   };
   int64_t storms = 0;
@@ -371,7 +389,8 @@ TEST(Select, AdaptiveAdversaryPlaysTheRegimeThatHurtsTheLeader) {
       double gap[2];
       for (int32_t c = 0; c < 2; ++c) {
         double best = 0.0;
-        for (int64_t m = 0; m < plan.pool.size; ++m) best = std::max(best, reward(m, c * S + s, t));
+        for (int64_t m = 0; m < plan.pool.size; ++m)
+          best = std::max(best, reward(m, c * S + s, t));
         gap[c] = best - reward(r.leader[i], c * S + s, t);
       }
       EXPECT_EQ(r.regime[i], gap[1] > gap[0] ? 1 : 0) << "scenario " << s << " round " << t;
@@ -396,10 +415,12 @@ TEST(Select, GivenUtilityRangeClampsAndCounts) {
 
   SweepOptions sweep_options;
   sweep_options.exec.backend = Backend::cpu;
-  for (int64_t m = 0; m < plan.pool.size; ++m) sweep_options.trace_members.push_back(m);
+  for (int64_t m = 0; m < plan.pool.size; ++m)
+    sweep_options.trace_members.push_back(m);
   const SweepResult sweep = run_sweep_cpu(plan, sweep_options);
   int64_t outside = 0;
-  for (const Outcome& o : sweep.traced) outside += (o.utility < 0.0 || o.utility > 60.0) ? 1 : 0;
+  for (const Outcome& o : sweep.traced)
+    outside += (o.utility < 0.0 || o.utility > 60.0) ? 1 : 0;
   EXPECT_GT(outside, 0) << "the fixture has utilities outside [0, 60]";
   EXPECT_EQ(given.run.rewards_clamped, outside);
 
@@ -407,13 +428,16 @@ TEST(Select, GivenUtilityRangeClampsAndCounts) {
   for (int32_t s = 0; s < given.scenarios; ++s) {
     for (int32_t t = 0; t < given.rounds; ++t)
       EXPECT_LE(given.at(given.regret, s, t), given.at(given.regret_bound, s, t));
-    EXPECT_LT(given.at(given.entropy, s, given.rounds - 1), derived.at(derived.entropy, s, derived.rounds - 1))
+    EXPECT_LT(given.at(given.entropy, s, given.rounds - 1),
+              derived.at(derived.entropy, s, derived.rounds - 1))
         << "a tighter range concentrates the weights sooner";
   }
-  EXPECT_THROW(read_select_options(parse_toml_text("[select]\nutility_range = [5, 5]\n", "s.toml"), options),
-               InputError);
-  EXPECT_THROW(read_select_options(parse_toml_text("[select]\nutility_range = [1]\n", "s.toml"), options),
-               InputError);
+  EXPECT_THROW(
+      read_select_options(parse_toml_text("[select]\nutility_range = [5, 5]\n", "s.toml"), options),
+      InputError);
+  EXPECT_THROW(
+      read_select_options(parse_toml_text("[select]\nutility_range = [1]\n", "s.toml"), options),
+      InputError);
 }
 
 TEST(Select, RewardBoundsHoldForEveryOutcome) {
@@ -421,7 +445,8 @@ TEST(Select, RewardBoundsHoldForEveryOutcome) {
   const std::vector<UtilityRange> ranges = selector_utility_ranges(plan);
   SweepOptions options;
   options.exec.backend = Backend::cpu;
-  for (int64_t m = 0; m < plan.pool.size; ++m) options.trace_members.push_back(m);
+  for (int64_t m = 0; m < plan.pool.size; ++m)
+    options.trace_members.push_back(m);
   const SweepResult sweep = run_sweep_cpu(plan, options);
   const int64_t jobs = plan.jobs_per_member();
   for (int64_t m = 0; m < plan.pool.size; ++m)
@@ -443,7 +468,8 @@ TEST(Select, SampledMembersFollowTheWeights) {
     ASSERT_LT(u, 1.0);
     counts[static_cast<size_t>(u * plan.pool.size)]++;
   }
-  EXPECT_GT(std::count_if(counts.begin(), counts.end(), [](int64_t c) { return c > 0; }), plan.pool.size / 2);
+  EXPECT_GT(std::count_if(counts.begin(), counts.end(), [](int64_t c) { return c > 0; }),
+            plan.pool.size / 2);
   EXPECT_NE(selector_draw(1, 0, 0), selector_draw(1, 1, 0)) << "keyed by scenario";
   EXPECT_NE(selector_draw(1, 0, 0), selector_draw(1, 0, 1)) << "keyed by round";
   // The selector plays the inverse CDF of its weights: in round 1 (uniform weights) member
@@ -533,7 +559,8 @@ TEST(Select, Hdf5RoundTrip) {
   EXPECT_EQ(read("/selector/opt_utility"), r.opt_utility);
   EXPECT_EQ(read("/final/top_weight"), r.top_weight);
   EXPECT_EQ(read("/final/family_weight"), r.family_weight);
-  EXPECT_EQ(read("/selector/regret").size(), static_cast<size_t>(plan.scenarios.count) * plan.rounds);
+  EXPECT_EQ(read("/selector/regret").size(),
+            static_cast<size_t>(plan.scenarios.count) * plan.rounds);
   // The stored config holds the [select] options used, and reads back to them.
   const hid_t attr = H5Aopen(file, "config", H5P_DEFAULT);
   ASSERT_GE(attr, 0);
@@ -548,7 +575,8 @@ TEST(Select, Hdf5RoundTrip) {
   EXPECT_EQ(config.rfind(plan.config_toml, 0), 0u);
   const TomlDocument stored = parse_toml_text(config, "stored.toml");
   const std::string reparsed = config_to_toml(parse_sweep_config(stored));
-  EXPECT_EQ(reparsed.substr(reparsed.find('\n')), plan.config_toml.substr(plan.config_toml.find('\n')));
+  EXPECT_EQ(reparsed.substr(reparsed.find('\n')),
+            plan.config_toml.substr(plan.config_toml.find('\n')));
   SelectOptions back;
   read_select_options(stored, back);
   EXPECT_EQ(back.feedback, r.feedback);

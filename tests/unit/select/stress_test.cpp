@@ -1,6 +1,8 @@
 // spotsweep stress (docs/stress.md): against every adversary of the suite the selector's regret
 // stays within its bound, and every adversary hurts more than the stationary market on the same
 // pool (a larger max regret/bound). Also the suite's parsing and the HDF5 file.
+#include "spotsweep/select/stress.hpp"
+
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
@@ -11,10 +13,10 @@
 #include <map>
 #include <string>
 
-#include "spotsweep/detail/h5.hpp"
-#include "spotsweep/detail/error.hpp"
-#include "spotsweep/select/stress.hpp"
 #include "spotsweep/config/toml.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/h5.hpp"
+
 #include "../../support/trace_test_support.hpp"
 
 namespace spotsweep {
@@ -104,7 +106,8 @@ TEST(Stress, SuiteExpandsStationaryFirstThenEverySweptValue) {
   ASSERT_EQ(s.runs.size(), 6u);  // stationary, 2 regime flips, trap, poisoning, adaptive
   EXPECT_EQ(s.runs[0].kind, AdversaryKind::stationary);
   EXPECT_EQ(s.runs[1].label(),
-            "regime_flip period_slots=40 storm.mean_spot_fraction=0.9 storm.volatility_per_sqrt_hour=0.1");
+            "regime_flip period_slots=40 storm.mean_spot_fraction=0.9 "
+            "storm.volatility_per_sqrt_hour=0.1");
   EXPECT_EQ(s.runs[2].settings[0].second, "160");
   EXPECT_EQ(s.runs[5].kind, AdversaryKind::adaptive);
   EXPECT_EQ(s.records.size(), s.runs.size());
@@ -116,7 +119,8 @@ TEST(Stress, RegretNeverExceedsTheBoundAgainstAnyAdversary) {
     const std::string what = suite_run().runs[r.summary.run].label();
     for (int32_t s = 0; s < res.scenarios; ++s)
       for (int32_t t = 0; t < res.rounds; ++t)
-        ASSERT_LE(res.at(res.regret, s, t), res.at(res.regret_bound, s, t)) << what << " scenario " << s << " round " << t + 1;
+        ASSERT_LE(res.at(res.regret, s, t), res.at(res.regret_bound, s, t))
+            << what << " scenario " << s << " round " << t + 1;
     EXPECT_LE(r.summary.max_ratio, 1.0) << what;
     EXPECT_GT(r.summary.worst_regret, 0.0) << what;
   }
@@ -135,7 +139,8 @@ TEST(Stress, EveryAdversaryHurtsMoreThanTheStationaryMarket) {
   EXPECT_GT(stationary, 0.0);
   for (AdversaryKind kind : all_adversaries()) {
     ASSERT_TRUE(worst.count(kind)) << adversary_name(kind);
-    std::printf("%-14s max regret/bound %.4f (stationary %.4f)\n", adversary_name(kind), worst.at(kind), stationary);
+    std::printf("%-14s max regret/bound %.4f (stationary %.4f)\n", adversary_name(kind),
+                worst.at(kind), stationary);
     EXPECT_GT(worst.at(kind), 1.1 * stationary) << adversary_name(kind);
   }
 }
@@ -170,17 +175,28 @@ TEST(Stress, AdversariesDoWhatTheySay) {
 
 TEST(Stress, BadSuitesAreOneLineErrors) {
   StressSuite suite;
-  auto read = [&](const std::string& text) { read_stress_suite(parse_toml_text(text, "s.toml"), suite); };
+  auto read = [&](const std::string& text) {
+    read_stress_suite(parse_toml_text(text, "s.toml"), suite);
+  };
   using testing::expect_input_error;
-  expect_input_error([&] { read("[stress]\nadversaries = [\"earthquake\"]\n"); }, {"s.toml", "stress.adversaries", "earthquake"});
-  expect_input_error([&] { read("[stress.regime_flip]\nperiod_slots = [40, -1]\n"); }, {"s.toml:2", "period_slots", "-1"});
-  expect_input_error([&] { read("[stress.deadline_trap]\nround_stride_slots = 3\n"); }, {"round_stride_slots", "[workload]"});
-  expect_input_error([&] { read("[stress.adaptive]\nperiod_slots = 3\n"); }, {"stress.adaptive.period_slots"});
+  expect_input_error([&] { read("[stress]\nadversaries = [\"earthquake\"]\n"); },
+                     {"s.toml", "stress.adversaries", "earthquake"});
+  expect_input_error([&] { read("[stress.regime_flip]\nperiod_slots = [40, -1]\n"); },
+                     {"s.toml:2", "period_slots", "-1"});
+  expect_input_error([&] { read("[stress.deadline_trap]\nround_stride_slots = 3\n"); },
+                     {"round_stride_slots", "[workload]"});
+  expect_input_error([&] { read("[stress.adaptive]\nperiod_slots = 3\n"); },
+                     {"stress.adaptive.period_slots"});
   expect_input_error([&] { read("[stress.volcano]\nx = 1\n"); }, {"volcano"});
-  expect_input_error([&] { set_stress_parameter(suite, "poisoning.storm_enter_prob"); }, {"--param"});
-  expect_input_error([&] { set_stress_parameter(suite, "poisoning.storm_enter_prob=0.1,x"); }, {"storm_enter_prob", "x"});
-  expect_input_error([&] { parse_stress_sweep_config(parse_toml_text("[workload]\ntrace = \"x.h5\"\n", "w.toml")); },
-               {"w.toml", "workload.trace"});
+  expect_input_error([&] { set_stress_parameter(suite, "poisoning.storm_enter_prob"); },
+                     {"--param"});
+  expect_input_error([&] { set_stress_parameter(suite, "poisoning.storm_enter_prob=0.1,x"); },
+                     {"storm_enter_prob", "x"});
+  expect_input_error(
+      [&] {
+        parse_stress_sweep_config(parse_toml_text("[workload]\ntrace = \"x.h5\"\n", "w.toml"));
+      },
+      {"w.toml", "workload.trace"});
   set_stress_parameter(suite, "regime_flip.period_slots=10,20,30");
   read("[stress]\nseeds = [4, 5]\n");
   EXPECT_EQ(suite.seeds, (std::vector<uint64_t>{4, 5}));
@@ -202,7 +218,8 @@ TEST(Stress, Hdf5HoldsTheSummaryAndEveryRunsCurves) {
   };
   const std::vector<double> max_ratio = read("/summary/max_ratio");
   ASSERT_EQ(max_ratio.size(), s.records.size());
-  for (size_t i = 0; i < s.records.size(); ++i) EXPECT_EQ(max_ratio[i], s.records[i].summary.max_ratio);
+  for (size_t i = 0; i < s.records.size(); ++i)
+    EXPECT_EQ(max_ratio[i], s.records[i].summary.max_ratio);
   EXPECT_EQ(read("/runs/000_stationary/regret"), s.records[0].result.regret);
   EXPECT_EQ(read("/runs/005_adaptive/regret_bound"), s.records[5].result.regret_bound);
   H5Fclose(file);

@@ -1,15 +1,17 @@
 // OPT against brute-force enumeration, its stated bound, and its dominance over policies.
+#include "spotsweep/sweep/opt.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
-#include "../../support/instances.hpp"
-#include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/model/planner.hpp"
 #include "spotsweep/model/policies.hpp"
 #include "spotsweep/model/simulator.hpp"
+
+#include "../../support/instances.hpp"
 
 using namespace spotsweep;
 using spotsweep::testing::Instance;
@@ -29,14 +31,16 @@ double brute_force(const Instance& in) {
   for (;;) {
     bool valid = true;
     for (int32_t k = 0; k < horizon && valid; ++k)
-      valid = space.realise(digits[k], in.spot_avail[k], in.spot_price[k], in.od_price, &schedule[k]);
+      valid =
+          space.realise(digits[k], in.spot_avail[k], in.spot_price[k], in.od_price, &schedule[k]);
     if (valid) {
       SchedulePolicy policy{schedule.data(), horizon};
       const Outcome out = simulate<SafetyNet::off>(job, market, 0, policy);
       if (!out.missed) best = std::max(best, out.utility);
     }
     int32_t k = 0;
-    while (k < horizon && ++digits[k] == n_actions) digits[k++] = 0;
+    while (k < horizon && ++digits[k] == n_actions)
+      digits[k++] = 0;
     if (k == horizon) break;
   }
   return best;
@@ -44,7 +48,8 @@ double brute_force(const Instance& in) {
 
 int64_t brute_force_size(const Instance& in) {
   int64_t size = 1;
-  for (int32_t k = 0; k < horizon_slots(in.job, in.tick_s); ++k) size *= allocation_space(in.job).size();
+  for (int32_t k = 0; k < horizon_slots(in.job, in.tick_s); ++k)
+    size *= allocation_space(in.job).size();
   return size;
 }
 

@@ -6,12 +6,13 @@
 #include <cstring>
 #include <vector>
 
-#include "../../support/sweep_fixture.hpp"
 #include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/config/validation.hpp"
-#include "spotsweep/tools/simulate.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/sweep.hpp"
+#include "spotsweep/tools/simulate.hpp"
+
+#include "../../support/sweep_fixture.hpp"
 
 namespace spotsweep {
 namespace {
@@ -38,7 +39,8 @@ TEST(SweepChc, MembersEqualChcSimulatedAlone) {
   SweepOptions options;
   options.exec.backend = Backend::cpu;
   options.exec.threads = 2;
-  for (int64_t k = 0; k < chc.size; k += 3) options.trace_members.push_back(chc.first_member + k);
+  for (int64_t k = 0; k < chc.size; k += 3)
+    options.trace_members.push_back(chc.first_member + k);
   const SweepResult result = run_sweep_cpu(plan, options);
   for (size_t k = 0; k < options.trace_members.size(); ++k) {
     const std::vector<double> p = plan.pool.parameters(options.trace_members[k]);
@@ -47,10 +49,12 @@ TEST(SweepChc, MembersEqualChcSimulatedAlone) {
     for (int32_t s = 0; s < plan.scenarios.count; ++s) {
       const MarketView market = plan.scenarios.market(s);
       const OracleForecaster forecaster{
-          market, make_noisy_oracle(plan.seed, s, p[2], p[3], plan.scenarios.capacity, params.window)};
+          market,
+          make_noisy_oracle(plan.seed, s, p[2], p[3], plan.scenarios.capacity, params.window)};
       double scenario_utility = 0.0;
       for (int32_t r = 0; r < plan.rounds; ++r) {
-        const Outcome want = simulate_chc(plan.job(s, r), market, plan.round_start[r], params, forecaster);
+        const Outcome want =
+            simulate_chc(plan.job(s, r), market, plan.round_start[r], params, forecaster);
         const Outcome& got = result.traced[(k * plan.scenarios.count + s) * plan.rounds + r];
         EXPECT_TRUE(same_bits(got.utility, want.utility)) << "member " << options.trace_members[k];
         EXPECT_EQ(got.slots, want.slots);

@@ -1,6 +1,7 @@
 // The CPU backend against direct simulate() calls: per-member means and percentiles, traced
 // members' full outcomes, determinism across thread counts, job draws and window checks.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,13 +9,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
-#include "../../support/sweep_fixture.hpp"
 #include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/sweep/sweep.hpp"
 #include "spotsweep/market/trace_io.hpp"
+#include "spotsweep/sweep/sweep.hpp"
+
+#include "../../support/sweep_fixture.hpp"
 
 namespace spotsweep {
 namespace {
@@ -47,7 +48,8 @@ TEST(SweepCpu, MeansAndPercentilesEqualDirectSimulation) {
   const SweepResult result = run_sweep_cpu(plan, options);
   const int64_t jobs = plan.jobs_per_member();
   const int32_t S = plan.scenarios.count;
-  ASSERT_EQ(result.scenario_stats.size(), static_cast<size_t>(plan.pool.size) * S * kScenarioStatCount);
+  ASSERT_EQ(result.scenario_stats.size(),
+            static_cast<size_t>(plan.pool.size) * S * kScenarioStatCount);
   int64_t steps = 0;
   for (int64_t member = 0; member < plan.pool.size; ++member) {
     double utility = 0.0, cost = 0.0;
@@ -68,16 +70,20 @@ TEST(SweepCpu, MeansAndPercentilesEqualDirectSimulation) {
       const double* row = result.scenario_stats.data() + (member * S + s) * kScenarioStatCount;
       EXPECT_TRUE(same_bits(row[static_cast<int32_t>(ScenarioStat::utility_mean)],
                             scenario_utility / plan.rounds));
-      EXPECT_TRUE(same_bits(row[static_cast<int32_t>(ScenarioStat::cost_mean)], scenario_cost / plan.rounds));
+      EXPECT_TRUE(same_bits(row[static_cast<int32_t>(ScenarioStat::cost_mean)],
+                            scenario_cost / plan.rounds));
     }
     EXPECT_TRUE(same_bits(result.stat(member, Stat::utility_mean), utility / jobs)) << member;
     EXPECT_TRUE(same_bits(result.stat(member, Stat::cost_mean), cost / jobs)) << member;
     EXPECT_EQ(result.stat(member, Stat::miss_rate), static_cast<double>(missed) / jobs);
     std::sort(utilities.begin(), utilities.end());
     // Nearest rank: the ceil(p·n/100)-th smallest value.
-    EXPECT_EQ(result.stat(member, Stat::utility_p5), utilities[static_cast<size_t>(std::ceil(0.05 * jobs)) - 1]);
-    EXPECT_EQ(result.stat(member, Stat::utility_p50), utilities[static_cast<size_t>(std::ceil(0.50 * jobs)) - 1]);
-    EXPECT_EQ(result.stat(member, Stat::utility_p95), utilities[static_cast<size_t>(std::ceil(0.95 * jobs)) - 1]);
+    EXPECT_EQ(result.stat(member, Stat::utility_p5),
+              utilities[static_cast<size_t>(std::ceil(0.05 * jobs)) - 1]);
+    EXPECT_EQ(result.stat(member, Stat::utility_p50),
+              utilities[static_cast<size_t>(std::ceil(0.50 * jobs)) - 1]);
+    EXPECT_EQ(result.stat(member, Stat::utility_p95),
+              utilities[static_cast<size_t>(std::ceil(0.95 * jobs)) - 1]);
     EXPECT_LE(result.stat(member, Stat::cost_p5), result.stat(member, Stat::cost_p95));
   }
   EXPECT_EQ(result.policy_slot_steps, steps);
@@ -179,7 +185,8 @@ TEST(SweepPlan, RoundsMustFitTheirWindows) {
             std::string::npos)
       << msg;
   SweepConfig too_much = fixture_config();
-  too_much.job.fields[static_cast<int32_t>(JobField::work)] = {FieldDistribution::Kind::uniform, 9e9, 1e10};
+  too_much.job.fields[static_cast<int32_t>(JobField::work)] = {FieldDistribution::Kind::uniform,
+                                                               9e9, 1e10};
   const std::string infeasible = plan_error(too_much, fixture_trace());
   EXPECT_NE(infeasible.find("cannot finish"), std::string::npos) << infeasible;
 }
@@ -212,10 +219,14 @@ TEST(SweepPlan, ConfigErrorsAreOneLine) {
     return "";
   };
   const std::string pool = "[pool.greedy]\n[workload]\ntrace = \"t.h5\"\n";
-  EXPECT_NE(error_of(pool + "rounds = 0\n").find("s.toml:4: workload.rounds = 0: must be in"), std::string::npos);
-  EXPECT_NE(error_of(pool + "color = 3\n").find("workload.color = 3: unknown key"), std::string::npos);
-  EXPECT_NE(error_of(pool + "[job]\nwork = \"normal(1, 2)\"\n").find("unknown distribution"), std::string::npos);
-  EXPECT_NE(error_of(pool + "[job]\nbilling = \"hourly\"\n").find("job.billing = hourly"), std::string::npos);
+  EXPECT_NE(error_of(pool + "rounds = 0\n").find("s.toml:4: workload.rounds = 0: must be in"),
+            std::string::npos);
+  EXPECT_NE(error_of(pool + "color = 3\n").find("workload.color = 3: unknown key"),
+            std::string::npos);
+  EXPECT_NE(error_of(pool + "[job]\nwork = \"normal(1, 2)\"\n").find("unknown distribution"),
+            std::string::npos);
+  EXPECT_NE(error_of(pool + "[job]\nbilling = \"hourly\"\n").find("job.billing = hourly"),
+            std::string::npos);
   EXPECT_NE(error_of("[pool.greedy]\n").find("workload.trace: missing"), std::string::npos);
   EXPECT_NE(error_of("[pool.greedy]\n[workload]\nsynthetic = true\n[synthetic]\ncapacity = 0\n")
                 .find("s.toml:5: synthetic.capacity = 0: must be in [1, 1024]"),
@@ -225,7 +236,8 @@ TEST(SweepPlan, ConfigErrorsAreOneLine) {
   EXPECT_EQ(ok.workload.trace_path, (std::filesystem::current_path() / "dir/t.h5").string());
   // The resolved configuration reads back to the same thing.
   const SweepConfig config = fixture_config();
-  const SweepConfig again = parse_sweep_config(parse_toml_text(config_to_toml(config), "again.toml"));
+  const SweepConfig again =
+      parse_sweep_config(parse_toml_text(config_to_toml(config), "again.toml"));
   EXPECT_EQ(config_to_toml(again).substr(config_to_toml(again).find('\n')),
             config_to_toml(config).substr(config_to_toml(config).find('\n')));
 }
@@ -235,7 +247,8 @@ TEST(SweepPlan, ConfigErrorsAreOneLine) {
 TEST(SweepPlan, ResolvedConfigWorksFromAnotherFolder) {
   namespace fs = std::filesystem;
   const char* env = std::getenv("SPOTSWEEP_TEST_TMP");
-  const fs::path root = fs::path(env && *env ? env : "/tmp") / ("sweep_paths_" + std::to_string(::getpid()));
+  const fs::path root =
+      fs::path(env && *env ? env : "/tmp") / ("sweep_paths_" + std::to_string(::getpid()));
   fs::remove_all(root);
   fs::create_directories(root / "data");
   fs::create_directories(root / "first" / "rel");
@@ -271,7 +284,8 @@ TEST(SweepPlan, ResolvedConfigWorksFromAnotherFolder) {
   EXPECT_EQ(replay.scenarios.spot_avail, plan.scenarios.spot_avail);
   EXPECT_EQ(replay.scenarios.forecast_spot_price, plan.scenarios.forecast_spot_price);
   ASSERT_EQ(replay.jobs.size(), plan.jobs.size());
-  for (size_t i = 0; i < plan.jobs.size(); ++i) EXPECT_EQ(replay.jobs[i].work, plan.jobs[i].work);
+  for (size_t i = 0; i < plan.jobs.size(); ++i)
+    EXPECT_EQ(replay.jobs[i].work, plan.jobs[i].work);
   fs::remove_all(root);
 }
 

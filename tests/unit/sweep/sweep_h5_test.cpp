@@ -1,5 +1,7 @@
 // The sweep's HDF5 file read back with the HDF5 C API: shapes, dimension scales and labels,
 // string attributes, values; and no file at all, temporary or final, when writing fails.
+#include "spotsweep/sweep/sweep_h5.hpp"
+
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -8,11 +10,11 @@
 #include <filesystem>
 #include <string>
 
-#include "../../support/sweep_fixture.hpp"
 #include "spotsweep/backend/cpu.hpp"
-#include "spotsweep/sweep/sweep_h5.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/sweep.hpp"
+
+#include "../../support/sweep_fixture.hpp"
 
 namespace spotsweep {
 namespace {
@@ -40,7 +42,8 @@ std::vector<hsize_t> shape_of(hid_t file, const std::string& path) {
 
 std::vector<double> read_doubles(hid_t file, const std::string& path) {
   hsize_t n = 1;
-  for (hsize_t d : shape_of(file, path)) n *= d;
+  for (hsize_t d : shape_of(file, path))
+    n *= d;
   std::vector<double> v(n);
   const hid_t ds = H5Dopen2(file, path.c_str(), H5P_DEFAULT);
   H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
@@ -92,16 +95,20 @@ TEST(SweepH5, RoundTrip) {
   EXPECT_EQ(shape_of(file, "/traced_members/utility"), (std::vector<hsize_t>{2, 4, 5}));
 
   const std::vector<double> utility = read_doubles(file, "/families/pf/utility_mean");
-  for (int64_t i = 0; i < 24; ++i) EXPECT_EQ(utility[i], result.stat(i, Stat::utility_mean));
+  for (int64_t i = 0; i < 24; ++i)
+    EXPECT_EQ(utility[i], result.stat(i, Stat::utility_mean));
   const std::vector<double> p95 = read_doubles(file, "/families/greedy/cost_p95");
   EXPECT_EQ(p95[1], result.stat(25, Stat::cost_p95));
   EXPECT_EQ(read_doubles(file, "/families/pf/theta"), (std::vector<double>{0.3, 0.6, 0.9}));
   const std::vector<double> traced = read_doubles(file, "/traced_members/cost");
   EXPECT_EQ(traced[1 * 20 + 7], result.traced[1 * 20 + 7].cost);
 
-  EXPECT_EQ(shape_of(file, "/families/pf/scenario_miss_rate"), (std::vector<hsize_t>{3, 2, 2, 2, 4}));
-  const std::vector<double> per_scenario = read_doubles(file, "/families/greedy/scenario_utility_mean");
-  EXPECT_EQ(per_scenario[1 * 4 + 2], result.scenario_stats[((24 + 1) * 4 + 2) * kScenarioStatCount]);
+  EXPECT_EQ(shape_of(file, "/families/pf/scenario_miss_rate"),
+            (std::vector<hsize_t>{3, 2, 2, 2, 4}));
+  const std::vector<double> per_scenario =
+      read_doubles(file, "/families/greedy/scenario_utility_mean");
+  EXPECT_EQ(per_scenario[1 * 4 + 2],
+            result.scenario_stats[((24 + 1) * 4 + 2) * kScenarioStatCount]);
   {
     const hid_t ds = H5Dopen2(file, "/families/on_demand/scenario_cost_mean", H5P_DEFAULT);
     char label[32] = {};

@@ -1,18 +1,19 @@
 // The Can't Be Late preset (docs/cbl.md) on hand-made tiny traces, one rule per test, with the
 // expected runs worked out from docs/cbl-semantics.md; and the replay through the batch
 // engine equal to a sweep file's [job] mode = "cbl" on the same windows.
+#include "spotsweep/tools/cbl.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "spotsweep/backend/cpu.hpp"
-#include "spotsweep/tools/cbl.hpp"
+#include "spotsweep/config/toml.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/model/policies.hpp"
 #include "spotsweep/model/simulator.hpp"
 #include "spotsweep/sweep/sweep.hpp"
-#include "spotsweep/config/toml.hpp"
 
 namespace spotsweep {
 namespace {
@@ -48,7 +49,8 @@ enum Kind { N, S, O };  // idle, spot, on-demand: what ran in an interval
 double billed(const std::vector<Kind>& kinds) {
   double cost = 0.0;
   for (Kind k : kinds) {
-    const double price = k == S ? cbl_spot_price(kCblOnDemandPrice) : (k == O ? kCblOnDemandPrice : 0.0);
+    const double price =
+        k == S ? cbl_spot_price(kCblOnDemandPrice) : (k == O ? kCblOnDemandPrice : 0.0);
     cost += (price * kTick) / 3600.0;
   }
   return cost;
@@ -59,7 +61,8 @@ struct Recorder {
   void operator()(const SlotRecord& r) { slots.push_back(r); }
   std::vector<Kind> kinds() const {
     std::vector<Kind> out;
-    for (const SlotRecord& r : slots) out.push_back(r.applied.n_od > 0 ? O : (r.applied.n_spot > 0 ? S : N));
+    for (const SlotRecord& r : slots)
+      out.push_back(r.applied.n_od > 0 ? O : (r.applied.n_spot > 0 ? S : N));
     return out;
   }
 };
@@ -227,8 +230,8 @@ TEST(Cbl, SweepMemberEqualsReplay) {
     const std::string toml =
         "[pool.greedy]\ndeadline_factor = 1.0\n[pool.uniform_progress]\ndeadline_factor = 1.0\n"
         "[pool.on_demand]\nn_gpus = 1\n[pool.only_spot]\nn_gpus = 0\n"
-        "[workload]\ntrace = \"unused.h5\"\nscenarios = " + std::to_string(scenarios) +
-        "\nscenario_stride = " + std::to_string(stride) +
+        "[workload]\ntrace = \"unused.h5\"\nscenarios = " +
+        std::to_string(scenarios) + "\nscenario_stride = " + std::to_string(stride) +
         "\n[job]\nmode = \"cbl\"\nwork = 28800\ndeadline_h = 10\nreconfig_s = " +
         std::to_string(overhead_h * 3600.0) + "\n";
     const SweepConfig config = parse_sweep_config(parse_toml_text(toml, "cbl_sweep.toml"));
@@ -242,9 +245,8 @@ TEST(Cbl, SweepMemberEqualsReplay) {
     std::vector<CblWindow> windows;
     for (int32_t s = 0; s < scenarios; ++s)
       windows.push_back({trace.name, s, s * stride, s * stride + 80});
-    const CblReplay replay = make_cbl_replay(
-        windows, "windows", {trace.name}, {trace}, {{10.0, overhead_h}},
-        cbl_policies(), 8.0);
+    const CblReplay replay = make_cbl_replay(windows, "windows", {trace.name}, {trace},
+                                             {{10.0, overhead_h}}, cbl_policies(), 8.0);
     const CblRuns runs = run_cbl_replay(replay, ExecOptions{Backend::cpu, 0, 0.8, 2});
     for (size_t p = 0; p < 4; ++p) {
       for (int32_t s = 0; s < scenarios; ++s) {
@@ -259,7 +261,8 @@ TEST(Cbl, SweepMemberEqualsReplay) {
     // Only only_spot can be late (by one tick: QuirkMakesOnlySpotOneTickLate; no window here
     // triggers it).
     for (size_t p = 0; p < 3; ++p)
-      for (int32_t s = 0; s < scenarios; ++s) EXPECT_EQ(runs.at(replay, p, s, 0).missed, 0);
+      for (int32_t s = 0; s < scenarios; ++s)
+        EXPECT_EQ(runs.at(replay, p, s, 0).missed, 0);
   }
 }
 

@@ -1,10 +1,12 @@
 // Heatmaps (docs/heatmap.md): reductions and the stability score on hand-made grids, the
 // relative improvement's edge cases, a heatmap of a real sweep file checked against the
 // sweep's own per-member statistics, the written HDF5/CSV, and one-line errors on bad input.
+#include "spotsweep/tools/heatmap.hpp"
+
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -14,12 +16,12 @@
 #include <string>
 #include <vector>
 
-#include "../../support/sweep_fixture.hpp"
 #include "spotsweep/backend/cpu.hpp"
-#include "spotsweep/sweep/sweep_h5.hpp"
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/tools/heatmap.hpp"
 #include "spotsweep/sweep/sweep.hpp"
+#include "spotsweep/sweep/sweep_h5.hpp"
+
+#include "../../support/sweep_fixture.hpp"
 
 namespace spotsweep {
 namespace {
@@ -42,7 +44,8 @@ std::vector<double> three_axis_values() {
   std::vector<double> v;
   for (int a = 0; a < 2; ++a)
     for (int b = 0; b < 3; ++b)
-      for (int c = 0; c < 2; ++c) v.push_back(100.0 * a + 10.0 * b + c);
+      for (int c = 0; c < 2; ++c)
+        v.push_back(100.0 * a + 10.0 * b + c);
   return v;
 }
 
@@ -50,23 +53,28 @@ TEST(HeatmapReduce, BestMaxMinMeanAndFixed) {
   const std::vector<double> v = three_axis_values();
   const std::vector<int64_t> sizes = {2, 3, 2};
   // x = c (columns), y = a (rows), b reduced.
-  const HeatmapSlice best = reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::best, true);
+  const HeatmapSlice best =
+      reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::best, true);
   EXPECT_EQ(best.value, (std::vector<double>{20, 21, 120, 121}));
   // Local member of cell (a=1, c=1) at b=2: ((1·3)+2)·2+1 = 11.
   EXPECT_EQ(best.local_member[3], 11);
-  const HeatmapSlice best_low = reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::best, false);
+  const HeatmapSlice best_low =
+      reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::best, false);
   EXPECT_EQ(best_low.value, (std::vector<double>{0, 1, 100, 101}));
   EXPECT_EQ(reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::max, false).value,
             best.value);
   EXPECT_EQ(reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::min, true).value,
             best_low.value);
-  const HeatmapSlice mean = reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::mean, true);
+  const HeatmapSlice mean =
+      reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::mean, true);
   EXPECT_EQ(mean.value, (std::vector<double>{10, 11, 110, 111}));
   EXPECT_EQ(mean.local_member, (std::vector<int64_t>{-1, -1, -1, -1}));
   // b fixed at position 1: the slice is exactly that layer, whatever the reduction.
-  const HeatmapSlice fixed = reduce_to_slice(v, sizes, 2, 0, {-1, 1, -1}, HeatmapReduction::mean, true);
+  const HeatmapSlice fixed =
+      reduce_to_slice(v, sizes, 2, 0, {-1, 1, -1}, HeatmapReduction::mean, true);
   EXPECT_EQ(fixed.value, (std::vector<double>{10, 11, 110, 111}));
-  const HeatmapSlice fixed_best = reduce_to_slice(v, sizes, 2, 0, {-1, 1, -1}, HeatmapReduction::best, true);
+  const HeatmapSlice fixed_best =
+      reduce_to_slice(v, sizes, 2, 0, {-1, 1, -1}, HeatmapReduction::best, true);
   EXPECT_EQ(fixed_best.value, (std::vector<double>{10, 11, 110, 111}));
   // Transposed: x = a, y = b, c reduced; rows are b.
   const HeatmapSlice t = reduce_to_slice(v, sizes, 0, 1, {-1, -1, -1}, HeatmapReduction::max, true);
@@ -77,9 +85,11 @@ TEST(HeatmapReduce, NanMembersAreSkippedByBestButPoisonTheMean) {
   std::vector<double> v = three_axis_values();
   v[5] = kNaN;  // a=0, b=2, c=1
   const std::vector<int64_t> sizes = {2, 3, 2};
-  const HeatmapSlice best = reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::best, true);
+  const HeatmapSlice best =
+      reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::best, true);
   EXPECT_EQ(best.value[1], 11);
-  const HeatmapSlice mean = reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::mean, true);
+  const HeatmapSlice mean =
+      reduce_to_slice(v, sizes, 2, 0, {-1, -1, -1}, HeatmapReduction::mean, true);
   EXPECT_TRUE(std::isnan(mean.value[1]));
   EXPECT_EQ(mean.value[0], 10);
 }
@@ -168,7 +178,8 @@ TEST(Heatmap, MatchesTheSweepStatisticsMemberByMember) {
     for (int k = 0; k < 2; ++k) {
       double cell = -1e300;
       for (int r = 0; r < 2; ++r)
-        for (int s = 0; s < 2; ++s) cell = std::max(cell, pf_stat(f, t, k, r, s, Stat::utility_mean));
+        for (int s = 0; s < 2; ++s)
+          cell = std::max(cell, pf_stat(f, t, k, r, s, Stat::utility_mean));
       EXPECT_EQ(h.value[t * 2 + k], cell);
       EXPECT_EQ(f.result.stat(h.member[t * 2 + k], Stat::utility_mean), cell);
       best = std::max(best, cell);
@@ -186,7 +197,8 @@ TEST(Heatmap, MatchesTheSweepStatisticsMemberByMember) {
   for (int t = 0; t < 3; ++t)
     for (int k = 0; k < 2; ++k) {
       const double mean = ((50 - pf_stat(f, t, k, 0, 1, Stat::utility_mean)) +
-                           (50 - pf_stat(f, t, k, 1, 1, Stat::utility_mean))) / 2;
+                           (50 - pf_stat(f, t, k, 1, 1, Stat::utility_mean))) /
+                          2;
       EXPECT_NEAR(regret.value[t * 2 + k], mean, 1e-9);
     }
 
@@ -197,7 +209,8 @@ TEST(Heatmap, MatchesTheSweepStatisticsMemberByMember) {
   const Heatmap cost = make_heatmap(rq);
   double cheapest = 1e300;
   for (int r = 0; r < 2; ++r)
-    for (int s = 0; s < 2; ++s) cheapest = std::min(cheapest, pf_stat(f, 1, 0, r, s, Stat::cost_mean));
+    for (int s = 0; s < 2; ++s)
+      cheapest = std::min(cheapest, pf_stat(f, 1, 0, r, s, Stat::cost_mean));
   EXPECT_EQ(cost.value[2], cheapest);
 }
 
@@ -213,11 +226,14 @@ TEST(Heatmap, ImprovementOverTheBestBaselineMember) {
   rq.fixed = {{"theta", 0.6}, {"kappa", 0.9}};
   const Heatmap h = make_heatmap(rq);
   // greedy's members are global 24 and 25 (pf has 24).
-  const double base = std::max(f.result.stat(24, Stat::utility_mean), f.result.stat(25, Stat::utility_mean));
+  const double base =
+      std::max(f.result.stat(24, Stat::utility_mean), f.result.stat(25, Stat::utility_mean));
   EXPECT_EQ(h.baseline_utility, base);
   for (int s = 0; s < 2; ++s)
     for (int r = 0; r < 2; ++r)
-      EXPECT_NEAR(h.value[s * 2 + r], 100 * (pf_stat(f, 1, 1, r, s, Stat::utility_mean) - base) / std::fabs(base), 1e-9);
+      EXPECT_NEAR(h.value[s * 2 + r],
+                  100 * (pf_stat(f, 1, 1, r, s, Stat::utility_mean) - base) / std::fabs(base),
+                  1e-9);
 }
 
 TEST(Heatmap, WritesHdf5WithScalesAndUtf8AndCsv) {
@@ -231,7 +247,8 @@ TEST(Heatmap, WritesHdf5WithScalesAndUtf8AndCsv) {
   const fs::path dir = scratch_dir("write");
   write_heatmap_h5(h, (dir / "m.h5").string());
   write_heatmap_csv(h, (dir / "m.csv").string());
-  ASSERT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 2);  // no temporaries left
+  ASSERT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()),
+            2);  // no temporaries left
   const hid_t file = H5Fopen((dir / "m.h5").string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   ASSERT_GE(file, 0);
   const hid_t ds = H5Dopen2(file, "value", H5P_DEFAULT);
@@ -257,7 +274,8 @@ TEST(Heatmap, WritesHdf5WithScalesAndUtf8AndCsv) {
   std::getline(csv, header);
   EXPECT_EQ(header, "theta,kappa,utility,stability,member");
   int rows = 0;
-  while (std::getline(csv, line)) ++rows;
+  while (std::getline(csv, line))
+    ++rows;
   EXPECT_EQ(rows, 6);
 }
 
@@ -279,7 +297,9 @@ TEST(Heatmap, BadInputs) {
   rq.sweep_path = f.path;
   rq.x_axis = "kappa";
   rq.y_axis = "theta";
-  expect_input_error(rq, "--family: the file has 4 families; choose one of: pf, greedy, uniform_progress, on_demand");
+  expect_input_error(
+      rq,
+      "--family: the file has 4 families; choose one of: pf, greedy, uniform_progress, on_demand");
   rq.family = "chc";
   expect_input_error(rq, "--family = chc: not in the file");
   rq.family = "pf";

@@ -1,5 +1,7 @@
 // `spotsweep simulate` goes through the family registry: the policy it runs is the one member
 // of a one-member pool, so it must give the bits a sweep gives that member on the same job.
+#include "spotsweep/tools/simulate.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -10,7 +12,6 @@
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/market/trace_io.hpp"
 #include "spotsweep/sweep/plan.hpp"
-#include "spotsweep/tools/simulate.hpp"
 
 namespace spotsweep {
 namespace {
@@ -44,7 +45,8 @@ Outcome swept_alone(const SimulateRequest& rq, const std::vector<double>& params
   FamilyGrid grid;
   grid.family = family->id;
   grid.name = family->name;
-  for (size_t i = 0; i < params.size(); ++i) grid.axes.push_back({family->axes[i].name, {params[i]}});
+  for (size_t i = 0; i < params.size(); ++i)
+    grid.axes.push_back({family->axes[i].name, {params[i]}});
   grid.size = 1;
   config.pool.families.push_back(grid);
   config.pool.size = 1;
@@ -92,12 +94,14 @@ void expect_error(const SimulateRequest& rq, const std::vector<std::string>& nee
   } catch (const InputError& e) {
     const std::string what = e.what();
     EXPECT_EQ(what.find('\n'), std::string::npos) << what;
-    for (const std::string& n : needles) EXPECT_NE(what.find(n), std::string::npos) << what;
+    for (const std::string& n : needles)
+      EXPECT_NE(what.find(n), std::string::npos) << what;
   }
 }
 
 TEST(Simulate, ParametersFollowThePoolRules) {
-  expect_error(request("chc", {{"window", 4}, {"commit", 6}}), {"--commit = 6", "exceeds --window = 4"});
+  expect_error(request("chc", {{"window", 4}, {"commit", 6}}),
+               {"--commit = 6", "exceeds --window = 4"});
   expect_error(request("greedy", {{"theta", 0.5}}),
                {"--theta = 0.5", "not an option of policy greedy", "--deadline-factor"});
   expect_error(request("pf", {{"hysteresis", 2}}), {"--hysteresis = 2", "out of range [0, 1]"});

@@ -16,8 +16,10 @@ struct MemberForecaster {
 
   SPOTSWEEP_HD_INLINE void fill(int32_t planning_slot, int32_t n, double* price,
                                 int32_t* avail) const {
-    if (learned) table.fill(planning_slot, n, price, avail);
-    else oracle.fill(planning_slot, n, price, avail);
+    if (learned)
+      table.fill(planning_slot, n, price, avail);
+    else
+      oracle.fill(planning_slot, n, price, avail);
   }
 };
 
@@ -27,7 +29,15 @@ struct ChcFamily {
   static constexpr const char* meaning =
       "CHC(w, v) on the noisy oracle, docs/model.md section 4.4 (docs/chc.md)";
   enum Axis : int32_t {
-    window, commit, eps, growth, resolution, replan_deviation, mode, lagrange_iters, axis_count
+    window,
+    commit,
+    eps,
+    growth,
+    resolution,
+    replan_deviation,
+    mode,
+    lagrange_iters,
+    axis_count
   };
   static constexpr AxisSpec axes[axis_count] = {
       {"window", "w, slots planned", "slots", 24, 1, true, kMaxForecastWindow, true},
@@ -35,10 +45,10 @@ struct ChcFamily {
        true},
       {"eps", "oracle noise level at lookahead 0", "relative", 0, 0, true, kUnbounded, false},
       {"growth", "h in eps_k = eps * (k+1)^h", "exponent h", 0, 0, true, kUnbounded, false},
-      {"resolution", "planner progress steps per slot at N_min", "steps per slot", 4, 1, true,
-       1024, true},
-      {"replan_deviation", "re-plan early past this relative deviation; 0 = off", "relative", 0,
-       0, true, kUnbounded, false},
+      {"resolution", "planner progress steps per slot at N_min", "steps per slot", 4, 1, true, 1024,
+       true},
+      {"replan_deviation", "re-plan early past this relative deviation; 0 = off", "relative", 0, 0,
+       true, kUnbounded, false},
       {"mode", "0 = one committed controller, 1 = averaged staggered controllers",
        "0 committed, 1 averaged", 0, 0, true, 1, true},
       {"lagrange_iters", "0 = exact lattice planner; k = Lagrangian planner, k prices of work",

@@ -9,9 +9,9 @@ template <class PolicyType>
 struct DeadlineFactorFamily : StatelessFamily {
   using Policy = PolicyType;
   enum Axis : int32_t { deadline_factor, axis_count };
-  static constexpr AxisSpec axes[axis_count] = {
-      {"deadline_factor", "target deadline as a multiple of d", "× d", 1.0, 0, false, kUnbounded,
-       false}};
+  static constexpr AxisSpec axes[axis_count] = {{"deadline_factor",
+                                                 "target deadline as a multiple of d", "× d", 1.0,
+                                                 0, false, kUnbounded, false}};
   static constexpr BenchSpread bench = {deadline_factor, 0.6, 0.4, false};
 
   SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec&, const MemberContext&) {

@@ -8,8 +8,7 @@ namespace spotsweep {
 struct OnlySpotFamily : StatelessFamily {
   using Policy = OnlySpotPolicy;
   static constexpr const char* name = "only_spot";
-  static constexpr const char* meaning =
-      "spot GPUs only, idle without (Can't Be Late only_spot)";
+  static constexpr const char* meaning = "spot GPUs only, idle without (Can't Be Late only_spot)";
   enum Axis : int32_t { n_gpus, axis_count };
   static constexpr AxisSpec axes[axis_count] = {
       {"n_gpus", "spot GPUs wanted; 0 = as many as are up, up to N_max",

@@ -61,9 +61,8 @@ struct TickPlacement {
   int64_t n_ticks = 0;
 };
 
-TickPlacement place_rows_on_ticks(const std::vector<double>& times,
-                                  const std::vector<long>& lines, double tick_seconds,
-                                  GapPolicy gaps, const std::string& file,
+TickPlacement place_rows_on_ticks(const std::vector<double>& times, const std::vector<long>& lines,
+                                  double tick_seconds, GapPolicy gaps, const std::string& file,
                                   const std::string& time_field);
 
 // Spreads per-row values over the ticks: a tick in a gap repeats the last value, or takes
@@ -105,17 +104,17 @@ std::vector<int64_t> resample_steps(const std::vector<StepPoint>& ordered, doubl
 
 // What an importer read, in the file's own units, before the options are applied.
 struct RawTrace {
-  std::vector<int64_t> values;          // per tick, as in the file (convention not applied)
-  std::vector<double> prices;           // per tick, USD per priced instance-hour; empty: none
-  std::optional<double> tick_seconds;   // when the format states it
-  std::optional<double> od_price;       // USD per priced instance-hour, when stated
-  std::optional<int32_t> capacity;      // when the format states it
-  std::optional<double> price_gpus;     // GPUs per priced instance, when stated
-  std::string start_time;               // ISO 8601 of tick 0, or ""
-  std::string default_name;             // used when ImportOptions::name is empty
-  std::string files;                    // the file(s) read, for Trace::source
-  std::string availability_file;        // named in availability errors
-  std::string price_file;               // named in price errors
+  std::vector<int64_t> values;         // per tick, as in the file (convention not applied)
+  std::vector<double> prices;          // per tick, USD per priced instance-hour; empty: none
+  std::optional<double> tick_seconds;  // when the format states it
+  std::optional<double> od_price;      // USD per priced instance-hour, when stated
+  std::optional<int32_t> capacity;     // when the format states it
+  std::optional<double> price_gpus;    // GPUs per priced instance, when stated
+  std::string start_time;              // ISO 8601 of tick 0, or ""
+  std::string default_name;            // used when ImportOptions::name is empty
+  std::string files;                   // the file(s) read, for Trace::source
+  std::string availability_file;       // named in availability errors
+  std::string price_file;              // named in price errors
 };
 
 // Applies the options (tick, convention, capacity, prices, on-demand price), checks that they
