@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs spotsweep's build and test dependencies from Debian's archive (only those missing).
 set -euo pipefail
+# Build: the compiler, CMake and the libraries. Tests: h5py and matplotlib for the Debian
+# interpreter (/usr/bin/python3), clang-format for the `format` test.
 packages=(cmake make g++ libhdf5-dev libcli11-dev libgtest-dev librandom123-dev libtomlplusplus-dev
-  nlohmann-json3-dev python3-h5py)
+  nlohmann-json3-dev python3-h5py python3-matplotlib clang-format)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
