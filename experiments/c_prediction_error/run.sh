@@ -6,7 +6,7 @@
 #          of data/synthetic_mm16_s42_c0.h5's model (capacity 16);
 #   tight: a stormy market (capacity 8, storms 4x as frequent, 5x the price volatility, faster
 #          mean reversion) and a tight job (1-4 GPUs, d = 5 h, gamma = 1.2):
-#          Select.WeightFollowsPredictionQuality's setting (tests/host/select_test.cpp).
+#          Select.WeightFollowsPredictionQuality's setting (tests/unit/select/select_test.cpp).
 # Conditions: eps = 0 ... 3.2 (oracle noise, growth 1/2) and "decoy" (make_decoy.py).
 #   bash experiments/c_prediction_error/run.sh SPOTSWEEP OUT_DIR [--smoke]
 # Full run: OUT_DIR = docs/figures (c_prediction_error.png, c_prediction_error.md); about

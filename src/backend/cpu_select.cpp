@@ -2,6 +2,8 @@
 // play probabilities from the log-weights (log-sum-exp), every (scenario, member) job
 // simulated through the sweep's per-job code, then per scenario the expected reward, the
 // Philox-drawn played member, the gain update and the best member so far.
+#include "spotsweep/backend/cpu_select.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include <cmath>
 #include <limits>
 
-#include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/model/slot.hpp"

@@ -1,5 +1,7 @@
 // The sweep's CPU backend: OpenMP over members, each member's (scenario, round) loop in the
 // fixed order the CUDA backend also uses, nearest-rank percentiles by sorting.
+#include "spotsweep/backend/cpu_sweep.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 #include <cmath>
 #include <limits>
 
-#include "spotsweep/backend/cpu.hpp"
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
 

@@ -10,6 +10,7 @@
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/select/select.hpp"
+#include "spotsweep/select/select_h5.hpp"
 
 #include "commands.hpp"
 #include "progress.hpp"

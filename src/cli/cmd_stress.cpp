@@ -12,6 +12,7 @@
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/select/stress.hpp"
+#include "spotsweep/select/stress_h5.hpp"
 
 #include "commands.hpp"
 #include "progress.hpp"

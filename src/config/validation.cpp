@@ -84,18 +84,4 @@ void validate_job_window(const JobSpec& job, const MarketView& market, int start
                           std::to_string(start_slot) + " to its hard deadline");
 }
 
-NoisyOracle make_noisy_oracle(uint64_t seed, uint32_t scenario, double eps, double growth,
-                              int32_t avail_max, int32_t window, AvailNoise avail_noise) {
-  SPOTSWEEP_EXPECTS(window >= 1 && window <= kMaxForecastWindow, "window out of range");
-  SPOTSWEEP_EXPECTS(eps >= 0.0 && avail_max >= 0, "negative noise level or capacity");
-  NoisyOracle oracle;
-  oracle.seed = seed;
-  oracle.scenario = scenario;
-  oracle.eps = eps;
-  oracle.growth = growth;
-  oracle.avail_max = avail_max;
-  oracle.avail_noise = avail_noise;
-  return oracle;
-}
-
 }  // namespace spotsweep

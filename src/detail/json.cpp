@@ -13,7 +13,7 @@
 #include <unordered_set>
 
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/market/import/text.hpp"
+#include "spotsweep/detail/text.hpp"
 
 namespace spotsweep {
 
@@ -222,7 +222,7 @@ std::string JsonValue::brief() const {
   switch (kind_) {
     case Kind::null: return "null";
     case Kind::boolean: return boolean_ ? "true" : "false";
-    case Kind::number: return detail::format_number(number_);
+    case Kind::number: return format_number(number_);
     case Kind::string:
       return "\"" + (string_.size() > 40 ? string_.substr(0, 40) + "..." : string_) + "\"";
     case Kind::array: return "[...]";
@@ -236,7 +236,7 @@ JsonValue parse_json(std::string_view text, const std::string& file) {
 }
 
 JsonValue read_json_file(const std::string& path) {
-  const std::string text = detail::read_text_file(path);
+  const std::string text = read_text_file(path);
   return parse_json(text, path);
 }
 

@@ -8,7 +8,6 @@
 #include <ostream>
 #include <sstream>
 
-#include "spotsweep/config/validation.hpp"
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 
@@ -117,7 +116,7 @@ PredictEvaluation evaluate_predictors(const MarketView& market, const PredictEva
     if (choice.is_oracle) {
       const NoisyOracle oracle =
           make_noisy_oracle(options.oracle_seed, 0, options.oracle_eps, options.oracle_growth,
-                            options.avail_max, options.window, options.oracle_avail_noise);
+                            options.avail_max, options.oracle_avail_noise);
       errors = score(
           market, frame,
           [&](int32_t t, int32_t k) { return oracle.forecast_spot_price(market, t, k); },

@@ -8,7 +8,7 @@
 #include <limits>
 #include <numeric>
 
-#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/backend/cpu_select.hpp"
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/names.hpp"

@@ -1,6 +1,8 @@
 // The selector's HDF5 file (docs/select.md): per-(scenario, round) curves with scenario and
 // round as dimension scales, the final top-k members with their decoded parameters, and each
 // family's final weight mass; written under a temporary name and renamed when complete.
+#include "spotsweep/select/select_h5.hpp"
+
 #include <string>
 #include <vector>
 

@@ -1,6 +1,8 @@
 // The stress file (docs/stress.md): a summary table with one row per (run, seed), and one
 // group per run holding its curves [seed][scenario][round] with the run's settings as
 // attributes; written under a temporary name and renamed when complete.
+#include "spotsweep/select/stress_h5.hpp"
+
 #include <cstdio>
 #include <string>
 #include <type_traits>

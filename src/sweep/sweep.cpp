@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
 

@@ -11,7 +11,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "spotsweep/market/learned_predictor.hpp"
 #include "spotsweep/model/forecast.hpp"
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/lagrangian_planner.hpp"

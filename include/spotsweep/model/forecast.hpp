@@ -112,6 +112,21 @@ struct NoisyOracle {
   }
 };
 
+// The oracle of a scenario (the caller has checked ε ≥ 0 and the window against
+// kMaxForecastWindow, as the pool's axis table and `predict` do).
+SPOTSWEEP_HD_INLINE NoisyOracle
+make_noisy_oracle(uint64_t seed, uint32_t scenario, double eps, double growth, int32_t avail_max,
+                  AvailNoise avail_noise = AvailNoise::multiplicative) {
+  NoisyOracle oracle;
+  oracle.seed = seed;
+  oracle.scenario = scenario;
+  oracle.eps = eps;
+  oracle.growth = growth;
+  oracle.avail_max = avail_max;
+  oracle.avail_noise = avail_noise;
+  return oracle;
+}
+
 // Non-owning view for kernels: forecasts of slot t + k made at planning slot t.
 struct ForecastTableView {
   const double* price = nullptr;   // [n_planning_slots][window]

@@ -151,7 +151,4 @@ EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name,
 const char* feedback_name(Feedback feedback);
 const char* eta_schedule_name(EtaSchedule eta);
 
-// Writes docs/select.md's HDF5 layout under a temporary name, renamed when complete.
-void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result);
-
 }  // namespace spotsweep

@@ -111,8 +111,4 @@ std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vecto
                                      const StressSuite& suite, const SelectOptions& options,
                                      const StressProgress& progress = {});
 
-// docs/stress.md's HDF5 layout, under a temporary name renamed when complete.
-void write_stress_h5(const std::string& path, const SweepConfig& config, const StressSuite& suite,
-                     const std::vector<StressRun>& runs, const std::vector<StressRecord>& records);
-
 }  // namespace spotsweep

@@ -1,6 +1,8 @@
 // The Bamboo (NSDI'23) logs, all step functions in continuous time resampled onto ticks:
 // aws-2020-11 step files ("t,count"), the p3/g4dn event logs ("time_ms,add|remove,node")
 // and the GCP 2021-12 logs ("date, time, count").
+#include "spotsweep/market/import/bamboo.hpp"
+
 #include <algorithm>
 #include <set>
 

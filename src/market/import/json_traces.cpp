@@ -1,6 +1,8 @@
 // The two per-tick JSON formats: skypilot-org/spot-traces and SkyNomad's h100 full/*.json.
 // Both hold {"metadata": {"gap_seconds": G, ...}, "data": [...], "prices": [...]}; they differ
 // in what metadata says about prices.
+#include "spotsweep/market/import/json_traces.hpp"
+
 #include <cmath>
 
 #include "spotsweep/detail/error.hpp"

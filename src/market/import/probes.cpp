@@ -2,6 +2,8 @@
 // per-tick price JSON beside them) and the H100 probe CSV (one row per probe round and zone).
 // Rows are placed on the tick grid by their time stamps (place_rows_on_ticks), so a wrong
 // --tick or a missing probe round is caught, not absorbed.
+#include "spotsweep/market/import/probes.hpp"
+
 #include <algorithm>
 
 #include "spotsweep/detail/error.hpp"

@@ -15,15 +15,6 @@
 
 namespace spotsweep::detail {
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "file", path, "cannot open (missing or unreadable)");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw input_error(path, "file", path, "read error");
-  return buffer.str();
-}
-
 std::string file_stem(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);

@@ -9,7 +9,7 @@
 #include <map>
 #include <numeric>
 
-#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/config/toml.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <vector>
 
-#include "spotsweep/config/validation.hpp"
 #include "spotsweep/market/synthetic.hpp"
 #include "spotsweep/tools/simulate.hpp"
 
@@ -44,8 +43,8 @@ TEST(ChcNoise, MeanUtilityIsNonIncreasingInEpsilon) {
   for (int32_t s = 0; s < scenarios; ++s) {
     const Trace market = generate_synthetic(spec, 17, s);
     for (size_t e = 0; e < levels.size(); ++e) {
-      const OracleForecaster forecaster{
-          market.view(), make_noisy_oracle(99, s, levels[e], 0.5, spec.capacity, params.window)};
+      const OracleForecaster forecaster{market.view(),
+                                        make_noisy_oracle(99, s, levels[e], 0.5, spec.capacity)};
       const Outcome out = simulate_chc(job, market.view(), 0, params, forecaster);
       ASSERT_EQ(out.missed, 0);
       utility[e][s] = out.utility;

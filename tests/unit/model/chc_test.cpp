@@ -5,7 +5,6 @@
 #include <random>
 #include <vector>
 
-#include "spotsweep/config/validation.hpp"
 #include "spotsweep/model/lagrangian_planner.hpp"
 #include "spotsweep/model/policies.hpp"
 #include "spotsweep/sweep/opt.hpp"
@@ -18,8 +17,8 @@ using spotsweep::testing::Instance;
 
 namespace {
 
-OracleForecaster oracle(const MarketView& market, double eps, uint32_t scenario, int32_t window) {
-  return OracleForecaster{market, make_noisy_oracle(2026, scenario, eps, 0.5, 64, window)};
+OracleForecaster oracle(const MarketView& market, double eps, uint32_t scenario) {
+  return OracleForecaster{market, make_noisy_oracle(2026, scenario, eps, 0.5, 64)};
 }
 
 // Exact value of one window schedule from `start` (independent of the planner's lattice).
@@ -231,8 +230,7 @@ TEST(Chc, EqualsOptWithPerfectForecastsAndFullWindow) {
     OptOptions options;
     options.progress_step = chc_progress_step(in.job, in.tick_s, params);
     const OptResult opt = solve_opt(in.job, market, 0, options);
-    const Outcome chc =
-        simulate_chc(in.job, market, 0, params, oracle(market, 0.0, tested, horizon));
+    const Outcome chc = simulate_chc(in.job, market, 0, params, oracle(market, 0.0, tested));
     const double tol = 1e-9 * (1.0 + std::fabs(opt.utility_upper));
     EXPECT_GE(chc.utility, opt.utility_lower - tol) << "instance " << tested;
     EXPECT_LE(chc.utility, opt.utility_upper + tol) << "instance " << tested;
@@ -264,7 +262,7 @@ TEST(Chc, NeverMissesAFeasibleJob) {
       params.mode = i % 4 == 3 ? ChcMode::averaged : ChcMode::committed;
       params.replan_deviation = i % 5 == 4 ? 0.2 : 0.0;
       params.lagrange_iters = i % 3 == 2 ? 1 + i % 7 : 0;
-      const Outcome out = simulate_chc(in.job, market, 0, params, oracle(market, eps, i, 8));
+      const Outcome out = simulate_chc(in.job, market, 0, params, oracle(market, eps, i));
       EXPECT_EQ(out.missed, 0) << "instance " << i << " eps " << eps;
     }
   }
@@ -279,11 +277,11 @@ TEST(Chc, CommitmentLevelSetsHowOftenItPlans) {
   params.resolution = 2;
   int32_t plans_v1 = 0, plans_v4 = 0, plans_dev = 0;
   params.commit = 1;
-  const Outcome a = simulate_chc(in.job, market, 0, params, oracle(market, 0.3, 1, 12), &plans_v1);
+  const Outcome a = simulate_chc(in.job, market, 0, params, oracle(market, 0.3, 1), &plans_v1);
   params.commit = 4;
-  const Outcome b = simulate_chc(in.job, market, 0, params, oracle(market, 0.3, 1, 12), &plans_v4);
+  const Outcome b = simulate_chc(in.job, market, 0, params, oracle(market, 0.3, 1), &plans_v4);
   params.replan_deviation = 0.01;  // nearly every noisy forecast deviates
-  simulate_chc(in.job, market, 0, params, oracle(market, 0.3, 1, 12), &plans_dev);
+  simulate_chc(in.job, market, 0, params, oracle(market, 0.3, 1), &plans_dev);
   EXPECT_EQ(plans_v1, a.slots);
   EXPECT_EQ(plans_v4, (b.slots + 3) / 4);
   EXPECT_GT(plans_dev, plans_v4);
@@ -299,8 +297,8 @@ TEST(Chc, AveragedModeIsDeterministicAndFeasible) {
     params.commit = 3;
     params.resolution = 4;
     params.mode = ChcMode::averaged;
-    const Outcome a = simulate_chc(in.job, market, 0, params, oracle(market, 0.2, i, 6));
-    const Outcome b = simulate_chc(in.job, market, 0, params, oracle(market, 0.2, i, 6));
+    const Outcome a = simulate_chc(in.job, market, 0, params, oracle(market, 0.2, i));
+    const Outcome b = simulate_chc(in.job, market, 0, params, oracle(market, 0.2, i));
     EXPECT_EQ(a.utility, b.utility);
     EXPECT_EQ(a.missed, 0);
   }

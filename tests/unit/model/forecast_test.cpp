@@ -7,7 +7,6 @@
 #include <cmath>
 #include <vector>
 
-#include "spotsweep/config/validation.hpp"
 #include "spotsweep/market/trace.hpp"
 
 namespace spotsweep {
@@ -55,7 +54,7 @@ TEST(Forecast, GeneratorKnownAnswer) {
   EXPECT_EQ(forecast_noise(kSeed, 7, 1000, 3, ForecastQuantity::workload), 0x1.99775bc015edap-4);
 
   const Trace market = small_market(40);
-  const NoisyOracle oracle = make_noisy_oracle(kSeed, 7, 0.1, 0.5, 4, 8);
+  const NoisyOracle oracle = make_noisy_oracle(kSeed, 7, 0.1, 0.5, 4);
   const double expected_price[8] = {1.6097543304769903, 1.692426795244145,  1.8616434980412013,
                                     1.8694938087034731, 1.8913371818182958, 1.7940579536942616,
                                     2.2200840047055674, 1.2526505406524018};
@@ -84,7 +83,7 @@ TEST(Forecast, UniformNoiseIsSymmetricWithUnitVariance) {
 
 TEST(Forecast, ZeroNoiseGivesTheTruth) {
   const Trace market = small_market(100);
-  const NoisyOracle oracle = make_noisy_oracle(kSeed, 3, 0.0, 1.0, 4, 24);
+  const NoisyOracle oracle = make_noisy_oracle(kSeed, 3, 0.0, 1.0, 4);
   for (int32_t t = 0; t + 24 <= 100; ++t)
     for (int32_t k = 0; k < 24; ++k) {
       EXPECT_EQ(oracle.forecast_spot_price(market.view(), t, k), market.spot_price[t + k]);
@@ -93,8 +92,8 @@ TEST(Forecast, ZeroNoiseGivesTheTruth) {
 }
 
 TEST(Forecast, NoiseLevelTableFollowsGrowth) {
-  const NoisyOracle flat = make_noisy_oracle(kSeed, 0, 0.2, 0.0, 1, 16);
-  const NoisyOracle linear = make_noisy_oracle(kSeed, 0, 0.2, 1.0, 1, 16);
+  const NoisyOracle flat = make_noisy_oracle(kSeed, 0, 0.2, 0.0, 1);
+  const NoisyOracle linear = make_noisy_oracle(kSeed, 0, 0.2, 1.0, 1);
   for (int32_t k = 0; k < 16; ++k) {
     EXPECT_EQ(flat.noise_level(k), 0.2);
     EXPECT_DOUBLE_EQ(linear.noise_level(k), 0.2 * (k + 1));
@@ -103,7 +102,7 @@ TEST(Forecast, NoiseLevelTableFollowsGrowth) {
 
 TEST(Forecast, NoiseGrowsWithLookahead) {
   const Trace market = small_market(5000);
-  const NoisyOracle oracle = make_noisy_oracle(kSeed, 1, 0.02, 1.0, 4, 10);
+  const NoisyOracle oracle = make_noisy_oracle(kSeed, 1, 0.02, 1.0, 4);
   double rel_error[10] = {};
   const int32_t n_planning = 5000 - 10;
   for (int32_t t = 0; t < n_planning; ++t)
@@ -120,10 +119,10 @@ TEST(Forecast, NoiseGrowsWithLookahead) {
 TEST(Forecast, DeterministicAndKeyedByWhatIsDrawn) {
   const Trace market = small_market(64);
   // ε·√3 < 1, so no forecast is floored at 0 and any two different draws give different prices.
-  const NoisyOracle a = make_noisy_oracle(kSeed, 2, 0.3, 0.0, 4, 8);
-  const NoisyOracle b = make_noisy_oracle(kSeed, 2, 0.3, 0.0, 4, 8);
-  const NoisyOracle other_seed = make_noisy_oracle(kSeed + 1, 2, 0.3, 0.0, 4, 8);
-  const NoisyOracle other_scenario = make_noisy_oracle(kSeed, 3, 0.3, 0.0, 4, 8);
+  const NoisyOracle a = make_noisy_oracle(kSeed, 2, 0.3, 0.0, 4);
+  const NoisyOracle b = make_noisy_oracle(kSeed, 2, 0.3, 0.0, 4);
+  const NoisyOracle other_seed = make_noisy_oracle(kSeed + 1, 2, 0.3, 0.0, 4);
+  const NoisyOracle other_scenario = make_noisy_oracle(kSeed, 3, 0.3, 0.0, 4);
   int differ_seed = 0, differ_scenario = 0;
   for (int32_t t = 0; t < 50; ++t)
     for (int32_t k = 0; k < 8; ++k) {
@@ -146,7 +145,7 @@ TEST(Forecast, DeterministicAndKeyedByWhatIsDrawn) {
 // the quantity is part of the key (the test above covers seed, scenario and planning slot).
 TEST(Forecast, NoiseIsThePhiloxBlockOfItsKey) {
   const Trace market = small_market(64);
-  const NoisyOracle oracle = make_noisy_oracle(kSeed, 5, 0.25, 0.5, 4, 8);
+  const NoisyOracle oracle = make_noisy_oracle(kSeed, 5, 0.25, 0.5, 4);
   int same_quantity = 0;
   for (int32_t t = 49; t >= 0; --t)
     for (int32_t k = 7; k >= 0; --k) {
@@ -165,7 +164,7 @@ TEST(Forecast, NoiseIsThePhiloxBlockOfItsKey) {
 TEST(Forecast, AvailabilityRoundedAndClamped) {
   const Trace market = small_market(2000);
   for (AvailNoise mode : {AvailNoise::multiplicative, AvailNoise::capacity_scaled}) {
-    const NoisyOracle oracle = make_noisy_oracle(kSeed, 0, 0.5, 1.0, 4, 8, mode);
+    const NoisyOracle oracle = make_noisy_oracle(kSeed, 0, 0.5, 1.0, 4, mode);
     int above_truth = 0, zero_forecast_positive = 0, at_cap = 0;
     for (int32_t t = 0; t + 8 <= 2000; ++t)
       for (int32_t k = 0; k < 8; ++k) {
@@ -185,13 +184,13 @@ TEST(Forecast, AvailabilityRoundedAndClamped) {
       EXPECT_GT(zero_forecast_positive, 0);
   }
   // Clamped to a_max even when the truth exceeds it.
-  const NoisyOracle tight = make_noisy_oracle(kSeed, 0, 0.0, 0.0, 2, 4);
+  const NoisyOracle tight = make_noisy_oracle(kSeed, 0, 0.0, 0.0, 2);
   EXPECT_EQ(tight.forecast_avail(market.view(), 4, 0), 2);  // a[4] = 4
 }
 
 TEST(Forecast, PriceFloorsAtZero) {
   const Trace market = small_market(400);
-  const NoisyOracle oracle = make_noisy_oracle(kSeed, 0, 1.0, 0.0, 4, 4);
+  const NoisyOracle oracle = make_noisy_oracle(kSeed, 0, 1.0, 0.0, 4);
   int floored = 0;
   for (int32_t t = 0; t < 390; ++t)
     for (int32_t k = 0; k < 4; ++k) {

@@ -13,10 +13,11 @@
 #include <numeric>
 #include <string>
 
-#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/h5.hpp"
 #include "spotsweep/market/trace_io.hpp"
+#include "spotsweep/select/select_h5.hpp"
 
 #include "../../support/sweep_fixture.hpp"
 

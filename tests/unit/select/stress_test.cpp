@@ -16,6 +16,7 @@
 #include "spotsweep/config/toml.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/h5.hpp"
+#include "spotsweep/select/stress_h5.hpp"
 
 #include "../../support/trace_test_support.hpp"
 

@@ -6,8 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "spotsweep/backend/cpu.hpp"
-#include "spotsweep/config/validation.hpp"
+#include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 #include "spotsweep/tools/simulate.hpp"
@@ -49,8 +48,7 @@ TEST(SweepChc, MembersEqualChcSimulatedAlone) {
     for (int32_t s = 0; s < plan.scenarios.count; ++s) {
       const MarketView market = plan.scenarios.market(s);
       const OracleForecaster forecaster{
-          market,
-          make_noisy_oracle(plan.seed, s, p[2], p[3], plan.scenarios.capacity, params.window)};
+          market, make_noisy_oracle(plan.seed, s, p[2], p[3], plan.scenarios.capacity)};
       double scenario_utility = 0.0;
       for (int32_t r = 0; r < plan.rounds; ++r) {
         const Outcome want =

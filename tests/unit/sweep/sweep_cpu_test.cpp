@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/market/trace_io.hpp"
 #include "spotsweep/sweep/sweep.hpp"

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 #include "spotsweep/sweep/sweep_h5.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "spotsweep/backend/cpu.hpp"
+#include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/market/trace_io.hpp"
 #include "spotsweep/sweep/plan.hpp"

@@ -1,13 +1,14 @@
 #pragma once
-// Internals shared by the trace importers (src/import_*.cpp): reading text files, splitting
-// CSV lines, strict number and timestamp parsing that reports file:line and the field, and
-// the two ways a timed series becomes a tick grid. Not installed; include from src/ only.
+// What the trace importers' readers (market/import/) share: reading text files, splitting CSV
+// lines, strict number and timestamp parsing that reports file:line and the field, and the two
+// ways a timed series becomes a tick grid. Host-only.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/text.hpp"
 #include "spotsweep/market/importers.hpp"
 #include "spotsweep/market/trace.hpp"
 
@@ -15,8 +16,7 @@ namespace spotsweep::detail {
 
 using ::spotsweep::format_number;
 
-// The whole file; InputError "file: file = path: cannot open" when missing or unreadable.
-std::string read_text_file(const std::string& path);
+using ::spotsweep::read_text_file;
 
 // "dir/us-east-1a_v100_1.csv" -> "us-east-1a_v100_1".
 std::string file_stem(const std::string& path);
@@ -99,38 +99,5 @@ std::vector<StepPoint> order_step_points(std::vector<StepPoint> points, OutOfOrd
 // point's time; the series ends at the last point's time and a partial last tick is dropped.
 std::vector<int64_t> resample_steps(const std::vector<StepPoint>& ordered, double tick_seconds,
                                     ResampleRule rule, const std::string& file);
-
-// ---- from a format's raw series to a Trace --------------------------------------------------
-
-// What an importer read, in the file's own units, before the options are applied.
-struct RawTrace {
-  std::vector<int64_t> values;         // per tick, as in the file (convention not applied)
-  std::vector<double> prices;          // per tick, USD per priced instance-hour; empty: none
-  std::optional<double> tick_seconds;  // when the format states it
-  std::optional<double> od_price;      // USD per priced instance-hour, when stated
-  std::optional<int32_t> capacity;     // when the format states it
-  std::optional<double> price_gpus;    // GPUs per priced instance, when stated
-  std::string start_time;              // ISO 8601 of tick 0, or ""
-  std::string default_name;            // used when ImportOptions::name is empty
-  std::string files;                   // the file(s) read, for Trace::source
-  std::string availability_file;       // named in availability errors
-  std::string price_file;              // named in price errors
-};
-
-// Applies the options (tick, convention, capacity, prices, on-demand price), checks that they
-// agree with what the format states, and validates the result.
-Trace finish_trace(RawTrace raw, const ImportOptions& options);
-
-// The tick for formats that have none: --tick is required.
-double required_tick(const ImportOptions& options, const std::string& format_name);
-
-// One reader per format family (src/import_<family>.cpp).
-RawTrace read_skypilot_json(const ImportOptions& options);
-RawTrace read_skynomad_full_json(const ImportOptions& options);
-RawTrace read_skynomad_csv(const ImportOptions& options);
-RawTrace read_h100_probes_csv(const ImportOptions& options);
-RawTrace read_bamboo_steps_csv(const ImportOptions& options);
-RawTrace read_bamboo_events_csv(const ImportOptions& options);
-RawTrace read_bamboo_gcp_txt(const ImportOptions& options);
 
 }  // namespace spotsweep::detail

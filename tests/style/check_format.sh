@@ -12,7 +12,9 @@ if [ -z "$clang_format" ]; then
   exit 1
 fi
 if [ -d .git ] || git rev-parse --git-dir >/dev/null 2>&1; then
-  mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.cu' '*.cuh')
+  # Tracked and new files as they are in the working tree (a deleted file is not checked).
+  mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' '*.cu' \
+                         '*.cuh' | sort -u | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 else
   mapfile -t files < <(find include src kernels tests -name '*.cpp' -o -name '*.hpp' -o -name '*.cu' -o -name '*.cuh')
 fi

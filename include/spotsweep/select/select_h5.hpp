@@ -1,0 +1,13 @@
+#pragma once
+// The selector's output file, the layout of docs/select.md. Host-only.
+#include <string>
+
+#include "spotsweep/select/select.hpp"
+#include "spotsweep/sweep/plan.hpp"
+
+namespace spotsweep {
+
+// Writes docs/select.md's HDF5 layout under a temporary name, renamed when complete.
+void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result);
+
+}  // namespace spotsweep

@@ -1,0 +1,15 @@
+#pragma once
+// The stress command's output file, the layout of docs/stress.md. Host-only.
+#include <string>
+#include <vector>
+
+#include "spotsweep/config/sweep_config.hpp"
+#include "spotsweep/select/stress.hpp"
+
+namespace spotsweep {
+
+// docs/stress.md's HDF5 layout, under a temporary name renamed when complete.
+void write_stress_h5(const std::string& path, const SweepConfig& config, const StressSuite& suite,
+                     const std::vector<StressRun>& runs, const std::vector<StressRecord>& records);
+
+}  // namespace spotsweep
