@@ -227,53 +227,35 @@ void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std
     for (double v : hi.values)
       hi_min = std::min(hi_min, v);
     if (lo_max > hi_min)
-      throw input_error(where, std::string(info.name) + "." + lo.name, num(lo_max),
+      throw input_error(where, grid.name + "." + lo.name, num(lo_max),
                         "exceeds " + hi.name + " = " + num(hi_min) + "; every member needs " +
                             lo.name + " <= " + hi.name);
   }
 }
 
-Pool parse_pool(const TomlDocument& doc) {
-  Pool pool;
-  const std::string prefix = "pool.";
-  for (const TomlSection& section : doc.sections) {
-    if (section.name == "pool")
-      throw input_error(doc.file + ":" + std::to_string(section.line), "section", "[pool]",
-                        "families go in [pool.<family>] sections");
-    if (section.name.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string family_name = section.name.substr(prefix.size());
-    const std::string section_where = doc.file + ":" + std::to_string(section.line);
-    if (family_name.find('.') != std::string::npos)
-      throw input_error(section_where, "section", "[" + section.name + "]",
-                        "a family's axes go in [pool.<family>]; tables below it are not supported");
-    const FamilyInfo* info = nullptr;
-    for (const auto& f : family_table())
-      if (family_name == f.name) info = &f;
-    if (!info) {
-      std::string known;
-      for (const auto& f : family_table())
-        known += (known.empty() ? "" : ", ") + std::string(f.name);
-      throw input_error(section_where, "family", family_name,
-                        "unknown family (known: " + known + ")");
-    }
-    FamilyGrid grid;
-    grid.family = info->id;
-    grid.name = info->name;
-    for (const AxisSpec& a : info->axes)
-      grid.axes.push_back(AxisGrid{a.name, {a.default_value}});
-    for (const TomlEntry& e : section.entries) {
-      size_t axis = info->axes.size();
-      for (size_t i = 0; i < info->axes.size(); ++i)
-        if (e.key == info->axes[i].name) axis = i;
-      if (axis == info->axes.size()) {
+namespace {
+
+// The grid of one [pool.<family>] or [pool.<family>.<name>] section: the family's defaults,
+// then the parent table's axes (for a named sub-pool), then the section's own.
+FamilyGrid parse_grid(const TomlDocument& doc, const FamilyInfo& info, const std::string& grid_name,
+                      const std::vector<const TomlSection*>& tables) {
+  FamilyGrid grid;
+  grid.family = info.id;
+  grid.name = grid_name;
+  for (const AxisSpec& a : info.axes)
+    grid.axes.push_back(AxisGrid{a.name, {a.default_value}});
+  for (const TomlSection* table : tables) {
+    for (const TomlEntry& e : table->entries) {
+      const int32_t axis = axis_index(info, e.key);
+      if (axis < 0) {
         std::string known;
-        for (const auto& a : info->axes)
+        for (const auto& a : info.axes)
           known += (known.empty() ? "" : ", ") + std::string(a.name);
-        throw input_error(where(doc, e), family_name + "." + e.key, e.value.text,
-                          "unknown axis (" + family_name + " has: " + known + ")");
+        throw input_error(where(doc, e), grid_name + "." + e.key, e.value.text,
+                          "unknown axis (" + std::string(info.name) + " has: " + known + ")");
       }
-      const AxisSpec& a = info->axes[axis];
-      const std::string field = family_name + "." + e.key;  // errors name the axis family.axis
+      const AxisSpec& a = info.axes[axis];
+      const std::string field = grid_name + "." + e.key;  // errors name the axis grid.axis
       std::vector<double> values = parse_axis_values(doc, field, e.value);
       if (values.empty()) throw input_error(where(doc, e), field, e.value.text, "empty axis");
       if (static_cast<int64_t>(values.size()) > kMaxAxisValues)
@@ -283,15 +265,52 @@ Pool parse_pool(const TomlDocument& doc) {
         check_axis_value(a, v, where(doc, e), field);
       grid.axes[axis].values = std::move(values);
     }
+  }
+  return grid;
+}
+
+}  // namespace
+
+Pool parse_pool(const TomlDocument& doc) {
+  Pool pool;
+  const std::string prefix = "pool.";
+  // A family with named sub-pools ([pool.chc.short], [pool.chc.long]) is those grids: its own
+  // table, if any, only gives them shared axes (docs/pool.md, "Sub-pools").
+  const auto has_sub_pools = [&](const std::string& family) {
+    for (const TomlSection& section : doc.sections)
+      if (section.name.compare(0, prefix.size() + family.size() + 1, prefix + family + ".") == 0)
+        return true;
+    return false;
+  };
+  for (const TomlSection& section : doc.sections) {
+    if (section.name == "pool")
+      throw input_error(doc.file + ":" + std::to_string(section.line), "section", "[pool]",
+                        "families go in [pool.<family>] sections");
+    if (section.name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string grid_name = section.name.substr(prefix.size());
+    const std::string family_name = grid_name.substr(0, grid_name.find('.'));
+    const bool sub_pool = grid_name.size() > family_name.size();
+    const std::string section_where = doc.file + ":" + std::to_string(section.line);
+    if (sub_pool && grid_name.find('.', family_name.size() + 1) != std::string::npos)
+      throw input_error(
+          section_where, "section", "[" + section.name + "]",
+          "sub-pools are [pool.<family>.<name>]; tables below them are not supported");
+    const FamilyInfo* info = find_family(family_name);
+    if (!info || family_name != info->name)
+      throw input_error(section_where, "family", family_name,
+                        "unknown family (known: " + family_names() + ")");
+    if (!sub_pool && has_sub_pools(family_name)) continue;  // shared axes of the sub-pools
+    std::vector<const TomlSection*> tables;
+    if (sub_pool)
+      if (const TomlSection* parent = doc.find(prefix + family_name)) tables.push_back(parent);
+    tables.push_back(&section);
+    FamilyGrid grid = parse_grid(doc, *info, grid_name, tables);
     check_axis_orders(*info, grid, section_where);
-    for (const auto& f : pool.families)
-      if (f.family == grid.family)
-        throw input_error(section_where, "family", family_name, "appears twice");
     int64_t size = 1;
     for (const auto& g : grid.axes) {
       const int64_t n = static_cast<int64_t>(g.values.size());
       if (size > kMaxPoolMembers / n)
-        throw input_error(section_where, "pool." + family_name, "more than 2^40 members",
+        throw input_error(section_where, "pool." + grid_name, "more than 2^40 members",
                           "pool too large to index");
       size *= n;
     }

@@ -68,7 +68,7 @@ const char* metric_statistic(HeatmapMetric metric) {
 // Units of a family's axis from its axis table (engine/families/), with the slot length where
 // the axis counts slots; "" for an axis the registry does not know (a file from elsewhere).
 std::string axis_units(const std::string& family, const std::string& axis, double tick_seconds) {
-  const FamilyInfo* info = find_family(family);
+  const FamilyInfo* info = find_family(family.substr(0, family.find('.')));  // "chc.short": chc
   const int32_t index = info ? axis_index(*info, axis) : -1;
   if (index < 0) return "";
   const std::string units = info->axes[index].units;

@@ -47,9 +47,11 @@ struct AxisGrid {
   std::vector<double> values;
 };
 
+// One grid of the pool: a family's [pool.<family>] table, or one of its named sub-pools
+// [pool.<family>.<name>] (docs/pool.md, "Sub-pools").
 struct FamilyGrid {
   FamilyId family = FamilyId{0};
-  std::string name;
+  std::string name;            // "chc", or "chc.short" for a sub-pool
   std::vector<AxisGrid> axes;  // all of the family's axes, in table order
   int64_t size = 0;            // product of the axis sizes
   int64_t first_member = 0;    // global index of its local member 0

@@ -142,11 +142,37 @@ TEST(PoolErrors, BareRangeSaysToQuoteIt) {
   expect_one_line_error("[pool.chc]\nwindow = [10:20:30]\n", {"p.toml:2", "write \"[10:20:30]\""});
 }
 
-// A table below a family reads as section "pool.chc.short" (toml_test.cpp); pools do not use
-// one yet, and say so.
-TEST(PoolErrors, TableBelowAFamily) {
-  expect_one_line_error("[pool.chc]\nwindow = [8]\n[pool.chc.short]\nwindow = [4]\n",
-                        {"p.toml:3", "[pool.chc.short]", "not supported"});
+// Named sub-pools give conditional grids: each is a grid of its own, taking the family table's
+// axes and overriding them, in file order; the family table alone is then no grid.
+TEST(Pool, NamedSubPools) {
+  const Pool pool = pool_from(
+      "[pool.chc]\ncommit = [1, 2]\neps = [0, 0.1]\n"
+      "[pool.pf]\ntheta = [0.5]\n"
+      "[pool.chc.short]\nwindow = [4]\n"
+      "[pool.chc.long]\nwindow = [12, 24]\ncommit = [1, 6, 12]\n");
+  ASSERT_EQ(pool.families.size(), 3u);
+  EXPECT_EQ(pool.families[0].name, "pf");
+  EXPECT_EQ(pool.families[1].name, "chc.short");
+  EXPECT_EQ(pool.families[2].name, "chc.long");
+  EXPECT_EQ(pool.families[1].family, family_id<ChcFamily>);
+  EXPECT_EQ(pool.families[1].size, 1 * 2 * 2);  // window 4, commit {1, 2}, eps {0, 0.1}
+  EXPECT_EQ(pool.families[2].size, 2 * 3 * 2);  // its own commit axis, the shared eps
+  EXPECT_EQ(pool.size, 1 + 4 + 12);
+  EXPECT_EQ(pool.describe_member(1),
+            "chc.short(window=4, commit=1, eps=0, growth=0, resolution=4, "
+            "replan_deviation=0, mode=0, lagrange_iters=0)");
+  // v <= w is checked per sub-pool: commit 12 with window 12 is fine in chc.long only.
+  expect_one_line_error("[pool.chc.short]\nwindow = [4]\ncommit = [6]\n",
+                        {"p.toml:1", "chc.short.commit = 6", "exceeds window = 4"});
+  expect_one_line_error("[pool.chc.short]\nwindow = [4]\ngap = [1]\n",
+                        {"p.toml:3", "chc.short.gap", "unknown axis (chc has:"});
+  expect_one_line_error("[pool.chc.a.b]\nwindow = [4]\n",
+                        {"p.toml:1", "[pool.chc.a.b]", "not supported"});
+  // The resolved grid reads back to the same pool.
+  const Pool again = pool_from(pool_to_toml(pool));
+  ASSERT_EQ(again.size, pool.size);
+  for (int64_t m = 0; m < pool.size; ++m)
+    EXPECT_EQ(again.describe_member(m), pool.describe_member(m));
 }
 
 TEST(PoolErrors, CrossAxisOrder) {
