@@ -90,12 +90,18 @@ SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, doub
   ChcScratchLayout l;
   const AllocationSpace space = allocation_space(job);
   const int32_t restart_states = static_cast<int32_t>(ceil(job.reconfig_s / tick_s - 1e-9)) + 1;
-  // plan_shape's bucket count is at most ⌈w·Δ·H(N_max)/q⌉ + 1; the Lagrangian planner has
-  // no progress dimension and no move rows.
-  const double reach = params.window * tick_s * throughput(job, job.n_max);
+  // A plan covers at most w·(largest shift) + 1 states of the absolute lattice from its start
+  // state (absolute_plan_shape); the Lagrangian planner has no progress dimension and no move
+  // rows.
   const bool exact = params.lagrange_iters == 0;
-  const int64_t buckets =
-      exact ? static_cast<int64_t>(ceil(reach / chc_progress_step(job, tick_s, params))) + 2 : 1;
+  int64_t buckets = 1;
+  if (exact) {
+    const double step = chc_progress_step(job, tick_s, params);
+    const int64_t reach =
+        static_cast<int64_t>(params.window) * plan_largest_shift(job, tick_s, step) + 1;
+    const int64_t lattice = absolute_lattice_buckets(job, step);
+    buckets = reach < lattice ? reach : lattice;
+  }
   l.states = static_cast<int64_t>(space.size()) * max_i(restart_states, 1) * buckets;
   l.window = params.window;
   // Room for either mode, so the size only grows with w, v and m (a pool sizes it once).
@@ -209,10 +215,16 @@ struct ChcPolicy {
         out[k] = schedule[k];
       return length;
     }
-    // A step fixed per job keeps re-plans on translated copies of one lattice, so a
-    // re-plan never loses ground against the plan it replaces (docs/model.md).
+    // Every plan of the job lies on one absolute lattice (origin 0, step q fixed per job), so
+    // that members at other progress can share it, and the start state is the member's progress
+    // rounded down: a plan never credits work not done, and a re-plan never loses ground against
+    // the plan it replaces (docs/chc.md, "Plan tables").
+    const double step = chc_progress_step(job, obs.tick_s, params);
+    start.work_done = 0.0;
+    start.bucket =
+        absolute_lattice_bucket(state.work_done, step, absolute_lattice_buckets(job, step));
     const PlanShape shape =
-        plan_shape(job, obs.tick_s, n, state.work_done, chc_progress_step(job, obs.tick_s, params));
+        absolute_plan_shape(job, obs.tick_s, n, step, start.bucket, start.bucket);
     double* move_values = reinterpret_cast<double*>(scratch + layout.move_value_offset);
     solve_plan(job, market, start, shape, Rounding::down, terminal, values, values + layout.states,
                move_values, choice);
