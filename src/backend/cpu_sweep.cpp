@@ -1,5 +1,6 @@
 // The sweep's CPU backend: OpenMP over members, each member's (scenario, round) loop in the
-// fixed order the CUDA backend also uses, nearest-rank percentiles by sorting.
+// fixed order the CUDA backend also uses, nearest-rank percentiles by sorting; CHC members by
+// planning key, sharing their plans (engine/chc_tables.hpp).
 #include "spotsweep/backend/cpu_sweep.hpp"
 
 #include <omp.h>
@@ -11,6 +12,7 @@
 
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/engine/chc_tables.hpp"
 
 namespace spotsweep {
 
@@ -30,6 +32,86 @@ OutcomeSums evaluate_member(const SweepPlan& plan, const ScenarioBatchView& scen
         plan.round_start.data(), rounds, keys, 0, first_job, traced ? traced + first_job : nullptr);
     total.add(part);
     if (scenario_rows) finish_scenario_stats(part, scenario_rows + s * kScenarioStatCount);
+  }
+  return total;
+}
+
+// What the loop hands out: one member, or every member of one CHC planning key (member < 0).
+struct WorkUnit {
+  int32_t grid = 0;
+  int64_t key = -1;
+  int64_t member = -1;
+};
+
+// Where a member's results go, and its percentile keys while they are gathered.
+struct MemberOutputs {
+  int64_t member = 0;
+  Outcome* traced = nullptr;        // [job], or null
+  double* scenario_rows = nullptr;  // [scenario][ScenarioStat], or null
+  std::vector<float> keys;          // [metric][job], when percentiles are on
+};
+
+// Every member of one CHC planning key on every (scenario, round), in that order: per job the
+// members run in lockstep and share their plans (engine/chc_tables.hpp). Each member's sums add
+// its rounds in order per scenario and its scenarios in order, as evaluate_member does.
+std::vector<OutcomeSums> evaluate_chc_key(const SweepPlan& plan, const ScenarioBatchView& scenarios,
+                                          const FamilyGridView& grid, const ChcKeyLayout& layout,
+                                          int64_t key, std::vector<MemberOutputs>& outputs) {
+  const int64_t count = layout.members_per_key;
+  std::vector<std::vector<double>> params(static_cast<size_t>(count),
+                                          std::vector<double>(kMaxAxes));
+  ChcParams widest;  // the largest commit any member makes: the shared plan's stored slots
+  widest.commit = 0;
+  for (int64_t j = 0; j < count; ++j) {
+    decode_member(grid, layout.member_local(key, j), params[j].data());
+    const ChcParams c = ChcFamily::params(params[j].data());
+    widest = c.commit > widest.commit ? c : widest;
+  }
+  // Memory: each member's own part (plans, forecasts), one planner's working memory for those
+  // that plan alone, and the shared plan, each sized for the plan's most demanding job.
+  size_t own_bytes = 0, solve_bytes = 0, table_bytes = 0;
+  for (const JobSpec& job : plan.jobs) {
+    const ChcScratchLayout l = chc_scratch_layout(job, scenarios.tick_seconds, widest);
+    own_bytes = std::max(own_bytes, l.solve_offset);
+    solve_bytes = std::max(solve_bytes, l.bytes - l.solve_offset);
+    table_bytes = std::max(
+        table_bytes, shared_plan_layout(job, scenarios.tick_seconds, widest, widest.commit).bytes);
+  }
+  std::vector<unsigned char> own(own_bytes * static_cast<size_t>(count));
+  std::vector<unsigned char> solve(solve_bytes), table(table_bytes);
+  std::vector<ChcMemberRun> members(static_cast<size_t>(count));
+  std::vector<OutcomeSums> total(static_cast<size_t>(count)), part(static_cast<size_t>(count));
+  const int64_t jobs = plan.jobs_per_member();
+  for (int32_t s = 0; s < scenarios.count; ++s) {
+    std::fill(part.begin(), part.end(), OutcomeSums{});
+    for (int32_t r = 0; r < plan.rounds; ++r) {
+      const JobSpec& job = plan.job(s, r);
+      const int64_t job_index = static_cast<int64_t>(s) * plan.rounds + r;
+      for (int64_t j = 0; j < count; ++j) {
+        const MemberContext context = scenarios.context(s, own.data() + own_bytes * j);
+        members[j] = ChcMemberRun{};
+        members[j].policy = ChcFamily::make(params[j].data(), job, context);
+        members[j].policy.solve_scratch = solve.data();
+        members[j].run.begin(job, context.market, plan.round_start[r]);
+      }
+      const ChcParams key_params = ChcFamily::params(params[0].data());
+      const SharedPlanLayout table_layout =
+          shared_plan_layout(job, scenarios.tick_seconds, key_params, widest.commit);
+      run_chc_key_job(job, members.data(), static_cast<int32_t>(count),
+                      members[0].policy.forecaster, key_params, table_layout, table.data(),
+                      [&](int32_t j, const Outcome& o) {
+                        part[j].add(o);
+                        MemberOutputs& out = outputs[j];
+                        if (!out.keys.empty())
+                          PercentileKeys{out.keys.data(), 1, jobs}.store(0, job_index, o);
+                        if (out.traced) out.traced[job_index] = o;
+                      });
+    }
+    for (int64_t j = 0; j < count; ++j) {
+      total[j].add(part[j]);
+      if (outputs[j].scenario_rows)
+        finish_scenario_stats(part[j], outputs[j].scenario_rows + s * kScenarioStatCount);
+    }
   }
   return total;
 }
@@ -62,50 +144,90 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
   std::vector<std::vector<double>> family_values;
   for (const FamilyGrid& g : plan.pool.families)
     family_values.push_back(g.flat_values());
+  // CHC grids go by planning key, heaviest work first; every other member alone.
+  std::vector<WorkUnit> units;
+  for (size_t f = 0; f < plan.pool.families.size(); ++f) {
+    const FamilyGrid& g = plan.pool.families[f];
+    if (g.family != family_id<ChcFamily>) continue;
+    const ChcKeyLayout layout = chc_key_layout(g.view(family_values[f].data()));
+    for (int64_t key = 0; key < layout.keys; ++key)
+      units.push_back(WorkUnit{static_cast<int32_t>(f), key, -1});
+  }
+  for (size_t f = 0; f < plan.pool.families.size(); ++f) {
+    const FamilyGrid& g = plan.pool.families[f];
+    if (g.family == family_id<ChcFamily>) continue;
+    for (int64_t local = 0; local < g.size; ++local)
+      units.push_back(WorkUnit{static_cast<int32_t>(f), -1, g.first_member + local});
+  }
+  const auto outputs_of = [&](int64_t member) {
+    MemberOutputs out;
+    out.member = member;
+    for (size_t k = 0; k < options.trace_members.size(); ++k)
+      if (options.trace_members[k] == member) out.traced = result.traced.data() + k * jobs;
+    if (options.per_scenario)
+      out.scenario_rows = result.scenario_stats.data() +
+                          static_cast<size_t>(member) * scenarios.count * kScenarioStatCount;
+    if (options.percentiles) out.keys.resize(static_cast<size_t>(kPercentileMetrics * jobs));
+    return out;
+  };
+  // The member's statistics from its sums and (percentiles on) its keys, sorted here.
+  const auto finish = [&](const OutcomeSums& sums, MemberOutputs& out) {
+    double* row = result.stats.data() + static_cast<size_t>(out.member) * kStatCount;
+    finish_member_stats(sums, row);
+    if (!options.percentiles) return;
+    for (int32_t m = 0; m < kPercentileMetrics; ++m) {
+      float* run = out.keys.data() + static_cast<size_t>(m) * jobs;
+      std::sort(run, run + jobs);
+      for (int32_t p = 0; p < kPercentileCount; ++p)
+        row[static_cast<int32_t>(percentile_stat(static_cast<PercentileMetric>(m), p))] =
+            run[percentile_index(percentile_percent(p), jobs)];
+    }
+  };
 
   int64_t steps = 0;
   int64_t done = 0;
   int64_t last_reported = 0;  // touched by thread 0 only
   const int64_t report_every = std::max<int64_t>(1, members / 200);
+  const int64_t n_units = static_cast<int64_t>(units.size());
 #pragma omp parallel num_threads(threads) reduction(+ : steps)
   {
-    std::vector<float> keys_buffer(options.percentiles ? kPercentileMetrics * jobs : 0);
     std::vector<unsigned char> scratch(scratch_bytes);
-    const PercentileKeys keys{options.percentiles ? keys_buffer.data() : nullptr, 1, jobs};
     double params[kMaxAxes];
-    // One member at a time: a member is at least one whole job per (scenario, round), so the
-    // shared counter costs little, and a pool of a few costly CHC members still fills every core.
+    // One unit at a time: a unit is at least one member's whole job list, so the shared counter
+    // costs little, and a pool of a few costly CHC keys still fills every core.
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t member = 0; member < members; ++member) {
-      const MemberRef ref = plan.pool.locate(member);
-      const FamilyGrid& grid = plan.pool.families[ref.family_index];
-      decode_member(grid.view(family_values[ref.family_index].data()), ref.local, params);
-      Outcome* traced = nullptr;
-      for (size_t k = 0; k < options.trace_members.size(); ++k)
-        if (options.trace_members[k] == member) traced = result.traced.data() + k * jobs;
-      double* scenario_rows = options.per_scenario ? result.scenario_stats.data() +
-                                                         static_cast<size_t>(member) *
-                                                             scenarios.count * kScenarioStatCount
-                                                   : nullptr;
-      const OutcomeSums sums = visit_family(grid.family, [&](auto family) {
-        return evaluate_member<decltype(family)>(plan, scenarios, params, keys, traced,
-                                                 scenario_rows, scratch.data());
-      });
-      steps += sums.slots;
-      double* row = result.stats.data() + static_cast<size_t>(member) * kStatCount;
-      finish_member_stats(sums, row);
-      if (options.percentiles) {
-        for (int32_t m = 0; m < kPercentileMetrics; ++m) {
-          float* run = keys_buffer.data() + static_cast<size_t>(m) * jobs;
-          std::sort(run, run + jobs);
-          for (int32_t p = 0; p < kPercentileCount; ++p)
-            row[static_cast<int32_t>(percentile_stat(static_cast<PercentileMetric>(m), p))] =
-                run[percentile_index(percentile_percent(p), jobs)];
+    for (int64_t u = 0; u < n_units; ++u) {
+      const WorkUnit unit = units[u];
+      const FamilyGrid& grid = plan.pool.families[unit.grid];
+      const FamilyGridView view = grid.view(family_values[unit.grid].data());
+      int64_t finished = 0;
+      if (unit.key >= 0) {
+        const ChcKeyLayout layout = chc_key_layout(view);
+        std::vector<MemberOutputs> outputs;
+        for (int64_t j = 0; j < layout.members_per_key; ++j)
+          outputs.push_back(outputs_of(grid.first_member + layout.member_local(unit.key, j)));
+        const std::vector<OutcomeSums> sums =
+            evaluate_chc_key(plan, scenarios, view, layout, unit.key, outputs);
+        for (size_t j = 0; j < outputs.size(); ++j) {
+          steps += sums[j].slots;
+          finish(sums[j], outputs[j]);
         }
+        finished = static_cast<int64_t>(outputs.size());
+      } else {
+        MemberOutputs out = outputs_of(unit.member);
+        decode_member(view, unit.member - grid.first_member, params);
+        const PercentileKeys keys{options.percentiles ? out.keys.data() : nullptr, 1, jobs};
+        const OutcomeSums sums = visit_family(grid.family, [&](auto family) {
+          return evaluate_member<decltype(family)>(plan, scenarios, params, keys, out.traced,
+                                                   out.scenario_rows, scratch.data());
+        });
+        steps += sums.slots;
+        finish(sums, out);
+        finished = 1;
       }
       int64_t now_done;
 #pragma omp atomic capture
-      now_done = ++done;
+      now_done = done += finished;
       if (progress && omp_get_thread_num() == 0 && now_done - last_reported >= report_every) {
         last_reported = now_done;
         progress(now_done, members);

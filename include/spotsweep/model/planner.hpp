@@ -403,49 +403,70 @@ SPOTSWEEP_HD_INLINE void plan_start_state(const JobSpec& job, const PlanShape& s
 }
 
 // Keeps the best two restart values with their actions (a strict >, so ties keep the lower
-// action): a state on allocation a restarts into the best one other than a.
-SPOTSWEEP_HD_INLINE void keep_best_two_restarts(double value, int32_t action, double* first,
-                                                int32_t* first_action, double* second,
-                                                int32_t* second_action) {
-  if (value > *first) {
-    *second = *first;
-    *second_action = *first_action;
-    *first = value;
-    *first_action = action;
-  } else if (value > *second) {
-    *second = value;
-    *second_action = action;
-  }
+// action): a state on allocation a restarts into the best one other than a. Actions are int32
+// or, in solve_plan's rows, doubles (exact small integers), so that its loops run on one lane
+// width.
+template <class Action>
+SPOTSWEEP_HD_INLINE void keep_best_two_restarts(double value, Action action, double* first,
+                                                Action* first_action, double* second,
+                                                Action* second_action) {
+  // Selects, not branches, so that the planner's row loops vectorise.
+  const bool above_first = value > *first;
+  const bool above_second = value > *second;
+  const double old_first = *first;
+  const Action old_first_action = *first_action;
+  *second = above_first ? old_first : (above_second ? value : *second);
+  *second_action = above_first ? old_first_action : (above_second ? action : *second_action);
+  *first = above_first ? value : old_first;
+  *first_action = above_first ? action : old_first_action;
 }
 
 // The best of three for a state on allocation a: idle (action 0), the best restart other than
 // a, and staying on a (`stay`, −1e300 for a = 0). The larger of restart and staying wins, a tie
 // to the lower action; then idle wins every tie, including the state no action can reach (all
-// at −1e300), so a dead end records idle. Selects, not branches.
+// at −1e300), so a dead end records idle. Selects, not branches: bitwise | and & rather than ||
+// and &&, as every operand is cheap.
 struct PlanPick {
   double value;
   int32_t action;
 };
-SPOTSWEEP_HD_INLINE PlanPick best_of_three(int32_t a, double idle, double stay, double first,
-                                           int32_t first_action, double second,
-                                           int32_t second_action) {
+template <class Action>
+SPOTSWEEP_HD_INLINE PlanPick best_of_three(Action a, double idle, double stay, double first,
+                                           Action first_action, double second,
+                                           Action second_action) {
   const bool first_is_a = first_action == a;
   const double restart = first_is_a ? second : first;
-  const int32_t restart_action = first_is_a ? second_action : first_action;
-  const bool take_restart = restart > stay || (restart == stay && restart_action < a);
+  const Action restart_action = first_is_a ? second_action : first_action;
+  const bool take_restart = (restart > stay) | ((restart == stay) & (restart_action < a));
   const double other = take_restart ? restart : stay;
-  const int32_t other_action = take_restart ? restart_action : a;
+  const Action other_action = take_restart ? restart_action : a;
   const bool take_other = other > idle;
-  return PlanPick{take_other ? other : idle, take_other ? other_action : 0};
+  return PlanPick{take_other ? other : idle,
+                  static_cast<int32_t>(take_other ? other_action : Action(0))};
+}
+
+// best_of_three's value alone, chosen by the same comparisons (so the same bits, a zero's sign
+// included), for the slots whose choices nobody reads.
+template <class Action>
+SPOTSWEEP_HD_INLINE double best_of_three_value(Action a, double idle, double stay, double first,
+                                               Action first_action, double second,
+                                               Action second_action) {
+  const bool first_is_a = first_action == a;
+  const double restart = first_is_a ? second : first;
+  const Action restart_action = first_is_a ? second_action : first_action;
+  const bool take_restart = (restart > stay) | ((restart == stay) & (restart_action < a));
+  const double other = take_restart ? restart : stay;
+  return other > idle ? other : idle;
 }
 
 // Doubles of scratch that solve_plan needs besides its two layers: idle's row, and the best
 // two restart rows with their actions.
-SPOTSWEEP_HD_INLINE int64_t plan_move_values(int64_t buckets) { return 4 * buckets; }
+SPOTSWEEP_HD_INLINE int64_t plan_move_values(int64_t buckets) { return 5 * buckets; }
 
 // Solves the plan. `terminal(work, elapsed_s)` values a state left unfinished at the end of
 // the window (OPT's returns −P_miss). When `choice` is non-null it receives, per (slot,
-// state), the best action index. `value_a`, `value_b` are scratch of shape.states() doubles
+// state) of the first `choice_slots` slots, the best action index. `value_a`, `value_b` are
+// scratch of shape.states() doubles
 // each, `move_values` of plan_move_values(shape.buckets). Returns the plan's value from the
 // start state (start.bucket): V(T) at completion − the cost in the window + the terminal value.
 // Every state's value and choice is the same whatever the shape's first and top buckets
@@ -455,7 +476,7 @@ template <class Terminal>
 SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, const PlanStart& start,
                                const PlanShape& shape, Rounding rounding, const Terminal& terminal,
                                double* value_a, double* value_b, double* move_values,
-                               int16_t* choice) {
+                               int16_t* choice, int32_t choice_slots = 1 << 30) {
   const int32_t n_alloc = shape.space.size();
   const int32_t K = market.n_slots;
   const int32_t first = shape.first_bucket;
@@ -480,11 +501,13 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, con
   // From the start states (first … top bucket) slot k can only be entered below
   // top + k·(largest shift) + 1: the rest of the layer is never read.
   const int32_t largest_shift = plan_largest_shift(job, market.tick_s, shape.step);
-  double* idle_values = move_values;  // idle never restarts nor runs: one row for every since
-  double* first_value = idle_values + shape.buckets;
-  double* second_value = first_value + shape.buckets;
-  int32_t* first_action = reinterpret_cast<int32_t*>(second_value + shape.buckets);
-  int32_t* second_action = first_action + shape.buckets;
+  // Idle never restarts nor runs: one row for every since. The rows do not overlap, and no row
+  // overlaps the layers.
+  double* SPOTSWEEP_RESTRICT idle_values = move_values;
+  double* SPOTSWEEP_RESTRICT first_value = idle_values + shape.buckets;
+  double* SPOTSWEEP_RESTRICT second_value = first_value + shape.buckets;
+  double* SPOTSWEEP_RESTRICT first_action = second_value + shape.buckets;
+  double* SPOTSWEEP_RESTRICT second_action = first_action + shape.buckets;
   for (int32_t k = K - 1; k >= 0; --k) {
     const int64_t reachable = static_cast<int64_t>(shape.top_bucket - first) +
                               static_cast<int64_t>(k) * largest_shift + 1;
@@ -492,7 +515,7 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, con
         reachable < shape.buckets ? static_cast<int32_t>(reachable) : shape.buckets;
     for (int32_t i = 0; i < count; ++i) {
       first_value[i] = second_value[i] = -1e300;
-      first_action[i] = second_action[i] = -1;
+      first_action[i] = second_action[i] = -1.0;
     }
     // Pass 1: each action's rows. Idle's one row goes to idle_values, a running action's row for
     // since s to cur at (x, s) (what staying on x is worth), and its restart row into the best two.
@@ -504,13 +527,15 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, con
             run_since == 0
                 ? restart_move
                 : plan_move_at_since(job, shape, rounding, market.tick_s, restart_move, run_since);
-        double* value = x == 0 ? idle_values : cur + shape.state_index(x, run_since, first);
+        double* SPOTSWEEP_RESTRICT value =
+            x == 0 ? idle_values : cur + shape.state_index(x, run_since, first);
         if (!move.valid) {  // availability alone decides it, whatever run_since is
           for (int32_t i = 0; i < count; ++i)
             value[i] = -1e300;
           continue;
         }
-        const double* landing = next + shape.state_index(x, move.next_since, first);
+        const double* SPOTSWEEP_RESTRICT landing =
+            next + shape.state_index(x, move.next_since, first);
         // Most states land `shift` further on; plan_landing handles the rest (completion, the
         // lattice's end) with the same arithmetic.
         const int32_t plain = plan_plain_landings(job, start, shape, move, count);
@@ -523,24 +548,38 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, con
               land.completes ? land.value : landing[land.next_bucket - first] - move.slot_cost;
         }
         if (x == 0 || run_since != 0) continue;
+        const double action = x;
         for (int32_t i = 0; i < count; ++i)
-          keep_best_two_restarts(value[i], x, &first_value[i], &first_action[i], &second_value[i],
-                                 &second_action[i]);
+          keep_best_two_restarts(value[i], action, &first_value[i], &first_action[i],
+                                 &second_value[i], &second_action[i]);
       }
     }
-    // Pass 2: each state's best of idle, the best restart other than a, and staying on a.
+    // Pass 2: each state's best of idle, the best restart other than a, and staying on a;
+    // its action only for the slots whose choices are kept (best_of_three_value picks the same
+    // value without it).
     for (int32_t a = 0; a < n_alloc; ++a) {
       for (int32_t s = 0; s < shape.restart_states; ++s) {
-        double* best = cur + shape.state_index(a, s, first);  // holds staying on a, for a ≥ 1
-        int16_t* best_action = choice ? choice + static_cast<int64_t>(k) * shape.states() +
-                                            shape.state_index(a, s, first)
-                                      : nullptr;
-        for (int32_t i = 0; i < count; ++i) {
-          const PlanPick pick =
-              best_of_three(a, idle_values[i], a == 0 ? -1e300 : best[i], first_value[i],
-                            first_action[i], second_value[i], second_action[i]);
-          best[i] = pick.value;
-          if (best_action) best_action[i] = static_cast<int16_t>(pick.action);
+        // holds staying on a, for a ≥ 1
+        double* SPOTSWEEP_RESTRICT best = cur + shape.state_index(a, s, first);
+        const double state_action = a;
+        if (choice && k < choice_slots) {
+          int16_t* best_action =
+              choice + static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, first);
+          for (int32_t i = 0; i < count; ++i) {
+            const PlanPick pick =
+                best_of_three(state_action, idle_values[i], a == 0 ? -1e300 : best[i],
+                              first_value[i], first_action[i], second_value[i], second_action[i]);
+            best[i] = pick.value;
+            best_action[i] = static_cast<int16_t>(pick.action);
+          }
+        } else if (a == 0) {
+          for (int32_t i = 0; i < count; ++i)
+            best[i] = best_of_three_value(0.0, idle_values[i], -1e300, first_value[i],
+                                          first_action[i], second_value[i], second_action[i]);
+        } else {
+          for (int32_t i = 0; i < count; ++i)
+            best[i] = best_of_three_value(state_action, idle_values[i], best[i], first_value[i],
+                                          first_action[i], second_value[i], second_action[i]);
         }
       }
     }
