@@ -463,93 +463,103 @@ SPOTSWEEP_HD_INLINE double best_of_three_value(Action a, double idle, double sta
 // two restart rows with their actions.
 SPOTSWEEP_HD_INLINE int64_t plan_move_values(int64_t buckets) { return 5 * buckets; }
 
-// Solves the plan. `terminal(work, elapsed_s)` values a state left unfinished at the end of
-// the window (OPT's returns −P_miss). When `choice` is non-null it receives, per (slot,
-// state) of the first `choice_slots` slots, the best action index. `value_a`, `value_b` are
-// scratch of shape.states() doubles
-// each, `move_values` of plan_move_values(shape.buckets). Returns the plan's value from the
-// start state (start.bucket): V(T) at completion − the cost in the window + the terminal value.
-// Every state's value and choice is the same whatever the shape's first and top buckets
-// (each is computed from the states above it alone), so a plan table covering many start
-// states and one member's own plan agree on the states both cover (docs/chc.md).
+// The exact planner's backward pass, split so that several lanes (a CUDA block's threads) can
+// share one plan: lane ℓ of L computes the progress states i ≡ ℓ (mod L) of every row. All that
+// a state's value and choice read lies at its own index (the idle row, the best two restarts)
+// or in the layer before, so lanes meet only between layers: begin(), then for k = n−1 … 0
+// layer(k), each after every lane has finished the one before. solve_plan below runs it in one
+// lane. A move depends on the state (a, s) only through the `since` it runs in, and the lattice
+// holds each allocation once, so from any (a, s) an action x other than idle and a itself is a
+// restart: it runs in since 0 whatever a and s are. Per slot the planner therefore works out each
+// (x, run_since) row of values once, keeps the best two restart rows per progress state, and
+// gives each (a, s) the best of three: idle, the best restart other than a, and staying on a.
+// Ties go to the lowest action, as in a scan over every x with a strict >, and a state where
+// every action is worth −1e300 (none reaches a feasible end) records idle, so its choice never
+// depends on what the scratch held before. Cost per slot: A·(S+1)·B landings and about
+// 3·A·(S+1)·B comparisons, instead of A times as many. From the start states (first … top
+// bucket) slot k can only be entered below top + k·(largest shift) + 1: the rest of the layer is
+// never read.
 template <class Terminal>
-SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, const PlanStart& start,
-                               const PlanShape& shape, Rounding rounding, const Terminal& terminal,
-                               double* value_a, double* value_b, double* move_values,
-                               int16_t* choice, int32_t choice_slots = 1 << 30) {
-  const int32_t n_alloc = shape.space.size();
-  const int32_t K = market.n_slots;
-  const int32_t first = shape.first_bucket;
-  double* next = value_a;  // V_{k+1}
-  double* cur = value_b;   // V_k
-  const double end_s = start.elapsed_s + K * market.tick_s;
-  for (int32_t i = 0; i < shape.buckets; ++i) {
-    const double v = terminal(start.work_done + (first + i) * shape.step, end_s);
-    for (int32_t a = 0; a < n_alloc; ++a)
-      for (int32_t s = 0; s < shape.restart_states; ++s)
-        next[shape.state_index(a, s, first + i)] = v;
+struct PlanSolver {
+  const JobSpec* job;
+  const PlanMarket* market;
+  const PlanStart* start;
+  const PlanShape* shape;
+  Rounding rounding;
+  const Terminal* terminal;
+  double* next;   // V_{k+1}
+  double* cur;    // V_k
+  double* moves;  // plan_move_values(buckets): idle's row, the best two restarts and actions
+  int16_t* choice;
+  int32_t choice_slots;
+  int32_t lane;
+  int32_t lanes;
+
+  // The terminal layer.
+  SPOTSWEEP_HD_INLINE void begin() {
+    const int32_t first = shape->first_bucket;
+    const double end_s = start->elapsed_s + market->n_slots * market->tick_s;
+    const int32_t n_alloc = shape->space.size();
+    for (int32_t i = lane; i < shape->buckets; i += lanes) {
+      const double v = (*terminal)(start->work_done + (first + i) * shape->step, end_s);
+      for (int32_t a = 0; a < n_alloc; ++a)
+        for (int32_t s = 0; s < shape->restart_states; ++s)
+          next[shape->state_index(a, s, first + i)] = v;
+    }
   }
-  // A move depends on the state (a, s) only through the `since` it runs in, and the lattice
-  // holds each allocation once, so from any (a, s) an action x other than idle and a itself is
-  // a restart: it runs in since 0 whatever a and s are. Per slot the planner therefore works
-  // out each (x, run_since) row of values once, keeps the best two restart rows per progress
-  // state, and gives each (a, s) the best of three: idle, the best restart other than a, and
-  // staying on a. Ties go to the lowest action, as in a scan over every x with a strict >, and
-  // a state where every action is worth −1e300 (none reaches a feasible end) records idle, so
-  // its choice never depends on what the scratch held before. Cost per slot:
-  // A·(S+1)·B landings and about 3·A·(S+1)·B comparisons, instead of A times as many.
-  // From the start states (first … top bucket) slot k can only be entered below
-  // top + k·(largest shift) + 1: the rest of the layer is never read.
-  const int32_t largest_shift = plan_largest_shift(job, market.tick_s, shape.step);
-  // Idle never restarts nor runs: one row for every since. The rows do not overlap, and no row
-  // overlaps the layers.
-  double* SPOTSWEEP_RESTRICT idle_values = move_values;
-  double* SPOTSWEEP_RESTRICT first_value = idle_values + shape.buckets;
-  double* SPOTSWEEP_RESTRICT second_value = first_value + shape.buckets;
-  double* SPOTSWEEP_RESTRICT first_action = second_value + shape.buckets;
-  double* SPOTSWEEP_RESTRICT second_action = first_action + shape.buckets;
-  for (int32_t k = K - 1; k >= 0; --k) {
-    const int64_t reachable = static_cast<int64_t>(shape.top_bucket - first) +
-                              static_cast<int64_t>(k) * largest_shift + 1;
-    const int32_t count =
-        reachable < shape.buckets ? static_cast<int32_t>(reachable) : shape.buckets;
-    for (int32_t i = 0; i < count; ++i) {
+
+  // Slot k's layer, from slot k+1's (complete in every lane); then the layers swap.
+  SPOTSWEEP_HD void layer(int32_t k) {
+    const JobSpec& j = *job;
+    const PlanShape& sh = *shape;
+    const int32_t n_alloc = sh.space.size();
+    const int32_t first = sh.first_bucket;
+    const int32_t largest_shift = plan_largest_shift(j, market->tick_s, sh.step);
+    const int64_t reachable =
+        static_cast<int64_t>(sh.top_bucket - first) + static_cast<int64_t>(k) * largest_shift + 1;
+    const int32_t count = reachable < sh.buckets ? static_cast<int32_t>(reachable) : sh.buckets;
+    // Idle never restarts nor runs: one row for every since. The rows do not overlap, and no
+    // row overlaps the layers.
+    double* SPOTSWEEP_RESTRICT idle_values = moves;
+    double* SPOTSWEEP_RESTRICT first_value = idle_values + sh.buckets;
+    double* SPOTSWEEP_RESTRICT second_value = first_value + sh.buckets;
+    double* SPOTSWEEP_RESTRICT first_action = second_value + sh.buckets;
+    double* SPOTSWEEP_RESTRICT second_action = first_action + sh.buckets;
+    for (int32_t i = lane; i < count; i += lanes) {
       first_value[i] = second_value[i] = -1e300;
       first_action[i] = second_action[i] = -1.0;
     }
     // Pass 1: each action's rows. Idle's one row goes to idle_values, a running action's row for
     // since s to cur at (x, s) (what staying on x is worth), and its restart row into the best two.
     for (int32_t x = 0; x < n_alloc; ++x) {
-      const int32_t rows = x == 0 ? 1 : shape.restart_states;
-      const PlanMove restart_move = plan_move_from(job, market, shape, rounding, k, 0, x);
+      const int32_t rows = x == 0 ? 1 : sh.restart_states;
+      const PlanMove restart_move = plan_move_from(j, *market, sh, rounding, k, 0, x);
       for (int32_t run_since = 0; run_since < rows; ++run_since) {
-        const PlanMove move =
-            run_since == 0
-                ? restart_move
-                : plan_move_at_since(job, shape, rounding, market.tick_s, restart_move, run_since);
+        const PlanMove move = run_since == 0 ? restart_move
+                                             : plan_move_at_since(j, sh, rounding, market->tick_s,
+                                                                  restart_move, run_since);
         double* SPOTSWEEP_RESTRICT value =
-            x == 0 ? idle_values : cur + shape.state_index(x, run_since, first);
+            x == 0 ? idle_values : cur + sh.state_index(x, run_since, first);
         if (!move.valid) {  // availability alone decides it, whatever run_since is
-          for (int32_t i = 0; i < count; ++i)
+          for (int32_t i = lane; i < count; i += lanes)
             value[i] = -1e300;
           continue;
         }
-        const double* SPOTSWEEP_RESTRICT landing =
-            next + shape.state_index(x, move.next_since, first);
+        const double* SPOTSWEEP_RESTRICT landing = next + sh.state_index(x, move.next_since, first);
         // Most states land `shift` further on; plan_landing handles the rest (completion, the
         // lattice's end) with the same arithmetic.
-        const int32_t plain = plan_plain_landings(job, start, shape, move, count);
-        for (int32_t i = 0; i < plain; ++i)
+        const int32_t plain = plan_plain_landings(j, *start, sh, move, count);
+        for (int32_t i = lane; i < plain; i += lanes)
           value[i] = landing[i + move.shift] - move.slot_cost;
-        for (int32_t i = plain; i < count; ++i) {
+        for (int32_t i = plain + (lane - plain % lanes + lanes) % lanes; i < count; i += lanes) {
           const PlanLanding land =
-              plan_landing(job, start, shape, rounding, market.tick_s, k, move, first + i);
+              plan_landing(j, *start, sh, rounding, market->tick_s, k, move, first + i);
           value[i] =
               land.completes ? land.value : landing[land.next_bucket - first] - move.slot_cost;
         }
         if (x == 0 || run_since != 0) continue;
         const double action = x;
-        for (int32_t i = 0; i < count; ++i)
+        for (int32_t i = lane; i < count; i += lanes)
           keep_best_two_restarts(value[i], action, &first_value[i], &first_action[i],
                                  &second_value[i], &second_action[i]);
       }
@@ -558,14 +568,14 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, con
     // its action only for the slots whose choices are kept (best_of_three_value picks the same
     // value without it).
     for (int32_t a = 0; a < n_alloc; ++a) {
-      for (int32_t s = 0; s < shape.restart_states; ++s) {
+      for (int32_t s = 0; s < sh.restart_states; ++s) {
         // holds staying on a, for a ≥ 1
-        double* SPOTSWEEP_RESTRICT best = cur + shape.state_index(a, s, first);
+        double* SPOTSWEEP_RESTRICT best = cur + sh.state_index(a, s, first);
         const double state_action = a;
         if (choice && k < choice_slots) {
           int16_t* best_action =
-              choice + static_cast<int64_t>(k) * shape.states() + shape.state_index(a, s, first);
-          for (int32_t i = 0; i < count; ++i) {
+              choice + static_cast<int64_t>(k) * sh.states() + sh.state_index(a, s, first);
+          for (int32_t i = lane; i < count; i += lanes) {
             const PlanPick pick =
                 best_of_three(state_action, idle_values[i], a == 0 ? -1e300 : best[i],
                               first_value[i], first_action[i], second_value[i], second_action[i]);
@@ -573,11 +583,11 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, con
             best_action[i] = static_cast<int16_t>(pick.action);
           }
         } else if (a == 0) {
-          for (int32_t i = 0; i < count; ++i)
+          for (int32_t i = lane; i < count; i += lanes)
             best[i] = best_of_three_value(0.0, idle_values[i], -1e300, first_value[i],
                                           first_action[i], second_value[i], second_action[i]);
         } else {
-          for (int32_t i = 0; i < count; ++i)
+          for (int32_t i = lane; i < count; i += lanes)
             best[i] = best_of_three_value(state_action, idle_values[i], best[i], first_value[i],
                                           first_action[i], second_value[i], second_action[i]);
         }
@@ -587,9 +597,45 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, con
     next = cur;
     cur = swap;
   }
-  int32_t a0, s0;
-  plan_start_state(job, shape, start, market.tick_s, &a0, &s0);
-  return next[shape.state_index(a0, s0, start.bucket)];
+
+  // The plan's value from the start state, once every layer is done.
+  SPOTSWEEP_HD_INLINE double start_value() const {
+    int32_t a0, s0;
+    plan_start_state(*job, *shape, *start, market->tick_s, &a0, &s0);
+    return next[shape->state_index(a0, s0, start->bucket)];
+  }
+};
+
+template <class Terminal>
+SPOTSWEEP_HD_INLINE PlanSolver<Terminal> plan_solver(
+    const JobSpec& job, const PlanMarket& market, const PlanStart& start, const PlanShape& shape,
+    Rounding rounding, const Terminal& terminal, double* value_a, double* value_b,
+    double* move_values, int16_t* choice, int32_t choice_slots, int32_t lane, int32_t lanes) {
+  return PlanSolver<Terminal>{&job,         &market, &start,  &shape,      rounding,
+                              &terminal,    value_a, value_b, move_values, choice,
+                              choice_slots, lane,    lanes};
+}
+
+// Solves the plan in one lane. `terminal(work, elapsed_s)` values a state left unfinished at the
+// end of the window (OPT's returns −P_miss). When `choice` is non-null it receives, per (slot,
+// state) of the first `choice_slots` slots, the best action index. `value_a`, `value_b` are
+// scratch of shape.states() doubles each, `move_values` of plan_move_values(shape.buckets).
+// Returns the plan's value from the start state (start.bucket): V(T) at completion − the cost in
+// the window + the terminal value. Every state's value and choice is the same whatever the
+// shape's first and top buckets (each is computed from the states above it alone), so a plan
+// table covering many start states and one member's own plan agree on the states both cover
+// (docs/chc.md, "Plan tables").
+template <class Terminal>
+SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, const PlanStart& start,
+                               const PlanShape& shape, Rounding rounding, const Terminal& terminal,
+                               double* value_a, double* value_b, double* move_values,
+                               int16_t* choice, int32_t choice_slots = 1 << 30) {
+  PlanSolver<Terminal> solver = plan_solver(job, market, start, shape, rounding, terminal, value_a,
+                                            value_b, move_values, choice, choice_slots, 0, 1);
+  solver.begin();
+  for (int32_t k = market.n_slots - 1; k >= 0; --k)
+    solver.layer(k);
+  return solver.start_value();
 }
 
 // Walks a solved plan (down-rounded lattice) from its start state (start.bucket) for up to

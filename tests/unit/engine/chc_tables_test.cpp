@@ -95,6 +95,61 @@ TEST(PlanTables, SharedPlanEqualsEachStartStatesOwnPlan) {
   }
 }
 
+// The planner split into lanes (a CUDA block's threads, docs/chc.md "Plan tables"), run here one
+// lane after another within each layer, gives the one-lane plan bit for bit: every value of the
+// start layer and every stored choice, for lane counts that do and do not divide the buckets.
+TEST(PlanTables, LanesSolveThePlanOneLaneSolves) {
+  std::mt19937_64 rng(11);
+  int tested = 0;
+  while (tested < 60) {
+    const Instance in = testing::random_instance(rng, 30, 4, tested % 3 == 0);
+    const JobSpec& job = in.job;
+    const int32_t horizon = horizon_slots(job, in.tick_s);
+    if (horizon < 6) continue;
+    const int32_t t = static_cast<int32_t>(rng() % (horizon / 2));
+    const int32_t n = std::min(8, horizon - t);
+    const double step = in.tick_s * throughput(job, job.n_min) / (1 + rng() % 4);
+    const int32_t lattice = absolute_lattice_buckets(job, step);
+    const int32_t lo = static_cast<int32_t>(rng() % std::max(1, lattice / 2));
+    const int32_t hi = std::min(lattice - 1, lo + static_cast<int32_t>(rng() % 12));
+    const PlanMarket market = window_of(in, t, n);
+    const OnDemandTerminal terminal{job, in.od_price, t + n >= horizon};
+    const PlanShape shape = absolute_plan_shape(job, in.tick_s, n, step, lo, hi);
+    PlanStart start;
+    start.elapsed_s = t * in.tick_s;
+    start.bucket = lo;
+    // Every buffer starts poisoned alike, so the two runs must write the same entries too.
+    std::vector<double> va(shape.states(), 12345.0), vb(shape.states(), 12345.0);
+    std::vector<double> moves(plan_move_values(shape.buckets), 12345.0);
+    std::vector<int16_t> choice(static_cast<size_t>(shape.states()) * n, int16_t{-7});
+    const double value = solve_plan(job, market, start, shape, Rounding::down, terminal, va.data(),
+                                    vb.data(), moves.data(), choice.data(), n);
+    const std::vector<double>& values = n % 2 ? vb : va;
+    for (const int32_t lanes : {2, 3, 32}) {
+      std::vector<double> la(shape.states(), 12345.0), lb(shape.states(), 12345.0);
+      std::vector<double> lmoves(plan_move_values(shape.buckets), 12345.0);
+      std::vector<int16_t> lchoice(choice.size(), int16_t{-7});
+      std::vector<PlanSolver<OnDemandTerminal>> solvers;
+      for (int32_t lane = 0; lane < lanes; ++lane)
+        solvers.push_back(plan_solver(job, market, start, shape, Rounding::down, terminal,
+                                      la.data(), lb.data(), lmoves.data(), lchoice.data(), n, lane,
+                                      lanes));
+      for (auto& solver : solvers)
+        solver.begin();
+      for (int32_t k = n - 1; k >= 0; --k)
+        for (auto& solver : solvers)
+          solver.layer(k);
+      EXPECT_TRUE(same_bits(solvers[0].start_value(), value)) << "lanes " << lanes;
+      const std::vector<double>& lane_values = n % 2 ? lb : la;
+      for (size_t at = 0; at < values.size(); ++at)
+        ASSERT_TRUE(same_bits(lane_values[at], values[at]))
+            << "instance " << tested << ", lanes " << lanes << ", state " << at;
+      ASSERT_EQ(lchoice, choice) << "instance " << tested << ", lanes " << lanes;
+    }
+    ++tested;
+  }
+}
+
 // Every member of a CHC grid lies in exactly one key, with its key's values on the keyed axes.
 TEST(PlanTables, KeysPartitionTheGrid) {
   const SweepPlan plan = testing::fixture_plan(R"toml(
