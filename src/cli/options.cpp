@@ -27,6 +27,32 @@ ExecOptions exec_options(const ExecArgs& args) {
   return exec;
 }
 
+void add_learner_options(CLI::App& command, std::string& learner, std::string& feedback,
+                         std::string& delay, std::string& eta) {
+  command.add_option("--learner", learner,
+                     "Learner: " + learner_names() + " (docs/select.md); default [select] or " +
+                         learner_name(SelectOptions{}.learner));
+  command.add_option("--feedback", feedback,
+                     "full (every member observed) or bandit (only the played one); picks that "
+                     "feedback's default learner when --learner is not given");
+  command.add_option("--feedback-delay", delay,
+                     "finish: a round's results reach the learner when its job ends; none: before "
+                     "the next round (default [select] or finish)");
+  command.add_option("--eta", eta,
+                     "Hedge's rate: fixed, sqrt(8 ln K / T), or anytime, sqrt(8 ln K / n); "
+                     "default [select] or fixed");
+}
+
+std::string describe_learner(const SelectOptions& options) {
+  return std::string("learner ") + learner_name(options.learner) +
+         (options.learner == Learner::hedge
+              ? std::string(" (") + eta_schedule_name(options.eta) + " eta)"
+              : std::string()) +
+         ", " + feedback_name(options.feedback()) + " feedback, " +
+         (options.delay == FeedbackDelay::finish ? "fed back when each job ends"
+                                                 : "fed back before the next round");
+}
+
 // "80%" of free device memory, or bytes with an optional K, M, G or T (powers of 1024).
 void parse_device_memory(const std::string& text, std::size_t& bytes, double& fraction) {
   const auto fail = [&] {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "spotsweep/backend/exec.hpp"
+#include "spotsweep/select/select.hpp"
 
 namespace spotsweep::cli {
 
@@ -21,6 +22,13 @@ void add_exec_options(CLI::App& command, ExecArgs& args);
 // The options given, checked: one-line InputErrors naming the option. The backend is resolved
 // (auto becomes cpu or cuda), so that a run says which one it used before it starts.
 ExecOptions exec_options(const ExecArgs& args);
+
+// Registers the selector's --learner, --feedback, --feedback-delay and --eta (select, stress),
+// read with apply_select_overrides.
+void add_learner_options(CLI::App& command, std::string& learner, std::string& feedback,
+                         std::string& delay, std::string& eta);
+// "learner flipflop, full feedback, fed back when each job ends", for progress lines.
+std::string describe_learner(const SelectOptions& options);
 
 // "80%" of free device memory (sets fraction, bytes = 0), or BYTES with an optional K, M, G or
 // T suffix (powers of 1024); an InputError naming --max-device-mem otherwise.

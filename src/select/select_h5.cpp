@@ -38,8 +38,22 @@ void write_curves(hid_t file, const SelectResult& result) {
   curve("best_cumulative", f64, result.best_cumulative.data(), "USD");
   curve("regret", f64, result.regret.data(), "USD");
   curve("sampled_regret", f64, result.sampled_regret.data(), "USD");
+  curve("uniform_regret", f64, result.uniform_regret.data(),
+        "USD (best_cumulative minus the uniform mixture's cumulative utility)");
+  curve("ftl_regret", f64, result.ftl_regret.data(),
+        "USD (best_cumulative minus follow-the-leader's, on the same feedback)");
   curve("regret_bound", f64, result.regret_bound.data(), "USD");
+  curve("tightness", f64, result.tightness.data(), "ratio (regret / regret_bound)");
+  curve("uniform_tightness", f64, result.uniform_tightness.data(),
+        "ratio (uniform_regret / regret_bound)");
+  curve("delay_cost", f64, result.delay_cost.data(), "USD (the bound's drift and pending terms)");
   curve("sqrt_bound", f64, result.sqrt_bound.data(), "USD");
+  curve("pending", H5T_NATIVE_INT32, result.pending.data(),
+        "results (rounds) not yet fed back when the round was played");
+  curve("learning_rate", f64, result.learning_rate.data(),
+        result.learner == Learner::adahedge || result.learner == Learner::flipflop
+            ? "1/USD (inf: following the leader)"
+            : "1/reward unit (reward = utility scaled by the range; inf: following the leader)");
   curve("entropy", f64, result.entropy.data(), "nats");
   curve("leader", i64, result.leader.data(), "member index");
   curve("leader_weight", f64, result.leader_weight.data(), "probability");
@@ -57,8 +71,10 @@ void write_curves(hid_t file, const SelectResult& result) {
   }
   Handle low_ds(dataset(group, "utility_low", f64, {S}, low.data()), H5Dclose, "utility_low");
   attach_scale(low_ds, scenario, 0, "scenario");
+  write_string_attr(low_ds, "units", "USD");
   Handle high_ds(dataset(group, "utility_high", f64, {S}, high.data()), H5Dclose, "utility_high");
   attach_scale(high_ds, scenario, 0, "scenario");
+  write_string_attr(high_ds, "units", "USD");
 }
 
 void write_final_weights(hid_t file, const SweepPlan& plan, const SelectResult& result) {
@@ -102,7 +118,9 @@ void write_contents(hid_t file, const SweepPlan& plan, const SelectResult& resul
   write_string_attr(file, "config", plan.config_toml + "\n" + result.options_toml);
   write_scalar_attr<uint64_t>(file, "seed", H5T_NATIVE_UINT64, plan.seed);
   write_scalar_attr<uint64_t>(file, "selector_seed", H5T_NATIVE_UINT64, result.seed);
-  write_string_attr(file, "feedback", feedback_name(result.feedback));
+  write_string_attr(file, "learner", learner_name(result.learner));
+  write_string_attr(file, "feedback", feedback_name(result.feedback()));
+  write_string_attr(file, "feedback_delay", feedback_delay_name(result.delay));
   write_string_attr(file, "eta_schedule", eta_schedule_name(result.eta));
   write_string_attr(file, "backend", backend_name(result.run.backend));
   write_string_attr(file, "device", result.run.device);
@@ -113,9 +131,10 @@ void write_contents(hid_t file, const SweepPlan& plan, const SelectResult& resul
   write_scalar_attr<int32_t>(file, "rounds", H5T_NATIVE_INT32, result.rounds);
   write_scalar_attr<int64_t>(file, "policy_slot_steps", H5T_NATIVE_INT64,
                              result.run.policy_slot_steps);
-  write_string_attr(
-      file, "utility_range",
-      result.given_range ? "given ([select] utility_range)" : "derived (docs/select.md)");
+  write_string_attr(file, "utility_range",
+                    result.given_range
+                        ? "given ([select] utility_range)"
+                        : "a priori, from each job and the on-demand price (docs/select.md)");
   write_scalar_attr<int64_t>(file, "rewards_clamped", H5T_NATIVE_INT64, result.run.rewards_clamped);
   write_scalar_attr<double>(file, "seconds", H5T_NATIVE_DOUBLE, result.run.seconds);
   write_curves(file, result);

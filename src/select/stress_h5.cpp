@@ -54,7 +54,7 @@ void write_summary(hid_t file, const std::vector<StressRun>& runs,
   std::vector<std::string> adversary(N), label(N), group_of(N);
   std::vector<double> worst_regret(N), bound_at_worst(N), ratio_at_worst(N), max_ratio(N),
       selector_utility(N), best_utility(N), opt_utility(N), selector_vs_best(N), selector_vs_opt(N),
-      storm_share(N);
+      storm_share(N), final_regret(N), final_uniform_regret(N), final_ftl_regret(N);
   for (hsize_t i = 0; i < N; ++i) {
     const StressSummary& s = records[i].summary;
     run[i] = s.run;
@@ -76,6 +76,9 @@ void write_summary(hid_t file, const std::vector<StressRun>& runs,
     selector_vs_best[i] = s.selector_vs_best;
     selector_vs_opt[i] = s.selector_vs_opt;
     storm_share[i] = s.storm_share;
+    final_regret[i] = s.final_regret;
+    final_uniform_regret[i] = s.final_uniform_regret;
+    final_ftl_regret[i] = s.final_ftl_regret;
   }
   const Handle row_scale = index_scale(group, "row", N, 0, "row (one per run and seed)");
   auto column = [&](hid_t id, const char* name, const char* units) {
@@ -116,6 +119,12 @@ void write_summary(hid_t file, const std::vector<StressRun>& runs,
          "ratio");
   column(dataset(group, "storm_share", f64, {N}, storm_share.data()), "storm_share",
          "share of storm/trap slots (adaptive: of rounds played in the storm)");
+  column(dataset(group, "final_regret", f64, {N}, final_regret.data()), "final_regret",
+         "USD, at the last round, summed over scenarios");
+  column(dataset(group, "final_uniform_regret", f64, {N}, final_uniform_regret.data()),
+         "final_uniform_regret", "USD, the uniform mixture's at the last round, summed");
+  column(dataset(group, "final_ftl_regret", f64, {N}, final_ftl_regret.data()), "final_ftl_regret",
+         "USD, follow-the-leader's at the last round, summed");
 }
 
 void write_run(hid_t runs_group, size_t index, const StressRun& run,
@@ -156,6 +165,10 @@ void write_run(hid_t runs_group, size_t index, const StressRun& run,
   };
   curve("regret", "USD", &SelectResult::regret);
   curve("regret_bound", "USD", &SelectResult::regret_bound);
+  curve("uniform_regret", "USD", &SelectResult::uniform_regret);
+  curve("ftl_regret", "USD", &SelectResult::ftl_regret);
+  curve("tightness", "ratio (regret / regret_bound)", &SelectResult::tightness);
+  curve("pending", "results not yet fed back when the round was played", &SelectResult::pending);
   curve("sqrt_bound", "USD", &SelectResult::sqrt_bound);
   curve("expected_utility", "USD", &SelectResult::expected_utility);
   curve("selector_cumulative", "USD", &SelectResult::selector_cumulative);
@@ -193,7 +206,9 @@ void write_stress_h5(const std::string& path, const SweepConfig& config, const S
     write_string_attr(file, "spotsweep_version", SPOTSWEEP_VERSION);
     if (!records.empty()) {
       const SelectResult& r = records.front().result;
-      write_string_attr(file, "feedback", feedback_name(r.feedback));
+      write_string_attr(file, "learner", learner_name(r.learner));
+      write_string_attr(file, "feedback", feedback_name(r.feedback()));
+      write_string_attr(file, "feedback_delay", feedback_delay_name(r.delay));
       write_string_attr(file, "eta_schedule", eta_schedule_name(r.eta));
       write_scalar_attr<uint64_t>(file, "selector_seed", H5T_NATIVE_UINT64, r.seed);
       write_scalar_attr<int64_t>(file, "pool_size", H5T_NATIVE_INT64, r.members);
