@@ -67,18 +67,12 @@ std::vector<OutcomeSums> evaluate_chc_key(const SweepPlan& plan, const ScenarioB
     const ChcParams c = ChcFamily::params(params[j].data());
     widest = c.commit > widest.commit ? c : widest;
   }
-  // Memory: each member's own part (plans, forecasts), one planner's working memory for those
-  // that plan alone, and the shared plan, each sized for the plan's most demanding job.
-  size_t own_bytes = 0, solve_bytes = 0, table_bytes = 0;
-  for (const JobSpec& job : plan.jobs) {
-    const ChcScratchLayout l = chc_scratch_layout(job, scenarios.tick_seconds, widest);
-    own_bytes = std::max(own_bytes, l.solve_offset);
-    solve_bytes = std::max(solve_bytes, l.bytes - l.solve_offset);
-    table_bytes = std::max(
-        table_bytes, shared_plan_layout(job, scenarios.tick_seconds, widest, widest.commit).bytes);
-  }
-  std::vector<unsigned char> own(own_bytes * static_cast<size_t>(count));
-  std::vector<unsigned char> solve(solve_bytes), table(table_bytes);
+  // Memory (engine/chc_tables.hpp, ChcKeyBytes) for the plan's most demanding job.
+  ChcKeyBytes bytes;
+  for (const JobSpec& job : plan.jobs)
+    bytes.widen(chc_key_bytes(job, scenarios.tick_seconds, widest));
+  std::vector<unsigned char> own(bytes.own * static_cast<size_t>(count));
+  std::vector<unsigned char> solve(bytes.alone), table(bytes.table);
   std::vector<ChcMemberRun> members(static_cast<size_t>(count));
   std::vector<OutcomeSums> total(static_cast<size_t>(count)), part(static_cast<size_t>(count));
   const int64_t jobs = plan.jobs_per_member();
@@ -88,10 +82,10 @@ std::vector<OutcomeSums> evaluate_chc_key(const SweepPlan& plan, const ScenarioB
       const JobSpec& job = plan.job(s, r);
       const int64_t job_index = static_cast<int64_t>(s) * plan.rounds + r;
       for (int64_t j = 0; j < count; ++j) {
-        const MemberContext context = scenarios.context(s, own.data() + own_bytes * j);
+        const MemberContext context = scenarios.context(s, own.data() + bytes.own * j);
         members[j] = ChcMemberRun{};
         members[j].policy = ChcFamily::make(params[j].data(), job, context);
-        members[j].policy.solve_scratch = solve.data();
+        members[j].policy.solve_scratch = bytes.alone > 0 ? solve.data() : nullptr;
         members[j].run.begin(job, context.market, plan.round_start[r]);
       }
       const ChcParams key_params = ChcFamily::params(params[0].data());
@@ -126,7 +120,8 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
   const int64_t jobs = plan.jobs_per_member();
   const ScenarioBatchView scenarios = plan.scenarios.view();
   const int threads = options.exec.cpu_threads();
-  const size_t scratch_bytes = max_scratch_bytes(plan);  // per thread
+  // Per thread, for members evaluated alone (CHC goes by planning key).
+  const size_t scratch_bytes = max_scratch_bytes(plan, family_id<ChcFamily>);
 
   SweepResult result;
   result.members = members;

@@ -94,14 +94,69 @@ SPOTSWEEP_HD_INLINE SharedPlanLayout shared_plan_layout(const JobSpec& job, doub
   return l;
 }
 
-// Makes the shared plan at `obs` for start states [lowest, highest]: what ChcPolicy::make_plan
-// would plan for a member alone (the same window, forecasts, terminal and lattice), solved once
-// for all of them. `job` is the job as the members see it; `memory` holds layout.bytes.
+// The memory a planning key's lockstep run needs per job: each member's own part (its plans
+// and the forecasts they were made on), the working memory of a member that plans alone, and
+// the shared plan. Exact-planner members plan alone only when the job's work is an estimate
+// that their progress outlives (their view of the job then differs from the key's); the
+// Lagrangian planner's members always do, in a small working memory.
+struct ChcKeyBytes {
+  size_t own = 0;
+  size_t alone = 0;
+  size_t table = 0;
+
+  SPOTSWEEP_HD_INLINE void widen(const ChcKeyBytes& o) {
+    own = own > o.own ? own : o.own;
+    alone = alone > o.alone ? alone : o.alone;
+    table = table > o.table ? table : o.table;
+  }
+};
+
+// For members whose largest window, commit and resolution are `widest`'s, on job `job`.
+SPOTSWEEP_HD_INLINE ChcKeyBytes chc_key_bytes(const JobSpec& job, double tick_s,
+                                              const ChcParams& widest) {
+  const ChcScratchLayout l = chc_scratch_layout(job, tick_s, widest);
+  ChcKeyBytes b;
+  b.own = l.solve_offset;
+  const bool exact = widest.lagrange_iters == 0;
+  if (!exact || job.work_estimate > 0.0) b.alone = l.bytes - l.solve_offset;
+  if (exact) b.table = shared_plan_layout(job, tick_s, widest, widest.commit).bytes;
+  return b;
+}
+
+// A shared plan being made: the plan its members will read, and what the planner reads while it
+// solves it. One lane solves it with solve(), a CUDA block's threads each with their lane's
+// solver() (model/planner.hpp, PlanSolver), meeting between layers.
+struct SharedPlanWork {
+  SharedPlan plan;
+  PlanStart start;
+  OnDemandTerminal terminal;  // its job is the job as the members see it
+  double* values = nullptr;
+  double* move_values = nullptr;
+  int16_t* choice = nullptr;
+
+  SPOTSWEEP_HD_INLINE PlanSolver<OnDemandTerminal> solver(int32_t lane, int32_t lanes) {
+    return plan_solver(terminal.job, plan.market, start, plan.shape, Rounding::down, terminal,
+                       values, values + plan.shape.states(), move_values, choice, plan.stored_slots,
+                       lane, lanes);
+  }
+  SPOTSWEEP_HD void solve() {
+    PlanSolver<OnDemandTerminal> one = solver(0, 1);
+    one.begin();
+    for (int32_t k = plan.market.n_slots - 1; k >= 0; --k)
+      one.layer(k);
+  }
+};
+
+// Prepares the shared plan at `obs` for start states [lowest, highest]: what ChcPolicy::make_plan
+// would plan for a member alone (the same window, forecasts, terminal and lattice), to be solved
+// once for all of them. `job` is the job as the members see it; `memory` holds layout.bytes and
+// receives the forecasts now, the plan when it is solved.
 template <class Forecaster>
-SPOTSWEEP_HD SharedPlan make_shared_plan(const JobSpec& job, const SlotObservation& obs,
-                                         const Forecaster& forecaster, const ChcParams& params,
-                                         int32_t lowest, int32_t highest,
-                                         const SharedPlanLayout& layout, unsigned char* memory) {
+SPOTSWEEP_HD void prepare_shared_plan(const JobSpec& job, const SlotObservation& obs,
+                                      const Forecaster& forecaster, const ChcParams& params,
+                                      int32_t lowest, int32_t highest,
+                                      const SharedPlanLayout& layout, unsigned char* memory,
+                                      SharedPlanWork* work) {
   const int32_t horizon = horizon_slots(job, obs.tick_s);
   const int32_t n = min_i(params.window, horizon - obs.slot);
   double* price = reinterpret_cast<double*>(memory + layout.price_offset);
@@ -109,7 +164,7 @@ SPOTSWEEP_HD SharedPlan make_shared_plan(const JobSpec& job, const SlotObservati
   forecaster.fill(obs.market_slot, n, price, avail);
   price[0] = obs.spot_price;  // the current slot is observed, not forecast
   avail[0] = obs.spot_avail;
-  SharedPlan plan;
+  SharedPlan& plan = work->plan;
   plan.planning_slot = obs.market_slot;
   plan.job_work = job.work;
   plan.market.spot_price = price;
@@ -120,24 +175,34 @@ SPOTSWEEP_HD SharedPlan make_shared_plan(const JobSpec& job, const SlotObservati
   plan.shape = absolute_plan_shape(job, obs.tick_s, n, chc_progress_step(job, obs.tick_s, params),
                                    lowest, highest);
   plan.stored_slots = layout.stored_slots;
-  int16_t* choice = reinterpret_cast<int16_t*>(memory + layout.choice_offset);
-  plan.choice = choice;
-  PlanStart start;
-  start.elapsed_s = obs.elapsed_s;
-  start.bucket = lowest;
-  OnDemandTerminal terminal{job, obs.od_price, obs.slot + n >= horizon};
-  double* values = reinterpret_cast<double*>(memory + layout.value_offset);
-  double* move_values = reinterpret_cast<double*>(memory + layout.move_value_offset);
-  solve_plan(job, plan.market, start, plan.shape, Rounding::down, terminal, values,
-             values + plan.shape.states(), move_values, choice, layout.stored_slots);
-  return plan;
+  work->choice = reinterpret_cast<int16_t*>(memory + layout.choice_offset);
+  plan.choice = work->choice;
+  work->start = PlanStart{};
+  work->start.elapsed_s = obs.elapsed_s;
+  work->start.bucket = lowest;
+  work->terminal = OnDemandTerminal{job, obs.od_price, obs.slot + n >= horizon};
+  work->values = reinterpret_cast<double*>(memory + layout.value_offset);
+  work->move_values = reinterpret_cast<double*>(memory + layout.move_value_offset);
+}
+
+// Makes the shared plan at `obs` for start states [lowest, highest] in one lane.
+template <class Forecaster>
+SPOTSWEEP_HD SharedPlan make_shared_plan(const JobSpec& job, const SlotObservation& obs,
+                                         const Forecaster& forecaster, const ChcParams& params,
+                                         int32_t lowest, int32_t highest,
+                                         const SharedPlanLayout& layout, unsigned char* memory) {
+  SharedPlanWork work;
+  prepare_shared_plan(job, obs, forecaster, params, lowest, highest, layout, memory, &work);
+  work.solve();
+  return work.plan;
 }
 
 // The members of one key that plan at this slot, and what a shared plan must cover for them:
-// their start states on the absolute lattice and the most slots any of them commits to.
+// their start states on the absolute lattice and the most slots any of them commits to. Counts
+// merge in any order (a CUDA block's threads each count their members, then merge).
 struct PlannersAtSlot {
   int32_t count = 0;
-  int32_t lowest = 0;
+  int32_t lowest = 0x7fffffff;
   int32_t highest = -1;
   int32_t stored_slots = 0;
 
@@ -149,8 +214,8 @@ struct PlannersAtSlot {
     const double step = chc_progress_step(job, tick_s, policy.params);
     const int32_t bucket =
         absolute_lattice_bucket(work_done, step, absolute_lattice_buckets(job, step));
-    lowest = count == 0 ? bucket : min_i(lowest, bucket);
-    highest = count == 0 ? bucket : max_i(highest, bucket);
+    lowest = min_i(lowest, bucket);
+    highest = max_i(highest, bucket);
     stored_slots = max_i(stored_slots, policy.params.commit);
     ++count;
   }
