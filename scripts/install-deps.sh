@@ -2,9 +2,10 @@
 # Installs spotsweep's build and test dependencies from Debian's archive (only those missing).
 set -euo pipefail
 # Build: the compiler, CMake and the libraries. Tests: h5py and matplotlib for the Debian
-# interpreter (/usr/bin/python3), clang-format for the `format` test.
+# interpreter (/usr/bin/python3), clang-format for the `format` test, Open MPI for runs under
+# mpirun (docs/mpi.md) and their tests.
 packages=(cmake make g++ libhdf5-dev libcli11-dev libgtest-dev librandom123-dev libtomlplusplus-dev
-  nlohmann-json3-dev python3-h5py python3-matplotlib clang-format)
+  nlohmann-json3-dev python3-h5py python3-matplotlib clang-format openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

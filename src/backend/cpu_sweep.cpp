@@ -54,16 +54,19 @@ struct MemberOutputs {
 // Every member of one CHC planning key on every (scenario, round), in that order: per job the
 // members run in lockstep and share their plans (engine/chc_tables.hpp). Each member's sums add
 // its rounds in order per scenario and its scenarios in order, as evaluate_member does.
+// `locals` are the key's members to run (grid-local indices): all of them, or those of one MPI
+// rank's share; each member's results are those it would have alone, whichever run with it.
 std::vector<OutcomeSums> evaluate_chc_key(const SweepPlan& plan, const ScenarioBatchView& scenarios,
-                                          const FamilyGridView& grid, const ChcKeyLayout& layout,
-                                          int64_t key, std::vector<MemberOutputs>& outputs) {
-  const int64_t count = layout.members_per_key;
+                                          const FamilyGridView& grid,
+                                          const std::vector<int64_t>& locals,
+                                          std::vector<MemberOutputs>& outputs) {
+  const int64_t count = static_cast<int64_t>(locals.size());
   std::vector<std::vector<double>> params(static_cast<size_t>(count),
                                           std::vector<double>(kMaxAxes));
   ChcParams widest;  // the largest commit any member makes: the shared plan's stored slots
   widest.commit = 0;
   for (int64_t j = 0; j < count; ++j) {
-    decode_member(grid, layout.member_local(key, j), params[j].data());
+    decode_member(grid, locals[j], params[j].data());
     const ChcParams c = ChcFamily::params(params[j].data());
     widest = c.commit > widest.commit ? c : widest;
   }
@@ -116,7 +119,9 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
                           const ProgressCallback& progress) {
   check_trace_members(plan, options.trace_members);
   const auto t0 = std::chrono::steady_clock::now();
-  const int64_t members = plan.pool.size;
+  int64_t begin = 0, end = 0;
+  sweep_member_range(plan, options, &begin, &end);
+  const int64_t members = end - begin;
   const int64_t jobs = plan.jobs_per_member();
   const ScenarioBatchView scenarios = plan.scenarios.view();
   const int threads = options.exec.cpu_threads();
@@ -124,6 +129,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
   const size_t scratch_bytes = max_scratch_bytes(plan, family_id<ChcFamily>);
 
   SweepResult result;
+  result.first_member = begin;
   result.members = members;
   result.stats.assign(static_cast<size_t>(members) * kStatCount,
                       std::numeric_limits<double>::quiet_NaN());  // percentiles stay NaN when off
@@ -144,15 +150,20 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
   for (size_t f = 0; f < plan.pool.families.size(); ++f) {
     const FamilyGrid& g = plan.pool.families[f];
     if (g.family != family_id<ChcFamily>) continue;
+    if (g.first_member >= end || g.first_member + g.size <= begin) continue;
     const ChcKeyLayout layout = chc_key_layout(g.view(family_values[f].data()));
+    // A key's members rise with j: the key is skipped when its range misses [begin, end).
     for (int64_t key = 0; key < layout.keys; ++key)
-      units.push_back(WorkUnit{static_cast<int32_t>(f), key, -1});
+      if (g.first_member + layout.member_local(key, layout.members_per_key - 1) >= begin &&
+          g.first_member + layout.member_local(key, 0) < end)
+        units.push_back(WorkUnit{static_cast<int32_t>(f), key, -1});
   }
   for (size_t f = 0; f < plan.pool.families.size(); ++f) {
     const FamilyGrid& g = plan.pool.families[f];
     if (g.family == family_id<ChcFamily>) continue;
-    for (int64_t local = 0; local < g.size; ++local)
-      units.push_back(WorkUnit{static_cast<int32_t>(f), -1, g.first_member + local});
+    for (int64_t m = std::max(begin, g.first_member); m < std::min(end, g.first_member + g.size);
+         ++m)
+      units.push_back(WorkUnit{static_cast<int32_t>(f), -1, m});
   }
   const auto outputs_of = [&](int64_t member) {
     MemberOutputs out;
@@ -160,14 +171,14 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
     for (size_t k = 0; k < options.trace_members.size(); ++k)
       if (options.trace_members[k] == member) out.traced = result.traced.data() + k * jobs;
     if (options.per_scenario)
-      out.scenario_rows = result.scenario_stats.data() +
-                          static_cast<size_t>(member) * scenarios.count * kScenarioStatCount;
+      out.scenario_rows = result.scenario_stats.data() + static_cast<size_t>(member - begin) *
+                                                             scenarios.count * kScenarioStatCount;
     if (options.percentiles) out.keys.resize(static_cast<size_t>(kPercentileMetrics * jobs));
     return out;
   };
   // The member's statistics from its sums and (percentiles on) its keys, sorted here.
   const auto finish = [&](const OutcomeSums& sums, MemberOutputs& out) {
-    double* row = result.stats.data() + static_cast<size_t>(out.member) * kStatCount;
+    double* row = result.stats.data() + static_cast<size_t>(out.member - begin) * kStatCount;
     finish_member_stats(sums, row);
     if (!options.percentiles) return;
     for (int32_t m = 0; m < kPercentileMetrics; ++m) {
@@ -199,10 +210,15 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
       if (unit.key >= 0) {
         const ChcKeyLayout layout = chc_key_layout(view);
         std::vector<MemberOutputs> outputs;
-        for (int64_t j = 0; j < layout.members_per_key; ++j)
-          outputs.push_back(outputs_of(grid.first_member + layout.member_local(unit.key, j)));
+        std::vector<int64_t> locals;
+        for (int64_t j = 0; j < layout.members_per_key; ++j) {
+          const int64_t local = layout.member_local(unit.key, j);
+          if (grid.first_member + local < begin || grid.first_member + local >= end) continue;
+          locals.push_back(local);
+          outputs.push_back(outputs_of(grid.first_member + local));
+        }
         const std::vector<OutcomeSums> sums =
-            evaluate_chc_key(plan, scenarios, view, layout, unit.key, outputs);
+            evaluate_chc_key(plan, scenarios, view, locals, outputs);
         for (size_t j = 0; j < outputs.size(); ++j) {
           steps += sums[j].slots;
           finish(sums[j], outputs[j]);

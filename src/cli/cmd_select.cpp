@@ -9,6 +9,7 @@
 
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/select/select.hpp"
 #include "spotsweep/select/select_h5.hpp"
 
@@ -75,6 +76,7 @@ void add_select_command(CLI::App& app) {
       ->capture_default_str();
   add_exec_options(*cmd, args->exec);
   cmd->callback([args, seed, selector_seed, top_k] {
+    mpi::require_one_rank("select");
     const TomlDocument doc = read_toml_file(args->pool_path);  // read once: the sweep and [select]
     SweepConfig config = parse_sweep_config(doc);
     if (seed->count() > 0) config.seed = args->seed;

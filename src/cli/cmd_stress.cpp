@@ -11,6 +11,7 @@
 
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/select/stress.hpp"
 #include "spotsweep/select/stress_h5.hpp"
 
@@ -140,6 +141,7 @@ void add_stress_command(CLI::App& app) {
   add_exec_options(*cmd, args->exec);
   cmd->footer(stress_help_footer());
   cmd->callback([args, cmd] {
+    mpi::require_one_rank("stress");
     const TomlDocument doc = read_toml_file(args->pool_path);
     const SweepConfig config = parse_stress_sweep_config(doc);
     StressSuite suite;

@@ -9,10 +9,12 @@
 
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 #include "spotsweep/sweep/sweep_h5.hpp"
+#include "spotsweep/sweep/sweep_ranks.hpp"
 
 #include "commands.hpp"
 #include "progress.hpp"
@@ -57,27 +59,36 @@ void add_sweep_command(CLI::App& app) {
     check_trace_members(plan, options.trace_members);
     // A missing folder is reported now, not after the sweep has run.
     check_output_path(args->output, "--output");
-    std::cerr << "sweep: " << plan.pool.size << " members x " << plan.scenarios.count
-              << " scenarios x " << plan.rounds << " rounds\n";
-    ProgressReport progress("sweep");
-    const SweepResult result = run_sweep(
-        plan, options, [&progress](int64_t done, int64_t total) { progress.update(done, total); });
-    if (args->opt_buckets > 0)
+    // Under MPI every rank runs its share (docs/mpi.md); rank 0 alone reports.
+    const bool root = mpi::is_root();
+    if (root)
+      std::cerr << "sweep: " << plan.pool.size << " members x " << plan.scenarios.count
+                << " scenarios x " << plan.rounds << " rounds"
+                << (mpi::size() > 1 ? " on " + std::to_string(mpi::size()) + " MPI ranks" : "")
+                << "\n";
+    ProgressReport progress(mpi::size() > 1 ? "sweep (rank 0's share)" : "sweep");
+    ProgressCallback report;
+    if (root) report = [&progress](int64_t done, int64_t total) { progress.update(done, total); };
+    const SweepResult result = run_sweep_ranks(plan, options, report);
+    if (args->opt_buckets > 0 && root)
       std::cerr << "sweep: OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
                 << " progress buckets\n";
-    const OptTable opt = compute_opt_table(plan, args->opt_buckets, options.exec.threads);
-    write_sweep_h5(args->output, plan, result, opt);
-    int64_t best = 0;
-    for (int64_t m = 1; m < result.members; ++m)
-      if (result.stat(m, Stat::utility_mean) > result.stat(best, Stat::utility_mean)) best = m;
+    OptTable opt;  // rank 0 writes it
+    mpi::agreed([&] {
+      if (root) opt = compute_opt_table(plan, args->opt_buckets, options.exec.threads);
+    });
+    write_sweep_h5_ranks(args->output, plan, result, opt);
+    double best_utility = 0.0;
+    const int64_t best = best_member_ranks(result, &best_utility);
+    if (!root) return;
     std::printf(
         "wrote %s: %lld members, %lld policy-slot steps in %.2f s (%.3g steps/s) on %s [%s]\n",
-        args->output.c_str(), static_cast<long long>(result.members),
+        args->output.c_str(), static_cast<long long>(plan.pool.size),
         static_cast<long long>(result.policy_slot_steps), result.seconds,
         result.policy_slot_steps / std::max(result.seconds, 1e-9), result.device.c_str(),
         backend_name(result.backend));
     std::printf("best mean utility: member %lld %s = %.4f USD\n", static_cast<long long>(best),
-                plan.pool.describe_member(best).c_str(), result.stat(best, Stat::utility_mean));
+                plan.pool.describe_member(best).c_str(), best_utility);
     std::printf("memory peaks: host %s, device %s\n", mib(host_peak_bytes()).c_str(),
                 mib(result.device_peak_bytes).c_str());
   });

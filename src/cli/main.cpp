@@ -6,11 +6,39 @@
 #include <string>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/version.hpp"
 
 #include "commands.hpp"
 
+namespace {
+
+// Under several MPI ranks, an error only this rank knows about ends every rank (no rank waits
+// forever); an agreed one (RankFailure) is known to all, and rank 0 alone prints it.
+int fail(const std::string& message, int code) {
+  using namespace spotsweep;
+  if (mpi::size() > 1) {
+    std::cerr << "spotsweep: error: rank " << mpi::rank() << ": " << message << "\n";
+    mpi::abort(code);
+  }
+  std::cerr << "spotsweep: error: " << message << "\n";
+  return code;
+}
+
+int run(int argc, char** argv);
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  spotsweep::mpi::init(&argc, &argv);
+  const int code = run(argc, argv);
+  spotsweep::mpi::finalize();
+  return code;
+}
+
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{
       "spotsweep: GPU-accelerated batch evaluation of deadline-aware spot scheduling "
       "policies for LLM fine-tuning"};
@@ -19,6 +47,11 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "Read options from a TOML file; command-line options override it")
       ->each([config_path](const std::string& path) { *config_path = path; });
   app.require_subcommand(1);
+  app.footer(
+      "Several GPUs or nodes: launch sweep, select, stress or bench under MPI, one rank per GPU, "
+      "e.g. `mpirun -np 8 spotsweep sweep --pool P.toml --output out.h5` or `srun --ntasks=16 "
+      "--gpus-per-task=1 spotsweep sweep ...`; the output is the same file for any number of "
+      "ranks (docs/mpi.md).");
   // A key the subcommand does not know (a typo, `n_max` for `n-max`, a misspelt table) is an
   // error rather than silently ignored; subcommands added below inherit this.
   app.allow_config_extras(CLI::config_extras_mode::error);
@@ -51,14 +84,16 @@ int main(int argc, char** argv) {
                 "[simulate] n-max = 4)";
     } else if (!config_path->empty() && message.find(*config_path) == std::string::npos)
       message += " (in " + *config_path + ")";
-    std::cerr << "spotsweep: error: " << message << "\n";
-    return 2;
+    return fail(message, 2);
+  } catch (const spotsweep::mpi::RankFailure& e) {
+    if (spotsweep::mpi::is_root()) std::cerr << "spotsweep: error: " << e.what() << "\n";
+    return e.exit_code();
   } catch (const spotsweep::InputError& e) {
-    std::cerr << "spotsweep: error: " << e.what() << "\n";
-    return 2;
+    return fail(e.what(), 2);
   } catch (const std::exception& e) {
-    std::cerr << "spotsweep: error: " << e.what() << "\n";
-    return 1;
+    return fail(e.what(), 1);
   }
   return 0;
 }
+
+}  // namespace

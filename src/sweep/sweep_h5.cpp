@@ -7,6 +7,8 @@
 
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/h5.hpp"
+#include "spotsweep/detail/h5_rows.hpp"
+#include "spotsweep/sweep/sweep_ranks.hpp"
 #include "spotsweep/version.hpp"
 
 namespace spotsweep {
@@ -23,15 +25,11 @@ void write_scenario_stats(hid_t group, const FamilyGrid& grid, const SweepResult
   const size_t S = static_cast<size_t>(scenario_count);
   const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
   shape.push_back(S);
-  std::vector<double> column(static_cast<size_t>(grid.size) * S);
   for (int32_t st = 0; st < kScenarioStatCount; ++st) {
-    for (size_t i = 0; i < column.size(); ++i)
-      column[i] = result.scenario_stats[(static_cast<size_t>(grid.first_member) * S + i) *
-                                            kScenarioStatCount +
-                                        st];
     const std::string name =
         std::string("scenario_") + scenario_stat_name(static_cast<ScenarioStat>(st));
-    Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
+    Handle ds(create_dataset(group, name, H5T_NATIVE_DOUBLE, shape), H5Dclose, name);
+    write_scenario_rows(ds, grid, result, st, S);
     for (size_t d = 0; d < scales.size(); ++d)
       attach_scale(ds, scales[d], static_cast<unsigned>(d), grid.axes[d].name.c_str());
     attach_scale(ds, scenario, static_cast<unsigned>(scales.size()), "scenario");
@@ -54,12 +52,10 @@ void write_family(hid_t families, const FamilyGrid& grid, const SweepResult& res
     check(H5DSset_scale(scales.back(), axis.name.c_str()),
           "make " + axis.name + " a dimension scale");
   }
-  std::vector<double> column(static_cast<size_t>(grid.size));
   for (int32_t st = 0; st < kStatCount; ++st) {
-    for (int64_t i = 0; i < grid.size; ++i)
-      column[i] = result.stat(grid.first_member + i, static_cast<Stat>(st));
     const char* name = stat_name(static_cast<Stat>(st));
-    Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
+    Handle ds(create_dataset(group, name, H5T_NATIVE_DOUBLE, shape), H5Dclose, name);
+    write_stat_rows(ds, grid, result, st);
     for (size_t d = 0; d < scales.size(); ++d)
       attach_scale(ds, scales[d], static_cast<unsigned>(d), grid.axes[d].name.c_str());
   }
@@ -128,10 +124,12 @@ void write_traced(hid_t file, const SweepPlan& plan, const SweepResult& result) 
   write_string_attr(group, "parameters", joined);
 }
 
-void write_contents(hid_t file, const SweepPlan& plan, const SweepResult& result,
-                    const OptTable& opt) {
-  SPOTSWEEP_EXPECTS(result.stats.size() == static_cast<size_t>(plan.pool.size) * kStatCount,
-                    "one statistics row per pool member");
+}  // namespace
+
+void write_sweep_contents(hid_t file, const SweepPlan& plan, const SweepResult& result,
+                          const OptTable& opt) {
+  SPOTSWEEP_EXPECTS(result.stats.size() == static_cast<size_t>(result.members) * kStatCount,
+                    "one statistics row per member held");
   write_string_attr(file, "config", plan.config_toml);
   write_scalar_attr<uint64_t>(file, "seed", H5T_NATIVE_UINT64, plan.seed);
   write_string_attr(file, "backend", backend_name(result.backend));
@@ -143,6 +141,7 @@ void write_contents(hid_t file, const SweepPlan& plan, const SweepResult& result
   write_scalar_attr<int32_t>(file, "rounds", H5T_NATIVE_INT32, plan.rounds);
   write_scalar_attr<int64_t>(file, "policy_slot_steps", H5T_NATIVE_INT64, result.policy_slot_steps);
   write_scalar_attr<double>(file, "seconds", H5T_NATIVE_DOUBLE, result.seconds);
+  write_scalar_attr<int32_t>(file, "mpi_ranks", H5T_NATIVE_INT32, result.mpi_ranks);
   write_string_attr(file, "percentiles", "nearest rank, float32 values: p5, p50, p95");
   {
     Handle families = make_group(file, "families");
@@ -161,11 +160,10 @@ void write_contents(hid_t file, const SweepPlan& plan, const SweepResult& result
   if (!result.traced_members.empty()) write_traced(file, plan, result);
 }
 
-}  // namespace
-
 void write_sweep_h5(const std::string& path, const SweepPlan& plan, const SweepResult& result,
                     const OptTable& opt) {
-  h5::write_file_atomically(path, [&](hid_t file) { write_contents(file, plan, result, opt); });
+  h5::write_file_atomically(path,
+                            [&](hid_t file) { write_sweep_contents(file, plan, result, opt); });
 }
 
 }  // namespace spotsweep

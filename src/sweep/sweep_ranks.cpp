@@ -1,0 +1,245 @@
+// A sweep shared by MPI ranks: each rank's share, the counters combined, and the file written
+// by the ranks in turn (docs/mpi.md, "Writing the file").
+#include "spotsweep/sweep/sweep_ranks.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "spotsweep/backend/device.hpp"
+#include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/h5.hpp"
+#include "spotsweep/detail/h5_rows.hpp"
+#include "spotsweep/detail/mpi.hpp"
+#include "spotsweep/sweep/sweep_h5.hpp"
+
+namespace spotsweep {
+
+namespace {
+
+// Rows [lo, hi) of the pool that both result and grid hold.
+bool overlap(const FamilyGrid& grid, const SweepResult& result, int64_t* lo, int64_t* hi) {
+  *lo = std::max(grid.first_member, result.first_member);
+  *hi = std::min(grid.first_member + grid.size, result.first_member + result.members);
+  return *lo < *hi;
+}
+
+// The traced members' outcomes, each from the rank that owns the member.
+void gather_traced(const SweepPlan& plan, SweepResult& result) {
+  const size_t jobs = static_cast<size_t>(plan.jobs_per_member());
+  const size_t bytes = result.traced.size() * sizeof(Outcome);
+  if (bytes == 0) return;
+  const std::vector<unsigned char> all = mpi::all_gather(result.traced.data(), bytes);
+  for (size_t k = 0; k < result.traced_members.size(); ++k) {
+    const int64_t member = result.traced_members[k];
+    int owner = 0;
+    while (!mpi::block_range(plan.pool.size, owner, mpi::size()).contains(member))
+      ++owner;
+    std::memcpy(result.traced.data() + k * jobs,
+                all.data() + static_cast<size_t>(owner) * bytes + k * jobs * sizeof(Outcome),
+                jobs * sizeof(Outcome));
+  }
+}
+
+// The devices of every rank: "cpu (1 thread) on 3 ranks", or each rank's in rank order.
+std::string devices_of_ranks(const std::string& own) {
+  std::vector<size_t> counts;
+  const std::vector<unsigned char> all = mpi::all_gather_varying(own.data(), own.size(), &counts);
+  std::vector<std::string> labels;
+  size_t at = 0;
+  for (size_t c : counts) {
+    labels.emplace_back(reinterpret_cast<const char*>(all.data()) + at, c);
+    at += c;
+  }
+  if (std::all_of(labels.begin(), labels.end(), [&](const std::string& l) { return l == own; }))
+    return own + " on " + std::to_string(labels.size()) + " ranks";
+  std::string joined;
+  for (size_t r = 0; r < labels.size(); ++r)
+    joined += (r ? "; " : "") + std::string("rank ") + std::to_string(r) + ": " + labels[r];
+  return joined;
+}
+
+// Rank r > 0's turn: its rows into the datasets rank 0 made.
+void add_rows(const std::string& temp, const SweepPlan& plan, const SweepResult& result) {
+  using namespace h5;
+  const QuietHdf5 quiet;
+  Handle file(H5Fopen(temp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "open " + temp);
+  for (const FamilyGrid& grid : plan.pool.families) {
+    int64_t lo = 0, hi = 0;
+    if (!overlap(grid, result, &lo, &hi)) continue;
+    const std::string group = "families/" + grid.name + "/";
+    for (int32_t st = 0; st < kStatCount; ++st) {
+      const std::string name = group + stat_name(static_cast<Stat>(st));
+      Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "open " + name);
+      write_stat_rows(ds, grid, result, st);
+    }
+    if (result.scenario_stats.empty()) continue;
+    for (int32_t st = 0; st < kScenarioStatCount; ++st) {
+      const std::string name =
+          group + "scenario_" + scenario_stat_name(static_cast<ScenarioStat>(st));
+      Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "open " + name);
+      write_scenario_rows(ds, grid, result, st, static_cast<size_t>(plan.scenarios.count));
+    }
+  }
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + temp);
+}
+
+}  // namespace
+
+SweepResult run_sweep_ranks(const SweepPlan& plan, SweepOptions options,
+                            const ProgressCallback& progress) {
+  const mpi::MemberRange range = mpi::own_range(plan.pool.size);
+  options.member_begin = range.begin;
+  options.member_end = range.end;
+  if (mpi::size() > 1) use_device(mpi::local_rank());
+  SweepResult result;
+  mpi::agreed([&] {
+    mpi::test_failure_point("evaluate");
+    result = run_sweep(plan, options, progress);
+  });
+  result.mpi_ranks = mpi::size();
+  if (mpi::size() == 1) return result;
+  mpi::sum(&result.policy_slot_steps, 1);
+  double maxima[2] = {result.seconds, static_cast<double>(result.device_peak_bytes)};
+  mpi::max(maxima, 2);
+  result.seconds = maxima[0];
+  result.device_peak_bytes = static_cast<size_t>(maxima[1]);
+  result.device = devices_of_ranks(result.device);
+  gather_traced(plan, result);
+  return result;
+}
+
+int64_t best_member_ranks(const SweepResult& result, double* utility) {
+  double best = -std::numeric_limits<double>::infinity();
+  int64_t member = std::numeric_limits<int64_t>::max();
+  for (int64_t m = result.first_member; m < result.first_member + result.members; ++m)
+    if (member == std::numeric_limits<int64_t>::max() ||
+        result.stat(m, Stat::utility_mean) > best) {
+      best = result.stat(m, Stat::utility_mean);
+      member = m;
+    }
+  double global = best;
+  mpi::max(&global, 1);
+  int64_t first = best == global ? member : std::numeric_limits<int64_t>::max();
+  mpi::min(&first, 1);
+  *utility = global;
+  return first;
+}
+
+void write_sweep_h5_ranks(const std::string& path, const SweepPlan& plan, const SweepResult& result,
+                          const OptTable& opt) {
+  if (mpi::size() == 1) {
+    mpi::test_failure_point("write");
+    write_sweep_h5(path, plan, result, opt);
+    return;
+  }
+  std::string temp = mpi::is_root() ? partial_path(path) : std::string();
+  mpi::broadcast(temp, 0);
+  try {
+    mpi::agreed([&] {
+      if (!mpi::is_root()) return;
+      check_output_path(path, "--output");
+      const h5::QuietHdf5 quiet;
+      const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+      if (file < 0)
+        throw input_error(path, "--output", "",
+                          "cannot create the file (is its folder there and writable?)");
+      try {
+        write_sweep_contents(file, plan, result, opt);
+        mpi::test_failure_point("write");
+      } catch (...) {
+        H5Fclose(file);
+        throw;
+      }
+      if (H5Fclose(file) < 0) throw std::runtime_error("HDF5: cannot close " + temp);
+    });
+    // One rank at a time: serial HDF5 has one writer per file (docs/mpi.md).
+    for (int r = 1; r < mpi::size(); ++r)
+      mpi::agreed([&] {
+        if (mpi::rank() != r) return;
+        mpi::test_failure_point("write");
+        add_rows(temp, plan, result);
+      });
+    mpi::agreed([&] {
+      if (mpi::is_root() && std::rename(temp.c_str(), path.c_str()) != 0)
+        throw input_error(path, "--output", "", "cannot rename the finished file into place");
+    });
+  } catch (...) {
+    if (mpi::is_root()) std::remove(temp.c_str());
+    throw;
+  }
+}
+
+RankBench bench_sweep_ranks(const SweepPlan& plan, SweepOptions options, int32_t repeats) {
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  RankBench bench;
+  const mpi::MemberRange range = mpi::own_range(plan.pool.size);
+  if (mpi::size() > 1) use_device(mpi::local_rank());
+  std::vector<double> slowest, own;
+  for (int32_t i = 0; i < repeats; ++i) {
+    SweepOptions share = options;
+    share.member_begin = range.begin;
+    share.member_end = range.end;
+    mpi::barrier();
+    mpi::agreed([&] { bench.result = run_sweep(plan, share); });
+    double seconds = bench.result.seconds;
+    own.push_back(seconds);
+    mpi::max(&seconds, 1);
+    slowest.push_back(seconds);
+  }
+  bench.seconds = median(slowest);
+  bench.steps = bench.result.policy_slot_steps;
+  mpi::sum(&bench.steps, 1);
+  const double rate = static_cast<double>(bench.result.policy_slot_steps) / median(own);
+  const std::vector<unsigned char> rates = mpi::all_gather(&rate, sizeof rate);
+  bench.rank_rates.resize(static_cast<size_t>(mpi::size()));
+  std::memcpy(bench.rank_rates.data(), rates.data(), rates.size());
+  if (mpi::size() > 1) {
+    std::vector<double> alone;
+    for (int32_t i = 0; i < repeats; ++i) {
+      mpi::barrier();
+      double seconds = 0.0;  // the other ranks sleep in agreed()'s idle barrier meanwhile
+      mpi::agreed([&] {
+        if (mpi::is_root()) seconds = run_sweep(plan, options).seconds;
+      });
+      alone.push_back(seconds);
+    }
+    bench.one_rank_seconds = median(alone);
+    mpi::broadcast(&bench.one_rank_seconds, sizeof(double), 0);
+  } else {
+    bench.one_rank_seconds = bench.seconds;
+  }
+  return bench;
+}
+
+void write_stat_rows(hid_t ds, const FamilyGrid& grid, const SweepResult& result, int32_t stat) {
+  int64_t lo = 0, hi = 0;
+  if (!overlap(grid, result, &lo, &hi)) return;
+  std::vector<double> column(static_cast<size_t>(hi - lo));
+  for (int64_t m = lo; m < hi; ++m)
+    column[m - lo] = result.stat(m, static_cast<Stat>(stat));
+  h5::write_flat_range(ds, H5T_NATIVE_DOUBLE, static_cast<hsize_t>(lo - grid.first_member),
+                       column.size(), column.data());
+}
+
+void write_scenario_rows(hid_t ds, const FamilyGrid& grid, const SweepResult& result, int32_t stat,
+                         size_t scenarios) {
+  int64_t lo = 0, hi = 0;
+  if (!overlap(grid, result, &lo, &hi)) return;
+  std::vector<double> column(static_cast<size_t>(hi - lo) * scenarios);
+  for (size_t i = 0; i < column.size(); ++i)
+    column[i] =
+        result.scenario_stats[(static_cast<size_t>(lo - result.first_member) * scenarios + i) *
+                                  kScenarioStatCount +
+                              stat];
+  h5::write_flat_range(ds, H5T_NATIVE_DOUBLE,
+                       static_cast<hsize_t>(lo - grid.first_member) * scenarios, column.size(),
+                       column.data());
+}
+
+}  // namespace spotsweep

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Runs under MPI (docs/mpi.md) on the CPU backend: `mpirun -np 1, 2, 3` give the same datasets
+# and attributes, provenance left out (tests/regression/h5_digest.py), as a run without mpirun;
+# one rank made to fail on purpose (SPOTSWEEP_TEST_FAIL_RANK) ends every rank with its one-line
+# error, a non-zero status and no output, partial or whole. Small blocks
+# (SPOTSWEEP_TEST_MEMBER_BLOCK) split the small pools across the ranks.
+#   bash mpi_ranks.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
+set -euo pipefail
+bin=$1 root=$2 scratch=$3
+# shellcheck source=../support/python_checks.sh
+source "$root/tests/support/python_checks.sh"
+require_python h5py numpy
+failures=0
+fail() {
+  echo "FAIL $*"
+  failures=$((failures + 1))
+}
+rm -rf "$scratch" && mkdir -p "$scratch"
+cd "$scratch"
+mpirun=(mpirun --oversubscribe --allow-run-as-root)
+export SPOTSWEEP_TEST_MEMBER_BLOCK=5 OMP_NUM_THREADS=1
+digest() { /usr/bin/python3 "$root/tests/regression/h5_digest.py" "x=$1" --root "$scratch"; }
+
+# CHC first, so that blocks of 5 split its planning keys between ranks 0 and 1 (3 ranks).
+cat > pool.toml <<'TOML'
+[pool.chc]
+window = [6]
+commit = [1, 2, 3]
+eps = [0, 0.2, 0.4, 0.6]
+growth = [0]
+resolution = [1]
+[pool.pf]
+theta = [0.4, 0.7, 0.95]
+kappa = [0.8, 1.0]
+rho = [1, 2]
+[pool.greedy]
+deadline_factor = [0.9, 1.0]
+[workload]
+scenarios = 3
+scenario_stride = 700
+rounds = 6
+round_stride = 30
+seed = 5
+[job]
+work = "uniform(2e6, 4e6)"
+deadline_h = 4
+n_max = 2
+TOML
+trace="$root/data/v100_us-east-2b.h5"
+sed -i "s|^\[workload\]|[workload]\ntrace = \"$trace\"|" pool.toml
+
+# The same command alone and under 1, 2 and 3 ranks: the same file, and mpi_ranks says how many.
+# Usage: same_for_every_rank_count NAME ARGS... (ARGS: a subcommand writing --output NAME.h5)
+same_for_every_rank_count() {
+  local name=$1; shift
+  "$bin" "$@" --output "$name.alone.h5" >/dev/null 2>"$name.alone.err" ||
+    { fail "$name alone"; cat "$name.alone.err"; return; }
+  digest "$name.alone.h5" >"$name.alone.digest"
+  for n in 1 2 3; do
+    if ! timeout 120 "${mpirun[@]}" -np "$n" "$bin" "$@" --output "$name.$n.h5" >"$name.$n.out" \
+        2>"$name.$n.err"; then
+      fail "$name on $n ranks"; cat "$name.$n.err"; continue
+    fi
+    digest "$name.$n.h5" >"$name.$n.digest"
+    cmp -s "$name.alone.digest" "$name.$n.digest" ||
+      { fail "$name: $n ranks differ from one process:"; diff "$name.alone.digest" "$name.$n.digest" | head; }
+    ranks=$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['/'].attrs['mpi_ranks'])" "$name.$n.h5")
+    [ "$ranks" = "$n" ] || fail "$name on $n ranks: mpi_ranks = $ranks"
+  done
+  # Only rank 0 reports: one summary line however many ranks.
+  [ "$(grep -c '^wrote ' "$name.3.out" || true)" = 1 ] || fail "$name: not one summary on 3 ranks"
+}
+
+same_for_every_rank_count sweep sweep --pool pool.toml --backend cpu --per-scenario \
+  --trace-members 1,11,20,25 --opt-buckets 16
+echo "sweep: $(grep -c . sweep.alone.digest) digests alike on 1, 2 and 3 ranks"
+
+# One rank fails on purpose, while evaluating or while writing: every rank stops (timeout
+# catches a hang), the status is non-zero, rank 0 prints that rank's one error line, and neither
+# the file nor a partial one is left.
+for at in evaluate write; do
+  for rank in 0 2; do
+    rc=0
+    SPOTSWEEP_TEST_FAIL_RANK=$rank SPOTSWEEP_TEST_FAIL_AT=$at timeout 120 "${mpirun[@]}" -np 3 \
+      "$bin" sweep --pool pool.toml --backend cpu --output "fail.$at.$rank.h5" >fail.out 2>fail.err || rc=$?
+    [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "failure at $at on rank $rank: status $rc"
+    errors=$(grep -c '^spotsweep: error: ' fail.err || true)
+    grep -q "^spotsweep: error: rank $rank: failure injected at $at" fail.err && [ "$errors" = 1 ] ||
+      { fail "failure at $at on rank $rank: not one error line naming the rank"; cat fail.err; }
+    ls fail.$at.$rank.h5* >/dev/null 2>&1 && fail "failure at $at on rank $rank left $(ls fail.$at.$rank.h5*)"
+  done
+done
+echo "failures injected at evaluate and write, ranks 0 and 2: all ranks stopped, no output"
+
+if [ "$failures" -gt 0 ]; then
+  echo "mpi_ranks: $failures failed"
+  exit 1
+fi
+echo "mpi_ranks: ok"
