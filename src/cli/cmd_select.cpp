@@ -76,7 +76,6 @@ void add_select_command(CLI::App& app) {
       ->capture_default_str();
   add_exec_options(*cmd, args->exec);
   cmd->callback([args, seed, selector_seed, top_k] {
-    mpi::require_one_rank("select");
     const TomlDocument doc = read_toml_file(args->pool_path);  // read once: the sweep and [select]
     SweepConfig config = parse_sweep_config(doc);
     if (seed->count() > 0) config.seed = args->seed;
@@ -91,7 +90,7 @@ void add_select_command(CLI::App& app) {
     }
     if (selector_seed->count() > 0) options.seed = args->selector_seed;
     check_at_least("--opt-buckets", args->opt_buckets, 0);
-    options.exec = exec_options(args->exec);
+    options.exec = selector_exec_options(args->exec);
     check_output_path(args->output, "--output");
 
     const SweepPlan plan = make_plan(config);
@@ -99,17 +98,28 @@ void add_select_command(CLI::App& app) {
       throw input_error(args->pool_path, "pool", std::to_string(plan.pool.size),
                         "selection needs at least 2 members");
     selector_scenarios(plan, options);  // bad options are one error line, before any output
-    std::cerr << "select: " << plan.pool.size << " members x " << plan.scenarios.count
-              << " scenarios x " << plan.rounds << " rounds, " << describe_learner(options);
-    if (args->opt_buckets > 0)
-      std::cerr << "; then OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
-                << " progress buckets";
-    std::cerr << "\n";
+    // Under MPI every rank runs the selector on its blocks of members (docs/mpi.md); rank 0
+    // alone reports and writes.
+    const bool root = mpi::is_root();
+    if (root) {
+      std::cerr << "select: " << plan.pool.size << " members x " << plan.scenarios.count
+                << " scenarios x " << plan.rounds << " rounds, " << describe_learner(options);
+      if (mpi::size() > 1) std::cerr << ", on " << mpi::size() << " MPI ranks";
+      if (args->opt_buckets > 0)
+        std::cerr << "; then OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
+                  << " progress buckets";
+      std::cerr << "\n";
+    }
     ProgressReport progress("select");
-    const SelectResult result =
-        run_selection(plan, options, args->opt_buckets,
-                      [&progress](int32_t done, int32_t total) { progress.update(done, total); });
-    write_select_h5(args->output, plan, result);
+    RoundProgress report;
+    if (root) report = [&progress](int32_t done, int32_t total) { progress.update(done, total); };
+    const SelectResult result = run_selection(plan, options, args->opt_buckets, report);
+    write_select_h5_ranks([&] { write_select_h5(args->output, plan, result); });
+    if (!root) return;
+    if (mpi::size() > 1)
+      std::printf("MPI: %d ranks, %lld bytes gathered by rank 0 in round 1, %lld in all\n",
+                  mpi::size(), static_cast<long long>(result.run.gathered_bytes_first_round),
+                  static_cast<long long>(result.run.gathered_bytes));
     print_select_summary(plan, result);
     const double steps = static_cast<double>(result.run.policy_slot_steps);
     std::printf("wrote %s: %lld policy-slot steps in %.2f s (%.3g steps/s) on %s [%s]\n",

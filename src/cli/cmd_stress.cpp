@@ -12,6 +12,7 @@
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/mpi.hpp"
+#include "spotsweep/select/select_h5.hpp"
 #include "spotsweep/select/stress.hpp"
 #include "spotsweep/select/stress_h5.hpp"
 
@@ -141,7 +142,6 @@ void add_stress_command(CLI::App& app) {
   add_exec_options(*cmd, args->exec);
   cmd->footer(stress_help_footer());
   cmd->callback([args, cmd] {
-    mpi::require_one_rank("stress");
     const TomlDocument doc = read_toml_file(args->pool_path);
     const SweepConfig config = parse_stress_sweep_config(doc);
     StressSuite suite;
@@ -165,7 +165,7 @@ void add_stress_command(CLI::App& app) {
     options.seed = config.seed;
     read_select_options(doc, options);
     apply_select_overrides(options, args->learner, args->feedback, args->delay, args->eta);
-    options.exec = exec_options(args->exec);
+    options.exec = selector_exec_options(args->exec);
     if (config.pool.size < 2)
       throw input_error(args->pool_path, "pool", std::to_string(config.pool.size),
                         "selection needs at least 2 members");
@@ -173,15 +173,22 @@ void add_stress_command(CLI::App& app) {
     check_select_options(options);
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
-    std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size()
-              << " seeds, " << config.pool.size << " members x " << config.workload.scenarios
-              << " scenarios x " << config.workload.rounds << " rounds, "
-              << describe_learner(options) << "\n";
+    // Under MPI every rank runs each selection on its blocks of members (docs/mpi.md); rank 0
+    // alone reports and writes.
+    const bool root = mpi::is_root();
+    if (root)
+      std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size()
+                << " seeds, " << config.pool.size << " members x " << config.workload.scenarios
+                << " scenarios x " << config.workload.rounds << " rounds, "
+                << describe_learner(options)
+                << (mpi::size() > 1 ? ", on " + std::to_string(mpi::size()) + " MPI ranks" : "")
+                << "\n";
     ProgressReport progress("stress");
-    const std::vector<StressRecord> records =
-        run_stress(config, runs, suite, options,
-                   [&progress](int32_t done, int32_t total) { progress.update(done, total); });
-    write_stress_h5(args->output, config, suite, runs, records);
+    StressProgress report;
+    if (root) report = [&progress](int32_t done, int32_t total) { progress.update(done, total); };
+    const std::vector<StressRecord> records = run_stress(config, runs, suite, options, report);
+    write_select_h5_ranks([&] { write_stress_h5(args->output, config, suite, runs, records); });
+    if (!root) return;
     print_stress_table(suite, runs, records);
     double seconds = 0.0;
     for (const StressRecord& r : records)

@@ -43,8 +43,10 @@ void gather_traced(const SweepPlan& plan, SweepResult& result) {
   }
 }
 
-// The devices of every rank: "cpu (1 thread) on 3 ranks", or each rank's in rank order.
+}  // namespace
+
 std::string devices_of_ranks(const std::string& own) {
+  if (mpi::size() == 1) return own;
   std::vector<size_t> counts;
   const std::vector<unsigned char> all = mpi::all_gather_varying(own.data(), own.size(), &counts);
   std::vector<std::string> labels;
@@ -60,6 +62,8 @@ std::string devices_of_ranks(const std::string& own) {
     joined += (r ? "; " : "") + std::string("rank ") + std::to_string(r) + ": " + labels[r];
   return joined;
 }
+
+namespace {
 
 // Rank r > 0's turn: its rows into the datasets rank 0 made.
 void add_rows(const std::string& temp, const SweepPlan& plan, const SweepResult& result) {

@@ -75,22 +75,63 @@ same_for_every_rank_count sweep sweep --pool pool.toml --backend cpu --per-scena
   --trace-members 1,11,20,25 --opt-buckets 16
 echo "sweep: $(grep -c . sweep.alone.digest) digests alike on 1, 2 and 3 ranks"
 
+# select: every learner's sums across members go per block of 5, the blocks in order, whatever
+# the ranks; the played member's draw likewise. The full-feedback default (FlipFlop, delayed)
+# with OPT, the bandit learner, and Hedge, which stays off the leader (finite rates throughout).
+same_for_every_rank_count select select --pool pool.toml --backend cpu --opt-buckets 16 --top-k 4
+same_for_every_rank_count select_bandit select --pool pool.toml --backend cpu --opt-buckets 0 \
+  --learner exp3-ada --selector-seed 3
+same_for_every_rank_count select_hedge select --pool pool.toml --backend cpu --opt-buckets 0 \
+  --learner hedge --feedback-delay none
+echo "select: $(grep -c . select.alone.digest) digests alike on 1, 2 and 3 ranks (3 learners)"
+grep -q "bytes gathered by rank 0" select.3.out || fail "select on 3 ranks: no gathered bytes"
+
+# stress: the adaptive adversary's regime choice (the leader's utility from its owner) and a
+# fixed market, few rounds.
+sed -e '/^trace = /d' -e '/^scenario_stride = /d' -e 's/^rounds = 6/rounds = 5/' -e 's/^scenarios = 3/scenarios = 2/' \
+  pool.toml > stress.toml
+cat >> stress.toml <<'TOML'
+[stress]
+adversaries = ["adaptive", "regime_flip"]
+seeds = [1]
+opt_buckets = 8
+[stress.regime_flip]
+period_slots = [40]
+TOML
+same_for_every_rank_count stress stress --pool stress.toml --backend cpu
+echo "stress: $(grep -c . stress.alone.digest) digests alike on 1, 2 and 3 ranks"
+
 # One rank fails on purpose, while evaluating or while writing: every rank stops (timeout
 # catches a hang), the status is non-zero, rank 0 prints that rank's one error line, and neither
 # the file nor a partial one is left.
-for at in evaluate write; do
-  for rank in 0 2; do
-    rc=0
-    SPOTSWEEP_TEST_FAIL_RANK=$rank SPOTSWEEP_TEST_FAIL_AT=$at timeout 120 "${mpirun[@]}" -np 3 \
-      "$bin" sweep --pool pool.toml --backend cpu --output "fail.$at.$rank.h5" >fail.out 2>fail.err || rc=$?
-    [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "failure at $at on rank $rank: status $rc"
-    errors=$(grep -c '^spotsweep: error: ' fail.err || true)
-    grep -q "^spotsweep: error: rank $rank: failure injected at $at" fail.err && [ "$errors" = 1 ] ||
-      { fail "failure at $at on rank $rank: not one error line naming the rank"; cat fail.err; }
-    ls fail.$at.$rank.h5* >/dev/null 2>&1 && fail "failure at $at on rank $rank left $(ls fail.$at.$rank.h5*)"
+for command in sweep select stress; do
+  pool=pool.toml
+  [ "$command" = stress ] && pool=stress.toml
+  for at in evaluate write; do
+    for rank in 0 2; do
+      # select and stress: one rank of each case, to keep the test short.
+      [ "$command" != sweep ] && [ "$at/$rank" != evaluate/2 ] && [ "$at/$rank" != write/0 ] &&
+        continue
+      out="fail.$command.$at.$rank.h5"
+      rc=0
+      SPOTSWEEP_TEST_FAIL_RANK=$rank SPOTSWEEP_TEST_FAIL_AT=$at timeout 120 "${mpirun[@]}" -np 3 \
+        "$bin" "$command" --pool "$pool" --backend cpu --output "$out" >fail.out 2>fail.err || rc=$?
+      [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "$command: failure at $at on rank $rank: status $rc"
+      errors=$(grep -c '^spotsweep: error: ' fail.err || true)
+      grep -q "^spotsweep: error: rank $rank: failure injected at $at" fail.err && [ "$errors" = 1 ] ||
+        { fail "$command: failure at $at on rank $rank: not one error line naming the rank"; cat fail.err; }
+      ls "$out"* >/dev/null 2>&1 && fail "$command: failure at $at on rank $rank left $(ls "$out"*)"
+    done
   done
 done
-echo "failures injected at evaluate and write, ranks 0 and 2: all ranks stopped, no output"
+# The CUDA selector runs on one rank: asked for under several, one error line, exit 2.
+rc=0
+timeout 120 "${mpirun[@]}" -np 2 "$bin" select --pool pool.toml --backend cuda --output cuda.h5 \
+  >cuda.out 2>cuda.err || rc=$?
+[ "$rc" = 2 ] && [ "$(grep -c '^spotsweep: error: ' cuda.err)" = 1 ] && ! ls cuda.h5* >/dev/null 2>&1 ||
+  { fail "select --backend cuda on 2 ranks: status $rc"; cat cuda.err; }
+echo "failures injected at evaluate and write (sweep: ranks 0 and 2; select, stress: one each):"
+echo "all ranks stopped, no output"
 
 if [ "$failures" -gt 0 ]; then
   echo "mpi_ranks: $failures failed"

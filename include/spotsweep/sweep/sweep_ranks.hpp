@@ -23,6 +23,9 @@ namespace spotsweep {
 // the rank's rows.
 SweepResult run_sweep_ranks(const SweepPlan& plan, SweepOptions options,
                             const ProgressCallback& progress = {});
+// The devices of every rank: "cpu (1 thread) on 3 ranks", or each rank's in rank order; `own`
+// with one rank. Every rank calls it.
+std::string devices_of_ranks(const std::string& own);
 // The member with the largest mean utility over every rank's rows (the first on ties), and that
 // utility in *utility.
 int64_t best_member_ranks(const SweepResult& result, double* utility);
