@@ -191,7 +191,7 @@ struct Delivery {
 // "Learners"): what the current weights make of each round (the maximum score, ln Z, q·u, q of
 // the played member: per block, gathered, combined in block order), the update, and for the
 // adaptive learners ln Z after it (a second gather), then the gap and the bound's terms.
-void deliver_batch(BlockLayout& layout, Learner learner, int64_t K, int32_t T,
+void deliver_batch(BlockLayout& layout, Learner learner, int64_t K,
                    const std::vector<Delivery>& batch, const std::vector<ScenarioLearner>& learners,
                    double explore, int threads, bool parallel) {
   const int64_t L = layout.local();
@@ -386,7 +386,6 @@ void deliver_batch(BlockLayout& layout, Learner learner, int64_t K, int32_t T,
     book_delivery(learner, state, rate, gap, shortfall);
     q.delivered = 1;
   }
-  (void)T;
 }
 
 }  // namespace
@@ -714,7 +713,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
         if (step < due[s].size())
           deliveries.push_back(
               Delivery{s, due[s][step], learner_rate(learner, options.eta, states[s], K, T)});
-      deliver_batch(layout, learner, K, T, deliveries, learners, explore, threads, parallel_blocks);
+      deliver_batch(layout, learner, K, deliveries, learners, explore, threads, parallel_blocks);
     }
     for (int32_t s = 0; s < S; ++s) {
       LearnerState& state = states[s];

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs under MPI (docs/mpi.md) on the CPU backend: `mpirun -np 1, 2, 3` give the same datasets
-# and attributes, provenance left out (tests/regression/h5_digest.py), as a run without mpirun;
+# and attributes, provenance left out (tests/regression/h5_digest.py), as a run without mpirun,
+# for sweep, select (three learners) and stress;
 # one rank made to fail on purpose (SPOTSWEEP_TEST_FAIL_RANK) ends every rank with its one-line
 # error, a non-zero status and no output, partial or whole. Small blocks
 # (SPOTSWEEP_TEST_MEMBER_BLOCK) split the small pools across the ranks.
