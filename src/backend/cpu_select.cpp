@@ -113,6 +113,7 @@ void play_probabilities(BlockLayout& layout, const double* score, int32_t S, con
   }
   const std::vector<double> all = layout.gather(part);
   const size_t stride = static_cast<size_t>(S) * 2;
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel)
   for (int32_t s = 0; s < S; ++s) {
     const double rate = rates[s];
     const double* g = score + static_cast<size_t>(s) * L;
@@ -285,7 +286,9 @@ void deliver_batch(BlockLayout& layout, Learner learner, int64_t K,
     }
   }
 
-  // The update, on this rank's members (the played member's score by its owner).
+  // The update, on this rank's members (the played member's score by its owner); one scenario
+  // per delivery of the batch.
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel)
   for (int64_t i = 0; i < n; ++i) {
     const Delivery& d = batch[i];
     const ScenarioLearner& s = learners[d.scenario];
