@@ -13,6 +13,7 @@
 #include <cmath>
 #include <limits>
 
+#include "spotsweep/backend/cpu_chc_key.hpp"
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/model/slot.hpp"
@@ -87,6 +88,15 @@ void play_probabilities(const double* score, int64_t members, double rate, doubl
     }
   }
 }
+
+// What a thread evaluates at a time: members [first, last) of grid `grid`, or every member of
+// CHC planning key `key` (key ≥ 0).
+struct MemberUnit {
+  int32_t grid = 0;
+  int64_t key = -1;
+  int64_t first = 0;
+  int64_t last = 0;
+};
 
 // What the learner's current weights q make of a delivered round: the maximum score, ln Z
 // (relative to it), q·u and q of the played member.
@@ -218,7 +228,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   SPOTSWEEP_EXPECTS(static_cast<int32_t>(ranges.size()) == S, "one utility range per scenario");
   const ScenarioBatchView batch = plan.scenarios.view();
   const int threads = options.exec.cpu_threads();
-  const size_t scratch_bytes = max_scratch_bytes(plan);
+  const size_t scratch_bytes = max_scratch_bytes(plan, family_id<ChcFamily>);  // CHC: by key
   const Learner learner = options.learner;
   const bool bandit = options.feedback() == Feedback::bandit;
   const bool count_clamped = learner_uses_range(learner);
@@ -255,6 +265,23 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   const bool parallel_members = static_cast<int64_t>(windows) * K >= 256 && K > 1;
   const bool parallel_scenarios = static_cast<int64_t>(S) * K >= (int64_t(1) << 14);
 
+  // What a thread takes at a time: every member of one CHC planning key, or a run of 16
+  // members of another family.
+  std::vector<MemberUnit> units;
+  for (size_t f = 0; f < plan.pool.families.size(); ++f) {
+    const FamilyGrid& g = plan.pool.families[f];
+    if (g.family == family_id<ChcFamily>) {
+      const ChcKeyLayout layout = chc_key_layout(g.view(family_values[f].data()));
+      for (int64_t key = 0; key < layout.keys; ++key)
+        units.push_back(MemberUnit{static_cast<int32_t>(f), key, 0, 0});
+      continue;
+    }
+    for (int64_t k = g.first_member; k < g.first_member + g.size; k += 16)
+      units.push_back(
+          MemberUnit{static_cast<int32_t>(f), -1, k, std::min(k + 16, g.first_member + g.size)});
+  }
+  const int64_t n_units = static_cast<int64_t>(units.size());
+
   SelectorRun run;
   run.records.resize(static_cast<size_t>(T) * S);
   run.backend = Backend::cpu;
@@ -272,27 +299,42 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
       records[s].pending = states[s].pending;
     }
 
-    // Every (window, member) job of the round, through the sweep's per-job code; a member's
-    // parameters are decoded once for all its windows.
+    // Every (window, member) job of the round, through the sweep's per-job code: a member's
+    // parameters are decoded once for all its windows, and a CHC planning key's members run
+    // together, sharing their plans (docs/chc.md, "Plan tables").
 #pragma omp parallel num_threads(threads) reduction(+ : steps, clamped) if (parallel_members)
     {
       std::vector<unsigned char> scratch(scratch_bytes);
       double params[kMaxAxes];
-#pragma omp for schedule(dynamic, 16)
-      for (int64_t k = 0; k < K; ++k) {
-        const MemberRef ref = plan.pool.locate(k);
-        const FamilyGrid& grid = plan.pool.families[ref.family_index];
-        decode_member(grid.view(family_values[ref.family_index].data()), ref.local, params);
-        visit_family(grid.family, [&](auto family) {
-          for (int32_t w = 0; w < windows; ++w) {
-            const Outcome o = evaluate_member_job<decltype(family)>(
-                params, batch.context(w, scratch.data()), plan.job(w, r), plan.round_start[r]);
-            utility[static_cast<size_t>(w) * K + k] = o.utility;
-            job_slots[static_cast<size_t>(w) * K + k] = o.slots;
-            steps += o.slots;
-            if (count_clamped) clamped += reward_is_clamped(o.utility, ranges[w % S]) ? 1 : 0;
-          }
-        });
+      const auto record = [&](int32_t w, int64_t k, const Outcome& o) {
+        utility[static_cast<size_t>(w) * K + k] = o.utility;
+        job_slots[static_cast<size_t>(w) * K + k] = o.slots;
+        steps += o.slots;
+        if (count_clamped) clamped += reward_is_clamped(o.utility, ranges[w % S]) ? 1 : 0;
+      };
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t u = 0; u < n_units; ++u) {
+        const MemberUnit& unit = units[u];
+        const FamilyGrid& grid = plan.pool.families[unit.grid];
+        const FamilyGridView view = grid.view(family_values[unit.grid].data());
+        if (unit.key >= 0) {
+          CpuChcKey chc(view, chc_key_layout(view), unit.key, plan.jobs, batch.tick_seconds);
+          for (int32_t w = 0; w < windows; ++w)
+            chc.run(batch, w, plan.job(w, r), plan.round_start[r],
+                    [&](int32_t j, const Outcome& o) {
+                      record(w, grid.first_member + chc.member_local(j), o);
+                    });
+          continue;
+        }
+        for (int64_t k = unit.first; k < unit.last; ++k) {
+          decode_member(view, k - grid.first_member, params);
+          visit_family(grid.family, [&](auto family) {
+            for (int32_t w = 0; w < windows; ++w)
+              record(w, k,
+                     evaluate_member_job<decltype(family)>(params, batch.context(w, scratch.data()),
+                                                           plan.job(w, r), plan.round_start[r]));
+          });
+        }
       }
     }
 

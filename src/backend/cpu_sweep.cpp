@@ -10,9 +10,9 @@
 #include <cmath>
 #include <limits>
 
+#include "spotsweep/backend/cpu_chc_key.hpp"
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
-#include "spotsweep/engine/chc_tables.hpp"
 
 namespace spotsweep {
 
@@ -57,49 +57,20 @@ struct MemberOutputs {
 std::vector<OutcomeSums> evaluate_chc_key(const SweepPlan& plan, const ScenarioBatchView& scenarios,
                                           const FamilyGridView& grid, const ChcKeyLayout& layout,
                                           int64_t key, std::vector<MemberOutputs>& outputs) {
-  const int64_t count = layout.members_per_key;
-  std::vector<std::vector<double>> params(static_cast<size_t>(count),
-                                          std::vector<double>(kMaxAxes));
-  ChcParams widest;  // the largest commit any member makes: the shared plan's stored slots
-  widest.commit = 0;
-  for (int64_t j = 0; j < count; ++j) {
-    decode_member(grid, layout.member_local(key, j), params[j].data());
-    const ChcParams c = ChcFamily::params(params[j].data());
-    widest = c.commit > widest.commit ? c : widest;
-  }
-  // Memory (engine/chc_tables.hpp, ChcKeyBytes) for the plan's most demanding job.
-  ChcKeyBytes bytes;
-  for (const JobSpec& job : plan.jobs)
-    bytes.widen(chc_key_bytes(job, scenarios.tick_seconds, widest));
-  std::vector<unsigned char> own(bytes.own * static_cast<size_t>(count));
-  std::vector<unsigned char> solve(bytes.alone), table(bytes.table);
-  std::vector<ChcMemberRun> members(static_cast<size_t>(count));
+  CpuChcKey chc(grid, layout, key, plan.jobs, scenarios.tick_seconds);
+  const int64_t count = chc.members();
   std::vector<OutcomeSums> total(static_cast<size_t>(count)), part(static_cast<size_t>(count));
   const int64_t jobs = plan.jobs_per_member();
   for (int32_t s = 0; s < scenarios.count; ++s) {
     std::fill(part.begin(), part.end(), OutcomeSums{});
     for (int32_t r = 0; r < plan.rounds; ++r) {
-      const JobSpec& job = plan.job(s, r);
       const int64_t job_index = static_cast<int64_t>(s) * plan.rounds + r;
-      for (int64_t j = 0; j < count; ++j) {
-        const MemberContext context = scenarios.context(s, own.data() + bytes.own * j);
-        members[j] = ChcMemberRun{};
-        members[j].policy = ChcFamily::make(params[j].data(), job, context);
-        members[j].policy.solve_scratch = bytes.alone > 0 ? solve.data() : nullptr;
-        members[j].run.begin(job, context.market, plan.round_start[r]);
-      }
-      const ChcParams key_params = ChcFamily::params(params[0].data());
-      const SharedPlanLayout table_layout =
-          shared_plan_layout(job, scenarios.tick_seconds, key_params, widest.commit);
-      run_chc_key_job(job, members.data(), static_cast<int32_t>(count),
-                      members[0].policy.forecaster, key_params, table_layout, table.data(),
-                      [&](int32_t j, const Outcome& o) {
-                        part[j].add(o);
-                        MemberOutputs& out = outputs[j];
-                        if (!out.keys.empty())
-                          PercentileKeys{out.keys.data(), 1, jobs}.store(0, job_index, o);
-                        if (out.traced) out.traced[job_index] = o;
-                      });
+      chc.run(scenarios, s, plan.job(s, r), plan.round_start[r], [&](int32_t j, const Outcome& o) {
+        part[j].add(o);
+        MemberOutputs& out = outputs[j];
+        if (!out.keys.empty()) PercentileKeys{out.keys.data(), 1, jobs}.store(0, job_index, o);
+        if (out.traced) out.traced[job_index] = o;
+      });
     }
     for (int64_t j = 0; j < count; ++j) {
       total[j].add(part[j]);
