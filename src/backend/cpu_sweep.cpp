@@ -28,7 +28,7 @@ OutcomeSums evaluate_member(const SweepPlan& plan, const ScenarioBatchView& scen
     const OutcomeSums part = evaluate_member_scenario<Family>(
         params, scenarios.context(s, scratch), plan.jobs.data() + first_job,
         plan.round_start.data(), rounds, keys, 0, first_job, traced ? traced + first_job : nullptr);
-    total.add(part);
+    total.add_scenario(part);
     if (scenario_rows) finish_scenario_stats(part, scenario_rows + s * kScenarioStatCount);
   }
   return total;
@@ -40,7 +40,10 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
                           const ProgressCallback& progress) {
   check_trace_members(plan, options.trace_members);
   const auto t0 = std::chrono::steady_clock::now();
-  const int64_t members = plan.pool.size;
+  const bool subset = !options.members.empty();
+  const int64_t members = subset ? static_cast<int64_t>(options.members.size()) : plan.pool.size;
+  for (int64_t m : options.members)
+    SPOTSWEEP_EXPECTS(m >= 0 && m < plan.pool.size, "members of the pool");
   const int64_t jobs = plan.jobs_per_member();
   const ScenarioBatchView scenarios = plan.scenarios.view();
   const int threads = options.exec.cpu_threads();
@@ -64,9 +67,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
     family_values.push_back(g.flat_values());
 
   int64_t steps = 0;
-  int64_t done = 0;
-  int64_t last_reported = 0;  // touched by thread 0 only
-  const int64_t report_every = std::max<int64_t>(1, members / 200);
+  int64_t done = 0;  // under the progress lock
 #pragma omp parallel num_threads(threads) reduction(+ : steps)
   {
     std::vector<float> keys_buffer(options.percentiles ? kPercentileMetrics * jobs : 0);
@@ -76,7 +77,8 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
     // One member at a time: a member is at least one whole job per (scenario, round), so the
     // shared counter costs little, and a pool of a few costly CHC members still fills every core.
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t member = 0; member < members; ++member) {
+    for (int64_t row_index = 0; row_index < members; ++row_index) {
+      const int64_t member = subset ? options.members[row_index] : row_index;
       const MemberRef ref = plan.pool.locate(member);
       const FamilyGrid& grid = plan.pool.families[ref.family_index];
       decode_member(grid.view(family_values[ref.family_index].data()), ref.local, params);
@@ -84,7 +86,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
       for (size_t k = 0; k < options.trace_members.size(); ++k)
         if (options.trace_members[k] == member) traced = result.traced.data() + k * jobs;
       double* scenario_rows = options.per_scenario ? result.scenario_stats.data() +
-                                                         static_cast<size_t>(member) *
+                                                         static_cast<size_t>(row_index) *
                                                              scenarios.count * kScenarioStatCount
                                                    : nullptr;
       const OutcomeSums sums = visit_family(grid.family, [&](auto family) {
@@ -92,7 +94,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
                                                  scenario_rows, scratch.data());
       });
       steps += sums.slots;
-      double* row = result.stats.data() + static_cast<size_t>(member) * kStatCount;
+      double* row = result.stats.data() + static_cast<size_t>(row_index) * kStatCount;
       finish_member_stats(sums, row);
       if (options.percentiles) {
         for (int32_t m = 0; m < kPercentileMetrics; ++m) {
@@ -103,16 +105,15 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
                 run[percentile_index(percentile_percent(p), jobs)];
         }
       }
-      int64_t now_done;
-#pragma omp atomic capture
-      now_done = ++done;
-      if (progress && omp_get_thread_num() == 0 && now_done - last_reported >= report_every) {
-        last_reported = now_done;
-        progress(now_done, members);
+      // Every completion is reported, from whichever thread finished it: a member is at least
+      // one job per (scenario, round), so the lock costs little, and a run of a few costly CHC
+      // members still shows its progress as it happens.
+      if (progress) {
+#pragma omp critical(spotsweep_sweep_progress)
+        progress(++done, members);
       }
     }
   }
-  if (progress) progress(members, members);
   result.policy_slot_steps = steps;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;

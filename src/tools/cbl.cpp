@@ -55,11 +55,11 @@ std::string hours_text(double h) { return format_number(h) + " h"; }
 }  // namespace
 
 const std::vector<CblPolicy>& cbl_policies() {
-  // deadline_factor 1 for greedy and up (their defaults), one GPU for on_demand, 0 (= N_max = 1)
-  // for only_spot.
+  // deadline_factor 1 for greedy and uniform_progress (their defaults), one GPU for on_demand,
+  // 0 (= N_max = 1) for only_spot. Each is named as its pool family is, in every command.
   static const std::vector<CblPolicy> policies = {
       {"greedy", "greedy", "deadline_factor", 1.0},
-      {"up", "uniform_progress", "deadline_factor", 1.0},
+      {"uniform_progress", "uniform_progress", "deadline_factor", 1.0},
       {"on_demand", "on_demand", "n_gpus", 1.0},
       {"only_spot", "only_spot", "n_gpus", 0.0},
   };
@@ -68,9 +68,13 @@ const std::vector<CblPolicy>& cbl_policies() {
 
 CblPolicy parse_cbl_policy(const std::string& text, const std::string& source,
                            const std::string& field) {
+  // "up" (Can't Be Late's own name) and dashed spellings are older spellings (the CLI notes them).
+  std::string name = text == "up" ? "uniform_progress" : text;
+  std::replace(name.begin(), name.end(), '-', '_');
   for (const CblPolicy& p : cbl_policies())
-    if (text == p.name || text == p.family) return p;
-  throw input_error(source, field, text, "unknown policy (greedy, up, on_demand, only_spot)");
+    if (name == p.name || name == p.family) return p;
+  throw input_error(source, field, text,
+                    "unknown policy (greedy, uniform_progress, on_demand, only_spot)");
 }
 
 void check_cbl_job(const JobSpec& job, const std::string& source) {
