@@ -248,10 +248,11 @@ def main():
         lines += textwrap.wrap(extra, width)
     fig.suptitle("\n".join(lines), fontsize=9)
     if handles:
-        # Below the bottom panel, where constrained layout leaves room for it.
-        axes[-1, 0].legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, -0.32 if x_kind == "categorical"
-                                                                               else -0.22),
-                           fontsize=8, frameon=False, ncol=1)
+        # Below the panels: the layout keeps a strip at the bottom for it.
+        strip = 0.04 * len(handles) * 6.0 / fig.get_figheight()
+        fig.get_layout_engine().set(rect=(0.0, strip, 1.0, 1.0 - strip))  # left, bottom, width, height
+        fig.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.02, 0.0), fontsize=8,
+                   frameon=False, ncol=1)
     temp = f"{a.png}.partial-{os.getpid()}.png"
     try:
         fig.savefig(temp)

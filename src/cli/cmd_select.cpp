@@ -113,10 +113,7 @@ void add_select_command(CLI::App& app) {
   add_exec_options(*cmd, args->exec);
   cmd->callback([args, seed, selector_seed, top_k] {
     const std::string pool_path = args->pool_path.empty() ? config_file() : args->pool_path;
-    if (pool_path.empty())
-      throw input_error("", "--pool", "",
-                        "give the sweep file, or --config FILE holding [pool.*] (docs/select.md)");
-    const TomlDocument doc = read_toml_file(pool_path);  // read once: the sweep and [select]
+    const TomlDocument doc = read_pool_file(args->pool_path, "sweep file");
     SweepConfig config = parse_sweep_config(doc);
     refuse_scenario_axes(config, "select");
     if (seed->count() > 0) config.seed = args->seed;

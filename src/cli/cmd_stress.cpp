@@ -144,10 +144,7 @@ void add_stress_command(CLI::App& app) {
   cmd->footer(stress_help_footer());
   cmd->callback([args, cmd] {
     const std::string pool_path = args->pool_path.empty() ? config_file() : args->pool_path;
-    if (pool_path.empty())
-      throw input_error("", "--pool", "",
-                        "give the suite file, or --config FILE holding [pool.*] (docs/stress.md)");
-    const TomlDocument doc = read_toml_file(pool_path);
+    const TomlDocument doc = read_pool_file(args->pool_path, "suite file");
     const SweepConfig config = parse_stress_sweep_config(doc);
     refuse_scenario_axes(config, "stress");
     StressSuite suite;

@@ -81,11 +81,7 @@ void add_sweep_command(CLI::App& app) {
                 "Continue an interrupted run from OUTPUT.checkpoint/ (same configuration and "
                 "options), bit-identical to an uninterrupted run");
   cmd->callback([args, seed] {
-    std::string pool_path = args->pool_path.empty() ? config_file() : args->pool_path;
-    if (pool_path.empty())
-      throw input_error("", "--pool", "",
-                        "give the sweep file, or --config FILE holding [pool.*] (docs/sweep.md)");
-    TomlDocument doc = read_toml_file(pool_path);
+    TomlDocument doc = read_pool_file(args->pool_path, "sweep file");
     for (const std::string& axis : args->axes)
       apply_axis_override(doc, axis);
     if (seed->count() > 0) apply_axis_override(doc, "workload.seed=" + std::to_string(args->seed));

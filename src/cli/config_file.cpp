@@ -156,7 +156,9 @@ std::vector<std::string> prepare_arguments(CLI::App& app, int argc, char** argv)
   }
   if (!s.config.empty()) s.files.push_back(s.config);
   std::error_code same;
-  if (!pool.empty() && (s.config.empty() || !std::filesystem::equivalent(pool, s.config, same))) {
+  // A pool file that is not there is the command's to report (naming --pool).
+  if (!pool.empty() && std::filesystem::is_regular_file(pool, same) &&
+      (s.config.empty() || !std::filesystem::equivalent(pool, s.config, same))) {
     s.files.push_back(pool);
     if (s.config.empty()) {
       args.push_back("--config");

@@ -14,6 +14,8 @@
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 
+#include "config_file.hpp"
+
 extern char** environ;
 
 namespace spotsweep::cli {
@@ -99,6 +101,18 @@ std::string mib(std::size_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
   return buf;
+}
+
+TomlDocument read_pool_file(const std::string& path, const char* what) {
+  const std::string file = path.empty() ? config_file() : path;
+  if (file.empty())
+    throw input_error("", "--pool", "",
+                      std::string("give the ") + what + ", or --config FILE holding [pool.*]");
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file, error))
+    throw input_error(file, "--pool", "",
+                      std::filesystem::exists(file, error) ? "not a file" : "no such file");
+  return read_toml_file(file);
 }
 
 void refuse_scenario_axes(const SweepConfig& config, const char* command) {

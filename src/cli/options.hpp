@@ -35,6 +35,10 @@ std::size_t host_peak_bytes();
 // e.g. "12.5 MiB".
 std::string mib(std::size_t bytes);
 
+// The sweep file of sweep, select and stress: `path`, else the --config file; InputErrors name
+// --pool when there is none or it cannot be read.
+TomlDocument read_pool_file(const std::string& path, const char* what);
+
 // select and stress run one set of scenarios: a sweep file with scenario axes is refused.
 void refuse_scenario_axes(const SweepConfig& config, const char* command);
 // The document with only the keys read_select_options reads in [select] (feedback, eta, top_k,

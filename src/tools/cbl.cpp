@@ -68,7 +68,8 @@ const std::vector<CblPolicy>& cbl_policies() {
 
 CblPolicy parse_cbl_policy(const std::string& text, const std::string& source,
                            const std::string& field) {
-  // "up" (Can't Be Late's own name) and dashed spellings are older spellings (the CLI notes them).
+  // "up" (Can't Be Late's own name) and dashed spellings are older spellings (the CLI notes
+  // them); the columns of the summary are as wide as "uniform_progress".
   std::string name = text == "up" ? "uniform_progress" : text;
   std::replace(name.begin(), name.end(), '-', '_');
   for (const CblPolicy& p : cbl_policies())
@@ -360,7 +361,7 @@ void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns
   std::snprintf(buf, sizeof buf, "%-11s %-11s", "deadline_h", "overhead_h");
   out << buf;
   for (size_t p = 0; p < P; ++p) {
-    std::snprintf(buf, sizeof buf, " %12s", replay.policies[p].name);
+    std::snprintf(buf, sizeof buf, " %16s", replay.policies[p].name);
     out << buf;
   }
   out << "\n";
@@ -377,7 +378,7 @@ void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns
         sum += o.cost;
         misses[p] += o.missed;
       }
-      std::snprintf(buf, sizeof buf, " %12.4f", sum / static_cast<double>(replay.windows.size()));
+      std::snprintf(buf, sizeof buf, " %16.4f", sum / static_cast<double>(replay.windows.size()));
       out << buf;
     }
     out << "\n";
@@ -385,20 +386,20 @@ void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns
   std::snprintf(buf, sizeof buf, "%-23s", "misses");
   out << buf;
   for (size_t p = 0; p < P; ++p) {
-    std::snprintf(buf, sizeof buf, " %12lld", static_cast<long long>(misses[p]));
+    std::snprintf(buf, sizeof buf, " %16lld", static_cast<long long>(misses[p]));
     out << buf;
   }
   out << "\n\nADRS test split (4 envs x 30 windows, all settings): score = -mean - 0.25*std\n";
-  std::snprintf(buf, sizeof buf, "%-12s %6s %12s %12s %12s\n", "policy", "runs", "mean_cost",
+  std::snprintf(buf, sizeof buf, "%-16s %6s %12s %12s %12s\n", "policy", "runs", "mean_cost",
                 "std_cost", "score");
   out << buf;
   for (size_t p = 0; p < P; ++p) {
     const CblScore sc = adrs_test_score(replay, runs, p);
     if (sc.runs == 0) {
-      std::snprintf(buf, sizeof buf, "%-12s %6d %12s %12s %12s\n", replay.policies[p].name, 0, "-",
+      std::snprintf(buf, sizeof buf, "%-16s %6d %12s %12s %12s\n", replay.policies[p].name, 0, "-",
                     "-", "-");
     } else {
-      std::snprintf(buf, sizeof buf, "%-12s %6lld %12.4f %12.4f %12.4f\n", replay.policies[p].name,
+      std::snprintf(buf, sizeof buf, "%-16s %6lld %12.4f %12.4f %12.4f\n", replay.policies[p].name,
                     static_cast<long long>(sc.runs), sc.mean_cost, sc.std_cost, sc.score);
     }
     out << buf;

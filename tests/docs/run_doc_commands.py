@@ -57,8 +57,26 @@ def blocks_of(path):
     return out
 
 
+HEREDOC = re.compile(r"<<-?\s*'?\"?(\w+)'?\"?")
+
+
+def take_heredoc(cmd, body, i):
+    """A command with a here-document takes the lines up to its terminator (kept verbatim)."""
+    m = HEREDOC.search(cmd)
+    if not m:
+        return cmd, i
+    lines = [cmd]
+    while i < len(body):
+        lines.append(body[i])
+        i += 1
+        if body[i - 1].strip() == m.group(1):
+            break
+    return "\n".join(lines), i
+
+
 def commands_of(info, body):
-    """(command, expect_error) pairs: continuation lines ending in a backslash are joined."""
+    """(command, expect_error) pairs: continuation lines ending in a backslash are joined, and
+    a here-document's lines belong to its command."""
     cmds = []
     if info == "console":
         i = 0
@@ -72,6 +90,7 @@ def commands_of(info, body):
                 i += 1
                 cmd = cmd[:-1] + " " + body[i].strip()
             i += 1
+            cmd, i = take_heredoc(cmd, body, i)
             output = []
             while i < len(body) and not body[i].startswith("$ "):
                 output.append(body[i])
@@ -80,14 +99,17 @@ def commands_of(info, body):
             cmds.append((cmd, expect_error))
     else:
         pending = ""
-        for line in body:
-            stripped = line.strip()
+        i = 0
+        while i < len(body):
+            stripped = body[i].strip()
+            i += 1
             if not pending and (not stripped or stripped.startswith("#")):
                 continue
             pending += (" " if pending else "") + stripped
             if pending.endswith("\\"):
                 pending = pending[:-1]
                 continue
+            pending, i = take_heredoc(pending, body, i)
             cmds.append((pending, False))
             pending = ""
     return cmds
