@@ -2,7 +2,7 @@
 # Experiment (e): the online selector's convergence over rounds, with full feedback (Hedge) and
 # bandit feedback (EXP3), on the real V100 us-east-1a trace and on a synthetic market.
 #   bash experiments/e_convergence/run.sh SPOTSWEEP OUT_DIR [--smoke]
-# Full run: OUT_DIR = docs/figures (e_convergence.png, e_convergence.md); about 2.5 minutes on
+# Full run: OUT_DIR = results/figures (copied to docs/figures by hand: e_convergence.png, e_convergence.md); about 2.5 minutes on
 # 2 cores. --smoke: 2 scenarios x 12 rounds, OPT on 32 buckets, for CI.
 set -euo pipefail
 # shellcheck source=../common.sh
