@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <sstream>
 #include <type_traits>
@@ -32,6 +33,15 @@ constexpr uint32_t kOptMagic = 0x4f575353;    // "SSWO"
 constexpr uint32_t kFileVersion = 1;
 
 static_assert(std::is_trivially_copyable<Outcome>::value, "outcomes are stored as bytes");
+
+uint64_t member_list_hash(const std::vector<int64_t>& members) {
+  uint64_t h = 1469598103934665603ull;
+  for (int64_t m : members) {
+    h ^= static_cast<uint64_t>(m);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
 
 uint64_t fnv1a(const std::string& text) {
   uint64_t h = 1469598103934665603ull;
@@ -224,9 +234,9 @@ std::string read_text(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// The golden-ratio multiplier for a pool of n members: the integer nearest n·(√5 − 1)/2 that is
-// coprime with n, so that position p ↦ p·a mod n visits every member once, and any run of
-// consecutive positions is spread evenly over the pool (a low-discrepancy sample).
+// The golden-ratio multiplier for n items: the integer nearest n·(√5 − 1)/2 that is coprime with
+// n, so that position p ↦ p·a mod n visits every item once, and any run of consecutive positions
+// is spread evenly over them (a low-discrepancy sample).
 int64_t golden_multiplier(int64_t n) {
   if (n <= 2) return 1;
   int64_t a = std::max<int64_t>(1, std::llround(static_cast<double>(n) * 0.6180339887498949));
@@ -237,15 +247,42 @@ int64_t golden_multiplier(int64_t n) {
 
 // The global members of a chunk, in the order of its result rows (ascending).
 std::vector<int64_t> chunk_members(const SweepChunk& chunk, const FamilyGrid& family) {
+  if (!chunk.member_list.empty()) return chunk.member_list;
   std::vector<int64_t> members;
   for (int64_t i = 0; i < chunk.members; ++i)
-    members.push_back(chunk.stride > 0
-                          ? static_cast<int64_t>((static_cast<unsigned __int128>(chunk.offset + i) *
-                                                  static_cast<uint64_t>(chunk.stride)) %
-                                                 static_cast<uint64_t>(chunk.pool_members))
-                          : family.first_member + chunk.first_local + i);
-  std::sort(members.begin(), members.end());
+    members.push_back(family.first_member + chunk.first_local + i);
   return members;
+}
+
+// The members that must run together: a CHC grid's members that share a planning key (window,
+// eps, growth, resolution, planner: they differ only in commit, replan_deviation and mode), so
+// that a backend planning once per key keeps sharing its plans within a chunk; every other
+// member alone. Groups of one point's pool, in member order.
+std::vector<std::vector<int64_t>> planning_groups(const Pool& pool) {
+  std::vector<std::vector<int64_t>> groups;
+  for (const FamilyGrid& grid : pool.families) {
+    if (grid.family != family_id<ChcFamily>) {
+      for (int64_t local = 0; local < grid.size; ++local)
+        groups.push_back({grid.first_member + local});
+      continue;
+    }
+    const bool free_axis[] = {false, true, false, false, false, true, true, false};
+    static_assert(ChcFamily::axis_count == 8, "the CHC axes a planning key leaves free");
+    std::map<std::vector<int64_t>, size_t> index;
+    std::vector<int64_t> digit(grid.axes.size());
+    for (int64_t local = 0; local < grid.size; ++local) {
+      int64_t rest = local;
+      for (size_t a = grid.axes.size(); a-- > 0;) {
+        const int64_t n = static_cast<int64_t>(grid.axes[a].values.size());
+        digit[a] = free_axis[a] ? 0 : rest % n;
+        rest /= n;
+      }
+      const auto found = index.emplace(digit, groups.size());
+      if (found.second) groups.emplace_back();
+      groups[found.first->second].push_back(grid.first_member + local);
+    }
+  }
+  return groups;
 }
 
 // Puts one chunk's results into its point's result.
@@ -273,8 +310,8 @@ void scatter(const std::vector<int64_t>& members, const ChunkResult& c, int64_t 
 std::vector<SweepChunk> sweep_chunks(const SweepGrid& grid, Backend backend) {
   std::vector<SweepChunk> order;
   if (backend != Backend::cuda) {
-    // Samples: chunk k of point p holds the members at positions [k·B, (k+1)·B) of the
-    // golden-ratio permutation p ↦ p·a mod N, each spread evenly over the whole pool.
+    // Samples: the planning groups in golden-ratio order p ↦ p·a mod G, dealt into chunks of
+    // about N/K members, so that each chunk is spread evenly over the whole pool.
     std::vector<std::vector<SweepChunk>> per_point;
     size_t most = 0;
     for (int64_t p = 0; p < grid.points(); ++p) {
@@ -283,24 +320,33 @@ std::vector<SweepChunk> sweep_chunks(const SweepGrid& grid, Backend backend) {
       const int64_t n = plan.pool.size;
       const int64_t count = std::max<int64_t>(1, std::min<int64_t>(256, n / 8));
       const int64_t size = (n + count - 1) / count;
+      const std::vector<std::vector<int64_t>> groups = planning_groups(plan.pool);
+      const int64_t g = static_cast<int64_t>(groups.size());
+      const int64_t a = golden_multiplier(g);
       std::vector<double> family_work;
       for (const FamilyGrid& family : plan.pool.families)
         family_work.push_back(family.family == family_id<ChcFamily> ? -1.0
                                                                     : estimate.member(family, 0));
       std::vector<SweepChunk> chunks;
-      for (int64_t first = 0; first < n; first += size) {
-        SweepChunk c;
-        c.point = p;
-        c.stride = golden_multiplier(n);
-        c.offset = first;
-        c.pool_members = n;
-        c.members = std::min(size, n - first);
-        for (int64_t m : chunk_members(c, plan.pool.families.front())) {
+      SweepChunk c;
+      c.point = p;
+      for (int64_t position = 0; position < g; ++position) {
+        const int64_t pick = static_cast<int64_t>(
+            (static_cast<unsigned __int128>(position) * static_cast<uint64_t>(a)) %
+            static_cast<uint64_t>(g));
+        for (int64_t m : groups[static_cast<size_t>(pick)]) {
           const MemberRef ref = plan.pool.locate(m);
           const double w = family_work[static_cast<size_t>(ref.family_index)];
           c.work += w >= 0 ? w : estimate.member(plan.pool.families[ref.family_index], ref.local);
+          c.member_list.push_back(m);
         }
-        chunks.push_back(c);
+        if (static_cast<int64_t>(c.member_list.size()) >= size || position + 1 == g) {
+          std::sort(c.member_list.begin(), c.member_list.end());
+          c.members = static_cast<int64_t>(c.member_list.size());
+          chunks.push_back(std::move(c));
+          c = SweepChunk{};
+          c.point = p;
+        }
       }
       most = std::max(most, chunks.size());
       per_point.push_back(std::move(chunks));
@@ -387,8 +433,8 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
   std::ostringstream layout;
   layout << options.fingerprint << "\n# chunk layout (" << backend_name(backend) << ")\n";
   for (const SweepChunk& c : chunks)
-    layout << "# " << c.point << " " << c.stride << " " << c.offset << " " << c.family_index << " "
-           << c.fixed_axes << " " << c.first_local << " " << c.members << "\n";
+    layout << "# " << c.point << " " << member_list_hash(c.member_list) << " " << c.family_index
+           << " " << c.fixed_axes << " " << c.first_local << " " << c.members << "\n";
   const std::string manifest = layout.str();
   const uint64_t hash = fnv1a(manifest);
   const std::string& dir = options.checkpoint_dir;
@@ -467,7 +513,7 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     ChunkResult c;
     SweepOptions sub_options = options.sweep;
     sub_options.trace_members.clear();
-    const int64_t offset = chunk.stride > 0 ? 0 : members.front();
+    const int64_t offset = chunk.member_list.empty() ? members.front() : 0;
     for (size_t k = 0; k < options.sweep.trace_members.size(); ++k)
       if (std::binary_search(members.begin(), members.end(), options.sweep.trace_members[k])) {
         c.traced_position.push_back(k);
@@ -492,7 +538,7 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
       callbacks.sweep(now);
     };
     SweepResult r;
-    if (chunk.stride > 0) {
+    if (!chunk.member_list.empty()) {
       sub_options.members = members;
       r = run_sweep(plan, sub_options, report);
     } else {

@@ -63,7 +63,7 @@ void write_with_scales(hid_t group, const std::string& name, hid_t type,
 }
 
 // With --per-scenario: scenario_<stat>[point axes...][axes...][scenario].
-void write_scenario_stats(hid_t group, const SweepGrid& grid, const FamilyGrid& family,
+void write_scenario_stats(hid_t group, const FamilyGrid& family,
                           const std::vector<SweepResult>& results,
                           const std::vector<const Handle*>& scales, std::vector<hsize_t> shape,
                           int32_t scenario_count) {
@@ -126,7 +126,7 @@ void write_family(hid_t families, const SweepGrid& grid, const FamilyGrid& famil
                       m.units, m.long_name);
   }
   if (!results.front().scenario_stats.empty())
-    write_scenario_stats(group, grid, family, results, scales, shape, grid.front().scenarios.count);
+    write_scenario_stats(group, family, results, scales, shape, grid.front().scenarios.count);
 }
 
 void write_workload(hid_t file, const SweepGrid& grid) {

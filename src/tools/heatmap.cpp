@@ -157,13 +157,6 @@ std::string usd(double v) {
   return buf;
 }
 
-double mean_of(const std::vector<double>& v) {
-  double sum = 0;
-  for (double x : v)
-    sum += x;
-  return v.empty() ? kNaN : sum / static_cast<double>(v.size());
-}
-
 // One member's parameters as text, e.g. "greedy(deadline_factor=0.9)".
 std::string describe(const SweepFamilyTable& t, int64_t local) {
   std::vector<int64_t> digits(t.axis_values.size());

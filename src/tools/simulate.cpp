@@ -96,6 +96,9 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   const FamilyInfo* family = find_family(rq.policy);
   if (!family)
     throw input_error(rq.source, "--policy", rq.policy, "unknown policy; choose " + family_names());
+  // Named by the option that gave it (the trace reader names only the file).
+  if (::access(rq.trace_path.c_str(), F_OK) != 0)
+    throw input_error(rq.source, "--trace", rq.trace_path, "no such file");
   const Trace trace = load_trace(rq.trace_path);
   JobSpec job = rq.job;
   validate_job(job, rq.source);

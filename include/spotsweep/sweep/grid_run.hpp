@@ -49,25 +49,25 @@ struct GridRunResult {
   int64_t opt_points_resumed = 0;
 };
 
-// A chunk of one point's pool. On the CPU, a sample spread evenly over the whole pool: the members
-// (offset + i)·stride mod pool_members for i < members, stride the golden-ratio multiplier
-// (stride > 0), so that every chunk holds every family in proportion and costs about the same.
-// On CUDA, whose launches take whole family grids, a sub-grid: members [first_local,
-// first_local + members) of one family grid, whose first `fixed_axes` axes hold one value each
-// (stride = 0).
+// A chunk of one point's pool. On the CPU, a sample spread evenly over the whole pool
+// (member_list, ascending), so that every chunk holds every family in proportion and costs about
+// the same; CHC members that share a planning key stay together. On CUDA, whose launches take
+// whole family grids, a sub-grid: members [first_local, first_local + members) of one family
+// grid, whose first `fixed_axes` axes hold one value each (member_list empty).
 struct SweepChunk {
   int64_t point = 0;
-  int64_t stride = 0, offset = 0, pool_members = 0;
+  std::vector<int64_t> member_list;
   int32_t family_index = 0;
   int32_t fixed_axes = 0;
   int64_t first_local = 0;
   int64_t members = 0;
   double work = 0.0;  // estimated
 };
-// Every chunk of the grid in run order. CPU: per point, up to 256 samples of at least 8 members,
-// the points taken in turn. CUDA: about 32 sub-grids of at least 4096 members; within a
-// family the slow axes' values are visited in bit-reversed order, and the families are merged
-// so that each has done about the same share of its estimated work at any time.
+// Every chunk of the grid in run order. CPU: per point, up to 256 samples of at least 8 members
+// (the planning groups in golden-ratio order), the points taken in turn. CUDA: about 32 sub-grids
+// of at least 4096 members; within a family the slow axes' values are visited in bit-reversed
+// order, and the families are merged so that each has done about the same share of its estimated
+// work at any time.
 std::vector<SweepChunk> sweep_chunks(const SweepGrid& grid, Backend backend);
 
 // Runs every chunk not already checkpointed, then OPT per point. The plans' pools are swapped for

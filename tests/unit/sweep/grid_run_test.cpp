@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -77,9 +78,10 @@ TEST(GridRun, EveryLayoutCoversEachMemberOnceAndGivesTheWholeRunsBits) {
     for (const SweepChunk& c : chunks) {
       work += c.work;
       for (int64_t i = 0; i < c.members; ++i)
-        seen.insert(c.stride > 0 ? (c.offset + i) * c.stride % c.pool_members
-                                 : grid.front().pool.families[c.family_index].first_member +
-                                       c.first_local + i);
+        seen.insert(!c.member_list.empty()
+                        ? c.member_list[static_cast<size_t>(i)]
+                        : grid.front().pool.families[c.family_index].first_member + c.first_local +
+                              i);
     }
     ASSERT_EQ(static_cast<int64_t>(seen.size()), grid.front().pool.size);
     for (int64_t m = 0; m < grid.front().pool.size; ++m)
@@ -90,6 +92,17 @@ TEST(GridRun, EveryLayoutCoversEachMemberOnceAndGivesTheWholeRunsBits) {
       total += estimate.members(g, 0, g.size);
     EXPECT_NEAR(work, total, 1e-9 * total);
 
+    if (layout == Backend::cpu) {
+      // CHC members that share a planning key share a chunk: here local = (w·2 + commit)·2 + eps,
+      // and the two commit levels of one (w, eps) share a key.
+      const FamilyGrid& chc = grid.front().pool.families.back();
+      for (const SweepChunk& c : chunks)
+        for (int64_t m : c.member_list) {
+          if (m < chc.first_member) continue;
+          const int64_t partner = chc.first_member + ((m - chc.first_member) ^ 2);
+          EXPECT_EQ(std::count(c.member_list.begin(), c.member_list.end(), partner), 1) << m;
+        }
+    }
     GridRunOptions options;
     options.sweep = sweep_options();
     options.opt_buckets = 0;
