@@ -77,7 +77,9 @@ fi
 
 if wants select; then
 echo "== selector: K = 1,000,000 PF members x T = 1000 rounds x 16 scenarios (median of 3), then K scaling"
+echo "-- the default learner (FlipFlop, delayed feedback), then fixed-eta Hedge fed back at once (the former selector's shape)"
 bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cuda "1000000" "1000" 16 3
+LEARNER=hedge DELAY=none bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cuda "1000000" "1000" 16 3
 bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cuda "10000 100000" "100 1000" 16 3
 echo "== selector on all CPU cores, same machine"
 bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cpu "10000" "100" 16 3
