@@ -318,7 +318,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
         const FamilyGrid& grid = plan.pool.families[unit.grid];
         const FamilyGridView view = grid.view(family_values[unit.grid].data());
         if (unit.key >= 0) {
-          CpuChcKey chc(view, chc_key_layout(view), unit.key, plan.jobs, batch.tick_seconds);
+          CpuChcKey chc(view, chc_key_layout(view), unit.key, {}, plan.jobs, batch.tick_seconds);
           for (int32_t w = 0; w < windows; ++w)
             chc.run(batch, w, plan.job(w, r), plan.round_start[r],
                     [&](int32_t j, const Outcome& o) {

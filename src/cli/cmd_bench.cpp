@@ -116,9 +116,14 @@ void add_bench_command(CLI::App& app) {
     if (backends.empty()) backends.push_back(exec.backend);
     std::vector<const FamilyInfo*> families;
     std::string known;
+    // One spelling per policy (the pool's); a dashed one works with a note.
+    const FamilyInfo* named = find_family(args->family);
+    if (named && args->family != named->name)
+      std::fprintf(stderr, "bench: note: --family %s is an older spelling of %s\n",
+                   args->family.c_str(), named->name);
     for (const auto& f : family_table()) {
       known += std::string(f.name) + ", ";
-      if (args->family == "all" || args->family == f.name) families.push_back(&f);
+      if (args->family == "all" || named == &f) families.push_back(&f);
     }
     if (families.empty())
       throw input_error("command line", "--family", args->family,

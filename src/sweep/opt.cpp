@@ -104,7 +104,8 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   return result;
 }
 
-OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads) {
+OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                           const OptProgress& progress) {
   OptTable table;
   if (progress_buckets <= 0) return table;
   table.progress_buckets = progress_buckets;
@@ -114,6 +115,7 @@ OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int 
   OptOptions options;
   options.progress_buckets = progress_buckets;
   const int n_threads = threads > 0 ? threads : omp_get_max_threads();
+  int64_t done = 0;  // under the progress lock
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
   for (int64_t i = 0; i < jobs; ++i) {
     const int32_t s = static_cast<int32_t>(i / plan.rounds);
@@ -122,6 +124,10 @@ OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int 
         solve_opt(plan.job(s, r), plan.scenarios.market(s), plan.round_start[r], options);
     table.utility_lower[i] = opt.utility_lower;
     table.utility_upper[i] = opt.utility_upper;
+    if (progress) {
+#pragma omp critical(spotsweep_opt_progress)
+      progress(++done, jobs);
+    }
   }
   return table;
 }

@@ -13,13 +13,15 @@ namespace spotsweep {
 
 class CpuChcKey {
  public:
-  // Key `key` of a CHC grid, sized for the most demanding of `jobs`.
+  // The members of key `key` of a CHC grid at places `within` of the key (any subset: a
+  // member's outcomes do not depend on which others share its plans), or every member when
+  // `within` is empty; sized for the most demanding of `jobs`.
   CpuChcKey(const FamilyGridView& grid, const ChcKeyLayout& layout, int64_t key,
-            const std::vector<JobSpec>& jobs, double tick_s);
+            const std::vector<int64_t>& within, const std::vector<JobSpec>& jobs, double tick_s);
 
   int64_t members() const { return static_cast<int64_t>(params_.size()); }
-  // The grid-local index of the key's j-th member.
-  int64_t member_local(int64_t j) const { return layout_.member_local(key_, j); }
+  // The grid-local index of the j-th member run.
+  int64_t member_local(int64_t j) const { return layout_.member_local(key_, within_[j]); }
 
   // Runs every member of the key on `job` of scenario `scenario`, starting at market slot
   // `start_slot`, and calls done(j, outcome) as member j ends (in the order they end).
@@ -44,6 +46,7 @@ class CpuChcKey {
  private:
   ChcKeyLayout layout_;
   int64_t key_ = 0;
+  std::vector<int64_t> within_;              // the members' places in the key
   std::vector<std::vector<double>> params_;  // [member][axis]
   int32_t widest_commit_ = 0;  // the most slots any member commits to: the plan's stored slots
   ChcKeyBytes bytes_;

@@ -8,6 +8,9 @@
 namespace spotsweep {
 
 // Writes docs/select.md's HDF5 layout under a temporary name, renamed when complete.
-void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result);
+// `config_toml` is the configuration stored for replay; when empty, the plan's with the
+// result's [select] table.
+void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result,
+                     const std::string& config_toml = "");
 
 }  // namespace spotsweep

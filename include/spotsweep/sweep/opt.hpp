@@ -8,6 +8,7 @@
 // utility_upper ≥ OPT. The bracket [utility_lower, utility_upper] is the stated error bound;
 // it shrinks as progress_buckets grows (see docs/model.md "OPT").
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "spotsweep/model/job.hpp"
@@ -56,7 +57,10 @@ struct OptTable {
   int32_t progress_buckets = 0;                      // 0: not computed
   std::vector<double> utility_lower, utility_upper;  // [scenario][round]
 };
-// OPT for every (scenario, round), in parallel on the host with `threads` (0 = all).
-OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads);
+// OPT for every (scenario, round), in parallel on the host with `threads` (0 = all); progress,
+// when given, hears (jobs solved, jobs) from one thread at a time.
+using OptProgress = std::function<void(int64_t done, int64_t total)>;
+OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                           const OptProgress& progress = {});
 
 }  // namespace spotsweep

@@ -20,7 +20,16 @@ struct SweepOptions {
   std::vector<int64_t> trace_members;  // members whose every outcome is kept
   bool percentiles = true;             // off: means and rates only (bench can skip sorting)
   bool per_scenario = false;           // also keep ScenarioStat per (member, scenario)
+  // CPU backend only: evaluate just these members (global indices, ascending), whose rows then
+  // come in this order; empty: every member. CHC members still run by planning key, sharing
+  // plans with the members of their key in the list (their outcomes do not depend on which). The
+  // checkpointed runner (grid_run.hpp) gives each chunk a sample of the pool's planning groups,
+  // whole keys, so that every chunk costs about the same and keeps its keys' plans shared.
+  std::vector<int64_t> members;
 };
+
+// Per-(member, scenario) statistics over the scenario's R rounds, with --per-scenario.
+enum class ScenarioStat : int32_t { utility_mean = 0, cost_mean, miss_rate, count };
 
 // Per-member statistics, in this order (docs/hdf5-layout.md).
 enum class Stat : int32_t {
@@ -40,15 +49,21 @@ enum class Stat : int32_t {
   spot_share_mean,
   reconfigs_mean,
   net_overrides_mean,
+  utility_se,  // standard error of utility_mean across scenarios (NaN with one scenario)
   count
 };
 constexpr int32_t kStatCount = static_cast<int32_t>(Stat::count);
 const char* stat_name(Stat stat);
+// CF attributes of a statistic's dataset: real units ("USD", "s", "1") and a long name.
+struct StatMeaning {
+  const char* units;
+  const char* long_name;
+};
+StatMeaning stat_meaning(Stat stat);
+StatMeaning scenario_stat_meaning(ScenarioStat stat);
 // The column of percentile p (index for percentile_percent) of metric m.
 Stat percentile_stat(PercentileMetric metric, int32_t percentile_index);
 
-// Per-(member, scenario) statistics over the scenario's R rounds, with --per-scenario.
-enum class ScenarioStat : int32_t { utility_mean = 0, cost_mean, miss_rate, count };
 constexpr int32_t kScenarioStatCount = static_cast<int32_t>(ScenarioStat::count);
 const char* scenario_stat_name(ScenarioStat stat);
 
@@ -70,7 +85,8 @@ struct SweepResult {
   }
 };
 
-// Called on the calling thread with members done so far and the total.
+// Called with members done so far and the total, from one thread at a time (the CPU backend
+// reports each member as it completes).
 using ProgressCallback = std::function<void(int64_t done, int64_t total)>;
 
 // Runs the sweep on the requested backend (auto: CUDA when a device exists, else CPU).
