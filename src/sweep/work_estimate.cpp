@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "spotsweep/engine/chc_tables.hpp"
 #include "spotsweep/engine/families.hpp"
 #include "spotsweep/model/chc.hpp"
 #include "spotsweep/model/planner.hpp"
@@ -32,8 +33,30 @@ std::vector<const JobSpec*> sample_jobs(const SweepPlan& plan) {
   return jobs;
 }
 
-double chc_step_cost(const double* params, const SweepPlan& plan) {
+// A planning key's share of plans per member and slot (docs/chc.md, "Plan tables"): the key
+// makes one shared plan at each slot where any of its members plans, as often as its most
+// frequent planner (every slot when one commits to a single slot, runs averaged controllers or
+// re-plans early on deviations), and that plan serves all its members.
+double shared_plans_per_member_step(const FamilyGrid& grid) {
+  int64_t members_per_key = 1;
+  for (size_t i = 0; i < grid.axes.size(); ++i)
+    if (!chc_axis_keys_plans(static_cast<int32_t>(i)))
+      members_per_key *= static_cast<int64_t>(grid.axes[i].values.size());
+  const std::vector<double>& commit = grid.axes[ChcFamily::commit].values;
+  const std::vector<double>& mode = grid.axes[ChcFamily::mode].values;
+  const std::vector<double>& deviation = grid.axes[ChcFamily::replan_deviation].values;
+  const bool every_slot =
+      std::count(mode.begin(), mode.end(), static_cast<double>(ChcMode::averaged)) > 0 ||
+      *std::max_element(deviation.begin(), deviation.end()) > 0.0;
+  const double plans = every_slot ? 1.0 : 1.0 / *std::min_element(commit.begin(), commit.end());
+  return plans / static_cast<double>(members_per_key);
+}
+
+double chc_step_cost(const FamilyGrid& grid, const double* params, const SweepPlan& plan) {
   const ChcParams c = ChcFamily::params(params);
+  // The exact planner's plans are shared by the key's members; the Lagrangian planner's are
+  // each member's own.
+  const double shared_plans = c.lagrange_iters == 0 ? shared_plans_per_member_step(grid) : 0.0;
   const double tick = plan.scenarios.tick_seconds;
   double total = 0.0;
   const std::vector<const JobSpec*> jobs = sample_jobs(plan);
@@ -43,7 +66,9 @@ double chc_step_cost(const double* params, const SweepPlan& plan) {
     // One plan visits the states of every slot of the window and tries each allocation.
     const double size = static_cast<double>(layout.states) * c.window * allocations;
     // The committed controller plans every v slots; the averaged one starts a plan every slot.
-    const double plans_per_step = c.mode == ChcMode::averaged ? 1.0 : 1.0 / c.commit;
+    const double plans_per_step = c.lagrange_iters == 0         ? shared_plans
+                                  : c.mode == ChcMode::averaged ? 1.0
+                                                                : 1.0 / c.commit;
     total += 1.0 + plan_cost(size, c.lagrange_iters) * plans_per_step;
   }
   return jobs.empty() ? 1.0 : total / static_cast<double>(jobs.size());
@@ -61,7 +86,7 @@ double expected_member_steps(const SweepPlan& plan) {
 
 double step_cost(const FamilyGrid& grid, const double* params, const SweepPlan& plan) {
   if (grid.family != family_id<ChcFamily>) return 1.0;
-  return chc_step_cost(params, plan);
+  return chc_step_cost(grid, params, plan);
 }
 
 WorkEstimate::WorkEstimate(const SweepPlan& plan)

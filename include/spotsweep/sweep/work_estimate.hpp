@@ -3,7 +3,7 @@
 // truth on mixed pools (docs/sweep.md, "Progress"): policy-slot steps, each weighted by what a
 // step costs. A rule-based policy's step costs 1; a CHC step adds its share of a plan, whose
 // cost follows the planner's size (states × window × allocations, times the prices tried by the
-// Lagrangian planner). Host-only.
+// Lagrangian planner); an exact plan is shared by its planning key's members. Host-only.
 #include <cstdint>
 
 #include "spotsweep/config/pool.hpp"
