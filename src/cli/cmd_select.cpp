@@ -54,6 +54,10 @@ void print_select_summary(const SweepPlan& plan, const SelectResult& result) {
   std::printf("%-8s %14.2f %14.2f %14.2f %8.3f %10.4f %10.4f  (sums over %d scenarios)\n", "all",
               selector, best, regret_sum, bound_sum > 0 ? regret_sum / bound_sum : 0.0, vs_opt,
               opt_upper > 0 ? best / opt_upper : NAN, result.scenarios);
+  if (result.opt_buckets > 0)
+    std::printf("%s\n", describe_opt_precision(result.opt_precision,
+                                               opt_lattice_text(result.opt_buckets, 0))
+                            .c_str());
   // Concentrated: in every scenario one member holds at least half of the final weight.
   const double uniform = std::log(static_cast<double>(result.members));
   if (least_weight < 0.5)
