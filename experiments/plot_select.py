@@ -5,8 +5,9 @@
 Usage: /usr/bin/python3 experiments/plot_select.py SELECT.h5 OUT.png [--title TEXT]
 
 Left: regret (USD) by round, the median over scenarios with a band from the lowest to the highest
-scenario; the y axis fits the regret and the bound at the last round is written on it (it is
-several times larger). Middle: regret / bound, same bands. Right: how far the weights have
+scenario, the learner's bound (median, black) and the uniform mixture's regret (median, grey
+dotted: a selector that never learns); the y axis fits the regret, and a bound or a mixture far
+above it is written on the axis rather than drawn. Middle: regret / bound, same bands. Right: how far the weights have
 concentrated: the leader's weight and the entropy as a share of ln K (1 = uniform). Written to a
 temporary name and renamed.
 """
@@ -55,14 +56,30 @@ def main():
         members = int(f.attrs["pool_size"])
         feedback = text(f.attrs.get("feedback", ""))
         eta = text(f.attrs.get("eta_schedule", ""))
+        learner = text(f.attrs.get("learner", ""))
+        delay = text(f.attrs.get("feedback_delay", ""))
+        uniform = g["uniform_regret"][()] if "uniform_regret" in g else None
     scenarios, rounds = regret.shape
     r = np.arange(1, rounds + 1)
     fig, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4.6), dpi=110, layout="constrained")
     band(left, r, regret, "tab:red", "regret")
-    top = float(regret.max())
-    left.set_ylim(bottom=min(0.0, float(regret.min()) * 1.1), top=top * 1.3 if top > 0 else 1.0)
-    left.text(0.99, 0.98, f"bound at round {rounds}: {np.median(bound[:, -1]):,.0f} USD (above this axis)",
-              transform=left.transAxes, ha="right", va="top", fontsize=8)
+    top = float(regret.max()) * 1.3
+    top = top if top > 0 else 1.0
+    notes = []
+    for curve, style, colour, name in ((bound, "-", "black", "the learner's bound"),
+                                       (uniform, ":", "grey", "uniform mixture's regret")):
+        if curve is None:
+            continue
+        median = np.median(curve, axis=0)
+        if float(median.max()) <= 3 * top:
+            left.plot(r, median, style, color=colour, linewidth=1.2, label=name)
+            top = max(top, float(median.max()) * 1.05)
+        else:
+            notes.append(f"{name} at round {rounds}: {median[-1]:,.0f} USD (above this axis)")
+    left.set_ylim(bottom=min(0.0, float(regret.min()) * 1.1), top=top)
+    if notes:
+        left.text(0.99, 0.02, "\n".join(notes), transform=left.transAxes, ha="right", va="bottom", fontsize=8)
+    left.legend(fontsize=8, loc="upper left")
     left.set_ylabel("regret (USD)")
     with np.errstate(divide="ignore", invalid="ignore"):
         band(middle, r, regret / np.where(bound > 0, bound, np.nan), "tab:red", "regret / bound")
@@ -76,7 +93,9 @@ def main():
         ax.set_xlabel("round (jobs played)")
         ax.grid(alpha=0.3)
     spread = f"median and range over {scenarios} scenarios" if scenarios > 1 else "one scenario"
-    fig.suptitle(a.title or f"Online selection over {members} members ({feedback} feedback, {eta} η; {spread})",
+    how = f"{learner or feedback + ' feedback'}" + (f", {eta} η" if learner in ("", "hedge") else "")
+    how += {"finish": ", fed back when each job ends", "none": ", fed back at once"}.get(delay, "")
+    fig.suptitle(a.title or f"Online selection over {members} members ({how}; {spread})",
                  fontsize=10)
     temp = f"{a.png}.partial-{os.getpid()}.png"
     try:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Experiment (c): utility against prediction error eps for CHC (the best member at each eps), PF
-# (its best member; PF reads no forecast) and the online selector (Hedge over CHC at that eps +
+# (its best member; PF reads no forecast) and the online selector (the default learner over CHC at that eps +
 # the PF grid), in two settings:
 #   loose: config.toml as written: (b)'s Llama-2-7B-like job (1-8 GPUs, gamma 1.5) on a market
 #          of data/synthetic_mm16_s42_c0.h5's model (capacity 16);

@@ -1,5 +1,5 @@
-// `spotsweep select`: online selection (Hedge or EXP3) over a sweep file's pool, one selector
-// per scenario, T = the workload's rounds (docs/select.md).
+// `spotsweep select`: online selection over a sweep file's pool, one learner per scenario,
+// T = the workload's rounds (docs/select.md).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -21,23 +21,26 @@ namespace spotsweep::cli {
 
 namespace {
 
-// The closing summary: final regret against its bound per scenario, and the selector's
-// cumulative utility against the best member's and OPT's; then the sums over scenarios, and a
-// warning when the weights are still close to uniform.
+// The closing summary: final regret against its bound and against the baselines' regrets
+// (uniform mixture, follow the leader) per scenario, and the selector's and the best member's
+// cumulative utility against OPT's; then the sums over scenarios, and a warning when the weights
+// are still close to uniform.
 void print_select_summary(const SweepPlan& plan, const SelectResult& result) {
   const int32_t last = result.rounds - 1;
-  double selector = 0, best = 0, regret_sum = 0, bound_sum = 0, opt_upper = 0, least_weight = 1;
-  double most_entropy = 0;
-  std::printf("%-8s %14s %14s %14s %8s %10s %10s  %s\n", "scenario", "selector_USD", "best_USD",
-              "regret_USD", "/bound", "vs_OPT", "best/OPT", "most weight (final)");
+  double selector = 0, best = 0, regret_sum = 0, bound_sum = 0, uniform_sum = 0, ftl_sum = 0;
+  double opt_upper = 0, least_weight = 1, most_entropy = 0;
+  std::printf("%-8s %13s %13s %11s %11s %8s %11s %11s %8s %8s  %s\n", "scenario", "selector_USD",
+              "best_USD", "regret_USD", "bound_USD", "/bound", "uniform_USD", "ftl_USD", "vs_OPT",
+              "best/OPT", "most weight (final)");
   for (int32_t s = 0; s < result.scenarios; ++s) {
     const double regret = result.at(result.regret, s, last);
     const double bound = result.at(result.regret_bound, s, last);
     const int64_t top = result.top_member[static_cast<size_t>(s) * result.top_k];
-    std::printf("%-8d %14.2f %14.2f %14.2f %8.3f %10.4f %10.4f  %.3f %s\n", s,
+    std::printf("%-8d %13.2f %13.2f %11.2f %11.2f %8.3f %11.2f %11.2f %8.4f %8.4f  %.3f %s\n", s,
                 result.at(result.selector_cumulative, s, last),
-                result.at(result.best_cumulative, s, last), regret,
-                bound > 0 ? regret / bound : 0.0, result.at(result.selector_ratio, s, last),
+                result.at(result.best_cumulative, s, last), regret, bound,
+                bound > 0 ? regret / bound : 0.0, result.at(result.uniform_regret, s, last),
+                result.at(result.ftl_regret, s, last), result.at(result.selector_ratio, s, last),
                 result.at(result.best_ratio, s, last),
                 result.top_weight[static_cast<size_t>(s) * result.top_k],
                 plan.pool.describe_member(top).c_str());
@@ -45,15 +48,19 @@ void print_select_summary(const SweepPlan& plan, const SelectResult& result) {
     best += result.at(result.best_cumulative, s, last);
     regret_sum += regret;
     bound_sum += bound;
+    uniform_sum += result.at(result.uniform_regret, s, last);
+    ftl_sum += result.at(result.ftl_regret, s, last);
     least_weight = std::min(least_weight, result.top_weight[static_cast<size_t>(s) * result.top_k]);
     most_entropy = std::max(most_entropy, result.at(result.entropy, s, last));
     for (int32_t r = 0; r < result.rounds; ++r)
       opt_upper += result.at(result.opt_upper, s, r);
   }
   const double vs_opt = opt_upper > 0 ? selector / opt_upper : NAN;
-  std::printf("%-8s %14.2f %14.2f %14.2f %8.3f %10.4f %10.4f  (sums over %d scenarios)\n", "all",
-              selector, best, regret_sum, bound_sum > 0 ? regret_sum / bound_sum : 0.0, vs_opt,
-              opt_upper > 0 ? best / opt_upper : NAN, result.scenarios);
+  std::printf(
+      "%-8s %13.2f %13.2f %11.2f %11.2f %8.3f %11.2f %11.2f %8.4f %8.4f  (sums over %d "
+      "scenarios)\n",
+      "all", selector, best, regret_sum, bound_sum, bound_sum > 0 ? regret_sum / bound_sum : 0.0,
+      uniform_sum, ftl_sum, vs_opt, opt_upper > 0 ? best / opt_upper : NAN, result.scenarios);
   if (result.opt_buckets > 0)
     std::printf("%s\n", describe_opt_precision(result.opt_precision,
                                                opt_lattice_text(result.opt_buckets, 0))
@@ -74,7 +81,7 @@ void print_select_summary(const SweepPlan& plan, const SelectResult& result) {
 
 void add_select_command(CLI::App& app) {
   struct SelectArgs {
-    std::string pool_path, output, feedback, eta, png, title;
+    std::string pool_path, output, learner, feedback, delay, eta, png, title;
     std::vector<double> utility_range;
     ExecArgs exec;
     uint64_t seed = 0, selector_seed = 0;
@@ -82,8 +89,9 @@ void add_select_command(CLI::App& app) {
   };
   auto args = std::make_shared<SelectArgs>();
   auto* cmd = app.add_subcommand("select",
-                                 "Online policy selection over a pool: Hedge (or EXP3) per "
-                                 "scenario, regret and its bound, into HDF5");
+                                 "Online policy selection over a pool: a learner per scenario "
+                                 "(AdaHedge, FlipFlop, Hedge, EXP3), regret against baselines "
+                                 "and its bound, into HDF5");
   path_option(cmd->add_option("--pool", args->pool_path,
                               "Sweep file: [pool.*], [workload] (rounds = T), [job], optional "
                               "[select] (docs/select.md); default: the --config file"));
@@ -94,15 +102,11 @@ void add_select_command(CLI::App& app) {
                               "(experiments/plot_select.py)"));
   cmd->add_option("--title", args->title, "Title of the --png figure");
   cmd->add_option("--utility-range", args->utility_range,
-                  "LOW,HIGH: the utility range of the reward normalisation, USD (default: "
-                  "derived, docs/select.md)")
+                  "LOW,HIGH: the utility range of the learners that scale utilities, USD "
+                  "(default: a priori, docs/select.md)")
       ->delimiter(',')
       ->expected(2);
-  cmd->add_option("--feedback", args->feedback,
-                  "full (Hedge, every member observed) or bandit (EXP3); default [select] or full");
-  cmd->add_option(
-      "--eta", args->eta,
-      "fixed: sqrt(8 ln K / T), or anytime: sqrt(8 ln K / r); default [select] or fixed");
+  add_learner_options(*cmd, args->learner, args->feedback, args->delay, args->eta);
   auto* top_k =
       cmd->add_option("--top-k", args->top_k,
                       "Members reported by final weight per scenario (default [select] or 10)");
@@ -133,9 +137,7 @@ void add_select_command(CLI::App& app) {
       options.given_range = true;
       options.utility_range = UtilityRange{args->utility_range[0], args->utility_range[1]};
     }
-    if (!args->feedback.empty())
-      options.feedback = parse_feedback("command line", args->feedback, "--feedback");
-    if (!args->eta.empty()) options.eta = parse_eta_schedule("command line", args->eta, "--eta");
+    apply_learner_args(options, args->learner, args->feedback, args->delay, args->eta);
     if (top_k->count() > 0) {
       if (args->top_k < 1 || args->top_k > 1000)
         throw input_error("", "--top-k", std::to_string(args->top_k), "must be in [1, 1000]");
@@ -154,8 +156,7 @@ void add_select_command(CLI::App& app) {
                         "selection needs at least 2 members");
     selector_scenarios(plan, options);  // bad options are one error line, before any output
     std::cerr << "select: " << plan.pool.size << " members x " << plan.scenarios.count
-              << " scenarios x " << plan.rounds << " rounds, " << feedback_name(options.feedback)
-              << " feedback, " << eta_schedule_name(options.eta) << " eta";
+              << " scenarios x " << plan.rounds << " rounds, " << describe_learner(options);
     if (args->opt_buckets > 0)
       std::cerr << "; then OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
                 << " progress buckets";

@@ -52,12 +52,14 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
                         const std::vector<StressRecord>& records) {
   std::printf(
       "one row per setting, worst over its seeds (every setting of a row: /runs/*/label)\n");
-  std::printf("%-40s %5s %11s %7s %6s %9s %8s %8s %6s\n", "adversary", "seeds", "worst_USD",
-              "/bound", "round", "max_r/b", "sel/best", "sel/OPT", "storm");
+  std::printf("%-40s %5s %11s %7s %6s %9s %8s %8s %6s %10s %10s %10s\n", "adversary", "seeds",
+              "worst_USD", "/bound", "round", "max_r/b", "sel/best", "sel/OPT", "storm", "regret_T",
+              "uniform_T", "ftl_T");
   double stationary_ratio = 0.0;
   for (size_t i = 0; i < runs.size(); ++i) {
     const StressSummary* worst = nullptr;
-    double max_ratio = -1e300, vs_best = 0.0, vs_opt = 0.0, storm = 0.0;
+    double max_ratio = -1e300, vs_best = 0.0, vs_opt = 0.0, storm = 0.0, regret = 0.0,
+           uniform = 0.0, ftl = 0.0;
     int32_t seeds = 0;
     for (const StressRecord& r : records) {
       if (r.summary.run != static_cast<int32_t>(i)) continue;
@@ -67,6 +69,9 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
       vs_best += s.selector_vs_best;
       vs_opt += s.selector_vs_opt;
       storm += s.storm_share;
+      regret += s.final_regret;
+      uniform += s.final_uniform_regret;
+      ftl += s.final_ftl_regret;
       ++seeds;
     }
     if (!worst) continue;
@@ -74,9 +79,10 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
       stationary_ratio = std::max(stationary_ratio, max_ratio);
     std::string label = short_label(suite, runs[i]);
     if (label.size() > 40) label = label.substr(0, 37) + "...";
-    std::printf("%-40s %5d %11.2f %7.3f %6d %9.3f %8.4f %8.4f %6.3f\n", label.c_str(), seeds,
-                worst->worst_regret, worst->ratio_at_worst, worst->worst_round, max_ratio,
-                vs_best / seeds, vs_opt / seeds, storm / seeds);
+    std::printf("%-40s %5d %11.2f %7.3f %6d %9.3f %8.4f %8.4f %6.3f %10.2f %10.2f %10.2f\n",
+                label.c_str(), seeds, worst->worst_regret, worst->ratio_at_worst,
+                worst->worst_round, max_ratio, vs_best / seeds, vs_opt / seeds, storm / seeds,
+                regret / seeds, uniform / seeds, ftl / seeds);
   }
   std::printf(
       "\nper adversary: largest max regret/bound over its settings and seeds, against stationary's "
@@ -101,7 +107,7 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
 
 void add_stress_command(CLI::App& app) {
   struct StressArgs {
-    std::string pool_path, output, feedback, eta, png, title;
+    std::string pool_path, output, learner, feedback, delay, eta, png, title;
     ExecArgs exec;
     std::vector<std::string> adversaries, params;
     std::vector<uint64_t> seeds;
@@ -135,11 +141,7 @@ void add_stress_command(CLI::App& app) {
   cmd->add_option("--opt-buckets", args->opt_buckets,
                   "OPT progress buckets per job, for the utility against OPT; 0 skips OPT (default "
                   "[stress] or 256)");
-  cmd->add_option("--feedback", args->feedback,
-                  "full (Hedge) or bandit (EXP3); default [select] or full");
-  cmd->add_option(
-      "--eta", args->eta,
-      "fixed: sqrt(8 ln K / T), or anytime: sqrt(8 ln K / r); default [select] or fixed");
+  add_learner_options(*cmd, args->learner, args->feedback, args->delay, args->eta);
   add_exec_options(*cmd, args->exec);
   cmd->footer(stress_help_footer());
   cmd->callback([args, cmd] {
@@ -167,9 +169,7 @@ void add_stress_command(CLI::App& app) {
     SelectOptions options;
     options.seed = config.seed;
     read_select_options(select_table_only(doc), options);
-    if (!args->feedback.empty())
-      options.feedback = parse_feedback("command line", args->feedback, "--feedback");
-    if (!args->eta.empty()) options.eta = parse_eta_schedule("command line", args->eta, "--eta");
+    apply_learner_args(options, args->learner, args->feedback, args->delay, args->eta);
     options.exec = exec_options(args->exec);
     if (config.pool.size < 2)
       throw input_error(pool_path, "pool", std::to_string(config.pool.size),
@@ -183,8 +183,7 @@ void add_stress_command(CLI::App& app) {
     std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size()
               << " seeds, " << config.pool.size << " members x " << config.workload.scenarios
               << " scenarios x " << config.workload.rounds << " rounds, "
-              << feedback_name(options.feedback) << " feedback, " << eta_schedule_name(options.eta)
-              << " eta\n";
+              << describe_learner(options) << "\n";
     ProgressReport progress("stress", "runs");
     const std::vector<StressRecord> records =
         run_stress(config, runs, suite, options,

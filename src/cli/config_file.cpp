@@ -82,6 +82,12 @@ bool sweep_file_table(const std::string& name) {
 const ConfigSources& config_sources() { return sources(); }
 const std::string& config_file() { return sources().config; }
 
+bool given_on_command_line(const std::string& option) {
+  for (const std::string& a : sources().arguments)
+    if (a == option || a.compare(0, option.size() + 1, option + "=") == 0) return true;
+  return false;
+}
+
 CLI::Option* path_option(CLI::Option* option) {
   path_options().insert(option);
   return option;
@@ -154,6 +160,7 @@ std::vector<std::string> prepare_arguments(CLI::App& app, int argc, char** argv)
       if (o == "--pool" && pool.empty()) pool = value;
     }
   }
+  s.arguments = args;
   if (!s.config.empty()) s.files.push_back(s.config);
   std::error_code same;
   // A pool file that is not there is the command's to report (naming --pool).

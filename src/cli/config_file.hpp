@@ -17,11 +17,16 @@ namespace spotsweep::cli {
 struct ConfigSources {
   std::string config;  // --config FILE, "" when not given
   std::vector<std::string> files;
-  std::vector<std::string> command;  // the subcommand path, e.g. {"traces", "import"}
+  std::vector<std::string> command;    // the subcommand path, e.g. {"traces", "import"}
+  std::vector<std::string> arguments;  // the command line as prepared, before any file's options
 };
 const ConfigSources& config_sources();
 // The --config file, or "" (the default pool of sweep, select and stress).
 const std::string& config_file();
+
+// Whether the command line itself (not a configuration file) gives the long option, e.g.
+// "--learner" (after prepare_arguments).
+bool given_on_command_line(const std::string& option);
 
 // Marks an option whose values are paths: from a file, relative paths resolve against the
 // file's folder.

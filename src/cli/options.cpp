@@ -38,6 +38,44 @@ ExecOptions exec_options(const ExecArgs& args) {
   return exec;
 }
 
+void add_learner_options(CLI::App& command, std::string& learner, std::string& feedback,
+                         std::string& delay, std::string& eta) {
+  command.add_option("--learner", learner,
+                     "Learner: " + learner_names() + " (docs/select.md); default [select] or " +
+                         learner_name(SelectOptions{}.learner));
+  command.add_option("--feedback", feedback,
+                     "full (every member observed) or bandit (only the played one); picks that "
+                     "feedback's default learner when --learner is not given");
+  command.add_option("--feedback-delay", delay,
+                     "finish: a round's results reach the learner when its job ends; none: before "
+                     "the next round (default [select] or finish)");
+  command.add_option("--eta", eta,
+                     "Hedge's rate: fixed, sqrt(8 ln K / T), or anytime, sqrt(8 ln K / n); "
+                     "default [select] or fixed");
+}
+
+void apply_learner_args(SelectOptions& options, const std::string& learner,
+                        const std::string& feedback, const std::string& delay,
+                        const std::string& eta) {
+  for (const bool command_line : {false, true}) {
+    const auto from = [command_line](const std::string& value, const char* option) {
+      return given_on_command_line(option) == command_line ? value : std::string();
+    };
+    apply_select_overrides(options, from(learner, "--learner"), from(feedback, "--feedback"),
+                           from(delay, "--feedback-delay"), from(eta, "--eta"));
+  }
+}
+
+std::string describe_learner(const SelectOptions& options) {
+  return std::string("learner ") + learner_name(options.learner) +
+         (options.learner == Learner::hedge
+              ? std::string(" (") + eta_schedule_name(options.eta) + " eta)"
+              : std::string()) +
+         ", " + feedback_name(options.feedback()) + " feedback, " +
+         (options.delay == FeedbackDelay::finish ? "fed back when each job ends"
+                                                 : "fed back before the next round");
+}
+
 // "80%" of free device memory, or bytes with an optional K, M, G or T (powers of 1024).
 void parse_device_memory(const std::string& text, std::size_t& bytes, double& fraction) {
   const auto fail = [&] {
@@ -130,8 +168,8 @@ TomlDocument select_table_only(const TomlDocument& doc) {
     if (s.name != "select") continue;
     std::vector<TomlEntry> kept;
     for (const TomlEntry& e : s.entries)
-      if (e.key == "feedback" || e.key == "eta" || e.key == "top_k" || e.key == "seed" ||
-          e.key == "utility_range")
+      if (e.key == "learner" || e.key == "feedback" || e.key == "feedback_delay" ||
+          e.key == "eta" || e.key == "top_k" || e.key == "seed" || e.key == "utility_range")
         kept.push_back(e);
     s.entries = kept;
   }

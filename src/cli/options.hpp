@@ -10,6 +10,7 @@
 #include "spotsweep/backend/exec.hpp"
 #include "spotsweep/config/sweep_config.hpp"
 #include "spotsweep/config/toml.hpp"
+#include "spotsweep/select/select.hpp"
 
 namespace spotsweep::cli {
 
@@ -24,6 +25,20 @@ void add_exec_options(CLI::App& command, ExecArgs& args);
 // The options given, checked: one-line InputErrors naming the option. The backend is resolved
 // (auto becomes cpu or cuda), so that a run says which one it used before it starts.
 ExecOptions exec_options(const ExecArgs& args);
+
+// Registers the selector's --learner, --feedback, --feedback-delay and --eta (select, stress),
+// read with apply_select_overrides.
+void add_learner_options(CLI::App& command, std::string& learner, std::string& feedback,
+                         std::string& delay, std::string& eta);
+// Applies --learner, --feedback, --feedback-delay and --eta (apply_select_overrides) over the
+// [select] table already read: first the values the configuration files gave these options, then
+// the command line's, so that the command line beats every file (a --learner given there
+// replaces a file's feedback, as it replaces the file's learner).
+void apply_learner_args(SelectOptions& options, const std::string& learner,
+                        const std::string& feedback, const std::string& delay,
+                        const std::string& eta);
+// "learner flipflop, full feedback, fed back when each job ends", for progress lines.
+std::string describe_learner(const SelectOptions& options);
 
 // "80%" of free device memory (sets fraction, bytes = 0), or BYTES with an optional K, M, G or
 // T suffix (powers of 1024); an InputError naming --max-device-mem otherwise.
@@ -41,9 +56,9 @@ TomlDocument read_pool_file(const std::string& path, const char* what);
 
 // select and stress run one set of scenarios: a sweep file with scenario axes is refused.
 void refuse_scenario_axes(const SweepConfig& config, const char* command);
-// The document with only the keys read_select_options reads in [select] (feedback, eta, top_k,
-// seed, utility_range); the table's other keys are the select command's options, which the
-// configuration reader applies and checks.
+// The document with only the keys read_select_options reads in [select] (learner, feedback,
+// feedback_delay, eta, top_k, seed, utility_range); the table's other keys are the select
+// command's options, which the configuration reader applies and checks.
 TomlDocument select_table_only(const TomlDocument& doc);
 
 // Figures are drawn by scripts under the Debian interpreter, which has h5py and matplotlib.

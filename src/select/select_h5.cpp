@@ -49,10 +49,27 @@ void write_curves(hid_t file, const SelectResult& result) {
         "regret: best_cumulative - selector_cumulative");
   curve("sampled_regret", f64, result.sampled_regret.data(), "USD",
         "regret of the drawn members: best_cumulative - sampled_cumulative");
+  curve("uniform_regret", f64, result.uniform_regret.data(), "USD",
+        "the uniform mixture's regret: best_cumulative - its cumulative utility");
+  curve("ftl_regret", f64, result.ftl_regret.data(), "USD",
+        "follow-the-leader's regret on the same feedback: best_cumulative - its cumulative "
+        "utility");
   curve("regret_bound", f64, result.regret_bound.data(), "USD",
-        "the regret bound of the learning-rate schedule in use");
+        "the learner's regret bound, with delayed feedback's terms");
+  curve("tightness", f64, result.tightness.data(), "1", "regret / regret_bound");
+  curve("uniform_tightness", f64, result.uniform_tightness.data(), "1",
+        "uniform_regret / regret_bound (above 1: the uniform mixture fails the bound)");
+  curve("delay_cost", f64, result.delay_cost.data(), "USD",
+        "the bound's drift and pending terms (delayed feedback)");
   curve("sqrt_bound", f64, result.sqrt_bound.data(), "USD",
         "(high - low) * sqrt((r/2) ln K), the textbook horizon-r form");
+  curve("pending", H5T_NATIVE_INT32, result.pending.data(), "1",
+        "rounds whose results were not yet fed back when the round was played");
+  const bool scaled = !(result.learner == Learner::adahedge || result.learner == Learner::flipflop);
+  curve("learning_rate", f64, result.learning_rate.data(), scaled ? "1" : "1/USD",
+        scaled ? "the learner's rate per reward unit (utility scaled by the range; inf: following "
+                 "the leader)"
+               : "the learner's rate on utilities (inf: following the leader)");
   curve("entropy", f64, result.entropy.data(), "1", "entropy of the play probabilities, in nats");
   curve("leader", i64, result.leader.data(), "1", "member with the most weight (global index)");
   curve("leader_weight", f64, result.leader_weight.data(), "1", "the leader's play probability");
@@ -85,10 +102,10 @@ void write_curves(hid_t file, const SelectResult& result) {
   }
   Handle low_ds(dataset(group, "utility_low", f64, {S}, low.data()), H5Dclose, "utility_low");
   attach_scale(low_ds, scenario, 0, "scenario");
-  write_cf(low_ds, "USD", "low end of the reward normalisation's utility range");
+  write_cf(low_ds, "USD", "low end of the learners' utility range");
   Handle high_ds(dataset(group, "utility_high", f64, {S}, high.data()), H5Dclose, "utility_high");
   attach_scale(high_ds, scenario, 0, "scenario");
-  write_cf(high_ds, "USD", "high end of the reward normalisation's utility range");
+  write_cf(high_ds, "USD", "high end of the learners' utility range");
 }
 
 void write_final_weights(hid_t file, const SweepPlan& plan, const SelectResult& result) {
@@ -140,7 +157,9 @@ void write_contents(hid_t file, const SweepPlan& plan, const SelectResult& resul
   write_string_attr(file, "argv", command_line());
   write_scalar_attr<uint64_t>(file, "seed", H5T_NATIVE_UINT64, plan.seed);
   write_scalar_attr<uint64_t>(file, "selector_seed", H5T_NATIVE_UINT64, result.seed);
-  write_string_attr(file, "feedback", feedback_name(result.feedback));
+  write_string_attr(file, "learner", learner_name(result.learner));
+  write_string_attr(file, "feedback", feedback_name(result.feedback()));
+  write_string_attr(file, "feedback_delay", feedback_delay_name(result.delay));
   write_string_attr(file, "eta_schedule", eta_schedule_name(result.eta));
   write_string_attr(file, "backend", backend_name(result.run.backend));
   write_string_attr(file, "device", result.run.device);
@@ -151,9 +170,10 @@ void write_contents(hid_t file, const SweepPlan& plan, const SelectResult& resul
   write_scalar_attr<int32_t>(file, "rounds", H5T_NATIVE_INT32, result.rounds);
   write_scalar_attr<int64_t>(file, "policy_slot_steps", H5T_NATIVE_INT64,
                              result.run.policy_slot_steps);
-  write_string_attr(
-      file, "utility_range",
-      result.given_range ? "given ([select] utility_range)" : "derived (docs/select.md)");
+  write_string_attr(file, "utility_range",
+                    result.given_range
+                        ? "given ([select] utility_range)"
+                        : "a priori, from each job and the on-demand price (docs/select.md)");
   write_scalar_attr<int64_t>(file, "rewards_clamped", H5T_NATIVE_INT64, result.run.rewards_clamped);
   write_scalar_attr<double>(file, "seconds", H5T_NATIVE_DOUBLE, result.run.seconds);
   write_curves(file, result);

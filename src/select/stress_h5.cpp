@@ -128,6 +128,14 @@ void write_summary(hid_t file, const StressSuite& suite, const std::vector<Stres
   column("storm_share", "1",
          "share of storm or trap slots (adaptive: of rounds played in the storm)",
          &StressSummary::storm_share);
+  column("final_regret", "USD", "the selector's regret at the last round, summed over scenarios",
+         &StressSummary::final_regret);
+  column("final_uniform_regret", "USD",
+         "the uniform mixture's regret at the last round, summed over scenarios",
+         &StressSummary::final_uniform_regret);
+  column("final_ftl_regret", "USD",
+         "follow-the-leader's regret at the last round, summed over scenarios",
+         &StressSummary::final_ftl_regret);
 }
 
 void write_run(hid_t runs_group, size_t index, const StressRun& run,
@@ -173,8 +181,14 @@ void write_run(hid_t runs_group, size_t index, const StressRun& run,
   };
   curve("regret", "USD", "regret: best fixed member's cumulative utility - the selector's",
         &SelectResult::regret);
-  curve("regret_bound", "USD", "the regret bound of the learning-rate schedule in use",
+  curve("regret_bound", "USD", "the learner's regret bound, with delayed feedback's terms",
         &SelectResult::regret_bound);
+  curve("uniform_regret", "USD", "the uniform mixture's regret", &SelectResult::uniform_regret);
+  curve("ftl_regret", "USD", "follow-the-leader's regret on the same feedback",
+        &SelectResult::ftl_regret);
+  curve("tightness", "1", "regret / regret_bound", &SelectResult::tightness);
+  curve("pending", "1", "rounds whose results were not yet fed back when the round was played",
+        &SelectResult::pending);
   curve("sqrt_bound", "USD", "(high - low) * sqrt((r/2) ln K)", &SelectResult::sqrt_bound);
   curve("expected_utility", "USD", "the selector's expected utility in the round",
         &SelectResult::expected_utility);
@@ -255,7 +269,9 @@ void write_stress_h5(const std::string& path, const SweepConfig& config, const S
     write_string_attr(file, "argv", command_line());
     if (!records.empty()) {
       const SelectResult& r = records.front().result;
-      write_string_attr(file, "feedback", feedback_name(r.feedback));
+      write_string_attr(file, "learner", learner_name(r.learner));
+      write_string_attr(file, "feedback", feedback_name(r.feedback()));
+      write_string_attr(file, "feedback_delay", feedback_delay_name(r.delay));
       write_string_attr(file, "eta_schedule", eta_schedule_name(r.eta));
       write_scalar_attr<uint64_t>(file, "selector_seed", H5T_NATIVE_UINT64, r.seed);
       write_scalar_attr<int64_t>(file, "pool_size", H5T_NATIVE_INT64, r.members);

@@ -29,9 +29,10 @@ ScenarioBatchView ScenarioSet::view() const {
   return v;
 }
 
-size_t max_scratch_bytes(const SweepPlan& plan) {
+size_t max_scratch_bytes(const SweepPlan& plan, FamilyId except) {
   size_t most = 0;
   for (const FamilyGrid& grid : plan.pool.families) {
+    if (grid.family == except) continue;
     double largest[kMaxAxes] = {}, smallest[kMaxAxes] = {};
     for (size_t i = 0; i < grid.axes.size(); ++i) {
       const auto range =

@@ -62,8 +62,14 @@ fi
 
 expect_error select-feedback "command line|--feedback = partial" \
   "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --feedback partial
-expect_error select-bandit-anytime "eta = anytime|full feedback (Hedge) only" \
+expect_error select-bandit-anytime "eta = anytime|learner hedge only" \
   "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --feedback bandit --eta anytime
+expect_error select-learner "command line|--learner = squint|expected one of flipflop, adahedge" \
+  "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --learner squint
+expect_error select-learner-feedback "--feedback = bandit|learner flipflop takes full feedback" \
+  "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --learner flipflop --feedback bandit
+expect_error select-delay "--feedback-delay = later|expected one of finish, none" \
+  "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --feedback-delay later
 
 # Counts.
 expect_error bench-members "--members = -5|must be >= 1" "$spotsweep" bench --members -5

@@ -65,11 +65,22 @@ check sweep sweep.h5 "$scratch/elsewhere/sweep.h5"
 
 # select on the same pool (one point: no axis).
 sed 's/^deadline_h = \[5, 6\]/deadline_h = 5/' sweep.toml >select.toml
-"$bin" select --pool select.toml --output select.h5 --eta anytime --opt-buckets 8 --selector-seed 4 \
-  >/dev/null 2>&1
+"$bin" select --pool select.toml --output select.h5 --learner hedge --eta anytime \
+  --feedback-delay none --opt-buckets 8 --selector-seed 4 >/dev/null 2>&1
 stored_config select.h5 >"$scratch/elsewhere/select.toml"
 (cd "$scratch/elsewhere" && "$bin" select --config select.toml --output select.h5 >/dev/null 2>&1)
 check select select.h5 "$scratch/elsewhere/select.h5"
+# The command line beats the saved file, whose [select] names both the learner and its feedback:
+# a bandit learner replaces both.
+(cd "$scratch/elsewhere" && "$bin" select --config select.toml --output exp3.h5 --learner exp3 \
+  --eta fixed >/dev/null 2>&1)
+"$py" -c "
+import h5py, sys
+f = h5py.File(sys.argv[1])
+assert f.attrs['learner'] == 'exp3' and f.attrs['feedback'] == 'bandit', dict(f.attrs)
+assert f.attrs['feedback_delay'] == 'none', 'the file still gives what the command line does not'
+" "$scratch/elsewhere/exp3.h5"
+echo "ok   select: --learner over a saved config"
 
 # stress: a swept parameter from the command line, two seeds, bandit feedback.
 cat >stress.toml <<'TOML'

@@ -30,13 +30,17 @@ run "$spotsweep" heatmap pf_small.h5 --family pf --x rho --y kappa --metric impr
   --baseline greedy --reduce mean --fix hysteresis=0 --out hm_pf_greedy
 run "$spotsweep" heatmap chc_small.h5 --family chc --x eps --y commit --metric regret --out hm_chc
 outputs+=(hm_pf=hm_pf.h5 hm_pf_csv=hm_pf.csv hm_pf_greedy=hm_pf_greedy.h5 hm_chc=hm_chc.h5)
-# Online selection: Hedge on the shipped pool, EXP3 and anytime Hedge on a smaller run.
+# Online selection: the default learner with delayed feedback on the shipped pool, the bandit
+# learner, anytime Hedge and FlipFlop without delay on smaller runs.
 run "$spotsweep" select --pool "$pools/select_small.toml" --output select_small.h5 --backend cpu
 run "$spotsweep" select --pool "$pools/select_small.toml" --output select_bandit.h5 --backend cpu \
   --feedback bandit --opt-buckets 0 --seed 2
 run "$spotsweep" select --pool "$pools/pf_small.toml" --output select_anytime.h5 --backend cpu \
-  --eta anytime --opt-buckets 32
-outputs+=(select_small=select_small.h5 select_bandit=select_bandit.h5 select_anytime=select_anytime.h5)
+  --learner hedge --eta anytime --opt-buckets 32
+run "$spotsweep" select --pool "$pools/pf_small.toml" --output select_flipflop.h5 --backend cpu \
+  --learner flipflop --feedback-delay none --opt-buckets 0
+outputs+=(select_small=select_small.h5 select_bandit=select_bandit.h5 select_anytime=select_anytime.h5
+  select_flipflop=select_flipflop.h5)
 run "$spotsweep" stress --pool "$repo/experiments/stress/small.toml" --output stress_small.h5 --backend cpu
 outputs+=(stress_small=stress_small.h5)
 # Can't Be Late replay on a fixture made from the shipped SkyNomad us-east-1a availability

@@ -53,7 +53,9 @@ struct SweepPlan {
 
 // Working memory one simulation of any member of the plan's pool may need, in bytes (0 when
 // no family needs any): each family evaluated at its axes' largest values, over every job.
-size_t max_scratch_bytes(const SweepPlan& plan);
+// Grids of family `except` are left out (the sweep runs CHC members by planning key, in
+// memory of their own).
+size_t max_scratch_bytes(const SweepPlan& plan, FamilyId except = FamilyId{-1});
 
 // Builds the plan on windows of `trace` (already validated); checks every job, and that every
 // round's job fits in its scenario window and every window in the trace.

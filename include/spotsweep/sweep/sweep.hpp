@@ -21,8 +21,10 @@ struct SweepOptions {
   bool percentiles = true;             // off: means and rates only (bench can skip sorting)
   bool per_scenario = false;           // also keep ScenarioStat per (member, scenario)
   // CPU backend only: evaluate just these members (global indices, ascending), whose rows then
-  // come in this order; empty: every member. The checkpointed runner (grid_run.hpp) gives each
-  // chunk an evenly strided sample of the pool, so that every chunk costs about the same.
+  // come in this order; empty: every member. CHC members still run by planning key, sharing
+  // plans with the members of their key in the list (their outcomes do not depend on which). The
+  // checkpointed runner (grid_run.hpp) gives each chunk a sample of the pool's planning groups,
+  // whole keys, so that every chunk costs about the same and keeps its keys' plans shared.
   std::vector<int64_t> members;
 };
 

@@ -142,6 +142,7 @@ Outcome simulate_chc(const JobSpec& job, const MarketView& market, int32_t start
   policy.layout = chc_scratch_layout(job, market.tick_seconds, params);
   std::vector<unsigned char> scratch(policy.layout.bytes);
   policy.scratch = scratch.data();
+  policy.solve_scratch = scratch.data() + policy.layout.solve_offset;
   const Outcome out = simulate(job, market, start_slot, policy, log);
   if (plans_made) *plans_made = policy.plans_made;
   if (largest_plan_gap) *largest_plan_gap = policy.largest_plan_gap;

@@ -113,6 +113,41 @@ TEST(GridRun, EveryLayoutCoversEachMemberOnceAndGivesTheWholeRunsBits) {
   }
 }
 
+// A member list that splits planning keys (one commit level of a key without its partner) gives
+// each listed member the bits of the whole run, in its row: a CHC member's outcomes do not depend
+// on which members of its key share its plans.
+TEST(GridRun, AnyMemberListGivesEachMemberTheWholeRunsBits) {
+  const SweepPlan plan = testing::fixture_plan(kChcPool);
+  const SweepResult whole = run_sweep_cpu(plan, sweep_options());
+  SweepOptions options = sweep_options();
+  for (int64_t m = 0; m < plan.pool.size; m += 3)
+    options.members.push_back(m);
+  const SweepResult part = run_sweep_cpu(plan, options);
+  ASSERT_EQ(part.members, static_cast<int64_t>(options.members.size()));
+  const size_t per_scenario = static_cast<size_t>(plan.scenarios.count) * kScenarioStatCount;
+  int64_t chc_rows = 0;
+  for (size_t row = 0; row < options.members.size(); ++row) {
+    const size_t m = static_cast<size_t>(options.members[row]);
+    chc_rows += plan.pool.families[plan.pool.locate(options.members[row]).family_index].family ==
+                family_id<ChcFamily>;
+    EXPECT_EQ(0, std::memcmp(whole.stats.data() + m * kStatCount,
+                             part.stats.data() + row * kStatCount, kStatCount * sizeof(double)))
+        << m;
+    EXPECT_EQ(0, std::memcmp(whole.scenario_stats.data() + m * per_scenario,
+                             part.scenario_stats.data() + row * per_scenario,
+                             per_scenario * sizeof(double)))
+        << m;
+  }
+  EXPECT_GE(chc_rows, 2);
+  const int64_t jobs = plan.jobs_per_member();
+  for (size_t k = 0; k < options.trace_members.size(); ++k) {
+    if (options.trace_members[k] % 3 != 0) continue;  // not in the list
+    EXPECT_EQ(0, std::memcmp(whole.traced.data() + k * jobs, part.traced.data() + k * jobs,
+                             jobs * sizeof(Outcome)))
+        << options.trace_members[k];
+  }
+}
+
 TEST(GridRun, ResumesFromTheChunksLeftToTheSameBits) {
   SweepGrid grid = single_point_grid(testing::fixture_plan(kChcPool));
   const fs::path dir = scratch_dir("resume");
