@@ -122,6 +122,7 @@ void add_heatmap_command(CLI::App& app) {
       std::printf(", one panel per %s (%zu)", h.facet_name.c_str(), h.facet_values.size());
     std::printf("; %s\n", h.reduction_text.c_str());
     if (!h.baseline.empty()) std::printf("baseline: %s\n", h.baseline.c_str());
+    if (!h.opt_precision.empty()) std::printf("%s\n", h.opt_precision.c_str());
     if (h.all_equal) {
       std::printf("every cell holds %.6g %s: no cell is best\n", h.value[0],
                   h.metric_units.c_str());

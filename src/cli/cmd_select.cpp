@@ -61,6 +61,10 @@ void print_select_summary(const SweepPlan& plan, const SelectResult& result) {
       "scenarios)\n",
       "all", selector, best, regret_sum, bound_sum, bound_sum > 0 ? regret_sum / bound_sum : 0.0,
       uniform_sum, ftl_sum, vs_opt, opt_upper > 0 ? best / opt_upper : NAN, result.scenarios);
+  if (result.opt_buckets > 0)
+    std::printf("%s\n", describe_opt_precision(result.opt_precision,
+                                               opt_lattice_text(result.opt_buckets, 0))
+                            .c_str());
   // Concentrated: in every scenario one member holds at least half of the final weight.
   const double uniform = std::log(static_cast<double>(result.members));
   if (least_weight < 0.5)

@@ -30,10 +30,11 @@ namespace {
 // `spotsweep sweep --config SAVED.toml --output NEW.h5` replays the run to the same file
 // (docs/hdf5-layout.md). Nothing here depends on where the run read or wrote: the command line
 // itself is kept apart (the argv attribute).
-std::string sweep_table(int32_t opt_buckets, bool per_scenario,
+std::string sweep_table(int32_t opt_buckets, int32_t opt_resolution, bool per_scenario,
                         const std::vector<int64_t>& trace_members) {
   std::string text = "\n[sweep]\nopt_buckets = " + std::to_string(opt_buckets) +
                      "\nper_scenario = " + (per_scenario ? "true" : "false") + "\n";
+  if (opt_resolution > 0) text += "opt_resolution = " + std::to_string(opt_resolution) + "\n";
   if (!trace_members.empty()) {
     text += "trace_members = [";
     for (size_t i = 0; i < trace_members.size(); ++i)
@@ -51,6 +52,7 @@ void add_sweep_command(CLI::App& app) {
     ExecArgs exec;
     uint64_t seed = 0;
     int32_t opt_buckets = 256;
+    int32_t opt_resolution = 0;
     std::vector<int64_t> trace_members;
     std::vector<std::string> axes;
     bool per_scenario = false, resume = false;
@@ -69,6 +71,9 @@ void add_sweep_command(CLI::App& app) {
       ->allow_extra_args(false);
   auto* seed =
       cmd->add_option("--seed", args->seed, "Seed of the job draws (overrides [workload] seed)");
+  cmd->add_option("--opt-resolution", args->opt_resolution,
+                  "OPT's progress step is tick * H(N_min) / M instead of L / buckets: exact on "
+                  "full slots when beta = 0 (docs/model.md section 5); 0 = use --opt-buckets");
   cmd->add_option("--opt-buckets", args->opt_buckets, "OPT progress buckets per job; 0 skips OPT")
       ->capture_default_str();
   cmd->add_option("--trace-members", args->trace_members,
@@ -87,11 +92,13 @@ void add_sweep_command(CLI::App& app) {
     if (seed->count() > 0) apply_axis_override(doc, "workload.seed=" + std::to_string(args->seed));
     const SweepConfig config = parse_sweep_config(doc);
     check_at_least("--opt-buckets", args->opt_buckets, 0);
+    check_at_least("--opt-resolution", args->opt_resolution, 0);
     GridRunOptions options;
     options.sweep.exec = exec_options(args->exec);
     options.sweep.trace_members = args->trace_members;
     options.sweep.per_scenario = args->per_scenario;
     options.opt_buckets = args->opt_buckets;
+    options.opt_resolution = args->opt_resolution;
     options.resume = args->resume;
     // A missing folder is reported now, not after the sweep has run.
     check_output_path(args->output, "--output");
@@ -99,7 +106,8 @@ void add_sweep_command(CLI::App& app) {
     for (const SweepPlan& plan : grid.plans)
       check_trace_members(plan, options.sweep.trace_members);
     const std::string replay =
-        grid.config_toml + sweep_table(args->opt_buckets, args->per_scenario, args->trace_members);
+        grid.config_toml + sweep_table(args->opt_buckets, args->opt_resolution, args->per_scenario,
+                                       args->trace_members);
     options.fingerprint = replay;
     options.checkpoint_dir = args->output + ".checkpoint";
     if (!args->resume && std::filesystem::exists(options.checkpoint_dir))
@@ -136,8 +144,8 @@ void add_sweep_command(CLI::App& app) {
     bool opt_announced = false;
     callbacks.opt = [&](int64_t done, int64_t total) {
       if (!opt_announced) {
-        std::cerr << "sweep: OPT for " << total << " jobs, " << args->opt_buckets
-                  << " progress buckets\n";
+        std::cerr << "sweep: OPT for " << total << " jobs, "
+                  << opt_lattice_text(args->opt_buckets, args->opt_resolution) << "\n";
         opt_announced = true;
       }
       opt_progress.update(done, total);
@@ -175,6 +183,25 @@ void add_sweep_command(CLI::App& app) {
     std::printf("best mean utility: member %lld %s%s = %.4f USD\n", static_cast<long long>(best),
                 first.pool.describe_member(best).c_str(), at.c_str(),
                 run.results[static_cast<size_t>(best_point)].stat(best, Stat::utility_mean));
+    // OPT's precision per point (docs/model.md §5 "Precision"): its bracket, and a failure when
+    // some member's mean beats OPT's achieved mean.
+    if (args->opt_buckets > 0)
+      for (int64_t p = 0; p < grid.points(); ++p) {
+        const SweepResult& r = run.results[static_cast<size_t>(p)];
+        double best_mean = r.stat(0, Stat::utility_mean);
+        for (int64_t m = 1; m < r.members; ++m)
+          best_mean = std::max(best_mean, r.stat(m, Stat::utility_mean));
+        std::string where;
+        const std::vector<double> point = grid.point_values(p);
+        for (size_t a = 0; a < point.size(); ++a)
+          where += (a ? ", " : "at ") + grid.axes[a].key + "=" + format_number(point[a]) +
+                   (a + 1 == point.size() ? ": " : "");
+        std::printf(
+            "%s%s\n", where.c_str(),
+            describe_opt_precision(opt_precision(run.opt[static_cast<size_t>(p)], best_mean),
+                                   opt_lattice_text(args->opt_buckets, args->opt_resolution))
+                .c_str());
+      }
     size_t peak = 0;
     for (const SweepResult& r : run.results)
       peak = std::max(peak, r.device_peak_bytes);

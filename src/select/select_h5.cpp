@@ -83,6 +83,17 @@ void write_curves(hid_t file, const SelectResult& result) {
         "selector_cumulative / sum of opt_upper so far");
   curve("best_ratio", f64, result.best_ratio.data(), "1",
         "best_cumulative / sum of opt_upper so far");
+  if (result.opt_buckets > 0) {
+    // OPT's precision (docs/model.md §5 "Precision").
+    const OptPrecision& p = result.opt_precision;
+    write_scalar_attr<int32_t>(group, "opt_progress_buckets", H5T_NATIVE_INT32, result.opt_buckets);
+    write_scalar_attr<double>(group, "opt_lower_mean", f64, p.lower_mean);
+    write_scalar_attr<double>(group, "opt_upper_mean", f64, p.upper_mean);
+    write_scalar_attr<double>(group, "opt_bracket_width", f64, p.width);
+    write_scalar_attr<double>(group, "opt_bracket_relative", f64, p.relative);
+    write_scalar_attr<int32_t>(group, "opt_precision_failure", H5T_NATIVE_INT32,
+                               p.policy_beats_lower ? 1 : 0);
+  }
 
   std::vector<double> low, high;
   for (const UtilityRange& r : result.ranges) {

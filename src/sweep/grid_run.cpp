@@ -255,9 +255,9 @@ std::vector<int64_t> chunk_members(const SweepChunk& chunk, const FamilyGrid& fa
 }
 
 // The members that must run together: a CHC grid's members that share a planning key (window,
-// eps, growth, resolution, planner: they differ only in commit, replan_deviation and mode), so
-// that a backend planning once per key keeps sharing its plans within a chunk; every other
-// member alone. Groups of one point's pool, in member order.
+// eps, growth, resolution, planner, availability noise: they differ only in commit,
+// replan_deviation and mode), so that a backend planning once per key keeps sharing its plans
+// within a chunk; every other member alone. Groups of one point's pool, in member order.
 std::vector<std::vector<int64_t>> planning_groups(const Pool& pool) {
   std::vector<std::vector<int64_t>> groups;
   for (const FamilyGrid& grid : pool.families) {
@@ -266,8 +266,8 @@ std::vector<std::vector<int64_t>> planning_groups(const Pool& pool) {
         groups.push_back({grid.first_member + local});
       continue;
     }
-    const bool free_axis[] = {false, true, false, false, false, true, true, false};
-    static_assert(ChcFamily::axis_count == 8, "the CHC axes a planning key leaves free");
+    const bool free_axis[] = {false, true, false, false, false, true, true, false, false};
+    static_assert(ChcFamily::axis_count == 9, "the CHC axes a planning key leaves free");
     std::map<std::vector<int64_t>, size_t> index;
     std::vector<int64_t> digit(grid.axes.size());
     for (int64_t local = 0; local < grid.size; ++local) {
@@ -579,12 +579,15 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
       if (!dir.empty() && options.resume &&
           load_opt(opt_file(dir, p), hash, p, static_cast<size_t>(jobs), table) &&
           table.progress_buckets == options.opt_buckets) {
+        table.resolution = options.opt_resolution;  // part of the fingerprint the hash checks
         ++out.opt_points_resumed;
       } else {
-        table = compute_opt_table(grid.plans[static_cast<size_t>(p)], options.opt_buckets,
-                                  options.sweep.exec.threads, [&](int64_t d, int64_t) {
-                                    if (callbacks.opt) callbacks.opt(solved + d, total_jobs);
-                                  });
+        table = compute_opt_table(
+            grid.plans[static_cast<size_t>(p)], options.opt_buckets, options.sweep.exec.threads,
+            [&](int64_t d, int64_t) {
+              if (callbacks.opt) callbacks.opt(solved + d, total_jobs);
+            },
+            options.opt_resolution);
         if (!dir.empty()) save_opt(opt_file(dir, p), hash, p, table);
       }
       solved += jobs;

@@ -4,6 +4,9 @@
 // labelled coordinates; scenario axes are the outer dimensions of every outcome.
 #include "spotsweep/sweep/sweep_h5.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -186,13 +189,53 @@ void write_workload(hid_t file, const SweepGrid& grid) {
                       outer, "1", "slots of each point's scenario windows");
 }
 
-void write_opt(hid_t file, const SweepGrid& grid, const std::vector<OptTable>& opt) {
+// The best member's mean utility of one point (NaN with no members).
+double best_member_mean(const SweepResult& r) {
+  double best = std::numeric_limits<double>::quiet_NaN();
+  for (int64_t m = 0; m < r.members; ++m) {
+    const double u = r.stat(m, Stat::utility_mean);
+    if (std::isnan(best) || u > best) best = u;
+  }
+  return best;
+}
+
+// OPT's precision (docs/model.md §5 "Precision") as attributes of /opt: the means and the bracket
+// over every job of every point, the widest point's relative bracket, and how many points have a
+// member whose mean utility beats OPT's achieved mean (a precision failure).
+void write_opt_precision(hid_t group, const std::vector<SweepResult>& results,
+                         const std::vector<OptTable>& opt) {
+  std::vector<double> lower, upper;
+  double relative_max = 0.0;
+  int32_t failures = 0;
+  for (size_t p = 0; p < opt.size(); ++p) {
+    const OptTable& t = opt[p];
+    lower.insert(lower.end(), t.utility_lower.begin(), t.utility_lower.end());
+    upper.insert(upper.end(), t.utility_upper.begin(), t.utility_upper.end());
+    const OptPrecision point = opt_precision(t, best_member_mean(results[p]));
+    relative_max = std::max(relative_max, point.relative);
+    failures += point.policy_beats_lower ? 1 : 0;
+  }
+  const OptPrecision all =
+      opt_precision(lower.data(), upper.data(), static_cast<int64_t>(lower.size()), std::nan(""));
+  write_scalar_attr<double>(group, "lower_mean", H5T_NATIVE_DOUBLE, all.lower_mean);
+  write_scalar_attr<double>(group, "upper_mean", H5T_NATIVE_DOUBLE, all.upper_mean);
+  write_scalar_attr<double>(group, "bracket_width", H5T_NATIVE_DOUBLE, all.width);
+  write_scalar_attr<double>(group, "bracket_relative", H5T_NATIVE_DOUBLE, all.relative);
+  write_scalar_attr<double>(group, "bracket_relative_max", H5T_NATIVE_DOUBLE, relative_max);
+  write_scalar_attr<int32_t>(group, "precision_failures", H5T_NATIVE_INT32, failures);
+}
+
+void write_opt(hid_t file, const SweepGrid& grid, const std::vector<SweepResult>& results,
+               const std::vector<OptTable>& opt) {
   Handle group = make_group(file, "opt");
   const SweepPlan& first = grid.front();
   const hsize_t S = static_cast<hsize_t>(first.scenarios.count),
                 R = static_cast<hsize_t>(first.rounds);
   write_scalar_attr<int32_t>(group, "progress_buckets", H5T_NATIVE_INT32,
                              opt.front().progress_buckets);
+  // > 0: the step was Δ·H(N_min)/progress_resolution instead of L/progress_buckets.
+  write_scalar_attr<int32_t>(group, "progress_resolution", H5T_NATIVE_INT32,
+                             opt.front().resolution);
   std::vector<Handle> point_scales = scenario_axis_scales(group, grid);
   const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
   const Handle round = index_scale(group, "round", R, 0, "round (0-based)");
@@ -213,6 +256,7 @@ void write_opt(hid_t file, const SweepGrid& grid, const std::vector<OptTable>& o
                     "OPT lower bound: the utility of a real schedule (docs/model.md section 5)");
   write_with_scales(group, "utility_upper", H5T_NATIVE_DOUBLE, dims, upper.data(), scales, "USD",
                     "OPT upper bound: the rounded-up relaxation's utility");
+  write_opt_precision(group, results, opt);
 }
 
 void write_traced(hid_t file, const SweepGrid& grid, const std::vector<SweepResult>& results) {
@@ -311,7 +355,7 @@ void write_contents(hid_t file, const SweepGrid& grid, const std::vector<SweepRe
       write_family(families, grid, family, results);
   }
   write_workload(file, grid);
-  if (opt.front().progress_buckets > 0) write_opt(file, grid, opt);
+  if (opt.front().progress_buckets > 0) write_opt(file, grid, results, opt);
   if (!r0.traced_members.empty()) write_traced(file, grid, results);
 }
 

@@ -22,6 +22,7 @@
 #include "spotsweep/detail/h5.hpp"
 #include "spotsweep/detail/provenance.hpp"
 #include "spotsweep/detail/text.hpp"
+#include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/version.hpp"
 
 namespace spotsweep {
@@ -469,6 +470,30 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
           }
     }
   }
+  {
+    // OPT's precision, whatever the metric, so a reader sees how far OPT can be trusted.
+    QuietHdf5 quiet;
+    H5Handle file = open_sweep_file(path);
+    if (path_exists(file, "opt/utility_lower") && path_exists(file, "opt/utility_upper")) {
+      const std::vector<double> lower = read_doubles(file, "opt/utility_lower", path);
+      const std::vector<double> upper = read_doubles(file, "opt/utility_upper", path);
+      double best_mean = kNaN;
+      for (double v : table.metric_source)
+        if (rq.metric == HeatmapMetric::utility && (std::isnan(best_mean) || v > best_mean))
+          best_mean = v;
+      const OptPrecision precision =
+          opt_precision(lower.data(), upper.data(), static_cast<int64_t>(lower.size()), best_mean);
+      int32_t buckets = 0, resolution = 0;
+      H5Handle group(H5Gopen2(file, "opt", H5P_DEFAULT), H5Gclose);
+      if (group.ok()) {
+        read_scalar_attr<int32_t>(group, "progress_buckets", H5T_NATIVE_INT32, &buckets);
+        read_scalar_attr<int32_t>(group, "progress_resolution", H5T_NATIVE_INT32, &resolution);
+      }
+      h.opt_precision = describe_opt_precision(precision, opt_lattice_text(buckets, resolution));
+      h.opt_bracket_width = precision.width;
+      h.opt_bracket_relative = precision.relative;
+    }
+  }
   std::vector<double> baseline(static_cast<size_t>(points), kNaN);
   if (rq.metric == HeatmapMetric::improvement) {
     if (rq.baseline.empty())
@@ -654,6 +679,10 @@ void write_heatmap_h5(const Heatmap& h, const std::string& path, const std::stri
         write_string_attr(file, "reduction", h.reduction_text);
         write_string_attr(file, "baseline", h.baseline);
         write_scalar_attr<double>(file, "baseline_utility", H5T_NATIVE_DOUBLE, h.baseline_utility);
+        write_scalar_attr<double>(file, "opt_bracket_width", H5T_NATIVE_DOUBLE,
+                                  h.opt_bracket_width);
+        write_scalar_attr<double>(file, "opt_bracket_relative", H5T_NATIVE_DOUBLE,
+                                  h.opt_bracket_relative);
         write_scalar_attr<double>(file, "tick_seconds", H5T_NATIVE_DOUBLE, h.tick_seconds);
         write_string_attr(file, "x_axis", h.x_name);
         write_string_attr(file, "y_axis", h.y_name);

@@ -3,6 +3,7 @@
 // turned into a metric, reduced over every axis but two, written as a 2-D slice with a
 // per-cell stability score. Host-only; reads the sweep HDF5 with the HDF5 C API.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -75,6 +76,12 @@ struct Heatmap {
   std::string reduction_text;  // e.g. "best over kappa, rho; hysteresis = 0"
   std::string baseline;        // improvement only: "greedy(deadline_factor=1) = 12.3 USD"
   double baseline_utility = 0.0;
+  // OPT's precision when the sweep file holds OPT (docs/model.md §5 "Precision"): the line
+  // describe_opt_precision gives, and the bracket in USD per job and relative to the achieved
+  // value (NaN without OPT).
+  std::string opt_precision;
+  double opt_bracket_width = std::numeric_limits<double>::quiet_NaN();
+  double opt_bracket_relative = std::numeric_limits<double>::quiet_NaN();
   double tick_seconds = 0.0;  // of the sweep's workload, for slot-valued axes
   // Units for labels (slots of the tick, "× d"), CF units of the scales ("slots", "1"), and
   // the scales' long names, from the sweep file.
