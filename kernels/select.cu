@@ -14,12 +14,14 @@
 #include <chrono>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/mpi.hpp"
 
+#include "detail/chc_select_kernels.cuh"
 #include "detail/device_buffer.cuh"
 #include "detail/select_kernels.cuh"
 
@@ -127,9 +129,14 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   const std::size_t scenario_bytes = device_scenarios.staged_bytes();
   const bool stage = scenario_bytes > 0;
 
-  // What is left of the budget goes to the per-thread working memory of families that need
-  // it (CHC's planner): it bounds the members evaluated per launch.
-  const std::size_t scratch_bytes = max_scratch_bytes(plan);
+  // CHC members run by planning key, in the blocks' working memory (kernels/detail/
+  // chc_key_workspace.cuh). What is left of the budget goes to the per-thread working memory
+  // of other families that need it: it bounds the members evaluated per launch.
+  const kernels::ChcKeyPlanning chc =
+      kernels::plan_chc_keys(plan, device, budget - meter.current - kernels::kDeviceMemoryMargin);
+  DeviceBuffer<unsigned char> chc_workspace(
+      static_cast<std::size_t>(chc.blocks) * chc.layout.bytes(), meter);
+  const std::size_t scratch_bytes = max_scratch_bytes(plan, family_id<ChcFamily>);
   int64_t chunk_cap = K;
   if (scratch_bytes > 0) {
     const std::size_t left = budget - meter.current - kernels::kDeviceMemoryMargin;
@@ -162,16 +169,31 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
     for (std::size_t f = 0; f < plan.pool.families.size(); ++f) {
       const FamilyGrid& grid = plan.pool.families[f];
       const FamilyGridView grid_view = axes.grid(f);
+      if (grid.family == family_id<ChcFamily>) {
+        const ChcKeyLayout layout = chc_key_layout(grid_view);
+        kernels::evaluate_chc_round<<<static_cast<unsigned>(
+                                          std::min<int64_t>(chc.blocks, layout.keys * windows)),
+                                      kernels::kChcKeyThreads>>>(
+            grid_view, layout, grid.first_member, K, scenarios, job_specs.data(), T, r,
+            plan.round_start[r], chc.widest_commit, S,
+            learner_uses_range(learner) ? range_buffer.data() : nullptr,
+            kernels::ChcKeyWorkspaceView{chc_workspace.data(), chc.layout}, utility.data(),
+            job_slots.data(), counters.data());
+        SPOTSWEEP_CUDA_CHECK_LAST();
+        continue;
+      }
       for (int64_t first = 0; first < grid.size; first += chunk_cap) {
         const int64_t n = std::min(chunk_cap, grid.size - first);
         const dim3 blocks(blocks_for(n, kernels::kMembersPerBlock), static_cast<unsigned>(windows));
         visit_family(grid.family, [&](auto family) {
-          kernels::evaluate_round<decltype(family)>
-              <<<blocks, kernels::kMembersPerBlock, stage ? scenario_bytes : 0>>>(
-                  grid_view, first, grid.first_member + first, n, K, scenarios, job_specs.data(), T,
-                  r, plan.round_start[r], stage, S,
-                  learner_uses_range(learner) ? range_buffer.data() : nullptr, scratch.data(),
-                  scratch_bytes, utility.data(), job_slots.data(), counters.data());
+          using Family = decltype(family);
+          if constexpr (!std::is_same_v<Family, ChcFamily>)  // CHC went by key above
+            kernels::evaluate_round<Family>
+                <<<blocks, kernels::kMembersPerBlock, stage ? scenario_bytes : 0>>>(
+                    grid_view, first, grid.first_member + first, n, K, scenarios, job_specs.data(),
+                    T, r, plan.round_start[r], stage, S,
+                    learner_uses_range(learner) ? range_buffer.data() : nullptr, scratch.data(),
+                    scratch_bytes, utility.data(), job_slots.data(), counters.data());
         });
         SPOTSWEEP_CUDA_CHECK_LAST();
       }

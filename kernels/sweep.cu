@@ -65,53 +65,6 @@ int64_t choose_chunk(std::size_t budget_left, int64_t pool_members, int32_t scen
   return 0;
 }
 
-// The working memory of the blocks that run CHC members by planning key: one slice per block
-// in flight, for the most demanding key of any CHC grid on any job (kernels/detail/
-// chc_sweep_kernels.cuh). Blocks: a few per multiprocessor, fewer when memory is short.
-struct ChcKeyPlanning {
-  kernels::ChcKeyBlockBytes layout;
-  int32_t widest_commit = 0;
-  int64_t blocks = 0;
-};
-
-ChcKeyPlanning plan_chc_keys(const SweepPlan& plan, const DeviceInfo& device,
-                             std::size_t budget_left) {
-  ChcKeyPlanning p;
-  int64_t units = 0;
-  for (const FamilyGrid& g : plan.pool.families) {
-    if (g.family != family_id<ChcFamily>) continue;
-    const std::vector<double> values = g.flat_values();
-    const ChcKeyLayout layout = chc_key_layout(g.view(values.data()));
-    p.layout.members = std::max(p.layout.members, layout.members_per_key);
-    units = std::max(units, layout.keys * plan.scenarios.count);
-    // The largest window, commit and resolution, with each planner the grid uses.
-    double largest[kMaxAxes] = {}, smallest[kMaxAxes] = {};
-    for (std::size_t i = 0; i < g.axes.size(); ++i) {
-      const auto range = std::minmax_element(g.axes[i].values.begin(), g.axes[i].values.end());
-      smallest[i] = *range.first;
-      largest[i] = *range.second;
-    }
-    ChcParams widest = ChcFamily::params(largest);
-    p.widest_commit = std::max(p.widest_commit, widest.commit);
-    for (const double planner :
-         {smallest[ChcFamily::lagrange_iters], largest[ChcFamily::lagrange_iters]}) {
-      widest.lagrange_iters = static_cast<int32_t>(planner);
-      for (const JobSpec& job : plan.jobs)
-        p.layout.key.widen(chc_key_bytes(job, plan.scenarios.tick_seconds, widest));
-    }
-  }
-  if (units == 0) return p;
-  const std::size_t slice = p.layout.bytes();
-  p.blocks = std::min<int64_t>(units, 4 * std::max(device.multiprocessors, 1));
-  // At most half the memory left, so that a chunk of members' results still fits.
-  p.blocks = std::min<int64_t>(p.blocks, static_cast<int64_t>(budget_left / 2 / slice));
-  if (p.blocks < 1)
-    throw input_error("", "--max-device-mem", std::to_string(budget_left),
-                      "too small for one CHC planning key's run: it needs " +
-                          std::to_string(2 * slice) + " bytes");
-  return p;
-}
-
 }  // namespace
 
 SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
@@ -149,8 +102,8 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
     pool_cap = std::min(pool_cap, options.exec.max_chunk_members);
   // CHC members run by planning key, in the blocks' working memory; other families with
   // working memory get one slice per thread.
-  const ChcKeyPlanning chc =
-      plan_chc_keys(plan, device, budget - meter.current - kernels::kDeviceMemoryMargin);
+  const kernels::ChcKeyPlanning chc =
+      kernels::plan_chc_keys(plan, device, budget - meter.current - kernels::kDeviceMemoryMargin);
   DeviceBuffer<unsigned char> chc_workspace(
       static_cast<std::size_t>(chc.blocks) * chc.layout.bytes(), meter);
   const std::size_t scratch_bytes = max_scratch_bytes(plan, family_id<ChcFamily>);

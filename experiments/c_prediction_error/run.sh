@@ -9,7 +9,7 @@
 #          Select.WeightFollowsPredictionQuality's setting (tests/unit/select/select_test.cpp).
 # Conditions: eps = 0 ... 3.2 (oracle noise, growth 1/2) and "decoy" (make_decoy.py).
 #   bash experiments/c_prediction_error/run.sh SPOTSWEEP OUT_DIR [--smoke]
-# Full run: OUT_DIR = docs/figures (c_prediction_error.png, c_prediction_error.md); about
+# Full run: OUT_DIR = results/figures (copied to docs/figures by hand: c_prediction_error.png, c_prediction_error.md); about
 # 2.5 minutes on 2 cores. --smoke: 2 scenarios x 8 rounds, eps 0 and 0.8, OPT on 32 buckets, for CI.
 set -euo pipefail
 # shellcheck source=../common.sh

@@ -3,8 +3,9 @@
 # jobs' results fed back when each job ends (the default) and, for the full-information
 # learners, without delay; on the real V100 us-east-1a trace and on a synthetic market.
 #   bash experiments/e_convergence/run.sh SPOTSWEEP OUT_DIR [--smoke]
-# Full run: OUT_DIR gets e_convergence.png and e_convergence.md; about 7 minutes on 2 cores.
-# --smoke: 2 scenarios x 12 rounds, OPT on 32 buckets, for CI.
+# Full run: OUT_DIR = results/figures (copied to docs/figures by hand: e_convergence.png,
+# e_convergence.md); about 7 minutes on 2 cores. --smoke: 2 scenarios x 12 rounds, OPT on 32
+# buckets, for CI.
 set -euo pipefail
 # shellcheck source=../common.sh
 source "$(dirname "$0")/../common.sh"

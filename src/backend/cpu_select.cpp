@@ -18,6 +18,7 @@
 #include <cstring>
 #include <limits>
 
+#include "spotsweep/backend/cpu_chc_key.hpp"
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/mpi.hpp"
@@ -28,6 +29,17 @@ namespace spotsweep {
 namespace {
 
 constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+
+// What a thread evaluates at a time: members [first, last) of grid `grid`, or the members of CHC
+// planning key `key` (key ≥ 0) at places `within` of the key: those of this rank's share (a key
+// cut by a rank boundary runs its own members on each rank, docs/mpi.md).
+struct MemberUnit {
+  int32_t grid = 0;
+  int64_t key = -1;
+  int64_t first = 0;
+  int64_t last = 0;
+  std::vector<int64_t> within;
+};
 
 // This rank's members as whole blocks of the pool's member blocks, and the all-gather that puts
 // every block's partials, in block order, on every rank.
@@ -406,7 +418,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   const int64_t lb = layout.local_blocks;
   const ScenarioBatchView batch = plan.scenarios.view();
   const int threads = options.exec.cpu_threads();
-  const size_t scratch_bytes = max_scratch_bytes(plan);
+  const size_t scratch_bytes = max_scratch_bytes(plan, family_id<ChcFamily>);  // CHC: by key
   const Learner learner = options.learner;
   const bool bandit = options.feedback() == Feedback::bandit;
   const bool count_clamped = learner_uses_range(learner);
@@ -442,6 +454,31 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   const bool parallel_members = static_cast<int64_t>(windows) * L >= 256 && L > 1;
   const bool parallel_blocks = static_cast<int64_t>(S) * L >= (int64_t(1) << 14);
 
+  // What a thread takes at a time: this rank's members of one CHC planning key, or a run of 16
+  // members of another family.
+  std::vector<MemberUnit> units;
+  for (size_t f = 0; f < plan.pool.families.size(); ++f) {
+    const FamilyGrid& g = plan.pool.families[f];
+    const int64_t lo = std::max(layout.begin, g.first_member);
+    const int64_t hi = std::min(layout.end, g.first_member + g.size);
+    if (lo >= hi) continue;
+    if (g.family == family_id<ChcFamily>) {
+      const ChcKeyLayout keys = chc_key_layout(g.view(family_values[f].data()));
+      for (int64_t key = 0; key < keys.keys; ++key) {
+        MemberUnit unit{static_cast<int32_t>(f), key, 0, 0, {}};
+        for (int64_t j = 0; j < keys.members_per_key; ++j) {
+          const int64_t m = g.first_member + keys.member_local(key, j);
+          if (m >= lo && m < hi) unit.within.push_back(j);
+        }
+        if (!unit.within.empty()) units.push_back(std::move(unit));
+      }
+      continue;
+    }
+    for (int64_t k = lo; k < hi; k += 16)
+      units.push_back(MemberUnit{static_cast<int32_t>(f), -1, k, std::min(k + 16, hi), {}});
+  }
+  const int64_t n_units = static_cast<int64_t>(units.size());
+
   SelectorRun run;
   run.records.resize(static_cast<size_t>(T) * S);
   run.backend = Backend::cpu;
@@ -462,26 +499,43 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
                        threads, parallel_blocks);
 
     // Every (window, member) job of the round for this rank's members, through the sweep's
-    // per-job code; a member's parameters are decoded once for all its windows.
+    // per-job code: a member's parameters are decoded once for all its windows, and a CHC
+    // planning key's members run together, sharing their plans (docs/chc.md, "Plan tables").
 #pragma omp parallel num_threads(threads) reduction(+ : steps, clamped) if (parallel_members)
     {
       std::vector<unsigned char> scratch(scratch_bytes);
       double params[kMaxAxes];
-#pragma omp for schedule(dynamic, 16)
-      for (int64_t k = 0; k < L; ++k) {
-        const MemberRef ref = plan.pool.locate(layout.begin + k);
-        const FamilyGrid& grid = plan.pool.families[ref.family_index];
-        decode_member(grid.view(family_values[ref.family_index].data()), ref.local, params);
-        visit_family(grid.family, [&](auto family) {
-          for (int32_t w = 0; w < windows; ++w) {
-            const Outcome o = evaluate_member_job<decltype(family)>(
-                params, batch.context(w, scratch.data()), plan.job(w, r), plan.round_start[r]);
-            utility[static_cast<size_t>(w) * L + k] = o.utility;
-            job_slots[static_cast<size_t>(w) * L + k] = o.slots;
-            steps += o.slots;
-            if (count_clamped) clamped += reward_is_clamped(o.utility, ranges[w % S]) ? 1 : 0;
-          }
-        });
+      // k: the member's index in this rank's share.
+      const auto record = [&](int32_t w, int64_t k, const Outcome& o) {
+        utility[static_cast<size_t>(w) * L + k] = o.utility;
+        job_slots[static_cast<size_t>(w) * L + k] = o.slots;
+        steps += o.slots;
+        if (count_clamped) clamped += reward_is_clamped(o.utility, ranges[w % S]) ? 1 : 0;
+      };
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t u = 0; u < n_units; ++u) {
+        const MemberUnit& unit = units[u];
+        const FamilyGrid& grid = plan.pool.families[unit.grid];
+        const FamilyGridView view = grid.view(family_values[unit.grid].data());
+        if (unit.key >= 0) {
+          CpuChcKey chc(view, chc_key_layout(view), unit.key, unit.within, plan.jobs,
+                        batch.tick_seconds);
+          for (int32_t w = 0; w < windows; ++w)
+            chc.run(batch, w, plan.job(w, r), plan.round_start[r],
+                    [&](int32_t j, const Outcome& o) {
+                      record(w, grid.first_member + chc.member_local(j) - layout.begin, o);
+                    });
+          continue;
+        }
+        for (int64_t k = unit.first; k < unit.last; ++k) {
+          decode_member(view, k - grid.first_member, params);
+          visit_family(grid.family, [&](auto family) {
+            for (int32_t w = 0; w < windows; ++w)
+              record(w, k - layout.begin,
+                     evaluate_member_job<decltype(family)>(params, batch.context(w, scratch.data()),
+                                                           plan.job(w, r), plan.round_start[r]));
+          });
+        }
       }
     }
     // The tests' failure point (docs/mpi.md, "Failure"), agreed by every rank.

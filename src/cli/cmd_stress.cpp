@@ -17,6 +17,7 @@
 #include "spotsweep/select/stress_h5.hpp"
 
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 
 namespace spotsweep::cli {
@@ -108,7 +109,7 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
 
 void add_stress_command(CLI::App& app) {
   struct StressArgs {
-    std::string pool_path, output, learner, feedback, delay, eta;
+    std::string pool_path, output, learner, feedback, delay, eta, png, title;
     ExecArgs exec;
     std::vector<std::string> adversaries, params;
     std::vector<uint64_t> seeds;
@@ -118,12 +119,16 @@ void add_stress_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("stress",
                                  "Run the online selector against adversarial markets: worst "
                                  "regret against its bound, per adversary");
-  cmd->add_option("--pool", args->pool_path,
-                  "Sweep file: [pool.*], [job], [workload] (scenarios, rounds, round_stride, seed; "
-                  "no trace), "
-                  "optional [select] and [stress] / [stress.<adversary>] tables")
+  path_option(cmd->add_option("--pool", args->pool_path,
+                              "Suite file: [pool.*], [job], [workload] (scenarios, rounds, "
+                              "round_stride, seed; no trace), optional [select] and [stress] / "
+                              "[stress.<adversary>] tables; default: the --config file"));
+  path_option(cmd->add_option("--output", args->output, "HDF5 file to write (docs/stress.md)"))
       ->required();
-  cmd->add_option("--output", args->output, "HDF5 file to write (docs/stress.md)")->required();
+  path_option(cmd->add_option("--png", args->png,
+                              "Also draw regret and regret/bound by round for every setting, "
+                              "with seed bands (experiments/plot_stress.py)"));
+  cmd->add_option("--title", args->title, "Title of the --png figure");
   cmd->add_option(
          "--adversaries", args->adversaries,
          "Adversaries to run besides stationary: regime_flip, deadline_trap, poisoning, adaptive "
@@ -142,8 +147,10 @@ void add_stress_command(CLI::App& app) {
   add_exec_options(*cmd, args->exec);
   cmd->footer(stress_help_footer());
   cmd->callback([args, cmd] {
-    const TomlDocument doc = read_toml_file(args->pool_path);
+    const std::string pool_path = args->pool_path.empty() ? config_file() : args->pool_path;
+    const TomlDocument doc = read_pool_file(args->pool_path, "suite file");
     const SweepConfig config = parse_stress_sweep_config(doc);
+    refuse_scenario_axes(config, "stress");
     StressSuite suite;
     suite.adversaries = all_adversaries();
     read_stress_suite(doc, suite);
@@ -163,14 +170,16 @@ void add_stress_command(CLI::App& app) {
     }
     SelectOptions options;
     options.seed = config.seed;
-    read_select_options(doc, options);
-    apply_select_overrides(options, args->learner, args->feedback, args->delay, args->eta);
+    read_select_options(select_table_only(doc), options);
+    apply_learner_args(options, args->learner, args->feedback, args->delay, args->eta);
     options.exec = selector_exec_options(args->exec);
     if (config.pool.size < 2)
-      throw input_error(args->pool_path, "pool", std::to_string(config.pool.size),
+      throw input_error(pool_path, "pool", std::to_string(config.pool.size),
                         "selection needs at least 2 members");
     check_output_path(args->output, "--output");
+    if (!args->png.empty()) check_png_output(args->png, plot_script("plot_stress.py"));
     check_select_options(options);
+    remove_on_interrupt(partial_path(args->output));
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
     // Under MPI every rank runs each selection on its blocks of members (docs/mpi.md); rank 0
@@ -183,7 +192,7 @@ void add_stress_command(CLI::App& app) {
                 << describe_learner(options)
                 << (mpi::size() > 1 ? ", on " + std::to_string(mpi::size()) + " MPI ranks" : "")
                 << "\n";
-    ProgressReport progress("stress");
+    ProgressReport progress("stress", "runs");
     StressProgress report;
     if (root) report = [&progress](int32_t done, int32_t total) { progress.update(done, total); };
     const std::vector<StressRecord> records = run_stress(config, runs, suite, options, report);
@@ -196,6 +205,12 @@ void add_stress_command(CLI::App& app) {
     std::printf("wrote %s: %zu runs, selector time %.2f s on %s\n", args->output.c_str(),
                 records.size(), seconds,
                 records.empty() ? "-" : records.front().result.run.device.c_str());
+    if (!args->png.empty()) {
+      std::vector<std::string> extra;
+      if (!args->title.empty()) extra = {"--title", args->title};
+      render_png(plot_script("plot_stress.py"), args->output, args->png, extra);
+      std::printf("wrote %s\n", args->png.c_str());
+    }
   });
 }
 

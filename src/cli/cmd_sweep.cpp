@@ -1,7 +1,10 @@
 // `spotsweep sweep --pool SWEEP.toml --output OUT.h5`: a policy pool on many scenarios and
-// rounds, into one HDF5 file (docs/sweep.md, docs/hdf5-layout.md).
+// rounds, over the points of its scenario axes, into one HDF5 file (docs/sweep.md,
+// docs/hdf5-layout.md); checkpointed per chunk, resumable with --resume.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -10,6 +13,7 @@
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/mpi.hpp"
+#include "spotsweep/sweep/grid_run.hpp"
 #include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
@@ -17,9 +21,32 @@
 #include "spotsweep/sweep/sweep_ranks.hpp"
 
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 
 namespace spotsweep::cli {
+
+namespace {
+
+// The [sweep] table of the stored configuration: the options that shape the output, so that
+// `spotsweep sweep --config SAVED.toml --output NEW.h5` replays the run to the same file
+// (docs/hdf5-layout.md). Nothing here depends on where the run read or wrote: the command line
+// itself is kept apart (the argv attribute).
+std::string sweep_table(int32_t opt_buckets, int32_t opt_resolution, bool per_scenario,
+                        const std::vector<int64_t>& trace_members) {
+  std::string text = "\n[sweep]\nopt_buckets = " + std::to_string(opt_buckets) +
+                     "\nper_scenario = " + (per_scenario ? "true" : "false") + "\n";
+  if (opt_resolution > 0) text += "opt_resolution = " + std::to_string(opt_resolution) + "\n";
+  if (!trace_members.empty()) {
+    text += "trace_members = [";
+    for (size_t i = 0; i < trace_members.size(); ++i)
+      text += (i ? ", " : "") + std::to_string(trace_members[i]);
+    text += "]\n";
+  }
+  return text;
+}
+
+}  // namespace
 
 void add_sweep_command(CLI::App& app) {
   struct SweepArgs {
@@ -27,18 +54,28 @@ void add_sweep_command(CLI::App& app) {
     ExecArgs exec;
     uint64_t seed = 0;
     int32_t opt_buckets = 256;
+    int32_t opt_resolution = 0;
     std::vector<int64_t> trace_members;
-    bool per_scenario = false;
+    std::vector<std::string> axes;
+    bool per_scenario = false, resume = false;
   };
   auto args = std::make_shared<SweepArgs>();
   auto* cmd = app.add_subcommand(
       "sweep", "Evaluate a policy pool on many scenarios and rounds into one HDF5 file");
-  cmd->add_option("--pool", args->pool_path,
-                  "Sweep file: [pool.*], [workload], [job] (docs/sweep.md)")
+  path_option(cmd->add_option(
+      "--pool", args->pool_path,
+      "Sweep file: [pool.*], [workload], [job] (docs/sweep.md); default: the --config file"));
+  path_option(cmd->add_option("--output", args->output, "HDF5 file to write (docs/hdf5-layout.md)"))
       ->required();
-  cmd->add_option("--output", args->output, "HDF5 file to write (docs/hdf5-layout.md)")->required();
+  cmd->add_option("-a,--axis", args->axes,
+                  "KEY=VALUES: set or add an axis, e.g. job.deadline_h=[4:12:2], pf.theta=0.3,0.5 "
+                  "(repeatable; docs/sweep.md)")
+      ->allow_extra_args(false);
   auto* seed =
       cmd->add_option("--seed", args->seed, "Seed of the job draws (overrides [workload] seed)");
+  cmd->add_option("--opt-resolution", args->opt_resolution,
+                  "OPT's progress step is tick * H(N_min) / M instead of L / buckets: exact on "
+                  "full slots when beta = 0 (docs/model.md section 5); 0 = use --opt-buckets");
   cmd->add_option("--opt-buckets", args->opt_buckets, "OPT progress buckets per job; 0 skips OPT")
       ->capture_default_str();
   cmd->add_option("--trace-members", args->trace_members,
@@ -47,50 +84,145 @@ void add_sweep_command(CLI::App& app) {
   add_exec_options(*cmd, args->exec);
   cmd->add_flag("--per-scenario", args->per_scenario,
                 "Also write utility, cost and miss rate per (member, scenario)");
+  cmd->add_flag("--resume", args->resume,
+                "Continue an interrupted run from OUTPUT.checkpoint/ (same configuration and "
+                "options), bit-identical to an uninterrupted run");
   cmd->callback([args, seed] {
-    SweepConfig config = load_sweep_config(args->pool_path);
-    if (seed->count() > 0) config.seed = args->seed;
+    TomlDocument doc = read_pool_file(args->pool_path, "sweep file");
+    for (const std::string& axis : args->axes)
+      apply_axis_override(doc, axis);
+    if (seed->count() > 0) apply_axis_override(doc, "workload.seed=" + std::to_string(args->seed));
+    const SweepConfig config = parse_sweep_config(doc);
     check_at_least("--opt-buckets", args->opt_buckets, 0);
-    const SweepPlan plan = make_plan(config);
-    SweepOptions options;
-    options.exec = exec_options(args->exec);
-    options.trace_members = args->trace_members;
-    options.per_scenario = args->per_scenario;
-    check_trace_members(plan, options.trace_members);
-    // A missing folder is reported now, not after the sweep has run.
-    check_output_path(args->output, "--output");
+    check_at_least("--opt-resolution", args->opt_resolution, 0);
+    GridRunOptions options;
+    options.sweep.exec = exec_options(args->exec);
+    options.sweep.trace_members = args->trace_members;
+    options.sweep.per_scenario = args->per_scenario;
+    options.opt_buckets = args->opt_buckets;
+    options.opt_resolution = args->opt_resolution;
+    options.resume = args->resume;
     // Under MPI every rank runs its share (docs/mpi.md); rank 0 alone reports.
     const bool root = mpi::is_root();
-    if (root)
-      std::cerr << "sweep: " << plan.pool.size << " members x " << plan.scenarios.count
-                << " scenarios x " << plan.rounds << " rounds"
-                << (mpi::size() > 1 ? " on " + std::to_string(mpi::size()) + " MPI ranks" : "")
-                << "\n";
+    // Every rank sees it: one line from rank 0, exit status 2.
+    if (args->resume && mpi::size() > 1)
+      throw mpi::RankFailure(input_error(args->output, "--resume", "",
+                                         "resuming is for one process: rerun without mpirun, or "
+                                         "under mpirun without --resume (docs/mpi.md)")
+                                 .what(),
+                             2);
+    // A missing folder is reported now, not after the sweep has run.
+    check_output_path(args->output, "--output");
+    SweepGrid grid = make_sweep_grid(config);
+    for (const SweepPlan& plan : grid.plans)
+      check_trace_members(plan, options.sweep.trace_members);
+    const std::string replay =
+        grid.config_toml + sweep_table(args->opt_buckets, args->opt_resolution, args->per_scenario,
+                                       args->trace_members);
+    options.fingerprint = replay;
+    options.checkpoint_dir = args->output + ".checkpoint";
+    if (root && mpi::size() == 1 && !args->resume &&
+        std::filesystem::exists(options.checkpoint_dir))
+      std::cerr << "sweep: note: replacing the checkpoint of an earlier run in "
+                << options.checkpoint_dir << " (--resume continues it instead)\n";
+    remove_on_interrupt(partial_path(args->output));
+
+    const SweepPlan& first = grid.front();
+    // Said once the checkpoint is accepted (a refused --resume stays one line).
+    bool started = false;
+    const auto announce = [&] {
+      started = true;
+      std::cerr << "sweep: " << first.pool.size << " members x " << first.scenarios.count
+                << " scenarios x " << first.rounds << " rounds";
+      if (grid.points() > 1) {
+        std::cerr << " x " << grid.points() << " points (";
+        for (size_t a = 0; a < grid.axes.size(); ++a)
+          std::cerr << (a ? " x " : "") << grid.axes[a].key << " " << grid.axes[a].values.size();
+        std::cerr << ")";
+      }
+      if (mpi::size() > 1) std::cerr << " on " << mpi::size() << " MPI ranks";
+      std::cerr << "\n";
+    };
     ProgressReport progress(mpi::size() > 1 ? "sweep (rank 0's share)" : "sweep");
-    ProgressCallback report;
-    if (root) report = [&progress](int64_t done, int64_t total) { progress.update(done, total); };
-    const SweepResult result = run_sweep_ranks(plan, options, report);
-    if (args->opt_buckets > 0 && root)
-      std::cerr << "sweep: OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
-                << " progress buckets\n";
-    OptTable opt;  // rank 0 writes it
-    mpi::agreed([&] {
-      if (root) opt = compute_opt_table(plan, args->opt_buckets, options.exec.threads);
-    });
-    write_sweep_h5_ranks(args->output, plan, result, opt);
-    double best_utility = 0.0;
-    const int64_t best = best_member_ranks(result, &best_utility);
+    ProgressReport opt_progress("OPT", "jobs");
+    GridRunCallbacks callbacks;
+    if (root)
+      callbacks.sweep = [&](const WorkProgress& w) {
+        if (!started) announce();
+        char rate[64] = "";
+        const double seconds = progress.elapsed_s();
+        if (w.steps > 0 && seconds > 0)
+          std::snprintf(rate, sizeof rate, "%.3g steps/s", static_cast<double>(w.steps) / seconds);
+        progress.update(w.done, w.total, w.resumed, rate);
+      };
+    bool opt_announced = false;
+    if (root)
+      callbacks.opt = [&](int64_t done, int64_t total) {
+        if (!opt_announced) {
+          std::cerr << "sweep: OPT for " << total << " jobs, "
+                    << opt_lattice_text(args->opt_buckets, args->opt_resolution) << "\n";
+          opt_announced = true;
+        }
+        opt_progress.update(done, total);
+      };
+    const GridRunResult run = run_sweep_grid_ranks(grid, options, callbacks);
+    if (run.chunks_resumed > 0)
+      std::cerr << "sweep: resumed " << run.chunks_resumed << " of " << run.chunks
+                << " chunks from " << options.checkpoint_dir << "\n";
+    write_sweep_h5_ranks(args->output, grid, run.results, run.opt, replay);
+    if (root) remove_checkpoint(options.checkpoint_dir);
+
+    // Per point, the best member over every rank's rows (the first on ties); then the first
+    // point with the largest.
+    std::vector<double> best_means(static_cast<size_t>(grid.points()));
+    std::vector<int64_t> best_members(best_means.size());
+    for (size_t p = 0; p < best_means.size(); ++p)
+      best_members[p] = best_member_ranks(run.results[p], &best_means[p]);
     if (!root) return;
+    int64_t steps = 0, best_point = 0;
+    double seconds = 0.0;
+    for (int64_t p = 0; p < grid.points(); ++p) {
+      const SweepResult& r = run.results[static_cast<size_t>(p)];
+      steps += r.policy_slot_steps;
+      seconds += r.seconds;
+      if (best_means[static_cast<size_t>(p)] > best_means[static_cast<size_t>(best_point)])
+        best_point = p;
+    }
+    const int64_t best = best_members[static_cast<size_t>(best_point)];
+    const SweepResult& last = run.results.back();
     std::printf(
         "wrote %s: %lld members, %lld policy-slot steps in %.2f s (%.3g steps/s) on %s [%s]\n",
-        args->output.c_str(), static_cast<long long>(plan.pool.size),
-        static_cast<long long>(result.policy_slot_steps), result.seconds,
-        result.policy_slot_steps / std::max(result.seconds, 1e-9), result.device.c_str(),
-        backend_name(result.backend));
-    std::printf("best mean utility: member %lld %s = %.4f USD\n", static_cast<long long>(best),
-                plan.pool.describe_member(best).c_str(), best_utility);
+        args->output.c_str(), static_cast<long long>(first.pool.size),
+        static_cast<long long>(steps), seconds, steps / std::max(seconds, 1e-9),
+        last.device.c_str(), backend_name(last.backend));
+    std::string at;
+    const std::vector<double> values = grid.point_values(best_point);
+    for (size_t a = 0; a < values.size(); ++a)
+      at += (a ? ", " : " at ") + grid.axes[a].key + "=" + format_number(values[a]);
+    std::printf("best mean utility: member %lld %s%s = %.4f USD\n", static_cast<long long>(best),
+                first.pool.describe_member(best).c_str(), at.c_str(),
+                best_means[static_cast<size_t>(best_point)]);
+    // OPT's precision per point (docs/model.md §5 "Precision"): its bracket, and a failure when
+    // some member's mean beats OPT's achieved mean.
+    if (args->opt_buckets > 0)
+      for (int64_t p = 0; p < grid.points(); ++p) {
+        const double best_mean = best_means[static_cast<size_t>(p)];
+        std::string where;
+        const std::vector<double> point = grid.point_values(p);
+        for (size_t a = 0; a < point.size(); ++a)
+          where += (a ? ", " : "at ") + grid.axes[a].key + "=" + format_number(point[a]) +
+                   (a + 1 == point.size() ? ": " : "");
+        std::printf(
+            "%s%s\n", where.c_str(),
+            describe_opt_precision(opt_precision(run.opt[static_cast<size_t>(p)], best_mean),
+                                   opt_lattice_text(args->opt_buckets, args->opt_resolution))
+                .c_str());
+      }
+    size_t peak = 0;
+    for (const SweepResult& r : run.results)
+      peak = std::max(peak, r.device_peak_bytes);
     std::printf("memory peaks: host %s, device %s\n", mib(host_peak_bytes()).c_str(),
-                mib(result.device_peak_bytes).c_str());
+                mib(peak).c_str());
   });
 }
 

@@ -1,12 +1,22 @@
 #include "spotsweep/config/validation.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/model/simulator.hpp"
 #include "spotsweep/model/slot.hpp"
 
 namespace spotsweep {
+
+namespace {
+// Hours as a person reads them: 20.92 h, not 20.916666666666668 h.
+std::string hours(double h) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g h", h);
+  return text;
+}
+}  // namespace
 
 namespace {
 
@@ -66,9 +76,8 @@ void validate_job(const JobSpec& job, const std::string& source) {
         continuous_finish_s(job, 0.0, job.reconfig_s, job.work, job.n_max) / 3600.0;
     throw input_error(source, "work", format_number(job.work),
                       "cannot finish even on n_max = " + std::to_string(job.n_max) +
-                          " on-demand GPUs: needs " + format_number(best_h) +
-                          " h, hard deadline is " + format_number(job.hard_deadline_s() / 3600.0) +
-                          " h");
+                          " on-demand GPUs: needs " + hours(best_h) + ", hard deadline is " +
+                          hours(job.hard_deadline_s() / 3600.0));
   }
 }
 

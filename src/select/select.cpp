@@ -373,6 +373,15 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
     }
   }
 
+  if (opt.progress_buckets > 0 && T > 0) {
+    double best_sum = 0.0;
+    for (int32_t s = 0; s < S; ++s)
+      best_sum += out.at(out.best_cumulative, s, T - 1);
+    out.opt_buckets = opt.progress_buckets;
+    out.opt_precision = opt_precision(out.opt_utility.data(), out.opt_upper.data(),
+                                      static_cast<int64_t>(cells), best_sum / cells);
+  }
+
   // Top-k by final weight (ties: lower member first), and each family's weight mass.
   out.top_k = static_cast<int32_t>(std::min<int64_t>(options.top_k, K));
   top_members_and_family_weights(plan, S, out.top_k, run, &out.top_member, &out.top_weight,

@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <vector>
 
@@ -104,16 +105,20 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   return result;
 }
 
-OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads) {
+OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                           const OptProgress& progress, int32_t resolution) {
   OptTable table;
   if (progress_buckets <= 0) return table;
   table.progress_buckets = progress_buckets;
+  table.resolution = resolution;
   const int64_t jobs = plan.jobs_per_member();
   table.utility_lower.assign(static_cast<size_t>(jobs), 0.0);
   table.utility_upper.assign(static_cast<size_t>(jobs), 0.0);
   OptOptions options;
-  options.progress_buckets = progress_buckets;
+  options.progress_buckets = resolution > 0 ? 0 : progress_buckets;
+  options.resolution = resolution;
   const int n_threads = threads > 0 ? threads : omp_get_max_threads();
+  int64_t done = 0;  // under the progress lock
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
   for (int64_t i = 0; i < jobs; ++i) {
     const int32_t s = static_cast<int32_t>(i / plan.rounds);
@@ -122,8 +127,63 @@ OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int 
         solve_opt(plan.job(s, r), plan.scenarios.market(s), plan.round_start[r], options);
     table.utility_lower[i] = opt.utility_lower;
     table.utility_upper[i] = opt.utility_upper;
+    if (progress) {
+#pragma omp critical(spotsweep_opt_progress)
+      progress(++done, jobs);
+    }
   }
   return table;
+}
+
+OptPrecision opt_precision(const double* lower, const double* upper, int64_t jobs,
+                           double best_policy_mean) {
+  OptPrecision p;
+  p.jobs = jobs;
+  double lo = 0.0, hi = 0.0;
+  for (int64_t i = 0; i < jobs; ++i) {
+    lo += lower[i];
+    hi += upper[i];
+  }
+  if (jobs > 0) {
+    p.lower_mean = lo / static_cast<double>(jobs);
+    p.upper_mean = hi / static_cast<double>(jobs);
+  }
+  p.width = p.upper_mean - p.lower_mean;
+  p.relative = p.lower_mean != 0.0 ? p.width / std::fabs(p.lower_mean)
+                                   : std::numeric_limits<double>::infinity();
+  p.has_policy = !std::isnan(best_policy_mean);
+  if (p.has_policy) {
+    p.best_policy_mean = best_policy_mean;
+    p.policy_beats_lower = best_policy_mean > p.lower_mean + 1e-9 * (1.0 + std::fabs(p.lower_mean));
+  }
+  return p;
+}
+
+std::string opt_lattice_text(int32_t progress_buckets, int32_t resolution) {
+  return resolution > 0 ? "step tick*H(N_min)/" + std::to_string(resolution)
+                        : std::to_string(progress_buckets) + " progress buckets";
+}
+
+std::string describe_opt_precision(const OptPrecision& p, const std::string& lattice) {
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "OPT (%s): achieved %.4f, upper bound %.4f USD per job; bracket "
+                "%.4f USD = %.3g %% of the achieved value",
+                lattice.c_str(), p.lower_mean, p.upper_mean, p.width, 100.0 * p.relative);
+  std::string text = line;
+  if (p.relative > kOptBracketTarget)
+    text +=
+        " (wider than the 0.5 % target: refine the lattice (--opt-buckets, or "
+        "--opt-resolution when beta = 0), or report the bracket beside every ratio)";
+  if (p.policy_beats_lower) {
+    std::snprintf(line, sizeof line,
+                  "\nOPT PRECISION FAILURE: a policy's mean utility %.4f USD beats OPT's achieved "
+                  "%.4f USD per job; OPT on %s is not optimal, ratios to it are not "
+                  "competitive ratios",
+                  p.best_policy_mean, p.lower_mean, lattice.c_str());
+    text += line;
+  }
+  return text;
 }
 
 }  // namespace spotsweep

@@ -3,6 +3,7 @@
 #include "spotsweep/sweep/sweep_ranks.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -11,7 +12,6 @@
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/h5.hpp"
-#include "spotsweep/detail/h5_rows.hpp"
 #include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/sweep/sweep_h5.hpp"
 
@@ -19,14 +19,7 @@ namespace spotsweep {
 
 namespace {
 
-// Rows [lo, hi) of the pool that both result and grid hold.
-bool overlap(const FamilyGrid& grid, const SweepResult& result, int64_t* lo, int64_t* hi) {
-  *lo = std::max(grid.first_member, result.first_member);
-  *hi = std::min(grid.first_member + grid.size, result.first_member + result.members);
-  return *lo < *hi;
-}
-
-// The traced members' outcomes, each from the rank that owns the member.
+// Each point's traced members' outcomes, each from the rank that owns the member.
 void gather_traced(const SweepPlan& plan, SweepResult& result) {
   const size_t jobs = static_cast<size_t>(plan.jobs_per_member());
   const size_t bytes = result.traced.size() * sizeof(Outcome);
@@ -63,56 +56,38 @@ std::string devices_of_ranks(const std::string& own) {
   return joined;
 }
 
-namespace {
-
-// Rank r > 0's turn: its rows into the datasets rank 0 made.
-void add_rows(const std::string& temp, const SweepPlan& plan, const SweepResult& result) {
-  using namespace h5;
-  const QuietHdf5 quiet;
-  Handle file(H5Fopen(temp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "open " + temp);
-  for (const FamilyGrid& grid : plan.pool.families) {
-    int64_t lo = 0, hi = 0;
-    if (!overlap(grid, result, &lo, &hi)) continue;
-    const std::string group = "families/" + grid.name + "/";
-    for (int32_t st = 0; st < kStatCount; ++st) {
-      const std::string name = group + stat_name(static_cast<Stat>(st));
-      Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "open " + name);
-      write_stat_rows(ds, grid, result, st);
-    }
-    if (result.scenario_stats.empty()) continue;
-    for (int32_t st = 0; st < kScenarioStatCount; ++st) {
-      const std::string name =
-          group + "scenario_" + scenario_stat_name(static_cast<ScenarioStat>(st));
-      Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "open " + name);
-      write_scenario_rows(ds, grid, result, st, static_cast<size_t>(plan.scenarios.count));
-    }
+GridRunResult run_sweep_grid_ranks(SweepGrid& grid, GridRunOptions options,
+                                   const GridRunCallbacks& callbacks) {
+  const mpi::MemberRange range = mpi::own_range(grid.front().pool.size);
+  options.sweep.member_begin = range.begin;
+  options.sweep.member_end = range.end;
+  if (mpi::size() > 1) {
+    use_device(mpi::local_rank());
+    options.checkpoint_dir.clear();  // no checkpoints across ranks (docs/mpi.md)
+    options.resume = false;
+    if (!mpi::is_root()) options.opt_buckets = 0;  // OPT is rank 0's
   }
-  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + temp);
-}
-
-}  // namespace
-
-SweepResult run_sweep_ranks(const SweepPlan& plan, SweepOptions options,
-                            const ProgressCallback& progress) {
-  const mpi::MemberRange range = mpi::own_range(plan.pool.size);
-  options.member_begin = range.begin;
-  options.member_end = range.end;
-  if (mpi::size() > 1) use_device(mpi::local_rank());
-  SweepResult result;
+  GridRunResult run;
   mpi::agreed([&] {
     mpi::test_failure_point("evaluate");
-    result = run_sweep(plan, options, progress);
+    run = run_sweep_grid(grid, options, callbacks);
   });
-  result.mpi_ranks = mpi::size();
-  if (mpi::size() == 1) return result;
-  mpi::sum(&result.policy_slot_steps, 1);
-  double maxima[2] = {result.seconds, static_cast<double>(result.device_peak_bytes)};
-  mpi::max(maxima, 2);
-  result.seconds = maxima[0];
-  result.device_peak_bytes = static_cast<size_t>(maxima[1]);
-  result.device = devices_of_ranks(result.device);
-  gather_traced(plan, result);
-  return result;
+  for (SweepResult& result : run.results)
+    result.mpi_ranks = mpi::size();
+  if (mpi::size() == 1) return run;
+  std::string device;
+  for (size_t p = 0; p < run.results.size(); ++p) {
+    SweepResult& result = run.results[p];
+    mpi::sum(&result.policy_slot_steps, 1);
+    double maxima[2] = {result.seconds, static_cast<double>(result.device_peak_bytes)};
+    mpi::max(maxima, 2);
+    result.seconds = maxima[0];
+    result.device_peak_bytes = static_cast<size_t>(maxima[1]);
+    if (p == 0) device = devices_of_ranks(result.device);
+    result.device = device;
+    gather_traced(grid.plans[p], result);
+  }
+  return run;
 }
 
 int64_t best_member_ranks(const SweepResult& result, double* utility) {
@@ -132,13 +107,23 @@ int64_t best_member_ranks(const SweepResult& result, double* utility) {
   return first;
 }
 
-void write_sweep_h5_ranks(const std::string& path, const SweepPlan& plan, const SweepResult& result,
-                          const OptTable& opt) {
+void write_sweep_h5_ranks(const std::string& path, const SweepGrid& grid,
+                          const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
+                          const std::string& config_toml) {
   if (mpi::size() == 1) {
     mpi::test_failure_point("write");
-    write_sweep_h5(path, plan, result, opt);
+    write_sweep_h5(path, grid, results, opt, config_toml);
     return;
   }
+  // Each point's best mean over every rank's rows, for OPT's precision check.
+  std::vector<double> best_means;
+  for (const SweepResult& r : results) {
+    const double own = best_member_mean(r);
+    best_means.push_back(std::isnan(own) ? -std::numeric_limits<double>::infinity() : own);
+  }
+  mpi::max(best_means.data(), best_means.size());
+  for (double& b : best_means)
+    if (std::isinf(b) && b < 0) b = std::numeric_limits<double>::quiet_NaN();
   std::string temp = mpi::is_root() ? partial_path(path) : std::string();
   mpi::broadcast(temp, 0);
   try {
@@ -151,7 +136,7 @@ void write_sweep_h5_ranks(const std::string& path, const SweepPlan& plan, const 
         throw input_error(path, "--output", "",
                           "cannot create the file (is its folder there and writable?)");
       try {
-        write_sweep_contents(file, plan, result, opt);
+        write_sweep_contents(file, grid, results, opt, config_toml, best_means);
         mpi::test_failure_point("write");
       } catch (...) {
         H5Fclose(file);
@@ -164,7 +149,10 @@ void write_sweep_h5_ranks(const std::string& path, const SweepPlan& plan, const 
       mpi::agreed([&] {
         if (mpi::rank() != r) return;
         mpi::test_failure_point("write");
-        add_rows(temp, plan, result);
+        const h5::QuietHdf5 quiet;
+        h5::Handle file(H5Fopen(temp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "open " + temp);
+        write_sweep_rows(file, grid, results);
+        h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + temp);
       });
     mpi::agreed([&] {
       if (mpi::is_root() && std::rename(temp.c_str(), path.c_str()) != 0)
@@ -219,31 +207,6 @@ RankBench bench_sweep_ranks(const SweepPlan& plan, SweepOptions options, int32_t
     bench.one_rank_seconds = bench.seconds;
   }
   return bench;
-}
-
-void write_stat_rows(hid_t ds, const FamilyGrid& grid, const SweepResult& result, int32_t stat) {
-  int64_t lo = 0, hi = 0;
-  if (!overlap(grid, result, &lo, &hi)) return;
-  std::vector<double> column(static_cast<size_t>(hi - lo));
-  for (int64_t m = lo; m < hi; ++m)
-    column[m - lo] = result.stat(m, static_cast<Stat>(stat));
-  h5::write_flat_range(ds, H5T_NATIVE_DOUBLE, static_cast<hsize_t>(lo - grid.first_member),
-                       column.size(), column.data());
-}
-
-void write_scenario_rows(hid_t ds, const FamilyGrid& grid, const SweepResult& result, int32_t stat,
-                         size_t scenarios) {
-  int64_t lo = 0, hi = 0;
-  if (!overlap(grid, result, &lo, &hi)) return;
-  std::vector<double> column(static_cast<size_t>(hi - lo) * scenarios);
-  for (size_t i = 0; i < column.size(); ++i)
-    column[i] =
-        result.scenario_stats[(static_cast<size_t>(lo - result.first_member) * scenarios + i) *
-                                  kScenarioStatCount +
-                              stat];
-  h5::write_flat_range(ds, H5T_NATIVE_DOUBLE,
-                       static_cast<hsize_t>(lo - grid.first_member) * scenarios, column.size(),
-                       column.data());
 }
 
 }  // namespace spotsweep

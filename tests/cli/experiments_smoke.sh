@@ -31,10 +31,29 @@ for eps in 0 0.3; do
   "$py" -c "
 import sys, h5py
 f = h5py.File(sys.argv[1], 'r')
-assert f['value'].shape == (2, 3), f['value'].shape
+assert f['utility'].shape == (2, 3), f['utility'].shape
 assert list(f['window'][()]) == [4, 6] and list(f['commit'][()]) == [1, 2, 4]
 assert f.attrs['reduction'] == 'eps = ' + sys.argv[2], f.attrs['reduction']
 " "d/d_commitment_eps$eps.h5" "$eps"
 done
 test "$(grep -c '^| eps = ' d/d_commitment.md)" = 2
+# (g) paired comparisons: both markets, 8 policies and 10 paired rows each, every interval
+# ordered (low <= estimate <= high), OPT's bracket stated.
+bash "$root/experiments/g_paired/run.sh" "$bin" g --smoke > g.log
+png_ok g/g_paired.png
+test "$(grep -c '^## ' g/g_paired.md)" = 2
+test "$(grep -c '^| CHC ε=0 | ' g/g_paired.md)" = 10  # 1 policy row + 4 comparisons, per market
+grep -q 'bracket' g/g_paired.md
+"$py" - "$root/experiments" <<'PY'
+import sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from paired import bootstrap
+rng = np.random.default_rng(1)
+b = rng.normal(50, 5, size=(20, 12))
+r = bootstrap(b + 1.0, b)  # A beats B by exactly 1 on every job
+assert abs(r["diff_mean"] - 1.0) < 1e-12 and r["diff_ci"][0] <= 1.0 <= r["diff_ci"][1] + 1e-12
+r = bootstrap(b + rng.normal(0, 1, size=b.shape), b)  # no difference: the interval covers 0
+assert r["diff_ci"][0] < 0 < r["diff_ci"][1], r
+PY
 echo "experiments_smoke: ok"

@@ -50,14 +50,17 @@ TOML
 trace="$root/data/v100_us-east-2b.h5"
 sed -i "s|^\[workload\]|[workload]\ntrace = \"$trace\"|" pool.toml
 
-# The same command alone and under 1, 2 and 3 ranks: the same file, and mpi_ranks says how many.
-# Usage: same_for_every_rank_count NAME ARGS... (ARGS: a subcommand writing --output NAME.h5)
+# The same command alone and under the given numbers of ranks: the same file, and mpi_ranks says
+# how many. Each launch of mpirun costs about a second of start-up, so each case takes the rank
+# counts that matter to it (3 always: it cuts the pools' blocks unevenly and CHC keys).
+# Usage: same_for_every_rank_count NAME "RANK COUNTS" ARGS... (ARGS: a subcommand writing
+# --output NAME.h5)
 same_for_every_rank_count() {
-  local name=$1; shift
+  local name=$1 counts=$2; shift 2
   "$bin" "$@" --output "$name.alone.h5" >/dev/null 2>"$name.alone.err" ||
     { fail "$name alone"; cat "$name.alone.err"; return; }
   digest "$name.alone.h5" >"$name.alone.digest"
-  for n in 1 2 3; do
+  for n in $counts; do
     if ! timeout 120 "${mpirun[@]}" -np "$n" "$bin" "$@" --output "$name.$n.h5" >"$name.$n.out" \
         2>"$name.$n.err"; then
       fail "$name on $n ranks"; cat "$name.$n.err"; continue
@@ -72,19 +75,27 @@ same_for_every_rank_count() {
   [ "$(grep -c '^wrote ' "$name.3.out" || true)" = 1 ] || fail "$name: not one summary on 3 ranks"
 }
 
-same_for_every_rank_count sweep sweep --pool pool.toml --backend cpu --per-scenario \
-  --trace-members 1,11,20,25 --opt-buckets 16
-echo "sweep: $(grep -c . sweep.alone.digest) digests alike on 1, 2 and 3 ranks"
+# Two points of a scenario axis: each rank runs its members of every chunk of every point.
+same_for_every_rank_count sweep "1 2 3" sweep --pool pool.toml --backend cpu --per-scenario \
+  --trace-members 1,11,20,25 --opt-buckets 16 -a job.deadline_h=4,5
+echo "sweep: $(grep -c . sweep.alone.digest) digests alike on 1, 2 and 3 ranks (2 points)"
+# Checkpoints are one process's: --resume under several ranks is one error line, exit 2.
+rc=0
+timeout 120 "${mpirun[@]}" -np 2 "$bin" sweep --pool pool.toml --backend cpu --resume \
+  --output resume.h5 >resume.out 2>resume.err || rc=$?
+[ "$rc" = 2 ] && [ "$(grep -c '^spotsweep: error: ' resume.err)" = 1 ] &&
+  grep -q -- '--resume' resume.err && ! ls resume.h5* >/dev/null 2>&1 ||
+  { fail "sweep --resume on 2 ranks: status $rc"; cat resume.err; }
 
 # select: every learner's sums across members go per block of 5, the blocks in order, whatever
 # the ranks; the played member's draw likewise. The full-feedback default (FlipFlop, delayed)
 # with OPT, the bandit learner, and Hedge, which stays off the leader (finite rates throughout).
-same_for_every_rank_count select select --pool pool.toml --backend cpu --opt-buckets 16 --top-k 4
-same_for_every_rank_count select_bandit select --pool pool.toml --backend cpu --opt-buckets 0 \
+same_for_every_rank_count select "2 3" select --pool pool.toml --backend cpu --opt-buckets 16 --top-k 4
+same_for_every_rank_count select_bandit 3 select --pool pool.toml --backend cpu --opt-buckets 0 \
   --learner exp3-ada --selector-seed 3
-same_for_every_rank_count select_hedge select --pool pool.toml --backend cpu --opt-buckets 0 \
+same_for_every_rank_count select_hedge 3 select --pool pool.toml --backend cpu --opt-buckets 0 \
   --learner hedge --feedback-delay none
-echo "select: $(grep -c . select.alone.digest) digests alike on 1, 2 and 3 ranks (3 learners)"
+echo "select: $(grep -c . select.alone.digest) digests alike on 2 and 3 ranks (3 learners)"
 grep -q "bytes gathered by rank 0" select.3.out || fail "select on 3 ranks: no gathered bytes"
 
 # stress: the adaptive adversary's regime choice (the leader's utility from its owner) and a
@@ -99,31 +110,25 @@ opt_buckets = 8
 [stress.regime_flip]
 period_slots = [40]
 TOML
-same_for_every_rank_count stress stress --pool stress.toml --backend cpu
-echo "stress: $(grep -c . stress.alone.digest) digests alike on 1, 2 and 3 ranks"
+same_for_every_rank_count stress "2 3" stress --pool stress.toml --backend cpu
+echo "stress: $(grep -c . stress.alone.digest) digests alike on 2 and 3 ranks"
 
 # One rank fails on purpose, while evaluating or while writing: every rank stops (timeout
 # catches a hang), the status is non-zero, rank 0 prints that rank's one error line, and neither
-# the file nor a partial one is left.
-for command in sweep select stress; do
+# the file nor a partial one is left. Rank 0 writing creates the file, rank 2 adds its rows.
+for case in sweep/evaluate/0 sweep/write/2 select/evaluate/2 select/write/0 stress/write/2; do
+  IFS=/ read -r command at rank <<<"$case"
   pool=pool.toml
   [ "$command" = stress ] && pool=stress.toml
-  for at in evaluate write; do
-    for rank in 0 2; do
-      # select and stress: one rank of each case, to keep the test short.
-      [ "$command" != sweep ] && [ "$at/$rank" != evaluate/2 ] && [ "$at/$rank" != write/0 ] &&
-        continue
-      out="fail.$command.$at.$rank.h5"
-      rc=0
-      SPOTSWEEP_TEST_FAIL_RANK=$rank SPOTSWEEP_TEST_FAIL_AT=$at timeout 120 "${mpirun[@]}" -np 3 \
-        "$bin" "$command" --pool "$pool" --backend cpu --output "$out" >fail.out 2>fail.err || rc=$?
-      [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "$command: failure at $at on rank $rank: status $rc"
-      errors=$(grep -c '^spotsweep: error: ' fail.err || true)
-      grep -q "^spotsweep: error: rank $rank: failure injected at $at" fail.err && [ "$errors" = 1 ] ||
-        { fail "$command: failure at $at on rank $rank: not one error line naming the rank"; cat fail.err; }
-      ls "$out"* >/dev/null 2>&1 && fail "$command: failure at $at on rank $rank left $(ls "$out"*)"
-    done
-  done
+  out="fail.$command.$at.$rank.h5"
+  rc=0
+  SPOTSWEEP_TEST_FAIL_RANK=$rank SPOTSWEEP_TEST_FAIL_AT=$at timeout 120 "${mpirun[@]}" -np 3 \
+    "$bin" "$command" --pool "$pool" --backend cpu --output "$out" >fail.out 2>fail.err || rc=$?
+  [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "$command: failure at $at on rank $rank: status $rc"
+  errors=$(grep -c '^spotsweep: error: ' fail.err || true)
+  grep -q "^spotsweep: error: rank $rank: failure injected at $at" fail.err && [ "$errors" = 1 ] ||
+    { fail "$command: failure at $at on rank $rank: not one error line naming the rank"; cat fail.err; }
+  ls "$out"* >/dev/null 2>&1 && fail "$command: failure at $at on rank $rank left $(ls "$out"*)"
 done
 # The CUDA selector runs on one rank: asked for under several, one error line, exit 2.
 rc=0
@@ -131,7 +136,7 @@ timeout 120 "${mpirun[@]}" -np 2 "$bin" select --pool pool.toml --backend cuda -
   >cuda.out 2>cuda.err || rc=$?
 [ "$rc" = 2 ] && [ "$(grep -c '^spotsweep: error: ' cuda.err)" = 1 ] && ! ls cuda.h5* >/dev/null 2>&1 ||
   { fail "select --backend cuda on 2 ranks: status $rc"; cat cuda.err; }
-echo "failures injected at evaluate and write (sweep: ranks 0 and 2; select, stress: one each):"
+echo "failures injected at evaluate and write (sweep, select, stress; ranks 0 and 2):"
 echo "all ranks stopped, no output"
 
 if [ "$failures" -gt 0 ]; then

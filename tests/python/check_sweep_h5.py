@@ -35,6 +35,13 @@ with h5py.File(path, "r") as f:
 
     assert f["opt/utility_lower"].shape == (3, 4)
     assert np.all(f["opt/utility_lower"][()] <= f["opt/utility_upper"][()] + 1e-9)
+    # OPT's precision (docs/model.md section 5): the bracket over every job, stored.
+    opt = f["opt"]
+    lower, upper = f["opt/utility_lower"][()].mean(), f["opt/utility_upper"][()].mean()
+    assert np.isclose(opt.attrs["lower_mean"], lower) and np.isclose(opt.attrs["upper_mean"], upper)
+    assert np.isclose(opt.attrs["bracket_width"], upper - lower)
+    assert np.isclose(opt.attrs["bracket_relative"], (upper - lower) / abs(lower))
+    assert opt.attrs["bracket_relative_max"] >= 0 and int(opt.attrs["precision_failures"]) >= 0
 
     traced = f["traced_members"]
     assert list(traced["member"][()]) == [0, 5, 13, 15]
@@ -44,8 +51,9 @@ with h5py.File(path, "r") as f:
     assert f["workload/job_work"].shape == (3, 4)
 
     chc = f["families/chc/utility_mean"]
-    assert chc.shape == (1, 1, 2, 1, 1, 1, 1, 1), chc.shape
+    assert chc.shape == (1, 1, 2, 1, 1, 1, 1, 1, 1), chc.shape
     assert chc.dims[7].label == "lagrange_iters"
+    assert chc.dims[8].label == "avail_noise"
     assert [d.label for d in chc.dims][:3] == ["window", "commit", "eps"]
     assert list(chc.dims[2][0][:]) == [0.0, 0.3]
 print("check_sweep_h5: ok")

@@ -60,17 +60,18 @@ tail -n +2 "$tmp/last.out" >cbl_summary.txt  # line 1 holds the wall time
 outputs+=(cbl=cbl.csv cbl_summary=cbl_summary.txt)
 # simulate: every policy's report and one per-slot log.
 trace=$repo/data/v100_us-east-2b.h5
-for policy in on-demand greedy uniform-progress pf chc; do
+for policy in on_demand greedy uniform_progress pf chc; do
   chc_options=()
   [ "$policy" = chc ] && chc_options=(--window 12 --commit 2 --eps 0.2)
   run "$spotsweep" simulate --trace "$trace" --start 700 --policy "$policy" --work-hours 8 \
-    --deadline-hours 10 --n-max 2 --reconfig-s 300 --value 60 "${chc_options[@]}" --opt-resolution 4
+    --deadline-hours 10 --gamma 1 --n-max 2 --throughput unit --reconfig-s 300 --value 60 \
+    "${chc_options[@]}" --opt-resolution 4
   cp "$tmp/last.out" "simulate_$policy.txt"
   outputs+=("simulate_$policy=simulate_$policy.txt")
 done
 run "$spotsweep" simulate --trace "$trace" --policy chc --predictor holt-winters --window 24 \
-  --commit 4 --work-hours 12 --deadline-hours 16 --reconfig-s 720 --value 200 --no-opt \
-  --lagrange-iters 3 --slot-csv slots.csv
+  --commit 4 --work-hours 12 --deadline-hours 16 --gamma 1 --n-max 1 --throughput unit \
+  --reconfig-s 720 --value 200 --no-opt --lagrange-iters 3 --slot-csv slots.csv
 cp "$tmp/last.out" simulate_chc_hw.txt
 outputs+=(simulate_chc_hw=simulate_chc_hw.txt slots=slots.csv)
 for kind in synthetic regime_flip deadline_trap poisoning; do

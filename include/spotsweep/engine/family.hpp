@@ -14,7 +14,7 @@
 
 namespace spotsweep {
 
-constexpr int kMaxAxes = 8;
+constexpr int kMaxAxes = 9;  // CHC has 9 axes (engine/families/chc.hpp)
 
 // Which family of the list in families.hpp: its position there. Opaque, so that code names a
 // family by its traits (family_id<PfFamily>) and adding one touches no enumeration.

@@ -36,12 +36,19 @@ SPOTSWEEP_HD_INLINE int32_t gpus_for_rate(const JobSpec& job, double rate) {
 }
 
 // The kind of instance the previous slot ran, as Can't Be Late's rules see it, after
-// preemption: a spot allocation that lost any GPU at this slot counts as NONE.
+// preemption: a spot allocation that lost any GPU at this slot counts as NONE. On N GPUs a spot
+// allocation counts as SPOT only when it runs N_max GPUs, the rate at which the deadline rules
+// time the work left (docs/model.md §4.2): a partial spot allocation keeps too little rate to
+// meet the deadline it is timed against, so the rules treat it as NONE and move it to on-demand.
+// With N_max = 1 every unpreempted spot allocation is full, as in Can't Be Late.
 enum class RunningKind : int32_t { none = 0, spot = 1, on_demand = 2 };
 
-SPOTSWEEP_HD_INLINE RunningKind running_kind(const Allocation& prev, int32_t spot_avail) {
+SPOTSWEEP_HD_INLINE RunningKind running_kind(const JobSpec& job, const Allocation& prev,
+                                             int32_t spot_avail) {
   if (prev.n_od > 0) return RunningKind::on_demand;
-  if (prev.n_spot > 0) return prev.n_spot <= spot_avail ? RunningKind::spot : RunningKind::none;
+  if (prev.n_spot > 0)
+    return prev.n_spot <= spot_avail && prev.n_spot >= job.n_max ? RunningKind::spot
+                                                                 : RunningKind::none;
   return RunningKind::none;
 }
 
@@ -91,7 +98,7 @@ SPOTSWEEP_HD_INLINE Allocation cbl_deadline_rules(const JobSpec& job, const Slot
       (deadline_s - obs.elapsed_s) * (1.0 - 1e-9))
     return proposal;
   const DeadlineSlack s = deadline_slack(job, obs, state, deadline_s);
-  const RunningKind cur = running_kind(state.prev, obs.spot_avail);
+  const RunningKind cur = running_kind(job, state.prev, obs.spot_avail);
   if (s.need2_s >= s.slack_s && cur != RunningKind::spot) proposal = on_demand(job.n_max);
   if (s.need1_s >= s.slack_s) {
     const bool keep_spot = cur == RunningKind::spot && state.overhead_s < 1e-3;

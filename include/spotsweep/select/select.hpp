@@ -166,6 +166,10 @@ struct SelectResult {
   std::vector<double> top_weight;      // [scenario][top_k]
   std::vector<double> family_weight;   // [scenario][family], final weight mass
   int32_t top_k = 0;
+  // OPT's precision over every (scenario, round) against the best fixed member per scenario
+  // (docs/model.md §5 "Precision"); opt_buckets = 0 when OPT was not computed.
+  int32_t opt_buckets = 0;
+  OptPrecision opt_precision;
   std::string options_toml;  // the [select] table of the options used
   SelectorRun run;           // counters (records and weights dropped)
 

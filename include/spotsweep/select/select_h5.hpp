@@ -9,7 +9,10 @@
 namespace spotsweep {
 
 // Writes docs/select.md's HDF5 layout under a temporary name, renamed when complete.
-void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result);
+// `config_toml` is the configuration stored for replay; when empty, the plan's with the
+// result's [select] table.
+void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result,
+                     const std::string& config_toml = "");
 
 // A select or stress file under MPI (docs/mpi.md): every rank holds the same records, so rank 0
 // alone runs `write` (a writer that renames only when complete); every rank calls this at the

@@ -8,6 +8,8 @@
 // utility_upper ≥ OPT. The bracket [utility_lower, utility_upper] is the stated error bound;
 // it shrinks as progress_buckets grows (see docs/model.md "OPT").
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "spotsweep/model/job.hpp"
@@ -53,10 +55,53 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
 
 // OPT of every (scenario, round) of a plan: [scenario][round] brackets.
 struct OptTable {
-  int32_t progress_buckets = 0;                      // 0: not computed
+  int32_t progress_buckets = 0;  // 0: not computed
+  int32_t resolution = 0;  // > 0: the step was Δ·H(N_min)/resolution, not L/progress_buckets
   std::vector<double> utility_lower, utility_upper;  // [scenario][round]
 };
-// OPT for every (scenario, round), in parallel on the host with `threads` (0 = all).
-OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads);
+// OPT for every (scenario, round), in parallel on the host with `threads` (0 = all); progress,
+// when given, hears (jobs solved, jobs) from one thread at a time. The step is L/progress_buckets,
+// or, with resolution > 0, Δ·H(N_min)/resolution (OptOptions): a full slot's progress is then a
+// whole number of steps when β = 0, so only restart slots lose work to rounding and the bracket
+// is far narrower at the same cost (docs/model.md §5).
+using OptProgress = std::function<void(int64_t done, int64_t total)>;
+OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                           const OptProgress& progress = {}, int32_t resolution = 0);
+
+// OPT's stated precision over a set of jobs (docs/model.md §5 "Precision"): the mean achieved
+// (lower) and upper values per job, the bracket's width in USD per job and relative to the
+// achieved value, and whether a policy's mean utility beats OPT's achieved mean, which no
+// policy can do against the true optimum: that is a failure of OPT's precision, not a result.
+struct OptPrecision {
+  int64_t jobs = 0;
+  double lower_mean = 0.0;
+  double upper_mean = 0.0;
+  double width = 0.0;     // upper_mean − lower_mean, USD per job
+  double relative = 0.0;  // width / |lower_mean|
+  double best_policy_mean = 0.0;
+  bool has_policy = false;
+  bool policy_beats_lower = false;  // best_policy_mean > lower_mean (beyond rounding)
+};
+
+// The precision over `jobs` jobs; best_policy_mean is NaN when no policy is compared.
+OptPrecision opt_precision(const double* lower, const double* upper, int64_t jobs,
+                           double best_policy_mean);
+
+// The precision over an OptTable's jobs.
+inline OptPrecision opt_precision(const OptTable& table, double best_policy_mean) {
+  return opt_precision(table.utility_lower.data(), table.utility_upper.data(),
+                       static_cast<int64_t>(table.utility_lower.size()), best_policy_mean);
+}
+
+// One line for the command line: "OPT (lattice): achieved X, upper Y USD per job, bracket
+// W USD = P % of the achieved value", with a warning when the bracket exceeds 0.5 % and a
+// "PRECISION FAILURE" when a policy beats the achieved value.
+// `lattice` names OPT's lattice (opt_lattice_text).
+std::string describe_opt_precision(const OptPrecision& precision, const std::string& lattice);
+// "1024 progress buckets", or "step tick*H(N_min)/16" when resolution > 0.
+std::string opt_lattice_text(int32_t progress_buckets, int32_t resolution);
+
+// The bracket OPT's precision target allows: 0.5 % of the achieved value (docs/model.md §5).
+constexpr double kOptBracketTarget = 0.005;
 
 }  // namespace spotsweep

@@ -21,10 +21,20 @@ struct SweepOptions {
   bool percentiles = true;             // off: means and rates only (bench can skip sorting)
   bool per_scenario = false;           // also keep ScenarioStat per (member, scenario)
   // The members evaluated, [member_begin, member_end) (member_end < 0: to the pool's end): one
-  // MPI rank's share (docs/mpi.md). The result holds their rows only.
+  // MPI rank's share (docs/mpi.md); ignored when `members` is given. The result holds their rows
+  // only, from row member_begin on (SweepResult::first_member).
   int64_t member_begin = 0;
   int64_t member_end = -1;
+  // CPU backend only: evaluate just these members (global indices, ascending), whose rows then
+  // come in this order; empty: every member. CHC members still run by planning key, sharing
+  // plans with the members of their key in the list (their outcomes do not depend on which). The
+  // checkpointed runner (grid_run.hpp) gives each chunk a sample of the pool's planning groups,
+  // whole keys, so that every chunk costs about the same and keeps its keys' plans shared.
+  std::vector<int64_t> members;
 };
+
+// Per-(member, scenario) statistics over the scenario's R rounds, with --per-scenario.
+enum class ScenarioStat : int32_t { utility_mean = 0, cost_mean, miss_rate, count };
 
 // Per-member statistics, in this order (docs/hdf5-layout.md).
 enum class Stat : int32_t {
@@ -44,15 +54,21 @@ enum class Stat : int32_t {
   spot_share_mean,
   reconfigs_mean,
   net_overrides_mean,
+  utility_se,  // standard error of utility_mean across scenarios (NaN with one scenario)
   count
 };
 constexpr int32_t kStatCount = static_cast<int32_t>(Stat::count);
 const char* stat_name(Stat stat);
+// CF attributes of a statistic's dataset: real units ("USD", "s", "1") and a long name.
+struct StatMeaning {
+  const char* units;
+  const char* long_name;
+};
+StatMeaning stat_meaning(Stat stat);
+StatMeaning scenario_stat_meaning(ScenarioStat stat);
 // The column of percentile p (index for percentile_percent) of metric m.
 Stat percentile_stat(PercentileMetric metric, int32_t percentile_index);
 
-// Per-(member, scenario) statistics over the scenario's R rounds, with --per-scenario.
-enum class ScenarioStat : int32_t { utility_mean = 0, cost_mean, miss_rate, count };
 constexpr int32_t kScenarioStatCount = static_cast<int32_t>(ScenarioStat::count);
 const char* scenario_stat_name(ScenarioStat stat);
 
@@ -76,7 +92,8 @@ struct SweepResult {
   }
 };
 
-// Called on the calling thread with members done so far and the total.
+// Called with members done so far and the total, from one thread at a time (the CPU backend
+// reports each member as it completes).
 using ProgressCallback = std::function<void(int64_t done, int64_t total)>;
 
 // Runs the sweep on the requested backend (auto: CUDA when a device exists, else CPU).

@@ -160,7 +160,7 @@ TEST(Pool, NamedSubPools) {
   EXPECT_EQ(pool.size, 1 + 4 + 12);
   EXPECT_EQ(pool.describe_member(1),
             "chc.short(window=4, commit=1, eps=0, growth=0, resolution=4, "
-            "replan_deviation=0, mode=0, lagrange_iters=0)");
+            "replan_deviation=0, mode=0, lagrange_iters=0, avail_noise=0)");
   // v <= w is checked per sub-pool: commit 12 with window 12 is fine in chc.long only.
   expect_one_line_error("[pool.chc.short]\nwindow = [4]\ncommit = [6]\n",
                         {"p.toml:1", "chc.short.commit = 6", "exceeds window = 4"});

@@ -160,11 +160,13 @@ eps = [0, 0.3, 0.6]
 growth = [0.5, 1]
 replan_deviation = [0, 0.2]
 mode = [0, 1]
+avail_noise = [0, 1]
 )toml");
   const FamilyGrid& grid = plan.pool.families.back();
   const std::vector<double> values = grid.flat_values();
   const ChcKeyLayout layout = chc_key_layout(grid.view(values.data()));
-  EXPECT_EQ(layout.keys, 2 * 3 * 2);
+  // avail_noise keys plans: it changes the forecasts a plan is made on.
+  EXPECT_EQ(layout.keys, 2 * 3 * 2 * 2);
   EXPECT_EQ(layout.members_per_key, 3 * 2 * 2);
   std::set<int64_t> seen;
   for (int64_t key = 0; key < layout.keys; ++key) {
@@ -186,7 +188,8 @@ mode = [0, 1]
 
 // The sweep runs CHC by key, sharing plans; every member's every job equals the member run alone
 // (simulate's path), including members that plan alone: the Lagrangian planner, and a workload
-// estimate that the job outlives (its members then see another L).
+// estimate that the job outlives (its members then see another L). avail_noise's two values make
+// different forecasts from eps > 0, so members that differ only in it must not share a plan.
 TEST(PlanTables, SweepMembersEqualMembersRunAlone) {
   // Lines appended to the fixture's [job] table, then the pool.
   for (const char* job :
@@ -201,6 +204,7 @@ resolution = [2]
 replan_deviation = [0, 0.15]
 mode = [0, 1]
 lagrange_iters = [0, 2]
+avail_noise = [0, 1]
 )toml");
     const FamilyGrid& grid = plan.pool.families.back();
     SweepOptions options;

@@ -163,8 +163,11 @@ TEST(DeadlineTrap, HurtsThePolicyThatWaitsForSpot) {
   const auto trapped = best_by_family(generate_deadline_trap(spec, 2, 0).trace, work);
   for (const auto& [family, u] : plain)
     std::printf("%-18s plain %9.3f  trapped %9.3f\n", family.c_str(), u, trapped.at(family));
+  // Each loses at least 2 % of its utility to the trap. (Greedy loses 3.3 %: since a partial spot
+  // allocation no longer counts as riding spot, docs/model.md §4.2, it leaves spot for on-demand
+  // in time, and the trap hurts it less than the 5 USD it took before.)
   for (const char* family : {"greedy", "uniform_progress", "pf"})
-    EXPECT_LT(trapped.at(family), plain.at(family) - 5.0) << family;
+    EXPECT_LT(trapped.at(family), 0.98 * plain.at(family)) << family;
   EXPECT_EQ(trapped.at("on_demand"), plain.at("on_demand"));  // it never looks at spot
 }
 

@@ -138,6 +138,51 @@ TEST(Simulator, SpotFirstGreedyIsCheaperThanOnDemandWhenSpotIsUp) {
   EXPECT_NEAR(out.cost, 290 * 0.9731 * 600.0 / 3600.0, 1e-9);
 }
 
+// Greedy and Uniform Progress on N GPUs where at most one spot GPU is ever up (docs/model.md
+// §4.2): a partial spot allocation cannot keep the rate the deadline rules time the work at, so
+// the rules move it to N_max on-demand. Every job leaves room for the rules' switch (work at
+// N_max plus 2R plus 2 ticks within d), so both must finish by d itself, never leaning on the
+// hard-deadline safety net; before the generalisation Greedy rode one spot GPU past d.
+TEST(Policies, PartialSpotMeetsDeadline) {
+  std::mt19937_64 rng(19);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int i = 0; i < 400; ++i) {
+    spotsweep::testing::Instance in;
+    in.tick_s = 195.0;
+    in.od_price = 3.06;
+    JobSpec& job = in.job;
+    job.n_min = 1;
+    job.n_max = 2 + i % 7;
+    job.alpha = 0.64;
+    job.beta = 0.57 * (i % 2);
+    job.soft_deadline_s = 8 * 3600.0;
+    job.hard_factor = 1.5;
+    job.reconfig_s = i % 3 == 0 ? 0.0 : 600.0;
+    job.value_max = 200.0;
+    job.miss_penalty = 100.0;
+    const double room = job.soft_deadline_s - 2.0 * job.reconfig_s - 3.0 * in.tick_s;
+    job.work = room * throughput(job, job.n_max) * (0.3 + 0.7 * u(rng));
+    const int32_t n_slots = horizon_slots(job, in.tick_s);
+    in.spot_price.assign(n_slots, 0.97);
+    in.spot_avail.resize(n_slots);
+    // Availability: on/off runs of random length, 0 or 1 GPU (the V100 traces' pattern).
+    const double p_flip = 0.02 + 0.3 * u(rng);
+    int32_t up = u(rng) < 0.5;
+    for (int32_t t = 0; t < n_slots; ++t) {
+      if (u(rng) < p_flip) up = 1 - up;
+      in.spot_avail[t] = up;
+    }
+    GreedyPolicy greedy;
+    const Outcome g = simulate(job, in.market(), 0, greedy);
+    EXPECT_EQ(g.missed, 0) << "greedy, instance " << i;
+    EXPECT_LE(g.finish_s, job.soft_deadline_s + kDeadlineTolS) << "greedy, instance " << i;
+    EXPECT_EQ(g.net_overrides, 0) << "greedy leaned on the safety net, instance " << i;
+    UniformProgressPolicy progress;
+    const Outcome p = simulate(job, in.market(), 0, progress);
+    EXPECT_LE(p.finish_s, job.soft_deadline_s + kDeadlineTolS) << "UP, instance " << i;
+  }
+}
+
 // The safety net's guarantee: no policy misses a feasible job, whatever the market does.
 TEST(Simulator, NoPolicyMissesAFeasibleJob) {
   std::mt19937_64 rng(5);

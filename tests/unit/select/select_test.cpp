@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <numeric>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/detail/error.hpp"
@@ -418,7 +420,7 @@ struct FamilyMass {
   double pf = 0.0;
 };
 
-FamilyMass final_family_weight(bool poisoned) {
+FamilyMass final_family_weight(bool poisoned, int32_t seed = 42) {
   const std::string toml = R"toml(
 [pool.chc]
 window = [12, 24]
@@ -435,7 +437,8 @@ synthetic = true
 scenarios = 2
 rounds = 300
 round_stride = 12
-seed = 42
+seed = )toml" + std::to_string(seed) +
+                           R"toml(
 [synthetic]
 n_slots = 3700
 capacity = 8
@@ -480,14 +483,45 @@ reconfig_s = 300
   return mass;
 }
 
+// Thresholds from an interval over seeds, not from one seed's outcome: over 5 seeds (the
+// market, the jobs and the selector's draws all change with the seed) the shift of CHC's final
+// weight mass from accurate to poisoned forecasts has a 95 % t-interval (t = 2.776, 4 degrees of
+// freedom) whose lower end must be above 0.2, and the intervals of CHC's mass with accurate
+// forecasts and of PF's with poisoned ones must lie above 0.5. Measured with the default learner
+// (FlipFlop, delayed feedback): 1.000 on every seed for all three, so each interval is
+// [1.000, 1.000] to three decimals; fixed-eta Hedge gave [0.254, 0.270], [0.695, 0.712] and
+// [0.554, 0.562], which also pass (docs/RESULTS.md (c')).
 TEST(Select, WeightFollowsPredictionQuality) {
-  const FamilyMass accurate = final_family_weight(false);
-  const FamilyMass poisoned = final_family_weight(true);
-  std::printf("final weight mass: accurate forecasts CHC %.3f PF %.3f; poisoned CHC %.3f PF %.3f\n",
-              accurate.chc, accurate.pf, poisoned.chc, poisoned.pf);
-  EXPECT_GT(accurate.chc, 0.5) << "accurate forecasts: the weight should sit on CHC";
-  EXPECT_GT(poisoned.pf, 0.5) << "badly wrong forecasts: the weight should sit on PF";
-  EXPECT_GT(accurate.chc - poisoned.chc, 0.2) << "the mass moves with prediction quality";
+  const int32_t seeds[] = {42, 1, 2, 3, 4};
+  std::vector<double> shift, accurate_chc, poisoned_pf;
+  for (int32_t seed : seeds) {
+    const FamilyMass accurate = final_family_weight(false, seed);
+    const FamilyMass poisoned = final_family_weight(true, seed);
+    std::printf(
+        "seed %d: final weight mass: accurate CHC %.3f PF %.3f; poisoned CHC %.3f PF %.3f\n", seed,
+        accurate.chc, accurate.pf, poisoned.chc, poisoned.pf);
+    shift.push_back(accurate.chc - poisoned.chc);
+    accurate_chc.push_back(accurate.chc);
+    poisoned_pf.push_back(poisoned.pf);
+  }
+  auto interval = [](const std::vector<double>& x) {
+    double mean = 0.0, ss = 0.0;
+    for (double v : x)
+      mean += v / x.size();
+    for (double v : x)
+      ss += (v - mean) * (v - mean);
+    const double half = 2.776 * std::sqrt(ss / (x.size() - 1) / x.size());
+    return std::make_pair(mean - half, mean + half);
+  };
+  const auto shift_ci = interval(shift), chc_ci = interval(accurate_chc),
+             pf_ci = interval(poisoned_pf);
+  std::printf(
+      "95 %% intervals over 5 seeds: CHC shift [%.3f, %.3f]; accurate CHC [%.3f, %.3f]; "
+      "poisoned PF [%.3f, %.3f]\n",
+      shift_ci.first, shift_ci.second, chc_ci.first, chc_ci.second, pf_ci.first, pf_ci.second);
+  EXPECT_GT(shift_ci.first, 0.2) << "the mass moves with prediction quality";
+  EXPECT_GT(chc_ci.first, 0.5) << "accurate forecasts: the weight should sit on CHC";
+  EXPECT_GT(pf_ci.first, 0.5) << "poisoned forecasts: the weight should sit on PF";
 }
 
 // Both bandit learners find the better of two members on a stationary market, playing both.

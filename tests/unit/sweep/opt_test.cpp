@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "spotsweep/model/planner.hpp"
@@ -148,4 +149,27 @@ TEST(Opt, IsAtLeastEveryPolicysUtility) {
         EXPECT_LE(simulate(in.job, market, 0, pf).utility, bound);
       }
   }
+}
+
+// OPT's precision (docs/model.md §5 "Precision"): means, the bracket, and a policy that beats
+// the achieved value reported as a failure, never as a ratio above 1.
+TEST(Opt, PrecisionReportsTheBracketAndFlagsAPolicyAboveTheAchievedValue) {
+  const double lower[] = {100.0, 50.0}, upper[] = {101.0, 50.0};
+  const OptPrecision fine = opt_precision(lower, upper, 2, 74.0);
+  EXPECT_DOUBLE_EQ(fine.lower_mean, 75.0);
+  EXPECT_DOUBLE_EQ(fine.upper_mean, 75.5);
+  EXPECT_DOUBLE_EQ(fine.width, 0.5);
+  EXPECT_DOUBLE_EQ(fine.relative, 0.5 / 75.0);
+  EXPECT_FALSE(fine.policy_beats_lower);
+  const std::string text = describe_opt_precision(fine, opt_lattice_text(256, 0));
+  EXPECT_NE(text.find("256 progress buckets"), std::string::npos) << text;
+  EXPECT_NE(text.find("wider than the 0.5 % target"), std::string::npos) << text;
+  EXPECT_EQ(text.find("FAILURE"), std::string::npos) << text;
+  const OptPrecision failed = opt_precision(lower, upper, 2, 75.2);
+  EXPECT_TRUE(failed.policy_beats_lower);
+  EXPECT_NE(describe_opt_precision(failed, opt_lattice_text(0, 16)).find("PRECISION FAILURE"),
+            std::string::npos);
+  const OptPrecision none = opt_precision(lower, upper, 2, std::nan(""));
+  EXPECT_FALSE(none.has_policy);
+  EXPECT_FALSE(none.policy_beats_lower);
 }

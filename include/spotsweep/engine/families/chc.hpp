@@ -37,6 +37,7 @@ struct ChcFamily {
     replan_deviation,
     mode,
     lagrange_iters,
+    avail_noise,
     axis_count
   };
   static constexpr AxisSpec axes[axis_count] = {
@@ -52,7 +53,10 @@ struct ChcFamily {
       {"mode", "0 = one committed controller, 1 = averaged staggered controllers",
        "0 committed, 1 averaged", 0, 0, true, 1, true},
       {"lagrange_iters", "0 = exact lattice planner; k = Lagrangian planner, k prices of work",
-       "prices tried (0 = exact planner)", 0, 0, true, 64, true}};
+       "prices tried (0 = exact planner)", 0, 0, true, 64, true},
+      {"avail_noise",
+       "0 = multiplicative (a = 0 forecast exactly), 1 = capacity-scaled additive (errs both ways)",
+       "0 multiplicative, 1 capacity-scaled", 0, 0, true, 1, true}};
   static constexpr AxisOrders orders = {1, {{commit, window}}};
   // Every bench member plans w = 24 slots and re-plans every slot (v = 1), the costliest CHC.
   static constexpr BenchSpread bench = {eps, 0.0, 0.4, false};
@@ -87,6 +91,8 @@ struct ChcFamily {
     policy.forecaster.oracle.oracle.eps = p[eps];
     policy.forecaster.oracle.oracle.growth = p[growth];
     policy.forecaster.oracle.oracle.avail_max = context.capacity;
+    policy.forecaster.oracle.oracle.avail_noise =
+        p[avail_noise] != 0.0 ? AvailNoise::capacity_scaled : AvailNoise::multiplicative;
     policy.forecaster.table.table = context.forecast_table;
     policy.forecaster.learned = context.forecast_table.price != nullptr;
     policy.layout = chc_scratch_layout(job, context.market.tick_seconds, policy.params);
