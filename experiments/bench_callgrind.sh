@@ -21,7 +21,7 @@ for f in "${families[@]}"; do
   # shellcheck disable=SC2086
   valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --toggle-collect='spotsweep::run_sweep(*' \
     "$spotsweep" bench "${args[@]}" ${BENCH_ARGS:-} >"$tmp/bench.out" 2>"$tmp/valgrind.err"
-  ir=$(callgrind_annotate "$tmp/cg.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+  ir=$(callgrind_annotate "$tmp/cg.out" 2>/dev/null | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')  # reads to the end: an early exit would fail the pipe (pipefail)
   steps=$(awk 'NR == 2 {print $7}' "$tmp/bench.out")  # family back members keys scen rounds steps
   printf '%-18s %14s %14s %12.1f\n' "$f" "$ir" "$steps" "$(echo "$ir / $steps" | bc -l)"
 done

@@ -62,10 +62,23 @@ simple="on_demand greedy uniform_progress pf only_spot"
 echo "== bench: every simple family, both backends (median of 3)"
 for family in $simple; do "$bin/spotsweep" bench --family "$family" --backend all --repeats 3; done
 
-echo "== bench: simulation only (no percentile sorts)"
+echo "== bench: simulation only (no percentiles)"
 for family in $simple; do
   "$bin/spotsweep" bench --family "$family" --backend cuda --repeats 3 --no-percentiles
 done
+
+# Registers, occupancy and pipe use of the per-member kernel and the percentile select, one
+# launch each, on a bench of one chunk's size (docs/BENCHMARKS.md, issue 17). A missing or
+# failing ncu (permissions, driver) is reported and does not stop the script.
+echo "== ncu: evaluate_members<PfFamily> and select_percentiles (pf bench, 16,384 members)"
+if command -v ncu >/dev/null 2>&1; then
+  timeout 300 ncu --kernel-name regex:'evaluate_members|select_percentiles' --launch-count 2 \
+    --section SpeedOfLight --section Occupancy --section LaunchStats --section ComputeWorkloadAnalysis \
+    "$bin/spotsweep" bench --family pf --backend cuda --repeats 1 --members 16384 ||
+    echo "ncu: exit $? (not counted as a failure)"
+else
+  echo "ncu: not found on PATH (skipped)"
+fi
 
 echo "== bench: CHC with the Lagrangian planner (docs/chc.md), both backends"
 for iters in 1 4; do

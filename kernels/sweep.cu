@@ -1,7 +1,6 @@
 // The CUDA backend of the sweep: stages the plan once, then evaluates the pool chunk by
-// chunk so that device memory stays under the budget; CUB sorts each member's keys for the
-// percentiles.
-#include <cub/device/device_segmented_sort.cuh>
+// chunk so that device memory stays under the budget; one block per (member, metric) selects
+// the percentiles from the member's keys.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -26,43 +25,36 @@ using kernels::blocks_for;
 using kernels::DeviceBuffer;
 using kernels::DeviceMemoryMeter;
 
-std::size_t sort_temp_bytes(int64_t chunk_members, int64_t jobs) {
-  std::size_t bytes = 0;
-  const int64_t segments = chunk_members * kPercentileMetrics;
-  cub::DoubleBuffer<float> keys(nullptr, nullptr);
-  SPOTSWEEP_CUDA_TRY(cub::DeviceSegmentedSort::SortKeys(nullptr, bytes, keys, segments * jobs,
-                                                        segments, static_cast<int64_t*>(nullptr),
-                                                        static_cast<int64_t*>(nullptr) + 1));
-  return bytes;
-}
+// The most device memory a chunk's percentile keys take: kPercentileMetrics · jobs floats a
+// member, so a chunk holds fewer members when percentiles are on (docs/BENCHMARKS.md,
+// "Percentiles without the sort"): some 10,000 at the bench's size, × 64 scenarios of threads,
+// enough to fill the device. A chunk holds at least one member, and one CHC planning key's.
+constexpr std::size_t kPercentileKeyBytes = std::size_t(768) << 20;
 
-// Device bytes per member of a chunk, besides the sort's temporary storage.
+// Device bytes per member of a chunk.
 std::size_t bytes_per_member(int32_t scenario_count, int64_t jobs, bool percentiles,
                              std::size_t scratch_bytes) {
   std::size_t b = (sizeof(OutcomeSums) + scratch_bytes) * static_cast<std::size_t>(scenario_count) +
                   sizeof(OutcomeSums);
   if (percentiles)
-    b += 2 * sizeof(float) * kPercentileMetrics * static_cast<std::size_t>(jobs) +
-         sizeof(int64_t) * kPercentileMetrics +
+    b += sizeof(float) * kPercentileMetrics * static_cast<std::size_t>(jobs) +
          sizeof(float) * kPercentileMetrics * kPercentileCount;
   return b;
 }
 
-// The largest chunk whose buffers and sort storage fit in the budget left after the plan.
+// The largest chunk whose buffers fit in the budget left after the plan, with its percentile
+// keys within kPercentileKeyBytes (but at least min_members).
 int64_t choose_chunk(std::size_t budget_left, int64_t pool_members, int32_t scenario_count,
-                     int64_t jobs, bool percentiles, std::size_t scratch_bytes) {
+                     int64_t jobs, bool percentiles, std::size_t scratch_bytes,
+                     int64_t min_members) {
   const std::size_t per_member = bytes_per_member(scenario_count, jobs, percentiles, scratch_bytes);
-  // The sort's item count stays below 2^31 so CUB's 32-bit paths remain valid.
-  const int64_t sort_cap =
-      percentiles ? ((int64_t(1) << 31) - 1) / (kPercentileMetrics * jobs) : pool_members;
-  int64_t chunk =
-      std::min<int64_t>({static_cast<int64_t>(budget_left / per_member), pool_members, sort_cap});
-  while (chunk > 0) {
-    const std::size_t temp = percentiles ? sort_temp_bytes(chunk, jobs) : 0;
-    if (chunk * per_member + temp <= budget_left) return chunk;
-    chunk = chunk * 7 / 8;
+  int64_t chunk = std::min<int64_t>(static_cast<int64_t>(budget_left / per_member), pool_members);
+  if (percentiles) {
+    const int64_t key_bytes = static_cast<int64_t>(sizeof(float)) * kPercentileMetrics * jobs;
+    const int64_t key_cap = static_cast<int64_t>(kPercentileKeyBytes) / key_bytes;
+    chunk = std::min(chunk, std::max<int64_t>({key_cap, min_members, 1}));
   }
-  return 0;
+  return chunk;
 }
 
 }  // namespace
@@ -108,7 +100,7 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
       static_cast<std::size_t>(chc.blocks) * chc.layout.bytes(), meter);
   const std::size_t scratch_bytes = max_scratch_bytes(plan, family_id<ChcFamily>);
   int64_t chunk_cap = choose_chunk(budget - meter.current - kernels::kDeviceMemoryMargin, pool_cap,
-                                   S, jobs, options.percentiles, scratch_bytes);
+                                   S, jobs, options.percentiles, scratch_bytes, chc.layout.members);
   if (chc.blocks > 0 && chunk_cap < chc.layout.members)
     throw input_error("", "--max-device-mem", std::to_string(budget),
                       "too small for the results of one CHC planning key's " +
@@ -127,13 +119,8 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   const std::size_t key_count =
       options.percentiles ? static_cast<std::size_t>(chunk_cap) * kPercentileMetrics * jobs : 0;
   DeviceBuffer<float> keys(key_count, meter);
-  DeviceBuffer<float> spare_keys(key_count, meter);
-  DeviceBuffer<int64_t> offsets(options.percentiles ? chunk_cap * kPercentileMetrics + 1 : 0,
-                                meter);
   DeviceBuffer<float> percentiles(
       options.percentiles ? chunk_cap * kPercentileMetrics * kPercentileCount : 0, meter);
-  std::size_t temp_bytes = options.percentiles ? sort_temp_bytes(chunk_cap, jobs) : 0;
-  DeviceBuffer<unsigned char> sort_temp(temp_bytes, meter);
 
   SweepResult result;
   result.first_member = begin;
@@ -212,18 +199,9 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
       kernels::sum_scenarios<<<blocks_for(n, 256), 256>>>(partial.data(), S, n, sums.data());
       SPOTSWEEP_CUDA_CHECK_LAST();
       if (options.percentiles) {
-        const int64_t segments = n * kPercentileMetrics;
-        kernels::fill_segment_offsets<<<blocks_for(segments + 1, 256), 256>>>(offsets.data(),
-                                                                              segments, jobs);
-        SPOTSWEEP_CUDA_CHECK_LAST();
-        // The double-buffer form sorts in place (the result may land in either buffer), so
-        // CUB needs no third copy of the keys.
-        cub::DoubleBuffer<float> key_buffers(keys.data(), spare_keys.data());
-        SPOTSWEEP_CUDA_TRY(cub::DeviceSegmentedSort::SortKeys(
-            sort_temp.data(), temp_bytes, key_buffers, segments * jobs, segments, offsets.data(),
-            offsets.data() + 1));
-        kernels::read_percentiles<<<blocks_for(n, 256), 256>>>(key_buffers.Current(), n, jobs,
-                                                               percentiles.data());
+        kernels::select_percentiles<<<static_cast<unsigned>(n * kPercentileMetrics),
+                                      kernels::kSelectThreads>>>(keys.data(), n, jobs,
+                                                                 percentiles.data());
         SPOTSWEEP_CUDA_CHECK_LAST();
         SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_percentiles.data(), percentiles.data(),
                                       n * kPercentileMetrics * kPercentileCount * sizeof(float),

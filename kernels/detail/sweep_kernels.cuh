@@ -20,8 +20,8 @@ struct TracedView {
 // One thread = one (member, scenario); block (x, y) = kMembersPerBlock members × scenario y,
 // so the block shares one staged scenario. partial[member][scenario] receives its sums; a
 // family with working memory (CHC) gets scratch_bytes of `scratch` per thread.
-// At most 128 registers a thread so that four blocks fit on an SM (sm_90, -Xptxas -v: PF and
-// on-demand fit; greedy and UP spill under 60 bytes). Not yet timed on a GPU.
+// At most 128 registers a thread so that four blocks fit on an SM (docs/BENCHMARKS.md lists
+// each instantiation's registers and spills, sm_90 -Xptxas -v). Not yet timed on a GPU.
 template <class Family>
 __global__ void __launch_bounds__(kMembersPerBlock, 4)
     evaluate_members(FamilyGridView grid, int64_t first_local, int64_t first_global,
@@ -36,8 +36,8 @@ __global__ void __launch_bounds__(kMembersPerBlock, 4)
   stage_market(market, scenarios.slots, stage_in_shared, staged);
   if (member >= chunk_members) return;
 
-  double params[kMaxAxes];
-  decode_member(grid, first_local + member, params);
+  double params[Family::axis_count];
+  decode_member_axes<Family::axis_count>(grid, first_local + member, params);
   const int64_t first_job = static_cast<int64_t>(scenario) * rounds;
   Outcome* my_trace = nullptr;
   for (int32_t k = 0; k < traced.count; ++k)
@@ -60,23 +60,49 @@ __global__ void sum_scenarios(const OutcomeSums* partial, int32_t scenario_count
   sums[member] = total;
 }
 
-// Segment i of the key buffer is [i·jobs, (i+1)·jobs).
-__global__ void fill_segment_offsets(int64_t* offsets, int64_t segments, int64_t jobs) {
-  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i <= segments) offsets[i] = i * jobs;
-}
+constexpr int kSelectThreads = 256;
 
-// Reads the nearest-rank percentiles out of the sorted segments:
-// out[member][metric][percentile].
-__global__ void read_percentiles(const float* sorted, int64_t chunk_members, int64_t jobs,
-                                 float* out) {
-  const int64_t member = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (member >= chunk_members) return;
-  for (int32_t m = 0; m < kPercentileMetrics; ++m)
-    for (int32_t p = 0; p < kPercentileCount; ++p)
-      out[(member * kPercentileMetrics + m) * kPercentileCount + p] =
-          sorted[(m * chunk_members + member) * jobs +
-                 percentile_index(percentile_percent(p), jobs)];
+// The nearest-rank percentiles of one member's keys of one metric, one block per (metric,
+// member): the exact radix select of engine/evaluate.hpp (select_key_of_rank), for the
+// kPercentileCount ranks at once, reading the member's keys once per pass. Equal to sorting the
+// keys, as the CPU backend does, bit for bit; it needs no copy of the keys and no temporary
+// storage besides 3 KB of shared memory. out[member][metric][percentile].
+__global__ void __launch_bounds__(kSelectThreads)
+    select_percentiles(const float* keys, int64_t chunk_members, int64_t jobs, float* out) {
+  __shared__ uint32_t histogram[kPercentileCount][kRadixSelectBins];
+  __shared__ uint32_t prefix[kPercentileCount];
+  __shared__ int64_t rank[kPercentileCount];
+  const int64_t segment = blockIdx.x;  // metric · chunk_members + member, as keys are laid out
+  const float* run = keys + segment * jobs;
+  const int32_t t = static_cast<int32_t>(threadIdx.x);
+  if (t < kPercentileCount) {
+    prefix[t] = 0;
+    rank[t] = percentile_index(percentile_percent(t), jobs);
+  }
+  for (int32_t pass = 0; pass < kRadixSelectPasses; ++pass) {
+    for (int32_t i = t; i < kPercentileCount * kRadixSelectBins; i += blockDim.x)
+      histogram[i / kRadixSelectBins][i % kRadixSelectBins] = 0;
+    __syncthreads();
+    for (int64_t i = t; i < jobs; i += blockDim.x) {
+      const uint32_t bits = percentile_key_bits(run[i]);
+      const uint32_t digit = radix_select_digit_of(bits, pass);
+      for (int32_t p = 0; p < kPercentileCount; ++p)
+        if (radix_select_matches(bits, prefix[p], pass)) atomicAdd(&histogram[p][digit], 1u);
+    }
+    __syncthreads();
+    if (t < kPercentileCount) {
+      int64_t r = rank[t];
+      prefix[t] |= radix_select_digit(histogram[t], &r) << radix_select_shift(pass);
+      rank[t] = r;
+    }
+    __syncthreads();
+  }
+  if (t < kPercentileCount) {
+    const int64_t member = segment % chunk_members;
+    const int64_t metric = segment / chunk_members;
+    out[(member * kPercentileMetrics + metric) * kPercentileCount + t] =
+        percentile_key_from_bits(prefix[t]);
+  }
 }
 
 }  // namespace kernels

@@ -81,18 +81,27 @@ struct OutcomeSums {
   double scenario_m2 = 0.0;
 
   SPOTSWEEP_HD_INLINE void add(const Outcome& o) {
+    add_uncounted(o);
+    if (!o.missed) ++finished;
+    ++jobs;
+  }
+
+  // add() without counting jobs and finished ones, which are `jobs` and `jobs − missed` after
+  // `jobs` of these (set_counts): two fewer counters a kernel thread keeps live.
+  SPOTSWEEP_HD_INLINE void add_uncounted(const Outcome& o) {
     utility += o.utility;
     cost += o.cost;
-    if (!o.missed) {
-      finish_s += o.finish_s;
-      ++finished;
-    }
+    if (!o.missed) finish_s += o.finish_s;
     spot_share += o.spot_share();
-    ++jobs;
     missed += o.missed;
     reconfigs += o.reconfigs;
     net_overrides += o.net_overrides;
     slots += o.slots;
+  }
+
+  SPOTSWEEP_HD_INLINE void set_counts(int64_t added) {
+    jobs = added;
+    finished = added - missed;
   }
 
   SPOTSWEEP_HD_INLINE void add(const OutcomeSums& s) {
@@ -138,6 +147,82 @@ SPOTSWEEP_HD_INLINE int64_t percentile_index(int32_t percent, int64_t n) {
   return rank > 0 ? rank - 1 : 0;
 }
 
+// A key's bits as an unsigned integer in the order of the floats (the order a radix sort uses):
+// negative keys with every bit flipped, the others with the sign bit set. Keys have −0 folded
+// into +0 (percentile_key), so equal keys have equal bits and the k-th smallest bits are the
+// bits of the k-th smallest key, as std::sort leaves it.
+SPOTSWEEP_HD_INLINE uint32_t percentile_key_bits(float key) {
+#ifdef __CUDA_ARCH__
+  const uint32_t bits = __float_as_uint(key);
+#else
+  uint32_t bits;
+  __builtin_memcpy(&bits, &key, sizeof bits);
+#endif
+  return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
+}
+
+SPOTSWEEP_HD_INLINE float percentile_key_from_bits(uint32_t ordered) {
+  const uint32_t bits = (ordered & 0x80000000u) ? (ordered & 0x7fffffffu) : ~ordered;
+#ifdef __CUDA_ARCH__
+  return __uint_as_float(bits);
+#else
+  float key;
+  __builtin_memcpy(&key, &bits, sizeof key);
+  return key;
+#endif
+}
+
+// The exact nearest-rank selection both backends' percentiles equal: an MSD radix select on
+// percentile_key_bits, 8 bits a pass, most significant first. Each pass counts, among the keys
+// whose higher digits match the prefix found so far, how many have each value of this digit;
+// the digit holding the wanted rank extends the prefix, and the rank becomes its rank among
+// the keys with that prefix. After the four passes the prefix is the key's bits.
+constexpr int32_t kRadixSelectBins = 256;
+constexpr int32_t kRadixSelectPasses = 4;
+
+SPOTSWEEP_HD_INLINE int32_t radix_select_shift(int32_t pass) { return 24 - 8 * pass; }
+
+// Whether a key takes part in pass `pass`, given the prefix of the digits before it.
+SPOTSWEEP_HD_INLINE bool radix_select_matches(uint32_t bits, uint32_t prefix, int32_t pass) {
+  // The mask of the digits before this pass; pass 0 has none (a shift by 32 is undefined).
+  const uint32_t mask = pass == 0 ? 0u : ~((1u << (32 - 8 * pass)) - 1u);
+  return (bits & mask) == prefix;
+}
+
+SPOTSWEEP_HD_INLINE uint32_t radix_select_digit_of(uint32_t bits, int32_t pass) {
+  return (bits >> radix_select_shift(pass)) & 0xffu;
+}
+
+// The digit holding rank *rank (0-based) in a pass's histogram, and the rank within it.
+SPOTSWEEP_HD_INLINE uint32_t radix_select_digit(const uint32_t* histogram, int64_t* rank) {
+  int64_t below = 0;
+  for (int32_t d = 0; d < kRadixSelectBins; ++d) {
+    if (*rank < below + histogram[d]) {
+      *rank -= below;
+      return static_cast<uint32_t>(d);
+    }
+    below += histogram[d];
+  }
+  return kRadixSelectBins - 1;  // not reached for rank < n
+}
+
+// The key of 0-based rank `index` among keys[0..n), exactly: what sorting them and reading
+// entry `index` gives. One thread's version of the select the CUDA backend runs per member
+// (kernels/detail/sweep_kernels.cuh), which the unit tests hold against std::sort.
+SPOTSWEEP_HD_INLINE float select_key_of_rank(const float* keys, int64_t n, int64_t index) {
+  uint32_t prefix = 0;
+  int64_t rank = index;
+  for (int32_t pass = 0; pass < kRadixSelectPasses; ++pass) {
+    uint32_t histogram[kRadixSelectBins] = {};
+    for (int64_t i = 0; i < n; ++i) {
+      const uint32_t bits = percentile_key_bits(keys[i]);
+      if (radix_select_matches(bits, prefix, pass)) ++histogram[radix_select_digit_of(bits, pass)];
+    }
+    prefix |= radix_select_digit(histogram, &rank) << radix_select_shift(pass);
+  }
+  return percentile_key_from_bits(prefix);
+}
+
 // Where a (member, scenario, round)'s keys go: keys[(metric·members + member)·jobs + job].
 struct PercentileKeys {
   float* keys = nullptr;  // nullptr: no percentiles wanted
@@ -171,12 +256,17 @@ SPOTSWEEP_HD OutcomeSums evaluate_member_scenario(const double* params,
                                                   int64_t first_job, Outcome* traced) {
   OutcomeSums sums;
   for (int32_t r = 0; r < rounds; ++r) {
+#ifdef __CUDA_ARCH__
+    const JobSpec& job = jobs[r];
+#else
     const JobSpec job = jobs[r];  // a local copy the compiler can keep in registers
+#endif
     const Outcome o = evaluate_member_job<Family>(params, context, job, round_start[r]);
-    sums.add(o);
+    sums.add_uncounted(o);
     keys.store(chunk_member, first_job + r, o);
     if (traced) traced[r] = o;
   }
+  sums.set_counts(rounds);
   return sums;
 }
 

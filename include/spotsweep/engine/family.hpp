@@ -72,6 +72,18 @@ SPOTSWEEP_HD_INLINE void decode_member(const FamilyGridView& grid, int64_t local
   }
 }
 
+// decode_member for a grid of kAxes axes, a number known at compile time: the loop unrolls, so
+// that a kernel keeps the parameters in registers rather than in a local-memory array.
+template <int32_t kAxes>
+SPOTSWEEP_HD_INLINE void decode_member_axes(const FamilyGridView& grid, int64_t local,
+                                            double* params) {
+  for (int32_t i = kAxes - 1; i >= 0; --i) {
+    const int64_t digit = local % grid.axis_size[i];
+    local /= grid.axis_size[i];
+    params[i] = grid.values[grid.axis_offset[i] + digit];
+  }
+}
+
 // What a pool member's policy may need besides its parameters, per (scenario, round): the
 // scenario's market and identity (forecasts are keyed by them) and working memory.
 struct MemberContext {

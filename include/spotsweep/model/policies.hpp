@@ -85,18 +85,54 @@ SPOTSWEEP_HD_INLINE Allocation on_demand(int32_t n) {
   return a;
 }
 
-// Greedy's rules 3 and 4 (docs/cbl-semantics.md §8 `strawman`), shared with Uniform Progress.
-SPOTSWEEP_HD_INLINE Allocation cbl_deadline_rules(const JobSpec& job, const SlotObservation& obs,
-                                                  const JobState& state, double deadline_s,
-                                                  Allocation proposal) {
-  // Far from the deadline neither rule can fire: with A = left_s + 2R (the larger need before
-  // rounding), need ≤ ceil(A/Δ)·Δ < A + Δ and slack > (D − τ) − Δ, so A + 2Δ < D − τ, checked
-  // with a margin far above the rounding of these few operations, settles it without the
-  // divisions and floor/ceil of deadline_slack. Same answers, fewer operations.
-  const double left_s = (job.work - state.work_done) / throughput(job, job.n_max);
-  if ((left_s + 2.0 * max_d(job.reconfig_s, 0.0) + 2.0 * obs.tick_s) * (1.0 + 1e-9) <
-      (deadline_s - obs.elapsed_s) * (1.0 - 1e-9))
-    return proposal;
+// Far from the deadline neither of Greedy's rules 3 and 4 can fire: with A = left_s + 2R (the
+// larger need before rounding), need ≤ ceil(A/Δ)·Δ < A + Δ and slack > (D − τ) − Δ, so
+// A + 2Δ < D − τ, checked with a margin far above the rounding of these few operations, settles
+// it without the divisions and floor/ceil of deadline_slack. Same answers, fewer operations.
+SPOTSWEEP_HD_INLINE bool deadline_rules_cannot_fire(const JobSpec& job, double elapsed_s,
+                                                    double tick_s, double work_done,
+                                                    double deadline_s) {
+  const double left_s = (job.work - work_done) / throughput(job, job.n_max);
+  return (left_s + 2.0 * max_d(job.reconfig_s, 0.0) + 2.0 * tick_s) * (1.0 + 1e-9) <
+         (deadline_s - elapsed_s) * (1.0 - 1e-9);
+}
+
+// deadline_rules_cannot_fire, made at most once every few slots while the deadline is far. The
+// test is monotone (each operation is, and rounding keeps that): if it holds at time τ' with
+// work W, it holds at every τ ≤ τ' with work ≥ W, as long as the job's L, N_max, R and the
+// deadline stay the same and H(N_max) > 0. So a test that holds Δ·k ahead with today's work
+// settles every later call up to that time whose work is at least today's: the same answers,
+// one division in k slots. A failed look-ahead halves k, down to the test of the slot alone.
+// Under a workload estimate the L a policy sees moves with the work done, and every slot is
+// tested on its own.
+struct FarFromDeadline {
+  static constexpr int32_t kLookaheadSlots = 32;
+  double until_s = -1.0;   // the test holds up to this time ...
+  double work_from = 0.0;  // ... for any work done at least this
+  int32_t lookahead = kLookaheadSlots;
+
+  SPOTSWEEP_HD_HOT bool holds(const JobSpec& job, const SlotObservation& obs, const JobState& state,
+                              double deadline_s) {
+    if (obs.elapsed_s <= until_s && state.work_done >= work_from) return true;
+    if (lookahead > 0 && !(job.work_estimate > 0.0) && obs.tick_s > 0.0 &&
+        throughput(job, job.n_max) > 0.0) {
+      const double ahead_s = obs.elapsed_s + lookahead * obs.tick_s;
+      if (deadline_rules_cannot_fire(job, ahead_s, obs.tick_s, state.work_done, deadline_s)) {
+        until_s = ahead_s;
+        work_from = state.work_done;
+        return true;
+      }
+      lookahead /= 2;
+    }
+    return deadline_rules_cannot_fire(job, obs.elapsed_s, obs.tick_s, state.work_done, deadline_s);
+  }
+};
+
+// Greedy's rules 3 and 4 (docs/cbl-semantics.md §8 `strawman`), shared with Uniform Progress,
+// once deadline_rules_cannot_fire does not settle the slot.
+SPOTSWEEP_HD_HOT Allocation cbl_deadline_rules_near(const JobSpec& job, const SlotObservation& obs,
+                                                    const JobState& state, double deadline_s,
+                                                    Allocation proposal) {
   const DeadlineSlack s = deadline_slack(job, obs, state, deadline_s);
   const RunningKind cur = running_kind(job, state.prev, obs.spot_avail);
   if (s.need2_s >= s.slack_s && cur != RunningKind::spot) proposal = on_demand(job.n_max);
@@ -107,6 +143,15 @@ SPOTSWEEP_HD_INLINE Allocation cbl_deadline_rules(const JobSpec& job, const Slot
       proposal = all_spot_or_idle(job, obs.spot_avail);
   }
   return proposal;
+}
+
+// Greedy's rules 3 and 4, with the far-from-deadline test made every slot.
+SPOTSWEEP_HD_INLINE Allocation cbl_deadline_rules(const JobSpec& job, const SlotObservation& obs,
+                                                  const JobState& state, double deadline_s,
+                                                  Allocation proposal) {
+  if (deadline_rules_cannot_fire(job, obs.elapsed_s, obs.tick_s, state.work_done, deadline_s))
+    return proposal;
+  return cbl_deadline_rules_near(job, obs, state, deadline_s, proposal);
 }
 
 // Under the Can't Be Late preset, Greedy and Uniform Progress idle once the work left is
@@ -121,9 +166,18 @@ SPOTSWEEP_HD_INLINE bool cbl_nothing_left(const JobSpec& job, const JobState& st
 struct OnDemandOnlyPolicy {
   int32_t n_gpus = 0;
 
-  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs, const JobState&) {
+  SPOTSWEEP_HD_HOT Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                     const JobState&) {
     if (n_gpus <= 0) n_gpus = best_constant_count(job, obs);
     return on_demand(n_gpus);
+  }
+
+  // The same count from the first slot on, whatever the market (JobRun::fast_forward).
+  static constexpr bool kSteadySameAvail = false;
+  static constexpr bool kSteadySamePrices = false;
+  SPOTSWEEP_HD_INLINE double steady_until_s(const JobSpec&, const JobState&, int32_t,
+                                            double) const {
+    return n_gpus > 0 ? static_cast<double>(INFINITY) : -1.0;
   }
 
   SPOTSWEEP_HD static int32_t best_constant_count(const JobSpec& job, const SlotObservation& obs) {
@@ -149,13 +203,17 @@ struct OnDemandOnlyPolicy {
 // N GPUs: spot takes min(a, N_max) when that reaches N_min; the work left is timed at N_max.
 // target deadline = deadline_factor·d (1 = the soft deadline).  [published rule; ours: N GPUs]
 struct GreedyPolicy {
+  static constexpr bool kProposesFeasible = true;
   double deadline_factor = 1.0;
+  FarFromDeadline far;
 
-  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
-                                 const JobState& state) const {
+  SPOTSWEEP_HD_HOT Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                     const JobState& state) {
     if (cbl_nothing_left(job, state)) return Allocation{};
     const double deadline_s = deadline_factor * job.soft_deadline_s;
-    return cbl_deadline_rules(job, obs, state, deadline_s, all_spot_or_idle(job, obs.spot_avail));
+    const Allocation proposal = all_spot_or_idle(job, obs.spot_avail);
+    if (far.holds(job, obs, state, deadline_s)) return proposal;
+    return cbl_deadline_rules_near(job, obs, state, deadline_s, proposal);
   }
 };
 
@@ -163,10 +221,12 @@ struct GreedyPolicy {
 // GPUs spot first with on-demand top-up; on on-demand, stays until spot is up and progress is
 // ahead of the line evaluated 2R ahead; then Greedy's deadline rules.  [published; ours: N GPUs]
 struct UniformProgressPolicy {
+  static constexpr bool kProposesFeasible = true;
   double deadline_factor = 1.0;
+  FarFromDeadline far;
 
-  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
-                                 const JobState& state) const {
+  SPOTSWEEP_HD_HOT Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                     const JobState& state) {
     if (cbl_nothing_left(job, state)) return Allocation{};
     const double deadline_s = deadline_factor * job.soft_deadline_s;
     const double L = job.work;
@@ -183,7 +243,8 @@ struct UniformProgressPolicy {
     if (state.prev.n_od > 0 &&
         (!spot_up || ((obs.elapsed_s + 2.0 * job.reconfig_s) * L) / deadline_s - done >= 0.0))
       proposal = on_demand(job.n_max);
-    return cbl_deadline_rules(job, obs, state, deadline_s, proposal);
+    if (far.holds(job, obs, state, deadline_s)) return proposal;
+    return cbl_deadline_rules_near(job, obs, state, deadline_s, proposal);
   }
 };
 
@@ -191,11 +252,20 @@ struct UniformProgressPolicy {
 // caps the count. The safety net still moves it to on-demand near the deadline.  [published;
 // ours: N GPUs]
 struct OnlySpotPolicy {
+  static constexpr bool kProposesFeasible = true;
   int32_t n_gpus = 0;  // 0: up to N_max
 
-  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
-                                 const JobState&) const {
+  SPOTSWEEP_HD_HOT Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                     const JobState&) const {
     return all_spot_or_idle(job, n_gpus > 0 ? min_i(obs.spot_avail, n_gpus) : obs.spot_avail);
+  }
+
+  // A function of the spot availability alone.
+  static constexpr bool kSteadySameAvail = true;
+  static constexpr bool kSteadySamePrices = false;
+  SPOTSWEEP_HD_INLINE double steady_until_s(const JobSpec&, const JobState&, int32_t,
+                                            double) const {
+    return static_cast<double>(INFINITY);
   }
 };
 
@@ -207,6 +277,7 @@ struct OnlySpotPolicy {
 //  - it leaves catch-up only once ahead of the line by h·L (hysteresis);
 //  - otherwise it rides cheap spot, scaled up to ρ× the required rate, and idles without it.
 struct PredictionFreePolicy {
+  static constexpr bool kProposesFeasible = true;
   double theta = 0.7;        // θ, spot price threshold as a fraction of p_o
   double kappa = 0.9;        // κ, target finish as a fraction of d
   double rho = 1.5;          // ρ, scale-up factor of the required rate on cheap spot
@@ -217,8 +288,8 @@ struct PredictionFreePolicy {
   int32_t n_for_rate = 0;
   int32_t n_for_spot = 0;
 
-  SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
-                                 const JobState& state) {
+  SPOTSWEEP_HD_HOT Allocation decide(const JobSpec& job, const SlotObservation& obs,
+                                     const JobState& state) {
     const double target_s = kappa * job.soft_deadline_s;
     const double L = job.work;
     const double left = L - state.work_done;
@@ -260,8 +331,8 @@ struct SchedulePolicy {
   const Allocation* schedule = nullptr;
   int32_t n_slots = 0;
 
-  SPOTSWEEP_HD Allocation decide(const JobSpec&, const SlotObservation& obs,
-                                 const JobState&) const {
+  SPOTSWEEP_HD_HOT Allocation decide(const JobSpec&, const SlotObservation& obs,
+                                     const JobState&) const {
     return obs.slot < n_slots ? schedule[obs.slot] : Allocation{};
   }
 };

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/macros.hpp"
@@ -159,6 +160,37 @@ SPOTSWEEP_HD_INLINE bool net_cannot_bind(const JobSpec& job, double hard_s, doub
   return time_after_switch * rate_max >= (job.work - work_done) * (1.0 + 1e-9);
 }
 
+// Slots between a successful look-ahead test of the net's quick test and the slot it is made
+// at (JobRun::net_cannot_bind_now).
+constexpr int32_t kNetLookaheadSlots = 32;
+
+// Whether a policy's proposals are always feasible as they stand (clamp_allocation leaves them
+// unchanged) for a valid job (N_min ≥ 1, N_min ≤ N_max): a policy declares it with
+// `static constexpr bool kProposesFeasible = true`, and the simulator then skips the clamp.
+// ProposalsAreFeasible in tests/unit/model/model_test.cpp checks every such declaration.
+template <class Policy, class = void>
+struct ProposesFeasible : std::false_type {};
+template <class Policy>
+struct ProposesFeasible<Policy, std::void_t<decltype(Policy::kProposesFeasible)>>
+    : std::bool_constant<Policy::kProposesFeasible> {};
+
+// What a policy promises about its next proposals, for the simulator's fast-forward
+// (JobRun::fast_forward). A policy declares
+//   static constexpr bool kSteadySameAvail, kSteadySamePrices;
+//   double steady_until_s(const JobSpec& job, const JobState& state, int32_t slot,
+//                         double tick_s) const;
+// meaning: the proposal it made at `slot` (with state the state after that slot) stays the same
+// at every later slot that starts (τ = t·Δ, as observe() computes it) no later than the
+// returned time, as long as the spot availability is the one it saw at `slot` (when
+// kSteadySameAvail), so are the spot and on-demand prices (when kSteadySamePrices), and the
+// work done does not decrease; a negative time promises nothing. `job` is the true job.
+template <class Policy, class = void>
+struct HasSteady : std::false_type {};
+template <class Policy>
+struct HasSteady<Policy, std::void_t<decltype(std::declval<const Policy&>().steady_until_s(
+                             std::declval<const JobSpec&>(), std::declval<const JobState&>(),
+                             int32_t{}, double{}))>> : std::true_type {};
+
 // The job as a policy sees it: with L̂ in place of L when a workload estimate is set. A job
 // that outlives its estimate is believed to have 5 % of L̂ still to go.  [ours]
 SPOTSWEEP_HD_INLINE JobSpec policy_view(const JobSpec& job, const JobState& state) {
@@ -200,6 +232,10 @@ struct JobRun {
   double spot_tail_s = 0.0;
   int32_t t = 0;  // the next slot, since the job's start
   bool ended = false;
+  // The safety net's quick test is known to hold before slot net_free_until; net_lookahead is
+  // how far ahead the next look-ahead test looks (0: no more look-ahead).
+  int32_t net_free_until = 0;
+  int32_t net_lookahead = kNetLookaheadSlots;
 
   SPOTSWEEP_HD_INLINE void begin(const JobSpec& job, const MarketView& market, int32_t start) {
     tick = market.tick_seconds;
@@ -208,11 +244,32 @@ struct JobRun {
     hard_s = job.hard_deadline_s();
     rate_max = throughput(job, job.n_max);
     known_work = !(job.work_estimate > 0.0);
+    // The look-ahead's monotonicity needs Δ > 0 and H(N_max) > 0 (valid jobs and markets).
+    net_lookahead = tick > 0.0 && rate_max > 0.0 ? kNetLookaheadSlots : 0;
     spot_price = market.spot_price + start;
     spot_avail = market.spot_avail + start;
     od_series = market.od_price_series ? market.od_price_series + start : nullptr;
     od_price = market.od_price;
     ended = horizon <= 0;
+  }
+
+  // net_cannot_bind at slot t, with the test made at most once every few slots while the
+  // deadline is far. The test is monotone: each of its operations is, and rounding keeps that,
+  // so if it holds at slot t' with work W it holds at every slot t ≤ t' with any work ≥ W. The
+  // work done never decreases (H(n) > 0 for n ≥ N_min ≥ 1, job validation), so a test that
+  // holds at slot t + k with today's work holds at every slot up to t + k: the same answers,
+  // one test in k slots. A failed look-ahead halves k, down to the test of slot t alone.
+  SPOTSWEEP_HD_HOT bool net_cannot_bind_now(const JobSpec& job) {
+    if (t < net_free_until) return true;
+    if (net_lookahead > 0) {
+      const int32_t ahead = t + net_lookahead;
+      if (net_cannot_bind(job, hard_s, rate_max, ahead * tick, tick, state.work_done)) {
+        net_free_until = ahead + 1;
+        return true;
+      }
+      net_lookahead /= 2;
+    }
+    return net_cannot_bind(job, hard_s, rate_max, t * tick, tick, state.work_done);
   }
 
   // What the policy sees at the start of slot t.
@@ -231,21 +288,22 @@ struct JobRun {
   // Runs slot t (observe → propose → clamp → safety net → reconfiguration → run → bill) and
   // moves to the next; `ended` becomes true when the job completes or reaches its horizon.
   template <class Policy, class SlotLogger>
-  SPOTSWEEP_HD_INLINE void step(const JobSpec& job, Policy& policy, SlotLogger& log) {
+  SPOTSWEEP_HD_HOT void step(const JobSpec& job, Policy& policy, SlotLogger& log) {
     constexpr bool kLogs = LogsSlots<std::remove_cv_t<SlotLogger>>::value;
     constexpr bool kCantBeLate = kMode == ModelMode::cant_be_late;
     const SlotObservation obs = observe();
     const Allocation proposed = known_work ? policy.decide(job, obs, state)
                                            : policy.decide(policy_view(job, state), obs, state);
-    Allocation alloc = clamp_allocation(job, proposed, obs.spot_avail);
+    Allocation alloc = proposed;
+    if constexpr (!ProposesFeasible<Policy>::value)
+      alloc = clamp_allocation(job, proposed, obs.spot_avail);
     bool overridden = false;
     if constexpr (kNet == SafetyNet::on && kCantBeLate) {
       // The framework net, then its availability override (spot that is down becomes idle).
       alloc = clamp_allocation(job, apply_cbl_framework_net(job, obs, state, alloc, &overridden),
                                obs.spot_avail);
     } else if constexpr (kNet == SafetyNet::on) {
-      if (!net_cannot_bind(job, hard_s, rate_max, obs.elapsed_s, tick, state.work_done))
-        alloc = apply_safety_net(job, obs, state, alloc, &overridden);
+      if (!net_cannot_bind_now(job)) alloc = apply_safety_net(job, obs, state, alloc, &overridden);
     }
     out.net_overrides += overridden ? 1 : 0;
 
@@ -288,6 +346,91 @@ struct JobRun {
     ended = slot.completes || t >= horizon;
   }
 
+  // Advances, without asking the policy, the slots after the one just run at which nothing can
+  // differ from that slot but the work done (docs/model.md §3, "Fast-forward"): the policy
+  // promises the same proposal (steady_until_s), the net's quick test is known to hold, the
+  // allocation is the previous slot's with no restart pending, and the market inputs the
+  // proposal and its rent read are unchanged. Each such slot is exactly what step() computes
+  // for it: the same gain (Δ − 0)·H(n), the same completion test, the same rent added to the
+  // cost in the same order, the GPU-slot counts added in bulk (integers). It stops before a
+  // slot that would complete the job, which step() then runs. Model mode spotsweep only: the
+  // Can't Be Late replay runs every tick through step().
+  template <class Policy>
+  SPOTSWEEP_HD_HOT void fast_forward(const JobSpec& job, const Policy& policy) {
+    if constexpr (kMode == ModelMode::spotsweep && kNet == SafetyNet::on &&
+                  HasSteady<Policy>::value) {
+      // The quick test, inlined in the loop: slot t's market against the slot just run's, so
+      // that a market that moves every slot costs a few instructions here.
+      if (ended || t >= net_free_until) return;  // t ≥ 1 after a step
+      if (Policy::kSteadySameAvail && spot_avail[t] != spot_avail[t - 1]) return;
+      if ((Policy::kSteadySamePrices || state.prev.n_spot > 0) &&
+          spot_price[t] != spot_price[t - 1])
+        return;
+      fast_forward_from(job, policy);
+    }
+  }
+
+  // fast_forward past its quick test: the run's fields are read here and written back from
+  // what skip_steady_slots returns, so that the loop's state does not escape into a call.
+  template <class Policy>
+  SPOTSWEEP_HD_INLINE void fast_forward_from(const JobSpec& job, const Policy& policy) {
+    const int32_t limit = min_i(horizon, net_free_until);
+    const Allocation a = state.prev;
+    const int32_t n = a.total();
+    if (n > 0 && state.overhead_s != 0.0) return;
+    const double until_s = policy.steady_until_s(job, state, t - 1, tick);
+    if (!(until_s >= t * tick)) return;
+    const SteadySkip skip = skip_steady_slots<Policy::kSteadySameAvail, Policy::kSteadySamePrices>(
+        job, t, limit, until_s, a, state.work_done, out.cost);
+    od_slots += static_cast<int64_t>(skip.next - t) * a.n_od;
+    spot_slots += static_cast<int64_t>(skip.next - t) * a.n_spot;
+    state.work_done = skip.work_done;
+    out.cost = skip.cost;
+    t = skip.next;
+    ended = t >= horizon;
+  }
+
+  struct SteadySkip {
+    int32_t next;
+    double work_done;
+    double cost;
+  };
+
+  // The skipped slots from t on, before `limit` and starting by until_s: see fast_forward.
+  template <bool kSameAvail, bool kSamePrices>
+  SPOTSWEEP_HD_OUTLINE SteadySkip skip_steady_slots(const JobSpec& job, int32_t from, int32_t limit,
+                                                    double until_s, Allocation a, double work,
+                                                    double cost) const {
+    const int32_t avail = spot_avail[from - 1];
+    const double spot = spot_price[from - 1];
+    const double od = od_series ? od_series[from - 1] : od_price;
+    const bool same_spot = kSamePrices || a.n_spot > 0;
+    const bool same_od = (kSamePrices || a.n_od > 0) && od_series;
+    const bool bounded = until_s < static_cast<double>(INFINITY);
+    const auto same_slot = [&](int32_t k) {
+      return !(bounded && k * tick > until_s) && !(kSameAvail && spot_avail[k] != avail) &&
+             !(same_spot && spot_price[k] != spot) && !(same_od && od_series[k] != od);
+    };
+    int32_t k = from;
+    const int32_t n = a.total();
+    if (n == 0) {
+      // Idle: no work, no restart progress, and a rent of ±0, which leaves the cost as it is
+      // (it starts at +0 and never becomes −0; prices are finite).
+      while (k < limit && same_slot(k))
+        ++k;
+    } else {
+      const double gain = (tick - min_d(0.0, tick)) * throughput(job, n);
+      const double rent = allocation_cost(a, spot, od, tick);
+      const double tolerance = kWorkRelTol * job.work;
+      for (; k < limit && same_slot(k); ++k) {
+        if (gain >= (job.work - work) - tolerance) break;  // completes: step() runs it
+        work = work + gain;
+        cost += rent;
+      }
+    }
+    return SteadySkip{k, work, cost};
+  }
+
   // The outcome, once the run has ended.
   SPOTSWEEP_HD_INLINE Outcome finish(const JobSpec& job) {
     constexpr bool kCantBeLate = kMode == ModelMode::cant_be_late;
@@ -313,8 +456,10 @@ SPOTSWEEP_HD Outcome simulate_in_mode(const JobSpec& job, const MarketView& mark
                                       int32_t start_slot, Policy& policy, SlotLogger& log) {
   JobRun<kNet, kMode> run;
   run.begin(job, market, start_slot);
-  while (!run.ended)
+  while (!run.ended) {
     run.step(job, policy, log);
+    if constexpr (!LogsSlots<std::remove_cv_t<SlotLogger>>::value) run.fast_forward(job, policy);
+  }
   return run.finish(job);
 }
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -264,4 +265,180 @@ TEST(Policies, PredictionFreeRidesCheapSpotAndCatchesUpWithOnDemand) {
   a = pf.decide(job, obs, state);
   EXPECT_EQ(a.n_spot, 0);
   EXPECT_EQ(a.n_od, 2);
+}
+
+// Policies that declare kProposesFeasible skip the simulator's clamp: their proposals must be
+// what the clamp would make of them, on every slot of random jobs (both triggers, N_min > 1,
+// workload estimates, the Can't Be Late mode), or results would change.
+TEST(Policies, ProposalsDeclaredFeasibleAre) {
+  static_assert(ProposesFeasible<GreedyPolicy>::value);
+  static_assert(ProposesFeasible<UniformProgressPolicy>::value);
+  static_assert(ProposesFeasible<PredictionFreePolicy>::value);
+  static_assert(ProposesFeasible<OnlySpotPolicy>::value);
+  static_assert(!ProposesFeasible<OnDemandOnlyPolicy>::value);  // n_gpus may exceed N_max
+  std::mt19937_64 rng(17);
+  int64_t slots = 0;
+  int64_t failures = 0;
+  const auto check = [&](const JobSpec& job, const MarketView& market, auto policy) {
+    auto log = [&](const SlotRecord& rec) {
+      ++slots;
+      if (clamp_allocation(job, rec.proposed, rec.obs.spot_avail) != rec.proposed) ++failures;
+    };
+    simulate(job, market, 0, policy, log);
+  };
+  for (int i = 0; i < 1500; ++i) {
+    auto in = spotsweep::testing::random_instance(rng, 50, 8);
+    if (i % 4 == 1) in.job.work_estimate = in.job.work * (0.5 + (i % 7) * 0.2);
+    if (i % 4 == 2) in.job.mode = ModelMode::cant_be_late;
+    const MarketView market = in.market();
+    GreedyPolicy greedy;
+    greedy.deadline_factor = 0.6 + 0.1 * (i % 6);
+    UniformProgressPolicy up;
+    up.deadline_factor = 0.6 + 0.1 * (i % 5);
+    PredictionFreePolicy pf;
+    pf.theta = 0.2 + 0.2 * (i % 5);
+    pf.kappa = 0.5 + 0.1 * (i % 6);
+    pf.rho = 0.5 + 0.5 * (i % 4);
+    OnlySpotPolicy spot;
+    spot.n_gpus = i % (in.job.n_max + 3);
+    check(in.job, market, greedy);
+    check(in.job, market, up);
+    check(in.job, market, pf);
+    check(in.job, market, spot);
+  }
+  EXPECT_GT(slots, 100000);
+  EXPECT_EQ(failures, 0);
+}
+
+// The simulator makes the net's quick test once every few slots while it holds far ahead; it
+// must give the answer of the test made at every slot.
+TEST(Simulator, NetLookAheadGivesTheTestOfEverySlot) {
+  std::mt19937_64 rng(23);
+  int64_t slots = 0;
+  int64_t binding = 0;
+  for (int i = 0; i < 1500; ++i) {
+    const auto in = spotsweep::testing::random_instance(rng, 120, 8);
+    const MarketView market = in.market();
+    PredictionFreePolicy pf;
+    pf.theta = 0.2 + 0.2 * (i % 5);
+    pf.kappa = 0.8 + 0.1 * (i % 4);
+    NullSlotLogger log;
+    JobRun<SafetyNet::on, ModelMode::spotsweep> run;
+    run.begin(in.job, market, 0);
+    while (!run.ended) {
+      const bool every_slot = net_cannot_bind(in.job, run.hard_s, run.rate_max, run.t * run.tick,
+                                              run.tick, run.state.work_done);
+      ASSERT_EQ(run.net_cannot_bind_now(in.job), every_slot)
+          << "instance " << i << " slot " << run.t;
+      ++slots;
+      binding += every_slot ? 0 : 1;
+      run.step(in.job, pf, log);
+    }
+  }
+  EXPECT_GT(binding, 1000);  // the net's region near the deadline is reached
+  EXPECT_GT(slots, 10 * binding);
+}
+
+// Greedy and Uniform Progress test "far from the deadline" once every few slots; it must give
+// the answer of the test made at every slot, whatever the target deadline.
+TEST(Policies, FarFromDeadlineLookAheadGivesTheTestOfEverySlot) {
+  struct Checked {
+    double deadline_s = 0.0;
+    FarFromDeadline far;
+    int64_t* calls;
+    int64_t* near;
+    int64_t* failures;
+    Allocation decide(const JobSpec& job, const SlotObservation& obs, const JobState& state) {
+      const bool every_slot =
+          deadline_rules_cannot_fire(job, obs.elapsed_s, obs.tick_s, state.work_done, deadline_s);
+      if (far.holds(job, obs, state, deadline_s) != every_slot) ++*failures;
+      ++*calls;
+      *near += every_slot ? 0 : 1;
+      return all_spot_or_idle(job, obs.spot_avail);
+    }
+  };
+  std::mt19937_64 rng(29);
+  int64_t calls = 0, near = 0, failures = 0;
+  for (int i = 0; i < 1500; ++i) {
+    auto in = spotsweep::testing::random_instance(rng, 120, 8);
+    if (i % 3 == 1) in.job.mode = ModelMode::cant_be_late;
+    Checked policy{(0.5 + 0.1 * (i % 7)) * in.job.soft_deadline_s, {}, &calls, &near, &failures};
+    simulate(in.job, in.market(), 0, policy);
+  }
+  EXPECT_GT(near, 1000);
+  EXPECT_GT(calls - near, 10000);
+  EXPECT_EQ(failures, 0);
+}
+
+// The fast-forward (JobRun::fast_forward) must give what running every slot gives, bit for
+// bit: simulate() with a logger runs every slot through step(), without one it fast-forwards.
+// Markets in runs of equal slots (as real traces are), with and without an on-demand price
+// series, both triggers and billings, and policies that promise a steady proposal.
+TEST(Simulator, FastForwardEqualsEverySlot) {
+  std::mt19937_64 rng(31);
+  int64_t compared = 0;
+  int64_t mismatches = 0;
+  int64_t stepped_slots = 0;
+  int64_t skipped_slots = 0;
+  const auto same = [](const Outcome& a, const Outcome& b) {
+    return std::memcmp(&a.utility, &b.utility, sizeof(double)) == 0 &&
+           std::memcmp(&a.cost, &b.cost, sizeof(double)) == 0 &&
+           std::memcmp(&a.finish_s, &b.finish_s, sizeof(double)) == 0 &&
+           std::memcmp(&a.od_gpu_s, &b.od_gpu_s, sizeof(double)) == 0 &&
+           std::memcmp(&a.spot_gpu_s, &b.spot_gpu_s, sizeof(double)) == 0 && a.missed == b.missed &&
+           a.reconfigs == b.reconfigs && a.net_overrides == b.net_overrides && a.slots == b.slots;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    auto in = spotsweep::testing::random_instance(rng, 150, 8);
+    // Runs of equal slots, 1 to 40 long.
+    const int32_t n_slots = static_cast<int32_t>(in.spot_avail.size());
+    std::vector<double> od_series(n_slots, in.od_price);
+    for (int32_t m = 1; m < n_slots; ++m) {
+      if (rng() % (1 + rng() % 40) != 0) {
+        in.spot_price[m] = in.spot_price[m - 1];
+        in.spot_avail[m] = in.spot_avail[m - 1];
+      }
+      od_series[m] = rng() % 30 == 0 ? in.od_price * (0.8 + 0.1 * (rng() % 5)) : od_series[m - 1];
+    }
+    MarketView market = in.market();
+    if (i % 3 == 0) market.od_price_series = od_series.data();
+    const auto compare = [&](auto policy) {
+      auto stepped_policy = policy;
+      auto log = [](const SlotRecord&) {};
+      const Outcome fast = simulate(in.job, market, 0, policy);
+      const Outcome stepped = simulate(in.job, market, 0, stepped_policy, log);
+      ++compared;
+      if (!same(fast, stepped)) ++mismatches;
+    };
+    OnDemandOnlyPolicy od;
+    od.n_gpus = static_cast<int32_t>(i % (in.job.n_max + 2));
+    compare(od);
+    // How many slots fast_forward advances for on-demand (so that this test can fail).
+    OnDemandOnlyPolicy counted = od;
+    JobRun<SafetyNet::on, ModelMode::spotsweep> run;
+    run.begin(in.job, market, 0);
+    NullSlotLogger null_log;
+    while (!run.ended) {
+      run.step(in.job, counted, null_log);
+      ++stepped_slots;
+      const int32_t before = run.t;
+      run.fast_forward(in.job, counted);
+      skipped_slots += run.t - before;
+    }
+    OnlySpotPolicy spot;
+    spot.n_gpus = static_cast<int32_t>(i % (in.job.n_max + 3));
+    compare(spot);
+    GreedyPolicy greedy;
+    greedy.deadline_factor = 0.5 + 0.1 * (i % 8);
+    compare(greedy);
+    PredictionFreePolicy pf;
+    pf.theta = 0.2 + 0.2 * (i % 5);
+    pf.kappa = 0.5 + 0.1 * (i % 6);
+    pf.rho = 0.5 + 0.5 * (i % 4);
+    pf.hysteresis = 0.02 * (i % 3);
+    compare(pf);
+  }
+  EXPECT_EQ(compared, 12000);
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_GT(skipped_slots, stepped_slots);
 }

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/detail/error.hpp"
@@ -147,6 +148,50 @@ TEST(SweepCpu, PercentileIndexIsNearestRank) {
   EXPECT_EQ(percentile_index(5, 1), 0);
   EXPECT_EQ(percentile_key(-0.0), percentile_key(0.0));
   EXPECT_FALSE(std::signbit(percentile_key(-0.0)));
+}
+
+// The CUDA backend's percentiles come from an exact radix select (select_key_of_rank is its
+// one-thread form), the CPU's from std::sort: the same bits at every rank, whatever the keys:
+// ties, both zeros, infinities, negatives, values one bit apart, one key.
+TEST(SweepCpu, RadixSelectEqualsSortingAtEveryRank) {
+  std::vector<std::vector<float>> cases;
+  cases.push_back({3.0f});
+  cases.push_back({percentile_key(-0.0), percentile_key(0.0), -1.0f, 1.0f, 0.0f});
+  cases.push_back({INFINITY, -INFINITY, 2.5f, INFINITY, -7.0f, 2.5f});
+  cases.push_back({1.0f, std::nextafter(1.0f, 2.0f), std::nextafter(1.0f, 0.0f), 1.0f,
+                   -std::nextafter(1.0f, 2.0f), -1.0f, 1e-38f, -1e-38f, 1e-45f, -1e-45f});
+  uint64_t state = 12345;
+  const auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  for (int32_t n : {2, 7, 100, 1000, 6400}) {
+    std::vector<float> keys;
+    for (int32_t i = 0; i < n; ++i) {
+      switch (next() % 4) {
+        case 0: keys.push_back(static_cast<float>(next() % 5) - 2.0f); break;  // many ties
+        case 1: keys.push_back(percentile_key((static_cast<double>(next()) - 2e9) * 1e-3)); break;
+        case 2: keys.push_back(i % 3 == 0 ? INFINITY : 1e6f); break;
+        default: keys.push_back(percentile_key(-static_cast<double>(next() % 1000) * 0.1)); break;
+      }
+    }
+    cases.push_back(keys);
+  }
+  for (const std::vector<float>& keys : cases) {
+    std::vector<float> sorted = keys;
+    std::sort(sorted.begin(), sorted.end());
+    const int64_t n = static_cast<int64_t>(keys.size());
+    for (int64_t k = 0; k < n; k += (n > 200 ? 37 : 1)) {
+      const float got = select_key_of_rank(keys.data(), n, k);
+      EXPECT_EQ(std::memcmp(&got, &sorted[k], sizeof got), 0)
+          << "n " << n << " rank " << k << ": " << got << " vs " << sorted[k];
+    }
+    for (int32_t p = 0; p < kPercentileCount; ++p) {
+      const int64_t k = percentile_index(percentile_percent(p), n);
+      const float got = select_key_of_rank(keys.data(), n, k);
+      EXPECT_EQ(std::memcmp(&got, &sorted[k], sizeof got), 0) << "n " << n << " rank " << k;
+    }
+  }
 }
 
 TEST(SweepPlan, JobDrawsAreKeyedNotSequential) {
