@@ -31,4 +31,13 @@ DeviceInfo query_device() {
   return info;
 }
 
+void use_device(int index) {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count <= 0) {
+    cudaGetLastError();
+    return;
+  }
+  if (cudaSetDevice(index % count) != cudaSuccess) cudaGetLastError();
+}
+
 }  // namespace spotsweep

@@ -19,6 +19,7 @@
 
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 
 #include "detail/chc_select_kernels.cuh"
 #include "detail/device_buffer.cuh"
@@ -210,7 +211,7 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
     kernels::selector_update<<<S, kernels::kSelectorThreads>>>(
         probability.data(), round_utility, job_slots.data(), S, gain.data(), delivered.data(), K,
         options.seed, r, plan.round_start[r], options.delay, bandit, queue, expected.data(),
-        records.data());
+        mpi::member_block(), records.data());
     SPOTSWEEP_CUDA_CHECK_LAST();
     kernels::selector_deliver<<<S, kernels::kSelectorThreads>>>(
         config, states.data(), score, delivered.data(), queue, range_buffer.data(), r,
@@ -226,6 +227,8 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
                                                               probability.data(), records.data());
   SPOTSWEEP_CUDA_CHECK_LAST();
   run.final_probability.resize(cells);
+  run.member_begin = 0;
+  run.member_end = K;
   SPOTSWEEP_CUDA_TRY(cudaMemcpy(run.final_probability.data(), probability.data(),
                                 cells * sizeof(double), cudaMemcpyDeviceToHost));
   unsigned long long host_counters[2] = {0, 0};

@@ -64,6 +64,8 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   check_trace_members(plan, options.trace_members);
   const DeviceInfo device = query_device();
   const auto t0 = std::chrono::steady_clock::now();
+  int64_t begin = 0, end = 0;  // an MPI rank's share of the members, or the whole pool
+  sweep_member_range(plan, options, &begin, &end);
   const int64_t jobs = plan.jobs_per_member();
   const int32_t S = plan.scenarios.count;
   DeviceMemoryMeter meter;
@@ -121,15 +123,16 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
       options.percentiles ? chunk_cap * kPercentileMetrics * kPercentileCount : 0, meter);
 
   SweepResult result;
-  result.members = plan.pool.size;
-  result.stats.assign(static_cast<std::size_t>(plan.pool.size) * kStatCount,
+  result.first_member = begin;
+  result.members = end - begin;
+  result.stats.assign(static_cast<std::size_t>(end - begin) * kStatCount,
                       std::numeric_limits<double>::quiet_NaN());
   result.traced_members = options.trace_members;
   result.backend = Backend::cuda;
   result.device = cuda_device_label(device);
 
   if (options.per_scenario)
-    result.scenario_stats.assign(static_cast<std::size_t>(plan.pool.size) * S * kScenarioStatCount,
+    result.scenario_stats.assign(static_cast<std::size_t>(end - begin) * S * kScenarioStatCount,
                                  0.0);
   std::vector<OutcomeSums> host_sums(chunk_cap);
   std::vector<OutcomeSums> host_partial(
@@ -148,13 +151,29 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
     const ChcKeyLayout key_layout = chc_key_layout(grid_view);
     const int64_t per_key = by_key ? key_layout.members_per_key : 1;
     const int64_t chunk_members = chunk_cap / per_key * per_key;
-    for (int64_t first = 0; first < grid.size; first += chunk_members) {
-      const int64_t n = std::min(chunk_members, grid.size - first);
+    // The grid's part of [begin, end): members alone run only those; CHC chunks hold whole keys,
+    // and one that misses the range is skipped (a key's members rise with their index).
+    const int64_t lo = std::max<int64_t>(0, begin - grid.first_member);
+    const int64_t hi = std::min(grid.size, end - grid.first_member);
+    if (lo >= hi) continue;
+    for (int64_t first = by_key ? 0 : lo; first < (by_key ? grid.size : hi);
+         first += chunk_members) {
+      const int64_t n = std::min(chunk_members, (by_key ? grid.size : hi) - first);
       const auto member_of_slot = [&](int64_t i) {
         return grid.first_member +
                (by_key ? key_layout.member_local((first + i) / per_key, (first + i) % per_key)
                        : first + i);
       };
+      const auto in_range = [&](int64_t i) {
+        const int64_t m = member_of_slot(i);
+        return m >= begin && m < end;
+      };
+      if (by_key) {
+        bool any = false;
+        for (int64_t i = 0; i < n && !any; i += per_key)  // a key's first and last members
+          any = member_of_slot(i + per_key - 1) >= begin && member_of_slot(i) < end;
+        if (!any) continue;
+      }
       const PercentileKeys key_view{options.percentiles ? keys.data() : nullptr, n, jobs};
       visit_family(grid.family, [&](auto family) {
         using Family = decltype(family);
@@ -194,15 +213,20 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
         SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_partial.data(), partial.data(),
                                       n * S * sizeof(OutcomeSums), cudaMemcpyDeviceToHost));
         for (int64_t i = 0; i < n; ++i) {
-          double* rows = result.scenario_stats.data() +
-                         static_cast<std::size_t>(member_of_slot(i)) * S * kScenarioStatCount;
+          if (!in_range(i)) continue;
+          double* rows =
+              result.scenario_stats.data() +
+              static_cast<std::size_t>(member_of_slot(i) - begin) * S * kScenarioStatCount;
           for (int32_t s = 0; s < S; ++s)
             finish_scenario_stats(host_partial[i * S + s], rows + s * kScenarioStatCount);
         }
       }
+      int64_t stored = 0;
       for (int64_t i = 0; i < n; ++i) {
+        if (!in_range(i)) continue;
+        ++stored;
         double* row =
-            result.stats.data() + static_cast<std::size_t>(member_of_slot(i)) * kStatCount;
+            result.stats.data() + static_cast<std::size_t>(member_of_slot(i) - begin) * kStatCount;
         finish_member_stats(host_sums[i], row);
         result.policy_slot_steps += host_sums[i].slots;
         if (!options.percentiles) continue;
@@ -211,8 +235,8 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
             row[static_cast<int32_t>(percentile_stat(static_cast<PercentileMetric>(m), p))] =
                 host_percentiles[(i * kPercentileMetrics + m) * kPercentileCount + p];
       }
-      done += n;
-      if (progress) progress(done, plan.pool.size);
+      done += stored;
+      if (progress) progress(done, end - begin);
     }
   }
   result.traced.resize(options.trace_members.size() * jobs);

@@ -17,8 +17,6 @@ namespace spotsweep {
 namespace kernels {
 
 constexpr int kSelectorThreads = 512;
-// One lane of the fixed-order sums per thread, so that they add as the CPU backend does.
-static_assert(kSelectorThreads == kFixedSumLanes, "fixed-order sums need one thread per lane");
 
 // What every learner kernel needs to know of the run.
 struct LearnerConfig {
@@ -66,21 +64,34 @@ __device__ double block_max_all(double value, typename BlockDoubleReduce::TempSt
   return result;
 }
 
-// Σ_k term(k) in the CPU backend's order (kFixedSumLanes): thread j adds k ≡ j in order, then
-// the lanes are added pairwise in a halving tree. lanes: kFixedSumLanes doubles of shared memory.
+// Σ_k term(k) in the CPU backend's order (docs/mpi.md, "select and stress"): per block of
+// `block` members, in member order from 0, then the blocks' partials in block order. Each
+// thread sums whole blocks, kSelectorThreads at a time; thread 0 adds them in order.
+// lanes: kSelectorThreads doubles of shared memory.
 template <class Term>
-__device__ double fixed_order_sum(int64_t n, const Term& term, double* lanes) {
-  double sum = 0.0;
-  for (int64_t k = threadIdx.x; k < n; k += kFixedSumLanes)
-    sum += term(k);
-  lanes[threadIdx.x] = sum;
-  __syncthreads();
-  for (int stride = kFixedSumLanes / 2; stride > 0; stride >>= 1) {
-    if (threadIdx.x < stride) lanes[threadIdx.x] += lanes[threadIdx.x + stride];
+__device__ double block_order_sum(int64_t n, int64_t block, const Term& term, double* lanes) {
+  const int64_t blocks = (n + block - 1) / block;
+  double total = 0.0;
+  for (int64_t base = 0; base < blocks; base += kSelectorThreads) {
+    const int64_t b = base + threadIdx.x;
+    double sum = 0.0;
+    if (b < blocks) {
+      const int64_t end = (b + 1) * block < n ? (b + 1) * block : n;
+      for (int64_t k = b * block; k < end; ++k)
+        sum += term(k);
+    }
+    lanes[threadIdx.x] = sum;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      const int64_t count = blocks - base < kSelectorThreads ? blocks - base : kSelectorThreads;
+      for (int64_t j = 0; j < count; ++j)
+        total += lanes[j];
+      lanes[0] = total;
+    }
+    __syncthreads();
+    total = lanes[0];
     __syncthreads();
   }
-  const double total = lanes[0];
-  __syncthreads();
   return total;
 }
 
@@ -228,7 +239,8 @@ struct FeedbackQueueView {
 
 // The played member by inverse CDF (the first whose running sum passes draw·Σp; the last member
 // with weight when none does), the true gains and the best member so far, the baselines'
-// utilities (uniform mixture; follow the leader on the fed-back sums, both in the CPU's order),
+// utilities (uniform mixture; follow the leader on the fed-back sums, both in the CPU's block
+// order, block_order_sum),
 // and the round queued with its arrival slot: when its last member's job ends (full feedback)
 // or the played member's (bandit), or at once without delay.
 __global__ void __launch_bounds__(kSelectorThreads)
@@ -236,12 +248,12 @@ __global__ void __launch_bounds__(kSelectorThreads)
                     int32_t selectors, double* gain, const double* delivered, int64_t members,
                     uint64_t seed, int32_t round, int32_t start_slot, FeedbackDelay delay,
                     bool bandit, FeedbackQueueView queue, const double* expected_utility,
-                    SelectorRoundRecord* records) {
+                    int64_t member_block, SelectorRoundRecord* records) {
   using BlockScan = cub::BlockScan<double, kSelectorThreads>;
   __shared__ typename BlockDoubleReduce::TempStorage reduce_storage;
   __shared__ typename BlockScan::TempStorage scan_storage;
   __shared__ typename BlockArgMax::TempStorage argmax_storage;
-  __shared__ double lanes[kFixedSumLanes];
+  __shared__ double lanes[kSelectorThreads];
   __shared__ double target, broadcast;
   __shared__ unsigned long long played;
   const int32_t scenario = static_cast<int32_t>(blockIdx.x);
@@ -299,10 +311,11 @@ __global__ void __launch_bounds__(kSelectorThreads)
   for (int64_t k = threadIdx.x; k < members; k += blockDim.x)
     leaders += fed[k] == top_fed ? 1.0 : 0.0;
   leaders = block_sum_all(leaders, reduce_storage, &broadcast);
-  const double uniform = fixed_order_sum(
-      members, [u](int64_t k) { return u[k]; }, lanes);
-  const double ftl = fixed_order_sum(
-      members, [u, fed, top_fed](int64_t k) { return fed[k] == top_fed ? u[k] : 0.0; }, lanes);
+  const double uniform = block_order_sum(
+      members, member_block, [u](int64_t k) { return u[k]; }, lanes);
+  const double ftl = block_order_sum(
+      members, member_block,
+      [u, fed, top_fed](int64_t k) { return fed[k] == top_fed ? u[k] : 0.0; }, lanes);
 
   // The round's utilities wait in the queue until they arrive.
   const int32_t slot = round % queue.rounds;

@@ -110,8 +110,12 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
                           const ProgressCallback& progress) {
   check_trace_members(plan, options.trace_members);
   const auto t0 = std::chrono::steady_clock::now();
-  const bool subset = !options.members.empty();
-  const int64_t members = subset ? static_cast<int64_t>(options.members.size()) : plan.pool.size;
+  // The members run: options.members, or the range [begin, end) (an MPI rank's share, or the
+  // whole pool), whose rows start at member `begin`.
+  int64_t begin = 0, end = 0;
+  sweep_member_range(plan, options, &begin, &end);
+  const bool listed = !options.members.empty();
+  const int64_t members = listed ? static_cast<int64_t>(options.members.size()) : end - begin;
   for (int64_t m : options.members)
     SPOTSWEEP_EXPECTS(m >= 0 && m < plan.pool.size, "members of the pool");
   const int64_t jobs = plan.jobs_per_member();
@@ -121,6 +125,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
   const size_t scratch_bytes = max_scratch_bytes(plan, family_id<ChcFamily>);
 
   SweepResult result;
+  result.first_member = listed ? 0 : begin;
   result.members = members;
   result.stats.assign(static_cast<size_t>(members) * kStatCount,
                       std::numeric_limits<double>::quiet_NaN());  // percentiles stay NaN when off
@@ -144,7 +149,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
   for (size_t f = 0; f < plan.pool.families.size(); ++f)
     layouts[f] = chc_key_layout(plan.pool.families[f].view(family_values[f].data()));
   for (int64_t row = 0; row < members; ++row) {
-    const int64_t member = subset ? options.members[row] : row;
+    const int64_t member = listed ? options.members[row] : begin + row;
     const MemberRef ref = plan.pool.locate(member);
     const int32_t f = ref.family_index;
     if (plan.pool.families[f].family != family_id<ChcFamily>) {

@@ -16,6 +16,8 @@ DeviceInfo query_device() {
   return info;
 }
 
+void use_device(int) {}
+
 SweepResult run_sweep_cuda(const SweepPlan&, const SweepOptions&, const ProgressCallback&) {
   throw input_error("", "--backend", "cuda", kNoCuda);
 }

@@ -9,8 +9,10 @@
 
 #include "spotsweep/config/pool.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
+#include "spotsweep/sweep/sweep_ranks.hpp"
 
 #include "commands.hpp"
 
@@ -134,10 +136,13 @@ void add_bench_command(CLI::App& app) {
     // Given counts must be positive; left out, they take the backend's default.
     for (const char* name : {"--members", "--scenarios", "--rounds"})
       if (cmd->count(name) > 0) check_at_least(name, cmd->get_option(name)->as<int64_t>(), 1);
+    // Under MPI the ranks split each pool, and rank 0 prints (docs/mpi.md, "Scaling").
     // keys: the CHC planning keys per (job, slot) that the members share ("-": none shared).
-    std::printf("%-17s %-5s %9s %6s %5s %6s %14s %9s %12s %14s %12s %12s\n", "family", "back",
-                "members", "keys", "scen", "rounds", "steps", "median_s", "steps/s", "steps/s/core",
-                "device_peak", "host_peak");
+    const bool root = mpi::is_root();
+    if (root)
+      std::printf("%-17s %-5s %9s %6s %5s %6s %14s %9s %12s %14s %12s %12s\n", "family", "back",
+                  "members", "keys", "scen", "rounds", "steps", "median_s", "steps/s",
+                  "steps/s/core", "device_peak", "host_peak");
     for (Backend backend : backends) {
       const bool cuda = backend == Backend::cuda;
       SweepConfig config;
@@ -179,17 +184,14 @@ void add_bench_command(CLI::App& app) {
         options.exec = exec;
         options.exec.backend = backend;
         options.percentiles = !args->no_percentiles;
-        std::vector<double> seconds;
-        SweepResult result;
-        for (int32_t i = 0; i < args->repeats; ++i) {
-          result = run_sweep(plan, options);
-          seconds.push_back(result.seconds);
-        }
-        std::sort(seconds.begin(), seconds.end());
-        const double median = seconds[seconds.size() / 2];
-        const double rate = result.policy_slot_steps / median;
+        const RankBench bench = bench_sweep_ranks(plan, options, args->repeats);
+        const SweepResult& result = bench.result;
+        const double median = bench.seconds;
+        const double rate = bench.rate();
+        if (!root) continue;
         const std::string per_core =
-            cuda ? "-" : std::to_string(static_cast<long long>(rate / result.threads));
+            cuda ? "-"
+                 : std::to_string(static_cast<long long>(rate / (result.threads * mpi::size())));
         const std::string label = chc && args->lagrange_iters > 0
                                       ? "chc/lagrange=" + std::to_string(args->lagrange_iters)
                                       : family->name;
@@ -198,13 +200,22 @@ void add_bench_command(CLI::App& app) {
         std::printf("%-17s %-5s %9lld %6s %5d %6d %14lld %9.3f %12.4g %14s %12s %12s\n",
                     label.c_str(), backend_name(backend), static_cast<long long>(plan.pool.size),
                     key_count.c_str(), plan.scenarios.count, plan.rounds,
-                    static_cast<long long>(result.policy_slot_steps), median, rate,
-                    per_core.c_str(), cuda ? mib(result.device_peak_bytes).c_str() : "-",
+                    static_cast<long long>(bench.steps), median, rate, per_core.c_str(),
+                    cuda ? mib(result.device_peak_bytes).c_str() : "-",
                     mib(host_peak_bytes()).c_str());
+        if (mpi::size() > 1) {
+          std::printf("  mpi: %d ranks, aggregate %.4g steps/s, per rank", mpi::size(), rate);
+          for (double r : bench.rank_rates)
+            std::printf(" %.4g", r);
+          std::printf(", one rank %.4g steps/s, scaling efficiency %.1f %%\n",
+                      static_cast<double>(bench.steps) / bench.one_rank_seconds,
+                      100.0 * bench.efficiency());
+        }
         std::fflush(stdout);
       }
     }
-    std::printf("device: %s\n", device.available ? device.name.c_str() : device.why_not.c_str());
+    if (root)
+      std::printf("device: %s\n", device.available ? device.name.c_str() : device.why_not.c_str());
   });
 }
 

@@ -10,6 +10,7 @@
 
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/select/select.hpp"
 #include "spotsweep/select/select_h5.hpp"
 
@@ -145,7 +146,7 @@ void add_select_command(CLI::App& app) {
     }
     if (selector_seed->count() > 0) options.seed = args->selector_seed;
     check_at_least("--opt-buckets", args->opt_buckets, 0);
-    options.exec = exec_options(args->exec);
+    options.exec = selector_exec_options(args->exec);
     check_output_path(args->output, "--output");
 
     if (!args->png.empty()) check_png_output(args->png, plot_script("plot_select.py"));
@@ -155,19 +156,32 @@ void add_select_command(CLI::App& app) {
       throw input_error(pool_path, "pool", std::to_string(plan.pool.size),
                         "selection needs at least 2 members");
     selector_scenarios(plan, options);  // bad options are one error line, before any output
-    std::cerr << "select: " << plan.pool.size << " members x " << plan.scenarios.count
-              << " scenarios x " << plan.rounds << " rounds, " << describe_learner(options);
-    if (args->opt_buckets > 0)
-      std::cerr << "; then OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
-                << " progress buckets";
-    std::cerr << "\n";
+    // Under MPI every rank runs the selector on its blocks of members (docs/mpi.md); rank 0
+    // alone reports and writes.
+    const bool root = mpi::is_root();
+    if (root) {
+      std::cerr << "select: " << plan.pool.size << " members x " << plan.scenarios.count
+                << " scenarios x " << plan.rounds << " rounds, " << describe_learner(options);
+      if (mpi::size() > 1) std::cerr << ", on " << mpi::size() << " MPI ranks";
+      if (args->opt_buckets > 0)
+        std::cerr << "; then OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
+                  << " progress buckets";
+      std::cerr << "\n";
+    }
     ProgressReport progress("select", "rounds");
-    const SelectResult result =
-        run_selection(plan, options, args->opt_buckets,
-                      [&progress](int32_t done, int32_t total) { progress.update(done, total); });
+    RoundProgress report;
+    if (root) report = [&progress](int32_t done, int32_t total) { progress.update(done, total); };
+    const SelectResult result = run_selection(plan, options, args->opt_buckets, report);
     std::string options_table = result.options_toml;
     options_table += "opt_buckets = " + std::to_string(args->opt_buckets) + "\n";
-    write_select_h5(args->output, plan, result, plan.config_toml + "\n" + options_table);
+    write_select_h5_ranks([&] {
+      write_select_h5(args->output, plan, result, plan.config_toml + "\n" + options_table);
+    });
+    if (!root) return;
+    if (mpi::size() > 1)
+      std::printf("MPI: %d ranks, %lld bytes gathered by rank 0 in round 1, %lld in all\n",
+                  mpi::size(), static_cast<long long>(result.run.gathered_bytes_first_round),
+                  static_cast<long long>(result.run.gathered_bytes));
     print_select_summary(plan, result);
     const double steps = static_cast<double>(result.run.policy_slot_steps);
     std::printf("wrote %s: %lld policy-slot steps in %.2f s (%.3g steps/s) on %s [%s]\n",

@@ -11,6 +11,8 @@
 
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
+#include "spotsweep/select/select_h5.hpp"
 #include "spotsweep/select/stress.hpp"
 #include "spotsweep/select/stress_h5.hpp"
 
@@ -170,7 +172,7 @@ void add_stress_command(CLI::App& app) {
     options.seed = config.seed;
     read_select_options(select_table_only(doc), options);
     apply_learner_args(options, args->learner, args->feedback, args->delay, args->eta);
-    options.exec = exec_options(args->exec);
+    options.exec = selector_exec_options(args->exec);
     if (config.pool.size < 2)
       throw input_error(pool_path, "pool", std::to_string(config.pool.size),
                         "selection needs at least 2 members");
@@ -180,15 +182,22 @@ void add_stress_command(CLI::App& app) {
     remove_on_interrupt(partial_path(args->output));
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
-    std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size()
-              << " seeds, " << config.pool.size << " members x " << config.workload.scenarios
-              << " scenarios x " << config.workload.rounds << " rounds, "
-              << describe_learner(options) << "\n";
+    // Under MPI every rank runs each selection on its blocks of members (docs/mpi.md); rank 0
+    // alone reports and writes.
+    const bool root = mpi::is_root();
+    if (root)
+      std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size()
+                << " seeds, " << config.pool.size << " members x " << config.workload.scenarios
+                << " scenarios x " << config.workload.rounds << " rounds, "
+                << describe_learner(options)
+                << (mpi::size() > 1 ? ", on " + std::to_string(mpi::size()) + " MPI ranks" : "")
+                << "\n";
     ProgressReport progress("stress", "runs");
-    const std::vector<StressRecord> records =
-        run_stress(config, runs, suite, options,
-                   [&progress](int32_t done, int32_t total) { progress.update(done, total); });
-    write_stress_h5(args->output, config, suite, runs, records);
+    StressProgress report;
+    if (root) report = [&progress](int32_t done, int32_t total) { progress.update(done, total); };
+    const std::vector<StressRecord> records = run_stress(config, runs, suite, options, report);
+    write_select_h5_ranks([&] { write_stress_h5(args->output, config, suite, runs, records); });
+    if (!root) return;
     print_stress_table(suite, runs, records);
     double seconds = 0.0;
     for (const StressRecord& r : records)

@@ -12,11 +12,13 @@
 
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/sweep/grid_run.hpp"
 #include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
 #include "spotsweep/sweep/sweep_h5.hpp"
+#include "spotsweep/sweep/sweep_ranks.hpp"
 
 #include "commands.hpp"
 #include "interrupt.hpp"
@@ -100,6 +102,15 @@ void add_sweep_command(CLI::App& app) {
     options.opt_buckets = args->opt_buckets;
     options.opt_resolution = args->opt_resolution;
     options.resume = args->resume;
+    // Under MPI every rank runs its share (docs/mpi.md); rank 0 alone reports.
+    const bool root = mpi::is_root();
+    // Every rank sees it: one line from rank 0, exit status 2.
+    if (args->resume && mpi::size() > 1)
+      throw mpi::RankFailure(input_error(args->output, "--resume", "",
+                                         "resuming is for one process: rerun without mpirun, or "
+                                         "under mpirun without --resume (docs/mpi.md)")
+                                 .what(),
+                             2);
     // A missing folder is reported now, not after the sweep has run.
     check_output_path(args->output, "--output");
     SweepGrid grid = make_sweep_grid(config);
@@ -110,7 +121,8 @@ void add_sweep_command(CLI::App& app) {
                                        args->trace_members);
     options.fingerprint = replay;
     options.checkpoint_dir = args->output + ".checkpoint";
-    if (!args->resume && std::filesystem::exists(options.checkpoint_dir))
+    if (root && mpi::size() == 1 && !args->resume &&
+        std::filesystem::exists(options.checkpoint_dir))
       std::cerr << "sweep: note: replacing the checkpoint of an earlier run in "
                 << options.checkpoint_dir << " (--resume continues it instead)\n";
     remove_on_interrupt(partial_path(args->output));
@@ -128,48 +140,55 @@ void add_sweep_command(CLI::App& app) {
           std::cerr << (a ? " x " : "") << grid.axes[a].key << " " << grid.axes[a].values.size();
         std::cerr << ")";
       }
+      if (mpi::size() > 1) std::cerr << " on " << mpi::size() << " MPI ranks";
       std::cerr << "\n";
     };
-    ProgressReport progress("sweep");
+    ProgressReport progress(mpi::size() > 1 ? "sweep (rank 0's share)" : "sweep");
     ProgressReport opt_progress("OPT", "jobs");
     GridRunCallbacks callbacks;
-    callbacks.sweep = [&](const WorkProgress& w) {
-      if (!started) announce();
-      char rate[64] = "";
-      const double seconds = progress.elapsed_s();
-      if (w.steps > 0 && seconds > 0)
-        std::snprintf(rate, sizeof rate, "%.3g steps/s", static_cast<double>(w.steps) / seconds);
-      progress.update(w.done, w.total, w.resumed, rate);
-    };
+    if (root)
+      callbacks.sweep = [&](const WorkProgress& w) {
+        if (!started) announce();
+        char rate[64] = "";
+        const double seconds = progress.elapsed_s();
+        if (w.steps > 0 && seconds > 0)
+          std::snprintf(rate, sizeof rate, "%.3g steps/s", static_cast<double>(w.steps) / seconds);
+        progress.update(w.done, w.total, w.resumed, rate);
+      };
     bool opt_announced = false;
-    callbacks.opt = [&](int64_t done, int64_t total) {
-      if (!opt_announced) {
-        std::cerr << "sweep: OPT for " << total << " jobs, "
-                  << opt_lattice_text(args->opt_buckets, args->opt_resolution) << "\n";
-        opt_announced = true;
-      }
-      opt_progress.update(done, total);
-    };
-    const GridRunResult run = run_sweep_grid(grid, options, callbacks);
+    if (root)
+      callbacks.opt = [&](int64_t done, int64_t total) {
+        if (!opt_announced) {
+          std::cerr << "sweep: OPT for " << total << " jobs, "
+                    << opt_lattice_text(args->opt_buckets, args->opt_resolution) << "\n";
+          opt_announced = true;
+        }
+        opt_progress.update(done, total);
+      };
+    const GridRunResult run = run_sweep_grid_ranks(grid, options, callbacks);
     if (run.chunks_resumed > 0)
       std::cerr << "sweep: resumed " << run.chunks_resumed << " of " << run.chunks
                 << " chunks from " << options.checkpoint_dir << "\n";
-    write_sweep_h5(args->output, grid, run.results, run.opt, replay);
-    remove_checkpoint(options.checkpoint_dir);
+    write_sweep_h5_ranks(args->output, grid, run.results, run.opt, replay);
+    if (root) remove_checkpoint(options.checkpoint_dir);
 
-    int64_t steps = 0, best = 0, best_point = 0;
+    // Per point, the best member over every rank's rows (the first on ties); then the first
+    // point with the largest.
+    std::vector<double> best_means(static_cast<size_t>(grid.points()));
+    std::vector<int64_t> best_members(best_means.size());
+    for (size_t p = 0; p < best_means.size(); ++p)
+      best_members[p] = best_member_ranks(run.results[p], &best_means[p]);
+    if (!root) return;
+    int64_t steps = 0, best_point = 0;
     double seconds = 0.0;
     for (int64_t p = 0; p < grid.points(); ++p) {
       const SweepResult& r = run.results[static_cast<size_t>(p)];
       steps += r.policy_slot_steps;
       seconds += r.seconds;
-      for (int64_t m = 0; m < r.members; ++m)
-        if (r.stat(m, Stat::utility_mean) >
-            run.results[static_cast<size_t>(best_point)].stat(best, Stat::utility_mean)) {
-          best = m;
-          best_point = p;
-        }
+      if (best_means[static_cast<size_t>(p)] > best_means[static_cast<size_t>(best_point)])
+        best_point = p;
     }
+    const int64_t best = best_members[static_cast<size_t>(best_point)];
     const SweepResult& last = run.results.back();
     std::printf(
         "wrote %s: %lld members, %lld policy-slot steps in %.2f s (%.3g steps/s) on %s [%s]\n",
@@ -182,15 +201,12 @@ void add_sweep_command(CLI::App& app) {
       at += (a ? ", " : " at ") + grid.axes[a].key + "=" + format_number(values[a]);
     std::printf("best mean utility: member %lld %s%s = %.4f USD\n", static_cast<long long>(best),
                 first.pool.describe_member(best).c_str(), at.c_str(),
-                run.results[static_cast<size_t>(best_point)].stat(best, Stat::utility_mean));
+                best_means[static_cast<size_t>(best_point)]);
     // OPT's precision per point (docs/model.md §5 "Precision"): its bracket, and a failure when
     // some member's mean beats OPT's achieved mean.
     if (args->opt_buckets > 0)
       for (int64_t p = 0; p < grid.points(); ++p) {
-        const SweepResult& r = run.results[static_cast<size_t>(p)];
-        double best_mean = r.stat(0, Stat::utility_mean);
-        for (int64_t m = 1; m < r.members; ++m)
-          best_mean = std::max(best_mean, r.stat(m, Stat::utility_mean));
+        const double best_mean = best_means[static_cast<size_t>(p)];
         std::string where;
         const std::vector<double> point = grid.point_values(p);
         for (size_t a = 0; a < point.size(); ++a)

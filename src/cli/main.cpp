@@ -8,6 +8,7 @@
 #include <string>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/detail/provenance.hpp"
 #include "spotsweep/detail/text.hpp"
 #include "spotsweep/version.hpp"
@@ -15,7 +16,34 @@
 #include "commands.hpp"
 #include "config_file.hpp"
 
+namespace {
+
+// Under several MPI ranks, an error only this rank knows about ends every rank (no rank waits
+// forever); an agreed one (RankFailure) is known to all, and rank 0 alone prints it.
+int fail(const std::string& message, int code) {
+  using namespace spotsweep;
+  if (mpi::size() > 1) {
+    std::cerr << "spotsweep: error: rank " << mpi::rank() << ": " << message << "\n";
+    mpi::abort(code);
+  }
+  std::cerr << "spotsweep: error: " << message << "\n";
+  return code;
+}
+
+int run(int argc, char** argv);
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  spotsweep::mpi::init(&argc, &argv);
+  const int code = run(argc, argv);
+  spotsweep::mpi::finalize();
+  return code;
+}
+
+namespace {
+
+int run(int argc, char** argv) {
   spotsweep::set_command_line(argc, argv);
   CLI::App app{
       "spotsweep: GPU-accelerated batch evaluation of deadline-aware spot scheduling "
@@ -34,6 +62,11 @@ int main(int argc, char** argv) {
   // A key the subcommand does not know is an error rather than silently ignored (the formatter
   // names the file and line; this is the backstop).
   app.allow_config_extras(CLI::config_extras_mode::error);
+  app.footer(
+      "Several GPUs or nodes: launch sweep, select, stress or bench under MPI, one rank per GPU, "
+      "e.g. `mpirun -np 8 spotsweep sweep --pool P.toml --output out.h5` or `srun --ntasks=16 "
+      "--gpus-per-task=1 spotsweep sweep ...`; the output is the same file for any number of "
+      "ranks (docs/mpi.md).");
   auto config_path = std::make_shared<std::string>();
   add_traces_command(app);
   add_simulate_command(app, config_path);
@@ -62,14 +95,16 @@ int main(int argc, char** argv) {
                  spotsweep::join(sources.command, ".") + "] table of " + files + ")";
     else if (!files.empty() && message.find(sources.files.front()) == std::string::npos)
       message += " (options read from " + files + ")";
-    std::cerr << "spotsweep: error: " << message << "\n";
-    return 2;
+    return fail(message, 2);
+  } catch (const spotsweep::mpi::RankFailure& e) {
+    if (spotsweep::mpi::is_root()) std::cerr << "spotsweep: error: " << e.what() << "\n";
+    return e.exit_code();
   } catch (const spotsweep::InputError& e) {
-    std::cerr << "spotsweep: error: " << e.what() << "\n";
-    return 2;
+    return fail(e.what(), 2);
   } catch (const std::exception& e) {
-    std::cerr << "spotsweep: error: " << e.what() << "\n";
-    return 1;
+    return fail(e.what(), 1);
   }
   return 0;
 }
+
+}  // namespace

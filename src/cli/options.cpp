@@ -13,6 +13,7 @@
 
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 
 #include "config_file.hpp"
 
@@ -27,6 +28,18 @@ void add_exec_options(CLI::App& command, ExecArgs& args) {
                   "Device memory budget: BYTES, 12G or 80% of free")
       ->capture_default_str();
   command.add_option("--threads", args.threads, "CPU threads (0 = all)")->capture_default_str();
+}
+
+ExecOptions selector_exec_options(ExecArgs args) {
+  if (mpi::size() > 1) {
+    if (args.backend == "cuda")
+      throw mpi::RankFailure(
+          "command line: --backend = cuda: the CUDA selector runs on one rank; under mpirun "
+          "select and stress run on the CPU backend (docs/mpi.md)",
+          2);
+    args.backend = "cpu";
+  }
+  return exec_options(args);
 }
 
 ExecOptions exec_options(const ExecArgs& args) {

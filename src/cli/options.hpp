@@ -25,6 +25,10 @@ void add_exec_options(CLI::App& command, ExecArgs& args);
 // The options given, checked: one-line InputErrors naming the option. The backend is resolved
 // (auto becomes cpu or cuda), so that a run says which one it used before it starts.
 ExecOptions exec_options(const ExecArgs& args);
+// exec_options for select and stress: under several MPI ranks the selector splits the members
+// on the CPU backend (docs/mpi.md), so auto means cpu there and cuda is an error every rank
+// reports as one (exit 2).
+ExecOptions selector_exec_options(ExecArgs args);
 
 // Registers the selector's --learner, --feedback, --feedback-delay and --eta (select, stress),
 // read with apply_select_overrides.

@@ -5,14 +5,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
+#include <utility>
 
 #include "spotsweep/backend/cpu_select.hpp"
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/detail/names.hpp"
 #include "spotsweep/model/slot.hpp"
+#include "spotsweep/sweep/sweep_ranks.hpp"
 
 namespace spotsweep {
 
@@ -40,6 +44,86 @@ void check_learner_takes(Learner learner, Feedback feedback, const std::string& 
     throw input_error(file, field, feedback_name(feedback),
                       std::string("learner ") + learner_name(learner) + " takes " +
                           feedback_name(learner_feedback(learner)) + " feedback");
+}
+
+// The top_k members of every scenario by final weight (ties: lower member first), from every
+// rank's own top_k; and each family's weight mass, summed per member block in member order and
+// the blocks added in block order, so that it does not depend on the ranks.
+void top_members_and_family_weights(const SweepPlan& plan, int32_t S, int32_t top_k,
+                                    const SelectorRun& run, std::vector<int64_t>* top_member,
+                                    std::vector<double>* top_weight,
+                                    std::vector<double>* family_weight) {
+  const int64_t begin = run.member_begin, L = run.member_end - run.member_begin;
+  SPOTSWEEP_EXPECTS(run.final_probability.size() == static_cast<size_t>(S) * L,
+                    "final weights per (scenario, member held)");
+  std::vector<double> candidates(static_cast<size_t>(S) * top_k * 2, -1.0);  // (p, member)
+  std::vector<int64_t> order(static_cast<size_t>(L));
+  for (int32_t s = 0; s < S; ++s) {
+    const double* p = run.final_probability.data() + static_cast<size_t>(s) * L;
+    std::iota(order.begin(), order.end(), int64_t(0));
+    const int64_t n = std::min<int64_t>(top_k, L);
+    std::partial_sort(order.begin(), order.begin() + n, order.end(),
+                      [p](int64_t a, int64_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+    for (int64_t j = 0; j < n; ++j) {
+      candidates[(static_cast<size_t>(s) * top_k + j) * 2] = p[order[j]];
+      candidates[(static_cast<size_t>(s) * top_k + j) * 2 + 1] =
+          static_cast<double>(begin + order[j]);
+    }
+  }
+  std::vector<double> all = candidates;
+  if (mpi::size() > 1) {
+    const std::vector<unsigned char> bytes =
+        mpi::all_gather(candidates.data(), candidates.size() * sizeof(double));
+    all.resize(bytes.size() / sizeof(double));
+    std::memcpy(all.data(), bytes.data(), bytes.size());
+  }
+  const size_t ranks = all.size() / candidates.size();
+  for (int32_t s = 0; s < S; ++s) {
+    std::vector<std::pair<double, int64_t>> merged;
+    for (size_t r = 0; r < ranks; ++r)
+      for (int32_t j = 0; j < top_k; ++j) {
+        const double* c =
+            all.data() + r * candidates.size() + (static_cast<size_t>(s) * top_k + j) * 2;
+        if (c[1] >= 0.0) merged.emplace_back(c[0], static_cast<int64_t>(c[1]));
+      }
+    std::sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    for (int32_t j = 0; j < top_k; ++j) {
+      top_member->push_back(merged[j].second);
+      top_weight->push_back(merged[j].first);
+    }
+  }
+
+  const size_t families = plan.pool.families.size();
+  const int64_t block = mpi::member_block();
+  const int64_t first_block = begin / block, local_blocks = (L + block - 1) / block;
+  std::vector<double> part(static_cast<size_t>(local_blocks) * S * families, 0.0);
+  for (int64_t j = 0; j < local_blocks; ++j)
+    for (int32_t s = 0; s < S; ++s) {
+      const double* p = run.final_probability.data() + static_cast<size_t>(s) * L - begin;
+      const int64_t lo = (first_block + j) * block, hi = std::min(begin + L, lo + block);
+      for (size_t f = 0; f < families; ++f) {
+        const FamilyGrid& g = plan.pool.families[f];
+        double mass = 0.0;
+        for (int64_t k = std::max(lo, g.first_member); k < std::min(hi, g.first_member + g.size);
+             ++k)
+          mass += p[k];
+        part[(static_cast<size_t>(j) * S + s) * families + f] = mass;
+      }
+    }
+  std::vector<double> blocks = part;
+  if (mpi::size() > 1) {
+    const std::vector<unsigned char> bytes =
+        mpi::all_gather_varying(part.data(), part.size() * sizeof(double));
+    blocks.resize(bytes.size() / sizeof(double));
+    if (!blocks.empty()) std::memcpy(blocks.data(), bytes.data(), bytes.size());
+  }
+  family_weight->assign(static_cast<size_t>(S) * families, 0.0);
+  const size_t per_block = static_cast<size_t>(S) * families;
+  for (size_t b = 0; per_block > 0 && b < blocks.size() / per_block; ++b)
+    for (size_t i = 0; i < per_block; ++i)
+      (*family_weight)[i] += blocks[b * per_block + i];
 }
 }  // namespace
 
@@ -211,8 +295,6 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
   const int64_t K = plan.pool.size;
   SPOTSWEEP_EXPECTS(run.records.size() == static_cast<size_t>(S) * T,
                     "one record per (round, scenario)");
-  SPOTSWEEP_EXPECTS(run.final_probability.size() == static_cast<size_t>(S) * K,
-                    "final weights per (scenario, member)");
   const double nan = std::numeric_limits<double>::quiet_NaN();
   SelectResult out;
   out.scenarios = S;
@@ -302,26 +384,8 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
 
   // Top-k by final weight (ties: lower member first), and each family's weight mass.
   out.top_k = static_cast<int32_t>(std::min<int64_t>(options.top_k, K));
-  const size_t families = plan.pool.families.size();
-  out.family_weight.assign(static_cast<size_t>(S) * families, 0.0);
-  std::vector<int64_t> order(static_cast<size_t>(K));
-  for (int32_t s = 0; s < S; ++s) {
-    const double* p = run.final_probability.data() + static_cast<size_t>(s) * K;
-    std::iota(order.begin(), order.end(), int64_t(0));
-    std::partial_sort(order.begin(), order.begin() + out.top_k, order.end(),
-                      [p](int64_t a, int64_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
-    for (int32_t j = 0; j < out.top_k; ++j) {
-      out.top_member.push_back(order[j]);
-      out.top_weight.push_back(p[order[j]]);
-    }
-    for (size_t f = 0; f < families; ++f) {
-      const FamilyGrid& g = plan.pool.families[f];
-      double mass = 0.0;
-      for (int64_t k = g.first_member; k < g.first_member + g.size; ++k)
-        mass += p[k];
-      out.family_weight[static_cast<size_t>(s) * families + f] = mass;
-    }
-  }
+  top_members_and_family_weights(plan, S, out.top_k, run, &out.top_member, &out.top_weight,
+                                 &out.family_weight);
   run.records.clear();
   run.records.shrink_to_fit();
   run.final_probability.clear();
@@ -385,6 +449,20 @@ int32_t feedback_queue_rounds(const SweepPlan& plan, const SelectOptions& option
 
 SelectorRun run_selector(const SweepPlan& plan, const std::vector<UtilityRange>& ranges,
                          const SelectOptions& options, const RoundProgress& progress) {
+  if (mpi::size() > 1) {
+    // Several ranks split the members on the CPU backend (docs/mpi.md, "select and stress").
+    if (options.exec.backend == Backend::cuda)
+      throw mpi::RankFailure(
+          "command line: --backend = cuda: the CUDA selector runs on one rank; under mpirun use "
+          "--backend cpu or auto (docs/mpi.md)",
+          2);
+    SelectorRun run = run_selector_cpu(plan, ranges, options, progress);
+    mpi::sum(&run.policy_slot_steps, 1);
+    mpi::sum(&run.rewards_clamped, 1);
+    mpi::max(&run.seconds, 1);
+    run.device = devices_of_ranks(run.device);
+    return run;
+  }
   return run_on_backend(
       options.exec.backend, [&] { return run_selector_cpu(plan, ranges, options, progress); },
       [&] { return run_selector_cuda(plan, ranges, options, progress); });
@@ -394,7 +472,11 @@ SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, 
                            const RoundProgress& progress) {
   const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
   SelectorRun run = run_selector(plan, ranges, options, progress);
-  const OptTable opt = compute_opt_table(plan, opt_buckets, options.exec.threads);
+  // OPT is per job, not per member: under several ranks rank 0, which writes the file, takes it.
+  OptTable opt;
+  mpi::agreed([&] {
+    if (mpi::is_root()) opt = compute_opt_table(plan, opt_buckets, options.exec.threads);
+  });
   return finish_select(plan, ranges, options, opt, std::move(run));
 }
 

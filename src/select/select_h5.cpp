@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "spotsweep/detail/h5.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/detail/provenance.hpp"
 #include "spotsweep/select/select.hpp"
 #include "spotsweep/version.hpp"
@@ -163,6 +164,7 @@ void write_contents(hid_t file, const SweepPlan& plan, const SelectResult& resul
   write_string_attr(file, "eta_schedule", eta_schedule_name(result.eta));
   write_string_attr(file, "backend", backend_name(result.run.backend));
   write_string_attr(file, "device", result.run.device);
+  write_scalar_attr<int32_t>(file, "mpi_ranks", H5T_NATIVE_INT32, mpi::size());
   write_string_attr(file, "spotsweep_version", SPOTSWEEP_VERSION);
   write_string_attr(file, "trace", plan.trace_name);
   write_scalar_attr<int64_t>(file, "pool_size", H5T_NATIVE_INT64, result.members);
@@ -186,6 +188,17 @@ void write_select_h5(const std::string& path, const SweepPlan& plan, const Selec
                      const std::string& config_toml) {
   h5::write_file_atomically(path,
                             [&](hid_t file) { write_contents(file, plan, result, config_toml); });
+}
+
+}  // namespace spotsweep
+
+namespace spotsweep {
+
+void write_select_h5_ranks(const std::function<void()>& write) {
+  mpi::agreed([] { mpi::test_failure_point("write"); });
+  mpi::agreed([&] {
+    if (mpi::is_root()) write();
+  });
 }
 
 }  // namespace spotsweep

@@ -14,6 +14,7 @@
 
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/h5.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/detail/provenance.hpp"
 #include "spotsweep/select/stress.hpp"
 #include "spotsweep/version.hpp"
@@ -279,6 +280,7 @@ void write_stress_h5(const std::string& path, const SweepConfig& config, const S
       write_scalar_attr<int32_t>(file, "rounds", H5T_NATIVE_INT32, r.rounds);
       write_string_attr(file, "backend", backend_name(r.run.backend));
       write_string_attr(file, "device", r.run.device);
+      write_scalar_attr<int32_t>(file, "mpi_ranks", H5T_NATIVE_INT32, mpi::size());
     }
     write_scalar_attr<int32_t>(file, "opt_buckets", H5T_NATIVE_INT32, suite.opt_buckets);
     write_summary(file, suite, runs, records);

@@ -245,12 +245,20 @@ int64_t golden_multiplier(int64_t n) {
   return a;
 }
 
-// The global members of a chunk, in the order of its result rows (ascending).
-std::vector<int64_t> chunk_members(const SweepChunk& chunk, const FamilyGrid& family) {
-  if (!chunk.member_list.empty()) return chunk.member_list;
+// The global members of a chunk inside [begin, end) (an MPI rank's share, or the whole pool), in
+// the order of its result rows (ascending).
+std::vector<int64_t> chunk_members(const SweepChunk& chunk, const FamilyGrid& family, int64_t begin,
+                                   int64_t end) {
   std::vector<int64_t> members;
-  for (int64_t i = 0; i < chunk.members; ++i)
-    members.push_back(family.first_member + chunk.first_local + i);
+  if (!chunk.member_list.empty()) {
+    for (int64_t m : chunk.member_list)
+      if (m >= begin && m < end) members.push_back(m);
+    return members;
+  }
+  for (int64_t i = 0; i < chunk.members; ++i) {
+    const int64_t m = family.first_member + chunk.first_local + i;
+    if (m >= begin && m < end) members.push_back(m);
+  }
   return members;
 }
 
@@ -285,13 +293,13 @@ std::vector<std::vector<int64_t>> planning_groups(const Pool& pool) {
   return groups;
 }
 
-// Puts one chunk's results into its point's result.
+// Puts one chunk's results into its point's result, whose rows start at out.first_member.
 void scatter(const std::vector<int64_t>& members, const ChunkResult& c, int64_t jobs,
              int32_t scenarios, SweepResult& out) {
   const size_t row = static_cast<size_t>(kStatCount);
   const size_t scenario_row = static_cast<size_t>(scenarios) * kScenarioStatCount;
   for (size_t i = 0; i < members.size(); ++i) {
-    const size_t m = static_cast<size_t>(members[i]);
+    const size_t m = static_cast<size_t>(members[i] - out.first_member);
     std::copy(c.stats.begin() + i * row, c.stats.begin() + (i + 1) * row,
               out.stats.begin() + m * row);
     if (!c.scenario_stats.empty())
@@ -465,13 +473,19 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
   GridRunResult out;
   out.chunks = static_cast<int64_t>(chunks.size());
   const SweepPlan& first = grid.front();
+  // This process's members (docs/mpi.md): every point's result holds their rows only, and each
+  // chunk runs its members among them. The chunks themselves do not depend on the range.
+  int64_t begin = 0, end = 0;
+  sweep_member_range(first, options.sweep, &begin, &end);
   const int64_t jobs = first.jobs_per_member();
   const int32_t scenarios = first.scenarios.count;
   const size_t traced_count = options.sweep.trace_members.size();
   for (const SweepPlan& plan : grid.plans) {
     check_trace_members(plan, options.sweep.trace_members);
+    SPOTSWEEP_EXPECTS(plan.pool.size == first.pool.size, "one pool at every point");
     SweepResult r;
-    r.members = plan.pool.size;
+    r.first_member = begin;
+    r.members = end - begin;
     r.stats.assign(static_cast<size_t>(r.members) * kStatCount,
                    std::numeric_limits<double>::quiet_NaN());
     r.traced_members = options.sweep.trace_members;
@@ -484,19 +498,30 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     out.results.push_back(std::move(r));
   }
 
+  // The estimated work of each chunk's members in the range (the chunk's, without MPI).
+  std::vector<double> work(chunks.size());
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    const SweepChunk& chunk = chunks[i];
+    const FamilyGrid& family =
+        grid.plans[static_cast<size_t>(chunk.point)].pool.families[chunk.family_index];
+    const size_t held = chunk_members(chunk, family, begin, end).size();
+    work[i] = static_cast<int64_t>(held) == chunk.members
+                  ? chunk.work
+                  : chunk.work * static_cast<double>(held) / static_cast<double>(chunk.members);
+  }
   WorkProgress progress;
   progress.chunks = out.chunks;
   std::vector<bool> done(chunks.size(), false);
   for (size_t i = 0; i < chunks.size(); ++i) {
-    progress.total += chunks[i].work;
+    progress.total += work[i];
     ChunkResult c;
     if (!dir.empty() && options.resume && load_chunk(chunk_file(dir, i), hash, i, c)) {
       const SweepChunk& chunk = chunks[i];
       const SweepPlan& plan = grid.plans[static_cast<size_t>(chunk.point)];
-      scatter(chunk_members(chunk, plan.pool.families[chunk.family_index]), c, jobs, scenarios,
-              out.results[static_cast<size_t>(chunk.point)]);
+      scatter(chunk_members(chunk, plan.pool.families[chunk.family_index], begin, end), c, jobs,
+              scenarios, out.results[static_cast<size_t>(chunk.point)]);
       done[i] = true;
-      progress.done += chunk.work;
+      progress.done += work[i];
       ++progress.chunks_done;
       ++out.chunks_resumed;
     }
@@ -509,11 +534,17 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     const SweepChunk& chunk = chunks[i];
     SweepPlan& plan = grid.plans[static_cast<size_t>(chunk.point)];
     const FamilyGrid family = plan.pool.families[chunk.family_index];
-    const std::vector<int64_t> members = chunk_members(chunk, family);
+    const std::vector<int64_t> members = chunk_members(chunk, family, begin, end);
+    if (members.empty()) {  // wholly another rank's
+      ++progress.chunks_done;
+      continue;
+    }
     ChunkResult c;
     SweepOptions sub_options = options.sweep;
     sub_options.trace_members.clear();
-    const int64_t offset = chunk.member_list.empty() ? members.front() : 0;
+    sub_options.member_begin = 0;
+    sub_options.member_end = -1;
+    const int64_t offset = chunk.member_list.empty() ? family.first_member + chunk.first_local : 0;
     for (size_t k = 0; k < options.sweep.trace_members.size(); ++k)
       if (std::binary_search(members.begin(), members.end(), options.sweep.trace_members[k])) {
         c.traced_position.push_back(k);
@@ -534,7 +565,7 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
       if (!callbacks.sweep) return;
       const size_t j = std::min(static_cast<size_t>(members_done), work_before.size() - 1);
       WorkProgress now = progress;
-      if (work_before.back() > 0) now.done += chunk.work * work_before[j] / work_before.back();
+      if (work_before.back() > 0) now.done += work[i] * work_before[j] / work_before.back();
       callbacks.sweep(now);
     };
     SweepResult r;
@@ -542,6 +573,9 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
       sub_options.members = members;
       r = run_sweep(plan, sub_options, report);
     } else {
+      // The sub-grid's members of the range: consecutive, from members.front().
+      sub_options.member_begin = members.front() - offset;
+      sub_options.member_end = members.back() + 1 - offset;
       Pool sub_pool = chunk_pool(family, chunk);
       std::swap(plan.pool, sub_pool);
       try {
@@ -564,7 +598,7 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     target.threads = r.threads;
     target.device_peak_bytes = std::max(target.device_peak_bytes, r.device_peak_bytes);
     if (!dir.empty()) save_chunk(chunk_file(dir, i), hash, i, c);
-    progress.done += chunk.work;
+    progress.done += work[i];
     progress.steps += c.steps;
     ++progress.chunks_done;
     if (callbacks.sweep) callbacks.sweep(progress);

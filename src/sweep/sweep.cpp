@@ -98,6 +98,12 @@ void finish_scenario_stats(const OutcomeSums& sums, double* row) {
   row[static_cast<int32_t>(ScenarioStat::miss_rate)] = static_cast<double>(sums.missed) / jobs;
 }
 
+void sweep_member_range(const SweepPlan& plan, const SweepOptions& options, int64_t* begin,
+                        int64_t* end) {
+  *end = options.member_end < 0 ? plan.pool.size : std::min(options.member_end, plan.pool.size);
+  *begin = std::min(std::max<int64_t>(options.member_begin, 0), *end);
+}
+
 void check_trace_members(const SweepPlan& plan, const std::vector<int64_t>& members) {
   for (int64_t m : members)
     if (m < 0 || m >= plan.pool.size)

@@ -12,6 +12,7 @@
 
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/h5.hpp"
+#include "spotsweep/detail/h5_rows.hpp"
 #include "spotsweep/detail/provenance.hpp"
 #include "spotsweep/version.hpp"
 
@@ -48,13 +49,15 @@ std::vector<hsize_t> scenario_axis_shape(const SweepGrid& grid) {
   return shape;
 }
 
-// A dataset whose dimensions are `dims` with these scales attached, in order, and CF attributes.
-void write_with_scales(hid_t group, const std::string& name, hid_t type,
-                       const std::vector<hsize_t>& dims, const void* data,
-                       const std::vector<const Handle*>& scales, const std::string& units,
-                       const std::string& long_name) {
+// A dataset whose dimensions are `dims` with these scales attached, in order, and CF attributes;
+// data null: created only, its rows written afterwards (write_rows).
+Handle write_with_scales(hid_t group, const std::string& name, hid_t type,
+                         const std::vector<hsize_t>& dims, const void* data,
+                         const std::vector<const Handle*>& scales, const std::string& units,
+                         const std::string& long_name) {
   SPOTSWEEP_EXPECTS(scales.size() == dims.size(), "one scale per dimension");
-  Handle ds(dataset(group, name, type, dims, data), H5Dclose, name);
+  Handle ds(data ? dataset(group, name, type, dims, data) : create_dataset(group, name, type, dims),
+            H5Dclose, name);
   for (size_t d = 0; d < scales.size(); ++d) {
     char label[256];
     const ssize_t n = H5Iget_name(*scales[d], label, sizeof label);
@@ -63,6 +66,32 @@ void write_with_scales(hid_t group, const std::string& name, hid_t type,
     attach_scale(ds, *scales[d], static_cast<unsigned>(d), scale_name.c_str());
   }
   write_cf(ds, units, long_name);
+  return ds;
+}
+
+// The rows each point's result holds ([first_member, first_member + members): the pool, or an MPI
+// rank's share) of a family's statistic `stat` (scenario: per-scenario statistic) into ds, whose
+// shape is the scenario axes', then the family's axes (then the scenarios).
+void write_rows(hid_t ds, const FamilyGrid& family, const std::vector<SweepResult>& results,
+                int32_t stat, bool scenario, size_t scenarios) {
+  for (size_t p = 0; p < results.size(); ++p) {
+    const SweepResult& r = results[p];
+    const int64_t lo = std::max(family.first_member, r.first_member);
+    const int64_t hi = std::min(family.first_member + family.size, r.first_member + r.members);
+    if (lo >= hi) continue;
+    const size_t width = scenario ? scenarios : 1;
+    std::vector<double> column(static_cast<size_t>(hi - lo) * width);
+    for (size_t i = 0; i < column.size(); ++i)
+      column[i] = scenario
+                      ? r.scenario_stats[(static_cast<size_t>(lo - r.first_member) * width + i) *
+                                             kScenarioStatCount +
+                                         stat]
+                      : r.stat(lo + static_cast<int64_t>(i), static_cast<Stat>(stat));
+    const hsize_t first =
+        (p * static_cast<size_t>(family.size) + static_cast<size_t>(lo - family.first_member)) *
+        width;
+    write_flat_range(ds, H5T_NATIVE_DOUBLE, first, column.size(), column.data());
+  }
 }
 
 // With --per-scenario: scenario_<stat>[point axes...][axes...][scenario].
@@ -75,19 +104,13 @@ void write_scenario_stats(hid_t group, const FamilyGrid& family,
   shape.push_back(S);
   std::vector<const Handle*> all = scales;
   all.push_back(&scenario);
-  const size_t per_point = static_cast<size_t>(family.size) * S;
-  std::vector<double> column(per_point * results.size());
   for (int32_t st = 0; st < kScenarioStatCount; ++st) {
-    for (size_t p = 0; p < results.size(); ++p)
-      for (size_t i = 0; i < per_point; ++i)
-        column[p * per_point + i] =
-            results[p].scenario_stats[(static_cast<size_t>(family.first_member) * S + i) *
-                                          kScenarioStatCount +
-                                      st];
     const ScenarioStat stat = static_cast<ScenarioStat>(st);
     const StatMeaning m = scenario_stat_meaning(stat);
-    write_with_scales(group, std::string("scenario_") + scenario_stat_name(stat), H5T_NATIVE_DOUBLE,
-                      shape, column.data(), all, m.units, m.long_name);
+    const Handle ds =
+        write_with_scales(group, std::string("scenario_") + scenario_stat_name(stat),
+                          H5T_NATIVE_DOUBLE, shape, nullptr, all, m.units, m.long_name);
+    write_rows(ds, family, results, st, true, S);
   }
 }
 
@@ -116,17 +139,12 @@ void write_family(hid_t families, const SweepGrid& grid, const FamilyGrid& famil
     scales.push_back(&h);
   for (const Handle& h : axis_scales)
     scales.push_back(&h);
-  const size_t members = static_cast<size_t>(family.size);
-  std::vector<double> column(members * results.size());
   for (int32_t st = 0; st < kStatCount; ++st) {
     const Stat stat = static_cast<Stat>(st);
-    for (size_t p = 0; p < results.size(); ++p)
-      for (size_t i = 0; i < members; ++i)
-        column[p * members + i] =
-            results[p].stat(family.first_member + static_cast<int64_t>(i), stat);
     const StatMeaning m = stat_meaning(stat);
-    write_with_scales(group, stat_name(stat), H5T_NATIVE_DOUBLE, shape, column.data(), scales,
-                      m.units, m.long_name);
+    const Handle ds = write_with_scales(group, stat_name(stat), H5T_NATIVE_DOUBLE, shape, nullptr,
+                                        scales, m.units, m.long_name);
+    write_rows(ds, family, results, st, false, 0);
   }
   if (!results.front().scenario_stats.empty())
     write_scenario_stats(group, family, results, scales, shape, grid.front().scenarios.count);
@@ -189,20 +207,10 @@ void write_workload(hid_t file, const SweepGrid& grid) {
                       outer, "1", "slots of each point's scenario windows");
 }
 
-// The best member's mean utility of one point (NaN with no members).
-double best_member_mean(const SweepResult& r) {
-  double best = std::numeric_limits<double>::quiet_NaN();
-  for (int64_t m = 0; m < r.members; ++m) {
-    const double u = r.stat(m, Stat::utility_mean);
-    if (std::isnan(best) || u > best) best = u;
-  }
-  return best;
-}
-
 // OPT's precision (docs/model.md §5 "Precision") as attributes of /opt: the means and the bracket
 // over every job of every point, the widest point's relative bracket, and how many points have a
 // member whose mean utility beats OPT's achieved mean (a precision failure).
-void write_opt_precision(hid_t group, const std::vector<SweepResult>& results,
+void write_opt_precision(hid_t group, const std::vector<double>& best_means,
                          const std::vector<OptTable>& opt) {
   std::vector<double> lower, upper;
   double relative_max = 0.0;
@@ -211,7 +219,7 @@ void write_opt_precision(hid_t group, const std::vector<SweepResult>& results,
     const OptTable& t = opt[p];
     lower.insert(lower.end(), t.utility_lower.begin(), t.utility_lower.end());
     upper.insert(upper.end(), t.utility_upper.begin(), t.utility_upper.end());
-    const OptPrecision point = opt_precision(t, best_member_mean(results[p]));
+    const OptPrecision point = opt_precision(t, best_means[p]);
     relative_max = std::max(relative_max, point.relative);
     failures += point.policy_beats_lower ? 1 : 0;
   }
@@ -225,7 +233,7 @@ void write_opt_precision(hid_t group, const std::vector<SweepResult>& results,
   write_scalar_attr<int32_t>(group, "precision_failures", H5T_NATIVE_INT32, failures);
 }
 
-void write_opt(hid_t file, const SweepGrid& grid, const std::vector<SweepResult>& results,
+void write_opt(hid_t file, const SweepGrid& grid, const std::vector<double>& best_means,
                const std::vector<OptTable>& opt) {
   Handle group = make_group(file, "opt");
   const SweepPlan& first = grid.front();
@@ -256,7 +264,7 @@ void write_opt(hid_t file, const SweepGrid& grid, const std::vector<SweepResult>
                     "OPT lower bound: the utility of a real schedule (docs/model.md section 5)");
   write_with_scales(group, "utility_upper", H5T_NATIVE_DOUBLE, dims, upper.data(), scales, "USD",
                     "OPT upper bound: the rounded-up relaxation's utility");
-  write_opt_precision(group, results, opt);
+  write_opt_precision(group, best_means, opt);
 }
 
 void write_traced(hid_t file, const SweepGrid& grid, const std::vector<SweepResult>& results) {
@@ -316,16 +324,29 @@ void write_traced(hid_t file, const SweepGrid& grid, const std::vector<SweepResu
   write_string_attr(group, "parameters", joined);
 }
 
-void write_contents(hid_t file, const SweepGrid& grid, const std::vector<SweepResult>& results,
-                    const std::vector<OptTable>& opt, const std::string& config_toml) {
+}  // namespace
+
+double best_member_mean(const SweepResult& r) {
+  double best = std::numeric_limits<double>::quiet_NaN();
+  for (int64_t m = r.first_member; m < r.first_member + r.members; ++m) {
+    const double u = r.stat(m, Stat::utility_mean);
+    if (std::isnan(best) || u > best) best = u;
+  }
+  return best;
+}
+
+void write_sweep_contents(hid_t file, const SweepGrid& grid,
+                          const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
+                          const std::string& config_toml, const std::vector<double>& best_means) {
   SPOTSWEEP_EXPECTS(
       !results.empty() && results.size() == grid.plans.size() && opt.size() == results.size(),
       "one result and one OPT table per point");
   const SweepPlan& first = grid.front();
   const SweepResult& r0 = results.front();
   for (const SweepResult& r : results)
-    SPOTSWEEP_EXPECTS(r.stats.size() == static_cast<size_t>(first.pool.size) * kStatCount,
-                      "one statistics row per pool member");
+    SPOTSWEEP_EXPECTS(r.stats.size() == static_cast<size_t>(r.members) * kStatCount,
+                      "one statistics row per member held");
+  SPOTSWEEP_EXPECTS(best_means.size() == results.size(), "one best mean per point");
   int64_t steps = 0;
   double seconds = 0.0;
   for (const SweepResult& r : results) {
@@ -348,6 +369,7 @@ void write_contents(hid_t file, const SweepGrid& grid, const std::vector<SweepRe
   write_string_attr(file, "scenario_axes", axes);
   write_scalar_attr<int64_t>(file, "policy_slot_steps", H5T_NATIVE_INT64, steps);
   write_scalar_attr<double>(file, "seconds", H5T_NATIVE_DOUBLE, seconds);
+  write_scalar_attr<int32_t>(file, "mpi_ranks", H5T_NATIVE_INT32, r0.mpi_ranks);
   write_string_attr(file, "percentiles", "nearest rank, float32 values: p5, p50, p95");
   {
     Handle families = make_group(file, "families");
@@ -355,17 +377,38 @@ void write_contents(hid_t file, const SweepGrid& grid, const std::vector<SweepRe
       write_family(families, grid, family, results);
   }
   write_workload(file, grid);
-  if (opt.front().progress_buckets > 0) write_opt(file, grid, results, opt);
+  if (opt.front().progress_buckets > 0) write_opt(file, grid, best_means, opt);
   if (!r0.traced_members.empty()) write_traced(file, grid, results);
 }
 
-}  // namespace
+void write_sweep_rows(hid_t file, const SweepGrid& grid, const std::vector<SweepResult>& results) {
+  const SweepPlan& first = grid.front();
+  for (const FamilyGrid& family : first.pool.families) {
+    const std::string group = "families/" + family.name + "/";
+    for (int32_t st = 0; st < kStatCount; ++st) {
+      const std::string name = group + stat_name(static_cast<Stat>(st));
+      Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "open " + name);
+      write_rows(ds, family, results, st, false, 0);
+    }
+    if (results.front().scenario_stats.empty()) continue;
+    for (int32_t st = 0; st < kScenarioStatCount; ++st) {
+      const std::string name =
+          group + "scenario_" + scenario_stat_name(static_cast<ScenarioStat>(st));
+      Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "open " + name);
+      write_rows(ds, family, results, st, true, static_cast<size_t>(first.scenarios.count));
+    }
+  }
+}
 
 void write_sweep_h5(const std::string& path, const SweepGrid& grid,
                     const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
                     const std::string& config_toml) {
-  h5::write_file_atomically(
-      path, [&](hid_t file) { write_contents(file, grid, results, opt, config_toml); });
+  std::vector<double> best_means;
+  for (const SweepResult& r : results)
+    best_means.push_back(best_member_mean(r));
+  h5::write_file_atomically(path, [&](hid_t file) {
+    write_sweep_contents(file, grid, results, opt, config_toml, best_means);
+  });
 }
 
 void write_sweep_h5(const std::string& path, const SweepPlan& plan, const SweepResult& result,

@@ -3,7 +3,8 @@
 //  - Utilities come from the shared per-job code (bit-identical for linear values), and each
 //    member's gain is their sum in round order on both sides: the best member and its
 //    cumulative utility are bit-identical. So are the uniform mixture's and follow-the-leader's
-//    utilities (sums in the fixed order of kFixedSumLanes on both backends), the slots at which
+//    utilities (sums per block of mpi::member_block() members, then the blocks in order, on
+//    both backends), the slots at which
 //    results arrive and the pending counts (integers), and the sampled utility.
 //  - Probabilities, rates, mixability gaps and bounds go through exp/log and block-order sums
 //    on the device: expected utilities, entropies, rates, bounds and final weights agree within
@@ -17,6 +18,7 @@
 #include <cstring>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/select/select.hpp"
 
 #include "../support/device_or_skip.hpp"
@@ -94,21 +96,21 @@ TEST_F(SelectParity, HedgeAnytime) {
   expect_parity(plan, options);
 }
 
-// Many members in several block tiles, a long feedback queue: the fixed-order sums and the
-// queue's ring on more than one lane pass.
+// Many members in several member blocks, a long feedback queue: the block-order sums over more
+// than one block and the queue's ring.
 TEST_F(SelectParity, ManyMembersAndALongQueue) {
   const std::string many = R"toml(
 [pool.only_spot]
 n_gpus = "[1:8:1]"
 [pool.pf]
 theta = "[0.2:1:0.004]"
-kappa = [0.7, 0.8, 0.9]
+kappa = [0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
 )toml";
   std::string toml = testing::fixture_sweep_toml();
   toml = toml.substr(toml.find("[workload]"));
   const SweepConfig config = parse_sweep_config(parse_toml_text(many + toml, "fixture.toml"));
   const SweepPlan plan = make_plan(config, testing::fixture_trace());
-  ASSERT_GT(plan.pool.size, kFixedSumLanes);
+  ASSERT_GT(plan.pool.size, mpi::member_block());
   for (Learner learner : {Learner::adahedge, Learner::flipflop}) {
     SelectOptions options;
     options.learner = learner;

@@ -17,6 +17,9 @@ struct DeviceInfo {
 
 // Never throws: any CUDA error (no driver gives cudaErrorInsufficientDriver) means "no device".
 DeviceInfo query_device();
+// Makes device `index` modulo the device count the current one: each MPI rank takes its node-local
+// rank's GPU (docs/mpi.md). Never throws; does nothing without CUDA or a device.
+void use_device(int index);
 
 // How outputs name a CUDA device: "NVIDIA H100 80GB HBM3 (sm_90)".
 inline std::string cuda_device_label(const DeviceInfo& device) {

@@ -271,12 +271,6 @@ SPOTSWEEP_HD_INLINE double exp3_ada_loss_estimate(double utility, const UtilityR
   return (1.0 - normalised_reward(utility, range)) / probability;
 }
 
-// Lanes of the fixed-order sums (the uniform mixture's and follow-the-leader's utilities):
-// lane j adds the terms k ≡ j (mod lanes) in order of k, then lanes are added pairwise in a
-// halving tree. The CUDA kernels run one lane per thread, so both backends add in the same
-// order and these sums are bit-identical.
-constexpr int32_t kFixedSumLanes = 512;
-
 // A round waiting for its results (docs/select.md, "Delayed feedback"): what the learner and
 // the bound need of it; its utilities sit beside it in the backend's queue.
 struct QueuedRound {

@@ -66,11 +66,18 @@ struct SelectorRoundRecord {
   int32_t pending = 0;      // results of earlier rounds not yet fed back when the round was played
 };
 
-// A backend's run: records [round][scenario], the final play probabilities [scenario][member]
-// (the weights after the last update), and counters.
+// A backend's run: records [round][scenario] (the whole pool's, on every rank), the final play
+// probabilities [scenario][member] of the members [member_begin, member_end) this rank holds (the
+// weights after the last update), and counters.
 struct SelectorRun {
   std::vector<SelectorRoundRecord> records;
   std::vector<double> final_probability;
+  int64_t member_begin = 0;
+  int64_t member_end = 0;
+  // Bytes the per-block gathers brought to this rank (docs/mpi.md, "select and stress"): in
+  // round 0, and in the whole run; 0 on one rank.
+  int64_t gathered_bytes_first_round = 0;
+  int64_t gathered_bytes = 0;
   int64_t policy_slot_steps = 0;
   int64_t rewards_clamped = 0;  // (window, member, round) utilities outside their range
   double seconds = 0.0;
@@ -111,7 +118,10 @@ int32_t next_round_start(const SweepPlan& plan, int32_t round);
 // pending after any round, from the jobs' horizons (1 without delay).
 int32_t feedback_queue_rounds(const SweepPlan& plan, const SelectOptions& options);
 
-// Runs the selector on the requested backend (auto: CUDA when a device exists).
+// Runs the selector on the requested backend (auto: CUDA when a device exists). Under MPI with
+// several ranks, every rank calls it at the same point: each runs the CPU backend on its blocks
+// of members (mpi::own_range) and gets the same records, and the counters are the whole pool's
+// (the CUDA selector runs on one rank; asked for under several, every rank stops with exit 2).
 SelectorRun run_selector(const SweepPlan& plan, const std::vector<UtilityRange>& ranges,
                          const SelectOptions& options, const RoundProgress& progress = {});
 
@@ -170,13 +180,15 @@ struct SelectResult {
   }
 };
 
-// Turns a backend's run into the curves; opt may be empty (progress_buckets = 0).
+// Turns a backend's run into the curves; opt may be empty (progress_buckets = 0). Under MPI every
+// rank calls it: the top members and the families' weights gather every rank's share.
 SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange>& ranges,
                            const SelectOptions& options, const OptTable& opt, SelectorRun run);
 
 // A whole selection on one plan: the ranges (selector_ranges, which checks the options), the
 // selector on options.exec's backend, OPT with opt_buckets progress buckets per job on the
-// options' CPU threads (0 skips OPT), and finish_select's curves.
+// options' CPU threads (0 skips OPT; under several MPI ranks rank 0 alone computes it, and the
+// other ranks' curves against OPT are NaN), and finish_select's curves.
 SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, int32_t opt_buckets,
                            const RoundProgress& progress = {});
 

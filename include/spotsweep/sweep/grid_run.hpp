@@ -17,7 +17,9 @@
 namespace spotsweep {
 
 struct GridRunOptions {
-  SweepOptions sweep;          // backend, traced members, per-scenario statistics
+  // Backend, traced members, per-scenario statistics; member_begin/member_end: the members run
+  // (an MPI rank's share, docs/mpi.md), whose rows alone each point's result then holds.
+  SweepOptions sweep;
   int32_t opt_buckets = 256;   // OPT's progress buckets per job; 0 skips OPT
   int32_t opt_resolution = 0;  // > 0: OPT's step is Δ·H(N_min)/opt_resolution (compute_opt_table)
   std::string checkpoint_dir;  // where each finished chunk is kept; empty: no checkpoints

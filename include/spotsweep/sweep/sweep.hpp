@@ -20,6 +20,11 @@ struct SweepOptions {
   std::vector<int64_t> trace_members;  // members whose every outcome is kept
   bool percentiles = true;             // off: means and rates only (bench can skip sorting)
   bool per_scenario = false;           // also keep ScenarioStat per (member, scenario)
+  // The members evaluated, [member_begin, member_end) (member_end < 0: to the pool's end): one
+  // MPI rank's share (docs/mpi.md); ignored when `members` is given. The result holds their rows
+  // only, from row member_begin on (SweepResult::first_member).
+  int64_t member_begin = 0;
+  int64_t member_end = -1;
   // CPU backend only: evaluate just these members (global indices, ascending), whose rows then
   // come in this order; empty: every member. CHC members still run by planning key, sharing
   // plans with the members of their key in the list (their outcomes do not depend on which). The
@@ -68,8 +73,9 @@ constexpr int32_t kScenarioStatCount = static_cast<int32_t>(ScenarioStat::count)
 const char* scenario_stat_name(ScenarioStat stat);
 
 struct SweepResult {
-  int64_t members = 0;
-  std::vector<double> stats;  // [member][kStatCount]
+  int64_t first_member = 0;   // the first member with a row (an MPI rank's share starts there)
+  int64_t members = 0;        // rows held: the pool, or the rank's share
+  std::vector<double> stats;  // [member - first_member][kStatCount]
   std::vector<int64_t> traced_members;
   std::vector<Outcome> traced;         // [traced member][scenario][round]
   int64_t policy_slot_steps = 0;       // Σ slots simulated
@@ -78,10 +84,11 @@ struct SweepResult {
   std::string device;                  // device name, or "cpu (N threads)"
   int threads = 0;                     // CPU threads used
   std::size_t device_peak_bytes = 0;   // most device memory held at once
-  std::vector<double> scenario_stats;  // [member][scenario][kScenarioStatCount], or empty
+  std::vector<double> scenario_stats;  // [member - first_member][scenario][kScenarioStatCount]
+  int32_t mpi_ranks = 1;               // ranks that shared the pool (docs/mpi.md)
 
   double stat(int64_t member, Stat s) const {
-    return stats[static_cast<size_t>(member) * kStatCount + static_cast<int32_t>(s)];
+    return stats[static_cast<size_t>(member - first_member) * kStatCount + static_cast<int32_t>(s)];
   }
 };
 
@@ -98,6 +105,9 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
 void finish_member_stats(const OutcomeSums& sums, double* stats_row);
 // The kScenarioStatCount statistics of one (member, scenario) from its sums.
 void finish_scenario_stats(const OutcomeSums& sums, double* row);
+// The members options asks for, clamped to the pool: [begin, end).
+void sweep_member_range(const SweepPlan& plan, const SweepOptions& options, int64_t* begin,
+                        int64_t* end);
 // Checks trace_members against the pool; throws InputError on an index outside it.
 void check_trace_members(const SweepPlan& plan, const std::vector<int64_t>& members);
 
