@@ -64,22 +64,6 @@ bool read_scalar_attr(hid_t object, const char* name, hid_t type, T* value) {
   return attr.ok() && H5Aread(attr, type, value) >= 0;
 }
 
-// A variable-length string attribute, or "" when it is not there.
-std::string read_string_attr(hid_t object, const char* name) {
-  if (H5Aexists(object, name) <= 0) return "";
-  H5Handle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
-  H5Handle type(H5Aget_type(attr), H5Tclose);
-  if (!attr.ok() || !type.ok() || H5Tis_variable_str(type) <= 0) return "";
-  char* text = nullptr;
-  H5Handle memtype(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(memtype, H5T_VARIABLE);
-  H5Tset_cset(memtype, H5Tget_cset(type));
-  if (H5Aread(attr, memtype, &text) < 0 || !text) return "";
-  std::string out = text;
-  H5free_memory(text);
-  return out;
-}
-
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> out;
   size_t at = 0;
@@ -311,7 +295,7 @@ SweepFamilyTable read_sweep_family(const std::string& path, const std::string& f
   table.name = family;
   read_scalar_attr<int64_t>(group, "first_member", H5T_NATIVE_INT64, &table.first_member);
   const std::vector<std::string> scenario_axes =
-      split_commas(read_string_attr(file, "scenario_axes"));
+      split_commas(h5::read_string_attr(file, "scenario_axes"));
   const std::string stat = metric_statistic(metric);
   std::vector<hsize_t> shape;
   table.metric_source = read_doubles(group, stat, path, &shape);
@@ -331,8 +315,8 @@ SweepFamilyTable read_sweep_family(const std::string& path, const std::string& f
       throw input_error(path, "families/" + family + "/" + label, "",
                         "axis length does not match the statistic");
     H5Handle scale(H5Dopen2(group, label.c_str(), H5P_DEFAULT), H5Dclose);
-    table.axis_units.push_back(scale.ok() ? read_string_attr(scale, "units") : "");
-    table.axis_long_names.push_back(scale.ok() ? read_string_attr(scale, "long_name") : "");
+    table.axis_units.push_back(scale.ok() ? h5::read_string_attr(scale, "units") : "");
+    table.axis_long_names.push_back(scale.ok() ? h5::read_string_attr(scale, "long_name") : "");
     if (static_cast<size_t>(table.scenario_axes) == d &&
         std::find(scenario_axes.begin(), scenario_axes.end(), label) != scenario_axes.end())
       ++table.scenario_axes;

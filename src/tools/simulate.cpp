@@ -227,21 +227,6 @@ void print_simulate_report(const SimulateRequest& rq, const SimulateReport& r, s
 
 namespace {
 
-std::string read_string_attribute(hid_t object, const char* name) {
-  if (H5Aexists(object, name) <= 0) return "";
-  h5::OptionalHandle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
-  h5::OptionalHandle type(H5Aget_type(attr), H5Tclose);
-  if (!attr.ok() || !type.ok() || H5Tis_variable_str(type) <= 0) return "";
-  h5::OptionalHandle memtype(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(memtype, H5T_VARIABLE);
-  H5Tset_cset(memtype, H5Tget_cset(type));
-  char* text = nullptr;
-  if (H5Aread(attr, memtype, &text) < 0 || !text) return "";
-  std::string out = text;
-  H5free_memory(text);
-  return out;
-}
-
 bool same_outcome(const Outcome& a, const Outcome& b) {
   return a.utility == b.utility && a.value == b.value && a.cost == b.cost &&
          a.finish_s == b.finish_s && a.od_gpu_s == b.od_gpu_s && a.spot_gpu_s == b.spot_gpu_s &&
@@ -260,7 +245,7 @@ FromSweepReport run_simulate_from_sweep(const FromSweepRequest& rq) {
   h5::OptionalHandle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok())
     throw input_error(path, "--from-sweep", "", "not an HDF5 file (expected a sweep's output)");
-  config_text = read_string_attribute(file, "config");
+  config_text = h5::read_string_attr(file, "config");
   if (config_text.empty() || !h5::path_exists(file, "families"))
     throw input_error(path, "--from-sweep", "",
                       "no stored configuration: not an output of `spotsweep sweep`");

@@ -29,21 +29,6 @@ bool lower_is_better(const std::string& stat) {
          stat.rfind("net_overrides", 0) == 0 || stat == "utility_se";
 }
 
-std::string string_attr(hid_t object, const char* name) {
-  if (H5Aexists(object, name) <= 0) return "";
-  h5::OptionalHandle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
-  h5::OptionalHandle type(H5Aget_type(attr), H5Tclose);
-  if (!attr.ok() || !type.ok() || H5Tis_variable_str(type) <= 0) return "";
-  h5::OptionalHandle memtype(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(memtype, H5T_VARIABLE);
-  H5Tset_cset(memtype, H5Tget_cset(type));
-  char* text = nullptr;
-  if (H5Aread(attr, memtype, &text) < 0 || !text) return "";
-  std::string out = text;
-  H5free_memory(text);
-  return out;
-}
-
 std::string label_of(hid_t ds, unsigned d) {
   const ssize_t len = H5DSget_label(ds, d, nullptr, 0);
   if (len <= 0) return "";
@@ -86,7 +71,7 @@ Table make_table(const TableRequest& rq) {
   h5::OptionalHandle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   const std::vector<std::string> scenario_axes = [&] {
     std::vector<std::string> names;
-    const std::string text = string_attr(file, "scenario_axes");
+    const std::string text = h5::read_string_attr(file, "scenario_axes");
     size_t at = 0;
     while (!text.empty() && at <= text.size()) {
       const size_t comma = text.find(',', at);
@@ -122,7 +107,7 @@ Table make_table(const TableRequest& rq) {
                                                path, &shape));
       if (!units_read) {
         h5::OptionalHandle ds(H5Dopen2(group, c.c_str(), H5P_DEFAULT), H5Dclose);
-        table.units.push_back(string_attr(ds, "units"));
+        table.units.push_back(h5::read_string_attr(ds, "units"));
       }
     }
     units_read = true;

@@ -87,6 +87,22 @@ inline void write_string_attr(hid_t object, const char* name, const std::string&
   check(H5Awrite(attr, type, &text), std::string("write attribute ") + name);
 }
 
+// A variable-length string attribute's text; "" when it is missing or of another type.
+inline std::string read_string_attr(hid_t object, const char* name) {
+  if (H5Aexists(object, name) <= 0) return "";
+  OptionalHandle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
+  OptionalHandle type(H5Aget_type(attr), H5Tclose);
+  if (!attr.ok() || !type.ok() || H5Tis_variable_str(type) <= 0) return "";
+  OptionalHandle memtype(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(memtype, H5T_VARIABLE);
+  H5Tset_cset(memtype, H5Tget_cset(type));
+  char* text = nullptr;
+  if (H5Aread(attr, memtype, &text) < 0 || !text) return "";
+  std::string out = text;
+  H5free_memory(text);
+  return out;
+}
+
 template <class T>
 void write_scalar_attr(hid_t object, const char* name, hid_t type, T value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose, "create scalar space");

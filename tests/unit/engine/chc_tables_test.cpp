@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <set>
 #include <vector>
@@ -36,24 +37,43 @@ PlanMarket window_of(const Instance& in, int32_t first_slot, int32_t n) {
   return m;
 }
 
+// A random instance and a window of it to plan: n ≤ 8 slots from slot t, a lattice step of a
+// full slot at N_min over 1..4, and start states [lo, hi] (up to 12) in the lattice's lower half.
+struct RandomWindow {
+  Instance in;
+  int32_t t = 0, n = 0, lo = 0, hi = 0;
+  double step = 0.0;
+};
+
+std::optional<RandomWindow> random_window(std::mt19937_64& rng, bool composition) {
+  RandomWindow w;
+  w.in = testing::random_instance(rng, 30, 4, composition);
+  const JobSpec& job = w.in.job;
+  const int32_t horizon = horizon_slots(job, w.in.tick_s);
+  if (horizon < 6) return std::nullopt;
+  w.t = static_cast<int32_t>(rng() % (horizon / 2));
+  w.n = std::min(8, horizon - w.t);
+  w.step = w.in.tick_s * throughput(job, job.n_min) / (1 + rng() % 4);
+  const int32_t lattice = absolute_lattice_buckets(job, w.step);
+  w.lo = static_cast<int32_t>(rng() % std::max(1, lattice / 2));
+  w.hi = std::min(lattice - 1, w.lo + static_cast<int32_t>(rng() % 12));
+  return w;
+}
+
 // One table over start states [lo, hi] and each start state's own plan (first = top = b) agree:
 // the same value at the start state and the same allocations followed from it.
 TEST(PlanTables, SharedPlanEqualsEachStartStatesOwnPlan) {
   std::mt19937_64 rng(7);
   int tested = 0;
   while (tested < 200) {
-    const Instance in = testing::random_instance(rng, 30, 4, tested % 3 == 0);
+    const std::optional<RandomWindow> w = random_window(rng, tested % 3 == 0);
+    if (!w) continue;
+    const Instance& in = w->in;
     const JobSpec& job = in.job;
-    const int32_t horizon = horizon_slots(job, in.tick_s);
-    if (horizon < 6) continue;
-    const int32_t t = static_cast<int32_t>(rng() % (horizon / 2));
-    const int32_t n = std::min(8, horizon - t);
-    const double step = in.tick_s * throughput(job, job.n_min) / (1 + rng() % 4);
-    const int32_t lattice = absolute_lattice_buckets(job, step);
-    const int32_t lo = static_cast<int32_t>(rng() % std::max(1, lattice / 2));
-    const int32_t hi = std::min(lattice - 1, lo + static_cast<int32_t>(rng() % 12));
+    const int32_t t = w->t, n = w->n, lo = w->lo, hi = w->hi;
+    const double step = w->step;
     const PlanMarket market = window_of(in, t, n);
-    const OnDemandTerminal terminal{job, in.od_price, t + n >= horizon};
+    const OnDemandTerminal terminal{job, in.od_price, t + n >= horizon_slots(job, in.tick_s)};
     const int32_t stored = 1 + static_cast<int32_t>(rng() % n);
     PlanStart start;
     start.elapsed_s = t * in.tick_s;
@@ -102,18 +122,14 @@ TEST(PlanTables, LanesSolveThePlanOneLaneSolves) {
   std::mt19937_64 rng(11);
   int tested = 0;
   while (tested < 60) {
-    const Instance in = testing::random_instance(rng, 30, 4, tested % 3 == 0);
+    const std::optional<RandomWindow> w = random_window(rng, tested % 3 == 0);
+    if (!w) continue;
+    const Instance& in = w->in;
     const JobSpec& job = in.job;
-    const int32_t horizon = horizon_slots(job, in.tick_s);
-    if (horizon < 6) continue;
-    const int32_t t = static_cast<int32_t>(rng() % (horizon / 2));
-    const int32_t n = std::min(8, horizon - t);
-    const double step = in.tick_s * throughput(job, job.n_min) / (1 + rng() % 4);
-    const int32_t lattice = absolute_lattice_buckets(job, step);
-    const int32_t lo = static_cast<int32_t>(rng() % std::max(1, lattice / 2));
-    const int32_t hi = std::min(lattice - 1, lo + static_cast<int32_t>(rng() % 12));
+    const int32_t t = w->t, n = w->n, lo = w->lo, hi = w->hi;
+    const double step = w->step;
     const PlanMarket market = window_of(in, t, n);
-    const OnDemandTerminal terminal{job, in.od_price, t + n >= horizon};
+    const OnDemandTerminal terminal{job, in.od_price, t + n >= horizon_slots(job, in.tick_s)};
     const PlanShape shape = absolute_plan_shape(job, in.tick_s, n, step, lo, hi);
     PlanStart start;
     start.elapsed_s = t * in.tick_s;
