@@ -16,6 +16,7 @@
 
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/stop.hpp"
 
 #include "detail/device_buffer.cuh"
 #include "detail/select_kernels.cuh"
@@ -134,6 +135,7 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   const int k_int = static_cast<int>(K);
 
   for (int32_t r = 0; r < T; ++r) {
+    throw_if_stop_requested();  // SIGINT/SIGTERM: stop between rounds
     const double scale = selector_log_weight_scale(options.feedback, options.eta, K, T, r + 1);
     kernels::selector_weights<<<S, kernels::kSelectorThreads>>>(weight_gain, K, scale, explore,
                                                                 probability.data(), records.data());

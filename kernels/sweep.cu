@@ -12,6 +12,7 @@
 
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/stop.hpp"
 
 #include "detail/device_buffer.cuh"
 #include "detail/sweep_kernels.cuh"
@@ -145,6 +146,7 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
     const FamilyGrid& grid = plan.pool.families[f];
     const FamilyGridView grid_view = axes.grid(f);
     for (int64_t first = 0; first < grid.size; first += chunk_cap) {
+      throw_if_stop_requested();  // SIGINT/SIGTERM: stop between chunks
       const int64_t n = std::min(chunk_cap, grid.size - first);
       const PercentileKeys key_view{options.percentiles ? keys.data() : nullptr, n, jobs};
       const dim3 blocks(blocks_for(n, kernels::kMembersPerBlock), static_cast<unsigned>(S));

@@ -13,6 +13,7 @@
 
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/stop.hpp"
 #include "spotsweep/model/slot.hpp"
 
 namespace spotsweep {
@@ -97,6 +98,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   int64_t steps = 0, clamped = 0;
 
   for (int32_t r = 0; r < T; ++r) {
+    throw_if_stop_requested();  // SIGINT/SIGTERM: stop between rounds
     const double scale = selector_log_weight_scale(options.feedback, options.eta, K, T, r + 1);
     SelectorRoundRecord* records = run.records.data() + static_cast<size_t>(r) * S;
 #pragma omp parallel for schedule(static) num_threads(threads) if (parallel_scenarios)
@@ -112,6 +114,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
       double params[kMaxAxes];
 #pragma omp for schedule(dynamic, 16)
       for (int64_t k = 0; k < K; ++k) {
+        if (stop_requested()) continue;  // the round is dropped: the loop above throws
         const MemberRef ref = plan.pool.locate(k);
         const FamilyGrid& grid = plan.pool.families[ref.family_index];
         decode_member(grid.view(family_values[ref.family_index].data()), ref.local, params);
@@ -166,6 +169,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
     if (progress) progress(r + 1, T);
   }
 
+  throw_if_stop_requested();
   // The weights after the last update: what the selector would play next.
   run.final_probability.resize(cells);
   const double scale = selector_log_weight_scale(options.feedback, options.eta, K, T, T + 1);

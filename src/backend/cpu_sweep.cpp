@@ -11,6 +11,7 @@
 
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/stop.hpp"
 
 namespace spotsweep {
 
@@ -77,6 +78,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
     // shared counter costs little, and a pool of a few costly CHC members still fills every core.
 #pragma omp for schedule(dynamic, 1)
     for (int64_t member = 0; member < members; ++member) {
+      if (stop_requested()) continue;  // SIGINT/SIGTERM: the rest is skipped, then thrown below
       const MemberRef ref = plan.pool.locate(member);
       const FamilyGrid& grid = plan.pool.families[ref.family_index];
       decode_member(grid.view(family_values[ref.family_index].data()), ref.local, params);
@@ -112,6 +114,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
       }
     }
   }
+  throw_if_stop_requested();
   if (progress) progress(members, members);
   result.policy_slot_steps = steps;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -110,16 +110,20 @@ void add_heatmap_command(CLI::App& app) {
                         "only --metric improvement uses a baseline");
     for (const std::string& f : args->fixes)
       request.fixed.push_back(parse_fix(f));
-    check_output_path(args->out, "--out");
     const std::string h5 = args->out + ".h5", csv = args->out + ".csv";
-    std::error_code same_error;
-    if (std::filesystem::equivalent(h5, request.sweep_path, same_error))
-      throw input_error(
-          args->out, "--out", "",
-          "would overwrite the sweep file " + request.sweep_path + "; choose another prefix");
+    // Reserved now: a bad prefix, or one naming the sweep file, is refused before any work.
+    OutputFile h5_output(h5, "--out", {request.sweep_path});
+    OutputFile csv_output(csv, "--out", {request.sweep_path});
+    if (!args->png.empty()) check_output_path(args->png, "--png");
+    if (!args->png.empty())
+      check_distinct_outputs({{h5, "--out (.h5)"}, {csv, "--out (.csv)"}, {args->png, "--png"}});
+    if (!args->png.empty() && same_file(args->png, request.sweep_path))
+      throw input_error(args->png, "--png", "",
+                        "is the same file as the input " + request.sweep_path +
+                            ", which the output would replace; choose another path");
     const Heatmap h = make_heatmap(request);
-    write_heatmap_h5(h, h5);
-    write_heatmap_csv(h, csv);
+    write_heatmap_h5(h, h5_output);
+    write_heatmap_csv(h, csv_output);
     std::printf("%s: %s of %s, %s (%zu) x %s (%zu); %s\n", h.source.c_str(),
                 heatmap_metric_name(h.metric), h.family.c_str(), h.y_name.c_str(),
                 h.y_values.size(), h.x_name.c_str(), h.x_values.size(), h.reduction_text.c_str());

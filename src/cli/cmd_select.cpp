@@ -92,13 +92,17 @@ void add_select_command(CLI::App& app) {
     if (selector_seed->count() > 0) options.seed = args->selector_seed;
     check_at_least("--opt-buckets", args->opt_buckets, 0);
     options.exec = exec_options(args->exec);
-    check_output_path(args->output, "--output");
+    // Reserved now: a bad path, or one of the inputs, is refused before anything runs.
+    OutputFile output(
+        args->output, "--output",
+        {args->pool_path, config.workload.trace_path, config.workload.forecast_trace_path});
 
     const SweepPlan plan = make_plan(config);
     if (plan.pool.size < 2)
       throw input_error(args->pool_path, "pool", std::to_string(plan.pool.size),
                         "selection needs at least 2 members");
     selector_scenarios(plan, options);  // bad options are one error line, before any output
+    check_opt_table(plan, args->opt_buckets, options.exec.threads);  // before the run
     std::cerr << "select: " << plan.pool.size << " members x " << plan.scenarios.count
               << " scenarios x " << plan.rounds << " rounds, " << feedback_name(options.feedback)
               << " feedback, " << eta_schedule_name(options.eta) << " eta";
@@ -110,7 +114,7 @@ void add_select_command(CLI::App& app) {
     const SelectResult result =
         run_selection(plan, options, args->opt_buckets,
                       [&progress](int32_t done, int32_t total) { progress.update(done, total); });
-    write_select_h5(args->output, plan, result);
+    write_select_h5(output, plan, result);
     print_select_summary(plan, result);
     const double steps = static_cast<double>(result.run.policy_slot_steps);
     std::printf("wrote %s: %lld policy-slot steps in %.2f s (%.3g steps/s) on %s [%s]\n",

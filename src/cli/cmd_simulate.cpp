@@ -39,6 +39,7 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
     std::string value_shape = "linear", trigger = "total", billing = "slot", chc_mode = "committed",
                 workload_error = "none", throughput = "unit";
     double work_hours = 0.0, deadline_hours = 0.0;
+    std::string max_host_mem = "80%";
     // Every family's axes, one option each (an axis two families share is one option).
     std::map<std::string, double> axis_values;
     std::map<std::string, CLI::Option*> axis_options;
@@ -118,7 +119,9 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
   cmd->add_option("--opt-resolution", rq.opt_resolution, "OPT progress steps per slot at N_min")
       ->capture_default_str();
   cmd->add_option("--slot-csv", rq.slot_csv, "Write the per-slot log to this CSV");
+  add_host_memory_option(*cmd, args->max_host_mem);
   cmd->callback([args, work, work_hours, alpha, beta, chc_mode, config_path] {
+    apply_host_memory_option(args->max_host_mem);
     SimulateRequest request = args->request;
     request.source = config_path->empty() ? "command line" : *config_path + " [simulate]";
     JobSpec& j = request.job;
@@ -129,6 +132,9 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
     if (!*alpha) j.alpha = preset->alpha;
     if (!*beta) j.beta = preset->beta;
     if (!*work && !*work_hours) throw input_error("", "--work", "", "give --work or --work-hours");
+    // --work-hours is converted on N_max GPUs: the counts are checked first.
+    if (j.n_max < 1)
+      throw input_error(request.source, "n_max", std::to_string(j.n_max), "must be at least 1");
     if (*work_hours) j.work = args->work_hours * 3600.0 * throughput(j, j.n_max);
     j.soft_deadline_s = args->deadline_hours * 3600.0;
     // The sweep file's [job] words, and simulate's shorter ones (exp, slot, second).

@@ -167,7 +167,7 @@ void add_stress_command(CLI::App& app) {
     if (config.pool.size < 2)
       throw input_error(args->pool_path, "pool", std::to_string(config.pool.size),
                         "selection needs at least 2 members");
-    check_output_path(args->output, "--output");
+    OutputFile output(args->output, "--output", {args->pool_path});
     check_select_options(options);
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
@@ -180,7 +180,7 @@ void add_stress_command(CLI::App& app) {
     const std::vector<StressRecord> records =
         run_stress(config, runs, suite, options,
                    [&progress](int32_t done, int32_t total) { progress.update(done, total); });
-    write_stress_h5(args->output, config, suite, runs, records);
+    write_stress_h5(output, config, suite, runs, records);
     print_stress_table(suite, runs, records);
     double seconds = 0.0;
     for (const StressRecord& r : records)

@@ -49,14 +49,17 @@ void add_sweep_command(CLI::App& app) {
     SweepConfig config = load_sweep_config(args->pool_path);
     if (seed->count() > 0) config.seed = args->seed;
     check_at_least("--opt-buckets", args->opt_buckets, 0);
-    const SweepPlan plan = make_plan(config);
     SweepOptions options;
     options.exec = exec_options(args->exec);
+    // Reserved now: a bad path, or one of the inputs, is refused before anything runs.
+    OutputFile output(
+        args->output, "--output",
+        {args->pool_path, config.workload.trace_path, config.workload.forecast_trace_path});
+    const SweepPlan plan = make_plan(config);
     options.trace_members = args->trace_members;
     options.per_scenario = args->per_scenario;
     check_trace_members(plan, options.trace_members);
-    // A missing folder is reported now, not after the sweep has run.
-    check_output_path(args->output, "--output");
+    check_opt_table(plan, args->opt_buckets, options.exec.threads);  // before the sweep runs
     std::cerr << "sweep: " << plan.pool.size << " members x " << plan.scenarios.count
               << " scenarios x " << plan.rounds << " rounds\n";
     ProgressReport progress("sweep");
@@ -66,7 +69,7 @@ void add_sweep_command(CLI::App& app) {
       std::cerr << "sweep: OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
                 << " progress buckets\n";
     const OptTable opt = compute_opt_table(plan, args->opt_buckets, options.exec.threads);
-    write_sweep_h5(args->output, plan, result, opt);
+    write_sweep_h5(output, plan, result, opt);
     int64_t best = 0;
     for (int64_t m = 1; m < result.members; ++m)
       if (result.stat(m, Stat::utility_mean) > result.stat(best, Stat::utility_mean)) best = m;

@@ -124,8 +124,13 @@ void write_contents(hid_t file, const SweepPlan& plan, const SelectResult& resul
 
 }  // namespace
 
+void write_select_h5(OutputFile& output, const SweepPlan& plan, const SelectResult& result) {
+  h5::write_file_atomically(output, [&](hid_t file) { write_contents(file, plan, result); });
+}
+
 void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result) {
-  h5::write_file_atomically(path, [&](hid_t file) { write_contents(file, plan, result); });
+  OutputFile output(path, "--output");
+  write_select_h5(output, plan, result);
 }
 
 }  // namespace spotsweep

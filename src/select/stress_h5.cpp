@@ -187,7 +187,13 @@ void write_run(hid_t runs_group, size_t index, const StressRun& run,
 
 void write_stress_h5(const std::string& path, const SweepConfig& config, const StressSuite& suite,
                      const std::vector<StressRun>& runs, const std::vector<StressRecord>& records) {
-  h5::write_file_atomically(path, [&](hid_t file) {
+  OutputFile output(path, "--output");
+  write_stress_h5(output, config, suite, runs, records);
+}
+
+void write_stress_h5(OutputFile& output, const SweepConfig& config, const StressSuite& suite,
+                     const std::vector<StressRun>& runs, const std::vector<StressRecord>& records) {
+  h5::write_file_atomically(output, [&](hid_t file) {
     write_string_attr(file, "config", config_to_toml(config));
     write_string_attr(file, "suite", suite_text(suite));
     write_string_attr(file, "spotsweep_version", SPOTSWEEP_VERSION);

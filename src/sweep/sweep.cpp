@@ -8,11 +8,29 @@
 #include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
 
 namespace spotsweep {
 
+double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options) {
+  const double members = static_cast<double>(plan.pool.size);
+  const double jobs = static_cast<double>(plan.jobs_per_member());
+  double bytes = members * kStatCount * sizeof(double);
+  if (options.per_scenario)
+    bytes += members * plan.scenarios.count * kScenarioStatCount * sizeof(double);
+  bytes += static_cast<double>(options.trace_members.size()) * jobs * sizeof(Outcome);
+  // Per CPU thread: the percentile keys of one member and its planner scratch.
+  const double per_thread = (options.percentiles ? kPercentileMetrics * jobs * sizeof(float) : 0) +
+                            static_cast<double>(max_scratch_bytes(plan));
+  return bytes + per_thread * options.exec.cpu_threads();
+}
+
 SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
                       const ProgressCallback& progress) {
+  check_host_memory(sweep_host_bytes(plan, options),
+                    "the result tables of " + std::to_string(plan.pool.size) + " members", "",
+                    "pool", std::to_string(plan.pool.size) + " members",
+                    "shrink the pool, drop --per-scenario or --trace-members, or lower --threads");
   return run_on_backend(
       options.exec.backend, [&] { return run_sweep_cpu(plan, options, progress); },
       [&] { return run_sweep_cuda(plan, options, progress); });

@@ -163,9 +163,15 @@ void write_contents(hid_t file, const SweepPlan& plan, const SweepResult& result
 
 }  // namespace
 
+void write_sweep_h5(OutputFile& output, const SweepPlan& plan, const SweepResult& result,
+                    const OptTable& opt) {
+  h5::write_file_atomically(output, [&](hid_t file) { write_contents(file, plan, result, opt); });
+}
+
 void write_sweep_h5(const std::string& path, const SweepPlan& plan, const SweepResult& result,
                     const OptTable& opt) {
-  h5::write_file_atomically(path, [&](hid_t file) { write_contents(file, plan, result, opt); });
+  OutputFile output(path, "--output");
+  write_sweep_h5(output, plan, result, opt);
 }
 
 }  // namespace spotsweep

@@ -33,6 +33,7 @@ using h5::path_exists;
 using h5::QuietHdf5;
 
 H5Handle open_sweep_file(const std::string& path) {
+  check_input_file(path, "sweep file");  // a FIFO or device would block HDF5's open
   H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok())
     throw input_error(path, "sweep file", "",
@@ -432,52 +433,59 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
 }
 
 void write_heatmap_h5(const Heatmap& h, const std::string& path) {
+  OutputFile output(path, "--out");
+  write_heatmap_h5(h, output);
+}
+
+void write_heatmap_h5(const Heatmap& h, OutputFile& output) {
   using namespace h5;
-  write_file_atomically(
-      path,
-      [&](hid_t file) {
-        write_string_attr(file, "source", h.source);
-        write_string_attr(file, "family", h.family);
-        write_string_attr(file, "metric", heatmap_metric_name(h.metric));
-        write_string_attr(file, "metric_units", h.metric_units);
-        write_string_attr(file, "better", heatmap_higher_is_better(h.metric) ? "higher" : "lower");
-        write_string_attr(file, "reduction", h.reduction_text);
-        write_string_attr(file, "baseline", h.baseline);
-        write_scalar_attr<double>(file, "baseline_utility", H5T_NATIVE_DOUBLE, h.baseline_utility);
-        write_scalar_attr<double>(file, "tick_seconds", H5T_NATIVE_DOUBLE, h.tick_seconds);
-        write_string_attr(file, "x_axis", h.x_name);
-        write_string_attr(file, "y_axis", h.y_name);
-        write_string_attr(file, "x_units", h.x_units);
-        write_string_attr(file, "y_units", h.y_units);
-        write_scalar_attr<int64_t>(file, "best_row", H5T_NATIVE_INT64, h.best_row);
-        write_scalar_attr<int64_t>(file, "best_col", H5T_NATIVE_INT64, h.best_col);
-        write_string_attr(
-            file, "stability",
-            "largest worsening of the metric from the cell to any of its up to 8 neighbours, "
-            "in the metric's units; 0 = no neighbour is worse");
-        const hsize_t rows = h.y_values.size(), cols = h.x_values.size();
-        Handle ys(dataset(file, h.y_name, H5T_NATIVE_DOUBLE, {rows}, h.y_values.data()), H5Dclose,
-                  h.y_name);
-        Handle xs(dataset(file, h.x_name, H5T_NATIVE_DOUBLE, {cols}, h.x_values.data()), H5Dclose,
-                  h.x_name);
-        check(H5DSset_scale(ys, h.y_name.c_str()), "make " + h.y_name + " a dimension scale");
-        check(H5DSset_scale(xs, h.x_name.c_str()), "make " + h.x_name + " a dimension scale");
-        write_string_attr(ys, "units", h.y_units);
-        write_string_attr(xs, "units", h.x_units);
-        auto grid = [&](const char* name, hid_t type, const void* data) {
-          Handle ds(dataset(file, name, type, {rows, cols}, data), H5Dclose, name);
-          attach_scale(ds, ys, 0, h.y_name.c_str());
-          attach_scale(ds, xs, 1, h.x_name.c_str());
-        };
-        grid("value", H5T_NATIVE_DOUBLE, h.value.data());
-        grid("stability", H5T_NATIVE_DOUBLE, h.stability.data());
-        grid("member", H5T_NATIVE_INT64, h.member.data());
-      },
-      "--out");
+  write_file_atomically(output, [&](hid_t file) {
+    write_string_attr(file, "source", h.source);
+    write_string_attr(file, "family", h.family);
+    write_string_attr(file, "metric", heatmap_metric_name(h.metric));
+    write_string_attr(file, "metric_units", h.metric_units);
+    write_string_attr(file, "better", heatmap_higher_is_better(h.metric) ? "higher" : "lower");
+    write_string_attr(file, "reduction", h.reduction_text);
+    write_string_attr(file, "baseline", h.baseline);
+    write_scalar_attr<double>(file, "baseline_utility", H5T_NATIVE_DOUBLE, h.baseline_utility);
+    write_scalar_attr<double>(file, "tick_seconds", H5T_NATIVE_DOUBLE, h.tick_seconds);
+    write_string_attr(file, "x_axis", h.x_name);
+    write_string_attr(file, "y_axis", h.y_name);
+    write_string_attr(file, "x_units", h.x_units);
+    write_string_attr(file, "y_units", h.y_units);
+    write_scalar_attr<int64_t>(file, "best_row", H5T_NATIVE_INT64, h.best_row);
+    write_scalar_attr<int64_t>(file, "best_col", H5T_NATIVE_INT64, h.best_col);
+    write_string_attr(
+        file, "stability",
+        "largest worsening of the metric from the cell to any of its up to 8 neighbours, "
+        "in the metric's units; 0 = no neighbour is worse");
+    const hsize_t rows = h.y_values.size(), cols = h.x_values.size();
+    Handle ys(dataset(file, h.y_name, H5T_NATIVE_DOUBLE, {rows}, h.y_values.data()), H5Dclose,
+              h.y_name);
+    Handle xs(dataset(file, h.x_name, H5T_NATIVE_DOUBLE, {cols}, h.x_values.data()), H5Dclose,
+              h.x_name);
+    check(H5DSset_scale(ys, h.y_name.c_str()), "make " + h.y_name + " a dimension scale");
+    check(H5DSset_scale(xs, h.x_name.c_str()), "make " + h.x_name + " a dimension scale");
+    write_string_attr(ys, "units", h.y_units);
+    write_string_attr(xs, "units", h.x_units);
+    auto grid = [&](const char* name, hid_t type, const void* data) {
+      Handle ds(dataset(file, name, type, {rows, cols}, data), H5Dclose, name);
+      attach_scale(ds, ys, 0, h.y_name.c_str());
+      attach_scale(ds, xs, 1, h.x_name.c_str());
+    };
+    grid("value", H5T_NATIVE_DOUBLE, h.value.data());
+    grid("stability", H5T_NATIVE_DOUBLE, h.stability.data());
+    grid("member", H5T_NATIVE_INT64, h.member.data());
+  });
 }
 
 void write_heatmap_csv(const Heatmap& h, const std::string& path) {
-  AtomicTextFile file(path, "--out");
+  OutputFile output(path, "--out");
+  write_heatmap_csv(h, output);
+}
+
+void write_heatmap_csv(const Heatmap& h, OutputFile& output) {
+  AtomicTextFile file(output);
   std::ostream& out = file.stream();
   out.precision(17);
   out << h.y_name << "," << h.x_name << "," << heatmap_metric_name(h.metric)

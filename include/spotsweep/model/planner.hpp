@@ -239,10 +239,12 @@ SPOTSWEEP_HD_INLINE PlanMove plan_move_at_since(const JobSpec& job, const PlanSh
   move.used = min_d(overhead_after_slots(job, tick_s, run_since), tick_s);
   move.gain = (tick_s - move.used) * move.rate;
   // Steps chosen to divide a full slot's progress exactly must not lose a bucket to the
-  // rounding of gain/q, hence the 1e-9 slack.
+  // rounding of gain/q, hence the 1e-9 slack. A slot that carries every state past the lattice
+  // (a tiny job on a coarse lattice) lands as a shift of exactly `buckets` would (plan_landing),
+  // so the shift is clamped there and its int32 never wraps.
   const double moved = move.gain / shape.step;
-  move.shift =
-      static_cast<int32_t>(rounding == Rounding::down ? floor(moved + 1e-9) : ceil(moved - 1e-9));
+  const double steps = rounding == Rounding::down ? floor(moved + 1e-9) : ceil(moved - 1e-9);
+  move.shift = static_cast<int32_t>(min_d(steps, static_cast<double>(shape.buckets)));
   move.next_since = min_i(run_since + 1, last_since);
   return move;
 }
@@ -423,7 +425,9 @@ SPOTSWEEP_HD double solve_plan(const JobSpec& job, const PlanMarket& market, con
   // From the start state (bucket 0) slot k can only be entered below k·(largest shift) + 1:
   // the rest of the layer is never read.
   const int32_t largest_shift =
-      static_cast<int32_t>(ceil(market.tick_s * throughput(job, job.n_max) / shape.step)) + 1;
+      static_cast<int32_t>(min_d(ceil(market.tick_s * throughput(job, job.n_max) / shape.step),
+                                 static_cast<double>(shape.buckets))) +
+      1;
   double* idle_values = move_values;  // idle never restarts nor runs: one row for every since
   double* first_value = idle_values + shape.buckets;
   double* second_value = first_value + shape.buckets;

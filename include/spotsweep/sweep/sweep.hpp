@@ -73,7 +73,13 @@ struct SweepResult {
 // Called on the calling thread with members done so far and the total.
 using ProgressCallback = std::function<void(int64_t done, int64_t total)>;
 
-// Runs the sweep on the requested backend (auto: CUDA when a device exists, else CPU).
+// The host memory a sweep needs besides its plan, bytes (a double, so it cannot wrap): the
+// result tables, and each CPU thread's percentile keys and planner scratch.
+double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options);
+
+// Runs the sweep on the requested backend (auto: CUDA when a device exists, else CPU), after
+// checking sweep_host_bytes against the host-memory budget (detail/memory.hpp). Stops early,
+// throwing Interrupted, when a stop is asked for.
 SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
                       const ProgressCallback& progress = {});
 

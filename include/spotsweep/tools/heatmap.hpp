@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/names.hpp"
 
 namespace spotsweep {
@@ -111,5 +112,8 @@ double relative_improvement(double utility, double baseline, const std::string& 
 // PREFIX.h5 and PREFIX.csv, each written under a temporary name and renamed when complete.
 void write_heatmap_h5(const Heatmap& heatmap, const std::string& path);
 void write_heatmap_csv(const Heatmap& heatmap, const std::string& path);
+// The same into outputs reserved when the command started (detail/atomic_file.hpp).
+void write_heatmap_h5(const Heatmap& heatmap, OutputFile& output);
+void write_heatmap_csv(const Heatmap& heatmap, OutputFile& output);
 
 }  // namespace spotsweep

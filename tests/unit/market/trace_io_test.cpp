@@ -14,6 +14,7 @@
 #include <string>
 
 #include "spotsweep/detail/atomic_file.hpp"
+#include "spotsweep/detail/seal.hpp"
 #include "spotsweep/market/importers.hpp"
 
 #include "../../support/trace_test_support.hpp"
@@ -148,10 +149,24 @@ TEST(TraceH5, ReadErrorsNameTheFileAndField) {
   expect_input_error([&] { load_trace(csv); },
                      {"us-east-1a_v100_1.csv", "not an HDF5 trace", "spotsweep traces import"});
 
+  // An HDF5 file without the checksum header (another tool, or format 1): refused before
+  // HDF5 reads it, with the way to get a sealed file.
+  const std::string unsealed = scratch("unsealed.h5");
+  hid_t file = H5Fcreate(unsealed.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  H5Fclose(file);
+  expect_input_error([&] { load_trace(unsealed); },
+                     {"unsealed.h5", "checksum", "without the spotsweep checksum", "re-import"});
+
+  // The checks behind the gate, on files modified and sealed again (as a tool that writes
+  // the format would).
   // An HDF5 file that is not a trace.
   const std::string foreign = scratch("foreign.h5");
-  hid_t file = H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t create = H5Pcreate(H5P_FILE_CREATE);
+  H5Pset_userblock(create, kSealBytes);
+  file = H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, create, H5P_DEFAULT);
+  H5Pclose(create);
   H5Fclose(file);
+  seal_file(foreign);
   expect_input_error([&] { load_trace(foreign); }, {"foreign.h5", "format_version", "missing"});
 
   // A trace missing its availability dataset.
@@ -160,6 +175,8 @@ TEST(TraceH5, ReadErrorsNameTheFileAndField) {
   file = H5Fopen(partial.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   H5Ldelete(file, "spot_avail", H5P_DEFAULT);
   H5Fclose(file);
+  expect_input_error([&] { load_trace(partial); }, {"partial.h5", "checksum", "corrupt"});
+  seal_file(partial);
   expect_input_error([&] { load_trace(partial); }, {"partial.h5", "spot_avail", "missing dataset"});
 
   // A future version.
@@ -171,6 +188,7 @@ TEST(TraceH5, ReadErrorsNameTheFileAndField) {
   H5Awrite(attr, H5T_NATIVE_INT32, &version);
   H5Aclose(attr);
   H5Fclose(file);
+  seal_file(future);
   expect_input_error([&] { load_trace(future); }, {"future.h5", "format_version", "99"});
 }
 
@@ -192,21 +210,27 @@ TEST(TraceH5, StringsAreVariableLengthUtf8) {
 
 // data/v100_us-east-1a.h5 is the quick-start trace. It must equal a fresh import of the
 // shipped CSV and price JSON; SPOTSWEEP_WRITE_DATA=1 rewrites it from them.
-TEST(ShippedData, QuickStartTraceMatchesItsSources) {
+// The shipped V100 trace of `zone`, re-imported from its SkyNomad CSV and price JSON with
+// data/README.md's command, equals the file; SPOTSWEEP_WRITE_DATA=1 rewrites the file.
+void check_shipped_v100_trace(const std::string& zone) {
   ImportOptions o;
   o.format = TraceFormat::skynomad_csv;
-  o.input = "data/skynomad/us-east-1a_v100_1.csv";  // relative, as the README's command
+  o.input = "data/skynomad/" + zone + "_v100_1.csv";  // relative, as the README's command
   o.prices = "data/skynomad/v100_spot_prices.json";
   o.convention = Convention::available;
   o.tick_seconds = 195.0;
   o.od_price = 3.06;
   ASSERT_EQ(0, ::chdir(SPOTSWEEP_SOURCE_DIR));
   const Trace imported = import_trace(o);
-  const std::string shipped = repo_data("v100_us-east-1a.h5");
+  const std::string shipped = repo_data("v100_" + zone + ".h5");
   const char* write = std::getenv("SPOTSWEEP_WRITE_DATA");
   if (write && std::string(write) == "1") write_trace_h5(imported, shipped);
   expect_identical(imported, load_trace(shipped));
 }
+
+TEST(ShippedData, QuickStartTraceMatchesItsSources) { check_shipped_v100_trace("us-east-1a"); }
+
+TEST(ShippedData, UsEast2bTraceMatchesItsSources) { check_shipped_v100_trace("us-east-2b"); }
 
 }  // namespace
 }  // namespace spotsweep

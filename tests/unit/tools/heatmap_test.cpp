@@ -318,7 +318,8 @@ TEST(Heatmap, BadInputs) {
   rq.baseline = "pff";
   expect_input_error(rq, "--baseline = pff: not a family of the file");
   rq.sweep_path = (scratch_dir("bad") / "missing.h5").string();
-  expect_input_error(rq, "cannot open it as HDF5");
+  expect_input_error(rq, "missing.h5: sweep file = ");
+  expect_input_error(rq, "cannot open (missing or unreadable)");
 }
 
 TEST(Heatmap, RegretNeedsOpt) {
