@@ -191,19 +191,32 @@ void verify_sealed_file(const std::string& path, const std::string& unsealed_adv
   if (got < kSealBytes)
     throw input_error(path, "length", std::to_string(st.st_size) + " bytes",
                       "shorter than the checksum header: the file is truncated");
-  // "length N\nsha256 HEX\n" after the magic line, parsed strictly.
+  // "length N\nsha256 HEX\n" after the magic line, then NULs to the end of the header,
+  // parsed byte by byte: no other spelling (spaces, signs, a vertical tab for a newline) passes.
+  const auto damaged = [&] {
+    return input_error(path, "checksum", "", "the checksum header is damaged: the file is corrupt");
+  };
+  size_t at = magic.size();
+  const auto expect_text = [&](const char* text) {
+    for (const char* c = text; *c; ++c, ++at)
+      if (at >= kSealBytes || header[at] != *c) throw damaged();
+  };
+  expect_text("length ");
   unsigned long long declared = 0;
+  const size_t digits_begin = at;
+  while (at < kSealBytes && header[at] >= '0' && header[at] <= '9' && at - digits_begin < 19)
+    declared = declared * 10 + static_cast<unsigned>(header[at++] - '0');
+  if (at == digits_begin || (header[digits_begin] == '0' && at - digits_begin > 1)) throw damaged();
+  expect_text("\nsha256 ");
   char hex[65] = {};
-  int consumed = 0;
-  const char* fields = header + magic.size();
-  if (std::sscanf(fields, "length %20llu\nsha256 %64[0-9a-f]\n%n", &declared, hex, &consumed) !=
-          2 ||
-      consumed == 0 || std::strlen(hex) != 64)
-    throw input_error(path, "checksum", "", "the checksum header is damaged: the file is corrupt");
-  for (std::size_t i = magic.size() + static_cast<std::size_t>(consumed); i < kSealBytes; ++i)
-    if (header[i] != '\0')
-      throw input_error(path, "checksum", "",
-                        "the checksum header is damaged: the file is corrupt");
+  for (int i = 0; i < 64; ++i, ++at) {
+    const char c = at < kSealBytes ? header[at] : '\0';
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) throw damaged();
+    hex[i] = c;
+  }
+  expect_text("\n");
+  for (; at < kSealBytes; ++at)
+    if (header[at] != '\0') throw damaged();
   if (declared != static_cast<unsigned long long>(st.st_size))
     throw input_error(path, "length", std::to_string(st.st_size) + " bytes",
                       "differs from the " + std::to_string(declared) +
