@@ -59,7 +59,9 @@ void add_sweep_command(CLI::App& app) {
     options.trace_members = args->trace_members;
     options.per_scenario = args->per_scenario;
     check_trace_members(plan, options.trace_members);
-    check_opt_table(plan, args->opt_buckets, options.exec.threads);  // before the sweep runs
+    // Limits and memory before the sweep runs, not after it.
+    check_sweep_host_memory(plan, options);
+    check_opt_table(plan, args->opt_buckets, options.exec.threads);
     std::cerr << "sweep: " << plan.pool.size << " members x " << plan.scenarios.count
               << " scenarios x " << plan.rounds << " rounds\n";
     ProgressReport progress("sweep");

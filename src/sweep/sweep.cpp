@@ -25,12 +25,16 @@ double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options) {
   return bytes + per_thread * options.exec.cpu_threads();
 }
 
-SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
-                      const ProgressCallback& progress) {
+void check_sweep_host_memory(const SweepPlan& plan, const SweepOptions& options) {
   check_host_memory(sweep_host_bytes(plan, options),
                     "the result tables of " + std::to_string(plan.pool.size) + " members", "",
                     "pool", std::to_string(plan.pool.size) + " members",
                     "shrink the pool, drop --per-scenario or --trace-members, or lower --threads");
+}
+
+SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
+                      const ProgressCallback& progress) {
+  check_sweep_host_memory(plan, options);
   return run_on_backend(
       options.exec.backend, [&] { return run_sweep_cpu(plan, options, progress); },
       [&] { return run_sweep_cuda(plan, options, progress); });

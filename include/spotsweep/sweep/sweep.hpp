@@ -76,6 +76,9 @@ using ProgressCallback = std::function<void(int64_t done, int64_t total)>;
 // The host memory a sweep needs besides its plan, bytes (a double, so it cannot wrap): the
 // result tables, and each CPU thread's percentile keys and planner scratch.
 double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options);
+// Refuses a sweep whose sweep_host_bytes exceed the host-memory budget (an InputError with the
+// estimate and what would shrink it); run_sweep calls it first, commands may call it earlier.
+void check_sweep_host_memory(const SweepPlan& plan, const SweepOptions& options);
 
 // Runs the sweep on the requested backend (auto: CUDA when a device exists, else CPU), after
 // checking sweep_host_bytes against the host-memory budget (detail/memory.hpp). Stops early,
