@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -190,6 +192,84 @@ TEST(TraceH5, ReadErrorsNameTheFileAndField) {
   H5Fclose(file);
   seal_file(future);
   expect_input_error([&] { load_trace(future); }, {"future.h5", "format_version", "99"});
+}
+
+// Any one changed byte of a trace file is caught by its checksum before HDF5 reads anything
+// (a flipped byte in a string attribute's global heap crashed libhdf5 in H5HG_read).
+TEST(TraceH5, EveryFlippedByteIsAnInputError) {
+  const std::string path = scratch("flipped.h5");
+  write_trace_h5(awkward_trace(), path);
+  const std::string original = testing::read_file(path);
+  for (size_t at = 0; at < original.size(); ++at) {
+    std::string damaged = original;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged;
+    try {
+      load_trace(path);
+      FAIL() << "a flipped byte at " << at << " was read";
+    } catch (const InputError& e) {
+      ASSERT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+  }
+}
+
+// Integers read at 64 bits and range-checked (HDF5's conversion clamps silently), and
+// declared sizes checked against what the file stores, on files sealed again after editing.
+TEST(TraceH5, WideIntegersAndUnstoredDataAreRefused) {
+  const auto rewrite = [](const std::string& path, const std::function<void(hid_t)>& edit) {
+    write_trace_h5(awkward_trace(), path);
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    edit(file);
+    H5Fclose(file);
+    seal_file(path);
+  };
+  const auto replace_attribute = [](hid_t file, const char* name, hid_t type, const void* value) {
+    H5Adelete(file, name);
+    const hid_t space = H5Screate(H5S_SCALAR);
+    const hid_t attr = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(attr, type, value);
+    H5Aclose(attr);
+    H5Sclose(space);
+  };
+  const std::string capacity = scratch("capacity64.h5");
+  rewrite(capacity, [&](hid_t file) {
+    const int64_t wide = int64_t(1) << 40;
+    replace_attribute(file, "capacity", H5T_STD_I64LE, &wide);
+  });
+  expect_input_error([&] { load_trace(capacity); },
+                     {"capacity64.h5", "capacity = 1099511627776", "2147483647"});
+
+  const std::string avail = scratch("avail64.h5");
+  rewrite(avail, [](hid_t file) {
+    H5Ldelete(file, "spot_avail", H5P_DEFAULT);
+    const int64_t values[8] = {0, 1, int64_t(1) << 33, 1, 0, 0, 1, 1};
+    const hsize_t dims[1] = {8};
+    const hid_t space = H5Screate_simple(1, dims, nullptr);
+    const hid_t ds =
+        H5Dcreate2(file, "spot_avail", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+    H5Dclose(ds);
+    H5Sclose(space);
+  });
+  expect_input_error([&] { load_trace(avail); }, {"avail64.h5", "spot_avail[2] = 8589934592"});
+
+  // A dataset declaring 2^28 values whose chunks were never written: refused before the
+  // allocation, from the bytes the file stores.
+  const std::string declared = scratch("declared.h5");
+  rewrite(declared, [](hid_t file) {
+    H5Ldelete(file, "spot_price", H5P_DEFAULT);
+    const hsize_t dims[1] = {hsize_t(1) << 28}, chunk[1] = {16384};
+    const hid_t space = H5Screate_simple(1, dims, nullptr);
+    const hid_t props = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(props, 1, chunk);
+    const hid_t ds =
+        H5Dcreate2(file, "spot_price", H5T_IEEE_F64LE, space, H5P_DEFAULT, props, H5P_DEFAULT);
+    H5Dclose(ds);
+    H5Pclose(props);
+    H5Sclose(space);
+  });
+  expect_input_error([&] { load_trace(declared); },
+                     {"declared.h5", "spot_price = 268435456 values", "stores only 0 bytes"});
 }
 
 TEST(TraceH5, StringsAreVariableLengthUtf8) {
