@@ -197,6 +197,13 @@ TickPlacement place_rows_on_ticks(const std::vector<double>& times, const std::v
     placement.tick_of_row[r] = tick;
   }
   placement.n_ticks = tick + 1;
+  // Gaps filled (--gaps hold|unavailable) make ticks the file does not hold: the per-tick
+  // values and prices, and the trace made from them, are counted before they are spread.
+  check_host_memory(static_cast<double>(placement.n_ticks) *
+                        (sizeof(int64_t) + 2 * sizeof(double) + sizeof(int32_t)),
+                    "the trace's " + std::to_string(placement.n_ticks) + " ticks", file, time_field,
+                    format_number(times.back() - times.front()) + " s spanned",
+                    "check the time stamps, or give a longer --tick");
   if (placement.n_ticks >= 2) {
     // Rounding each spacing hides a tick that is off by a few percent; the mean does not.
     const double mean_spacing = (times.back() - times.front()) / (placement.n_ticks - 1);

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "spotsweep/detail/json.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/market/importers.hpp"
 
 #include "../../support/trace_test_support.hpp"
@@ -598,6 +599,23 @@ TEST(BadInput, SizesAndIntegersOutOfRange) {
   gap.input =
       write_file("gap.csv", "date,availability\n2023-02-15 22:08:16,1\n9999-02-15 22:08:16,1\n");
   expect_input_error([&] { import_trace(gap); }, {"gap.csv:3", "date", "2^30 ticks"});
+
+  // Under 2^30 ticks but over the memory budget: a 1013-year gap filled with --gaps hold, found
+  // by the probes fuzzer (32 s and 425 MB per input before it was counted).
+  ImportOptions years =
+      options_for(TraceFormat::h100_probes_csv,
+                  write_file("years.csv", header + "1,1012-10-01 17:20:00,success,z,16,1,false\n" +
+                                              "2,2025-10-03 17:30:00,success,z,16,2,false\n"));
+  years.key = "z";
+  years.convention = Convention::available;
+  years.tick_seconds = 600.0;
+  years.gaps = GapPolicy::hold;
+  years.od_price = 3.0;
+  years.spot_price = 1.0;
+  set_host_memory_budget(std::size_t(64) << 20);
+  expect_input_error([&] { import_trace(years); },
+                     {"years.csv", "scheduled_at", "of host memory", "--max-host-mem"});
+  set_host_memory_budget(0);
 }
 
 TEST(OptionNames, RoundTripAndRefuseUnknown) {
