@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -18,12 +19,13 @@ using namespace spotsweep;
 
 namespace {
 
+// A per-process folder under $SPOTSWEEP_TEST_TMP (made if missing), else /tmp.
 std::string scratch(const std::string& name) {
   const char* env = std::getenv("SPOTSWEEP_TEST_TMP");
-  const std::string dir =
-      std::string(env && *env ? env : "/tmp") + "/atomic_" + std::to_string(::getpid());
-  ::mkdir(dir.c_str(), 0755);
-  return dir + "/" + name;
+  const std::filesystem::path dir =
+      std::filesystem::path(env && *env ? env : "/tmp") / ("atomic_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
 }
 
 bool exists(const std::string& path) {

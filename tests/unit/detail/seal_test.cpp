@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -24,10 +25,13 @@ std::string sha256(const std::string& text) {
   return hash.hex_digest();
 }
 
+// A per-process folder under $SPOTSWEEP_TEST_TMP (made if missing), else /tmp.
 std::string scratch(const std::string& name) {
   const char* env = std::getenv("SPOTSWEEP_TEST_TMP");
-  const std::string dir = std::string(env && *env ? env : "/tmp");
-  return dir + "/seal_" + std::to_string(::getpid()) + "_" + name;
+  const std::filesystem::path dir =
+      std::filesystem::path(env && *env ? env : "/tmp") / ("seal_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
 }
 
 std::vector<unsigned char> read_bytes(const std::string& path) {
