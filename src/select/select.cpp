@@ -303,7 +303,7 @@ SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, 
   const double bytes = 5.0 * cells * sizeof(double) +
                        16.0 * plan.rounds * plan.scenarios.count * sizeof(double) +
                        static_cast<double>(max_scratch_bytes(plan)) * options.exec.cpu_threads();
-  check_host_memory(bytes, "the selector's tables", "", "pool",
+  check_host_memory(bytes, "the selector's tables", plan.config_file, "pool",
                     std::to_string(plan.pool.size) + " members",
                     "shrink the pool or [workload] scenarios, or lower --threads");
   SelectorRun run = run_selector(plan, ranges, options, progress);

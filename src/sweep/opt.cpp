@@ -182,8 +182,9 @@ void check_opt_table(const SweepPlan& plan, int32_t progress_buckets, int thread
   for (int32_t s = 0; s < plan.scenarios.count; ++s)
     for (int32_t r = 0; r < plan.rounds; ++r) {
       const JobSpec& job = plan.job(s, r);
-      const std::string where =
-          "[job] scenario " + std::to_string(s) + " round " + std::to_string(r);
+      const std::string where = (plan.config_file.empty() ? "" : plan.config_file + ": ") +
+                                "[job] scenario " + std::to_string(s) + " round " +
+                                std::to_string(r);
       check_opt_lattice(job, plan.scenarios.tick_seconds, options, where, "--opt-buckets", value);
       most_bytes =
           std::max(most_bytes, opt_lattice(job, plan.scenarios.tick_seconds, options).bytes(false));
@@ -191,7 +192,7 @@ void check_opt_table(const SweepPlan& plan, int32_t progress_buckets, int thread
   check_host_memory(
       most_bytes * n_threads + 2.0 * jobs * sizeof(double),
       "OPT's tables (" + std::to_string(n_threads) + " threads x " + format_bytes(most_bytes) + ")",
-      "", "--opt-buckets", value, "lower --opt-buckets or --threads, or give 0");
+      plan.config_file, "--opt-buckets", value, "lower --opt-buckets or --threads, or give 0");
 }
 
 OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads) {

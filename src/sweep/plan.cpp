@@ -62,6 +62,7 @@ SweepPlan build_plan(const SweepConfig& config, const MarketOf& market,
   plan.seed = config.seed;
   plan.rounds = w.rounds;
   plan.config_toml = config_to_toml(config);
+  plan.config_file = config.file;
   plan.trace_name = trace.name;
   for (int32_t r = 0; r < w.rounds; ++r) {
     const int64_t start = static_cast<int64_t>(r) * w.round_stride;

@@ -27,8 +27,8 @@ double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options) {
 
 void check_sweep_host_memory(const SweepPlan& plan, const SweepOptions& options) {
   check_host_memory(sweep_host_bytes(plan, options),
-                    "the result tables of " + std::to_string(plan.pool.size) + " members", "",
-                    "pool", std::to_string(plan.pool.size) + " members",
+                    "the result tables of " + std::to_string(plan.pool.size) + " members",
+                    plan.config_file, "pool", std::to_string(plan.pool.size) + " members",
                     "shrink the pool, drop --per-scenario or --trace-members, or lower --threads");
 }
 

@@ -79,10 +79,10 @@ expect_error synth-tick-1e308 "tick_seconds = 1e+308|2^32 s" \
   "$spotsweep" traces synth --param tick_seconds=1e308 --out "$tmp/big_tick.h5"
 expect_no_file "$tmp/big_tick.h5"
 # 4. Unaffordable sizes, refused with the estimate and the option that shrinks it.
-expect_error n-max-1e6-opt "n_max = 1000000|1000001 allocation states|--opt-buckets" \
+expect_error n-max-1e6-opt "n1m.toml: [job] scenario 0 round 0: n_max = 1000000|1000001 allocation states|--opt-buckets" \
   sweep "$(pool n1m 'n_max=1000000')"
 expect_run n-max-1e6-no-opt sweep "$(pool n1m 'n_max=1000000')" --opt-buckets 0
-expect_error opt-buckets-1e8 "--opt-buckets = 100000000|GiB of host memory|--max-host-mem = 1.0 GiB|lower --opt-buckets" \
+expect_error opt-buckets-1e8 "base.toml: --opt-buckets = 100000000|GiB of host memory|--max-host-mem = 1.0 GiB|lower --opt-buckets" \
   sweep "$(pool base)" --opt-buckets 100000000 --max-host-mem 1G
 expect_status=0 expect_run threads-1e5 sweep "$(pool base)" --threads 100000
 grep -q "note: --threads 100000 capped at the" "$tmp/err" || fail "threads-1e5: no note: $(cat "$tmp/err")"
@@ -97,7 +97,7 @@ expect_error pow2-to-inf "greedy.deadline_factor|'inf' is not a finite number" \
 } >"$tmp/p40.toml"
 "$spotsweep" pool info "$tmp/p40.toml" >"$tmp/out" 2>&1
 grep -q "pool: 1099511627776 members" "$tmp/out" || fail "pool-2^40 info: $(head -n 2 "$tmp/out")"
-expect_error pool-2^40 "pool = 1099511627776 members|TiB of host memory|shrink the pool" \
+expect_error pool-2^40 "p40.toml: pool = 1099511627776 members|TiB of host memory|shrink the pool" \
   sweep "$tmp/p40.toml" --opt-buckets 0
 # Importers: a span or a date that would make more than 2^30 ticks.
 printf '0,1\n1e11,1\n' >"$tmp/steps.csv"
