@@ -22,7 +22,9 @@ double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options) {
   // Per CPU thread: the percentile keys of one member and its planner scratch.
   const double per_thread = (options.percentiles ? kPercentileMetrics * jobs * sizeof(float) : 0) +
                             static_cast<double>(max_scratch_bytes(plan));
-  return bytes + per_thread * options.exec.cpu_threads();
+  // Writing, after the threads are done: the output file holds the tables again, built in
+  // memory by HDF5 and copied once into the image that is written (h5::write_file_atomically).
+  return bytes + std::max(per_thread * options.exec.cpu_threads(), 2.0 * bytes);
 }
 
 void check_sweep_host_memory(const SweepPlan& plan, const SweepOptions& options) {

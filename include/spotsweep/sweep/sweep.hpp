@@ -74,7 +74,8 @@ struct SweepResult {
 using ProgressCallback = std::function<void(int64_t done, int64_t total)>;
 
 // The host memory a sweep needs besides its plan, bytes (a double, so it cannot wrap): the
-// result tables, and each CPU thread's percentile keys and planner scratch.
+// result tables, and the larger of each CPU thread's percentile keys and planner scratch
+// (while running) and twice the tables (while writing: HDF5's in-memory file and its image).
 double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options);
 // Refuses a sweep whose sweep_host_bytes exceed the host-memory budget (an InputError with the
 // estimate and what would shrink it); run_sweep calls it first, commands may call it earlier.
