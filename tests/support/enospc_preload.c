@@ -1,4 +1,4 @@
-/* A full disk for tests (tests/cli/disk_full.sh), loaded with LD_PRELOAD: once the process has
+/* A full disk for tests (tests/cli/output_safety.sh), loaded with LD_PRELOAD: once the process has
    written SPOTSWEEP_TEST_ENOSPC_AFTER bytes to files whose path contains ".partial-" (the
    temporary names of outputs), every further write to such a file fails with ENOSPC, as on a
    full file system. Other files (the terminal, inputs) are untouched. */
