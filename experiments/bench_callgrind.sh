@@ -15,13 +15,13 @@ for f in "${families[@]}"; do
   args=(--family "${f%%/*}" --backend cpu --threads 1 --repeats 1)
   case $f in
     chc/lagrange=*) args+=(--lagrange-iters "${f#*=}" --members 16 --scenarios 2 --rounds 2) ;;
-    chc) args+=(--members 2 --scenarios 1 --rounds 2) ;;
+    chc) args+=(--members 352 --scenarios 1 --rounds 2) ;;  # one planning key (bench_pool)
     *) args+=(--members 256 --scenarios 2 --rounds 4) ;;
   esac
   # shellcheck disable=SC2086
   valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --toggle-collect='spotsweep::run_sweep(*' \
     "$spotsweep" bench "${args[@]}" ${BENCH_ARGS:-} >"$tmp/bench.out" 2>"$tmp/valgrind.err"
   ir=$(callgrind_annotate "$tmp/cg.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
-  steps=$(awk 'NR == 2 {print $6}' "$tmp/bench.out")
+  steps=$(awk 'NR == 2 {print $7}' "$tmp/bench.out")  # family back members keys scen rounds steps
   printf '%-18s %14s %14s %12.1f\n' "$f" "$ir" "$steps" "$(echo "$ir / $steps" | bc -l)"
 done

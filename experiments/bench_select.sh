@@ -4,7 +4,9 @@
 #   bash experiments/bench_select.sh SPOTSWEEP BACKEND "K..." "T..." [S] [REPEATS]
 # e.g. the CPU scaling:   bash experiments/bench_select.sh build/spotsweep cpu "1000 4000 16000" "100 400" 16 3
 #      the GPU headline:  bash experiments/bench_select.sh .gpu/bin/spotsweep cuda "1000000" "1000" 16 3
-# THREADS=N in the environment caps the CPU threads (default: all).
+# THREADS=N in the environment caps the CPU threads (default: all); LEARNER and DELAY set
+# --learner and --feedback-delay (default: the defaults, FlipFlop fed back when each job ends;
+# LEARNER=hedge DELAY=none is closest to the selector before the learners of docs/select.md).
 # Prints K, T, S, the median wall seconds of the selector loop (SelectorRun::seconds, as the
 # "wrote ..." line prints it), policy-slot steps, steps/s and the memory peaks of the last repeat.
 set -euo pipefail
@@ -43,7 +45,7 @@ TOML
     times=()
     for ((i = 0; i < repeats; i++)); do
       "$bin" select --pool "$work/pool.toml" --output "$work/out.h5" --backend "$backend" --opt-buckets 0 \
-        --threads "${THREADS:-0}" \
+        --threads "${THREADS:-0}" ${LEARNER:+--learner "$LEARNER"} ${DELAY:+--feedback-delay "$DELAY"} \
         > "$work/stdout" 2> "$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
       times+=("$(sed -n 's/^wrote .*: [0-9]* policy-slot steps in \([0-9.]*\) s .*/\1/p' "$work/stdout")")
     done

@@ -17,6 +17,12 @@ experiment_args() {
   fi
   bin=$(realpath "$1") out=$2 smoke=${3:-}
   here=$(cd "$(dirname "$0")" && pwd)
+  # An experiment never writes into tracked files: docs/figures holds what was published, copied
+  # there by hand from a run's OUT_DIR (docs/RESULTS.md).
+  if [ -d "$out" ] && [ -n "$(git -C "$out" ls-files . 2>/dev/null | head -1)" ]; then
+    echo "$0: OUT_DIR $out holds tracked files; write to another folder (e.g. results/figures) and copy what you publish" >&2
+    exit 2
+  fi
   mkdir -p "$out"
   buckets=256
   if [ "$smoke" = "--smoke" ]; then buckets=32; fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU checks, for a machine with a device: the CPU/CUDA parity tests (sweep, selector, Can't
 # Be Late), the steps/s benchmarks of every family on both backends, the 1M-member scale sweep,
-# the selector benchmark (K = 1M, T = 1000, S = 16) and the full Can't Be Late replay.
+# the selector benchmark (K = 1M, T = 1000, S = 16), the full Can't Be Late replay and the CHC
+# scale pool through plan tables (experiments/pools/chc_scale.toml, docs/chc.md "Plan tables").
 #
 # Build the bundle on the build machine (no GPU needed), from the repository root:
 #   cmake -S . -B /tmp/build-gpu -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc \
@@ -16,7 +17,8 @@
 # (.gpu/ is git-ignored: the skypilot-org traces have no licence and are never committed.)
 # Then on the GPU machine, from the repository root:
 #   bash experiments/gpu_check.sh [OUT_DIR] [STAGE...]
-# STAGE is parity, bench, scale, select or cbl (default: all five, in that order). The stages
+# STAGE is parity, bench, scale, select, cbl, chc_scale or chc (default: the first six, in that
+# order; chc, the exact-planner CHC bench on CUDA, runs only when named). The stages
 # can go in separate calls when one call has a time limit (the device tool's is 10 minutes);
 # parity and bench come first, as the others only time what the parity tests check.
 # Figures go to stdout; copy them, with the device line, into docs/BENCHMARKS.md.
@@ -24,9 +26,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-${OUT:-/tmp/gpu_check}}
 shift || true
-stages=${*:-parity bench scale select cbl}
+stages=${*:-parity bench scale select cbl chc_scale}
 for stage in $stages; do
-  case $stage in parity|bench|scale|select|cbl) ;; *) echo "gpu_check: unknown stage '$stage' (parity, bench, scale, select, cbl)" >&2; exit 2;; esac
+  case $stage in parity|bench|scale|select|cbl|chc_scale|chc) ;; *) echo "gpu_check: unknown stage '$stage' (parity, bench, scale, select, cbl, chc_scale, chc)" >&2; exit 2;; esac
 done
 wants() { [[ " $stages " == *" $1 "* ]]; }
 mkdir -p "$out"
@@ -55,16 +57,34 @@ done
 fi
 
 if wants bench; then
-echo "== bench: every family, both backends (median of 3)"
-"$bin/spotsweep" bench --family all --backend all --repeats 3
+# The exact-planner CHC bench is the chc stage's, not this one's.
+simple="on_demand greedy uniform_progress pf only_spot"
+echo "== bench: every simple family, both backends (median of 3)"
+for family in $simple; do "$bin/spotsweep" bench --family "$family" --backend all --repeats 3; done
 
 echo "== bench: simulation only (no percentile sorts)"
-"$bin/spotsweep" bench --family all --backend cuda --repeats 3 --no-percentiles
+for family in $simple; do
+  "$bin/spotsweep" bench --family "$family" --backend cuda --repeats 3 --no-percentiles
+done
 
 echo "== bench: CHC with the Lagrangian planner (docs/chc.md), both backends"
 for iters in 1 4; do
   "$bin/spotsweep" bench --family chc --lagrange-iters "$iters" --backend all --repeats 3
 done
+fi
+
+if wants chc; then
+echo "== bench: CHC with the exact planner through plan tables (keys of 352 members), both backends"
+timeout 300 "$bin/spotsweep" bench --family chc --backend all --repeats 3 || echo "chc bench: exit $?"
+fi
+
+if wants chc_scale; then
+echo "== chc_scale: 70,432 CHC members over 256 planning keys x 16 scenarios x 25 rounds (H100 trace)"
+"$bin/spotsweep" pool info experiments/pools/chc_scale.toml | tail -1
+TIMEFORMAT="chc_scale %R s wall"
+time timeout 300 "$bin/spotsweep" sweep --pool experiments/pools/chc_scale.toml \
+  --output "$out/chc_scale.h5" --backend cuda --opt-buckets 0 2> "$out/chc_scale.log" ||
+  { echo "chc_scale: exit $? (300 s limit)"; tail -5 "$out/chc_scale.log"; }
 fi
 
 if wants scale; then
@@ -77,7 +97,9 @@ fi
 
 if wants select; then
 echo "== selector: K = 1,000,000 PF members x T = 1000 rounds x 16 scenarios (median of 3), then K scaling"
+echo "-- the default learner (FlipFlop, delayed feedback), then fixed-eta Hedge fed back at once (the former selector's shape)"
 bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cuda "1000000" "1000" 16 3
+LEARNER=hedge DELAY=none bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cuda "1000000" "1000" 16 3
 bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cuda "10000 100000" "100 1000" 16 3
 echo "== selector on all CPU cores, same machine"
 bash "$root/experiments/bench_select.sh" "$bin/spotsweep" cpu "10000" "100" 16 3

@@ -1,90 +1,150 @@
 #!/usr/bin/python3
-"""Regret against its bound, one figure per adversary, from a `spotsweep stress` file.
+"""Regret by round for every market setting of a `spotsweep stress` file, in one figure
+(docs/stress.md): what `spotsweep stress --png OUT.png` draws.
 
-For each adversary it takes the (setting, seed) with the largest max regret/bound and plots,
-in its worst scenario, the selector's regret and Hedge's bound by round (left), and the ratio
-regret/bound beside the stationary control's on the same seed (right).
+Usage: /usr/bin/python3 experiments/plot_stress.py STRESS.h5 OUT.png [--title TEXT]
 
-    /usr/bin/python3 experiments/plot_stress.py stress.h5 docs/figures   # writes stress_<adversary>.png
+Left: the learner's regret (USD, mean over scenarios) by round, one line per setting (the
+median over seeds) with a band from the lowest to the highest seed, and the uniform mixture's
+regret (a learner that never learns; dotted, same colour, when it fits within 4x the learner's,
+else its range written on the axis); the y axis fits the regret, and the learner's bounds at the
+last round are written on it, so that the regret stays readable under a bound 5 to 20 times
+larger. Follow-the-leader's final regret is in the summary
+(final_ftl_regret). Right: regret / bound, the number the suite compares
+across adversaries, with the same bands. The stationary control is black and dashed. Written to a
+temporary name and renamed.
 """
+import argparse
+import os
 import sys
-from pathlib import Path
 
-import h5py
-import matplotlib
+try:
+    import h5py
+    import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+except ImportError as exc:
+    sys.exit(f"plot_stress: error: {exc.name} is missing; install python3-h5py and python3-matplotlib "
+             "and run with /usr/bin/python3")
 
 
 def text(value):
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def curves(f, group, seed, scenario):
-    g = f[group]
-    i = list(g["seed"][:]).index(seed)
-    return g["regret"][i, scenario, :], g["regret_bound"][i, scenario, :]
+def short_labels(labels, adversaries):
+    """Each label with only the settings that vary among its adversary's runs."""
+    tokens = [label.split()[1:] for label in labels]
+    out = []
+    for i, (adversary, own) in enumerate(zip(adversaries, tokens)):
+        keep = []
+        for token in own:
+            key = token.split("=", 1)[0]
+            values = {t for j, a in enumerate(adversaries) if a == adversary for t in tokens[j]
+                      if t.split("=", 1)[0] == key}
+            if len(values) > 1:
+                keep.append(token)
+        out.append(" ".join([adversary] + keep))
+    return out
 
 
-def main(path, out_dir):
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with h5py.File(path, "r") as f:
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stress")
+    parser.add_argument("png")
+    parser.add_argument("--title", default=None)
+    a = parser.parse_args()
+    try:
+        f = h5py.File(a.stress, "r")
+    except OSError as exc:
+        sys.exit(f"plot_stress: error: {a.stress}: cannot open as HDF5 ({exc})")
+    with f:
         s = f["summary"]
-        adversary = [text(a) for a in s["adversary"][:]]
-        label = [text(a) for a in s["label"][:]]
-        group = [text(a) for a in s["group"][:]]
-        seed = s["seed"][:]
-        max_ratio = s["max_ratio"][:]
-        scenario = s["max_ratio_scenario"][:]
-        rounds = int(f.attrs["rounds"])
+        labels = [text(x) for x in s["label"][:]]
+        adversaries = [text(x) for x in s["adversary"][:]]
+        groups = [text(x) for x in s["group"][:]]
+        seeds = s["seed"][:]
         pool = int(f.attrs["pool_size"])
-        written = []
-        for name in ["regime_flip", "deadline_trap", "poisoning", "adaptive"]:
-            rows = [i for i, a in enumerate(adversary) if a == name]
-            if not rows:
-                continue
-            worst = max(rows, key=lambda i: max_ratio[i])
-            regret, bound = curves(f, group[worst], seed[worst], scenario[worst])
-            # The stationary control on the same seed, in its own worst scenario.
-            base_rows = [i for i, a in enumerate(adversary) if a == "stationary" and seed[i] == seed[worst]]
-            base = base_rows[0] if base_rows else None
-            r = np.arange(1, rounds + 1)
-            fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-            left.plot(r, bound, color="black", label=f"Hedge bound, {name}")
-            left.plot(r, regret, color="tab:red", label=f"regret, {name}")
-            if base is not None:
-                b_regret, b_bound = curves(f, group[base], seed[base], scenario[base])
-                left.plot(r, b_bound, color="grey", linestyle=":", label="bound, stationary")
-                left.plot(r, b_regret, color="tab:blue", linestyle="--", label="regret, stationary")
-            left.set_xlabel("round (jobs played)")
-            left.set_ylabel("cumulative regret (USD)")
-            left.set_title(f"worst scenario {scenario[worst]}, seed {seed[worst]}")
-            left.legend(loc="center right", fontsize=8)
-            left.grid(alpha=0.3)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                right.plot(r, regret / bound, color="tab:red", label=name)
-                if base is not None:
-                    right.plot(r, b_regret / b_bound, color="tab:blue", linestyle="--", label="stationary")
-            right.set_xlabel("round (jobs played)")
-            right.set_ylabel("regret / bound")
-            right.set_ylim(bottom=min(0.0, right.get_ylim()[0]))
-            right.set_title(f"max {max_ratio[worst]:.3f} vs stationary {max_ratio[base] if base is not None else float('nan'):.3f}")
-            right.legend(loc="upper left")
-            right.grid(alpha=0.3)
-            fig.suptitle(f"{label[worst]}  ({pool} members, Hedge)", fontsize=10)
-            fig.tight_layout()
-            target = out_dir / f"stress_{name}.png"
-            fig.savefig(target, dpi=110)
-            plt.close(fig)
-            written.append(str(target))
-    for w in written:
-        print("wrote", w)
+        learner = text(f.attrs.get("learner", f.attrs.get("feedback", "")))
+        delay = text(f.attrs.get("feedback_delay", ""))
+        fed = {"finish": ", fed back when each job ends", "none": ", fed back at once"}.get(delay, "")
+        curves = []
+        for g in groups:
+            run = f[g]
+            # [seed][scenario][round] → [seed][round], the mean over scenarios.
+            uniform = run["uniform_regret"][()].mean(axis=1) if "uniform_regret" in run else None
+            curves.append((run["regret"][()].mean(axis=1), run["regret_bound"][()].mean(axis=1), uniform))
+        rounds = curves[0][0].shape[1]
+    labels = short_labels(labels, adversaries)
+    r = np.arange(1, rounds + 1)
+    colours = plt.get_cmap("tab10" if len(labels) <= 10 else "tab20")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2), dpi=110, layout="constrained")
+    top = 0.0
+    bottom = 0.0
+    uniform_top = 0.0
+    uniform_median = []
+    bound_notes = []
+    for i, (label, adversary, (regret, bound, uniform)) in enumerate(zip(labels, adversaries, curves)):
+        stationary = adversary == "stationary"
+        colour = "black" if stationary else colours(i % colours.N)
+        style = "--" if stationary else "-"
+        median = np.median(regret, axis=0)
+        left.plot(r, median, style, color=colour, linewidth=1.6 if stationary else 1.2, label=label)
+        ratio = regret / np.where(bound > 0, bound, np.nan)
+        right.plot(r, np.nanmedian(ratio, axis=0), style, color=colour, linewidth=1.6 if stationary else 1.2,
+                   label=label)
+        if regret.shape[0] > 1:
+            left.fill_between(r, regret.min(axis=0), regret.max(axis=0), color=colour, alpha=0.15, linewidth=0)
+            right.fill_between(r, np.nanmin(ratio, axis=0), np.nanmax(ratio, axis=0), color=colour, alpha=0.15,
+                               linewidth=0)
+        if uniform is not None:
+            uniform_median.append((np.median(uniform, axis=0), colour))
+            uniform_top = max(uniform_top, float(uniform_median[-1][0].max()))
+        top = max(top, float(regret.max()))
+        bottom = min(bottom, float(regret.min()))
+        bound_notes.append((float(np.median(bound[:, -1])), colour))
+    # The uniform mixture's regret is drawn (dotted) when it fits within 4x the learner's, so that
+    # the learner's stays readable; otherwise, as the bounds, its range is written on the axis.
+    top = top * 1.25 if top > 0 else 1.0
+    notes = []
+    if uniform_median and uniform_top <= 4 * top:
+        for median, colour in uniform_median:
+            left.plot(r, median, ":", color=colour, linewidth=1.0)
+        top = max(top, uniform_top * 1.05)
+        notes.append("dotted: the uniform mixture's regret")
+    elif uniform_median:
+        finals = [float(m[-1]) for m, _ in uniform_median]
+        notes.append(f"the uniform mixture's regret at round {rounds}: {min(finals):,.0f}–{max(finals):,.0f} USD "
+                     "(above this axis)")
+    left.set_ylim(bottom=bottom * 1.1 if bottom < 0 else 0.0, top=top)
+    bounds = [b for b, _ in bound_notes]
+    where = "above this axis; " if min(bounds) > top else ""
+    notes.append(f"the learner's bound at round {rounds}: {min(bounds):,.0f}–{max(bounds):,.0f} USD "
+                 f"({where}right panel: regret / bound)")
+    left.text(0.99, 0.02, "\n".join(notes), transform=left.transAxes, ha="right", va="bottom", fontsize=8)
+    left.set_xlabel("round (jobs played)")
+    left.set_ylabel("regret, mean over scenarios (USD)")
+    left.grid(alpha=0.3)
+    right.set_xlabel("round (jobs played)")
+    right.set_ylabel("regret / bound (median over seeds)")
+    right.set_ylim(bottom=min(0.0, right.get_ylim()[0]))
+    right.grid(alpha=0.3)
+    # The regret panel's upper left is empty: its y axis leaves a quarter above the regret.
+    left.legend(fontsize=7, loc="upper left", ncol=1 if len(labels) <= 8 else 2)
+    band = f"bands: lowest to highest of {len(seeds)} seeds" if len(seeds) > 1 else "one seed: no band"
+    fig.suptitle(a.title or f"Selector regret by market setting ({pool} members, {learner}{fed}; {band})",
+                 fontsize=10)
+    temp = f"{a.png}.partial-{os.getpid()}.png"
+    try:
+        fig.savefig(temp)
+        os.replace(temp, a.png)
+    except OSError as exc:
+        if os.path.exists(temp):
+            os.remove(temp)
+        sys.exit(f"plot_stress: error: {a.png}: cannot write ({exc})")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: plot_stress.py STRESS.h5 OUT_DIR")
-    main(sys.argv[1], sys.argv[2])
+    main()

@@ -8,12 +8,14 @@
 #include <chrono>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/stop.hpp"
 
+#include "detail/chc_sweep_kernels.cuh"
 #include "detail/device_buffer.cuh"
 #include "detail/sweep_kernels.cuh"
 
@@ -97,10 +99,19 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
     pool_cap = std::max(pool_cap, g.size);
   if (options.exec.max_chunk_members > 0)
     pool_cap = std::min(pool_cap, options.exec.max_chunk_members);
-  // Working memory of families that need it (CHC's planner), one slice per thread.
-  const std::size_t scratch_bytes = max_scratch_bytes(plan);
-  const int64_t chunk_cap = choose_chunk(budget - meter.current - kernels::kDeviceMemoryMargin,
-                                         pool_cap, S, jobs, options.percentiles, scratch_bytes);
+  // CHC members run by planning key, in the blocks' working memory; other families with
+  // working memory get one slice per thread.
+  const kernels::ChcKeyPlanning chc =
+      kernels::plan_chc_keys(plan, device, budget - meter.current - kernels::kDeviceMemoryMargin);
+  DeviceBuffer<unsigned char> chc_workspace(
+      static_cast<std::size_t>(chc.blocks) * chc.layout.bytes(), meter);
+  const std::size_t scratch_bytes = max_scratch_bytes(plan, family_id<ChcFamily>);
+  int64_t chunk_cap = choose_chunk(budget - meter.current - kernels::kDeviceMemoryMargin, pool_cap,
+                                   S, jobs, options.percentiles, scratch_bytes);
+  if (chc.blocks > 0 && chunk_cap < chc.layout.members)
+    throw input_error("", "--max-device-mem", std::to_string(budget),
+                      "too small for the results of one CHC planning key's " +
+                          std::to_string(chc.layout.members) + " members");
   if (chunk_cap < 1)
     throw input_error(
         "", "--max-device-mem", std::to_string(budget),
@@ -145,17 +156,40 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
   for (std::size_t f = 0; f < plan.pool.families.size(); ++f) {
     const FamilyGrid& grid = plan.pool.families[f];
     const FamilyGridView grid_view = axes.grid(f);
-    for (int64_t first = 0; first < grid.size; first += chunk_cap) {
+    // CHC chunks hold whole planning keys; a chunk's member slot i is then key i / per_key's
+    // (i % per_key)-th member, elsewhere grid member first + i.
+    const bool by_key = grid.family == family_id<ChcFamily>;
+    const ChcKeyLayout key_layout = chc_key_layout(grid_view);
+    const int64_t per_key = by_key ? key_layout.members_per_key : 1;
+    const int64_t chunk_members = chunk_cap / per_key * per_key;
+    for (int64_t first = 0; first < grid.size; first += chunk_members) {
       throw_if_stop_requested();  // SIGINT/SIGTERM: stop between chunks
-      const int64_t n = std::min(chunk_cap, grid.size - first);
+      const int64_t n = std::min(chunk_members, grid.size - first);
+      const auto member_of_slot = [&](int64_t i) {
+        return grid.first_member +
+               (by_key ? key_layout.member_local((first + i) / per_key, (first + i) % per_key)
+                       : first + i);
+      };
       const PercentileKeys key_view{options.percentiles ? keys.data() : nullptr, n, jobs};
-      const dim3 blocks(blocks_for(n, kernels::kMembersPerBlock), static_cast<unsigned>(S));
-      const std::size_t shared = stage ? scenario_bytes : 0;
       visit_family(grid.family, [&](auto family) {
-        kernels::evaluate_members<decltype(family)><<<blocks, kernels::kMembersPerBlock, shared>>>(
-            grid_view, first, grid.first_member + first, n, scenarios, job_specs.data(),
-            round_start.data(), plan.rounds, stage, key_view, traced_view, scratch.data(),
-            scratch_bytes, partial.data());
+        using Family = decltype(family);
+        if constexpr (std::is_same_v<Family, ChcFamily>) {
+          const int64_t chunk_keys = n / per_key;
+          kernels::evaluate_chc_keys<<<static_cast<unsigned>(
+                                           std::min<int64_t>(chc.blocks, chunk_keys * S)),
+                                       kernels::kChcKeyThreads>>>(
+              grid_view, key_layout, first / per_key, chunk_keys, grid.first_member, scenarios,
+              job_specs.data(), round_start.data(), plan.rounds, chc.widest_commit, key_view,
+              traced_view, kernels::ChcKeyWorkspaceView{chc_workspace.data(), chc.layout},
+              partial.data());
+        } else {
+          const dim3 blocks(blocks_for(n, kernels::kMembersPerBlock), static_cast<unsigned>(S));
+          const std::size_t shared = stage ? scenario_bytes : 0;
+          kernels::evaluate_members<Family><<<blocks, kernels::kMembersPerBlock, shared>>>(
+              grid_view, first, grid.first_member + first, n, scenarios, job_specs.data(),
+              round_start.data(), plan.rounds, stage, key_view, traced_view, scratch.data(),
+              scratch_bytes, partial.data());
+        }
       });
       SPOTSWEEP_CUDA_CHECK_LAST();
       kernels::sum_scenarios<<<blocks_for(n, 256), 256>>>(partial.data(), S, n, sums.data());
@@ -183,14 +217,16 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
       if (options.per_scenario) {
         SPOTSWEEP_CUDA_TRY(cudaMemcpy(host_partial.data(), partial.data(),
                                       n * S * sizeof(OutcomeSums), cudaMemcpyDeviceToHost));
-        double* rows = result.scenario_stats.data() +
-                       static_cast<std::size_t>(grid.first_member + first) * S * kScenarioStatCount;
-        for (int64_t i = 0; i < n * S; ++i)
-          finish_scenario_stats(host_partial[i], rows + i * kScenarioStatCount);
+        for (int64_t i = 0; i < n; ++i) {
+          double* rows = result.scenario_stats.data() +
+                         static_cast<std::size_t>(member_of_slot(i)) * S * kScenarioStatCount;
+          for (int32_t s = 0; s < S; ++s)
+            finish_scenario_stats(host_partial[i * S + s], rows + s * kScenarioStatCount);
+        }
       }
       for (int64_t i = 0; i < n; ++i) {
-        double* row = result.stats.data() +
-                      static_cast<std::size_t>(grid.first_member + first + i) * kStatCount;
+        double* row =
+            result.stats.data() + static_cast<std::size_t>(member_of_slot(i)) * kStatCount;
         finish_member_stats(host_sums[i], row);
         result.policy_slot_steps += host_sums[i].slots;
         if (!options.percentiles) continue;

@@ -10,14 +10,16 @@ spotsweep=$root/build/spotsweep
 mkdir -p "$root/results"
 
 echo "== Uniform Progress vs OPT: 48 h job, 52 h deadline, 0.2 h restart, AWS V100 us-east-2b"
-"$spotsweep" simulate --trace "$root/data/v100_us-east-2b.h5" --policy uniform-progress \
-  --work-hours 48 --deadline-hours 52 --reconfig-s 720 --value 200 \
+"$spotsweep" simulate --trace "$root/data/v100_us-east-2b.h5" --policy uniform_progress \
+  --work-hours 48 --deadline-hours 52 --gamma 1 --n-max 1 --throughput unit --reconfig-s 720 \
+  --value 200 \
   --slot-csv "$root/results/quickstart_slots.csv"
 
 echo
 echo "== CHC(w = 24, v = 4) with a Holt-Winters forecast on the same job"
 "$spotsweep" simulate --trace "$root/data/v100_us-east-2b.h5" --policy chc --window 24 \
-  --commit 4 --predictor holt-winters --work-hours 48 --deadline-hours 52 --reconfig-s 720 --value 200
+  --commit 4 --predictor holt-winters --work-hours 48 --deadline-hours 52 --gamma 1 --n-max 1 \
+  --throughput unit --reconfig-s 720 --value 200
 
 echo
 echo "== A policy-pool sweep (experiments/pools/pf_small.toml) to results/pf_small.h5"

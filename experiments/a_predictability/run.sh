@@ -2,7 +2,7 @@
 # Experiment (a): forecast error against lookahead on the shipped real traces (and the shipped
 # synthetic market for contrast), one figure and one markdown table.
 #   bash experiments/a_predictability/run.sh SPOTSWEEP OUT_DIR [--smoke]
-# Full run: OUT_DIR = docs/figures (a_predictability.png, a_predictability.md); about 2 s.
+# Full run: OUT_DIR = results/figures (copied to docs/figures by hand: a_predictability.png, a_predictability.md); about 2 s.
 # --smoke: one trace, window 8, for CI.
 set -euo pipefail
 # shellcheck source=../common.sh

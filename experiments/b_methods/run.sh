@@ -3,7 +3,7 @@
 # for a Llama-2-7B-like and a ChatGLM3-6B-like fine-tuning job, on the synthetic market and
 # the real V100 us-east-2b trace. fit.py gives H(n); config.toml is the shared sweep.
 #   bash experiments/b_methods/run.sh SPOTSWEEP OUT_DIR [--smoke]
-# Full run: OUT_DIR = docs/figures (b_methods.png, b_methods.md); about 1 minute on 2 cores.
+# Full run: OUT_DIR = results/figures (copied to docs/figures by hand: b_methods.png, b_methods.md); about 1 minute on 2 cores.
 # --smoke: 2 scenarios x 2 rounds, synthetic market only, OPT on 32 buckets, for CI.
 set -euo pipefail
 # shellcheck source=../common.sh

@@ -132,7 +132,7 @@ def main():
         ax.errorbar(x[-1:], [rows[-1]["chc"]], yerr=[rows[-1]["chc_se"]], marker="o", color="tab:blue", capsize=2)
         ax.plot(x, [r["pf"] for r in rows], color="tab:orange", marker="s", label=f"PF, best of 3×3 ({ref['pf_desc']})")
         ax.errorbar(x, [r["sel"] for r in rows], yerr=[r["sel_se"] for r in rows], marker="^", color="tab:green",
-                    capsize=2, label="selector (Hedge over CHC + PF): expected utility")
+                    capsize=2, label="selector (FlipFlop over CHC + PF, delayed feedback): expected utility")
         ax.axhline(ref["opt"], color="black", linestyle="--", linewidth=1,
                    label=f"OPT, achieved lower bound ({ref['opt']:.1f})")
         ax.set_xticks(x)

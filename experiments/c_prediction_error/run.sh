@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Experiment (c): utility against prediction error eps for CHC (the best member at each eps), PF
-# (its best member; PF reads no forecast) and the online selector (Hedge over CHC at that eps +
+# (its best member; PF reads no forecast) and the online selector (the default learner over CHC at that eps +
 # the PF grid), in two settings:
 #   loose: config.toml as written: (b)'s Llama-2-7B-like job (1-8 GPUs, gamma 1.5) on a market
 #          of data/synthetic_mm16_s42_c0.h5's model (capacity 16);
@@ -9,7 +9,7 @@
 #          Select.WeightFollowsPredictionQuality's setting (tests/unit/select/select_test.cpp).
 # Conditions: eps = 0 ... 3.2 (oracle noise, growth 1/2) and "decoy" (make_decoy.py).
 #   bash experiments/c_prediction_error/run.sh SPOTSWEEP OUT_DIR [--smoke]
-# Full run: OUT_DIR = docs/figures (c_prediction_error.png, c_prediction_error.md); about
+# Full run: OUT_DIR = results/figures (copied to docs/figures by hand: c_prediction_error.png, c_prediction_error.md); about
 # 2.5 minutes on 2 cores. --smoke: 2 scenarios x 8 rounds, eps 0 and 0.8, OPT on 32 buckets, for CI.
 set -euo pipefail
 # shellcheck source=../common.sh

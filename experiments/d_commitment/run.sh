@@ -2,7 +2,7 @@
 # Experiment (d): CHC utility against the commitment level v and the window w, as heatmaps
 # (`spotsweep heatmap`), with perfect (eps = 0) and noisy (eps = 0.3) forecasts.
 #   bash experiments/d_commitment/run.sh SPOTSWEEP OUT_DIR [--smoke]
-# Full run: OUT_DIR = docs/figures (d_commitment_eps0.png, d_commitment_eps0.3.png,
+# Full run: OUT_DIR = results/figures (copied to docs/figures by hand: d_commitment_eps0.png, d_commitment_eps0.3.png,
 # d_commitment.md, and the heatmaps' .h5/.csv); about 20 s on 2 cores.
 # --smoke: windows 4 and 6, commitment levels 1-4, 2 scenarios x 2 rounds, for CI.
 set -euo pipefail

@@ -17,7 +17,7 @@ print("| forecasts | best (w, v) | best utility (USD) | its stability drop (USD)
 print("|---|---|---|---|---|---|---|")
 for path in heatmaps:
     with h5py.File(path, "r") as f:
-        v = f["value"][()]
+        v = f[f.attrs["metric"]][()]
         stab = f["stability"][()]
         w_axis, v_axis = f["window"][()], f["commit"][()]
         assert f.attrs["y_axis"] == "window" and f.attrs["x_axis"] == "commit"

@@ -2,7 +2,7 @@
 # Experiment (f): the selector's relative utility improvement over each baseline, over
 # 3 markets x 2 jobs; the largest per baseline is the number to set beside the paper's 54.8 %.
 #   bash experiments/f_improvement/run.sh SPOTSWEEP OUT_DIR [--smoke]
-# Full run: OUT_DIR = docs/figures (f_improvement.png, f_improvement.md); about 2.5 minutes on 2 cores.
+# Full run: OUT_DIR = results/figures (copied to docs/figures by hand: f_improvement.png, f_improvement.md); about 2.5 minutes on 2 cores.
 # --smoke: the synthetic market and the V100 us-east-2b trace, loose job only, 2 scenarios x
 # 6 rounds, OPT on 32 buckets, for CI.
 set -euo pipefail

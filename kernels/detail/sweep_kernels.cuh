@@ -56,7 +56,7 @@ __global__ void sum_scenarios(const OutcomeSums* partial, int32_t scenario_count
   if (member >= chunk_members) return;
   OutcomeSums total;
   for (int32_t s = 0; s < scenario_count; ++s)
-    total.add(partial[member * scenario_count + s]);
+    total.add_scenario(partial[member * scenario_count + s]);
   sums[member] = total;
 }
 

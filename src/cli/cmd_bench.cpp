@@ -18,10 +18,16 @@ namespace spotsweep::cli {
 
 namespace {
 
+// Members per CHC bench planning key: commit 1..16 x both modes x 11 re-plan deviations, as in
+// experiments/pools/chc_scale.toml's w = 24 sub-pool.
+constexpr int64_t kChcBenchMembersPerKey = 16 * 2 * 11;
+
 // A one-axis pool of `members` members of `family`: the axis its traits name for benches
 // spread over their range (or GPU counts cycling through 0..N_max), the others at their
-// defaults, with the planner `lagrange_iters` picks for CHC (0 = exact). CHC's bench members
-// plan w = 24 slots and re-plan every slot (v = 1), the costliest CHC.
+// defaults, with the planner `lagrange_iters` picks for CHC (0 = exact). CHC's bench pool
+// shares plans as a realistic pool does (docs/chc.md, "Plan tables"): w = 24, members/352
+// planning keys (eps spread over the bench range, at least one), each holding commit 1..16 x
+// both modes x replan_deviation 0, 0.1, ..., 1.
 Pool bench_pool(const FamilyInfo& info, int64_t members, int32_t n_max, int32_t lagrange_iters) {
   FamilyGrid grid;
   grid.family = info.id;
@@ -29,22 +35,35 @@ Pool bench_pool(const FamilyInfo& info, int64_t members, int32_t n_max, int32_t 
   for (const AxisSpec& a : info.axes)
     grid.axes.push_back(
         {a.name, {std::string(a.name) == "lagrange_iters" ? lagrange_iters : a.default_value}});
+  const bool chc = info.id == family_id<ChcFamily>;
+  const int64_t spread = chc ? std::max<int64_t>(1, members / kChcBenchMembersPerKey) : members;
   std::vector<double>& swept = grid.axes[info.bench.axis].values;
   swept.clear();
-  for (int64_t i = 0; i < members; ++i) {
-    const double t = static_cast<double>(i) / static_cast<double>(members);
+  for (int64_t i = 0; i < spread; ++i) {
+    const double t = static_cast<double>(i) / static_cast<double>(spread);
     swept.push_back(info.bench.cycle_gpu_counts ? static_cast<double>(i % (n_max + 1))
                                                 : info.bench.low + info.bench.width * t);
   }
+  if (chc) {
+    grid.axes[ChcFamily::commit].values.clear();
+    for (int32_t v = 1; v <= 16; ++v)
+      grid.axes[ChcFamily::commit].values.push_back(v);
+    grid.axes[ChcFamily::mode].values = {0, 1};
+    grid.axes[ChcFamily::replan_deviation].values.clear();
+    for (int32_t d = 0; d <= 10; ++d)
+      grid.axes[ChcFamily::replan_deviation].values.push_back(d / 10.0);
+  }
+  grid.size = 1;
+  for (const AxisGrid& a : grid.axes)
+    grid.size *= static_cast<int64_t>(a.values.size());
   // The pool table's own rules, so a bench pool is one a sweep file could hold.
   for (size_t i = 0; i < grid.axes.size(); ++i)
     for (double v : grid.axes[i].values)
       check_axis_value(info.axes[i], v, "bench", grid.axes[i].name);
   check_axis_orders(info, grid, "bench");
-  grid.size = members;
   Pool pool;
   pool.families.push_back(grid);
-  pool.size = members;
+  pool.size = grid.size;
   return pool;
 }
 
@@ -66,7 +85,8 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option(
       "--members", args->members,
-      "Pool size (default: 2048 on CPU, 131072 on CUDA; chc 8, 2048; Lagrangian chc 256, 16384)");
+      "Pool size (default: 2048 on CPU, 131072 on CUDA; chc 352, 2048; Lagrangian chc 256, 16384; "
+      "chc rounds it to whole planning keys of 352 members)");
   cmd->add_option(
       "--scenarios", args->scenarios,
       "Synthetic scenarios (default: 8 on CPU, 64 on CUDA; chc 2, 8; Lagrangian chc 8, 64)");
@@ -96,9 +116,14 @@ void add_bench_command(CLI::App& app) {
     if (backends.empty()) backends.push_back(exec.backend);
     std::vector<const FamilyInfo*> families;
     std::string known;
+    // One spelling per policy (the pool's); a dashed one works with a note.
+    const FamilyInfo* named = find_family(args->family);
+    if (named && args->family != named->name)
+      std::fprintf(stderr, "bench: note: --family %s is an older spelling of %s\n",
+                   args->family.c_str(), named->name);
     for (const auto& f : family_table()) {
       known += std::string(f.name) + ", ";
-      if (args->family == "all" || args->family == f.name) families.push_back(&f);
+      if (args->family == "all" || named == &f) families.push_back(&f);
     }
     if (families.empty())
       throw input_error("command line", "--family", args->family,
@@ -109,8 +134,9 @@ void add_bench_command(CLI::App& app) {
     // Given counts must be positive; left out, they take the backend's default.
     for (const char* name : {"--members", "--scenarios", "--rounds"})
       if (cmd->count(name) > 0) check_at_least(name, cmd->get_option(name)->as<int64_t>(), 1);
-    std::printf("%-17s %-5s %9s %5s %6s %14s %9s %12s %14s %12s %12s\n", "family", "back",
-                "members", "scen", "rounds", "steps", "median_s", "steps/s", "steps/s/core",
+    // keys: the CHC planning keys per (job, slot) that the members share ("-": none shared).
+    std::printf("%-17s %-5s %9s %6s %5s %6s %14s %9s %12s %14s %12s %12s\n", "family", "back",
+                "members", "keys", "scen", "rounds", "steps", "median_s", "steps/s", "steps/s/core",
                 "device_peak", "host_peak");
     for (Backend backend : backends) {
       const bool cuda = backend == Backend::cuda;
@@ -131,13 +157,13 @@ void add_bench_command(CLI::App& app) {
       job.fields[static_cast<int32_t>(JobField::work)] = {FieldDistribution::Kind::uniform, 1e7,
                                                           3e7};
       for (const FamilyInfo* family : families) {
-        // CHC solves a 24-slot plan on every slot, some 1e5 times a rule's work per step with
-        // the exact planner and some 500 times with the Lagrangian one (docs/chc.md), so its
-        // default workloads are smaller.
+        // CHC solves 24-slot plans, some 1e5 times a rule's work per plan with the exact
+        // planner and some 500 times with the Lagrangian one (docs/chc.md), so its default
+        // workloads are smaller.
         const bool chc = family->id == family_id<ChcFamily>;
         const bool exact_chc = chc && args->lagrange_iters == 0;
         const int64_t members = args->members > 0 ? args->members
-                                                  : (exact_chc ? (cuda ? 2048 : 8)
+                                                  : (exact_chc ? (cuda ? 2048 : 352)
                                                      : chc     ? (cuda ? 16384 : 256)
                                                                : (cuda ? 131072 : 2048));
         config.workload.scenarios =
@@ -167,9 +193,12 @@ void add_bench_command(CLI::App& app) {
         const std::string label = chc && args->lagrange_iters > 0
                                       ? "chc/lagrange=" + std::to_string(args->lagrange_iters)
                                       : family->name;
-        std::printf("%-17s %-5s %9lld %5d %6d %14lld %9.3f %12.4g %14s %12s %12s\n", label.c_str(),
-                    backend_name(backend), static_cast<long long>(members), plan.scenarios.count,
-                    plan.rounds, static_cast<long long>(result.policy_slot_steps), median, rate,
+        const PlanningKeys keys = planning_keys(plan.pool);
+        const std::string key_count = keys.keys > 0 ? std::to_string(keys.keys) : "-";
+        std::printf("%-17s %-5s %9lld %6s %5d %6d %14lld %9.3f %12.4g %14s %12s %12s\n",
+                    label.c_str(), backend_name(backend), static_cast<long long>(plan.pool.size),
+                    key_count.c_str(), plan.scenarios.count, plan.rounds,
+                    static_cast<long long>(result.policy_slot_steps), median, rate,
                     per_core.c_str(), cuda ? mib(result.device_peak_bytes).c_str() : "-",
                     mib(host_peak_bytes()).c_str());
         std::fflush(stdout);

@@ -49,29 +49,32 @@ std::vector<double> parse_hours_list(const std::string& text, const std::string&
 void add_cbl_command(CLI::App& app) {
   struct CblArgs {
     std::string windows, traces, deadlines = "52,70,92", overheads = "0.02,0.2,0.4",
-                                 policies = "greedy,up,on_demand,only_spot", out;
+                                 policies = "greedy,uniform_progress,on_demand,only_spot", out;
     double task_h = kCblTaskHours;
     ExecArgs exec;
   };
   auto args = std::make_shared<CblArgs>();
   auto* cmd = app.add_subcommand(
       "cbl", "Replay the Can't Be Late benchmark (ADRS windows x deadline/overhead settings)");
-  cmd->add_option(
-         "--windows", args->windows,
-         "Windows CSV: env,window_id,start_tick,end_tick (derived/adrs_cant_be_late_windows.csv)")
+  path_option(
+      cmd->add_option(
+          "--windows", args->windows,
+          "Windows CSV: env,window_id,start_tick,end_tick (derived/adrs_cant_be_late_windows.csv)"))
       ->required();
-  cmd->add_option("--traces", args->traces,
-                  "Folder of skypilot-org <env>.json traces (availability/1-node/aws-10-26-2022)")
+  path_option(cmd->add_option(
+                  "--traces", args->traces,
+                  "Folder of skypilot-org <env>.json traces (availability/1-node/aws-10-26-2022)"))
       ->required();
   cmd->add_option("--deadlines", args->deadlines, "Deadlines, hours, comma-separated")
       ->capture_default_str();
   cmd->add_option("--overheads", args->overheads, "Restart overheads, hours, comma-separated")
       ->capture_default_str();
-  cmd->add_option("--policies", args->policies, "greedy, up, on_demand, only_spot, comma-separated")
+  cmd->add_option("--policies", args->policies,
+                  "greedy, uniform_progress, on_demand, only_spot, comma-separated")
       ->capture_default_str();
   cmd->add_option("--task-hours", args->task_h, "Job length, hours")->capture_default_str();
   add_exec_options(*cmd, args->exec);
-  cmd->add_option("--out", args->out, "Results CSV, one row per run")->required();
+  path_option(cmd->add_option("--out", args->out, "Results CSV, one row per run"))->required();
   cmd->callback([args] {
     const ExecOptions exec = exec_options(args->exec);
     // Reserved now: a bad path, or the windows file, is refused before anything runs.
@@ -88,8 +91,12 @@ void add_cbl_command(CLI::App& app) {
     std::vector<CblPolicy> policies;
     std::istringstream in(args->policies);
     std::string name;
-    while (std::getline(in, name, ','))
+    while (std::getline(in, name, ',')) {
       policies.push_back(parse_cbl_policy(name, "command line", "--policies"));
+      if (name != policies.back().name)
+        std::fprintf(stderr, "cbl: note: %s is an older spelling of %s\n", name.c_str(),
+                     policies.back().name);
+    }
     if (policies.empty())
       throw input_error("command line", "--policies", args->policies,
                         "expected a comma-separated list");

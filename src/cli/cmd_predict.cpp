@@ -35,7 +35,7 @@ void add_predict_command(CLI::App& app) {
   auto args = std::make_shared<PredictArgs>();
   auto* cmd = app.add_subcommand(
       "predict", "Forecast error per lookahead (MAE, RMSE, MAPE) of the predictors on a trace");
-  cmd->add_option("trace", args->trace_path, "Native trace (.h5)")->required();
+  path_option(cmd->add_option("trace", args->trace_path, "Native trace (.h5)"))->required();
   cmd->add_option("--window", args->window, "Lookaheads k = 0..w-1 (at most 64)")
       ->capture_default_str();
   cmd->add_option("--models", args->models, "Predictors: seasonal, holt-winters, ar, last, oracle")
@@ -56,7 +56,7 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--fit-lookaheads", args->fit_lookaheads,
                   "Lookaheads the Holt-Winters fit scores; 0 = the window")
       ->capture_default_str();
-  cmd->add_option("--output", args->output, "Also write the errors as CSV");
+  path_option(cmd->add_option("--output", args->output, "Also write the errors as CSV"));
   cmd->callback([args] {
     PredictEvalOptions options;
     for (const std::string& name : args->models) {

@@ -51,12 +51,14 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
                         const std::vector<StressRecord>& records) {
   std::printf(
       "one row per setting, worst over its seeds (every setting of a row: /runs/*/label)\n");
-  std::printf("%-40s %5s %11s %7s %6s %9s %8s %8s %6s\n", "adversary", "seeds", "worst_USD",
-              "/bound", "round", "max_r/b", "sel/best", "sel/OPT", "storm");
+  std::printf("%-40s %5s %11s %7s %6s %9s %8s %8s %6s %10s %10s %10s\n", "adversary", "seeds",
+              "worst_USD", "/bound", "round", "max_r/b", "sel/best", "sel/OPT", "storm", "regret_T",
+              "uniform_T", "ftl_T");
   double stationary_ratio = 0.0;
   for (size_t i = 0; i < runs.size(); ++i) {
     const StressSummary* worst = nullptr;
-    double max_ratio = -1e300, vs_best = 0.0, vs_opt = 0.0, storm = 0.0;
+    double max_ratio = -1e300, vs_best = 0.0, vs_opt = 0.0, storm = 0.0, regret = 0.0,
+           uniform = 0.0, ftl = 0.0;
     int32_t seeds = 0;
     for (const StressRecord& r : records) {
       if (r.summary.run != static_cast<int32_t>(i)) continue;
@@ -66,6 +68,9 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
       vs_best += s.selector_vs_best;
       vs_opt += s.selector_vs_opt;
       storm += s.storm_share;
+      regret += s.final_regret;
+      uniform += s.final_uniform_regret;
+      ftl += s.final_ftl_regret;
       ++seeds;
     }
     if (!worst) continue;
@@ -73,9 +78,10 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
       stationary_ratio = std::max(stationary_ratio, max_ratio);
     std::string label = short_label(suite, runs[i]);
     if (label.size() > 40) label = label.substr(0, 37) + "...";
-    std::printf("%-40s %5d %11.2f %7.3f %6d %9.3f %8.4f %8.4f %6.3f\n", label.c_str(), seeds,
-                worst->worst_regret, worst->ratio_at_worst, worst->worst_round, max_ratio,
-                vs_best / seeds, vs_opt / seeds, storm / seeds);
+    std::printf("%-40s %5d %11.2f %7.3f %6d %9.3f %8.4f %8.4f %6.3f %10.2f %10.2f %10.2f\n",
+                label.c_str(), seeds, worst->worst_regret, worst->ratio_at_worst,
+                worst->worst_round, max_ratio, vs_best / seeds, vs_opt / seeds, storm / seeds,
+                regret / seeds, uniform / seeds, ftl / seeds);
   }
   std::printf(
       "\nper adversary: largest max regret/bound over its settings and seeds, against stationary's "
@@ -100,7 +106,7 @@ void print_stress_table(const StressSuite& suite, const std::vector<StressRun>& 
 
 void add_stress_command(CLI::App& app) {
   struct StressArgs {
-    std::string pool_path, output, feedback, eta;
+    std::string pool_path, output, learner, feedback, delay, eta, png, title;
     ExecArgs exec;
     std::vector<std::string> adversaries, params;
     std::vector<uint64_t> seeds;
@@ -110,12 +116,16 @@ void add_stress_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("stress",
                                  "Run the online selector against adversarial markets: worst "
                                  "regret against its bound, per adversary");
-  cmd->add_option("--pool", args->pool_path,
-                  "Sweep file: [pool.*], [job], [workload] (scenarios, rounds, round_stride, seed; "
-                  "no trace), "
-                  "optional [select] and [stress] / [stress.<adversary>] tables")
+  path_option(cmd->add_option("--pool", args->pool_path,
+                              "Suite file: [pool.*], [job], [workload] (scenarios, rounds, "
+                              "round_stride, seed; no trace), optional [select] and [stress] / "
+                              "[stress.<adversary>] tables; default: the --config file"));
+  path_option(cmd->add_option("--output", args->output, "HDF5 file to write (docs/stress.md)"))
       ->required();
-  cmd->add_option("--output", args->output, "HDF5 file to write (docs/stress.md)")->required();
+  path_option(cmd->add_option("--png", args->png,
+                              "Also draw regret and regret/bound by round for every setting, "
+                              "with seed bands (experiments/plot_stress.py)"));
+  cmd->add_option("--title", args->title, "Title of the --png figure");
   cmd->add_option(
          "--adversaries", args->adversaries,
          "Adversaries to run besides stationary: regime_flip, deadline_trap, poisoning, adaptive "
@@ -130,16 +140,14 @@ void add_stress_command(CLI::App& app) {
   cmd->add_option("--opt-buckets", args->opt_buckets,
                   "OPT progress buckets per job, for the utility against OPT; 0 skips OPT (default "
                   "[stress] or 256)");
-  cmd->add_option("--feedback", args->feedback,
-                  "full (Hedge) or bandit (EXP3); default [select] or full");
-  cmd->add_option(
-      "--eta", args->eta,
-      "fixed: sqrt(8 ln K / T), or anytime: sqrt(8 ln K / r); default [select] or fixed");
+  add_learner_options(*cmd, args->learner, args->feedback, args->delay, args->eta);
   add_exec_options(*cmd, args->exec);
   cmd->footer(stress_help_footer());
   cmd->callback([args, cmd] {
-    const TomlDocument doc = read_toml_file(args->pool_path);
+    const std::string pool_path = args->pool_path.empty() ? config_file() : args->pool_path;
+    const TomlDocument doc = read_pool_file(args->pool_path, "suite file");
     const SweepConfig config = parse_stress_sweep_config(doc);
+    refuse_scenario_axes(config, "stress");
     StressSuite suite;
     suite.adversaries = all_adversaries();
     read_stress_suite(doc, suite);
@@ -159,24 +167,25 @@ void add_stress_command(CLI::App& app) {
     }
     SelectOptions options;
     options.seed = config.seed;
-    read_select_options(doc, options);
-    if (!args->feedback.empty())
-      options.feedback = parse_feedback("command line", args->feedback, "--feedback");
-    if (!args->eta.empty()) options.eta = parse_eta_schedule("command line", args->eta, "--eta");
+    read_select_options(select_table_only(doc), options);
+    apply_learner_args(options, args->learner, args->feedback, args->delay, args->eta);
     options.exec = exec_options(args->exec);
     if (config.pool.size < 2)
-      throw input_error(args->pool_path, "pool", std::to_string(config.pool.size),
+      throw input_error(pool_path, "pool", std::to_string(config.pool.size),
                         "selection needs at least 2 members");
-    OutputFile output(args->output, "--output", {args->pool_path});
+    OutputFile output(args->output, "--output", {pool_path});
+    if (!args->png.empty()) {
+      check_png_output(args->png, plot_script("plot_stress.py"));
+      check_png_target(args->png, {{args->output, "--output"}}, {pool_path});
+    }
     check_select_options(options);
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
     std::cerr << "stress: " << runs.size() << " market settings x " << suite.seeds.size()
               << " seeds, " << config.pool.size << " members x " << config.workload.scenarios
               << " scenarios x " << config.workload.rounds << " rounds, "
-              << feedback_name(options.feedback) << " feedback, " << eta_schedule_name(options.eta)
-              << " eta\n";
-    ProgressReport progress("stress");
+              << describe_learner(options) << "\n";
+    ProgressReport progress("stress", "runs");
     const std::vector<StressRecord> records =
         run_stress(config, runs, suite, options,
                    [&progress](int32_t done, int32_t total) { progress.update(done, total); });
@@ -188,6 +197,12 @@ void add_stress_command(CLI::App& app) {
     std::printf("wrote %s: %zu runs, selector time %.2f s on %s\n", args->output.c_str(),
                 records.size(), seconds,
                 records.empty() ? "-" : records.front().result.run.device.c_str());
+    if (!args->png.empty()) {
+      std::vector<std::string> extra;
+      if (!args->title.empty()) extra = {"--title", args->title};
+      render_png(plot_script("plot_stress.py"), args->output, args->png, extra);
+      std::printf("wrote %s\n", args->png.c_str());
+    }
   });
 }
 

@@ -1,7 +1,10 @@
 // `spotsweep sweep --pool SWEEP.toml --output OUT.h5`: a policy pool on many scenarios and
-// rounds, into one HDF5 file (docs/sweep.md, docs/hdf5-layout.md).
+// rounds, over the points of its scenario axes, into one HDF5 file (docs/sweep.md,
+// docs/hdf5-layout.md); checkpointed per chunk, resumable with --resume.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -9,6 +12,7 @@
 
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/sweep/grid_run.hpp"
 #include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
@@ -19,6 +23,27 @@
 
 namespace spotsweep::cli {
 
+namespace {
+
+// The [sweep] table of the stored configuration: the options that shape the output, so that
+// `spotsweep sweep --config SAVED.toml --output NEW.h5` replays the run to the same file
+// (docs/hdf5-layout.md). Nothing here depends on where the run read or wrote: the command line
+// itself is kept apart (the argv attribute).
+std::string sweep_table(int32_t opt_buckets, bool per_scenario,
+                        const std::vector<int64_t>& trace_members) {
+  std::string text = "\n[sweep]\nopt_buckets = " + std::to_string(opt_buckets) +
+                     "\nper_scenario = " + (per_scenario ? "true" : "false") + "\n";
+  if (!trace_members.empty()) {
+    text += "trace_members = [";
+    for (size_t i = 0; i < trace_members.size(); ++i)
+      text += (i ? ", " : "") + std::to_string(trace_members[i]);
+    text += "]\n";
+  }
+  return text;
+}
+
+}  // namespace
+
 void add_sweep_command(CLI::App& app) {
   struct SweepArgs {
     std::string pool_path, output;
@@ -26,15 +51,21 @@ void add_sweep_command(CLI::App& app) {
     uint64_t seed = 0;
     int32_t opt_buckets = 256;
     std::vector<int64_t> trace_members;
-    bool per_scenario = false;
+    std::vector<std::string> axes;
+    bool per_scenario = false, resume = false;
   };
   auto args = std::make_shared<SweepArgs>();
   auto* cmd = app.add_subcommand(
       "sweep", "Evaluate a policy pool on many scenarios and rounds into one HDF5 file");
-  cmd->add_option("--pool", args->pool_path,
-                  "Sweep file: [pool.*], [workload], [job] (docs/sweep.md)")
+  path_option(cmd->add_option(
+      "--pool", args->pool_path,
+      "Sweep file: [pool.*], [workload], [job] (docs/sweep.md); default: the --config file"));
+  path_option(cmd->add_option("--output", args->output, "HDF5 file to write (docs/hdf5-layout.md)"))
       ->required();
-  cmd->add_option("--output", args->output, "HDF5 file to write (docs/hdf5-layout.md)")->required();
+  cmd->add_option("-a,--axis", args->axes,
+                  "KEY=VALUES: set or add an axis, e.g. job.deadline_h=[4:12:2], pf.theta=0.3,0.5 "
+                  "(repeatable; docs/sweep.md)")
+      ->allow_extra_args(false);
   auto* seed =
       cmd->add_option("--seed", args->seed, "Seed of the job draws (overrides [workload] seed)");
   cmd->add_option("--opt-buckets", args->opt_buckets, "OPT progress buckets per job; 0 skips OPT")
@@ -45,46 +76,113 @@ void add_sweep_command(CLI::App& app) {
   add_exec_options(*cmd, args->exec);
   cmd->add_flag("--per-scenario", args->per_scenario,
                 "Also write utility, cost and miss rate per (member, scenario)");
+  cmd->add_flag("--resume", args->resume,
+                "Continue an interrupted run from OUTPUT.checkpoint/ (same configuration and "
+                "options), bit-identical to an uninterrupted run");
   cmd->callback([args, seed] {
-    SweepConfig config = load_sweep_config(args->pool_path);
-    if (seed->count() > 0) config.seed = args->seed;
+    TomlDocument doc = read_pool_file(args->pool_path, "sweep file");
+    for (const std::string& axis : args->axes)
+      apply_axis_override(doc, axis);
+    if (seed->count() > 0) apply_axis_override(doc, "workload.seed=" + std::to_string(args->seed));
+    const SweepConfig config = parse_sweep_config(doc);
     check_at_least("--opt-buckets", args->opt_buckets, 0);
-    SweepOptions options;
-    options.exec = exec_options(args->exec);
+    GridRunOptions options;
+    options.sweep.exec = exec_options(args->exec);
+    options.sweep.trace_members = args->trace_members;
+    options.sweep.per_scenario = args->per_scenario;
+    options.opt_buckets = args->opt_buckets;
+    options.resume = args->resume;
     // Reserved now: a bad path, or one of the inputs, is refused before anything runs.
     OutputFile output(
         args->output, "--output",
-        {args->pool_path, config.workload.trace_path, config.workload.forecast_trace_path});
-    const SweepPlan plan = make_plan(config);
-    options.trace_members = args->trace_members;
-    options.per_scenario = args->per_scenario;
-    check_trace_members(plan, options.trace_members);
-    // Limits and memory before the sweep runs, not after it.
-    check_sweep_host_memory(plan, options);
-    check_opt_table(plan, args->opt_buckets, options.exec.threads);
-    std::cerr << "sweep: " << plan.pool.size << " members x " << plan.scenarios.count
-              << " scenarios x " << plan.rounds << " rounds\n";
+        {config.file, config.workload.trace_path, config.workload.forecast_trace_path});
+    SweepGrid grid = make_sweep_grid(config);
+    for (const SweepPlan& plan : grid.plans)
+      check_trace_members(plan, options.sweep.trace_members);
+    // Limits and memory before the sweep runs, not after it: every point's tables, held
+    // together until the file is written, and OPT's lattices at every point.
+    check_sweep_grid_host_memory(grid, options);
+    const std::string replay =
+        grid.config_toml + sweep_table(args->opt_buckets, args->per_scenario, args->trace_members);
+    options.fingerprint = replay;
+    options.checkpoint_dir = args->output + ".checkpoint";
+    if (!args->resume && std::filesystem::exists(options.checkpoint_dir))
+      std::cerr << "sweep: note: replacing the checkpoint of an earlier run in "
+                << options.checkpoint_dir << " (--resume continues it instead)\n";
+
+    const SweepPlan& first = grid.front();
+    // Said once the checkpoint is accepted (a refused --resume stays one line).
+    bool started = false;
+    const auto announce = [&] {
+      started = true;
+      std::cerr << "sweep: " << first.pool.size << " members x " << first.scenarios.count
+                << " scenarios x " << first.rounds << " rounds";
+      if (grid.points() > 1) {
+        std::cerr << " x " << grid.points() << " points (";
+        for (size_t a = 0; a < grid.axes.size(); ++a)
+          std::cerr << (a ? " x " : "") << grid.axes[a].key << " " << grid.axes[a].values.size();
+        std::cerr << ")";
+      }
+      std::cerr << "\n";
+    };
     ProgressReport progress("sweep");
-    const SweepResult result = run_sweep(
-        plan, options, [&progress](int64_t done, int64_t total) { progress.update(done, total); });
-    if (args->opt_buckets > 0)
-      std::cerr << "sweep: OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
-                << " progress buckets\n";
-    const OptTable opt = compute_opt_table(plan, args->opt_buckets, options.exec.threads);
-    write_sweep_h5(output, plan, result, opt);
-    int64_t best = 0;
-    for (int64_t m = 1; m < result.members; ++m)
-      if (result.stat(m, Stat::utility_mean) > result.stat(best, Stat::utility_mean)) best = m;
+    ProgressReport opt_progress("OPT", "jobs");
+    GridRunCallbacks callbacks;
+    callbacks.sweep = [&](const WorkProgress& w) {
+      if (!started) announce();
+      char rate[64] = "";
+      const double seconds = progress.elapsed_s();
+      if (w.steps > 0 && seconds > 0)
+        std::snprintf(rate, sizeof rate, "%.3g steps/s", static_cast<double>(w.steps) / seconds);
+      progress.update(w.done, w.total, w.resumed, rate);
+    };
+    bool opt_announced = false;
+    callbacks.opt = [&](int64_t done, int64_t total) {
+      if (!opt_announced) {
+        std::cerr << "sweep: OPT for " << total << " jobs, " << args->opt_buckets
+                  << " progress buckets\n";
+        opt_announced = true;
+      }
+      opt_progress.update(done, total);
+    };
+    const GridRunResult run = run_sweep_grid(grid, options, callbacks);
+    if (run.chunks_resumed > 0)
+      std::cerr << "sweep: resumed " << run.chunks_resumed << " of " << run.chunks
+                << " chunks from " << options.checkpoint_dir << "\n";
+    write_sweep_h5(output, grid, run.results, run.opt, replay);
+    remove_checkpoint(options.checkpoint_dir);
+
+    int64_t steps = 0, best = 0, best_point = 0;
+    double seconds = 0.0;
+    for (int64_t p = 0; p < grid.points(); ++p) {
+      const SweepResult& r = run.results[static_cast<size_t>(p)];
+      steps += r.policy_slot_steps;
+      seconds += r.seconds;
+      for (int64_t m = 0; m < r.members; ++m)
+        if (r.stat(m, Stat::utility_mean) >
+            run.results[static_cast<size_t>(best_point)].stat(best, Stat::utility_mean)) {
+          best = m;
+          best_point = p;
+        }
+    }
+    const SweepResult& last = run.results.back();
     std::printf(
         "wrote %s: %lld members, %lld policy-slot steps in %.2f s (%.3g steps/s) on %s [%s]\n",
-        args->output.c_str(), static_cast<long long>(result.members),
-        static_cast<long long>(result.policy_slot_steps), result.seconds,
-        result.policy_slot_steps / std::max(result.seconds, 1e-9), result.device.c_str(),
-        backend_name(result.backend));
-    std::printf("best mean utility: member %lld %s = %.4f USD\n", static_cast<long long>(best),
-                plan.pool.describe_member(best).c_str(), result.stat(best, Stat::utility_mean));
+        args->output.c_str(), static_cast<long long>(first.pool.size),
+        static_cast<long long>(steps), seconds, steps / std::max(seconds, 1e-9),
+        last.device.c_str(), backend_name(last.backend));
+    std::string at;
+    const std::vector<double> values = grid.point_values(best_point);
+    for (size_t a = 0; a < values.size(); ++a)
+      at += (a ? ", " : " at ") + grid.axes[a].key + "=" + format_number(values[a]);
+    std::printf("best mean utility: member %lld %s%s = %.4f USD\n", static_cast<long long>(best),
+                first.pool.describe_member(best).c_str(), at.c_str(),
+                run.results[static_cast<size_t>(best_point)].stat(best, Stat::utility_mean));
+    size_t peak = 0;
+    for (const SweepResult& r : run.results)
+      peak = std::max(peak, r.device_peak_bytes);
     std::printf("memory peaks: host %s, device %s\n", mib(host_peak_bytes()).c_str(),
-                mib(result.device_peak_bytes).c_str());
+                mib(peak).c_str());
   });
 }
 

@@ -80,8 +80,9 @@ void add_import_and_info_commands(CLI::App& traces) {
   import->add_option("--format", args->format, "Input format")
       ->required()
       ->check(CLI::IsMember(format_names()));
-  import->add_option("--input", args->options.input, "Availability file")->required();
-  import->add_option("--prices", args->options.prices, "Per-tick price JSON (skynomad-csv)");
+  path_option(import->add_option("--input", args->options.input, "Availability file"))->required();
+  path_option(
+      import->add_option("--prices", args->options.prices, "Per-tick price JSON (skynomad-csv)"));
   import->add_option("--key", args->options.key, "Zone / series key");
   import
       ->add_option("--convention", args->convention,
@@ -99,7 +100,7 @@ void add_import_and_info_commands(CLI::App& traces) {
   import->add_option("--out-of-order", args->out_of_order, "error|sort|supersede")
       ->capture_default_str();
   import->add_option("--name", args->options.name, "Trace name");
-  import->add_option("--output", args->output, "Output .h5")->required();
+  path_option(import->add_option("--output", args->output, "Output .h5"))->required();
   add_host_memory_option(*import, args->max_host_mem);
   import->callback([=] {
     apply_host_memory_option(args->max_host_mem);
@@ -125,7 +126,7 @@ void add_import_and_info_commands(CLI::App& traces) {
 
 auto path = std::make_shared<std::string>();
 auto* info = traces.add_subcommand("info", "Summarise a native trace");
-info->add_option("trace", *path, "Native trace (.h5)")->required();
+path_option(info->add_option("trace", *path, "Native trace (.h5)"))->required();
 info->callback([=] {
   const Trace t = load_trace(*path);
   const TraceSummary s = summarize(t);
@@ -148,11 +149,11 @@ void add_fit_and_synth_commands(CLI::App& traces) {
   auto fit_args = std::make_shared<FitArgs>();
   auto* fit = traces.add_subcommand(
       "fit", "Fit the synthetic market (availability, price level, volatility, season) to a trace");
-  fit->add_option("--trace", fit_args->trace, "Native trace (.h5)")->required();
+  path_option(fit->add_option("--trace", fit_args->trace, "Native trace (.h5)"))->required();
   fit->add_option("--model", fit_args->model, "Availability model: birth_death or markov_modulated")
       ->capture_default_str();
-  fit->add_option("--out", fit_args->out,
-                  "Also write the fitted [synthetic] table to this TOML file");
+  path_option(fit->add_option("--out", fit_args->out,
+                              "Also write the fitted [synthetic] table to this TOML file"));
   fit->callback([fit_args] {
     const AvailabilityModel model =
         parse_availability_model(fit_args->model, "command line", "--model");
@@ -188,10 +189,11 @@ void add_fit_and_synth_commands(CLI::App& traces) {
   synth->add_option("--scenario", synth_args->scenario, "Scenario (counter word)")
       ->capture_default_str();
   synth->add_option("--param", synth_args->params, "key=value, repeatable (keys below)");
-  synth->add_option("--out", synth_args->out, "Output .h5")->required();
-  synth->add_option("--regime-csv", synth_args->regime_csv,
-                    "Also write slot,storm (1 = storm or trap) as CSV; poisoning adds the decoy's "
-                    "price and availability");
+  path_option(synth->add_option("--out", synth_args->out, "Output .h5"))->required();
+  path_option(synth->add_option(
+      "--regime-csv", synth_args->regime_csv,
+      "Also write slot,storm (1 = storm or trap) as CSV; poisoning adds the decoy's "
+      "price and availability"));
   synth->footer(market_kinds_help());
   synth->callback([synth_args] {
     // Both outputs reserved now, and distinct: a bad --regime-csv leaves no .h5 behind.

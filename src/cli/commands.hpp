@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "config_file.hpp"
 #include "options.hpp"
 
 namespace spotsweep::cli {
@@ -18,6 +19,7 @@ void add_bench_command(CLI::App& app);    // policy-slot steps/s per family and 
 void add_select_command(CLI::App& app);   // online policy selection
 void add_stress_command(CLI::App& app);   // the selector against adversarial markets
 void add_heatmap_command(CLI::App& app);  // sensitivity heatmaps
+void add_table_command(CLI::App& app);    // the best members of a sweep, decoded
 void add_cbl_command(CLI::App& app);      // Can't Be Late replay
 
 }  // namespace spotsweep::cli

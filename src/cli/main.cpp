@@ -1,5 +1,7 @@
 // The spotsweep command line: one subcommand per cmd_*.cpp (commands.hpp), the configuration
-// file, and the one place where errors become exit statuses (2: bad input, 1: internal).
+// files (config_file.hpp, docs/config.md), and the one place where errors become exit statuses
+// (2: bad input, 1: internal, 128 + n: stopped by signal n).
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <exception>
@@ -8,10 +10,13 @@
 #include <string>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/provenance.hpp"
 #include "spotsweep/detail/stop.hpp"
+#include "spotsweep/detail/text.hpp"
 #include "spotsweep/version.hpp"
 
 #include "commands.hpp"
+#include "config_file.hpp"
 
 namespace {
 
@@ -57,18 +62,25 @@ void check_numbers_in_decimal(CLI::App& app) {
 
 int main(int argc, char** argv) {
   spotsweep::install_stop_handlers();
+  spotsweep::set_command_line(argc, argv);
   CLI::App app{
       "spotsweep: GPU-accelerated batch evaluation of deadline-aware spot scheduling "
       "policies for LLM fine-tuning"};
-  app.set_version_flag("--version", std::string("spotsweep ") + SPOTSWEEP_VERSION);
-  auto config_path = std::make_shared<std::string>();
-  app.set_config("--config", "", "Read options from a TOML file; command-line options override it")
-      ->each([config_path](const std::string& path) { *config_path = path; });
-  app.require_subcommand(1);
-  // A key the subcommand does not know (a typo, `n_max` for `n-max`, a misspelt table) is an
-  // error rather than silently ignored; subcommands added below inherit this.
-  app.allow_config_extras(CLI::config_extras_mode::error);
   using namespace spotsweep::cli;
+  // Set before the subcommands are added, which copy them: options after a subcommand that it
+  // does not know (--config) go to the top level, and the files are read with toml++.
+  app.name("spotsweep");
+  app.fallthrough();
+  app.config_formatter(std::make_shared<TomlConfigFormatter>(&app));
+  app.set_version_flag("--version", std::string("spotsweep ") + SPOTSWEEP_VERSION);
+  app.set_config("--config", "",
+                 "Read options from a TOML file: one [<subcommand>] table each, snake_case keys "
+                 "(docs/config.md); the command line overrides it");
+  app.require_subcommand(1);
+  // A key the subcommand does not know is an error rather than silently ignored (the formatter
+  // names the file and line; this is the backstop).
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  auto config_path = std::make_shared<std::string>();
   add_traces_command(app);
   add_simulate_command(app, config_path);
   add_predict_command(app);
@@ -78,26 +90,25 @@ int main(int argc, char** argv) {
   add_select_command(app);
   add_stress_command(app);
   add_heatmap_command(app);
+  add_table_command(app);
   add_cbl_command(app);
   check_numbers_in_decimal(app);
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = prepare_arguments(app, argc, argv);
+    *config_path = config_file();
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     // --help and --version end here with status 0; every other parse error is bad input.
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
     std::string message = e.what();
-    const std::string extra = "INI was not able to parse ";
-    if (message.rfind(extra, 0) == 0) {
-      // CLI11 names a table it could not place "<table>.++".
-      std::string key = message.substr(extra.size());
-      const bool table = key.size() > 3 && key.compare(key.size() - 3, 3, ".++") == 0;
-      if (table) key = "[" + key.substr(0, key.size() - 3) + "]";
-      message = *config_path + ": " + key +
-                (table ? ": not a subcommand" : ": not an option of that subcommand") +
-                " (tables are subcommand names, keys are option names without the leading --, e.g. "
-                "[simulate] n-max = 4)";
-    } else if (!config_path->empty() && message.find(*config_path) == std::string::npos)
-      message += " (in " + *config_path + ")";
+    const ConfigSources& sources = config_sources();
+    const std::string files = spotsweep::join(sources.files);
+    if (e.get_name() == "RequiredError" && !sources.command.empty() && !files.empty())
+      message += " (give it on the command line, or in the [" +
+                 spotsweep::join(sources.command, ".") + "] table of " + files + ")";
+    else if (!files.empty() && message.find(sources.files.front()) == std::string::npos)
+      message += " (options read from " + files + ")";
     std::cerr << "spotsweep: error: " << message << "\n";
     return 2;
   } catch (const spotsweep::Interrupted& e) {

@@ -1,15 +1,25 @@
 #include "options.hpp"
 
 #include <omp.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
 
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/memory.hpp"
+
+#include "config_file.hpp"
+
+extern char** environ;
 
 namespace spotsweep::cli {
 
@@ -45,7 +55,8 @@ ExecOptions exec_options(const ExecArgs& args) {
 void add_host_memory_option(CLI::App& command, std::string& text) {
   command
       .add_option("--max-host-mem", text,
-                  "Host memory budget: BYTES, 12G or 80% of physical; larger runs are refused")
+                  "Host memory budget: BYTES, 12G, 12GB or 80% of physical; larger runs are "
+                  "refused")
       ->capture_default_str();
 }
 
@@ -56,12 +67,51 @@ void apply_host_memory_option(const std::string& text) {
   set_host_memory_budget(bytes, fraction);
 }
 
+void add_learner_options(CLI::App& command, std::string& learner, std::string& feedback,
+                         std::string& delay, std::string& eta) {
+  command.add_option("--learner", learner,
+                     "Learner: " + learner_names() + " (docs/select.md); default [select] or " +
+                         learner_name(SelectOptions{}.learner));
+  command.add_option("--feedback", feedback,
+                     "full (every member observed) or bandit (only the played one); picks that "
+                     "feedback's default learner when --learner is not given");
+  command.add_option("--feedback-delay", delay,
+                     "finish: a round's results reach the learner when its job ends; none: before "
+                     "the next round (default [select] or finish)");
+  command.add_option("--eta", eta,
+                     "Hedge's rate: fixed, sqrt(8 ln K / T), or anytime, sqrt(8 ln K / n); "
+                     "default [select] or fixed");
+}
+
+void apply_learner_args(SelectOptions& options, const std::string& learner,
+                        const std::string& feedback, const std::string& delay,
+                        const std::string& eta) {
+  for (const bool command_line : {false, true}) {
+    const auto from = [command_line](const std::string& value, const char* option) {
+      return given_on_command_line(option) == command_line ? value : std::string();
+    };
+    apply_select_overrides(options, from(learner, "--learner"), from(feedback, "--feedback"),
+                           from(delay, "--feedback-delay"), from(eta, "--eta"));
+  }
+}
+
+std::string describe_learner(const SelectOptions& options) {
+  return std::string("learner ") + learner_name(options.learner) +
+         (options.learner == Learner::hedge
+              ? std::string(" (") + eta_schedule_name(options.eta) + " eta)"
+              : std::string()) +
+         ", " + feedback_name(options.feedback()) + " feedback, " +
+         (options.delay == FeedbackDelay::finish ? "fed back when each job ends"
+                                                 : "fed back before the next round");
+}
+
 // "80%" (of free device memory, or of physical memory for --max-host-mem), or bytes with an
 // optional K, M, G or T (powers of 1024).
 void parse_device_memory(const std::string& text, std::size_t& bytes, double& fraction,
                          const char* option) {
   const auto fail = [&] {
-    return spotsweep::input_error("", option, text, "expected BYTES, 12G or 80%");
+    return spotsweep::input_error(
+        "", option, text, "expected BYTES, a size such as 12G or 12GB (powers of 1024), or 80%");
   };
   if (text.empty() || text.find_first_of("xX") != std::string::npos) throw fail();
   std::size_t used = 0;
@@ -71,13 +121,25 @@ void parse_device_memory(const std::string& text, std::size_t& bytes, double& fr
   } catch (const std::exception&) {
     throw fail();
   }
-  const std::string unit = text.substr(used);
+  std::string unit = text.substr(used);
+  while (!unit.empty() && unit.front() == ' ')
+    unit.erase(unit.begin());
   if (unit == "%") {
     if (!(number > 0 && number <= 100)) throw fail();
     fraction = number / 100;
     bytes = 0;
     return;
   }
+  // K, M, G, T, optionally followed by B or iB (12G, 12GB, 12GiB, 12gb), all powers of 1024;
+  // a bare B is bytes.
+  for (char& c : unit)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() >= 2 && unit.compare(unit.size() - 2, 2, "IB") == 0)
+    unit.resize(unit.size() - 2);
+  else if (unit.size() >= 2 && unit.back() == 'B')
+    unit.pop_back();
+  else if (unit == "B")
+    unit.clear();
   const std::string units = "KMGT";
   double scale = 1;
   if (unit.size() == 1 && units.find(unit[0]) != std::string::npos)
@@ -107,6 +169,89 @@ std::string mib(std::size_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
   return buf;
+}
+
+TomlDocument read_pool_file(const std::string& path, const char* what) {
+  const std::string file = path.empty() ? config_file() : path;
+  if (file.empty())
+    throw input_error("", "--pool", "",
+                      std::string("give the ") + what + ", or --config FILE holding [pool.*]");
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file, error))
+    throw input_error(file, "--pool", "",
+                      std::filesystem::exists(file, error) ? "not a file" : "no such file");
+  return read_toml_file(file);
+}
+
+void refuse_scenario_axes(const SweepConfig& config, const char* command) {
+  if (config.scenario_axes.empty()) return;
+  const ScenarioAxis& a = config.scenario_axes.front();
+  throw input_error(config.file, a.section + "." + a.key,
+                    "[" + format_number(a.values.front()) + ", ...]",
+                    std::string("a scenario axis; ") + command +
+                        " runs one set of scenarios (sweep runs scenario axes)");
+}
+
+TomlDocument select_table_only(const TomlDocument& doc) {
+  TomlDocument out = doc;
+  for (TomlSection& s : out.sections) {
+    if (s.name != "select") continue;
+    std::vector<TomlEntry> kept;
+    for (const TomlEntry& e : s.entries)
+      if (e.key == "learner" || e.key == "feedback" || e.key == "feedback_delay" ||
+          e.key == "eta" || e.key == "top_k" || e.key == "seed" || e.key == "utility_range")
+        kept.push_back(e);
+    s.entries = kept;
+  }
+  return out;
+}
+
+std::string plot_script(const std::string& name) {
+  // src/cli/ → ../../experiments/
+  const std::filesystem::path here(__FILE__);
+  return (here.parent_path().parent_path().parent_path() / "experiments" / name).string();
+}
+
+void check_png_output(const std::string& png, const std::string& script,
+                      const std::string& option) {
+  if (::access(kPython, X_OK) != 0)
+    throw input_error("", option, png,
+                      std::string(kPython) +
+                          " is missing; install python3-h5py and python3-matplotlib, or drop " +
+                          option);
+  if (::access(script.c_str(), R_OK) != 0)
+    throw input_error("", "--plot-script", script, "cannot read the plotting script");
+  check_output_path(png, option);
+}
+
+void check_png_target(const std::string& png,
+                      const std::vector<std::pair<std::string, std::string>>& outputs,
+                      const std::vector<std::string>& inputs) {
+  std::vector<std::pair<std::string, std::string>> all = outputs;
+  all.emplace_back(png, "--png");
+  check_distinct_outputs(all);
+  for (const std::string& input : inputs)
+    if (!input.empty() && same_file(png, input))
+      throw input_error(png, "--png", "",
+                        "is the same file as the input " + input +
+                            ", which the figure would replace; choose another path");
+}
+
+void render_png(const std::string& script, const std::string& input, const std::string& png,
+                const std::vector<std::string>& extra) {
+  check_png_output(png, script);
+  std::vector<std::string> args = {kPython, script, input, png};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, kPython, nullptr, nullptr, argv.data(), environ) != 0)
+    throw input_error("", "--png", png, std::string("cannot start ") + kPython);
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw input_error("", "--png", png, "the plotting script failed (its message is above)");
 }
 
 }  // namespace spotsweep::cli

@@ -14,6 +14,43 @@ const char* job_field_name(JobField field) {
   return names[static_cast<int32_t>(field)];
 }
 
+JobTemplate default_job_template() {
+  JobTemplate job;
+  const double defaults[kJobFieldCount] = {2.0e7, 24.0, 1.5, 100.0, 0.0,
+                                           100.0, 0.5,  0.0, 300.0, 0.0};
+  for (int32_t f = 0; f < kJobFieldCount; ++f) {
+    job.fields[f].a = defaults[f];
+    set_job_field(job.base, static_cast<JobField>(f), defaults[f]);
+  }
+  job.base.n_min = 1;
+  job.base.n_max = 8;
+  return job;
+}
+
+KeyMeaning job_key_meaning(const std::string& key) {
+  struct Entry {
+    const char* key;
+    KeyMeaning meaning;
+  };
+  static const Entry table[] = {
+      {"work", {"samples", "work L of each job"}},
+      {"deadline_h", {"h", "soft deadline d of each job"}},
+      {"gamma", {"1", "hard deadline factor gamma (hard deadline gamma * d)"}},
+      {"alpha", {"samples/s", "throughput per GPU alpha in H(n) = alpha * n + beta"}},
+      {"beta", {"samples/s", "throughput offset beta in H(n) = alpha * n + beta"}},
+      {"value", {"USD", "value V of finishing by the soft deadline"}},
+      {"value_shape_param", {"1", "step level or exponential rate of the value's decay"}},
+      {"miss_penalty", {"USD", "penalty for missing the hard deadline"}},
+      {"reconfig_s", {"s", "compute lost per reconfiguration R"}},
+      {"work_error", {"1", "relative error of the policies' work estimate"}},
+      {"n_min", {"GPUs", "fewest GPUs N_min while running"}},
+      {"n_max", {"GPUs", "most GPUs N_max"}},
+  };
+  for (const Entry& e : table)
+    if (key == e.key) return e.meaning;
+  return {nullptr, nullptr};
+}
+
 void set_job_field(JobSpec& job, JobField field, double v) {
   switch (field) {
     case JobField::work: job.work = v; break;

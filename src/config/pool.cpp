@@ -11,6 +11,7 @@
 
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/text.hpp"
+#include "spotsweep/engine/chc_tables.hpp"
 
 namespace spotsweep {
 
@@ -344,6 +345,23 @@ Pool parse_pool(const TomlDocument& doc) {
 
 Pool load_pool(const std::string& path) { return parse_pool(read_toml_file(path)); }
 
+PlanningKeys planning_keys(const Pool& pool) {
+  PlanningKeys total;
+  for (const FamilyGrid& g : pool.families) {
+    if (g.family != family_id<ChcFamily>) continue;
+    const std::vector<double> values = g.flat_values();
+    const ChcKeyLayout layout = chc_key_layout(g.view(values.data()));
+    // lagrange_iters keys plans, so each of its values has an equal share of the keys.
+    const std::vector<double>& planners = g.axes[ChcFamily::lagrange_iters].values;
+    const int64_t exact_share = std::count(planners.begin(), planners.end(), 0.0);
+    const int64_t exact_keys = layout.keys / static_cast<int64_t>(planners.size()) * exact_share;
+    total.keys += exact_keys;
+    total.shared_members += exact_keys * layout.members_per_key;
+    total.alone_members += g.size - exact_keys * layout.members_per_key;
+  }
+  return total;
+}
+
 std::string describe_pool(const Pool& pool) {
   std::ostringstream s;
   s << "pool: " << pool.size << " members in " << pool.families.size() << " famil"
@@ -364,6 +382,10 @@ std::string describe_pool(const Pool& pool) {
       s << "\n";
     }
   }
+  const PlanningKeys keys = planning_keys(pool);
+  if (keys.shared_members + keys.alone_members > 0)
+    s << "CHC planning keys per (job, slot): " << keys.keys << ", shared by " << keys.shared_members
+      << " exact-planner members; " << keys.alone_members << " Lagrangian members plan alone\n";
   return s.str();
 }
 

@@ -8,6 +8,7 @@
 
 #include "spotsweep/config/validation.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/text.hpp"
 #include "spotsweep/model/job.hpp"
 
 namespace spotsweep {
@@ -15,6 +16,17 @@ namespace spotsweep {
 namespace {
 
 std::string num(double v) { return format_number(v); }
+
+// Tables of the subcommands' options ([sweep], [select], [heatmap], ...), which a sweep file may
+// hold beside the pool (docs/sweep.md, "One file"); the command line reads them, the sweep does
+// not.
+bool is_command_table(const std::string& first) {
+  static const char* const names[] = {"sweep", "select", "stress", "simulate", "heatmap",
+                                      "table", "cbl",    "bench",  "predict",  "traces"};
+  for (const char* n : names)
+    if (first == n) return true;
+  return false;
+}
 
 template <class Enum, size_t N>
 Enum parse_choice(const TomlDocument& doc, const TomlEntry& e, const NamedValue<Enum> (&names)[N]) {
@@ -135,32 +147,27 @@ void apply_cbl_preset(const TomlDocument& doc, const TomlSection& section, Sweep
 
 }  // namespace
 
-SweepConfig parse_sweep_config(const TomlDocument& doc) {
+namespace {
+
+// One point of the sweep file: every [job], [workload] and [synthetic] value a single one.
+SweepConfig parse_one_point(const TomlDocument& doc) {
   SweepConfig config;
   config.file = doc.file;
   config.pool = parse_pool(doc);
   // A job with every field set to a working default, so a [job] may name only what differs.
   JobTemplate& job = config.job;
-  const double defaults[kJobFieldCount] = {2.0e7, 24.0, 1.5, 100.0, 0.0,
-                                           100.0, 0.5,  0.0, 300.0, 0.0};
-  for (int32_t f = 0; f < kJobFieldCount; ++f) {
-    job.fields[f].a = defaults[f];
-    set_job_field(job.base, static_cast<JobField>(f), defaults[f]);
-  }
-  job.base.n_min = 1;
-  job.base.n_max = 8;
+  job = default_job_template();
 
   for (const TomlSection& section : doc.sections) {
-    const bool known =
-        section.name.empty() || section.name == "workload" || section.name == "job" ||
-        section.name == "synthetic" ||
-        section.name ==
-            "select" ||  // read by spotsweep select (read_select_options, src/select.cpp)
-        section.name.compare(0, 5, "pool.") == 0;
+    const std::string first = section.name.substr(0, section.name.find('.'));
+    const bool known = section.name.empty() || section.name == "workload" ||
+                       section.name == "job" || section.name == "synthetic" ||
+                       section.name.compare(0, 5, "pool.") == 0 || is_command_table(first);
     if (!known)
-      throw input_error(
-          doc.file + ":" + std::to_string(section.line), "section", "[" + section.name + "]",
-          "unknown section ([pool.<family>], [workload], [job], [synthetic], [select])");
+      throw input_error(doc.file + ":" + std::to_string(section.line), "section",
+                        "[" + section.name + "]",
+                        "unknown section ([pool.<family>], [workload], [job], [synthetic], or a "
+                        "subcommand's table such as [sweep], [select], [stress])");
   }
   if (const TomlSection* top = doc.find("")) {
     for (const TomlEntry& e : top->entries)
@@ -169,11 +176,13 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
   if (const TomlSection* w = doc.find("workload")) {
     WorkloadSpec& wl = config.workload;
     for (const TomlEntry& e : w->entries) {
-      if (e.key == "trace")
+      if (e.key == "trace") {
         wl.trace_path = resolve_path(doc.file, toml_string(doc, e));
-      else if (e.key == "forecast_trace")
+        wl.trace_where = where(doc, e);
+      } else if (e.key == "forecast_trace") {
         wl.forecast_trace_path = resolve_path(doc.file, toml_string(doc, e));
-      else if (e.key == "first_slot")
+        wl.forecast_trace_where = where(doc, e);
+      } else if (e.key == "first_slot")
         wl.first_slot = to_int32(doc, e, 0, INT32_MAX);
       else if (e.key == "scenarios")
         wl.scenarios = to_int32(doc, e, 1, 1 << 20);
@@ -252,13 +261,208 @@ SweepConfig parse_sweep_config(const TomlDocument& doc) {
   return config;
 }
 
+bool is_integral(double v) { return std::floor(v) == v && std::fabs(v) < 9.0e15; }
+
+// Keys whose values must be whole numbers when they are axes.
+bool integer_key(const std::string& section, const std::string& key) {
+  if (section == "job") return key == "n_min" || key == "n_max";
+  if (section == "workload") return true;
+  return key == "n_slots" || key == "capacity";
+}
+
+// Whether a value gives several values: a list, or a range string "[start:stop:step]".
+bool several_values(const TomlValue& v) {
+  if (v.is_array()) return true;
+  return v.is_string() && v.string.size() >= 2 && v.string.front() == '[' &&
+         v.string.back() == ']' && v.string.find(':') != std::string::npos;
+}
+
+// The scenario axes of a sweep file: [job], [workload] and [synthetic] keys given several
+// values, in file order (docs/sweep.md, "Scenario axes").
+std::vector<ScenarioAxis> find_scenario_axes(const TomlDocument& doc) {
+  std::vector<ScenarioAxis> axes;
+  const std::vector<std::string> synthetic_keys = synthetic_parameter_names();
+  for (const TomlSection& section : doc.sections) {
+    if (section.name != "job" && section.name != "workload" && section.name != "synthetic")
+      continue;
+    for (const TomlEntry& e : section.entries) {
+      if (!several_values(e.value)) continue;
+      const auto refuse = [&](const std::string& why) {
+        return input_error(where(doc, e), e.path, e.value.text, why);
+      };
+      if (section.name == "job" && !job_key_meaning(e.key).units)
+        throw refuse("only a numeric [job] key can be a scenario axis");
+      if (section.name == "workload") {
+        if (e.key == "scenarios" || e.key == "rounds")
+          throw refuse(
+              "sets the shape of every outcome, so it cannot be a scenario axis (run one sweep "
+              "per value)");
+        if (e.key != "first_slot" && e.key != "scenario_stride" && e.key != "round_stride" &&
+            e.key != "seed")
+          throw refuse(
+              "only first_slot, scenario_stride, round_stride and seed of [workload] can be "
+              "scenario axes");
+      }
+      if (section.name == "synthetic" &&
+          (e.key == "availability_model" ||
+           std::find(synthetic_keys.begin(), synthetic_keys.end(), e.key) == synthetic_keys.end()))
+        throw refuse("only a numeric [synthetic] key can be a scenario axis");
+      ScenarioAxis axis;
+      axis.section = section.name;
+      axis.key = e.key;
+      axis.where = where(doc, e);
+      axis.values = parse_axis_values(doc, e.path, e.value);
+      if (axis.values.empty()) throw refuse("empty axis");
+      if (static_cast<int64_t>(axis.values.size()) > kMaxAxisValues)
+        throw refuse("more than " + std::to_string(kMaxAxisValues) + " values on one axis");
+      for (double v : axis.values)
+        if (integer_key(section.name, e.key) && !is_integral(v))
+          throw input_error(where(doc, e), e.path, num(v), "must be an integer");
+      for (const ScenarioAxis& other : axes)
+        if (other.key == axis.key)
+          throw refuse("a scenario axis of this name is already given in [" + other.section + "]");
+      axes.push_back(std::move(axis));
+    }
+  }
+  return axes;
+}
+
+// The document with every scenario axis set to one of its values (digits[i] for axis i).
+TomlDocument document_at(const TomlDocument& doc, const std::vector<ScenarioAxis>& axes,
+                         const std::vector<int64_t>& digits) {
+  TomlDocument out = doc;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    const double v = axes[i].values[static_cast<size_t>(digits[i])];
+    for (TomlSection& section : out.sections) {
+      if (section.name != axes[i].section) continue;
+      for (TomlEntry& e : section.entries) {
+        if (e.key != axes[i].key) continue;
+        TomlValue scalar;
+        if (is_integral(v)) {
+          scalar.type = TomlValue::Type::integer;
+          scalar.integer = static_cast<long long>(v);
+        } else {
+          scalar.type = TomlValue::Type::number;
+        }
+        scalar.number = v;
+        scalar.text = num(v);
+        scalar.line = e.value.line;
+        scalar.column = e.value.column;
+        scalar.origin = e.value.origin;
+        e.value = scalar;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<int64_t> point_digits(const std::vector<ScenarioAxis>& axes, int64_t point) {
+  std::vector<int64_t> digits(axes.size());
+  for (size_t i = axes.size(); i-- > 0;) {
+    const int64_t n = static_cast<int64_t>(axes[i].values.size());
+    digits[i] = point % n;
+    point /= n;
+  }
+  return digits;
+}
+
+// Replaces the value of `key` in section [section] of TOML text written by config_to_toml.
+std::string substitute_value(const std::string& text, const std::string& section,
+                             const std::string& key, const std::string& value) {
+  std::istringstream in(text);
+  std::ostringstream out;
+  std::string line, current;
+  bool done = false;
+  while (std::getline(in, line)) {
+    if (line.size() > 2 && line.front() == '[' && line.back() == ']')
+      current = line.substr(1, line.size() - 2);
+    if (!done && current == section && line.compare(0, key.size() + 3, key + " = ") == 0) {
+      line = key + " = " + value;
+      done = true;
+    }
+    out << line << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+SweepConfig parse_sweep_config(const TomlDocument& doc) {
+  const std::vector<ScenarioAxis> axes = find_scenario_axes(doc);
+  if (axes.empty()) {
+    SweepConfig config = parse_one_point(doc);
+    config.document = doc;
+    return config;
+  }
+  int64_t points = 1;
+  for (const ScenarioAxis& a : axes) {
+    if (points > kMaxPoolMembers / static_cast<int64_t>(a.values.size()))
+      throw input_error(doc.file, "scenario axes", "more than 2^40 points", "too many to index");
+    points *= static_cast<int64_t>(a.values.size());
+  }
+  SweepConfig config = parse_one_point(document_at(doc, axes, point_digits(axes, 0)));
+  // Every point is read now, so that a bad value fails before anything runs.
+  for (int64_t p = 1; p < points; ++p)
+    (void)parse_one_point(document_at(doc, axes, point_digits(axes, p)));
+  config.scenario_axes = axes;
+  config.document = doc;
+  return config;
+}
+
+int64_t scenario_point_count(const SweepConfig& config) {
+  int64_t points = 1;
+  for (const ScenarioAxis& a : config.scenario_axes)
+    points *= static_cast<int64_t>(a.values.size());
+  return points;
+}
+
+std::vector<double> scenario_point_values(const SweepConfig& config, int64_t point) {
+  std::vector<double> values;
+  const std::vector<int64_t> digits = point_digits(config.scenario_axes, point);
+  for (size_t i = 0; i < digits.size(); ++i)
+    values.push_back(config.scenario_axes[i].values[static_cast<size_t>(digits[i])]);
+  return values;
+}
+
+SweepConfig sweep_config_at(const SweepConfig& config, int64_t point) {
+  SPOTSWEEP_EXPECTS(point >= 0 && point < scenario_point_count(config), "point of the grid");
+  if (config.scenario_axes.empty()) return config;
+  SweepConfig at = parse_one_point(document_at(config.document, config.scenario_axes,
+                                               point_digits(config.scenario_axes, point)));
+  return at;
+}
+
+KeyMeaning scenario_axis_meaning(const ScenarioAxis& axis) {
+  if (axis.section == "job") return job_key_meaning(axis.key);
+  if (axis.section == "workload") {
+    if (axis.key == "seed") return {"1", "seed of the job draws and synthetic scenarios"};
+    if (axis.key == "first_slot") return {"slots", "trace slot where scenario 0 starts"};
+    if (axis.key == "scenario_stride") return {"slots", "trace slots between scenario starts"};
+    return {"slots", "slots between round starts"};
+  }
+  if (axis.key == "tick_seconds") return {"s", "synthetic market slot length"};
+  if (axis.key == "od_price") return {"USD/GPU/h", "on-demand price"};
+  if (axis.key == "n_slots") return {"slots", "synthetic market length"};
+  if (axis.key == "capacity") return {"GPUs", "synthetic market capacity"};
+  if (axis.key.find("per_sqrt_hour") != std::string::npos)
+    return {"h-1/2", "synthetic market volatility"};
+  if (axis.key.find("per_hour") != std::string::npos ||
+      axis.key.find("per_gpu_hour") != std::string::npos)
+    return {"1/h", "synthetic market rate"};
+  if (axis.key.find("hours") != std::string::npos) return {"h", "synthetic market duration"};
+  return {"1", "synthetic market parameter"};
+}
+
 SweepConfig load_sweep_config(const std::string& path) {
   return parse_sweep_config(read_toml_file(path));
 }
 
-std::string config_to_toml(const SweepConfig& config) {
+namespace {
+
+std::string point_to_toml(const SweepConfig& config) {
   std::ostringstream s;
-  s << "# resolved by spotsweep from " << config.file << "\n\n" << pool_to_toml(config.pool);
+  s << "# resolved by spotsweep: every default filled in, paths absolute\n\n"
+    << pool_to_toml(config.pool);
   const WorkloadSpec& w = config.workload;
   s << "[workload]\n";
   if (w.synthetic)
@@ -288,6 +492,121 @@ std::string config_to_toml(const SweepConfig& config) {
     << "\"\n";
   if (w.synthetic) s << "\n" << synthetic_spec_to_toml(w.synthetic_spec);
   return s.str();
+}
+
+}  // namespace
+
+std::string config_to_toml(const SweepConfig& config) {
+  std::string text = point_to_toml(config);
+  for (const ScenarioAxis& axis : config.scenario_axes) {
+    std::string list = "[";
+    for (size_t i = 0; i < axis.values.size(); ++i)
+      list += (i ? ", " : "") + num(axis.values[i]);
+    text = substitute_value(text, axis.section, axis.key, list + "]");
+  }
+  return text;
+}
+
+namespace {
+
+void set_origin(TomlValue& v, const std::string& origin) {
+  v.origin = origin;
+  for (TomlValue& item : v.items)
+    set_origin(item, origin);
+}
+
+// VALUES of `-a KEY=VALUES` as a TOML value: a range stays a string, `a,b,c` becomes a list,
+// anything else is read as TOML (a number, a list, a quoted string) or, failing that, as a
+// bare word.
+TomlValue override_value(const std::string& key, const std::string& text) {
+  const bool bracketed = !text.empty() && text.front() == '[';
+  if (bracketed && text.find(':') != std::string::npos) return TomlValue::of_string(text);
+  std::string literal = text;
+  if (!bracketed && text.find(',') != std::string::npos) literal = "[" + text + "]";
+  try {
+    TomlDocument parsed = parse_toml_text("v = " + literal, "command line");
+    return parsed.sections.front().entries.front().value;
+  } catch (const InputError&) {
+    if (bracketed || literal != text)
+      throw input_error("command line", "-a " + key, text,
+                        "expected a number, a list a,b,c or [a, b, c], or a range "
+                        "[start:stop:step]");
+    return TomlValue::of_string(text);
+  }
+}
+
+bool workload_key(const std::string& key) {
+  static const char* const keys[] = {"trace",      "forecast_trace", "synthetic",
+                                     "first_slot", "scenarios",      "scenario_stride",
+                                     "rounds",     "round_stride",   "seed"};
+  for (const char* k : keys)
+    if (key == k) return true;
+  return false;
+}
+
+}  // namespace
+
+void apply_axis_override(TomlDocument& doc, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == assignment.size())
+    throw input_error("command line", "-a", assignment,
+                      "expected KEY=VALUES, e.g. job.deadline_h=[4:12:2] or pf.theta=0.3,0.5");
+  const std::string key = trim(assignment.substr(0, eq)), text = trim(assignment.substr(eq + 1));
+  std::string section, name;
+  const auto dot = key.rfind('.');
+  if (dot != std::string::npos) {
+    section = key.substr(0, dot);
+    name = key.substr(dot + 1);
+    if (section != "job" && section != "workload" && section != "synthetic" &&
+        section.compare(0, 5, "pool.") != 0)
+      section = "pool." + section;
+    if (section.compare(0, 5, "pool.") == 0) {
+      const std::string family = section.substr(5, section.find('.', 5) - 5);
+      if (!find_family(family))
+        throw input_error("command line", "-a", assignment,
+                          "'" + key.substr(0, dot) +
+                              "' is not job, workload, synthetic or a pool family (" +
+                              family_names() + ")");
+    }
+  } else {
+    name = key;
+    std::vector<std::string> found;
+    if (job_key_meaning(name).units || name == "mode" || name == "value_shape" ||
+        name == "trigger" || name == "billing")
+      found.push_back("job");
+    if (workload_key(name)) found.push_back("workload");
+    const std::vector<std::string> synthetic = synthetic_parameter_names();
+    if (std::find(synthetic.begin(), synthetic.end(), name) != synthetic.end())
+      found.push_back("synthetic");
+    for (const TomlSection& s : doc.sections) {
+      if (s.name.compare(0, 5, "pool.") != 0) continue;
+      const FamilyInfo* info = find_family(s.name.substr(5, s.name.find('.', 5) - 5));
+      if (info && axis_index(*info, name) >= 0) found.push_back(s.name);
+    }
+    if (found.size() != 1)
+      throw input_error("command line", "-a", assignment,
+                        found.empty() ? "unknown key; write section.key (job.deadline_h, "
+                                        "workload.seed, synthetic.capacity, pf.theta)"
+                                      : "ambiguous; write section.key, one of: " + join(found));
+    section = found.front();
+  }
+  const std::string origin = "command line: -a " + key;
+  TomlValue value = override_value(key, text);
+  set_origin(value, origin);
+  TomlSection* target = nullptr;
+  for (TomlSection& s : doc.sections)
+    if (s.name == section) target = &s;
+  if (!target) {
+    doc.sections.push_back(TomlSection{section, 0, {}});
+    target = &doc.sections.back();
+  }
+  const std::string path = section + "." + name;
+  for (TomlEntry& e : target->entries)
+    if (e.key == name) {
+      e.value = value;
+      return;
+    }
+  target->entries.push_back(TomlEntry{name, path, value, 0, 0});
 }
 
 }  // namespace spotsweep

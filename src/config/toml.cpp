@@ -355,10 +355,12 @@ TomlDocument read_toml_file(const std::string& path) {
 }
 
 std::string where(const TomlDocument& doc, const TomlEntry& e) {
+  if (!e.value.origin.empty()) return e.value.origin;
   return doc.file + ":" + std::to_string(e.line);
 }
 
 std::string where(const TomlDocument& doc, const TomlValue& v) {
+  if (!v.origin.empty()) return v.origin;
   return doc.file + ":" + std::to_string(v.line);
 }
 

@@ -12,6 +12,15 @@
 namespace spotsweep {
 
 namespace {
+// Hours as a person reads them: 20.92 h, not 20.916666666666668 h.
+std::string hours(double h) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g h", h);
+  return text;
+}
+}  // namespace
+
+namespace {
 
 void require_finite(double v, const std::string& source, const std::string& field) {
   if (!std::isfinite(v))
@@ -108,9 +117,8 @@ void validate_job(const JobSpec& job, const std::string& source) {
         continuous_finish_s(job, 0.0, job.reconfig_s, job.work, job.n_max) / 3600.0;
     throw input_error(source, "work", format_number(job.work),
                       "cannot finish even on n_max = " + std::to_string(job.n_max) +
-                          " on-demand GPUs: needs " + format_number(best_h) +
-                          " h, hard deadline is " + format_number(job.hard_deadline_s() / 3600.0) +
-                          " h");
+                          " on-demand GPUs: needs " + hours(best_h) + ", hard deadline is " +
+                          hours(job.hard_deadline_s() / 3600.0));
   }
 }
 
@@ -180,16 +188,28 @@ void validate_planner_lattice(const JobSpec& job, double buckets, const std::str
 
 double check_chc_planner(const JobSpec& job, double tick_s, double window, double resolution,
                          bool exact, const std::string& source, const std::string& field,
-                         const std::string& value) {
-  // chc_scratch_layout's arithmetic (model/chc.hpp), in double before its conversions.
+                         const std::string& value, double commit) {
+  // chc_scratch_layout's and chc_key_bytes's arithmetic (model/chc.hpp, engine/chc_tables.hpp),
+  // in double before their conversions. The exact planner plans on the job's absolute lattice
+  // (docs/chc.md, "Plan tables"), whose states are indexed as int32 too; a plan covers the
+  // window's reach of it, and a planning key's shared plan all of it.
   const double step = tick_s * throughput(job, job.n_min) / resolution;
   const double reach = window * tick_s * throughput(job, job.n_max);
-  const double buckets = exact ? std::ceil(reach / step) + 2.0 : 1.0;
-  validate_planner_lattice(job, buckets, source, field, value);
+  const double lattice = exact ? std::max(std::ceil(job.work / step - 1e-9), 1.0) : 1.0;
+  const double buckets = exact ? std::min(std::ceil(reach / step) + 2.0, lattice) : 1.0;
+  const double indexed = exact ? std::max(std::ceil(reach / step) + 2.0, lattice) : 1.0;
+  validate_planner_lattice(job, indexed, source, field, value);
   const double restart_states = std::max(std::ceil(job.reconfig_s / tick_s - 1e-9) + 1.0, 1.0);
-  const double states = planner_allocation_states(job) * restart_states * buckets;
-  return 2.0 * states * sizeof(double) + (exact ? 4.0 * buckets * sizeof(double) : 0.0) +
-         states * window * sizeof(int16_t) + 64.0 * window;
+  const double per_bucket = planner_allocation_states(job) * restart_states;
+  const double states = per_bucket * buckets;
+  const double own = 2.0 * states * sizeof(double) +
+                     (exact ? 5.0 * buckets * sizeof(double) : 0.0) +
+                     states * window * sizeof(int16_t) + 64.0 * window;
+  if (!exact) return own;
+  const double lattice_states = per_bucket * lattice;
+  const double shared = 2.0 * lattice_states * sizeof(double) + 5.0 * lattice * sizeof(double) +
+                        lattice_states * commit * sizeof(int16_t) + 16.0 * window;
+  return own + shared;
 }
 
 }  // namespace spotsweep

@@ -1,6 +1,6 @@
-// The selector's host side shared by both backends: its options, the curves of docs/select.md
-// built from a backend's per-(round, scenario) records, and the run that leads to them.
-// Everything here is in utility units: a reward x maps back to low + (high − low)·x.
+// The selector's host side shared by both backends: its options, the a-priori utility ranges,
+// the size of the feedback queue, the curves of docs/select.md built from a backend's
+// per-(round, scenario) records, and the run that leads to them. Everything here is in USD.
 #include "spotsweep/select/select.hpp"
 
 #include <algorithm>
@@ -19,18 +19,41 @@
 namespace spotsweep {
 
 namespace {
-// full is Hedge, bandit is EXP3 (docs/select.md); the learners' names are accepted too.
+// full: every member's utility is observed; bandit: only the played member's. "hedge" and
+// "exp3" are older spellings of the two.
 constexpr NamedValue<Feedback> kFeedbackNames[] = {{"full", Feedback::full},
                                                    {"bandit", Feedback::bandit},
                                                    {"hedge", Feedback::full},
                                                    {"exp3", Feedback::bandit}};
-// fixed: sqrt(8 ln K / T); anytime: sqrt(8 ln K / r).
+// fixed: sqrt(8 ln K / T); anytime: sqrt(8 ln K / n).
 constexpr NamedValue<EtaSchedule> kEtaNames[] = {{"fixed", EtaSchedule::fixed},
                                                  {"anytime", EtaSchedule::anytime}};
+constexpr NamedValue<Learner> kLearnerNames[] = {
+    {"flipflop", Learner::flipflop}, {"adahedge", Learner::adahedge},
+    {"hedge", Learner::hedge},       {"exp3", Learner::exp3},
+    {"exp3-ada", Learner::exp3_ada}, {"exp3_ada", Learner::exp3_ada}};
+constexpr NamedValue<FeedbackDelay> kDelayNames[] = {{"finish", FeedbackDelay::finish},
+                                                     {"none", FeedbackDelay::none}};
+
+// A learner asked for together with a feedback it does not take: a one-line error.
+void check_learner_takes(Learner learner, Feedback feedback, const std::string& file,
+                         const std::string& field) {
+  if (learner_feedback(learner) != feedback)
+    throw input_error(file, field, feedback_name(feedback),
+                      std::string("learner ") + learner_name(learner) + " takes " +
+                          feedback_name(learner_feedback(learner)) + " feedback");
+}
 }  // namespace
 
 const char* feedback_name(Feedback feedback) { return name_of(kFeedbackNames, feedback); }
 const char* eta_schedule_name(EtaSchedule eta) { return name_of(kEtaNames, eta); }
+const char* learner_name(Learner learner) { return name_of(kLearnerNames, learner); }
+const char* feedback_delay_name(FeedbackDelay delay) { return name_of(kDelayNames, delay); }
+std::string learner_names() { return names_of(kLearnerNames); }
+
+Learner default_learner(Feedback feedback) {
+  return feedback == Feedback::bandit ? Learner::exp3_ada : SelectOptions{}.learner;
+}
 
 Feedback parse_feedback(const std::string& file, const std::string& name,
                         const std::string& field) {
@@ -42,12 +65,29 @@ EtaSchedule parse_eta_schedule(const std::string& file, const std::string& name,
   return parse_named(kEtaNames, name, file, field);
 }
 
+Learner parse_learner(const std::string& file, const std::string& name, const std::string& field) {
+  return parse_named(kLearnerNames, name, file, field);
+}
+
+FeedbackDelay parse_feedback_delay(const std::string& file, const std::string& name,
+                                   const std::string& field) {
+  return parse_named(kDelayNames, name, file, field);
+}
+
 void read_select_options(const TomlDocument& doc, SelectOptions& options) {
   const TomlSection* section = doc.find("select");
   if (!section) return;
+  const TomlEntry* feedback_entry = nullptr;
+  const TomlEntry* learner_entry = nullptr;
   for (const TomlEntry& e : section->entries) {
     if (e.key == "feedback") {
-      options.feedback = parse_feedback(where(doc, e), toml_string(doc, e));
+      parse_feedback(where(doc, e), toml_string(doc, e));
+      feedback_entry = &e;
+    } else if (e.key == "learner") {
+      options.learner = parse_learner(where(doc, e), toml_string(doc, e));
+      learner_entry = &e;
+    } else if (e.key == "feedback_delay") {
+      options.delay = parse_feedback_delay(where(doc, e), toml_string(doc, e));
     } else if (e.key == "eta") {
       options.eta = parse_eta_schedule(where(doc, e), toml_string(doc, e));
     } else if (e.key == "top_k") {
@@ -76,14 +116,42 @@ void read_select_options(const TomlDocument& doc, SelectOptions& options) {
       if (seed < 0) throw input_error(where(doc, e), e.path, e.value.text, "must be ≥ 0");
       options.seed = static_cast<uint64_t>(seed);
     } else {
-      throw input_error(where(doc, e), e.path, e.value.text,
-                        "unknown key (feedback, eta, top_k, seed, utility_range)");
+      throw input_error(
+          where(doc, e), e.path, e.value.text,
+          "unknown key (learner, feedback, feedback_delay, eta, top_k, seed, utility_range)");
     }
+  }
+  if (feedback_entry) {
+    const Feedback feedback =
+        parse_feedback(where(doc, *feedback_entry), toml_string(doc, *feedback_entry));
+    if (learner_entry)
+      check_learner_takes(options.learner, feedback, where(doc, *feedback_entry),
+                          feedback_entry->path);
+    else if (learner_feedback(options.learner) != feedback)
+      options.learner = default_learner(feedback);
   }
 }
 
+void apply_select_overrides(SelectOptions& options, const std::string& learner,
+                            const std::string& feedback, const std::string& delay,
+                            const std::string& eta) {
+  if (!learner.empty()) options.learner = parse_learner("command line", learner, "--learner");
+  if (!feedback.empty()) {
+    const Feedback f = parse_feedback("command line", feedback, "--feedback");
+    if (!learner.empty())
+      check_learner_takes(options.learner, f, "command line", "--feedback");
+    else if (learner_feedback(options.learner) != f)
+      options.learner = default_learner(f);
+  }
+  if (!delay.empty())
+    options.delay = parse_feedback_delay("command line", delay, "--feedback-delay");
+  if (!eta.empty()) options.eta = parse_eta_schedule("command line", eta, "--eta");
+}
+
 std::string select_options_to_toml(const SelectOptions& options) {
-  std::string text = "[select]\nfeedback = \"" + std::string(feedback_name(options.feedback)) +
+  std::string text = "[select]\nlearner = \"" + std::string(learner_name(options.learner)) +
+                     "\"\nfeedback = \"" + feedback_name(options.feedback()) +
+                     "\"\nfeedback_delay = \"" + feedback_delay_name(options.delay) +
                      "\"\neta = \"" + eta_schedule_name(options.eta) +
                      "\"\ntop_k = " + std::to_string(options.top_k) +
                      "\nseed = " + std::to_string(options.seed) + "\n";
@@ -100,10 +168,11 @@ std::vector<UtilityRange> selector_ranges(const SweepPlan& plan, const SelectOpt
 }
 
 void check_select_options(const SelectOptions& options) {
-  // EXP3's rate is its own fixed γ (exp3_gamma): an anytime η would be recorded but not used.
-  if (options.feedback == Feedback::bandit && options.eta == EtaSchedule::anytime)
+  // The other learners set their own rates: an anytime η would be recorded but not used.
+  if (options.learner != Learner::hedge && options.eta == EtaSchedule::anytime)
     throw input_error("", "eta", "anytime",
-                      "applies to full feedback (Hedge) only; EXP3 uses its fixed rate γ");
+                      std::string("applies to learner hedge only, not ") +
+                          learner_name(options.learner) + ", which sets its own rate");
 }
 
 int32_t selector_scenarios(const SweepPlan& plan, const SelectOptions& options) {
@@ -158,48 +227,61 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
   out.scenarios = S;
   out.rounds = T;
   out.members = K;
-  out.feedback = options.feedback;
+  out.learner = options.learner;
   out.eta = options.eta;
+  out.delay = options.delay;
   out.seed = options.seed;
   out.given_range = options.given_range;
   out.ranges = ranges;
   out.options_toml = select_options_to_toml(options);
   const size_t cells = static_cast<size_t>(S) * T;
-  for (auto* curve :
-       {&out.expected_utility, &out.sampled_utility, &out.selector_cumulative,
-        &out.sampled_cumulative, &out.best_cumulative, &out.regret, &out.sampled_regret,
-        &out.regret_bound, &out.sqrt_bound, &out.entropy, &out.leader_weight, &out.opt_utility,
-        &out.opt_upper, &out.selector_ratio, &out.best_ratio})
+  for (auto* curve : {&out.expected_utility,    &out.sampled_utility,
+                      &out.selector_cumulative, &out.sampled_cumulative,
+                      &out.best_cumulative,     &out.regret,
+                      &out.sampled_regret,      &out.uniform_regret,
+                      &out.ftl_regret,          &out.regret_bound,
+                      &out.tightness,           &out.uniform_tightness,
+                      &out.delay_cost,          &out.sqrt_bound,
+                      &out.learning_rate,       &out.entropy,
+                      &out.leader_weight,       &out.opt_utility,
+                      &out.opt_upper,           &out.selector_ratio,
+                      &out.best_ratio})
     curve->assign(cells, nan);
   out.sampled_member.assign(cells, 0);
   out.regime.assign(cells, 0);
+  out.pending.assign(cells, 0);
   out.best_member.assign(cells, 0);
   out.leader.assign(cells, 0);
-  const bool bandit = options.feedback == Feedback::bandit;
 
   for (int32_t s = 0; s < S; ++s) {
     const UtilityRange& range = ranges[s];
-    double expected_sum = 0.0, sampled_sum = 0.0, opt_sum = 0.0;
+    double expected_sum = 0.0, sampled_sum = 0.0, uniform_sum = 0.0, ftl_sum = 0.0, opt_sum = 0.0;
     for (int32_t r = 0; r < T; ++r) {
       const SelectorRoundRecord& rec = run.records[static_cast<size_t>(r) * S + s];
       const size_t i = static_cast<size_t>(s) * T + r;
-      const int32_t played = r + 1;
-      expected_sum += rec.expected_reward;
-      sampled_sum += rec.sampled_reward;
-      out.expected_utility[i] = range.low + range.width() * rec.expected_reward;
-      out.sampled_utility[i] = range.low + range.width() * rec.sampled_reward;
+      expected_sum += rec.expected_utility;
+      sampled_sum += rec.sampled_utility;
+      uniform_sum += rec.uniform_utility;
+      ftl_sum += rec.ftl_utility;
+      out.expected_utility[i] = rec.expected_utility;
+      out.sampled_utility[i] = rec.sampled_utility;
       out.sampled_member[i] = rec.sampled_member;
-      out.selector_cumulative[i] = played * range.low + range.width() * expected_sum;
-      out.sampled_cumulative[i] = played * range.low + range.width() * sampled_sum;
+      out.selector_cumulative[i] = expected_sum;
+      out.sampled_cumulative[i] = sampled_sum;
       out.best_member[i] = rec.best_member;
-      out.best_cumulative[i] = played * range.low + range.width() * rec.best_gain;
-      // Regret from the reward sums, so that the low·r terms cancel exactly.
-      out.regret[i] = range.width() * (rec.best_gain - expected_sum);
-      out.sampled_regret[i] = range.width() * (rec.best_gain - sampled_sum);
-      const double bound =
-          bandit ? exp3_regret_bound(K, T, played) : hedge_regret_bound(options.eta, K, T, played);
-      out.regret_bound[i] = range.width() * bound;
-      out.sqrt_bound[i] = range.width() * sqrt_half_r_log_k(K, played);
+      out.best_cumulative[i] = rec.best_cumulative;
+      out.regret[i] = rec.best_cumulative - expected_sum;
+      out.sampled_regret[i] = rec.best_cumulative - sampled_sum;
+      out.uniform_regret[i] = rec.best_cumulative - uniform_sum;
+      out.ftl_regret[i] = rec.best_cumulative - ftl_sum;
+      out.regret_bound[i] = rec.regret_bound;
+      out.tightness[i] = rec.regret_bound > 0.0 ? out.regret[i] / rec.regret_bound : nan;
+      out.uniform_tightness[i] =
+          rec.regret_bound > 0.0 ? out.uniform_regret[i] / rec.regret_bound : nan;
+      out.delay_cost[i] = rec.delay_cost;
+      out.sqrt_bound[i] = range.width() * sqrt_half_r_log_k(K, r + 1);
+      out.pending[i] = rec.pending;
+      out.learning_rate[i] = rec.rate;
       out.entropy[i] = rec.entropy;
       out.leader[i] = rec.leader;
       out.leader_weight[i] = rec.leader_probability;
@@ -256,34 +338,49 @@ std::vector<UtilityRange> selector_utility_ranges(const SweepPlan& plan, int32_t
                                    UtilityRange{std::numeric_limits<double>::infinity(),
                                                 -std::numeric_limits<double>::infinity()});
   for (int32_t w = 0; w < batch.count; ++w) {
-    const MarketView market = batch.market(w);
+    // Only the job and the on-demand price: the spot prices of the window are the future.
+    const double od_price = batch.od_price[w];
     const int32_t s = w % selectors;
-    double& low = ranges[s].low;
-    double& high = ranges[s].high;
     for (int32_t r = 0; r < plan.rounds; ++r) {
       const JobSpec& job = plan.job(w, r);
-      const int32_t first = plan.round_start[r];
-      const int32_t last =
-          std::min(market.n_slots, first + horizon_slots(job, market.tick_seconds));
-      // Cost: at most N_max GPUs at the dearer price of each slot of the horizon, billed in
-      // full; at least the cheapest price times the fewest GPU-seconds that do the work.
-      double max_cost = 0.0, min_price = market.od_price;
-      for (int32_t t = first; t < last; ++t) {
-        const double dearer = std::max(market.spot_price[t], market.od_price);
-        max_cost += job.n_max * dearer * market.tick_seconds / 3600.0;
-        min_price = std::min(min_price, market.spot_price[t]);
-      }
-      double best_rate_per_gpu = 0.0;
-      for (int32_t n = std::max(job.n_min, 1); n <= job.n_max; ++n)
-        best_rate_per_gpu = std::max(best_rate_per_gpu, throughput(job, n) / n);
-      const double min_cost = std::max(min_price, 0.0) * job.work / best_rate_per_gpu / 3600.0;
-      low = std::min(low, -std::max(job.miss_penalty, 0.0) - max_cost);
-      high = std::max(high, job.value_max - min_cost);
+      const double horizon_h = horizon_slots(job, batch.tick_seconds) * batch.tick_seconds / 3600.0;
+      const double max_cost = job.n_max * od_price * horizon_h;
+      ranges[s].low = std::min(ranges[s].low, -std::max(job.miss_penalty, 0.0) - max_cost);
+      ranges[s].high = std::max(ranges[s].high, job.value_max);
     }
   }
   for (UtilityRange& range : ranges)
     if (!(range.high > range.low)) range.high = range.low + 1.0;  // every utility the same
   return ranges;
+}
+
+int32_t next_round_start(const SweepPlan& plan, int32_t round) {
+  const std::vector<int32_t>& start = plan.round_start;
+  if (round + 1 < plan.rounds) return start[round + 1];
+  const int32_t stride = plan.rounds > 1 ? start[plan.rounds - 1] - start[plan.rounds - 2] : 0;
+  return start[round] + stride;
+}
+
+int32_t feedback_queue_rounds(const SweepPlan& plan, const SelectOptions& options) {
+  if (options.delay == FeedbackDelay::none) return 1;
+  // A round's results arrive at most its jobs' horizon after its start (a job never runs past
+  // it): count, after each round, the rounds whose latest arrival is still ahead.
+  const int32_t T = plan.rounds;
+  std::vector<int64_t> latest(static_cast<size_t>(T), 0);
+  for (int32_t w = 0; w < plan.scenarios.count; ++w)
+    for (int32_t r = 0; r < T; ++r)
+      latest[r] = std::max<int64_t>(latest[r],
+                                    static_cast<int64_t>(plan.round_start[r]) +
+                                        horizon_slots(plan.job(w, r), plan.scenarios.tick_seconds));
+  int32_t most = 0;
+  for (int32_t r = 0; r < T; ++r) {
+    const int64_t cutoff = next_round_start(plan, r);
+    int32_t pending = 0;
+    for (int32_t j = 0; j <= r; ++j)
+      pending += latest[j] > cutoff ? 1 : 0;
+    most = std::max(most, pending);
+  }
+  return most + 1;
 }
 
 SelectorRun run_selector(const SweepPlan& plan, const std::vector<UtilityRange>& ranges,

@@ -385,6 +385,9 @@ StressSummary summarize_stress(const SelectResult& r) {
     }
     out.selector_utility += r.at(r.selector_cumulative, s, r.rounds - 1);
     out.best_utility += r.at(r.best_cumulative, s, r.rounds - 1);
+    out.final_regret += r.at(r.regret, s, r.rounds - 1);
+    out.final_uniform_regret += r.at(r.uniform_regret, s, r.rounds - 1);
+    out.final_ftl_regret += r.at(r.ftl_regret, s, r.rounds - 1);
   }
   out.ratio_at_worst = out.bound_at_worst > 0.0 ? out.worst_regret / out.bound_at_worst : 0.0;
   out.opt_utility = have_opt ? opt_sum : nan;

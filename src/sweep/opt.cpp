@@ -195,7 +195,8 @@ void check_opt_table(const SweepPlan& plan, int32_t progress_buckets, int thread
       plan.config_file, "--opt-buckets", value, "lower --opt-buckets or --threads, or give 0");
 }
 
-OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads) {
+OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                           const OptProgress& progress) {
   OptTable table;
   if (progress_buckets <= 0) return table;
   check_opt_table(plan, progress_buckets, threads);
@@ -208,6 +209,7 @@ OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int 
   // An exception cannot leave an OpenMP region: the first one is kept and rethrown after it.
   std::exception_ptr failure;
   std::atomic<bool> failed{false};
+  int64_t done = 0;  // under the progress lock
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
   for (int64_t i = 0; i < jobs; ++i) {
     if (stop_requested() || failed.load(std::memory_order_relaxed)) continue;
@@ -218,6 +220,10 @@ OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int 
           solve_opt(plan.job(s, r), plan.scenarios.market(s), plan.round_start[r], options);
       table.utility_lower[i] = opt.utility_lower;
       table.utility_upper[i] = opt.utility_upper;
+      if (progress) {
+#pragma omp critical(spotsweep_opt_progress)
+        progress(++done, jobs);
+      }
     } catch (...) {
 #pragma omp critical(spotsweep_opt_failure)
       {

@@ -3,6 +3,7 @@
 #include "spotsweep/sweep/plan.hpp"
 
 #include <algorithm>
+#include <fstream>
 
 #include "spotsweep/config/validation.hpp"
 #include "spotsweep/detail/error.hpp"
@@ -30,9 +31,10 @@ ScenarioBatchView ScenarioSet::view() const {
   return v;
 }
 
-size_t max_scratch_bytes(const SweepPlan& plan) {
+size_t max_scratch_bytes(const SweepPlan& plan, FamilyId except) {
   size_t most = 0;
   for (const FamilyGrid& grid : plan.pool.families) {
+    if (grid.family == except) continue;
     double largest[kMaxAxes] = {}, smallest[kMaxAxes] = {};
     for (size_t i = 0; i < grid.axes.size(); ++i) {
       const auto range =
@@ -119,22 +121,24 @@ SweepPlan build_plan(const SweepConfig& config, const MarketOf& market,
     set.spot_avail.insert(set.spot_avail.end(), source.spot_avail.begin() + first,
                           source.spot_avail.begin() + first + window);
   }
-  // CHC's planners, at each grid's largest window and resolution: lattices within the
-  // planner's limits, and one policy's scratch within the memory budget (run_sweep counts it
-  // once per thread).
+  // CHC's planners, at each grid's largest window, resolution and commit: lattices within the
+  // planner's limits, and one policy's scratch with a planning key's shared plan within the
+  // memory budget (run_sweep counts it once per thread).
   for (const FamilyGrid& grid : plan.pool.families) {
     if (grid.family != family_id<ChcFamily>) continue;
     const auto largest = [&](int32_t axis) {
       return *std::max_element(grid.axes[axis].values.begin(), grid.axes[axis].values.end());
     };
-    const double window = largest(ChcFamily::window), resolution = largest(ChcFamily::resolution);
+    const double window = largest(ChcFamily::window), resolution = largest(ChcFamily::resolution),
+                 commit = largest(ChcFamily::commit);
     const bool exact = *std::min_element(grid.axes[ChcFamily::lagrange_iters].values.begin(),
                                          grid.axes[ChcFamily::lagrange_iters].values.end()) == 0.0;
     const std::string field = "pool." + grid.name + ".resolution";
     double most = 0.0;
     for (const JobSpec& job : plan.jobs)
-      most = std::max(most, check_chc_planner(job, trace.tick_seconds, window, resolution, exact,
-                                              config.file, field, format_number(resolution)));
+      most =
+          std::max(most, check_chc_planner(job, trace.tick_seconds, window, resolution, exact,
+                                           config.file, field, format_number(resolution), commit));
     check_host_memory(most, "CHC's planner scratch", config.file, field, format_number(resolution),
                       "lower pool." + grid.name + ".window or .resolution, or use lagrange_iters");
   }
@@ -200,13 +204,69 @@ SweepPlan make_synthetic_plan(const SweepConfig& config) {
   return plan;
 }
 
+namespace {
+
+// A trace the sweep file names must be readable: reported with the key that names it.
+void check_readable(const std::string& path, const std::string& where, const char* key) {
+  if (path.empty() || std::ifstream(path)) return;
+  throw input_error(where.empty() ? std::string() : where, key, "\"" + path + "\"",
+                    "cannot open the file (missing or unreadable)");
+}
+
+}  // namespace
+
 SweepPlan make_plan(const SweepConfig& config) {
+  if (!config.scenario_axes.empty()) return make_plan(sweep_config_at(config, 0));
   if (config.workload.synthetic) return make_synthetic_plan(config);
+  check_readable(config.workload.trace_path, config.workload.trace_where, "workload.trace");
+  check_readable(config.workload.forecast_trace_path, config.workload.forecast_trace_where,
+                 "workload.forecast_trace");
   SweepPlan plan = make_plan(config, load_trace(config.workload.trace_path));
   if (!config.workload.forecast_trace_path.empty())
     set_forecast_market(plan, load_trace(config.workload.forecast_trace_path),
                         config.workload.forecast_trace_path);
   return plan;
+}
+
+std::vector<double> SweepGrid::point_values(int64_t point) const {
+  std::vector<double> values(axes.size());
+  for (size_t i = axes.size(); i-- > 0;) {
+    const int64_t n = static_cast<int64_t>(axes[i].values.size());
+    values[i] = axes[i].values[static_cast<size_t>(point % n)];
+    point /= n;
+  }
+  return values;
+}
+
+SweepGrid make_sweep_grid(const SweepConfig& config) {
+  SweepGrid grid;
+  grid.axes = config.scenario_axes;
+  grid.config_toml = config_to_toml(config);
+  const int64_t points = scenario_point_count(config);
+  // Trace windows are loaded once per point; a trace shared by every point is read again, which
+  // costs far less than the sweep.
+  for (int64_t p = 0; p < points; ++p) {
+    const SweepConfig at = sweep_config_at(config, p);
+    try {
+      grid.plans.push_back(make_plan(at));
+    } catch (const InputError& e) {
+      // Say which point of which axis, and where the axis was given.
+      std::string point;
+      const std::vector<double> values = grid.point_values(p);
+      for (size_t a = 0; a < grid.axes.size(); ++a)
+        point += (a ? ", " : "") + grid.axes[a].key + " = " + format_number(values[a]) + " (" +
+                 grid.axes[a].where + ")";
+      throw InputError(std::string(e.what()) + "; at the scenario-axis point " + point);
+    }
+  }
+  return grid;
+}
+
+SweepGrid single_point_grid(SweepPlan plan) {
+  SweepGrid grid;
+  grid.config_toml = plan.config_toml;
+  grid.plans.push_back(std::move(plan));
+  return grid;
 }
 
 }  // namespace spotsweep

@@ -12,19 +12,30 @@
 
 namespace spotsweep {
 
-double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options) {
-  const double members = static_cast<double>(plan.pool.size);
+double sweep_table_bytes(const SweepPlan& plan, const SweepOptions& options) {
+  const double members =
+      static_cast<double>(options.members.empty() ? plan.pool.size : options.members.size());
   const double jobs = static_cast<double>(plan.jobs_per_member());
   double bytes = members * kStatCount * sizeof(double);
   if (options.per_scenario)
     bytes += members * plan.scenarios.count * kScenarioStatCount * sizeof(double);
   bytes += static_cast<double>(options.trace_members.size()) * jobs * sizeof(Outcome);
-  // Per CPU thread: the percentile keys of one member and its planner scratch.
-  const double per_thread = (options.percentiles ? kPercentileMetrics * jobs * sizeof(float) : 0) +
-                            static_cast<double>(max_scratch_bytes(plan));
+  return bytes;
+}
+
+double sweep_thread_bytes(const SweepPlan& plan, const SweepOptions& options) {
+  // The percentile keys of one member and its planner scratch.
+  const double jobs = static_cast<double>(plan.jobs_per_member());
+  return (options.percentiles ? kPercentileMetrics * jobs * sizeof(float) : 0) +
+         static_cast<double>(max_scratch_bytes(plan));
+}
+
+double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options) {
+  const double bytes = sweep_table_bytes(plan, options);
   // Writing, after the threads are done: the output file holds the tables again, built in
   // memory by HDF5 and copied once into the image that is written (h5::write_file_atomically).
-  return bytes + std::max(per_thread * options.exec.cpu_threads(), 2.0 * bytes);
+  return bytes +
+         std::max(sweep_thread_bytes(plan, options) * options.exec.cpu_threads(), 2.0 * bytes);
 }
 
 void check_sweep_host_memory(const SweepPlan& plan, const SweepOptions& options) {
@@ -39,16 +50,49 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
   check_sweep_host_memory(plan, options);
   return run_on_backend(
       options.exec.backend, [&] { return run_sweep_cpu(plan, options, progress); },
-      [&] { return run_sweep_cuda(plan, options, progress); });
+      [&] {
+        SPOTSWEEP_EXPECTS(options.members.empty(), "a member subset runs on the CPU backend only");
+        return run_sweep_cuda(plan, options, progress);
+      });
 }
 
 const char* stat_name(Stat stat) {
-  static const char* const names[] = {
-      "utility_mean",  "utility_p5",      "utility_p50",    "utility_p95",
-      "cost_mean",     "cost_p5",         "cost_p50",       "cost_p95",
-      "finish_s_mean", "finish_s_p5",     "finish_s_p50",   "finish_s_p95",
-      "miss_rate",     "spot_share_mean", "reconfigs_mean", "net_overrides_mean"};
+  static const char* const names[] = {"utility_mean",       "utility_p5",      "utility_p50",
+                                      "utility_p95",        "cost_mean",       "cost_p5",
+                                      "cost_p50",           "cost_p95",        "finish_s_mean",
+                                      "finish_s_p5",        "finish_s_p50",    "finish_s_p95",
+                                      "miss_rate",          "spot_share_mean", "reconfigs_mean",
+                                      "net_overrides_mean", "utility_se"};
   return names[static_cast<int32_t>(stat)];
+}
+
+StatMeaning stat_meaning(Stat stat) {
+  static const StatMeaning meanings[] = {
+      {"USD", "mean utility V(T) - cost per job"},
+      {"USD", "5th percentile of utility per job"},
+      {"USD", "median utility per job"},
+      {"USD", "95th percentile of utility per job"},
+      {"USD", "mean cost per job"},
+      {"USD", "5th percentile of cost per job"},
+      {"USD", "median cost per job"},
+      {"USD", "95th percentile of cost per job"},
+      {"s", "mean completion time of the finished jobs, from each job's start"},
+      {"s", "5th percentile of completion time (a miss counts as +inf)"},
+      {"s", "median completion time (a miss counts as +inf)"},
+      {"s", "95th percentile of completion time (a miss counts as +inf)"},
+      {"1", "fraction of jobs not finished by the hard deadline"},
+      {"1", "mean share of spot GPU-seconds in each job's rented GPU-seconds"},
+      {"1", "mean restarts per job, the first launch included"},
+      {"1", "mean slots per job in which the safety net replaced the proposal"},
+      {"USD", "standard error of utility_mean across scenarios"}};
+  return meanings[static_cast<int32_t>(stat)];
+}
+
+StatMeaning scenario_stat_meaning(ScenarioStat stat) {
+  static const StatMeaning meanings[] = {{"USD", "mean utility per job in each scenario"},
+                                         {"USD", "mean cost per job in each scenario"},
+                                         {"1", "fraction of each scenario's jobs missed"}};
+  return meanings[static_cast<int32_t>(stat)];
 }
 
 Stat percentile_stat(PercentileMetric metric, int32_t percentile_index) {
@@ -69,6 +113,12 @@ void finish_member_stats(const OutcomeSums& sums, double* row) {
   row[static_cast<int32_t>(Stat::reconfigs_mean)] = static_cast<double>(sums.reconfigs) / jobs;
   row[static_cast<int32_t>(Stat::net_overrides_mean)] =
       static_cast<double>(sums.net_overrides) / jobs;
+  // The spread of the scenario means: scenarios, not jobs, are the independent draws (the jobs
+  // of one scenario share its market window).
+  const double n = static_cast<double>(sums.scenario_count);
+  row[static_cast<int32_t>(Stat::utility_se)] =
+      sums.scenario_count > 1 ? std::sqrt(sums.scenario_m2 / (n - 1.0)) / std::sqrt(n)
+                              : std::numeric_limits<double>::quiet_NaN();
 }
 
 const char* scenario_stat_name(ScenarioStat stat) {

@@ -1,5 +1,7 @@
 // The sweep's HDF5 file (docs/hdf5-layout.md), written under a temporary name and renamed
-// once complete so that a reader never sees half a file.
+// once complete so that a reader never sees half a file. Every dataset carries CF attributes
+// (units, long_name) and every dimension a scale, so that xarray opens each group with
+// labelled coordinates; scenario axes are the outer dimensions of every outcome.
 #include "spotsweep/sweep/sweep_h5.hpp"
 
 #include <string>
@@ -7,6 +9,7 @@
 
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/h5.hpp"
+#include "spotsweep/detail/provenance.hpp"
 #include "spotsweep/version.hpp"
 
 namespace spotsweep {
@@ -15,163 +18,326 @@ namespace {
 
 using namespace h5;
 
-// With --per-scenario: scenario_<stat>[axes...][scenario], the last dimension a scale of
-// scenario indices.
-void write_scenario_stats(hid_t group, const FamilyGrid& grid, const SweepResult& result,
-                          const std::vector<Handle>& scales, std::vector<hsize_t> shape,
+// CF units of a pool axis from its table's units: counts of slots or GPUs keep their unit, the
+// rest are ratios (dimensionless, "1"); the table's words go into the long name.
+std::string axis_cf_units(const AxisSpec& axis) {
+  const std::string units = axis.units;
+  if (units == "slots" || units == "GPUs") return units;
+  return "1";
+}
+
+// The scales of the scenario axes in `group`, in order.
+std::vector<Handle> scenario_axis_scales(hid_t group, const SweepGrid& grid) {
+  std::vector<Handle> scales;
+  for (const ScenarioAxis& axis : grid.axes) {
+    const KeyMeaning m = scenario_axis_meaning(axis);
+    scales.push_back(value_scale(
+        group, axis.key, axis.values, m.units,
+        std::string(m.long_name) + " ([" + axis.section + "] " + axis.key + ", a scenario axis)"));
+  }
+  return scales;
+}
+
+std::vector<hsize_t> scenario_axis_shape(const SweepGrid& grid) {
+  std::vector<hsize_t> shape;
+  for (const ScenarioAxis& axis : grid.axes)
+    shape.push_back(axis.values.size());
+  return shape;
+}
+
+// A dataset whose dimensions are `dims` with these scales attached, in order, and CF attributes.
+void write_with_scales(hid_t group, const std::string& name, hid_t type,
+                       const std::vector<hsize_t>& dims, const void* data,
+                       const std::vector<const Handle*>& scales, const std::string& units,
+                       const std::string& long_name) {
+  SPOTSWEEP_EXPECTS(scales.size() == dims.size(), "one scale per dimension");
+  Handle ds(dataset(group, name, type, dims, data), H5Dclose, name);
+  for (size_t d = 0; d < scales.size(); ++d) {
+    char label[256];
+    const ssize_t n = H5Iget_name(*scales[d], label, sizeof label);
+    std::string scale_name = n > 0 ? std::string(label) : std::string();
+    scale_name = scale_name.substr(scale_name.rfind('/') + 1);
+    attach_scale(ds, *scales[d], static_cast<unsigned>(d), scale_name.c_str());
+  }
+  write_cf(ds, units, long_name);
+}
+
+// With --per-scenario: scenario_<stat>[point axes...][axes...][scenario].
+void write_scenario_stats(hid_t group, const FamilyGrid& family,
+                          const std::vector<SweepResult>& results,
+                          const std::vector<const Handle*>& scales, std::vector<hsize_t> shape,
                           int32_t scenario_count) {
   const size_t S = static_cast<size_t>(scenario_count);
   const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
   shape.push_back(S);
-  std::vector<double> column(static_cast<size_t>(grid.size) * S);
+  std::vector<const Handle*> all = scales;
+  all.push_back(&scenario);
+  const size_t per_point = static_cast<size_t>(family.size) * S;
+  std::vector<double> column(per_point * results.size());
   for (int32_t st = 0; st < kScenarioStatCount; ++st) {
-    for (size_t i = 0; i < column.size(); ++i)
-      column[i] = result.scenario_stats[(static_cast<size_t>(grid.first_member) * S + i) *
-                                            kScenarioStatCount +
-                                        st];
-    const std::string name =
-        std::string("scenario_") + scenario_stat_name(static_cast<ScenarioStat>(st));
-    Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
-    for (size_t d = 0; d < scales.size(); ++d)
-      attach_scale(ds, scales[d], static_cast<unsigned>(d), grid.axes[d].name.c_str());
-    attach_scale(ds, scenario, static_cast<unsigned>(scales.size()), "scenario");
+    for (size_t p = 0; p < results.size(); ++p)
+      for (size_t i = 0; i < per_point; ++i)
+        column[p * per_point + i] =
+            results[p].scenario_stats[(static_cast<size_t>(family.first_member) * S + i) *
+                                          kScenarioStatCount +
+                                      st];
+    const ScenarioStat stat = static_cast<ScenarioStat>(st);
+    const StatMeaning m = scenario_stat_meaning(stat);
+    write_with_scales(group, std::string("scenario_") + scenario_stat_name(stat), H5T_NATIVE_DOUBLE,
+                      shape, column.data(), all, m.units, m.long_name);
   }
 }
 
-// One group per family: its axes as dimension scales and each statistic shaped by them.
-void write_family(hid_t families, const FamilyGrid& grid, const SweepResult& result,
-                  int32_t scenario_count) {
-  Handle group = make_group(families, grid.name);
-  write_scalar_attr<int64_t>(group, "first_member", H5T_NATIVE_INT64, grid.first_member);
-  write_scalar_attr<int64_t>(group, "members", H5T_NATIVE_INT64, grid.size);
-  std::vector<hsize_t> shape;
-  std::vector<Handle> scales;
-  for (const AxisGrid& axis : grid.axes) {
-    shape.push_back(axis.values.size());
-    scales.emplace_back(
-        dataset(group, axis.name, H5T_NATIVE_DOUBLE, {axis.values.size()}, axis.values.data()),
-        H5Dclose, axis.name);
-    check(H5DSset_scale(scales.back(), axis.name.c_str()),
-          "make " + axis.name + " a dimension scale");
+// One group per family grid: the scenario axes and its own axes as dimension scales, and each
+// statistic shaped by them.
+void write_family(hid_t families, const SweepGrid& grid, const FamilyGrid& family,
+                  const std::vector<SweepResult>& results) {
+  Handle group = make_group(families, family.name);
+  write_scalar_attr<int64_t>(group, "first_member", H5T_NATIVE_INT64, family.first_member);
+  write_scalar_attr<int64_t>(group, "members", H5T_NATIVE_INT64, family.size);
+  const FamilyInfo& info = family_info(family.family);
+  write_string_attr(group, "family", info.name);
+  write_string_attr(group, "long_name", info.meaning);
+  std::vector<Handle> point_scales = scenario_axis_scales(group, grid);
+  std::vector<hsize_t> shape = scenario_axis_shape(grid);
+  std::vector<Handle> axis_scales;
+  for (size_t a = 0; a < family.axes.size(); ++a) {
+    const AxisSpec& spec = info.axes[a];
+    axis_scales.push_back(value_scale(group, family.axes[a].name, family.axes[a].values,
+                                      axis_cf_units(spec),
+                                      std::string(spec.meaning) + " (" + spec.units + ")"));
+    shape.push_back(family.axes[a].values.size());
   }
-  std::vector<double> column(static_cast<size_t>(grid.size));
+  std::vector<const Handle*> scales;
+  for (const Handle& h : point_scales)
+    scales.push_back(&h);
+  for (const Handle& h : axis_scales)
+    scales.push_back(&h);
+  const size_t members = static_cast<size_t>(family.size);
+  std::vector<double> column(members * results.size());
   for (int32_t st = 0; st < kStatCount; ++st) {
-    for (int64_t i = 0; i < grid.size; ++i)
-      column[i] = result.stat(grid.first_member + i, static_cast<Stat>(st));
-    const char* name = stat_name(static_cast<Stat>(st));
-    Handle ds(dataset(group, name, H5T_NATIVE_DOUBLE, shape, column.data()), H5Dclose, name);
-    for (size_t d = 0; d < scales.size(); ++d)
-      attach_scale(ds, scales[d], static_cast<unsigned>(d), grid.axes[d].name.c_str());
+    const Stat stat = static_cast<Stat>(st);
+    for (size_t p = 0; p < results.size(); ++p)
+      for (size_t i = 0; i < members; ++i)
+        column[p * members + i] =
+            results[p].stat(family.first_member + static_cast<int64_t>(i), stat);
+    const StatMeaning m = stat_meaning(stat);
+    write_with_scales(group, stat_name(stat), H5T_NATIVE_DOUBLE, shape, column.data(), scales,
+                      m.units, m.long_name);
   }
-  if (!result.scenario_stats.empty())
-    write_scenario_stats(group, grid, result, scales, shape, scenario_count);
+  if (!results.front().scenario_stats.empty())
+    write_scenario_stats(group, family, results, scales, shape, grid.front().scenarios.count);
 }
 
-void write_workload(hid_t file, const SweepPlan& plan) {
+void write_workload(hid_t file, const SweepGrid& grid) {
   Handle group = make_group(file, "workload");
-  const hsize_t S = static_cast<hsize_t>(plan.scenarios.count),
-                R = static_cast<hsize_t>(plan.rounds);
-  write_string_attr(group, "trace", plan.trace_name);
-  write_scalar_attr<double>(group, "tick_seconds", H5T_NATIVE_DOUBLE, plan.scenarios.tick_seconds);
-  write_scalar_attr<int32_t>(group, "window_slots", H5T_NATIVE_INT32, plan.scenarios.slots);
-  write_dataset(group, "scenario_first_slot", H5T_NATIVE_INT64, {S},
-                plan.scenarios.source_slot.data());
-  write_dataset(group, "round_start", H5T_NATIVE_INT32, {R}, plan.round_start.data());
+  const SweepPlan& first = grid.front();
+  const hsize_t S = static_cast<hsize_t>(first.scenarios.count),
+                R = static_cast<hsize_t>(first.rounds);
+  write_string_attr(group, "trace", first.trace_name);
+  write_scalar_attr<double>(group, "tick_seconds", H5T_NATIVE_DOUBLE, first.scenarios.tick_seconds);
+  int32_t window = 0;
+  for (const SweepPlan& plan : grid.plans)
+    window = std::max(window, plan.scenarios.slots);
+  write_scalar_attr<int32_t>(group, "window_slots", H5T_NATIVE_INT32, window);
+  std::vector<Handle> point_scales = scenario_axis_scales(group, grid);
+  const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
+  const Handle round = index_scale(group, "round", R, 0, "round (0-based)");
+  std::vector<const Handle*> outer;
+  for (const Handle& h : point_scales)
+    outer.push_back(&h);
+  const std::vector<hsize_t> point_shape = scenario_axis_shape(grid);
+  auto dims = [&](std::initializer_list<hsize_t> inner) {
+    std::vector<hsize_t> d = point_shape;
+    d.insert(d.end(), inner);
+    return d;
+  };
+  auto with = [&](std::initializer_list<const Handle*> inner) {
+    std::vector<const Handle*> s = outer;
+    s.insert(s.end(), inner);
+    return s;
+  };
+  std::vector<int64_t> first_slot;
+  std::vector<int32_t> round_start, window_slots;
   std::vector<double> work, deadline, value;
-  for (const JobSpec& j : plan.jobs) {
-    work.push_back(j.work);
-    deadline.push_back(j.soft_deadline_s);
-    value.push_back(j.value_max);
+  for (const SweepPlan& plan : grid.plans) {
+    first_slot.insert(first_slot.end(), plan.scenarios.source_slot.begin(),
+                      plan.scenarios.source_slot.end());
+    round_start.insert(round_start.end(), plan.round_start.begin(), plan.round_start.end());
+    window_slots.push_back(plan.scenarios.slots);
+    for (const JobSpec& j : plan.jobs) {
+      work.push_back(j.work);
+      deadline.push_back(j.soft_deadline_s);
+      value.push_back(j.value_max);
+    }
   }
-  write_dataset(group, "job_work", H5T_NATIVE_DOUBLE, {S, R}, work.data());
-  write_dataset(group, "job_deadline_s", H5T_NATIVE_DOUBLE, {S, R}, deadline.data());
-  write_dataset(group, "job_value", H5T_NATIVE_DOUBLE, {S, R}, value.data());
+  write_with_scales(group, "scenario_first_slot", H5T_NATIVE_INT64, dims({S}), first_slot.data(),
+                    with({&scenario}), "1", "first trace slot of each scenario window");
+  write_with_scales(group, "round_start", H5T_NATIVE_INT32, dims({R}), round_start.data(),
+                    with({&round}), "1", "start slot of each round's job inside its window");
+  write_with_scales(group, "job_work", H5T_NATIVE_DOUBLE, dims({S, R}), work.data(),
+                    with({&scenario, &round}), "samples", "work L of each job");
+  write_with_scales(group, "job_deadline_s", H5T_NATIVE_DOUBLE, dims({S, R}), deadline.data(),
+                    with({&scenario, &round}), "s", "soft deadline d of each job");
+  write_with_scales(group, "job_value", H5T_NATIVE_DOUBLE, dims({S, R}), value.data(),
+                    with({&scenario, &round}), "USD", "value of each job finished by d");
+  if (!grid.axes.empty())
+    write_with_scales(group, "window_slots", H5T_NATIVE_INT32, point_shape, window_slots.data(),
+                      outer, "1", "slots of each point's scenario windows");
 }
 
-void write_traced(hid_t file, const SweepPlan& plan, const SweepResult& result) {
-  const size_t K = result.traced_members.size();
-  const size_t jobs = static_cast<size_t>(plan.jobs_per_member());
-  if (result.traced.size() != K * jobs)
-    throw LogicError("write_sweep_h5: traced outcomes do not match the traced members");
+void write_opt(hid_t file, const SweepGrid& grid, const std::vector<OptTable>& opt) {
+  Handle group = make_group(file, "opt");
+  const SweepPlan& first = grid.front();
+  const hsize_t S = static_cast<hsize_t>(first.scenarios.count),
+                R = static_cast<hsize_t>(first.rounds);
+  write_scalar_attr<int32_t>(group, "progress_buckets", H5T_NATIVE_INT32,
+                             opt.front().progress_buckets);
+  std::vector<Handle> point_scales = scenario_axis_scales(group, grid);
+  const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
+  const Handle round = index_scale(group, "round", R, 0, "round (0-based)");
+  std::vector<const Handle*> scales;
+  for (const Handle& h : point_scales)
+    scales.push_back(&h);
+  scales.push_back(&scenario);
+  scales.push_back(&round);
+  std::vector<hsize_t> dims = scenario_axis_shape(grid);
+  dims.push_back(S);
+  dims.push_back(R);
+  std::vector<double> lower, upper;
+  for (const OptTable& t : opt) {
+    lower.insert(lower.end(), t.utility_lower.begin(), t.utility_lower.end());
+    upper.insert(upper.end(), t.utility_upper.begin(), t.utility_upper.end());
+  }
+  write_with_scales(group, "utility_lower", H5T_NATIVE_DOUBLE, dims, lower.data(), scales, "USD",
+                    "OPT lower bound: the utility of a real schedule (docs/model.md section 5)");
+  write_with_scales(group, "utility_upper", H5T_NATIVE_DOUBLE, dims, upper.data(), scales, "USD",
+                    "OPT upper bound: the rounded-up relaxation's utility");
+}
+
+void write_traced(hid_t file, const SweepGrid& grid, const std::vector<SweepResult>& results) {
+  const SweepResult& first_result = results.front();
+  const size_t K = first_result.traced_members.size();
+  const SweepPlan& first = grid.front();
+  const size_t jobs = static_cast<size_t>(first.jobs_per_member());
+  for (const SweepResult& r : results)
+    if (r.traced.size() != K * jobs)
+      throw LogicError("write_sweep_h5: traced outcomes do not match the traced members");
   Handle group = make_group(file, "traced_members");
-  write_dataset(group, "member", H5T_NATIVE_INT64, {K}, result.traced_members.data());
-  const std::vector<hsize_t> dims = {K, static_cast<hsize_t>(plan.scenarios.count),
-                                     static_cast<hsize_t>(plan.rounds)};
-  auto doubles = [&](const char* name, double Outcome::*field) {
+  std::vector<Handle> point_scales = scenario_axis_scales(group, grid);
+  const Handle member = integer_scale(group, "member", first_result.traced_members,
+                                      "global index of the traced member");
+  const Handle scenario =
+      index_scale(group, "scenario", static_cast<hsize_t>(first.scenarios.count), 0, "scenario");
+  const Handle round =
+      index_scale(group, "round", static_cast<hsize_t>(first.rounds), 0, "round (0-based)");
+  std::vector<const Handle*> scales;
+  for (const Handle& h : point_scales)
+    scales.push_back(&h);
+  scales.push_back(&member);
+  scales.push_back(&scenario);
+  scales.push_back(&round);
+  std::vector<hsize_t> dims = scenario_axis_shape(grid);
+  dims.push_back(K);
+  dims.push_back(static_cast<hsize_t>(first.scenarios.count));
+  dims.push_back(static_cast<hsize_t>(first.rounds));
+  auto doubles = [&](const char* name, double Outcome::*field, const char* units,
+                     const char* long_name) {
     std::vector<double> v;
-    for (const Outcome& o : result.traced)
-      v.push_back(o.*field);
-    write_dataset(group, name, H5T_NATIVE_DOUBLE, dims, v.data());
+    for (const SweepResult& r : results)
+      for (const Outcome& o : r.traced)
+        v.push_back(o.*field);
+    write_with_scales(group, name, H5T_NATIVE_DOUBLE, dims, v.data(), scales, units, long_name);
   };
-  auto ints = [&](const char* name, int32_t Outcome::*field) {
+  auto ints = [&](const char* name, int32_t Outcome::*field, const char* long_name) {
     std::vector<int32_t> v;
-    for (const Outcome& o : result.traced)
-      v.push_back(o.*field);
-    write_dataset(group, name, H5T_NATIVE_INT32, dims, v.data());
+    for (const SweepResult& r : results)
+      for (const Outcome& o : r.traced)
+        v.push_back(o.*field);
+    write_with_scales(group, name, H5T_NATIVE_INT32, dims, v.data(), scales, "1", long_name);
   };
-  doubles("utility", &Outcome::utility);
-  doubles("value", &Outcome::value);
-  doubles("cost", &Outcome::cost);
-  doubles("finish_s", &Outcome::finish_s);
-  doubles("od_gpu_s", &Outcome::od_gpu_s);
-  doubles("spot_gpu_s", &Outcome::spot_gpu_s);
-  ints("missed", &Outcome::missed);
-  ints("reconfigs", &Outcome::reconfigs);
-  ints("net_overrides", &Outcome::net_overrides);
-  ints("slots", &Outcome::slots);
-  std::vector<std::string> names;
-  for (int64_t m : result.traced_members)
-    names.push_back(plan.pool.describe_member(m));
+  doubles("utility", &Outcome::utility, "USD", "utility V(T) - cost of the job");
+  doubles("value", &Outcome::value, "USD", "value V(T) earned");
+  doubles("cost", &Outcome::cost, "USD", "cost of the GPUs rented");
+  doubles("finish_s", &Outcome::finish_s, "s", "completion time from the job's start (-1: missed)");
+  doubles("od_gpu_s", &Outcome::od_gpu_s, "s", "on-demand GPU-seconds rented");
+  doubles("spot_gpu_s", &Outcome::spot_gpu_s, "s", "spot GPU-seconds rented");
+  ints("missed", &Outcome::missed, "1 when the job missed its hard deadline");
+  ints("reconfigs", &Outcome::reconfigs, "restarts, the first launch included");
+  ints("net_overrides", &Outcome::net_overrides, "slots in which the safety net overrode");
+  ints("slots", &Outcome::slots, "policy-slot steps simulated");
   std::string joined;
-  for (const auto& n : names)
-    joined += (joined.empty() ? "" : "\n") + n;
+  for (int64_t m : first_result.traced_members)
+    joined += (joined.empty() ? "" : "\n") + first.pool.describe_member(m);
   write_string_attr(group, "parameters", joined);
 }
 
-void write_contents(hid_t file, const SweepPlan& plan, const SweepResult& result,
-                    const OptTable& opt) {
-  SPOTSWEEP_EXPECTS(result.stats.size() == static_cast<size_t>(plan.pool.size) * kStatCount,
-                    "one statistics row per pool member");
-  write_string_attr(file, "config", plan.config_toml);
-  write_scalar_attr<uint64_t>(file, "seed", H5T_NATIVE_UINT64, plan.seed);
-  write_string_attr(file, "backend", backend_name(result.backend));
-  write_string_attr(file, "device", result.device);
+void write_contents(hid_t file, const SweepGrid& grid, const std::vector<SweepResult>& results,
+                    const std::vector<OptTable>& opt, const std::string& config_toml) {
+  SPOTSWEEP_EXPECTS(
+      !results.empty() && results.size() == grid.plans.size() && opt.size() == results.size(),
+      "one result and one OPT table per point");
+  const SweepPlan& first = grid.front();
+  const SweepResult& r0 = results.front();
+  for (const SweepResult& r : results)
+    SPOTSWEEP_EXPECTS(r.stats.size() == static_cast<size_t>(first.pool.size) * kStatCount,
+                      "one statistics row per pool member");
+  int64_t steps = 0;
+  double seconds = 0.0;
+  for (const SweepResult& r : results) {
+    steps += r.policy_slot_steps;
+    seconds += r.seconds;
+  }
+  write_string_attr(file, "config", config_toml.empty() ? grid.config_toml : config_toml);
+  write_scalar_attr<uint64_t>(file, "seed", H5T_NATIVE_UINT64, first.seed);
+  write_string_attr(file, "backend", backend_name(r0.backend));
+  write_string_attr(file, "device", r0.device);
   write_string_attr(file, "spotsweep_version", SPOTSWEEP_VERSION);
+  write_string_attr(file, "argv", command_line());
   write_string_attr(file, "member_order", "families in file order; inside one, last axis fastest");
-  write_scalar_attr<int64_t>(file, "pool_size", H5T_NATIVE_INT64, plan.pool.size);
-  write_scalar_attr<int32_t>(file, "scenarios", H5T_NATIVE_INT32, plan.scenarios.count);
-  write_scalar_attr<int32_t>(file, "rounds", H5T_NATIVE_INT32, plan.rounds);
-  write_scalar_attr<int64_t>(file, "policy_slot_steps", H5T_NATIVE_INT64, result.policy_slot_steps);
-  write_scalar_attr<double>(file, "seconds", H5T_NATIVE_DOUBLE, result.seconds);
+  write_scalar_attr<int64_t>(file, "pool_size", H5T_NATIVE_INT64, first.pool.size);
+  write_scalar_attr<int32_t>(file, "scenarios", H5T_NATIVE_INT32, first.scenarios.count);
+  write_scalar_attr<int32_t>(file, "rounds", H5T_NATIVE_INT32, first.rounds);
+  std::string axes;
+  for (const ScenarioAxis& a : grid.axes)
+    axes += (axes.empty() ? "" : ",") + a.key;
+  write_string_attr(file, "scenario_axes", axes);
+  write_scalar_attr<int64_t>(file, "policy_slot_steps", H5T_NATIVE_INT64, steps);
+  write_scalar_attr<double>(file, "seconds", H5T_NATIVE_DOUBLE, seconds);
   write_string_attr(file, "percentiles", "nearest rank, float32 values: p5, p50, p95");
   {
     Handle families = make_group(file, "families");
-    for (const FamilyGrid& grid : plan.pool.families)
-      write_family(families, grid, result, plan.scenarios.count);
+    for (const FamilyGrid& family : first.pool.families)
+      write_family(families, grid, family, results);
   }
-  write_workload(file, plan);
-  if (opt.progress_buckets > 0) {
-    Handle group = make_group(file, "opt");
-    const std::vector<hsize_t> dims = {static_cast<hsize_t>(plan.scenarios.count),
-                                       static_cast<hsize_t>(plan.rounds)};
-    write_scalar_attr<int32_t>(group, "progress_buckets", H5T_NATIVE_INT32, opt.progress_buckets);
-    write_dataset(group, "utility_lower", H5T_NATIVE_DOUBLE, dims, opt.utility_lower.data());
-    write_dataset(group, "utility_upper", H5T_NATIVE_DOUBLE, dims, opt.utility_upper.data());
-  }
-  if (!result.traced_members.empty()) write_traced(file, plan, result);
+  write_workload(file, grid);
+  if (opt.front().progress_buckets > 0) write_opt(file, grid, opt);
+  if (!r0.traced_members.empty()) write_traced(file, grid, results);
 }
 
 }  // namespace
 
-void write_sweep_h5(OutputFile& output, const SweepPlan& plan, const SweepResult& result,
-                    const OptTable& opt) {
-  h5::write_file_atomically(output, [&](hid_t file) { write_contents(file, plan, result, opt); });
+void write_sweep_h5(OutputFile& output, const SweepGrid& grid,
+                    const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
+                    const std::string& config_toml) {
+  h5::write_file_atomically(
+      output, [&](hid_t file) { write_contents(file, grid, results, opt, config_toml); });
 }
 
+void write_sweep_h5(const std::string& path, const SweepGrid& grid,
+                    const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
+                    const std::string& config_toml) {
+  OutputFile output(path, "--output");
+  write_sweep_h5(output, grid, results, opt, config_toml);
+}
+
+void write_sweep_h5(OutputFile& output, const SweepPlan& plan, const SweepResult& result,
+                    const OptTable& opt) {
+  write_sweep_h5(output, single_point_grid(plan), {result}, {opt});
+}
 void write_sweep_h5(const std::string& path, const SweepPlan& plan, const SweepResult& result,
                     const OptTable& opt) {
-  OutputFile output(path, "--output");
-  write_sweep_h5(output, plan, result, opt);
+  write_sweep_h5(path, single_point_grid(plan), {result}, {opt});
 }
 
 }  // namespace spotsweep

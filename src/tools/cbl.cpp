@@ -55,11 +55,11 @@ std::string hours_text(double h) { return format_number(h) + " h"; }
 }  // namespace
 
 const std::vector<CblPolicy>& cbl_policies() {
-  // deadline_factor 1 for greedy and up (their defaults), one GPU for on_demand, 0 (= N_max = 1)
-  // for only_spot.
+  // deadline_factor 1 for greedy and uniform_progress (their defaults), one GPU for on_demand,
+  // 0 (= N_max = 1) for only_spot. Each is named as its pool family is, in every command.
   static const std::vector<CblPolicy> policies = {
       {"greedy", "greedy", "deadline_factor", 1.0},
-      {"up", "uniform_progress", "deadline_factor", 1.0},
+      {"uniform_progress", "uniform_progress", "deadline_factor", 1.0},
       {"on_demand", "on_demand", "n_gpus", 1.0},
       {"only_spot", "only_spot", "n_gpus", 0.0},
   };
@@ -68,9 +68,14 @@ const std::vector<CblPolicy>& cbl_policies() {
 
 CblPolicy parse_cbl_policy(const std::string& text, const std::string& source,
                            const std::string& field) {
+  // "up" (Can't Be Late's own name) and dashed spellings are older spellings (the CLI notes
+  // them); the columns of the summary are as wide as "uniform_progress".
+  std::string name = text == "up" ? "uniform_progress" : text;
+  std::replace(name.begin(), name.end(), '-', '_');
   for (const CblPolicy& p : cbl_policies())
-    if (text == p.name || text == p.family) return p;
-  throw input_error(source, field, text, "unknown policy (greedy, up, on_demand, only_spot)");
+    if (name == p.name || name == p.family) return p;
+  throw input_error(source, field, text,
+                    "unknown policy (greedy, uniform_progress, on_demand, only_spot)");
 }
 
 void check_cbl_job(const JobSpec& job, const std::string& source) {
@@ -361,7 +366,7 @@ void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns
   std::snprintf(buf, sizeof buf, "%-11s %-11s", "deadline_h", "overhead_h");
   out << buf;
   for (size_t p = 0; p < P; ++p) {
-    std::snprintf(buf, sizeof buf, " %12s", replay.policies[p].name);
+    std::snprintf(buf, sizeof buf, " %16s", replay.policies[p].name);
     out << buf;
   }
   out << "\n";
@@ -378,7 +383,7 @@ void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns
         sum += o.cost;
         misses[p] += o.missed;
       }
-      std::snprintf(buf, sizeof buf, " %12.4f", sum / static_cast<double>(replay.windows.size()));
+      std::snprintf(buf, sizeof buf, " %16.4f", sum / static_cast<double>(replay.windows.size()));
       out << buf;
     }
     out << "\n";
@@ -386,20 +391,20 @@ void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns
   std::snprintf(buf, sizeof buf, "%-23s", "misses");
   out << buf;
   for (size_t p = 0; p < P; ++p) {
-    std::snprintf(buf, sizeof buf, " %12lld", static_cast<long long>(misses[p]));
+    std::snprintf(buf, sizeof buf, " %16lld", static_cast<long long>(misses[p]));
     out << buf;
   }
   out << "\n\nADRS test split (4 envs x 30 windows, all settings): score = -mean - 0.25*std\n";
-  std::snprintf(buf, sizeof buf, "%-12s %6s %12s %12s %12s\n", "policy", "runs", "mean_cost",
+  std::snprintf(buf, sizeof buf, "%-16s %6s %12s %12s %12s\n", "policy", "runs", "mean_cost",
                 "std_cost", "score");
   out << buf;
   for (size_t p = 0; p < P; ++p) {
     const CblScore sc = adrs_test_score(replay, runs, p);
     if (sc.runs == 0) {
-      std::snprintf(buf, sizeof buf, "%-12s %6d %12s %12s %12s\n", replay.policies[p].name, 0, "-",
+      std::snprintf(buf, sizeof buf, "%-16s %6d %12s %12s %12s\n", replay.policies[p].name, 0, "-",
                     "-", "-");
     } else {
-      std::snprintf(buf, sizeof buf, "%-12s %6lld %12.4f %12.4f %12.4f\n", replay.policies[p].name,
+      std::snprintf(buf, sizeof buf, "%-16s %6lld %12.4f %12.4f %12.4f\n", replay.policies[p].name,
                     static_cast<long long>(sc.runs), sc.mean_cost, sc.std_cost, sc.score);
     }
     out << buf;

@@ -1,5 +1,7 @@
 #include "spotsweep/tools/simulate.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -7,13 +9,17 @@
 #include <memory>
 #include <sstream>
 
+#include "spotsweep/config/sweep_config.hpp"
 #include "spotsweep/config/validation.hpp"
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/h5.hpp"
 #include "spotsweep/detail/memory.hpp"
+#include "spotsweep/detail/text.hpp"
 #include "spotsweep/market/learned_predictor.hpp"
 #include "spotsweep/market/trace_io.hpp"
 #include "spotsweep/model/policies.hpp"
+#include "spotsweep/sweep/plan.hpp"
 
 namespace spotsweep {
 
@@ -92,6 +98,9 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   const FamilyInfo* family = find_family(rq.policy);
   if (!family)
     throw input_error(rq.source, "--policy", rq.policy, "unknown policy; choose " + family_names());
+  // Named by the option that gave it (the trace reader names only the file).
+  if (::access(rq.trace_path.c_str(), F_OK) != 0)
+    throw input_error(rq.source, "--trace", rq.trace_path, "no such file");
   // The per-slot log is reserved first: a bad path, or the trace itself, fails at once.
   std::unique_ptr<OutputFile> csv_output;
   if (!rq.slot_csv.empty())
@@ -152,7 +161,8 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
     const std::string value = format_number(p[ChcFamily::resolution]);
     const double bytes =
         check_chc_planner(job, trace.tick_seconds, p[ChcFamily::window], p[ChcFamily::resolution],
-                          p[ChcFamily::lagrange_iters] == 0.0, rq.source, "--resolution", value);
+                          p[ChcFamily::lagrange_iters] == 0.0, rq.source, "--resolution", value,
+                          p[ChcFamily::commit]);
     check_host_memory(bytes, "CHC's planner", rq.source, "--resolution", value,
                       "lower --window or --resolution, or plan with --lagrange-iters");
   }
@@ -250,6 +260,204 @@ void print_simulate_report(const SimulateRequest& rq, const SimulateReport& r, s
         << "\n";
   }
   out << "on-demand only cost  " << num(r.on_demand_cost) << " USD\n";
+}
+
+namespace {
+
+std::string read_string_attribute(hid_t object, const char* name) {
+  if (H5Aexists(object, name) <= 0) return "";
+  h5::OptionalHandle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
+  h5::OptionalHandle type(H5Aget_type(attr), H5Tclose);
+  if (!attr.ok() || !type.ok() || H5Tis_variable_str(type) <= 0) return "";
+  h5::OptionalHandle memtype(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(memtype, H5T_VARIABLE);
+  H5Tset_cset(memtype, H5Tget_cset(type));
+  char* text = nullptr;
+  if (H5Aread(attr, memtype, &text) < 0 || !text) return "";
+  std::string out = text;
+  H5free_memory(text);
+  return out;
+}
+
+bool same_outcome(const Outcome& a, const Outcome& b) {
+  return a.utility == b.utility && a.value == b.value && a.cost == b.cost &&
+         a.finish_s == b.finish_s && a.od_gpu_s == b.od_gpu_s && a.spot_gpu_s == b.spot_gpu_s &&
+         a.missed == b.missed && a.reconfigs == b.reconfigs && a.net_overrides == b.net_overrides &&
+         a.slots == b.slots;
+}
+
+}  // namespace
+
+FromSweepReport run_simulate_from_sweep(const FromSweepRequest& rq) {
+  const std::string& path = rq.sweep_path;
+  if (::access(path.c_str(), F_OK) != 0)
+    throw input_error(path, "--from-sweep", "", "no such file");
+  check_input_file(path, "--from-sweep");  // a FIFO or a device would block or mislead HDF5
+  std::string config_text;
+  h5::QuietHdf5 quiet;
+  h5::OptionalHandle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.ok())
+    throw input_error(path, "--from-sweep", "", "not an HDF5 file (expected a sweep's output)");
+  config_text = read_string_attribute(file, "config");
+  if (config_text.empty() || !h5::path_exists(file, "families"))
+    throw input_error(path, "--from-sweep", "",
+                      "no stored configuration: not an output of `spotsweep sweep`");
+  const TomlDocument doc = parse_toml_text(config_text, path + " (its stored config)");
+  const SweepConfig config = parse_sweep_config(doc);
+  int32_t opt_buckets = 256;
+  if (const TomlSection* sweep = doc.find("sweep"))
+    for (const TomlEntry& e : sweep->entries)
+      if (e.key == "opt_buckets") opt_buckets = static_cast<int32_t>(toml_integer(doc, e));
+  // The per-slot log is reserved before the run: a bad path, the sweep file or its trace fails
+  // at once.
+  std::unique_ptr<OutputFile> csv_output;
+  if (!rq.slot_csv.empty())
+    csv_output =
+        std::make_unique<OutputFile>(rq.slot_csv, "--slot-csv",
+                                     std::vector<std::string>{path, config.workload.trace_path,
+                                                              config.workload.forecast_trace_path});
+
+  // The point of the scenario axes.
+  FromSweepReport out;
+  int64_t point = 0;
+  for (const auto& [key, value] : rq.at) {
+    bool known = false;
+    for (const ScenarioAxis& a : config.scenario_axes)
+      known = known || a.key == key;
+    if (!known)
+      throw input_error(path, "--at", key + "=" + format_number(value),
+                        config.scenario_axes.empty() ? "the sweep has no scenario axes"
+                                                     : "not a scenario axis of the sweep");
+  }
+  for (const ScenarioAxis& a : config.scenario_axes) {
+    std::vector<std::string> values;
+    for (double v : a.values)
+      values.push_back(format_number(v));
+    int64_t digit = -1;
+    for (const auto& [key, value] : rq.at)
+      if (key == a.key)
+        for (size_t i = 0; i < a.values.size(); ++i)
+          if (std::fabs(a.values[i] - value) <= 1e-9 * std::max(1.0, std::fabs(value)))
+            digit = static_cast<int64_t>(i);
+    if (digit < 0)
+      throw input_error(path, "--at", a.key,
+                        "give a value of the sweep's scenario axis: --at " + a.key +
+                            "=V with V in " + join(values));
+    point = point * static_cast<int64_t>(a.values.size()) + digit;
+    out.point += (out.point.empty() ? "" : ", ") + a.key + " = " +
+                 format_number(a.values[static_cast<size_t>(digit)]);
+  }
+  const SweepPlan plan = make_plan(sweep_config_at(config, point));
+  if (rq.member < 0 || rq.member >= plan.pool.size)
+    throw input_error(path, "--member", std::to_string(rq.member),
+                      "outside the pool's " + std::to_string(plan.pool.size) + " members");
+  if (rq.scenario < 0 || rq.scenario >= plan.scenarios.count)
+    throw input_error(path, "--scenario", std::to_string(rq.scenario),
+                      "the sweep has scenarios 0 to " + std::to_string(plan.scenarios.count - 1));
+  if (rq.round < 0 || rq.round >= plan.rounds)
+    throw input_error(path, "--round", std::to_string(rq.round),
+                      "the sweep has rounds 0 to " + std::to_string(plan.rounds - 1));
+
+  const MemberRef ref = plan.pool.locate(rq.member);
+  const FamilyGrid& grid = plan.pool.families[static_cast<size_t>(ref.family_index)];
+  SimulateReport& report = out.report;
+  report.params = plan.pool.parameters(rq.member);
+  out.description = plan.pool.describe_member(rq.member);
+  out.trace_name = plan.trace_name;
+  out.window_start = plan.round_start[static_cast<size_t>(rq.round)];
+  out.window_first_slot = plan.scenarios.source_slot[static_cast<size_t>(rq.scenario)];
+  const ScenarioBatchView view = plan.scenarios.view();
+  const MemberContext context = view.context(rq.scenario, nullptr);
+  const JobSpec& job = plan.job(rq.scenario, rq.round);
+  report.horizon_slots = horizon_slots(job, plan.scenarios.tick_seconds);
+  report.tick_seconds = plan.scenarios.tick_seconds;
+  PlanStats stats;
+  if (rq.slot_csv.empty()) {
+    NullSlotLogger log;
+    report.policy = simulate_member_alone(grid.family, report.params.data(), context, job,
+                                          out.window_start, log, &stats);
+  } else {
+    SlotCsv log(*csv_output);
+    report.policy = simulate_member_alone(grid.family, report.params.data(), context, job,
+                                          out.window_start, log, &stats);
+    log.commit();
+  }
+  report.chc_plans = stats.plans_made;
+  report.chc_largest_plan_gap = stats.largest_plan_gap;
+  OnDemandOnlyPolicy od;
+  report.on_demand_cost = simulate(job, context.market, out.window_start, od).cost;
+  if (rq.with_opt && opt_buckets > 0) {
+    OptOptions options;
+    options.progress_buckets = opt_buckets;
+    const std::string value = std::to_string(opt_buckets);
+    check_opt_lattice(job, plan.scenarios.tick_seconds, options, path, "sweep.opt_buckets", value);
+    check_host_memory(opt_lattice(job, plan.scenarios.tick_seconds, options).bytes(true),
+                      "OPT's tables", path, "sweep.opt_buckets", value, "give --no-opt");
+    report.opt = solve_opt(job, context.market, out.window_start, options);
+    report.with_opt = true;
+  }
+
+  // What the sweep kept of the same job: the traced outcome and OPT.
+  const int64_t S = plan.scenarios.count, R = plan.rounds;
+  if (h5::path_exists(file, "traced_members/member")) {
+    const std::vector<int64_t> traced = h5::read_dataset<int64_t>(
+        file, "traced_members/member", H5T_NATIVE_INT64, H5T_INTEGER, "int64", path);
+    const int64_t K = static_cast<int64_t>(traced.size());
+    for (int64_t k = 0; k < K; ++k) {
+      if (traced[static_cast<size_t>(k)] != rq.member) continue;
+      const size_t at = static_cast<size_t>(((point * K + k) * S + rq.scenario) * R + rq.round);
+      auto doubles = [&](const char* name) {
+        return h5::read_dataset<double>(file, std::string("traced_members/") + name,
+                                        H5T_NATIVE_DOUBLE, H5T_FLOAT, "float64", path)[at];
+      };
+      auto ints = [&](const char* name) {
+        return h5::read_dataset<int32_t>(file, std::string("traced_members/") + name,
+                                         H5T_NATIVE_INT32, H5T_INTEGER, "int32", path)[at];
+      };
+      Outcome& o = out.sweep_outcome;
+      o.utility = doubles("utility");
+      o.value = doubles("value");
+      o.cost = doubles("cost");
+      o.finish_s = doubles("finish_s");
+      o.od_gpu_s = doubles("od_gpu_s");
+      o.spot_gpu_s = doubles("spot_gpu_s");
+      o.missed = ints("missed");
+      o.reconfigs = ints("reconfigs");
+      o.net_overrides = ints("net_overrides");
+      o.slots = ints("slots");
+      out.traced = true;
+    }
+  }
+  if (h5::path_exists(file, "opt/utility_lower")) {
+    const std::vector<double> lower = h5::read_dataset<double>(
+        file, "opt/utility_lower", H5T_NATIVE_DOUBLE, H5T_FLOAT, "float64", path);
+    out.sweep_opt_lower = lower[static_cast<size_t>((point * S + rq.scenario) * R + rq.round)];
+    out.has_opt = true;
+  }
+  return out;
+}
+
+void print_from_sweep_report(const FromSweepRequest& rq, const FromSweepReport& r,
+                             std::ostream& out) {
+  SimulateRequest shown;
+  shown.trace_path = rq.sweep_path + ": scenario " + std::to_string(rq.scenario) + " (" +
+                     r.trace_name + " from slot " + std::to_string(r.window_first_slot) +
+                     "), round " + std::to_string(rq.round) +
+                     (r.point.empty() ? std::string() : ", " + r.point) + ";";
+  shown.start_slot = r.window_start;
+  shown.policy = r.description;
+  print_simulate_report(shown, r.report, out);
+  if (r.traced) {
+    const bool same = same_outcome(r.report.policy, r.sweep_outcome);
+    out << "sweep's traced outcome  " << (same ? "equal, bit for bit" : "DIFFERENT") << "\n";
+  } else {
+    out << "sweep's traced outcome  - (member " << rq.member
+        << " was not traced; --trace-members keeps one)\n";
+  }
+  if (r.has_opt && r.report.with_opt)
+    out << "sweep's OPT (lower)     "
+        << (r.report.opt.utility_lower == r.sweep_opt_lower ? "equal, bit for bit" : "DIFFERENT")
+        << "\n";
 }
 
 }  // namespace spotsweep

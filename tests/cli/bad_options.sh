@@ -16,7 +16,7 @@ sim=("$spotsweep" simulate --trace "$trace" --work-hours 4 --deadline-hours 8 --
 # Command-line parse errors.
 expect_error unknown-option "--bogus" "${sim[@]}" --bogus
 expect_error not-a-number "--theta = abc" "${sim[@]}" --policy pf --theta abc
-expect_error missing-required "--trace is required" "$spotsweep" simulate --policy pf --work-hours 4 --deadline-hours 8
+expect_error missing-required "--trace: required" "$spotsweep" simulate --policy pf --work-hours 4 --deadline-hours 8
 expect_error no-subcommand "subcommand is required" "$spotsweep"
 expect_error missing-config "nothere.toml" "$spotsweep" --config "$tmp/nothere.toml" simulate
 
@@ -37,8 +37,17 @@ expect_error opt-resolution "--opt-resolution = 0|must be at least 1" \
 printf '[simulate]\nbogus = 2\n' >"$tmp/unknown.toml"
 expect_error config-unknown-key "unknown.toml|simulate.bogus|not an option" \
   "$spotsweep" --config "$tmp/unknown.toml" "${sim[@]:1}"
-printf '[simulate]\nn_max = 2\n' >"$tmp/underscore.toml"
-expect_error config-underscore "underscore.toml|simulate.n_max" "$spotsweep" --config "$tmp/underscore.toml" "${sim[@]:1}"
+# One dialect: snake_case keys (the names of [job]) and their kebab-case aliases both apply.
+printf '[simulate]\nn_min = 3\nn_max = 2\n' >"$tmp/underscore.toml"
+expect_error config-snake-case "n_min = 3|n_max = 2" "$spotsweep" --config "$tmp/underscore.toml" "${sim[@]:1}"
+printf '[simulate]\nn-min = 3\nn-max = 2\n' >"$tmp/kebab.toml"
+expect_error config-kebab-alias "n_min = 3|n_max = 2" "$spotsweep" --config "$tmp/kebab.toml" "${sim[@]:1}"
+# Options after the subcommand behave like options before it; snake_case works on the command line.
+expect_error config-after-subcommand "n_min = 3|n_max = 2" "${sim[@]}" --config "$tmp/underscore.toml"
+expect_error snake-option "n_min = 3|n_max = 2" "${sim[@]}" --n_min 3 --n_max 2
+printf '[simulate]\nn_maxx = 2\n' >"$tmp/typo.toml"
+expect_error config-typo-line "typo.toml:2|simulate.n_maxx|not an option of \`spotsweep simulate\`" \
+  "$spotsweep" --config "$tmp/typo.toml" "${sim[@]:1}"
 printf '[Simulate]\nn-max = 2\n' >"$tmp/case.toml"
 expect_error config-table-case "case.toml|[Simulate]: not a subcommand" "$spotsweep" --config "$tmp/case.toml" "${sim[@]:1}"
 printf '[simulate]\nn-max = "two"\n' >"$tmp/type.toml"
@@ -53,8 +62,14 @@ fi
 
 expect_error select-feedback "command line|--feedback = partial" \
   "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --feedback partial
-expect_error select-bandit-anytime "eta = anytime|full feedback (Hedge) only" \
+expect_error select-bandit-anytime "eta = anytime|learner hedge only" \
   "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --feedback bandit --eta anytime
+expect_error select-learner "command line|--learner = squint|expected one of flipflop, adahedge" \
+  "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --learner squint
+expect_error select-learner-feedback "--feedback = bandit|learner flipflop takes full feedback" \
+  "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --learner flipflop --feedback bandit
+expect_error select-delay "--feedback-delay = later|expected one of finish, none" \
+  "$spotsweep" select --pool "$repo/experiments/pools/select_small.toml" --output "$tmp/s.h5" --feedback-delay later
 
 # Counts.
 expect_error bench-members "--members = -5|must be >= 1" "$spotsweep" bench --members -5

@@ -65,7 +65,7 @@ def on_demand(s, avail):
     return OD
 
 
-POLICIES = {"greedy": greedy, "up": uniform_progress, "only_spot": only_spot, "on_demand": on_demand}
+POLICIES = {"greedy": greedy, "uniform_progress": uniform_progress, "up": uniform_progress, "only_spot": only_spot, "on_demand": on_demand}
 
 
 def simulate(data, g, C, D, d, policy):

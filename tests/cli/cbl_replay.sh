@@ -16,7 +16,7 @@ source "$repo/tests/support/expect_error.sh"
 # 20 windows of us-west-2a_k80_1 (test windows 0, 8, 9 among them) and 20 of us-west-2b_v100_8.
 { head -1 "$windows"; grep '^us-west-2a_k80_1,' "$windows" | head -20; grep '^us-west-2b_v100_8,' "$windows" | head -20; } >"$tmp/windows.csv"
 "$spotsweep" cbl --windows "$tmp/windows.csv" --traces "$traces" --deadlines 52,70,92 \
-  --overheads 0.02,0.2,0.4 --policies greedy,up,on_demand,only_spot --backend cpu \
+  --overheads 0.02,0.2,0.4 --policies greedy,uniform_progress,on_demand,only_spot --backend cpu \
   --out "$tmp/results.csv" >"$tmp/stdout" 2>"$tmp/stderr" || fail "cbl exited $?: $(cat "$tmp/stderr")"
 cat "$tmp/stdout"
 rows=$(($(wc -l <"$tmp/results.csv") - 1))

@@ -32,11 +32,27 @@ for line in open(sys.argv[1]):
         assert sel <= best + 0.05 * abs(best), line
 PY
 
-# (e) convergence: both markets x both feedbacks, 12 rounds each.
+# (e) convergence: both markets x every learner and delay, 12 rounds each; the regret exponent
+# over three short horizons; the learners compared on a shortened select_small and stress suite.
 bash "$root/experiments/e_convergence/run.sh" "$bin" e --smoke > e.log
 png_ok e/e_convergence.png
-test "$(grep -c '| full (Hedge) | 17 | 12 |' e/e_convergence.md)" = 2
-test "$(grep -c '| bandit (EXP3) | 17 | 12 |' e/e_convergence.md)" = 2
+for market in v100_us-east-1a synthetic; do
+  for row in "flipflop | full | finish" "adahedge | full | finish" "hedge (fixed η) | full | finish" \
+    "hedge (anytime η) | full | none" "exp3 | bandit | finish" "exp3-ada | bandit | finish" \
+    "flipflop | full | none"; do
+    test "$(grep -c "^| $market | $row |" e/e_convergence.md)" = 1 ||
+      { echo "e: no row '$market | $row'"; cat e/e_convergence.md; exit 1; }
+  done
+done
+test "$(grep -c '^| uniform mixture | ' e/e_convergence.md)" = 1
+bash "$root/experiments/e_convergence/exponent.sh" "$bin" e --smoke > e_exponent.log
+png_ok e/e_exponent.png
+test "$(grep -c '^| flipflop | (e) synthetic, delayed | ' e/e_exponent.md)" = 1
+test "$(grep -c '^| hedge | (e) synthetic, delayed | ' e/e_exponent.md)" = 1
+test "$(grep -c '^| flipflop | adaptive | ' e/e_exponent.md)" = 1
+bash "$root/experiments/select_learners/run.sh" "$bin" learners --smoke > learners.log
+test "$(grep -c '^| select_small | 4 | 24 | ' learners/select_learners.md)" = 1
+test "$(grep -c '^| stress | ' learners/select_learners.md)" -ge 4
 
 # (f) improvement: two settings, five baselines in the summary.
 bash "$root/experiments/f_improvement/run.sh" "$bin" f --smoke > f.log

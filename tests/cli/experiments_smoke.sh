@@ -31,7 +31,7 @@ for eps in 0 0.3; do
   "$py" -c "
 import sys, h5py
 f = h5py.File(sys.argv[1], 'r')
-assert f['value'].shape == (2, 3), f['value'].shape
+assert f['utility'].shape == (2, 3), f['utility'].shape
 assert list(f['window'][()]) == [4, 6] and list(f['commit'][()]) == [1, 2, 4]
 assert f.attrs['reduction'] == 'eps = ' + sys.argv[2], f.attrs['reduction']
 " "d/d_commitment_eps$eps.h5" "$eps"

@@ -58,11 +58,15 @@ with h5py.File("imp.h5", "r") as f:
         assert isinstance(f.attrs[name], str), (name, type(f.attrs[name]))
     assert f.attrs["metric"] == "improvement" and f.attrs["metric_units"] == "%"
     assert f.attrs["reduction"] == "mean over rho", f.attrs["reduction"]
-    value = f["value"]
+    value = f["improvement"]  # the variable is named after its metric
     assert value.shape == (4, 3), value.shape
     assert [d.label for d in value.dims] == ["theta", "kappa"]
     assert list(value.dims[1][0][:]) == [0.6, 0.8, 1.0]
-    assert f["kappa"].attrs["units"] == "× d"
+    assert f.attrs["x_units"] == "× d" and f["kappa"].attrs["units"] == "1"
+    assert value.attrs["units"] == "%" and "long_name" in value.attrs
+    # A mean over rho: the cell's standard error from the members' (utility_se), in percent.
+    se = f["improvement_se"][()]
+    assert se.shape == (4, 3) and np.all(np.isfinite(se)) and np.all(se > 0), se
     assert np.all(f["stability"][()] >= 0)
     assert np.all(f["member"][()] == -1)  # a mean has no single member
     base = float(f.attrs["baseline_utility"])
@@ -75,11 +79,11 @@ with h5py.File("small.h5", "r") as s:
     assert np.allclose(imp, expected, rtol=1e-12, atol=1e-9), (imp, expected)
     opt = s["opt/utility_lower"][()].mean()
 with h5py.File("reg.h5", "r") as f:
-    assert np.allclose(f["value"][()], opt - util[:, 1, :, 0], rtol=1e-12, atol=1e-9)
+    assert np.allclose(f["regret"][()], opt - util[:, 1, :, 0], rtol=1e-12, atol=1e-9)
     members = f["member"][()]
     assert members.shape == (4, 2) and members.min() >= 0
 rows = list(csv.reader(open("imp.csv")))
-assert rows[0] == ["theta", "kappa", "improvement", "stability", "member"], rows[0]
+assert rows[0] == ["theta", "kappa", "improvement", "improvement_se", "stability", "member"], rows[0]
 assert len(rows) == 1 + 12
 from matplotlib.image import imread
 png = imread("imp.png")
@@ -97,31 +101,20 @@ expect_error metric "metric = speed" \
   "$bin" heatmap small.h5 --family pf --x rho --y theta --metric speed --out bad
 expect_error plot-script "plot-script = nowhere.py" \
   "$bin" heatmap small.h5 --family pf --x rho --y theta --out bad --png bad.png --plot-script nowhere.py
+expect_no_file bad.h5  # caught before anything is written
+expect_no_file bad.csv
 expect_error out-folder "folder does not exist" \
   "$bin" heatmap small.h5 --family pf --x rho --y theta --out no/such/bad
 expect_no_file bad.png
 
-# 10,000 members on two axes: heatmap + PNG, timed for the log.
-cat > big.toml <<TOML
-[pool.pf]
-theta = "[0.01:1.0:0.01]"
-kappa = "[0.505:1.0:0.005]"
-[workload]
-trace = "$root/data/v100_us-east-2b.h5"
-scenarios = 1
-scenario_stride = 2000
-rounds = 2
-round_stride = 40
-seed = 5
-$job
-TOML
-"$bin" sweep --pool big.toml --output big_sweep.h5 --opt-buckets 0 > /dev/null 2>&1
+# 10,000 members on two axes (the benchmark's shipped pool): heatmap + PNG, timed for the log.
+"$bin" sweep --pool "$root/experiments/pools/heatmap_big.toml" --output big_sweep.h5 --opt-buckets 0 > /dev/null 2>&1
 expect_error overwrite-sweep "is the same file as the input" \
   "$bin" heatmap big_sweep.h5 --x kappa --y theta --out big_sweep
 start=$(date +%s%N)
 "$bin" heatmap big_sweep.h5 --x kappa --y theta --out big --png big.png > /dev/null
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "10,000-member heatmap + PNG: $ms ms"
-"$py" -c "import h5py; assert h5py.File('big_sweep.h5')['families/pf/utility_mean'].size == 10000; assert h5py.File('big.h5')['value'].shape == (100, 100)"
+"$py" -c "import h5py; assert h5py.File('big_sweep.h5')['families/pf/utility_mean'].size == 10000; assert h5py.File('big.h5')['utility'].shape == (100, 100)"
 test -s big.png
 finish heatmap_png

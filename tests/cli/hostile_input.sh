@@ -121,6 +121,21 @@ expect_error probes-capacity "probes.csv:2|instances_requested = 99999999999|214
 { cat "$(pool sel 'work=1e4')"; printf '[pool.greedy.b]\ndeadline_factor = 0.8\n[select]\nutility_range = [-1e308, 1e308]\n'; } >"$tmp/range.toml"
 expect_error utility-range "range.toml|select.utility_range = [-1e308, 1e308]|1e38" \
   "$spotsweep" select --backend cpu --pool "$tmp/range.toml" --output "$tmp/sel.h5"
+# The same range given on the command line.
+{ cat "$(pool sel 'work=1e4')"; printf '[pool.greedy.b]\ndeadline_factor = 0.8\n'; } >"$tmp/sel2.toml"
+expect_error utility-range-option "--utility-range|-1e+308,1e+308|1e38" \
+  "$spotsweep" select --backend cpu --pool "$tmp/sel2.toml" --output "$tmp/sel.h5" \
+  --utility-range=-1e308,1e308
+# A scenario axis given with -a meets the same range checks as [job] (here the hard deadline of
+# its second point), before anything runs.
+expect_error axis-override-gamma "gamma = 20000000|2^32 s" \
+  "$spotsweep" sweep --backend cpu --pool "$(pool axis 'work=1e4')" --output "$tmp/axis.h5" \
+  -a "job.gamma=[1.5, 2e7]"
+[ -e "$tmp/axis.h5" ] && fail "axis-override-gamma: wrote $tmp/axis.h5"
+# A figure that would replace an input is refused before the run.
+expect_error png-over-pool "--png|is the same file as the input" \
+  "$spotsweep" select --backend cpu --pool "$tmp/sel2.toml" --output "$tmp/sel.h5" \
+  --png "$tmp/sel2.toml"
 # 13. The smaller problems.
 printf '[pool.greedy]\ndeadline_factor = "[0.1:1:inf]"\n' >"$tmp/step_inf.toml"
 expect_error range-step-inf "'inf' is not a finite number" "$spotsweep" pool info "$tmp/step_inf.toml"

@@ -69,10 +69,11 @@ full_disk() {
   env LD_PRELOAD="$enospc" SPOTSWEEP_TEST_ENOSPC_AFTER="$after" \
     ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
   local last; last=$(tail -n 1 "$tmp/err")
-  if [ "$rc" -ne 1 ] || [[ "$last" != "spotsweep: error: $output: "*"writing the file failed"* ]]; then
+  # A sweep may meet the full disk first in one of its checkpoints (OUTPUT.checkpoint/).
+  if [ "$rc" -ne 1 ] || [[ "$last" != "spotsweep: error: $output"?(.checkpoint/*)": "*"writing the file failed"* ]]; then
     fail "$name: rc=$rc: $(tail -n 3 "$tmp/err")"
-  elif ls "$output".partial-* >/dev/null 2>&1; then
-    fail "$name: left $(ls "$output".partial-*)"
+  elif ls "$output".partial-* "$output".checkpoint/*.partial-* >/dev/null 2>&1; then
+    fail "$name: left $(ls "$output".partial-* "$output".checkpoint/*.partial-* 2>/dev/null)"
   else
     echo "ok   $name: $last"
   fi
@@ -83,6 +84,8 @@ if [ -n "$enospc" ] && [ -f "$enospc" ]; then
     cmp -s "$out" "$tmp/out.before" || fail "disk-full-import-$after: the previous output changed"
     full_disk "disk-full-sweep-$after" "$after" "$tmp/full.h5" \
       "$spotsweep" sweep --pool "$tmp/pool.toml" --backend cpu --opt-buckets 8 --output "$tmp/full.h5"
+    # The checkpoints of the finished chunks stay for --resume (docs/sweep.md); nothing else.
+    rm -rf "$tmp/full.h5.checkpoint"
     expect_no_file "$tmp/full.h5"
   done
   for after in 0 100; do
@@ -95,13 +98,14 @@ fi
 
 # Signals: the run stops at the next chunk with status 128 + signal and removes its temporary
 # file, which exists from the start; a second signal stops it at once. Sweep phase (CHC members)
-# and OPT phase (many buckets).
+# and OPT phase (many buckets). A sweep keeps its checkpoint folder, whole files only, for
+# --resume (docs/sweep.md), and never a partial output.
 # interrupt NAME SIGNALS DELAY_S COMMAND...: starts COMMAND, waits until its output's temporary
 # file exists and DELAY_S more, sends each of SIGNALS, and checks the status and what is left.
 interrupt() {
   local name=$1 signals=$2 delay=$3; shift 3
   local target=$tmp/killed.h5
-  rm -f "$target" "$target".partial-*
+  rm -rf "$target" "$target".partial-* "$target".checkpoint
   "$@" --output "$target" >"$tmp/kill.out" 2>"$tmp/kill.err" &
   local pid=$! waited=0
   until ls "$target".partial-* >/dev/null 2>&1 || [ $waited -ge 200 ]; do
@@ -120,8 +124,10 @@ interrupt() {
   [[ "$signals" == *CONT* && "$status" -eq 130 ]] && want=130
   if [ "$status" -ne "$want" ]; then
     fail "$name: status $status, expected $want: $(tail -n 2 "$tmp/kill.err")"
-  elif ls "$target"* >/dev/null 2>&1; then
-    fail "$name: left $(ls "$target"*)"
+  elif ls -d "$target" "$target".partial-* "$target".checkpoint/*.partial-* >/dev/null 2>&1; then
+    fail "$name: left $(ls -d "$target" "$target".partial-* "$target".checkpoint/*.partial-* 2>/dev/null)"
+  elif [ ! -f "$target.checkpoint/manifest.toml" ]; then
+    fail "$name: no checkpoint left for --resume"
   else
     echo "ok   $name: status $status, $(tail -n 1 "$tmp/kill.err")"
   fi

@@ -9,8 +9,9 @@ rm -rf "$tmp"; mkdir -p "$tmp"
 
 check() {  # check TRACE [START]: UP cost within [OPT cost, on-demand cost]
   local report
-  report=$("$spotsweep" simulate --trace "$1" --start "${2:-0}" --policy uniform-progress \
-    --work-hours 48 --deadline-hours 52 --reconfig-s 720 --value 200)
+  report=$("$spotsweep" simulate --trace "$1" --start "${2:-0}" --policy uniform_progress \
+    --work-hours 48 --deadline-hours 52 --gamma 1 --n-max 1 --throughput unit --reconfig-s 720 \
+    --value 200)
   echo "$report"
   echo "$report" | awk '
     /^cost \(USD\)/ { up = $3; opt = $4 }

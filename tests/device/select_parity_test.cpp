@@ -1,10 +1,15 @@
-// The selector's CPU and CUDA backends on the same plans. Skips when no device is found.
-//  - Rewards come from the shared per-job code (bit-identical for linear values), and each
-//    member's gain is their sum in round order on both sides: the best member and its gain are
-//    bit-identical.
-//  - Probabilities go through exp/log and block-order sums on the device: expected rewards,
-//    entropies and final weights agree within a relative 1e-9.
-//  - The played member is the same unless a draw falls within rounding of a CDF boundary,
+// The selector's CPU and CUDA backends on the same plans, for every learner, with and without
+// delayed feedback. Skips when no device is found.
+//  - Utilities come from the shared per-job code (bit-identical for linear values), and each
+//    member's gain is their sum in round order on both sides: the best member and its
+//    cumulative utility are bit-identical. So are the uniform mixture's and follow-the-leader's
+//    utilities (sums in the fixed order of kFixedSumLanes on both backends), the slots at which
+//    results arrive and the pending counts (integers), and the sampled utility.
+//  - Probabilities, rates, mixability gaps and bounds go through exp/log and block-order sums
+//    on the device: expected utilities, entropies, rates, bounds and final weights agree within
+//    a relative 1e-9.
+//  - The played member is the same unless a draw falls within rounding of a CDF boundary, and a
+//    FlipFlop regime the same unless a switch test falls within rounding of its threshold,
 //    which these seeds do not hit.
 #include <gtest/gtest.h>
 
@@ -41,13 +46,24 @@ void expect_parity(const SweepPlan& plan, SelectOptions options) {
     const SelectorRoundRecord& a = cpu.records[i];
     const SelectorRoundRecord& b = cuda.records[i];
     EXPECT_EQ(a.best_member, b.best_member) << "record " << i;
-    EXPECT_TRUE(same_bits(a.best_gain, b.best_gain)) << "record " << i;
+    EXPECT_TRUE(same_bits(a.best_cumulative, b.best_cumulative)) << "record " << i;
+    EXPECT_TRUE(same_bits(a.uniform_utility, b.uniform_utility)) << "record " << i;
+    EXPECT_TRUE(same_bits(a.ftl_utility, b.ftl_utility)) << "record " << i;
+    EXPECT_EQ(a.pending, b.pending) << "record " << i;
     EXPECT_EQ(a.leader, b.leader) << "record " << i;
     EXPECT_EQ(a.regime, b.regime) << "record " << i;
     EXPECT_EQ(a.sampled_member, b.sampled_member) << "record " << i;
-    EXPECT_NEAR(a.expected_reward, b.expected_reward, 1e-9 * std::fabs(a.expected_reward) + 1e-12);
+    EXPECT_TRUE(same_bits(a.sampled_utility, b.sampled_utility)) << "record " << i;
+    EXPECT_NEAR(a.expected_utility, b.expected_utility,
+                1e-9 * std::fabs(a.expected_utility) + 1e-12);
     EXPECT_NEAR(a.entropy, b.entropy, 1e-9 * std::fabs(a.entropy) + 1e-12);
     EXPECT_NEAR(a.leader_probability, b.leader_probability, 1e-9);
+    if (std::isinf(a.rate) || std::isinf(b.rate))
+      EXPECT_EQ(a.rate, b.rate) << "record " << i;
+    else
+      EXPECT_NEAR(a.rate, b.rate, 1e-9 * std::fabs(a.rate)) << "record " << i;
+    EXPECT_NEAR(a.regret_bound, b.regret_bound, 1e-9 * std::fabs(a.regret_bound) + 1e-9);
+    EXPECT_NEAR(a.delay_cost, b.delay_cost, 1e-9 * std::fabs(a.delay_cost) + 1e-9);
   }
   ASSERT_EQ(cpu.final_probability.size(), cuda.final_probability.size());
   for (size_t i = 0; i < cpu.final_probability.size(); ++i)
@@ -55,26 +71,56 @@ void expect_parity(const SweepPlan& plan, SelectOptions options) {
                 1e-9 * cpu.final_probability[i] + 1e-15);
 }
 
-TEST_F(SelectParity, HedgeFixedAndAnytime) {
+TEST_F(SelectParity, EveryLearnerWithAndWithoutDelay) {
+  const SweepPlan plan = testing::fixture_plan();
+  for (Learner learner :
+       {Learner::adahedge, Learner::flipflop, Learner::hedge, Learner::exp3, Learner::exp3_ada})
+    for (FeedbackDelay delay : {FeedbackDelay::finish, FeedbackDelay::none}) {
+      SCOPED_TRACE(std::string(learner_name(learner)) + ", delay " + feedback_delay_name(delay));
+      SelectOptions options;
+      options.learner = learner;
+      options.delay = delay;
+      options.seed = 3;
+      expect_parity(plan, options);
+    }
+}
+
+TEST_F(SelectParity, HedgeAnytime) {
   const SweepPlan plan = testing::fixture_plan();
   SelectOptions options;
-  options.seed = 3;
-  expect_parity(plan, options);
+  options.learner = Learner::hedge;
   options.eta = EtaSchedule::anytime;
+  options.seed = 8;
   expect_parity(plan, options);
 }
 
-TEST_F(SelectParity, Exp3) {
-  const SweepPlan plan = testing::fixture_plan();
-  SelectOptions options;
-  options.feedback = Feedback::bandit;
-  options.seed = 8;
-  expect_parity(plan, options);
+// Many members in several block tiles, a long feedback queue: the fixed-order sums and the
+// queue's ring on more than one lane pass.
+TEST_F(SelectParity, ManyMembersAndALongQueue) {
+  const std::string many = R"toml(
+[pool.only_spot]
+n_gpus = "[1:8:1]"
+[pool.pf]
+theta = "[0.2:1:0.004]"
+kappa = [0.7, 0.8, 0.9]
+)toml";
+  std::string toml = testing::fixture_sweep_toml();
+  toml = toml.substr(toml.find("[workload]"));
+  const SweepConfig config = parse_sweep_config(parse_toml_text(many + toml, "fixture.toml"));
+  const SweepPlan plan = make_plan(config, testing::fixture_trace());
+  ASSERT_GT(plan.pool.size, kFixedSumLanes);
+  for (Learner learner : {Learner::adahedge, Learner::flipflop}) {
+    SelectOptions options;
+    options.learner = learner;
+    options.seed = 6;
+    expect_parity(plan, options);
+  }
 }
 
 TEST_F(SelectParity, GivenRangeClampsTheSame) {
   const SweepPlan plan = testing::fixture_plan();
   SelectOptions options;
+  options.learner = Learner::hedge;
   options.given_range = true;
   options.utility_range = UtilityRange{0.0, 60.0};
   expect_parity(plan, options);

@@ -6,9 +6,12 @@ import numpy as np
 
 full_path, bandit_path = sys.argv[1], sys.argv[2]
 with h5py.File(full_path, "r") as f:
-    for name in ("config", "backend", "device", "feedback", "eta_schedule", "trace"):
+    for name in ("config", "backend", "device", "learner", "feedback", "feedback_delay",
+                 "eta_schedule", "trace"):
         assert isinstance(f.attrs[name], str), f"{name} is not str"
-    assert f.attrs["feedback"] == "full" and f.attrs["eta_schedule"] == "fixed"
+    assert f.attrs["learner"] == "flipflop", f.attrs["learner"]
+    assert f.attrs["feedback"] == "full" and f.attrs["feedback_delay"] == "finish"
+    assert 'learner = "' in f.attrs["config"] and 'feedback_delay = "finish"' in f.attrs["config"]
     assert int(f.attrs["pool_size"]) == 10 and int(f.attrs["rounds"]) == 25
     assert int(f.attrs["selector_seed"]) == 5
 
@@ -17,7 +20,7 @@ with h5py.File(full_path, "r") as f:
     assert regret.shape == (3, 25), regret.shape
     assert [d.label for d in sel["regret"].dims] == ["scenario", "round"]
     assert list(sel["regret"].dims[1][0][:5]) == [1, 2, 3, 4, 5]
-    assert np.all(regret <= bound + 1e-9), "regret above its bound"
+    assert np.all(regret <= bound + 1e-9 * (1 + np.abs(bound))), "regret above its bound"
     # The curves are consistent with each other.
     assert np.allclose(regret, sel["best_cumulative"][()] - sel["selector_cumulative"][()], atol=1e-6)
     assert np.allclose(np.cumsum(sel["expected_utility"][()], axis=1), sel["selector_cumulative"][()], atol=1e-6)
@@ -33,6 +36,23 @@ with h5py.File(full_path, "r") as f:
     assert np.all(sel["opt_utility"][()] <= sel["opt_upper"][()] + 1e-9)
     assert np.all(sel["best_ratio"][()][:, -1] <= 1 + 1e-9)
     assert sel["regret"].attrs["units"] == "USD"
+    # The baselines, the bound's tightness and the delays, with their units.
+    best = sel["best_cumulative"][()]
+    uniform, ftl = sel["uniform_regret"][()], sel["ftl_regret"][()]
+    assert uniform.shape == ftl.shape == (3, 25)
+    assert np.all(uniform >= -1e-9), "a mixture never beats the best member"
+    assert np.all(np.isfinite(ftl))
+    assert np.allclose(sel["tightness"][()], regret / bound, equal_nan=True)
+    assert np.allclose(sel["uniform_tightness"][()], uniform / bound, equal_nan=True)
+    assert sel["uniform_regret"].attrs["units"] == "USD"
+    assert sel["tightness"].attrs["units"] == "1" and "regret_bound" in sel["tightness"].attrs["long_name"]
+    pending = sel["pending"][()]
+    assert pending.dtype.kind == "i" and pending[0, 0] == 0 and pending.max() > 0, pending
+    assert sel["pending"].attrs["units"] == "1" and "fed back" in sel["pending"].attrs["long_name"]
+    assert np.all(sel["delay_cost"][()] <= bound + 1e-9), "the delay terms are part of the bound"
+    rate = sel["learning_rate"][()]
+    assert np.all(rate > 0) and sel["learning_rate"].attrs["units"] == "1/USD", "FlipFlop's rate is per USD"
+    assert sel["utility_low"].attrs["units"] == "USD"
 
     final = f["final"]
     weights = final["top_weight"][()]
@@ -45,8 +65,8 @@ with h5py.File(full_path, "r") as f:
     assert np.allclose(mass.sum(axis=1), 1.0)
 
 with h5py.File(bandit_path, "r") as f:
-    assert f.attrs["feedback"] == "bandit" and f.attrs["eta_schedule"] == "fixed"
+    assert f.attrs["feedback"] == "bandit" and f.attrs["learner"] == "exp3-ada"
     sel = f["selector"]
-    assert np.all(sel["regret"][()] <= sel["regret_bound"][()])
+    assert np.all(np.isfinite(sel["regret_bound"][()])) and np.all(sel["regret_bound"][()] > 0)
     assert np.all(np.isnan(sel["opt_utility"][()])), "OPT off"
 print("check_select_h5: ok")

@@ -30,13 +30,17 @@ run "$spotsweep" heatmap pf_small.h5 --family pf --x rho --y kappa --metric impr
   --baseline greedy --reduce mean --fix hysteresis=0 --out hm_pf_greedy
 run "$spotsweep" heatmap chc_small.h5 --family chc --x eps --y commit --metric regret --out hm_chc
 outputs+=(hm_pf=hm_pf.h5 hm_pf_csv=hm_pf.csv hm_pf_greedy=hm_pf_greedy.h5 hm_chc=hm_chc.h5)
-# Online selection: Hedge on the shipped pool, EXP3 and anytime Hedge on a smaller run.
+# Online selection: the default learner with delayed feedback on the shipped pool, the bandit
+# learner, anytime Hedge and FlipFlop without delay on smaller runs.
 run "$spotsweep" select --pool "$pools/select_small.toml" --output select_small.h5 --backend cpu
 run "$spotsweep" select --pool "$pools/select_small.toml" --output select_bandit.h5 --backend cpu \
   --feedback bandit --opt-buckets 0 --seed 2
 run "$spotsweep" select --pool "$pools/pf_small.toml" --output select_anytime.h5 --backend cpu \
-  --eta anytime --opt-buckets 32
-outputs+=(select_small=select_small.h5 select_bandit=select_bandit.h5 select_anytime=select_anytime.h5)
+  --learner hedge --eta anytime --opt-buckets 32
+run "$spotsweep" select --pool "$pools/pf_small.toml" --output select_flipflop.h5 --backend cpu \
+  --learner flipflop --feedback-delay none --opt-buckets 0
+outputs+=(select_small=select_small.h5 select_bandit=select_bandit.h5 select_anytime=select_anytime.h5
+  select_flipflop=select_flipflop.h5)
 run "$spotsweep" stress --pool "$repo/experiments/stress/small.toml" --output stress_small.h5 --backend cpu
 outputs+=(stress_small=stress_small.h5)
 # Can't Be Late replay on a fixture made from the shipped SkyNomad us-east-1a availability
@@ -56,17 +60,18 @@ tail -n +2 "$tmp/last.out" >cbl_summary.txt  # line 1 holds the wall time
 outputs+=(cbl=cbl.csv cbl_summary=cbl_summary.txt)
 # simulate: every policy's report and one per-slot log.
 trace=$repo/data/v100_us-east-2b.h5
-for policy in on-demand greedy uniform-progress pf chc; do
+for policy in on_demand greedy uniform_progress pf chc; do
   chc_options=()
   [ "$policy" = chc ] && chc_options=(--window 12 --commit 2 --eps 0.2)
   run "$spotsweep" simulate --trace "$trace" --start 700 --policy "$policy" --work-hours 8 \
-    --deadline-hours 10 --n-max 2 --reconfig-s 300 --value 60 "${chc_options[@]}" --opt-resolution 4
+    --deadline-hours 10 --gamma 1 --n-max 2 --throughput unit --reconfig-s 300 --value 60 \
+    "${chc_options[@]}" --opt-resolution 4
   cp "$tmp/last.out" "simulate_$policy.txt"
   outputs+=("simulate_$policy=simulate_$policy.txt")
 done
 run "$spotsweep" simulate --trace "$trace" --policy chc --predictor holt-winters --window 24 \
-  --commit 4 --work-hours 12 --deadline-hours 16 --reconfig-s 720 --value 200 --no-opt \
-  --lagrange-iters 3 --slot-csv slots.csv
+  --commit 4 --work-hours 12 --deadline-hours 16 --gamma 1 --n-max 1 --throughput unit \
+  --reconfig-s 720 --value 200 --no-opt --lagrange-iters 3 --slot-csv slots.csv
 cp "$tmp/last.out" simulate_chc_hw.txt
 outputs+=(simulate_chc_hw=simulate_chc_hw.txt slots=slots.csv)
 for kind in synthetic regime_flip deadline_trap poisoning; do

@@ -3,6 +3,7 @@
 // fields drawn per (scenario, round) from a distribution, by Philox keyed by the draw's
 // purpose (model/random.hpp). Host-only.
 #include <cstdint>
+#include <string>
 
 #include "spotsweep/detail/names.hpp"
 #include "spotsweep/model/job.hpp"
@@ -51,6 +52,18 @@ struct JobTemplate {
   JobSpec base;  // integer and enum fields, and every fixed value
   FieldDistribution fields[kJobFieldCount];
 };
+
+// The [job] table's defaults (docs/sweep.md, "[job]"): every field fixed, N_min = 1, N_max = 8,
+// linear value shape, total trigger, full-slot billing. `simulate` starts from the same job.
+JobTemplate default_job_template();
+
+// Units and a long name of each numeric [job] key, for outputs (CF attributes) and messages;
+// {nullptr, nullptr} for a key that is not one.
+struct KeyMeaning {
+  const char* units;
+  const char* long_name;
+};
+KeyMeaning job_key_meaning(const std::string& key);
 
 // Sets one field of a job from its [job] value (deadline_h in hours, the rest in model units);
 // work_error is applied by draw_job once L is known.

@@ -91,6 +91,16 @@ void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std
 std::vector<double> parse_axis_values(const TomlDocument& doc, const std::string& field,
                                       const TomlValue& value);
 
+// What a pool's CHC members plan per (job, slot) (docs/chc.md, "Plan tables"): the distinct
+// planning keys of the exact planner, whose members share each key's plan, and the members of
+// the Lagrangian planner, which plan alone.
+struct PlanningKeys {
+  int64_t keys = 0;
+  int64_t shared_members = 0;
+  int64_t alone_members = 0;
+};
+PlanningKeys planning_keys(const Pool& pool);
+
 // What `spotsweep pool info` prints: the size, each family's axes and member range.
 std::string describe_pool(const Pool& pool);
 // The resolved grid as TOML: every axis of every family written as an explicit list.

@@ -25,6 +25,9 @@ struct TomlValue {
   std::string text;              // as written, for messages: `0.50`, `"abc"`, `[1, 2]`
   int line = 0;                  // 1-based position of the value's first character
   int column = 0;
+  // Where a value made by the program came from, for messages instead of file:line (a
+  // command-line override such as `-a job.deadline_h=[4:12:2]`); empty for values read.
+  std::string origin;
 
   bool is_string() const { return type == Type::string; }
   bool is_array() const { return type == Type::array; }

@@ -47,10 +47,12 @@ void validate_planner_lattice(const JobSpec& job, double buckets, const std::str
 
 // CHC's window planner for the job (docs/model.md §4.4) with window w and resolution m, exact
 // (the lattice planner) or Lagrangian: checks its allocation and progress states as
-// validate_planner_lattice does, naming `field` = `value`, and returns the scratch bytes one
-// policy needs (chc_scratch_layout's sum, as a double so that it cannot wrap).
+// validate_planner_lattice does (the window's reach and, for the exact planner, the job's whole
+// absolute lattice), naming `field` = `value`, and returns the bytes one policy needs: its
+// scratch and, exact, a planning key's shared plan storing `commit` slots of choices
+// (chc_scratch_layout and chc_key_bytes, as a double so that it cannot wrap).
 double check_chc_planner(const JobSpec& job, double tick_s, double window, double resolution,
                          bool exact, const std::string& source, const std::string& field,
-                         const std::string& value);
+                         const std::string& value, double commit = 1.0);
 
 }  // namespace spotsweep

@@ -10,6 +10,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "spotsweep/detail/atomic_file.hpp"
@@ -129,6 +130,13 @@ inline hid_t string_dataset(hid_t parent, const std::string& name, const std::ve
   return dataset(parent, name, type, dims, pointers.data());
 }
 
+// CF attributes of a dataset (docs/hdf5-layout.md): `units`, real units ("USD", "s", "1" for a
+// dimensionless number; none for text), and `long_name`, what it is.
+inline void write_cf(hid_t object, const std::string& units, const std::string& long_name) {
+  if (!units.empty()) write_string_attr(object, "units", units);
+  write_string_attr(object, "long_name", long_name);
+}
+
 // A dimension scale of `count` consecutive int32 indices from `first` (scenario 0, 1, …;
 // round 1, 2, …), named `name` and labelled `label`.
 inline Handle index_scale(hid_t parent, const std::string& name, hsize_t count, int32_t first,
@@ -138,6 +146,28 @@ inline Handle index_scale(hid_t parent, const std::string& name, hsize_t count, 
     index[i] = first + static_cast<int32_t>(i);
   Handle scale(dataset(parent, name, H5T_NATIVE_INT32, {count}, index.data()), H5Dclose, name);
   check(H5DSset_scale(scale, label), "make " + name + " a dimension scale");
+  write_cf(scale, "1", label);
+  return scale;
+}
+
+// A 1-D dimension scale of values (float64), named after its dimension, with CF attributes.
+inline Handle value_scale(hid_t parent, const std::string& name, const std::vector<double>& values,
+                          const std::string& units, const std::string& long_name) {
+  Handle scale(dataset(parent, name, H5T_NATIVE_DOUBLE, {values.size()}, values.data()), H5Dclose,
+               name);
+  check(H5DSset_scale(scale, name.c_str()), "make " + name + " a dimension scale");
+  write_cf(scale, units, long_name);
+  return scale;
+}
+
+// A 1-D dimension scale of int64 or uint64 values (members, seeds).
+template <class T>
+Handle integer_scale(hid_t parent, const std::string& name, const std::vector<T>& values,
+                     const std::string& long_name) {
+  const hid_t type = std::is_signed<T>::value ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64;
+  Handle scale(dataset(parent, name, type, {values.size()}, values.data()), H5Dclose, name);
+  check(H5DSset_scale(scale, name.c_str()), "make " + name + " a dimension scale");
+  write_cf(scale, "1", long_name);
   return scale;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Stopping a run on SIGINT or SIGTERM without leaving partial outputs (docs/reliability.md,
+// Stopping a run on SIGINT, SIGTERM or SIGHUP without leaving partial outputs (docs/reliability.md,
 // "Signals"). The first signal only sets a flag: long loops look at it between chunks of work
 // and the run then throws Interrupted, whose unwinding removes every temporary output
 // (OutputFile, detail/atomic_file.hpp). A second signal ends the process at once, removing the
@@ -15,7 +15,7 @@ struct Interrupted : std::runtime_error {
   int signal_number;
 };
 
-// Installs the handlers for SIGINT and SIGTERM (the command line does, once).
+// Installs the handlers for SIGINT, SIGTERM and SIGHUP (the command line does, once).
 void install_stop_handlers();
 
 // Whether a stop was asked for. Cheap: loops may ask once per member or job.

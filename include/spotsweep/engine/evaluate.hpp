@@ -73,6 +73,12 @@ struct OutcomeSums {
   int64_t reconfigs = 0;
   int64_t net_overrides = 0;
   int64_t slots = 0;  // policy-slot steps simulated
+  // The scenarios' mean utilities, for the standard error across scenarios (docs/hdf5-layout.md,
+  // utility_se): their count, running mean and sum of squared deviations (Welford), updated in
+  // scenario order by add_scenario on both backends.
+  int64_t scenario_count = 0;
+  double scenario_mean = 0.0;
+  double scenario_m2 = 0.0;
 
   SPOTSWEEP_HD_INLINE void add(const Outcome& o) {
     utility += o.utility;
@@ -100,6 +106,16 @@ struct OutcomeSums {
     reconfigs += s.reconfigs;
     net_overrides += s.net_overrides;
     slots += s.slots;
+  }
+
+  // Adds one scenario's sums and its mean utility.
+  SPOTSWEEP_HD_INLINE void add_scenario(const OutcomeSums& part) {
+    add(part);
+    const double x = part.utility / static_cast<double>(part.jobs);
+    ++scenario_count;
+    const double delta = x - scenario_mean;
+    scenario_mean += delta / static_cast<double>(scenario_count);
+    scenario_m2 += delta * (x - scenario_mean);
   }
 };
 

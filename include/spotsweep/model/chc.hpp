@@ -67,14 +67,21 @@ struct TableForecaster {
 
 // Per-policy working memory, carved out of one buffer the owner provides (host vector or a
 // slice of device memory), so that a simulation allocates nothing.
+// Two parts: what the policy keeps between slots (its plans and the forecasts they were made
+// on), first, and what the planner works in while it plans (`solve_offset` on), which members
+// that never plan at once may share.
 struct ChcScratchLayout {
   int64_t states = 0;  // planner states at most (lattice, or (allocation, since) pairs)
   int32_t window = 0;
   int32_t plans = 0;        // allocations kept: w (committed) or v·v (averaged)
   int32_t controllers = 0;  // v in averaged mode, else 0
-  size_t value_offset = 0, move_value_offset = 0, choice_offset = 0, price_offset = 0,
-         avail_offset = 0, plan_offset = 0, candidate_offset = 0, plan_start_offset = 0,
-         plan_length_offset = 0, bytes = 0;
+  // Kept between slots.
+  size_t price_offset = 0, avail_offset = 0, plan_offset = 0, plan_start_offset = 0,
+         plan_length_offset = 0;
+  // The planner's working memory, from solve_offset on (offsets relative to it).
+  size_t solve_offset = 0, value_offset = 0, move_value_offset = 0, choice_offset = 0,
+         candidate_offset = 0;
+  size_t bytes = 0;  // both parts
 };
 
 SPOTSWEEP_HD_INLINE size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
@@ -90,39 +97,62 @@ SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, doub
   ChcScratchLayout l;
   const AllocationSpace space = allocation_space(job);
   const int32_t restart_states = static_cast<int32_t>(ceil(job.reconfig_s / tick_s - 1e-9)) + 1;
-  // plan_shape's bucket count is at most ⌈w·Δ·H(N_max)/q⌉ + 1; the Lagrangian planner has
-  // no progress dimension and no move rows.
-  const double reach = params.window * tick_s * throughput(job, job.n_max);
+  // A plan covers at most w·(largest shift) + 1 states of the absolute lattice from its start
+  // state (absolute_plan_shape); the Lagrangian planner has no progress dimension and no move
+  // rows.
   const bool exact = params.lagrange_iters == 0;
-  const int64_t buckets =
-      exact ? static_cast<int64_t>(ceil(reach / chc_progress_step(job, tick_s, params))) + 2 : 1;
+  int64_t buckets = 1;
+  if (exact) {
+    const double step = chc_progress_step(job, tick_s, params);
+    const int64_t reach =
+        static_cast<int64_t>(params.window) * plan_largest_shift(job, tick_s, step) + 1;
+    const int64_t lattice = absolute_lattice_buckets(job, step);
+    buckets = reach < lattice ? reach : lattice;
+  }
   l.states = static_cast<int64_t>(space.size()) * max_i(restart_states, 1) * buckets;
   l.window = params.window;
   // Room for either mode, so the size only grows with w, v and m (a pool sizes it once).
   l.controllers = params.commit;
   l.plans = max_i(params.window, params.commit * params.commit);
   size_t at = 0;
-  l.value_offset = at;
-  at += 2 * static_cast<size_t>(l.states) * sizeof(double);
-  l.move_value_offset = at;
-  at += exact ? static_cast<size_t>(plan_move_values(buckets)) * sizeof(double) : 0;
   l.price_offset = at;
   at += static_cast<size_t>(l.window) * sizeof(double);
-  l.choice_offset = at;
-  at = align_up(at + static_cast<size_t>(l.states) * l.window * sizeof(int16_t), 8);
   l.avail_offset = at;
   at += static_cast<size_t>(l.window) * sizeof(int32_t);
   l.plan_offset = at = align_up(at, 8);
   at += static_cast<size_t>(l.plans) * sizeof(Allocation);
-  l.candidate_offset = at;
-  at += exact ? 0 : 2 * static_cast<size_t>(l.window) * sizeof(Allocation);  // candidate, best
   l.plan_start_offset = at;
   at += static_cast<size_t>(max_i(l.controllers, 1)) * sizeof(int32_t);
   l.plan_length_offset = at;
   at += static_cast<size_t>(max_i(l.controllers, 1)) * sizeof(int32_t);
+  l.solve_offset = at = align_up(at, 16);
+  size_t solve = 0;
+  l.value_offset = solve;
+  solve += 2 * static_cast<size_t>(l.states) * sizeof(double);
+  l.move_value_offset = solve;
+  solve += exact ? static_cast<size_t>(plan_move_values(buckets)) * sizeof(double) : 0;
+  l.candidate_offset = solve;
+  solve += exact ? 0 : 2 * static_cast<size_t>(l.window) * sizeof(Allocation);  // candidate, best
+  l.choice_offset = solve = align_up(solve, 8);
+  solve += static_cast<size_t>(l.states) * l.window * sizeof(int16_t);
+  at += solve;
   l.bytes = align_up(at, 16);
   return l;
 }
+
+// A plan made once for every member that plans at the same slot on the same forecasts (docs/
+// chc.md, "Plan tables"): the exact planner's choices over the start states it covers, for the
+// first `stored_slots` slots of the window, and the window it planned on. A member whose
+// progress is one of those states follows it from there, as it would follow a plan of its own:
+// the same choices, bit for bit.
+struct SharedPlan {
+  int32_t planning_slot = -1;  // the market slot it was made at; −1: none
+  double job_work = 0.0;       // the work L as the members see it (L̂ under a workload estimate)
+  PlanShape shape;
+  PlanMarket market;                // the window: forecasts, slot 0 observed
+  const int16_t* choice = nullptr;  // [slot < stored_slots][state]
+  int32_t stored_slots = 0;
+};
 
 template <class Forecaster>
 struct ChcPolicy {
@@ -130,6 +160,9 @@ struct ChcPolicy {
   Forecaster forecaster;
   ChcScratchLayout layout;
   unsigned char* scratch = nullptr;  // layout.bytes, owned by the caller
+  // The planner's working memory: scratch + layout.solve_offset, unless members that never
+  // plan at once share one (the plan-table evaluator).
+  unsigned char* solve_scratch = nullptr;
   // Committed mode: the plan being followed and where in it we are.
   int32_t plan_length = 0;
   int32_t plan_position = 0;
@@ -137,6 +170,17 @@ struct ChcPolicy {
   // The Lagrangian planner's largest certified gap over the job's plans (USD): each plan's
   // window objective is within this of the window's optimum.
   double largest_plan_gap = 0.0;
+  // A plan shared by the members of a planning key (null: this member plans alone); used when
+  // it was made at the slot this member plans at and covers its state.
+  const SharedPlan* shared = nullptr;
+
+  // Whether decide() will plan at this slot: the plan is used up, the market deviates from it,
+  // or (averaged mode) a controller re-plans at every slot.
+  SPOTSWEEP_HD_INLINE bool plans_at(const SlotObservation& obs) const {
+    if (params.mode == ChcMode::averaged) return true;
+    if (plan_position >= plan_length) return true;
+    return params.replan_deviation > 0.0 && deviates(obs, plan_position);
+  }
 
   SPOTSWEEP_HD Allocation decide(const JobSpec& job, const SlotObservation& obs,
                                  const JobState& state) {
@@ -177,6 +221,24 @@ struct ChcPolicy {
     const int32_t n = min_i(params.window, horizon - obs.slot);
     double* price = window_price();
     int32_t* avail = window_avail();
+    if (params.lagrange_iters == 0 && shared && shared->planning_slot == obs.market_slot &&
+        shared->job_work == job.work && count <= shared->stored_slots) {
+      const int32_t bucket = absolute_lattice_bucket(state.work_done, shared->shape.step,
+                                                     shared->shape.lattice_buckets);
+      if (bucket >= shared->shape.first_bucket && bucket <= shared->shape.top_bucket) {
+        for (int32_t k = 0; k < n; ++k) {  // the window planned on, for deviates()
+          price[k] = shared->market.spot_price[k];
+          avail[k] = shared->market.spot_avail[k];
+        }
+        PlanStart start;
+        start.elapsed_s = obs.elapsed_s;
+        start.overhead_s = state.overhead_s;
+        start.prev = state.prev;
+        start.bucket = bucket;
+        ++plans_made;
+        return follow_plan(job, shared->market, start, shared->shape, shared->choice, count, out);
+      }
+    }
     forecaster.fill(obs.market_slot, n, price, avail);
     price[0] = obs.spot_price;  // the current slot is observed, not forecast
     avail[0] = obs.spot_avail;
@@ -192,12 +254,13 @@ struct ChcPolicy {
     start.overhead_s = state.overhead_s;
     start.prev = state.prev;
     OnDemandTerminal terminal{job, obs.od_price, obs.slot + n >= horizon};
-    double* values = reinterpret_cast<double*>(scratch + layout.value_offset);
-    int16_t* choice = reinterpret_cast<int16_t*>(scratch + layout.choice_offset);
+    double* values = reinterpret_cast<double*>(solve_scratch + layout.value_offset);
+    int16_t* choice = reinterpret_cast<int16_t*>(solve_scratch + layout.choice_offset);
     ++plans_made;
     if (params.lagrange_iters > 0) {
       // Whole-window schedules need their own room: `out` may be shorter than the window.
-      Allocation* candidate = reinterpret_cast<Allocation*>(scratch + layout.candidate_offset);
+      Allocation* candidate =
+          reinterpret_cast<Allocation*>(solve_scratch + layout.candidate_offset);
       Allocation* schedule = candidate + layout.window;
       const LagrangianPlan plan =
           solve_lagrangian_plan(job, market, start, terminal, params.lagrange_iters, values,
@@ -209,11 +272,17 @@ struct ChcPolicy {
         out[k] = schedule[k];
       return length;
     }
-    // A step fixed per job keeps re-plans on translated copies of one lattice, so a
-    // re-plan never loses ground against the plan it replaces (docs/model.md).
+    // Every plan of the job lies on one absolute lattice (origin 0, step q fixed per job), so
+    // that members at other progress can share it, and the start state is the member's progress
+    // rounded down: a plan never credits work not done, and a re-plan never loses ground against
+    // the plan it replaces (docs/chc.md, "Plan tables").
+    const double step = chc_progress_step(job, obs.tick_s, params);
+    start.work_done = 0.0;
+    start.bucket =
+        absolute_lattice_bucket(state.work_done, step, absolute_lattice_buckets(job, step));
     const PlanShape shape =
-        plan_shape(job, obs.tick_s, n, state.work_done, chc_progress_step(job, obs.tick_s, params));
-    double* move_values = reinterpret_cast<double*>(scratch + layout.move_value_offset);
+        absolute_plan_shape(job, obs.tick_s, n, step, start.bucket, start.bucket);
+    double* move_values = reinterpret_cast<double*>(solve_scratch + layout.move_value_offset);
     solve_plan(job, market, start, shape, Rounding::down, terminal, values, values + layout.states,
                move_values, choice);
     return follow_plan(job, market, start, shape, choice, count, out);

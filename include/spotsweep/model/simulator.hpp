@@ -172,31 +172,51 @@ SPOTSWEEP_HD_INLINE JobSpec policy_view(const JobSpec& job, const JobState& stat
 // schedules (OPT's) run without it: they are checked against the deadline by construction.
 enum class SafetyNet : int32_t { on = 0, off = 1 };
 
-// simulate() in one model mode, fixed at compile time so the per-slot loop does not test it.
-template <SafetyNet kNet, ModelMode kMode, class Policy, class SlotLogger>
-SPOTSWEEP_HD Outcome simulate_in_mode(const JobSpec& job, const MarketView& market,
-                                      int32_t start_slot, Policy& policy, SlotLogger& log) {
-  constexpr bool kLogs = LogsSlots<std::remove_cv_t<SlotLogger>>::value;
-  constexpr bool kCantBeLate = kMode == ModelMode::cant_be_late;
+// One job's simulation in one model mode (fixed at compile time so the per-slot loop does not
+// test it), advanced a slot at a time: simulate() runs it to the end for one policy, and the
+// plan-table evaluator (engine/chc_tables.hpp) runs many in lockstep, slot by slot, so that
+// members planning at the same slot can share one plan. The job is passed to each call, so that
+// simulate()'s loop keeps it in a parameter the compiler knows no store can change.
+template <SafetyNet kNet, ModelMode kMode>
+struct JobRun {
+  // Per-job constants and the market window, read once.
+  double tick = 0.0;
+  int32_t horizon = 0;
+  int32_t start_slot = 0;
+  double hard_s = 0.0;
+  double rate_max = 0.0;
+  bool known_work = true;
+  const double* spot_price = nullptr;
+  const int32_t* spot_avail = nullptr;
+  const double* od_series = nullptr;
+  double od_price = 0.0;
+  // The simulation so far.
   Outcome out;
   JobState state;
-  // Per-job constants and the market window, read once.
-  const double tick = market.tick_seconds;
-  const int32_t horizon = horizon_slots(job, tick);
-  const double hard_s = job.hard_deadline_s();
-  const double rate_max = throughput(job, job.n_max);
-  const bool known_work = !(job.work_estimate > 0.0);
-  const double* spot_price = market.spot_price + start_slot;
-  const int32_t* spot_avail = market.spot_avail + start_slot;
-  const double* od_series = market.od_price_series ? market.od_price_series + start_slot : nullptr;
-  const double od_price = market.od_price;
   // GPU-slots billed in full; the one slot billed in part (per-second billing) goes to *_tail.
   int64_t od_slots = 0;
   int64_t spot_slots = 0;
   double od_tail_s = 0.0;
   double spot_tail_s = 0.0;
-  int32_t t = 0;
-  for (; t < horizon; ++t) {
+  int32_t t = 0;  // the next slot, since the job's start
+  bool ended = false;
+
+  SPOTSWEEP_HD_INLINE void begin(const JobSpec& job, const MarketView& market, int32_t start) {
+    tick = market.tick_seconds;
+    horizon = horizon_slots(job, tick);
+    start_slot = start;
+    hard_s = job.hard_deadline_s();
+    rate_max = throughput(job, job.n_max);
+    known_work = !(job.work_estimate > 0.0);
+    spot_price = market.spot_price + start;
+    spot_avail = market.spot_avail + start;
+    od_series = market.od_price_series ? market.od_price_series + start : nullptr;
+    od_price = market.od_price;
+    ended = horizon <= 0;
+  }
+
+  // What the policy sees at the start of slot t.
+  SPOTSWEEP_HD_INLINE SlotObservation observe() const {
     SlotObservation obs;
     obs.slot = t;
     obs.market_slot = start_slot + t;
@@ -205,6 +225,16 @@ SPOTSWEEP_HD Outcome simulate_in_mode(const JobSpec& job, const MarketView& mark
     obs.spot_price = spot_price[t];
     obs.od_price = od_series ? od_series[t] : od_price;
     obs.spot_avail = spot_avail[t];
+    return obs;
+  }
+
+  // Runs slot t (observe → propose → clamp → safety net → reconfiguration → run → bill) and
+  // moves to the next; `ended` becomes true when the job completes or reaches its horizon.
+  template <class Policy, class SlotLogger>
+  SPOTSWEEP_HD_INLINE void step(const JobSpec& job, Policy& policy, SlotLogger& log) {
+    constexpr bool kLogs = LogsSlots<std::remove_cv_t<SlotLogger>>::value;
+    constexpr bool kCantBeLate = kMode == ModelMode::cant_be_late;
+    const SlotObservation obs = observe();
     const Allocation proposed = known_work ? policy.decide(job, obs, state)
                                            : policy.decide(policy_view(job, state), obs, state);
     Allocation alloc = clamp_allocation(job, proposed, obs.spot_avail);
@@ -224,13 +254,13 @@ SPOTSWEEP_HD Outcome simulate_in_mode(const JobSpec& job, const MarketView& mark
       state.overhead_s = job.reconfig_s;
       ++out.reconfigs;
     }
-    const SlotProgress step =
+    const SlotProgress slot =
         run_slot_in_mode<kMode>(job, tick, state.overhead_s, state.work_done, alloc.total());
-    const bool partial = step.completes && job.billing == Billing::per_second;
-    const double billed_s = partial ? step.finish_offset_s : tick;
+    const bool partial = slot.completes && job.billing == Billing::per_second;
+    const double billed_s = partial ? slot.finish_offset_s : tick;
     out.cost += allocation_cost(alloc, obs.spot_price, obs.od_price, billed_s);
-    state.work_done = step.work_after;
-    if (alloc.total() > 0) state.overhead_s = step.overhead_after_s;
+    state.work_done = slot.work_after;
+    if (alloc.total() > 0) state.overhead_s = slot.overhead_after_s;
     state.prev = alloc;
 
     if constexpr (kLogs) {
@@ -253,25 +283,39 @@ SPOTSWEEP_HD Outcome simulate_in_mode(const JobSpec& job, const MarketView& mark
       od_slots += alloc.n_od;
       spot_slots += alloc.n_spot;
     }
-    if (step.completes) {
-      out.finish_s = obs.elapsed_s + step.finish_offset_s;
-      ++t;
-      break;
+    ++t;
+    if (slot.completes) out.finish_s = obs.elapsed_s + slot.finish_offset_s;
+    ended = slot.completes || t >= horizon;
+  }
+
+  // The outcome, once the run has ended.
+  SPOTSWEEP_HD_INLINE Outcome finish(const JobSpec& job) {
+    constexpr bool kCantBeLate = kMode == ModelMode::cant_be_late;
+    out.slots = t;
+    // (Σ n)·Δ: exact, and equal to summing n·Δ slot by slot, whenever n·Δ is (an integer Δ).
+    out.od_gpu_s = static_cast<double>(od_slots) * tick + od_tail_s;
+    out.spot_gpu_s = static_cast<double>(spot_slots) * tick + spot_tail_s;
+    if (kCantBeLate && out.finish_s > hard_s) {
+      out.missed = 1;  // late but finished: sky_spot reports the finish, T·Δ > D
+    } else if (out.finish_s < 0.0 || out.finish_s > hard_s + kDeadlineTolS) {
+      out.missed = 1;
+      out.finish_s = -1.0;
     }
+    out.value = out.missed ? -job.miss_penalty : completion_value(job, out.finish_s);
+    out.utility = out.value - out.cost;
+    return out;
   }
-  out.slots = t;
-  // (Σ n)·Δ: exact, and equal to summing n·Δ slot by slot, whenever n·Δ is (an integer Δ).
-  out.od_gpu_s = static_cast<double>(od_slots) * tick + od_tail_s;
-  out.spot_gpu_s = static_cast<double>(spot_slots) * tick + spot_tail_s;
-  if (kCantBeLate && out.finish_s > hard_s) {
-    out.missed = 1;  // late but finished: sky_spot reports the finish, T·Δ > D
-  } else if (out.finish_s < 0.0 || out.finish_s > hard_s + kDeadlineTolS) {
-    out.missed = 1;
-    out.finish_s = -1.0;
-  }
-  out.value = out.missed ? -job.miss_penalty : completion_value(job, out.finish_s);
-  out.utility = out.value - out.cost;
-  return out;
+};
+
+// simulate() in one model mode: the job's run, slot after slot, to its end.
+template <SafetyNet kNet, ModelMode kMode, class Policy, class SlotLogger>
+SPOTSWEEP_HD Outcome simulate_in_mode(const JobSpec& job, const MarketView& market,
+                                      int32_t start_slot, Policy& policy, SlotLogger& log) {
+  JobRun<kNet, kMode> run;
+  run.begin(job, market, start_slot);
+  while (!run.ended)
+    run.step(job, policy, log);
+  return run.finish(job);
 }
 
 // Simulates one job from market slot start_slot under policy. The policy type provides

@@ -9,8 +9,12 @@
 namespace spotsweep {
 
 // Writes docs/select.md's HDF5 layout under a temporary name, renamed when complete.
-void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result);
+// `config_toml` is the configuration stored for replay; when empty, the plan's with the
+// result's [select] table.
+void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result,
+                     const std::string& config_toml = "");
 // The same into an output reserved when the command started (detail/atomic_file.hpp).
-void write_select_h5(OutputFile& output, const SweepPlan& plan, const SelectResult& result);
+void write_select_h5(OutputFile& output, const SweepPlan& plan, const SelectResult& result,
+                     const std::string& config_toml = "");
 
 }  // namespace spotsweep

@@ -95,6 +95,11 @@ struct StressSummary {
   double selector_vs_best = 0.0;  // selector_utility / best_utility
   double selector_vs_opt = 0.0;   // selector_utility / opt_utility (NaN without OPT)
   double storm_share = 0.0;       // share of storm (trap) slots, or of storm rounds (adaptive)
+  // At the last round, summed over scenarios (USD): the selector's regret, and the uniform
+  // mixture's and follow-the-leader's (the baselines it should beat).
+  double final_regret = 0.0;
+  double final_uniform_regret = 0.0;
+  double final_ftl_regret = 0.0;
 };
 StressSummary summarize_stress(const SelectResult& result);
 

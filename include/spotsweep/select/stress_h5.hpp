@@ -16,4 +16,10 @@ void write_stress_h5(const std::string& path, const SweepConfig& config, const S
 void write_stress_h5(OutputFile& output, const SweepConfig& config, const StressSuite& suite,
                      const std::vector<StressRun>& runs, const std::vector<StressRecord>& records);
 
+// The suite file the run amounts to, which `spotsweep stress --config` replays: the pool, job
+// and workload shape (no market keys), the [select] options, [stress] and each adversary's
+// [stress.<adversary>] table with the values swept.
+std::string stress_config_to_toml(const SweepConfig& config, const StressSuite& suite,
+                                  const std::string& select_table);
+
 }  // namespace spotsweep

@@ -8,6 +8,7 @@
 // utility_upper ≥ OPT. The bracket [utility_lower, utility_upper] is the stated error bound;
 // it shrinks as progress_buckets grows (see docs/model.md "OPT").
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -86,7 +87,10 @@ struct OptTable {
 void check_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads);
 // OPT for every (scenario, round), in parallel on the host with `threads` (0 = all). Checks
 // every job's lattice and the host memory the threads need first (InputErrors naming
-// --opt-buckets); stops early, throwing Interrupted, when a stop is asked for.
-OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads);
+// --opt-buckets); stops early, throwing Interrupted, when a stop is asked for. Progress, when
+// given, hears (jobs solved, jobs) from one thread at a time.
+using OptProgress = std::function<void(int64_t done, int64_t total)>;
+OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                           const OptProgress& progress = {});
 
 }  // namespace spotsweep

@@ -54,7 +54,9 @@ struct SweepPlan {
 
 // Working memory one simulation of any member of the plan's pool may need, in bytes (0 when
 // no family needs any): each family evaluated at its axes' largest values, over every job.
-size_t max_scratch_bytes(const SweepPlan& plan);
+// Grids of family `except` are left out (the sweep runs CHC members by planning key, in
+// memory of their own).
+size_t max_scratch_bytes(const SweepPlan& plan, FamilyId except = FamilyId{-1});
 
 // Builds the plan on windows of `trace` (already validated); checks every job, and that every
 // round's job fits in its scenario window and every window in the trace.
@@ -65,7 +67,25 @@ void set_forecast_market(SweepPlan& plan, const Trace& forecast, const std::stri
 // One synthetic draw per scenario: generate_synthetic(spec, seed, s), window from first_slot.
 SweepPlan make_synthetic_plan(const SweepConfig& config);
 // The workload as configured: windows of its trace (read with load_trace), or one synthetic
-// draw per scenario.
+// draw per scenario. With scenario axes, the plan of the first point.
 SweepPlan make_plan(const SweepConfig& config);
+
+// A sweep over scenario axes (docs/sweep.md, "Scenario axes"): one plan per point of the axes,
+// each with the same pool, scenario count and rounds. Outputs hold every outcome and OPT per
+// point, the axes as the outer dimensions.
+struct SweepGrid {
+  std::vector<ScenarioAxis> axes;  // outermost first; empty for a sweep of one point
+  std::vector<SweepPlan> plans;    // one per point, C order over the axes (the last fastest)
+  std::string config_toml;         // the whole sweep's resolved configuration, axes as lists
+
+  int64_t points() const { return static_cast<int64_t>(plans.size()); }
+  const SweepPlan& front() const { return plans.front(); }
+  // The axis values of one point, one per axis.
+  std::vector<double> point_values(int64_t point) const;
+};
+// Every point's plan, made (and each of its jobs checked) before anything runs.
+SweepGrid make_sweep_grid(const SweepConfig& config);
+// The grid of one point around a plan.
+SweepGrid single_point_grid(SweepPlan plan);
 
 }  // namespace spotsweep

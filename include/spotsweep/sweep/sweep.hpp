@@ -20,7 +20,16 @@ struct SweepOptions {
   std::vector<int64_t> trace_members;  // members whose every outcome is kept
   bool percentiles = true;             // off: means and rates only (bench can skip sorting)
   bool per_scenario = false;           // also keep ScenarioStat per (member, scenario)
+  // CPU backend only: evaluate just these members (global indices, ascending), whose rows then
+  // come in this order; empty: every member. CHC members still run by planning key, sharing
+  // plans with the members of their key in the list (their outcomes do not depend on which). The
+  // checkpointed runner (grid_run.hpp) gives each chunk a sample of the pool's planning groups,
+  // whole keys, so that every chunk costs about the same and keeps its keys' plans shared.
+  std::vector<int64_t> members;
 };
+
+// Per-(member, scenario) statistics over the scenario's R rounds, with --per-scenario.
+enum class ScenarioStat : int32_t { utility_mean = 0, cost_mean, miss_rate, count };
 
 // Per-member statistics, in this order (docs/hdf5-layout.md).
 enum class Stat : int32_t {
@@ -40,15 +49,21 @@ enum class Stat : int32_t {
   spot_share_mean,
   reconfigs_mean,
   net_overrides_mean,
+  utility_se,  // standard error of utility_mean across scenarios (NaN with one scenario)
   count
 };
 constexpr int32_t kStatCount = static_cast<int32_t>(Stat::count);
 const char* stat_name(Stat stat);
+// CF attributes of a statistic's dataset: real units ("USD", "s", "1") and a long name.
+struct StatMeaning {
+  const char* units;
+  const char* long_name;
+};
+StatMeaning stat_meaning(Stat stat);
+StatMeaning scenario_stat_meaning(ScenarioStat stat);
 // The column of percentile p (index for percentile_percent) of metric m.
 Stat percentile_stat(PercentileMetric metric, int32_t percentile_index);
 
-// Per-(member, scenario) statistics over the scenario's R rounds, with --per-scenario.
-enum class ScenarioStat : int32_t { utility_mean = 0, cost_mean, miss_rate, count };
 constexpr int32_t kScenarioStatCount = static_cast<int32_t>(ScenarioStat::count);
 const char* scenario_stat_name(ScenarioStat stat);
 
@@ -70,13 +85,18 @@ struct SweepResult {
   }
 };
 
-// Called on the calling thread with members done so far and the total.
+// Called with members done so far and the total, from one thread at a time (the CPU backend
+// reports each member as it completes).
 using ProgressCallback = std::function<void(int64_t done, int64_t total)>;
 
 // The host memory a sweep needs besides its plan, bytes (a double, so it cannot wrap): the
 // result tables, and the larger of each CPU thread's percentile keys and planner scratch
 // (while running) and twice the tables (while writing: HDF5's in-memory file and its image).
 double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options);
+// Its parts: the result tables (of options.members when given, else the pool), and one CPU
+// thread's percentile keys and planner scratch.
+double sweep_table_bytes(const SweepPlan& plan, const SweepOptions& options);
+double sweep_thread_bytes(const SweepPlan& plan, const SweepOptions& options);
 // Refuses a sweep whose sweep_host_bytes exceed the host-memory budget (an InputError with the
 // estimate and what would shrink it); run_sweep calls it first, commands may call it earlier.
 void check_sweep_host_memory(const SweepPlan& plan, const SweepOptions& options);

@@ -40,13 +40,20 @@ inline const char* heatmap_reduction_name(HeatmapReduction reduction) {
   return name_of(kHeatmapReductionNames, reduction);
 }
 
-// One family of a sweep file: its axes (in table order) and the statistics a metric needs.
+// One family of a sweep file: its axes (the scenario axes first, then the family's in table
+// order) and the statistics a metric needs.
 struct SweepFamilyTable {
   std::string name;
   std::vector<std::string> axis_names;
   std::vector<std::vector<double>> axis_values;
+  std::vector<std::string> axis_units, axis_long_names;  // the scales' CF attributes
+  int32_t scenario_axes = 0;  // how many of the axes, the first ones, are scenario axes
   int64_t first_member = 0;
   std::vector<double> metric_source;  // the statistic behind the metric, C order over the axes
+  std::vector<double> utility_se;     // utility_se, when the file has it (else empty)
+  // With --per-scenario: the metric's statistic per scenario, [axes...][scenario] (else empty).
+  std::vector<double> per_scenario;
+  int32_t scenarios = 0;
 };
 
 // What a user asks for (the CLI's options).
@@ -58,9 +65,10 @@ struct HeatmapRequest {
   std::string baseline;  // family name, for HeatmapMetric::improvement
   HeatmapReduction reduction = HeatmapReduction::best;
   std::vector<std::pair<std::string, double>> fixed;  // --fix axis=value
+  std::string facet;  // a third axis: one panel per value (--facet); empty: none
 };
 
-// The 2-D slice: value[y][x] (rows = y axis), C order.
+// The slice: value[facet][y][x] (rows = y axis), C order; one facet without --facet.
 struct Heatmap {
   std::string source, family;
   HeatmapMetric metric = HeatmapMetric::utility;
@@ -69,12 +77,23 @@ struct Heatmap {
   std::string baseline;        // improvement only: "greedy(deadline_factor=1) = 12.3 USD"
   double baseline_utility = 0.0;
   double tick_seconds = 0.0;  // of the sweep's workload, for slot-valued axes
-  std::string x_name, y_name, x_units, y_units;
+  // Units for labels (slots of the tick, "× d"), CF units of the scales ("slots", "1"), and
+  // the scales' long names, from the sweep file.
+  std::string x_name, y_name, x_units, y_units, x_cf_units, y_cf_units, x_long_name, y_long_name;
   std::vector<double> x_values, y_values;
-  std::vector<double> value;      // [y][x]
-  std::vector<double> stability;  // [y][x], see heatmap_stability
-  std::vector<int64_t> member;  // [y][x] global index of the member behind the cell; −1 for mean
-  int64_t best_row = -1, best_col = -1;  // the best cell (first in C order on ties); −1 if all NaN
+  std::string facet_name, facet_units, facet_cf_units, facet_long_name;  // empty without --facet
+  std::vector<double> facet_values = {0.0};  // one value without --facet
+  std::vector<double> value;                 // [facet][y][x]
+  std::vector<double> se;         // [facet][y][x] standard error of each cell's value, or NaN
+  std::string se_method;          // how se was found, or why it is NaN
+  std::vector<double> stability;  // [facet][y][x], see heatmap_stability (per facet)
+  std::vector<int64_t>
+      member;  // [facet][y][x] global index of the member behind the cell; −1 for mean
+  // The best cell (first in C order on ties); −1 when every cell is NaN or all cells tie.
+  int64_t best_facet = -1, best_row = -1, best_col = -1;
+  bool all_equal = false;  // every finite cell holds the same value: no best cell
+
+  size_t cells() const { return x_values.size() * y_values.size(); }
 };
 
 // Largest worsening of the metric from each cell to any of its (up to 8) neighbours, in the
@@ -110,10 +129,13 @@ HeatmapSlice reduce_to_slice(const std::vector<double>& values, const std::vecto
 double relative_improvement(double utility, double baseline, const std::string& baseline_name);
 
 // PREFIX.h5 and PREFIX.csv, each written under a temporary name and renamed when complete.
-void write_heatmap_h5(const Heatmap& heatmap, const std::string& path);
+// `config_toml`, the [heatmap] table that replays it, is stored with the file.
+void write_heatmap_h5(const Heatmap& heatmap, const std::string& path,
+                      const std::string& config_toml = "");
 void write_heatmap_csv(const Heatmap& heatmap, const std::string& path);
 // The same into outputs reserved when the command started (detail/atomic_file.hpp).
-void write_heatmap_h5(const Heatmap& heatmap, OutputFile& output);
+void write_heatmap_h5(const Heatmap& heatmap, OutputFile& output,
+                      const std::string& config_toml = "");
 void write_heatmap_csv(const Heatmap& heatmap, OutputFile& output);
 
 }  // namespace spotsweep

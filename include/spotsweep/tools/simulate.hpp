@@ -7,8 +7,10 @@
 #include <ostream>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "spotsweep/config/job_template.hpp"
 #include "spotsweep/config/pool.hpp"
 #include "spotsweep/engine/families.hpp"
 #include "spotsweep/model/chc.hpp"
@@ -33,9 +35,9 @@ struct SimulateRequest {
   std::string source = "command line";  // where the options came from, for error messages
   std::string trace_path;
   int32_t start_slot = 0;
-  JobSpec job;
+  JobSpec job = default_job_template().base;  // [job]'s defaults (docs/sweep.md)
   // A pool family ('-' read as '_'): the policy is its one member with `params`.
-  std::string policy = "uniform-progress";
+  std::string policy = "uniform_progress";
   // Axis values given, by axis name; the family's other axes take their defaults. A name that
   // is not an axis of the family is an error.
   std::map<std::string, double> params;
@@ -64,6 +66,34 @@ struct SimulateReport {
 
 // Loads the trace, validates everything (InputError one-liners), runs the policy and OPT.
 SimulateReport run_simulate(const SimulateRequest& request);
+
+// One member of a sweep replayed alone (docs/simulate.md, "Replaying a sweep member"): the
+// sweep's stored configuration rebuilds its plan, and the member runs on scenario `scenario`'s
+// window, round `round`'s job, with the forecast noise keyed as in the sweep, so that its outcome
+// equals the sweep's bit for bit.
+struct FromSweepRequest {
+  std::string sweep_path;
+  int64_t member = 0;
+  int32_t scenario = 0, round = 0;
+  std::vector<std::pair<std::string, double>> at;  // a point of the scenario axes: key = value
+  bool with_opt = true;
+  std::string slot_csv;
+};
+struct FromSweepReport {
+  SimulateReport report;
+  std::string description;        // "pf(theta=0.5, ...)"
+  std::string point;              // "deadline_h = 6" (empty without scenario axes)
+  std::string trace_name;         // the sweep's trace (or "synthetic")
+  int32_t window_start = 0;       // the round's start slot inside the scenario window
+  int64_t window_first_slot = 0;  // the window's first trace slot
+  bool traced = false;            // the member was traced by the sweep (--trace-members)
+  Outcome sweep_outcome;          // then its outcome there
+  bool has_opt = false;           // the sweep kept OPT for this job
+  double sweep_opt_lower = 0.0;
+};
+FromSweepReport run_simulate_from_sweep(const FromSweepRequest& request);
+void print_from_sweep_report(const FromSweepRequest& request, const FromSweepReport& report,
+                             std::ostream& out);
 
 void print_simulate_report(const SimulateRequest& request, const SimulateReport& report,
                            std::ostream& out);
@@ -112,6 +142,7 @@ Outcome simulate_chc(const JobSpec& job, const MarketView& market, int32_t start
   policy.layout = chc_scratch_layout(job, market.tick_seconds, params);
   std::vector<unsigned char> scratch(policy.layout.bytes);
   policy.scratch = scratch.data();
+  policy.solve_scratch = scratch.data() + policy.layout.solve_offset;
   const Outcome out = simulate(job, market, start_slot, policy, log);
   if (plans_made) *plans_made = policy.plans_made;
   if (largest_plan_gap) *largest_plan_gap = policy.largest_plan_gap;

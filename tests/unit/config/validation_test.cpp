@@ -157,3 +157,27 @@ TEST(Limits, PlannerLatticesFitTheirIndexTypes) {
       error_of([&] { check_chc_planner(j, 600.0, 64, 1024, false, "s", "--resolution", "1024"); }),
       "");
 }
+
+// CHC's exact planner plans on the job's absolute lattice ⌈L/q⌉, q = tick·H(N_min)/m, whatever
+// its window reaches (docs/chc.md, "Plan tables"): a long job on a short window must fit the
+// progress-state limit too, and a planning key's shared plan, which stores `commit` slots of
+// choices over that lattice, is counted in the bytes.
+TEST(Limits, ChcExactPlannerLatticeIsTheWholeJob) {
+  JobSpec j = job();
+  const double step = 600.0 * throughput(j, j.n_min) / 4;
+  j.work = step * (kMaxPlannerBuckets - 1.0);
+  EXPECT_EQ(error_of([&] { check_chc_planner(j, 600.0, 2, 4, true, "s", "--resolution", "4"); }),
+            "");
+  j.work = step * (kMaxPlannerBuckets + 10.0);
+  const std::string lattice =
+      error_of([&] { check_chc_planner(j, 600.0, 2, 4, true, "s", "--resolution", "4"); });
+  EXPECT_NE(lattice.find("s: --resolution = 4: gives the planner"), std::string::npos) << lattice;
+  EXPECT_NE(lattice.find("progress states"), std::string::npos) << lattice;
+  EXPECT_EQ(error_of([&] { check_chc_planner(j, 600.0, 2, 4, false, "s", "--resolution", "4"); }),
+            "");
+  j.work = step * 1000;
+  const double one = check_chc_planner(j, 600.0, 2, 4, true, "s", "f", "v", 1);
+  const double eight = check_chc_planner(j, 600.0, 2, 4, true, "s", "f", "v", 8);
+  // 1000 lattice states × 5 allocations × 2 restart states × 7 more slots of int16 choices.
+  EXPECT_EQ(eight - one, 1000.0 * 5 * 2 * 7 * sizeof(int16_t));
+}

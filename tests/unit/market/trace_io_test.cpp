@@ -312,5 +312,27 @@ TEST(ShippedData, QuickStartTraceMatchesItsSources) { check_shipped_v100_trace("
 
 TEST(ShippedData, UsEast2bTraceMatchesItsSources) { check_shipped_v100_trace("us-east-2b"); }
 
+// data/h100_europe-west1-c.h5, the chc_scale pools' trace, equals a fresh import of the shipped
+// SkyNomad probe CSV with its zone's GCP prices (data/README.md); SPOTSWEEP_WRITE_DATA=1
+// rewrites it.
+TEST(ShippedData, H100TraceMatchesItsSource) {
+  ImportOptions o;
+  o.format = TraceFormat::h100_probes_csv;
+  o.input = "data/skynomad/probes_h100_16.csv";  // relative, as data/README.md's command
+  o.key = "europe-west1-c";
+  o.convention = Convention::available;
+  o.tick_seconds = 600.0;
+  o.gaps = GapPolicy::hold;
+  o.spot_price = 2.04454;
+  o.od_price = 11.358592536;
+  o.name = "europe-west1-c_h100_16";
+  ASSERT_EQ(0, ::chdir(SPOTSWEEP_SOURCE_DIR));
+  const Trace imported = import_trace(o);
+  const std::string shipped = repo_data("h100_europe-west1-c.h5");
+  const char* write = std::getenv("SPOTSWEEP_WRITE_DATA");
+  if (write && std::string(write) == "1") write_trace_h5(imported, shipped);
+  expect_identical(imported, load_trace(shipped));
+}
+
 }  // namespace
 }  // namespace spotsweep

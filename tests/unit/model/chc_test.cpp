@@ -241,7 +241,7 @@ TEST(Chc, EqualsOptWithPerfectForecastsAndFullWindow) {
     ++tested;
   }
   printf("CHC equals OPT's replayed schedule exactly on %d of %d instances\n", within, tested);
-  // Measured 118 of 120 (the other two beat the replay by the rounding it recovers).
+  // Measured 119 of 120 (the other beats the replay by the rounding it recovers).
   EXPECT_GE(within, tested * 95 / 100);
 }
 

@@ -91,6 +91,7 @@ struct ChcFamily {
     policy.forecaster.learned = context.forecast_table.price != nullptr;
     policy.layout = chc_scratch_layout(job, context.market.tick_seconds, policy.params);
     policy.scratch = context.scratch;
+    policy.solve_scratch = context.scratch + policy.layout.solve_offset;
     return policy;
   }
 };
