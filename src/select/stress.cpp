@@ -23,9 +23,6 @@ constexpr NamedValue<AdversaryKind> kAdversaryNames[] = {
     {"deadline_trap", AdversaryKind::deadline_trap},
     {"poisoning", AdversaryKind::poisoning},
     {"adaptive", AdversaryKind::adaptive}};
-constexpr AdversaryKind kAllKinds[] = {AdversaryKind::stationary, AdversaryKind::regime_flip,
-                                       AdversaryKind::deadline_trap, AdversaryKind::poisoning,
-                                       AdversaryKind::adaptive};
 
 // Keys the workload decides: the market must cover the scenario windows, and the trap must
 // sit before the jobs the workload starts.

@@ -155,11 +155,17 @@ class BinaryReader {
   }
   template <class T>
   bool get_all(T* data, size_t count) {
+    if (!fits<T>(count)) return false;
     const size_t n = sizeof(T) * count;
-    if (at_ + n > bytes_.size()) return false;
-    std::memcpy(reinterpret_cast<char*>(data), bytes_.data() + at_, n);
+    if (n > 0) std::memcpy(reinterpret_cast<char*>(data), bytes_.data() + at_, n);
     at_ += n;
     return true;
+  }
+  // Whether `count` values of T are left: checked before a count read from the file sizes a
+  // vector, so that a damaged checkpoint is run again rather than allocated.
+  template <class T>
+  bool fits(uint64_t count) const {
+    return count <= (bytes_.size() - at_) / sizeof(T);
   }
   bool finished() const { return at_ == bytes_.size(); }
 
@@ -215,13 +221,13 @@ bool load_chunk(const std::string& path, uint64_t hash, size_t index, ChunkResul
       !r.get(file_hash) || file_hash != hash || !r.get(file_index) || file_index != index ||
       !r.get(c.steps))
     return false;
-  if (!r.get(n) || n > (uint64_t(1) << 40)) return false;
+  if (!r.get(n) || !r.fits<double>(n)) return false;
   c.stats.resize(n);
-  if (!r.get_all(c.stats.data(), n) || !r.get(n) || n > (uint64_t(1) << 30)) return false;
+  if (!r.get_all(c.stats.data(), n) || !r.get(n) || !r.fits<uint64_t>(n)) return false;
   c.traced_position.resize(n);
-  if (!r.get_all(c.traced_position.data(), n) || !r.get(n) || n > (uint64_t(1) << 40)) return false;
+  if (!r.get_all(c.traced_position.data(), n) || !r.get(n) || !r.fits<Outcome>(n)) return false;
   c.traced.resize(n);
-  if (!r.get_all(c.traced.data(), n) || !r.get(n) || n > (uint64_t(1) << 40)) return false;
+  if (!r.get_all(c.traced.data(), n) || !r.get(n) || !r.fits<double>(n)) return false;
   c.scenario_stats.resize(n);
   return r.get_all(c.scenario_stats.data(), n) && r.finished();
 }
@@ -246,7 +252,7 @@ bool load_opt(const std::string& path, uint64_t hash, int64_t point, size_t jobs
   int64_t file_point = -1;
   if (!r.get(magic) || magic != kOptMagic || !r.get(version) || version != kFileVersion ||
       !r.get(file_hash) || file_hash != hash || !r.get(file_point) || file_point != point ||
-      !r.get(t.progress_buckets) || !r.get(n) || n != jobs)
+      !r.get(t.progress_buckets) || !r.get(n) || n != jobs || !r.fits<double>(2 * n))
     return false;
   t.utility_lower.resize(n);
   t.utility_upper.resize(n);
@@ -541,8 +547,18 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     if (!dir.empty() && options.resume && load_chunk(chunk_file(dir, i), hash, i, c)) {
       const SweepChunk& chunk = chunks[i];
       const SweepPlan& plan = grid.plans[static_cast<size_t>(chunk.point)];
-      scatter(chunk_members(chunk, plan.pool.families[chunk.family_index]), c, jobs, scenarios,
-              out.results[static_cast<size_t>(chunk.point)]);
+      const std::vector<int64_t> members =
+          chunk_members(chunk, plan.pool.families[chunk.family_index]);
+      // A file of this run but of other sizes (damaged) runs its chunk again, as a missing one.
+      const size_t rows = members.size();
+      bool fits = c.stats.size() == rows * kStatCount &&
+                  c.scenario_stats.size() ==
+                      (options.sweep.per_scenario ? rows * scenarios * kScenarioStatCount : 0) &&
+                  c.traced.size() == c.traced_position.size() * static_cast<size_t>(jobs);
+      for (uint64_t position : c.traced_position)
+        fits = fits && position < traced_count;
+      if (!fits) continue;
+      scatter(members, c, jobs, scenarios, out.results[static_cast<size_t>(chunk.point)]);
       done[i] = true;
       progress.done += chunk.work;
       ++progress.chunks_done;

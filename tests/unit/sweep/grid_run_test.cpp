@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -164,9 +165,18 @@ TEST(GridRun, ResumesFromTheChunksLeftToTheSameBits) {
     removed += fs::remove(dir / "out.h5.checkpoint" / ("chunk-" + std::to_string(i) + ".bin"));
   fs::remove(dir / "out.h5.checkpoint" / "opt-0.bin");
   fs::resize_file(dir / "out.h5.checkpoint" / "chunk-1.bin", 40);
+  // And one whose count of statistics says 2^39 (a damaged file): run again, never allocated.
+  ASSERT_GT(full.chunks, 3);
+  {
+    std::fstream damaged(dir / "out.h5.checkpoint" / "chunk-3.bin",
+                         std::ios::in | std::ios::out | std::ios::binary);
+    const uint64_t huge = uint64_t(1) << 39;
+    damaged.seekp(32);  // magic, version, hash, index, steps
+    damaged.write(reinterpret_cast<const char*>(&huge), sizeof huge);
+  }
   options.resume = true;
   const GridRunResult resumed = run_sweep_grid(grid, options);
-  EXPECT_EQ(resumed.chunks_resumed, full.chunks - removed - 1);
+  EXPECT_EQ(resumed.chunks_resumed, full.chunks - removed - 2);
   expect_same(full.results.front(), resumed.results.front());
   EXPECT_TRUE(same_bits(full.opt.front().utility_lower, resumed.opt.front().utility_lower));
   const OptTable direct = compute_opt_table(grid.front(), 8, 2);
