@@ -7,8 +7,9 @@
 # and writes f_improvement.md and f_improvement.png.
 #   bash experiments/f_improvement/run.sh SPOTSWEEP OUT_DIR [--smoke]
 # Full run: OUT_DIR = results/figures (copy f_improvement.png and f_improvement.md to docs/figures
-# by hand); about 15 minutes on 2 loaded cores, most of it OPT for the loose job on the V100 traces. --smoke: the synthetic market and the V100 us-east-2b
-# trace, loose job, 2 seeds x 2 windows x 6 rounds, OPT with 2 steps per slot, for CI.
+# by hand); about 15 minutes on 2 loaded cores, most of it OPT for the loose job on the V100
+# traces. --smoke: the synthetic market and the V100 us-east-2b trace, loose job, 2 seeds x
+# 2 windows x 6 rounds, OPT with 2 steps per slot, for CI.
 set -euo pipefail
 # shellcheck source=../common.sh
 source "$(dirname "$0")/../common.sh"
@@ -18,9 +19,9 @@ markets="synthetic v100_us-east-1a v100_us-east-2b" jobs="loose tight" seeds="1 
 # slot is a whole number of steps, so the bracket is about a point; the loose job's beta > 0 leaves
 # every slot a remainder, and its bracket (about 2 % on the V100 traces, 10 % with a step 4 times
 # as coarse, where policies beat OPT's achieved value) is reported beside every ratio.
-res_tight=16 res_loose=16
+opt_resolution=16
 if [ "$smoke" = "--smoke" ]; then
-  markets="synthetic v100_us-east-2b" jobs="loose" seeds="1 2" res_tight=2 res_loose=2
+  markets="synthetic v100_us-east-2b" jobs="loose" seeds="1 2" opt_resolution=2
 fi
 members=$(seq -s, 0 13)  # every member: 2 CHC, 9 PF, on-demand, Greedy, Uniform Progress
 specs=()
@@ -32,9 +33,7 @@ for market in $markets; do
     if [ "$smoke" = "--smoke" ]; then
       sed -i -e "s/^scenarios = [0-9]*/scenarios = 2/" -e "s/^rounds = [0-9]*/rounds = 6/" "$base"
     fi
-    resolution=$res_loose
     if [ "$job" = tight ]; then
-      resolution=$res_tight
       sed -i -e 's/^work = .*/work = "uniform(3e6, 6e6)"/' -e 's/^deadline_h = .*/deadline_h = 5/' \
           -e 's/^gamma = .*/gamma = 1.2/' -e 's/^n_max = .*/n_max = 4/' -e 's/^alpha = .*/alpha = 100/' \
           -e 's/^beta = .*/beta = 0/' -e 's/^value = .*/value = "uniform(60, 120)"/' \
@@ -59,7 +58,7 @@ for market in $markets; do
       "$bin" select --pool "$toml" --output "$work/${name}_${seed}_select.h5" --opt-buckets 0 \
         > "$work/${name}_${seed}_select.txt" 2>> "$work/log"
       "$bin" sweep --pool "$toml" --output "$work/${name}_${seed}_sweep.h5" --trace-members "$members" \
-        --opt-resolution "$resolution" > "$work/${name}_${seed}_sweep.txt" 2>> "$work/log"
+        --opt-resolution "$opt_resolution" > "$work/${name}_${seed}_sweep.txt" 2>> "$work/log"
       files+=("$work/${name}_${seed}_select.h5+$work/${name}_${seed}_sweep.h5")
     done
     specs+=("$market:$job=$(IFS=,; echo "${files[*]}")")
