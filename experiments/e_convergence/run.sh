@@ -2,7 +2,7 @@
 # Experiment (e): the online selector's regret at T over 5 seeds, with cluster-bootstrap 95 %
 # intervals, on (e)'s mixed pool (CHC, PF and the baselines: Greedy, Uniform Progress,
 # on-demand), on the real V100 us-east-1a trace and on fresh synthetic markets. Learners: the
-# default (FlipFlop) with each job's result fed back when it ends, and without delay; AdaHedge;
+# default (FlipFlop) with each job's result fed back when it ends, and without delay, and
 # the paper's fixed-eta Hedge. Every run records the uniform mixture's regret against the
 # learner's valid bound: a selector that never learns must fail the bound.
 #   bash experiments/e_convergence/run.sh SPOTSWEEP OUT_DIR [--smoke]
@@ -13,7 +13,7 @@ set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 experiment_args "$@"
 seeds="11 12 13 14 15"  # 11 is config.toml's seed, the single-seed run of earlier versions
-runs="flipflop:finish:fixed flipflop:none:fixed adahedge:finish:fixed hedge:finish:fixed"
+runs="flipflop:finish:fixed flipflop:none:fixed hedge:finish:fixed"
 if [ "$smoke" = "--smoke" ]; then seeds="11 12"; fi
 specs=()
 for market in v100_us-east-1a synthetic; do
