@@ -95,7 +95,8 @@ def setting(spec):
                 failures=sum(s["failures"] for s in seeds),
                 beats_opt=int((member_means > opt.mean() + 1e-9).sum()) + int(sel.mean() > opt.mean() + 1e-9),
                 pf_best=pf_best - pf[0], weights=dict(zip(seeds[0]["families"], weights)),
-                u={b: float(per[b].mean()) for b in BASELINES})
+                u={b: float(per[b].mean()) for b in BASELINES},
+                base_c={b: per[b].mean(axis=1) for b in BASELINES})
 
 
 def pct(r):
@@ -167,6 +168,19 @@ def main():
         cells = [f"{pct(r['comps'][b])} ({100 * r['comps'][b]['share_a_better']:.0f} %); {r['u'][b]:.2f}"
                  for b in BASELINES]
         cells[-1] += f" (member pf+{r['pf_best']})"
+        out.append(f"| {r['market']} | {r['job']} | " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("Spread over the clusters: the per-cluster relative improvement (mean over the cluster's "
+               "T jobs), median [p25, p75] and min to max:")
+    out.append("")
+    out.append("| market | job | " + " | ".join(f"over {b}" for b in BASELINES) + " |")
+    out.append("|---|---|" + "---|" * len(BASELINES))
+    for r in rows:
+        cells = []
+        for b in BASELINES:
+            c = 100 * (r["sel_c"] - r["base_c"][b]) / np.abs(r["base_c"][b])
+            cells.append(f"{np.median(c):+.1f} % [{np.percentile(c, 25):+.1f}, {np.percentile(c, 75):+.1f}]; "
+                         f"{c.min():+.1f} to {c.max():+.1f}")
         out.append(f"| {r['market']} | {r['job']} | " + " | ".join(cells) + " |")
     out.append("")
     out.append("| baseline | median over the settings | range over the settings | settings with the CI above 0 "
