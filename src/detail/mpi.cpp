@@ -54,6 +54,8 @@ void init(int* argc, char*** argv) {
         "split the ranks by node");
   MPI_Comm_rank(node, &g_local_rank);
   MPI_Comm_free(&node);
+  // mpirun follows its SIGTERM with SIGKILL a second later: no time to reach the next chunk.
+  remove_partial_files_at_first_signal();
 #else
   (void)argc;
   (void)argv;
