@@ -19,7 +19,7 @@ namespace spotsweep::mpi {
 
 namespace {
 
-bool g_active = false;  // MPI started by init()
+[[maybe_unused]] bool g_active = false;  // MPI started by init(); unused without MPI
 int g_rank = 0, g_size = 1, g_local_rank = 0;
 
 // Whether a launcher started this process: Open MPI's mpirun, PMI or PMIx (srun, MPICH's hydra).
@@ -54,6 +54,8 @@ void init(int* argc, char*** argv) {
         "split the ranks by node");
   MPI_Comm_rank(node, &g_local_rank);
   MPI_Comm_free(&node);
+  // mpirun follows its SIGTERM with SIGKILL a second later: no time to reach the next chunk.
+  remove_partial_files_at_first_signal();
 #else
   (void)argc;
   (void)argv;

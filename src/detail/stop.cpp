@@ -11,6 +11,7 @@ namespace spotsweep {
 namespace {
 
 std::atomic<int> g_signal{0};
+std::atomic<bool> g_remove_at_first{false};
 
 // A fixed table, so that the handler reads it without allocating or locking.
 constexpr int kPartialSlots = 16;
@@ -27,16 +28,22 @@ void write_stderr(const char* text) {
   (void)ignored;
 }
 
+// Only async-signal-safe calls: unlink.
+void remove_partial_files() {
+  for (PartialSlot& slot : g_partial)
+    if (slot.used.load()) ::unlink(slot.path);
+}
+
 extern "C" void on_stop_signal(int signal) {
   int expected = 0;
   if (g_signal.compare_exchange_strong(expected, signal)) {
+    if (g_remove_at_first.load()) remove_partial_files();
     write_stderr(
         "\nspotsweep: stopping after the current chunk of work (signal again to stop at once)\n");
     return;
   }
   // Only async-signal-safe calls from here: unlink and _exit.
-  for (PartialSlot& slot : g_partial)
-    if (slot.used.load()) ::unlink(slot.path);
+  remove_partial_files();
   write_stderr("\nspotsweep: stopped at once; temporary outputs removed\n");
   ::_exit(128 + signal);
 }
@@ -47,6 +54,7 @@ Interrupted::Interrupted(int signal)
     : std::runtime_error(std::string("interrupted by ") +
                          (signal == SIGINT    ? "SIGINT"
                           : signal == SIGTERM ? "SIGTERM"
+                          : signal == SIGHUP  ? "SIGHUP"
                                               : "signal " + std::to_string(signal)) +
                          "; partial outputs removed"),
       signal_number(signal) {}
@@ -59,7 +67,10 @@ void install_stop_handlers() {
   action.sa_flags = SA_RESTART;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);
 }
+
+void remove_partial_files_at_first_signal() { g_remove_at_first.store(true); }
 
 bool stop_requested() { return g_signal.load(std::memory_order_relaxed) != 0; }
 

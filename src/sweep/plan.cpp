@@ -250,6 +250,7 @@ SweepGrid make_sweep_grid(const SweepConfig& config) {
     try {
       grid.plans.push_back(make_plan(at));
     } catch (const InputError& e) {
+      if (grid.axes.empty()) throw;  // one point: nothing to add
       // Say which point of which axis, and where the axis was given.
       std::string point;
       const std::vector<double> values = grid.point_values(p);

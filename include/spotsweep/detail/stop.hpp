@@ -25,6 +25,11 @@ bool stop_requested();
 // remaining work there and call it after the region.
 void throw_if_stop_requested();
 
+// Makes the first signal remove the registered temporary files at once as well, for a launcher
+// that kills its processes soon after its first signal (mpirun: SIGTERM, then SIGKILL a second
+// later; docs/mpi.md, "Failure"). The run still stops at its next check.
+void remove_partial_files_at_first_signal();
+
 // Temporary output files that a second signal removes before the process ends. register
 // returns a slot (or -1 when all are taken: the file is then only removed by unwinding).
 int register_partial_file(const std::string& path);
