@@ -62,7 +62,7 @@ bash "$root/experiments/f_improvement/run.sh" "$bin" f --smoke > f.log
 png_ok f/f_improvement.png
 test "$(grep -c '^| synthetic | loose | 2×2 × 6 |' f/f_improvement.md)" = 1
 test "$(grep -c '^| v100_us-east-2b | loose | 2×2 × 6 |' f/f_improvement.md)" = 1
-test "$(grep -c '^| synthetic | loose | [+-]' f/f_improvement.md)" = 1
+test "$(grep -c '^| synthetic | loose | [+-]' f/f_improvement.md)" = 2  # improvements, spread
 for b in on-demand Greedy "Uniform Progress" "PF default" "PF best"; do
   test "$(grep -c "^| $b | " f/f_improvement.md)" = 1 || { echo "f: no summary row for $b"; cat f/f_improvement.md; exit 1; }
 done
