@@ -153,7 +153,7 @@ void add_sweep_command(CLI::App& app) {
       std::cerr << "\n";
     };
     ProgressReport progress(mpi::size() > 1 ? "sweep (rank 0's share)" : "sweep");
-    ProgressReport opt_progress("OPT", "jobs");
+    ProgressReport opt_progress(mpi::size() > 1 ? "OPT (rank 0's share)" : "OPT", "jobs");
     GridRunCallbacks callbacks;
     if (root)
       callbacks.sweep = [&](const WorkProgress& w) {
@@ -168,8 +168,12 @@ void add_sweep_command(CLI::App& app) {
     if (root)
       callbacks.opt = [&](int64_t done, int64_t total) {
         if (!opt_announced) {
-          std::cerr << "sweep: OPT for " << total << " jobs, "
-                    << opt_lattice_text(args->opt_buckets, args->opt_resolution) << "\n";
+          std::cerr << "sweep: OPT for " << first.jobs_per_member() * grid.points() << " jobs, "
+                    << opt_lattice_text(args->opt_buckets, args->opt_resolution);
+          if (mpi::size() > 1)
+            std::cerr << ", split across " << mpi::size() << " MPI ranks (rank 0 solves " << total
+                      << ")";
+          std::cerr << "\n";
           opt_announced = true;
         }
         opt_progress.update(done, total);

@@ -24,6 +24,7 @@
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/memory.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/detail/stop.hpp"
 #include "spotsweep/engine/families.hpp"
 #include "spotsweep/sweep/work_estimate.hpp"
@@ -484,9 +485,11 @@ void remove_checkpoint(const std::string& dir) {
   fs::remove_all(dir, ignored);
 }
 
-GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
-                             const GridRunCallbacks& callbacks) {
-  SPOTSWEEP_EXPECTS(grid.points() > 0, "a grid of at least one point");
+namespace {
+
+// Every chunk not already checkpointed, into `out`; returns the checkpoint files' hash.
+uint64_t run_chunks(SweepGrid& grid, const GridRunOptions& options,
+                    const GridRunCallbacks& callbacks, GridRunResult& out) {
   const Backend backend = resolve_backend(options.sweep.exec.backend, query_device());
   const std::vector<SweepChunk> chunks = sweep_chunks(
       grid, options.chunk_layout == Backend::automatic ? backend : options.chunk_layout);
@@ -524,7 +527,6 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     }
   }
 
-  GridRunResult out;
   out.chunks = static_cast<int64_t>(chunks.size());
   const SweepPlan& first = grid.front();
   // This process's members (docs/mpi.md): every point's result holds their rows only, and each
@@ -670,30 +672,70 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     if (callbacks.sweep) callbacks.sweep(progress);
   }
 
+  return hash;
+}
+
+// OPT per point, each rank solving its share of the point's jobs (one rank: all of them), taken
+// from this rank's checkpoint when resuming, and gathered in job order on every rank.
+void run_opt(const SweepGrid& grid, const GridRunOptions& options,
+             const GridRunCallbacks& callbacks, uint64_t hash, GridRunResult& out) {
   out.opt.resize(grid.plans.size());
-  if (options.opt_buckets > 0) {
-    const int64_t total_jobs = jobs * grid.points();
-    int64_t solved = 0;
-    for (int64_t p = 0; p < grid.points(); ++p) {
-      OptTable& table = out.opt[static_cast<size_t>(p)];
+  if (options.opt_buckets <= 0) return;
+  const std::string& dir = options.checkpoint_dir;
+  const int64_t jobs = grid.front().jobs_per_member();
+  // This rank's jobs at every point, known before any is solved: progress counts them.
+  std::vector<OptJobRange> ranges;
+  int64_t total_jobs = 0, solved = 0;
+  mpi::agreed([&] {
+    for (const SweepPlan& plan : grid.plans) {
+      check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads,
+                      options.opt_resolution);
+      ranges.push_back(opt_job_range(plan, options.opt_buckets, options.opt_resolution, mpi::rank(),
+                                     mpi::size()));
+      total_jobs += ranges.back().count();
+    }
+  });
+  for (int64_t p = 0; p < grid.points(); ++p) {
+    const SweepPlan& plan = grid.plans[static_cast<size_t>(p)];
+    const OptJobRange range = ranges[static_cast<size_t>(p)];
+    OptTable share;
+    mpi::agreed([&] {
       if (!dir.empty() && options.resume &&
-          load_opt(opt_file(dir, p), hash, p, static_cast<size_t>(jobs), table) &&
-          table.progress_buckets == options.opt_buckets) {
-        table.resolution = options.opt_resolution;  // part of the fingerprint the hash checks
+          load_opt(opt_file(dir, p), hash, p, static_cast<size_t>(range.count()), share) &&
+          share.progress_buckets == options.opt_buckets) {
+        share.resolution = options.opt_resolution;  // part of the fingerprint the hash checks
         ++out.opt_points_resumed;
       } else {
-        table = compute_opt_table(
-            grid.plans[static_cast<size_t>(p)], options.opt_buckets, options.sweep.exec.threads,
+        share = compute_opt_share(
+            plan, options.opt_buckets, options.sweep.exec.threads, range,
             [&](int64_t d, int64_t) {
               if (callbacks.opt) callbacks.opt(solved + d, total_jobs);
             },
             options.opt_resolution);
-        if (!dir.empty()) save_opt(opt_file(dir, p), hash, p, table);
+        mpi::test_failure_point("opt");
+        if (!dir.empty()) save_opt(opt_file(dir, p), hash, p, share);
       }
-      solved += jobs;
-      if (callbacks.opt) callbacks.opt(solved, total_jobs);
-    }
+    });
+    out.opt[static_cast<size_t>(p)] = gather_opt_shares(std::move(share), jobs);
+    solved += range.count();
+    if (callbacks.opt) callbacks.opt(solved, total_jobs);
   }
+}
+
+}  // namespace
+
+GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
+                             const GridRunCallbacks& callbacks) {
+  SPOTSWEEP_EXPECTS(grid.points() > 0, "a grid of at least one point");
+  // Two agreement points under MPI (docs/mpi.md, "Failure"): after the chunks, and per point of
+  // OPT before its shares are gathered. With one rank, plain calls.
+  GridRunResult out;
+  uint64_t hash = 0;
+  mpi::agreed([&] {
+    mpi::test_failure_point("evaluate");
+    hash = run_chunks(grid, options, callbacks, out);
+  });
+  run_opt(grid, options, callbacks, hash, out);
   return out;
 }
 

@@ -65,13 +65,9 @@ GridRunResult run_sweep_grid_ranks(SweepGrid& grid, GridRunOptions options,
     use_device(mpi::local_rank());
     options.checkpoint_dir.clear();  // no checkpoints across ranks (docs/mpi.md)
     options.resume = false;
-    if (!mpi::is_root()) options.opt_buckets = 0;  // OPT is rank 0's
   }
-  GridRunResult run;
-  mpi::agreed([&] {
-    mpi::test_failure_point("evaluate");
-    run = run_sweep_grid(grid, options, callbacks);
-  });
+  // Agreed inside: after the chunks, and per point of OPT, whose jobs the ranks split.
+  GridRunResult run = run_sweep_grid(grid, options, callbacks);
   for (SweepResult& result : run.results)
     result.mpi_ranks = mpi::size();
   if (mpi::size() == 1) return run;

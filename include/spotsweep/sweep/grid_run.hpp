@@ -42,7 +42,8 @@ struct WorkProgress {
 
 struct GridRunCallbacks {
   std::function<void(const WorkProgress&)> sweep;
-  std::function<void(int64_t done, int64_t total)> opt;  // (point, job) OPTs solved
+  // (point, job) OPTs solved by this rank, of this rank's share (every job with one rank)
+  std::function<void(int64_t done, int64_t total)> opt;
 };
 
 struct GridRunResult {
@@ -75,7 +76,10 @@ std::vector<SweepChunk> sweep_chunks(const SweepGrid& grid, Backend backend);
 
 // Runs every chunk not already checkpointed, then OPT per point. The plans' pools are swapped for
 // each chunk's sub-pool while it runs, and restored. InputError when --resume finds no
-// checkpoint, or one of another run.
+// checkpoint, or one of another run. Under MPI every rank calls it at once (run_sweep_grid_ranks):
+// the ranks agree after the chunks, and each point's OPT jobs are split across them (each rank
+// solves its opt_job_range), agreed, and gathered, so that every rank gets every point's whole
+// table; callbacks.opt then hears this rank's share (docs/mpi.md, "OPT across ranks").
 GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
                              const GridRunCallbacks& callbacks = {});
 
