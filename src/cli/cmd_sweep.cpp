@@ -103,13 +103,6 @@ void add_sweep_command(CLI::App& app) {
     options.resume = args->resume;
     // Under MPI every rank runs its share (docs/mpi.md); rank 0 alone reports.
     const bool root = mpi::is_root();
-    // Every rank sees it: one line from rank 0, exit status 2.
-    if (args->resume && mpi::size() > 1)
-      throw mpi::RankFailure(input_error(args->output, "--resume", "",
-                                         "resuming is for one process: rerun without mpirun, or "
-                                         "under mpirun without --resume (docs/mpi.md)")
-                                 .what(),
-                             2);
     // Reserved now: a bad path, or one of the inputs, is refused before anything runs
     // (docs/reliability.md, "Outputs").
     const std::unique_ptr<OutputFile> output = reserve_output(
@@ -131,8 +124,7 @@ void add_sweep_command(CLI::App& app) {
                                        args->trace_members);
     options.fingerprint = replay;
     options.checkpoint_dir = args->output + ".checkpoint";
-    if (root && mpi::size() == 1 && !args->resume &&
-        std::filesystem::exists(options.checkpoint_dir))
+    if (root && !args->resume && std::filesystem::exists(options.checkpoint_dir))
       std::cerr << "sweep: note: replacing the checkpoint of an earlier run in "
                 << options.checkpoint_dir << " (--resume continues it instead)\n";
 
@@ -179,9 +171,14 @@ void add_sweep_command(CLI::App& app) {
         opt_progress.update(done, total);
       };
     const GridRunResult run = run_sweep_grid_ranks(grid, options, callbacks);
-    if (run.chunks_resumed > 0)
-      std::cerr << "sweep: resumed " << run.chunks_resumed << " of " << run.chunks
-                << " chunks from " << options.checkpoint_dir << "\n";
+    if (root && run.chunks_resumed > 0) {
+      std::cerr << "sweep: resumed " << run.chunks_resumed << " of ";
+      if (mpi::size() > 1)
+        std::cerr << "rank 0's " << run.chunks_held << " chunks (of " << run.chunks << ")";
+      else
+        std::cerr << run.chunks << " chunks";
+      std::cerr << " from " << options.checkpoint_dir << "\n";
+    }
     write_sweep_h5_ranks(output.get(), grid, run.results, run.opt, replay);
     if (root) remove_checkpoint(options.checkpoint_dir);
 

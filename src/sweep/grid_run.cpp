@@ -485,6 +485,51 @@ void remove_checkpoint(const std::string& dir) {
   fs::remove_all(dir, ignored);
 }
 
+std::string rank_checkpoint_dir(const std::string& dir, int rank, int ranks) {
+  if (ranks <= 1) return dir;
+  return (fs::path(dir) / ("rank-" + std::to_string(rank))).string();
+}
+
+namespace {
+std::string ranks_file(const std::string& dir) { return (fs::path(dir) / "ranks.txt").string(); }
+}  // namespace
+
+void check_checkpoint_ranks(const std::string& dir, bool resume, int ranks) {
+  if (!resume || dir.empty()) return;
+  std::error_code ignored;
+  const bool one_process = fs::exists(manifest_file(dir), ignored);
+  int written_by = one_process ? 1 : 0;
+  if (!one_process && fs::exists(ranks_file(dir), ignored)) {
+    std::istringstream text(read_text(ranks_file(dir)));
+    std::string key;
+    text >> key >> written_by;
+    if (key != "ranks" || written_by < 2) written_by = 0;  // damaged: as no checkpoint
+  }
+  if (written_by == 0 || written_by == ranks) return;  // none: run_sweep_grid says so
+  const auto launch = [](int n) {
+    return n == 1 ? std::string("as one process (without mpirun, or mpirun -np 1)")
+                  : "under mpirun -np " + std::to_string(n);
+  };
+  throw input_error(
+      dir, "--resume", "",
+      "the checkpoint was written " + launch(written_by) + ", and this run is " +
+          (ranks == 1 ? std::string("one process") : "on " + std::to_string(ranks) + " MPI ranks") +
+          ": resume it " + launch(written_by) + ", or run without --resume (docs/mpi.md)");
+}
+
+void prepare_rank_checkpoints(const std::string& dir, int ranks) {
+  SPOTSWEEP_EXPECTS(ranks > 1, "rank checkpoints are for several ranks");
+  remove_checkpoint(dir);
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error)
+    throw input_error(dir, "checkpoint folder", "", "cannot create it: " + error.message());
+  const std::string text = "ranks " + std::to_string(ranks) + "\n";
+  BinaryWriter file;
+  file.put_all(text.data(), text.size());
+  file.save(ranks_file(dir));
+}
+
 namespace {
 
 // Every chunk not already checkpointed, into `out`; returns the checkpoint files' hash.
@@ -495,6 +540,11 @@ uint64_t run_chunks(SweepGrid& grid, const GridRunOptions& options,
       grid, options.chunk_layout == Backend::automatic ? backend : options.chunk_layout);
   std::ostringstream layout;
   layout << options.fingerprint << "\n# chunk layout (" << backend_name(backend) << ")\n";
+  // Under several ranks each rank keeps its own checkpoint (its rows of each chunk, its OPT
+  // shares): its manifest names the rank, the rank count and its members.
+  if (mpi::size() > 1)
+    layout << "# rank " << mpi::rank() << " of " << mpi::size() << ", members "
+           << options.sweep.member_begin << " " << options.sweep.member_end << "\n";
   for (const SweepChunk& c : chunks)
     layout << "# " << c.point << " " << member_list_hash(c.member_list) << " " << c.family_index
            << " " << c.fixed_axes << " " << c.first_local << " " << c.members << "\n";
@@ -561,6 +611,7 @@ uint64_t run_chunks(SweepGrid& grid, const GridRunOptions& options,
     const FamilyGrid& family =
         grid.plans[static_cast<size_t>(chunk.point)].pool.families[chunk.family_index];
     const size_t held = chunk_members(chunk, family, begin, end).size();
+    out.chunks_held += held > 0 ? 1 : 0;
     work[i] = static_cast<int64_t>(held) == chunk.members
                   ? chunk.work
                   : chunk.work * static_cast<double>(held) / static_cast<double>(chunk.members);
@@ -595,6 +646,7 @@ uint64_t run_chunks(SweepGrid& grid, const GridRunOptions& options,
   progress.resumed = progress.done;
   if (callbacks.sweep) callbacks.sweep(progress);
 
+  int64_t chunks_run = 0;  // by this process, for the tests' failure points
   for (size_t i = 0; i < chunks.size(); ++i) {
     if (done[i]) continue;
     // SIGINT/SIGTERM: stop between chunks; the finished chunks' checkpoints stay for --resume.
@@ -666,6 +718,8 @@ uint64_t run_chunks(SweepGrid& grid, const GridRunOptions& options,
     target.threads = r.threads;
     target.device_peak_bytes = std::max(target.device_peak_bytes, r.device_peak_bytes);
     if (!dir.empty()) save_chunk(chunk_file(dir, i), hash, i, c);
+    ++chunks_run;
+    mpi::test_failure_point(("chunk" + std::to_string(chunks_run)).c_str());
     progress.done += work[i];
     progress.steps += c.steps;
     ++progress.chunks_done;

@@ -22,8 +22,9 @@ namespace spotsweep {
 // (policy_slot_steps, the wall time: the slowest rank's, the device peak) and the traced
 // members' outcomes are the whole pool's on every rank; the statistics are the rank's rows. OPT's
 // jobs are split across the ranks and every rank gets the whole table (compute_opt_table_ranks).
-// With several ranks there are no checkpoints, and --resume is refused before this is called
-// (docs/mpi.md).
+// With several ranks each rank checkpoints its own rows and OPT shares under
+// rank_checkpoint_dir, and --resume continues them under the same number of ranks; a checkpoint
+// of another rank count is an InputError on every rank (check_checkpoint_ranks, docs/mpi.md).
 GridRunResult run_sweep_grid_ranks(SweepGrid& grid, GridRunOptions options,
                                    const GridRunCallbacks& callbacks = {});
 // The devices of every rank: "cpu (1 thread) on 3 ranks", or each rank's in rank order; `own`
