@@ -7,7 +7,7 @@
 # learner's valid bound: a selector that never learns must fail the bound.
 #   bash experiments/e_convergence/run.sh SPOTSWEEP OUT_DIR [--smoke]
 # Full run: OUT_DIR = results/figures (copy e_convergence.png and e_convergence.md to docs/figures
-# by hand); about 10 minutes on 2 cores. --smoke: 2 seeds x 2 scenarios x 12 rounds, for CI.
+# by hand); about 6 minutes on 2 loaded cores. --smoke: 2 seeds x 2 scenarios x 12 rounds, for CI.
 set -euo pipefail
 # shellcheck source=../common.sh
 source "$(dirname "$0")/../common.sh"
