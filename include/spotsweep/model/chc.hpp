@@ -140,6 +140,46 @@ SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, doub
   return l;
 }
 
+// The terms of CHC's per-run bound on its gap to OPT (docs/chc.md, "A per-run bound on CHC's gap
+// to OPT"), accumulated over a job's plans when ChcPolicy::realised is set.
+struct ChcBoundTerms {
+  double forecast_usd = 0.0;  // F = Σ_k E_k, USD: each plan's window cost-error range, summed
+  double price_error = 0.0;   // Σ |p̂ − p|/p over the forecast slots planned on (k ≥ 1)
+  double avail_error = 0.0;   // Σ |â − a| (GPUs) over the same slots
+  int32_t forecast_slots = 0;
+  int32_t plans = 0;
+  int32_t full_window = 1;  // 0 once a plan's window stopped short of the hard deadline
+};
+
+// Whether the bound's argument covers a member: one committed controller, the exact planner,
+// a restart only on a new total (so progress does not depend on the forecasts) and the true
+// work L (docs/chc.md, "Assumptions"). Its windows must also reach γd (ChcBoundTerms::full_window).
+SPOTSWEEP_HD_INLINE bool chc_bound_covers(const JobSpec& job, const ChcParams& params) {
+  return params.mode == ChcMode::committed && params.lagrange_iters == 0 &&
+         job.trigger == ReconfigTrigger::total && !(job.work_estimate > 0.0);
+}
+
+// One slot's share of E: how far apart the slot's cost error d(n) = realised cost − forecast cost
+// can be for two totals n, n' the planner may choose (idle, or a finished job, costs nothing on
+// either, so d(0) = 0 is among them), each split spot first as both the planner and the realised
+// split do: max d − min d (docs/chc.md, "A per-run bound on CHC's gap to OPT").
+SPOTSWEEP_HD_INLINE double slot_cost_error(const JobSpec& job, double forecast_price,
+                                           int32_t forecast_avail, double price, int32_t avail,
+                                           double od_price, double tick_s) {
+  double highest = 0.0, lowest = 0.0;
+  for (int32_t n = max_i(job.n_min, 1); n <= job.n_max; ++n) {
+    const double planned =
+        allocation_cost(split_spot_first(n, forecast_avail, forecast_price, od_price),
+                        forecast_price, od_price, tick_s);
+    const double real =
+        allocation_cost(split_spot_first(n, avail, price, od_price), price, od_price, tick_s);
+    const double d = real - planned;
+    highest = d > highest ? d : highest;
+    lowest = d < lowest ? d : lowest;
+  }
+  return highest - lowest;
+}
+
 // A plan made once for every member that plans at the same slot on the same forecasts (docs/
 // chc.md, "Plan tables"): the exact planner's choices over the start states it covers, for the
 // first `stored_slots` slots of the window, and the window it planned on. A member whose
@@ -173,6 +213,10 @@ struct ChcPolicy {
   // A plan shared by the members of a planning key (null: this member plans alone); used when
   // it was made at the slot this member plans at and covers its state.
   const SharedPlan* shared = nullptr;
+  // The realised market, read only to accumulate `bound` (docs/chc.md, "A per-run bound on
+  // CHC's gap to OPT"); spot_price null: off, and the policy never reads it.
+  MarketView realised;
+  ChcBoundTerms bound;
 
   // Whether decide() will plan at this slot: the plan is used up, the market deviates from it,
   // or (averaged mode) a controller re-plans at every slot.
@@ -236,12 +280,14 @@ struct ChcPolicy {
         start.prev = state.prev;
         start.bucket = bucket;
         ++plans_made;
+        if (realised.spot_price) add_bound_terms(job, obs, n, price, avail);
         return follow_plan(job, shared->market, start, shared->shape, shared->choice, count, out);
       }
     }
     forecaster.fill(obs.market_slot, n, price, avail);
     price[0] = obs.spot_price;  // the current slot is observed, not forecast
     avail[0] = obs.spot_avail;
+    if (realised.spot_price) add_bound_terms(job, obs, n, price, avail);
     PlanMarket market;
     market.spot_price = price;
     market.spot_avail = avail;
@@ -286,6 +332,25 @@ struct ChcPolicy {
     solve_plan(job, market, start, shape, Rounding::down, terminal, values, values + layout.states,
                move_values, choice);
     return follow_plan(job, market, start, shape, choice, count, out);
+  }
+
+  // Adds the plan's window to the bound's terms: E = Σ over its forecast slots (k ≥ 1; slot 0
+  // is observed) of the range of the slot's cost error over the totals (docs/chc.md).
+  SPOTSWEEP_HD void add_bound_terms(const JobSpec& job, const SlotObservation& obs, int32_t n,
+                                    const double* price, const int32_t* avail) {
+    if (obs.slot + n < horizon_slots(job, obs.tick_s)) bound.full_window = 0;
+    double window = 0.0;
+    for (int32_t k = 1; k < n; ++k) {
+      const double p = realised.spot_price_at(obs.market_slot + k);
+      const int32_t a = realised.avail_at(obs.market_slot + k);
+      window += slot_cost_error(job, price[k], avail[k], p, a, obs.od_price, obs.tick_s);
+      const double dp = price[k] > p ? price[k] - p : p - price[k];
+      bound.price_error += dp / max_d(p, 1e-12);
+      bound.avail_error += static_cast<double>(avail[k] > a ? avail[k] - a : a - avail[k]);
+      ++bound.forecast_slots;
+    }
+    bound.forecast_usd += window;
+    ++bound.plans;
   }
 
   // A planned allocation on the realised market: spot first while it is up and cheaper,
