@@ -20,6 +20,7 @@
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/mpi.hpp"
+#include "spotsweep/detail/stop.hpp"
 
 #include "detail/chc_select_kernels.cuh"
 #include "detail/device_buffer.cuh"
@@ -163,6 +164,7 @@ SelectorRun run_selector_cuda(const SweepPlan& plan, const std::vector<UtilityRa
   const int k_int = static_cast<int>(K);
 
   for (int32_t r = 0; r < T; ++r) {
+    throw_if_stop_requested();  // SIGINT/SIGTERM: stop between rounds
     kernels::selector_weights<<<S, kernels::kSelectorThreads>>>(score, config, states.data(),
                                                                 probability.data(), records.data());
     SPOTSWEEP_CUDA_CHECK_LAST();

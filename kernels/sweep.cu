@@ -12,6 +12,7 @@
 
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/stop.hpp"
 
 #include "detail/chc_sweep_kernels.cuh"
 #include "detail/device_buffer.cuh"
@@ -158,6 +159,7 @@ SweepResult run_sweep_cuda(const SweepPlan& plan, const SweepOptions& options,
     if (lo >= hi) continue;
     for (int64_t first = by_key ? 0 : lo; first < (by_key ? grid.size : hi);
          first += chunk_members) {
+      throw_if_stop_requested();  // SIGINT/SIGTERM: stop between chunks
       const int64_t n = std::min(chunk_members, (by_key ? grid.size : hi) - first);
       const auto member_of_slot = [&](int64_t i) {
         return grid.first_member +

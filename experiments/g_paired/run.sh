@@ -30,10 +30,10 @@ for market in synthetic v100_us-east-2b; do
   fi
   sed -i -e "s#^trace = .*#trace = \"$trace\"#" "$toml"
   list=0,1,2,3,4,5,6,7                # every member: 3 baselines, PF, 4 CHC (config.toml)
-  "$bin" sweep --pool "$toml" -a workload.seed=$seeds --output "$work/$market.h5" \
+  "$bin" sweep --pool "$toml" -a workload.seed=$seeds --output "$work/${market}_sweep.h5" \
     --trace-members "$list" --opt-resolution "$opt_resolution" > "$work/$market.txt" 2>> "$work/log"
   grep -E "OPT|best mean" "$work/$market.txt" || true
-  specs+=("$market=$work/$market.h5")
+  specs+=("$market=$work/${market}_sweep.h5")
 done
 "$py" "$here/table.py" "$out" "${specs[@]}"
 cat "$out/g_paired.md"

@@ -22,6 +22,7 @@
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/mpi.hpp"
+#include "spotsweep/detail/stop.hpp"
 #include "spotsweep/model/slot.hpp"
 
 namespace spotsweep {
@@ -489,6 +490,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
   std::vector<double> rates(static_cast<size_t>(S));
 
   for (int32_t r = 0; r < T; ++r) {
+    mpi::throw_if_stop_requested_by_any_rank();  // SIGINT/SIGTERM: stop between rounds
     SelectorRoundRecord* records = run.records.data() + static_cast<size_t>(r) * S;
     for (int32_t s = 0; s < S; ++s) {
       rates[s] = learner_rate(learner, options.eta, states[s], K, T);
@@ -514,6 +516,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
       };
 #pragma omp for schedule(dynamic, 1)
       for (int64_t u = 0; u < n_units; ++u) {
+        if (stop_requested()) continue;  // the round is dropped: the check below throws
         const MemberUnit& unit = units[u];
         const FamilyGrid& grid = plan.pool.families[unit.grid];
         const FamilyGridView view = grid.view(family_values[unit.grid].data());
@@ -540,6 +543,7 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
     }
     // The tests' failure point (docs/mpi.md, "Failure"), agreed by every rank.
     if (r == T / 2) mpi::agreed([] { mpi::test_failure_point("evaluate"); });
+    mpi::throw_if_stop_requested_by_any_rank();  // a dropped round never reaches the learner
 
     // The adaptive adversary: per scenario and regime the round's best utility and the leader's,
     // per block (the leader's from the block that holds it), the largest gap wins (the first
@@ -790,7 +794,8 @@ SelectorRun run_selector_cpu(const SweepPlan& plan, const std::vector<UtilityRan
     if (progress) progress(r + 1, T);
   }
 
-  // The weights after the last update: what the selector would play next (this rank's members).
+  mpi::throw_if_stop_requested_by_any_rank();
+  // The weights after the last update: what the selector would play next.
   run.final_probability.resize(cells);
   for (int32_t s = 0; s < S; ++s)
     rates[s] = learner_rate(learner, options.eta, states[s], K, T);

@@ -14,6 +14,7 @@
 #include "spotsweep/backend/cpu_chc_key.hpp"
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/stop.hpp"
 
 namespace spotsweep {
 
@@ -214,6 +215,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
     // costs little, and a pool of a few costly CHC keys still fills every core.
 #pragma omp for schedule(dynamic, 1)
     for (int64_t u = 0; u < n_units; ++u) {
+      if (stop_requested()) continue;  // SIGINT/SIGTERM: the rest is skipped, then thrown below
       const WorkUnit& unit = units[u];
       const FamilyGrid& grid = plan.pool.families[unit.grid];
       const FamilyGridView view = grid.view(family_values[unit.grid].data());
@@ -254,6 +256,7 @@ SweepResult run_sweep_cpu(const SweepPlan& plan, const SweepOptions& options,
       }
     }
   }
+  throw_if_stop_requested();
   result.policy_slot_steps = steps;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;

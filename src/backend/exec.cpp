@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/detail/names.hpp"
 
 namespace spotsweep {
@@ -23,6 +24,10 @@ int ExecOptions::cpu_threads() const { return threads > 0 ? threads : omp_get_ma
 std::size_t ExecOptions::device_budget_bytes(std::size_t free_bytes) const {
   return max_device_mem_bytes > 0 ? max_device_mem_bytes
                                   : static_cast<std::size_t>(max_device_mem_fraction * free_bytes);
+}
+
+void ExecOptions::apply_host_memory_budget() const {
+  set_host_memory_budget(max_host_mem_bytes, max_host_mem_fraction);
 }
 
 Backend resolve_backend(Backend requested, const DeviceInfo& device) {

@@ -77,7 +77,8 @@ void add_cbl_command(CLI::App& app) {
   path_option(cmd->add_option("--out", args->out, "Results CSV, one row per run"))->required();
   cmd->callback([args] {
     const ExecOptions exec = exec_options(args->exec);
-    check_output_path(args->out, "--out");
+    // Reserved now: a bad path, or the windows file, is refused before anything runs.
+    OutputFile output(args->out, "--out", {args->windows});
     if (!(args->task_h > 0.0))
       throw input_error("command line", "--task-hours", format_number(args->task_h),
                         "must be positive");
@@ -104,7 +105,7 @@ void add_cbl_command(CLI::App& app) {
     const CblReplay replay =
         make_cbl_replay(windows, args->windows, args->traces, settings, policies, args->task_h);
     const CblRuns runs = run_cbl_replay(replay, exec);
-    write_cbl_csv(args->out, replay, runs);
+    write_cbl_csv(output, replay, runs);
 
     const size_t n_runs = runs.outcomes.size();
     std::printf(

@@ -88,15 +88,15 @@ void add_heatmap_command(CLI::App& app) {
                         "only --metric improvement uses a baseline");
     for (const std::string& f : args->fixes)
       request.fixed.push_back(parse_fix(f));
-    check_output_path(args->out, "--out");
     // A PNG that cannot be drawn is reported before anything is written.
     if (!args->png.empty()) check_png_output(args->png, args->plot_script);
     const std::string h5 = args->out + ".h5", csv = args->out + ".csv";
-    std::error_code same_error;
-    if (std::filesystem::equivalent(h5, request.sweep_path, same_error))
-      throw input_error(
-          args->out, "--out", "",
-          "would overwrite the sweep file " + request.sweep_path + "; choose another prefix");
+    // Reserved now: a bad prefix, or one naming the sweep file, is refused before any work.
+    OutputFile h5_output(h5, "--out", {request.sweep_path});
+    OutputFile csv_output(csv, "--out", {request.sweep_path});
+    if (!args->png.empty())
+      check_png_target(args->png, {{h5, "--out (.h5)"}, {csv, "--out (.csv)"}},
+                       {request.sweep_path});
     const Heatmap h = make_heatmap(request);
     // The [heatmap] table that replays it: `spotsweep heatmap --config SAVED.toml --out NEW`.
     std::string config =
@@ -113,8 +113,8 @@ void add_heatmap_command(CLI::App& app) {
         config += (i ? ", " : "") + toml_quoted(args->fixes[i]);
       config += "]\n";
     }
-    write_heatmap_h5(h, h5, config);
-    write_heatmap_csv(h, csv);
+    write_heatmap_h5(h, h5_output, config);
+    write_heatmap_csv(h, csv_output);
     std::printf("%s: %s of %s, %s (%zu) x %s (%zu)", h.source.c_str(),
                 heatmap_metric_name(h.metric), h.family.c_str(), h.y_name.c_str(),
                 h.y_values.size(), h.x_name.c_str(), h.x_values.size());

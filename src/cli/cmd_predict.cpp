@@ -82,14 +82,17 @@ void add_predict_command(CLI::App& app) {
     options.learned.season_slots = args->season_slots;
     options.learned.ar_order = args->ar_order;
     options.learned.fit_lookaheads = args->fit_lookaheads;
-    if (!args->output.empty()) check_output_path(args->output, "--output");
+    std::unique_ptr<OutputFile> output;
+    if (!args->output.empty())
+      output = std::make_unique<OutputFile>(args->output, "--output",
+                                            std::vector<std::string>{args->trace_path});
     const Trace trace = load_trace(args->trace_path);
     options.avail_max = trace.capacity;
     const PredictEvaluation evaluation = evaluate_predictors(trace.view(), options);
     std::cout << "trace " << trace.name << " (" << args->trace_path << "), " << trace.n_slots()
               << " slots of " << trace.tick_seconds << " s, capacity " << trace.capacity << "\n";
     print_predict_table(evaluation, std::cout);
-    if (!args->output.empty()) write_predict_csv(evaluation, args->output);
+    if (output) write_predict_csv(evaluation, *output);
   });
 }
 

@@ -11,11 +11,11 @@
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/mpi.hpp"
+#include "spotsweep/model/limits.hpp"
 #include "spotsweep/select/select.hpp"
 #include "spotsweep/select/select_h5.hpp"
 
 #include "commands.hpp"
-#include "interrupt.hpp"
 #include "progress.hpp"
 
 namespace spotsweep::cli {
@@ -130,11 +130,17 @@ void add_select_command(CLI::App& app) {
     options.seed = config.seed;
     read_select_options(select_table_only(doc), options);
     if (!args->utility_range.empty()) {
+      const std::string given =
+          format_number(args->utility_range[0]) + "," + format_number(args->utility_range[1]);
       if (!(args->utility_range[1] > args->utility_range[0]))
-        throw input_error(
-            "command line", "--utility-range",
-            format_number(args->utility_range[0]) + "," + format_number(args->utility_range[1]),
-            "needs LOW < HIGH");
+        throw input_error("command line", "--utility-range", given, "needs LOW < HIGH");
+      // As [select] utility_range: rewards are (u − low)/(high − low), and no utility lies
+      // beyond ±3e37 USD (docs/reliability.md, "Limits").
+      const double limit = 10.0 * kMaxUsd;
+      if (!(args->utility_range[0] >= -limit && args->utility_range[1] <= limit))
+        throw input_error("command line", "--utility-range", given,
+                          "each bound must be within ±1e38 USD (no utility lies outside, and the "
+                          "width must stay finite)");
       options.given_range = true;
       options.utility_range = UtilityRange{args->utility_range[0], args->utility_range[1]};
     }
@@ -147,15 +153,20 @@ void add_select_command(CLI::App& app) {
     if (selector_seed->count() > 0) options.seed = args->selector_seed;
     check_at_least("--opt-buckets", args->opt_buckets, 0);
     options.exec = selector_exec_options(args->exec);
-    check_output_path(args->output, "--output");
-
-    if (!args->png.empty()) check_png_output(args->png, plot_script("plot_select.py"));
-    remove_on_interrupt(partial_path(args->output));
+    // Reserved now: a bad path, or one of the inputs, is refused before anything runs.
+    const std::vector<std::string> inputs = {pool_path, config.workload.trace_path,
+                                             config.workload.forecast_trace_path};
+    const std::unique_ptr<OutputFile> output = reserve_output(args->output, "--output", inputs);
+    if (!args->png.empty()) {
+      check_png_output(args->png, plot_script("plot_select.py"));
+      check_png_target(args->png, {{args->output, "--output"}}, inputs);
+    }
     const SweepPlan plan = make_plan(config);
     if (plan.pool.size < 2)
       throw input_error(pool_path, "pool", std::to_string(plan.pool.size),
                         "selection needs at least 2 members");
     selector_scenarios(plan, options);  // bad options are one error line, before any output
+    check_opt_table(plan, args->opt_buckets, options.exec.threads);  // before the run
     // Under MPI every rank runs the selector on its blocks of members (docs/mpi.md); rank 0
     // alone reports and writes.
     const bool root = mpi::is_root();
@@ -174,9 +185,8 @@ void add_select_command(CLI::App& app) {
     const SelectResult result = run_selection(plan, options, args->opt_buckets, report);
     std::string options_table = result.options_toml;
     options_table += "opt_buckets = " + std::to_string(args->opt_buckets) + "\n";
-    write_select_h5_ranks([&] {
-      write_select_h5(args->output, plan, result, plan.config_toml + "\n" + options_table);
-    });
+    write_select_h5_ranks(
+        [&] { write_select_h5(*output, plan, result, plan.config_toml + "\n" + options_table); });
     if (!root) return;
     if (mpi::size() > 1)
       std::printf("MPI: %d ranks, %lld bytes gathered by rank 0 in round 1, %lld in all\n",

@@ -39,6 +39,7 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
     std::string value_shape = "linear", trigger = "total", billing = "full_slot",
                 chc_mode = "committed", workload_error = "none", throughput;
     double work_hours = 0.0, deadline_hours = 24.0;
+    std::string max_host_mem = "80%";
     // --from-sweep: one member of a sweep, replayed.
     std::string from_sweep;
     int64_t member = 0;
@@ -125,6 +126,7 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
   cmd->add_option("--opt-resolution", rq.opt_resolution, "OPT progress steps per slot at N_min")
       ->capture_default_str();
   path_option(cmd->add_option("--slot-csv", rq.slot_csv, "Write the per-slot log to this CSV"));
+  add_host_memory_option(*cmd, args->max_host_mem);
   // Replaying one member of a sweep (docs/simulate.md).
   auto* from_sweep = path_option(cmd->add_option(
       "--from-sweep", args->from_sweep,
@@ -137,80 +139,83 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
                   "--from-sweep: the point of the sweep's scenario axes, KEY=VALUE (repeatable)")
       ->allow_extra_args(false);
   trace->excludes(from_sweep);
-  cmd->callback(
-      [args, work, work_hours, alpha, beta, chc_mode, config_path, trace, from_sweep, cmd] {
-        if (from_sweep->count() > 0) {
-          // Everything but the member, the scenario, the round and the outputs comes from the
-          // sweep.
-          for (const char* option :
-               {"--work", "--work-hours", "--deadline-hours", "--gamma", "--n-min", "--n-max",
-                "--throughput", "--alpha", "--beta", "--value", "--policy", "--seed", "--start"})
-            if (cmd->count(option) > 0)
-              throw input_error("", option, "", "comes from the sweep with --from-sweep");
-          FromSweepRequest replay;
-          replay.sweep_path = args->from_sweep;
-          replay.member = args->member;
-          replay.scenario = static_cast<int32_t>(args->request.scenario);
-          replay.round = args->round;
-          replay.with_opt = args->request.with_opt;
-          replay.slot_csv = args->request.slot_csv;
-          for (const std::string& at : args->at) {
-            const size_t eq = at.find('=');
-            double v = 0;
-            size_t used = 0;
-            try {
-              v = eq == std::string::npos ? 0 : std::stod(at.substr(eq + 1), &used);
-            } catch (const std::exception&) {
-              used = 0;
-            }
-            if (eq == std::string::npos || used != at.size() - eq - 1)
-              throw input_error("", "--at", at, "expected KEY=VALUE, e.g. deadline_h=6");
-            replay.at.emplace_back(at.substr(0, eq), v);
-          }
-          const FromSweepReport report = run_simulate_from_sweep(replay);
-          print_from_sweep_report(replay, report, std::cout);
-          return;
+  cmd->callback([args, work_hours, alpha, beta, chc_mode, config_path, trace, from_sweep, cmd] {
+    apply_host_memory_option(args->max_host_mem);
+    if (from_sweep->count() > 0) {
+      // Everything but the member, the scenario, the round and the outputs comes from the
+      // sweep.
+      for (const char* option :
+           {"--work", "--work-hours", "--deadline-hours", "--gamma", "--n-min", "--n-max",
+            "--throughput", "--alpha", "--beta", "--value", "--policy", "--seed", "--start"})
+        if (cmd->count(option) > 0)
+          throw input_error("", option, "", "comes from the sweep with --from-sweep");
+      FromSweepRequest replay;
+      replay.sweep_path = args->from_sweep;
+      replay.member = args->member;
+      replay.scenario = static_cast<int32_t>(args->request.scenario);
+      replay.round = args->round;
+      replay.with_opt = args->request.with_opt;
+      replay.slot_csv = args->request.slot_csv;
+      for (const std::string& at : args->at) {
+        const size_t eq = at.find('=');
+        double v = 0;
+        size_t used = 0;
+        try {
+          v = eq == std::string::npos ? 0 : std::stod(at.substr(eq + 1), &used);
+        } catch (const std::exception&) {
+          used = 0;
         }
-        if (trace->count() == 0)
-          throw input_error("", "--trace", "",
-                            "required (or --from-sweep FILE to replay a sweep member)");
-        SimulateRequest request = args->request;
-        request.source = config_path->empty() ? "command line" : *config_path + " [simulate]";
-        JobSpec& j = request.job;
-        if (!args->throughput.empty()) {
-          const ThroughputPreset* preset = find_throughput_preset(args->throughput);
-          if (!preset)
-            throw input_error("", "--throughput", args->throughput,
-                              "unknown preset; choose " + throughput_preset_names());
-          if (!*alpha) j.alpha = preset->alpha;
-          if (!*beta) j.beta = preset->beta;
-        }
-        if (*work_hours) j.work = args->work_hours * 3600.0 * throughput(j, j.n_max);
-        // One spelling per policy: the pool's (uniform_progress); older ones work, with a note
-        // once the run has succeeded (an error stays one line).
-        std::string note;
-        if (const FamilyInfo* family = find_family(request.policy))
-          if (request.policy != family->name) {
-            note = "simulate: note: --policy " + request.policy + " is an older spelling of " +
-                   family->name + "\n";
-            request.policy = family->name;
-          }
-        j.soft_deadline_s = args->deadline_hours * 3600.0;
-        // The sweep file's [job] words, and simulate's shorter ones (exp, slot, second).
-        j.value_shape = parse_named(kValueShapeNames, args->value_shape, "", "--value-shape");
-        j.trigger = parse_named(kTriggerNames, args->trigger, "", "--trigger");
-        j.billing = parse_named(kBillingNames, args->billing, "", "--billing");
-        for (const auto& [name, option] : args->axis_options)
-          if (option->count() > 0) request.params[name] = args->axis_values.at(name);
-        if (chc_mode->count() > 0)
-          request.params["mode"] =
-              static_cast<double>(parse_named(kChcModeNames, args->chc_mode, "", "--chc-mode"));
-        request.workload_error =
-            parse_named(kWorkloadErrorNames, args->workload_error, "", "--workload-error");
-        const SimulateReport report = run_simulate(request);
-        print_simulate_report(request, report, std::cout);
-        std::cerr << note;
-      });
+        if (eq == std::string::npos || used != at.size() - eq - 1)
+          throw input_error("", "--at", at, "expected KEY=VALUE, e.g. deadline_h=6");
+        replay.at.emplace_back(at.substr(0, eq), v);
+      }
+      const FromSweepReport report = run_simulate_from_sweep(replay);
+      print_from_sweep_report(replay, report, std::cout);
+      return;
+    }
+    if (trace->count() == 0)
+      throw input_error("", "--trace", "",
+                        "required (or --from-sweep FILE to replay a sweep member)");
+    SimulateRequest request = args->request;
+    request.source = config_path->empty() ? "command line" : *config_path + " [simulate]";
+    JobSpec& j = request.job;
+    if (!args->throughput.empty()) {
+      const ThroughputPreset* preset = find_throughput_preset(args->throughput);
+      if (!preset)
+        throw input_error("", "--throughput", args->throughput,
+                          "unknown preset; choose " + throughput_preset_names());
+      if (!*alpha) j.alpha = preset->alpha;
+      if (!*beta) j.beta = preset->beta;
+    }
+    // --work-hours is converted on N_max GPUs: the counts are checked first.
+    if (j.n_max < 1)
+      throw input_error(request.source, "n_max", std::to_string(j.n_max), "must be at least 1");
+    if (*work_hours) j.work = args->work_hours * 3600.0 * throughput(j, j.n_max);
+    // One spelling per policy: the pool's (uniform_progress); older ones work, with a note
+    // once the run has succeeded (an error stays one line).
+    std::string note;
+    if (const FamilyInfo* family = find_family(request.policy))
+      if (request.policy != family->name) {
+        note = "simulate: note: --policy " + request.policy + " is an older spelling of " +
+               family->name + "\n";
+        request.policy = family->name;
+      }
+    j.soft_deadline_s = args->deadline_hours * 3600.0;
+    // The sweep file's [job] words, and simulate's shorter ones (exp, slot, second).
+    j.value_shape = parse_named(kValueShapeNames, args->value_shape, "", "--value-shape");
+    j.trigger = parse_named(kTriggerNames, args->trigger, "", "--trigger");
+    j.billing = parse_named(kBillingNames, args->billing, "", "--billing");
+    for (const auto& [name, option] : args->axis_options)
+      if (option->count() > 0) request.params[name] = args->axis_values.at(name);
+    if (chc_mode->count() > 0)
+      request.params["mode"] =
+          static_cast<double>(parse_named(kChcModeNames, args->chc_mode, "", "--chc-mode"));
+    request.workload_error =
+        parse_named(kWorkloadErrorNames, args->workload_error, "", "--workload-error");
+    const SimulateReport report = run_simulate(request);
+    print_simulate_report(request, report, std::cout);
+    std::cerr << note;
+  });
 }
 
 }  // namespace spotsweep::cli

@@ -17,7 +17,6 @@
 #include "spotsweep/select/stress_h5.hpp"
 
 #include "commands.hpp"
-#include "interrupt.hpp"
 #include "progress.hpp"
 
 namespace spotsweep::cli {
@@ -176,10 +175,13 @@ void add_stress_command(CLI::App& app) {
     if (config.pool.size < 2)
       throw input_error(pool_path, "pool", std::to_string(config.pool.size),
                         "selection needs at least 2 members");
-    check_output_path(args->output, "--output");
-    if (!args->png.empty()) check_png_output(args->png, plot_script("plot_stress.py"));
+    const std::unique_ptr<OutputFile> output =
+        reserve_output(args->output, "--output", {pool_path});
+    if (!args->png.empty()) {
+      check_png_output(args->png, plot_script("plot_stress.py"));
+      check_png_target(args->png, {{args->output, "--output"}}, {pool_path});
+    }
     check_select_options(options);
-    remove_on_interrupt(partial_path(args->output));
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
     // Under MPI every rank runs each selection on its blocks of members (docs/mpi.md); rank 0
@@ -196,7 +198,7 @@ void add_stress_command(CLI::App& app) {
     StressProgress report;
     if (root) report = [&progress](int32_t done, int32_t total) { progress.update(done, total); };
     const std::vector<StressRecord> records = run_stress(config, runs, suite, options, report);
-    write_select_h5_ranks([&] { write_stress_h5(args->output, config, suite, runs, records); });
+    write_select_h5_ranks([&] { write_stress_h5(*output, config, suite, runs, records); });
     if (!root) return;
     print_stress_table(suite, runs, records);
     double seconds = 0.0;

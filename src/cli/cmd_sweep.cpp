@@ -22,7 +22,6 @@
 #include "spotsweep/sweep/sweep_ranks.hpp"
 
 #include "commands.hpp"
-#include "interrupt.hpp"
 #include "progress.hpp"
 
 namespace spotsweep::cli {
@@ -152,8 +151,11 @@ void add_sweep_command(CLI::App& app) {
                                          "under mpirun without --resume (docs/mpi.md)")
                                  .what(),
                              2);
-    // A missing folder is reported now, not after the sweep has run.
-    check_output_path(args->output, "--output");
+    // Reserved now: a bad path, or one of the inputs, is refused before anything runs
+    // (docs/reliability.md, "Outputs").
+    const std::unique_ptr<OutputFile> output = reserve_output(
+        args->output, "--output",
+        {config.file, config.workload.trace_path, config.workload.forecast_trace_path});
     SweepGrid grid = make_sweep_grid(config);
     for (const SweepPlan& plan : grid.plans)
       check_trace_members(plan, options.sweep.trace_members);
@@ -166,6 +168,14 @@ void add_sweep_command(CLI::App& app) {
                                          "mpirun (docs/chc.md)")
                                  .what(),
                              2);
+    // Limits and memory before the sweep runs, not after it: every point's tables, held
+    // together until the file is written, and OPT's lattices at every point.
+    // (Under MPI, of this rank's share of the members: run_sweep_grid_ranks sets the same.)
+    GridRunOptions share = options;
+    const mpi::MemberRange range = mpi::own_range(grid.front().pool.size);
+    share.sweep.member_begin = range.begin;
+    share.sweep.member_end = range.end;
+    check_sweep_grid_host_memory(grid, share);
     const std::string replay =
         grid.config_toml + sweep_table(args->opt_buckets, args->opt_resolution, args->per_scenario,
                                        args->trace_members, args->chc_bound);
@@ -175,7 +185,6 @@ void add_sweep_command(CLI::App& app) {
         std::filesystem::exists(options.checkpoint_dir))
       std::cerr << "sweep: note: replacing the checkpoint of an earlier run in "
                 << options.checkpoint_dir << " (--resume continues it instead)\n";
-    remove_on_interrupt(partial_path(args->output));
 
     const SweepPlan& first = grid.front();
     // Said once the checkpoint is accepted (a refused --resume stays one line).
@@ -225,7 +234,7 @@ void add_sweep_command(CLI::App& app) {
     if (run.chunks_resumed > 0)
       std::cerr << "sweep: resumed " << run.chunks_resumed << " of " << run.chunks
                 << " chunks from " << options.checkpoint_dir << "\n";
-    write_sweep_h5_ranks(args->output, grid, run.results, run.opt, replay);
+    write_sweep_h5_ranks(output.get(), grid, run.results, run.opt, replay);
     if (root) remove_checkpoint(options.checkpoint_dir);
 
     // Per point, the best member over every rank's rows (the first on ties); then the first

@@ -19,9 +19,9 @@ namespace spotsweep::cli {
 
 namespace {
 
-// Writes `text` to `path` through a temporary name, renamed when complete.
-void write_text_atomically(const std::string& path, const std::string& text, const char* option) {
-  AtomicTextFile file(path, option);
+// Writes `text` into a reserved output, renamed into place when complete.
+void write_text_atomically(OutputFile& output, const std::string& text) {
+  AtomicTextFile file(output);
   file.stream() << text;
   file.commit();
 }
@@ -69,7 +69,7 @@ std::string market_kinds_help() {
 void add_import_and_info_commands(CLI::App& traces) {
   struct ImportArgs {
     std::string format, convention, time_unit, resample = "min", gaps = "error",
-                                               out_of_order = "error", output;
+                                               out_of_order = "error", output, max_host_mem = "80%";
     ImportOptions options;
     double tick = 0, od_price = 0, spot_price = 0, price_gpus = 0;
     int32_t capacity = 0;
@@ -101,8 +101,12 @@ void add_import_and_info_commands(CLI::App& traces) {
       ->capture_default_str();
   import->add_option("--name", args->options.name, "Trace name");
   path_option(import->add_option("--output", args->output, "Output .h5"))->required();
+  add_host_memory_option(*import, args->max_host_mem);
   import->callback([=] {
-    ImportOptions o = args->options;
+    apply_host_memory_option(args->max_host_mem);
+  ImportOptions o = args->options;
+  // Reserved now: a bad path, or one of the inputs, is refused before anything is read.
+  OutputFile output(args->output, "--output", {o.input, o.prices});
   o.format = parse_format(args->format);
   o.convention = parse_convention(args->convention);
   if (*tick) o.tick_seconds = args->tick;
@@ -115,7 +119,7 @@ void add_import_and_info_commands(CLI::App& traces) {
   o.gaps = parse_gap_policy(args->gaps);
   o.out_of_order = parse_out_of_order(args->out_of_order);
   const Trace trace = import_trace(o);
-  write_trace_h5(trace, args->output, "--output");
+  write_trace_h5(trace, output);
   std::printf("wrote %s: %d ticks of %g s\n", args->output.c_str(), trace.n_slots(),
               trace.tick_seconds);
 });
@@ -153,15 +157,17 @@ void add_fit_and_synth_commands(CLI::App& traces) {
   fit->callback([fit_args] {
     const AvailabilityModel model =
         parse_availability_model(fit_args->model, "command line", "--model");
+    std::unique_ptr<OutputFile> out;
+    if (!fit_args->out.empty())
+      out = std::make_unique<OutputFile>(fit_args->out, "--out",
+                                         std::vector<std::string>{fit_args->trace});
     const Trace trace = load_trace(fit_args->trace);
     const MarketFit result = fit_synthetic_market(trace, model, fit_args->trace);
     print_fit(fit_args->trace, result);
-    if (!fit_args->out.empty()) {
-      write_text_atomically(fit_args->out,
-                            "# fitted by spotsweep traces fit --trace " + fit_args->trace +
-                                " --model " + fit_args->model + "\n" +
-                                synthetic_spec_to_toml(result.spec),
-                            "--out");
+    if (out) {
+      write_text_atomically(*out, "# fitted by spotsweep traces fit --trace " + fit_args->trace +
+                                      " --model " + fit_args->model + "\n" +
+                                      synthetic_spec_to_toml(result.spec));
       std::printf("\nwrote %s\n", fit_args->out.c_str());
     }
   });
@@ -190,6 +196,14 @@ void add_fit_and_synth_commands(CLI::App& traces) {
       "price and availability"));
   synth->footer(market_kinds_help());
   synth->callback([synth_args] {
+    // Both outputs reserved now, and distinct: a bad --regime-csv leaves no .h5 behind.
+    std::unique_ptr<OutputFile> csv_output;
+    if (!synth_args->regime_csv.empty())
+      check_distinct_outputs(
+          {{synth_args->out, "--out"}, {synth_args->regime_csv, "--regime-csv"}});
+    OutputFile out(synth_args->out, "--out");
+    if (!synth_args->regime_csv.empty())
+      csv_output = std::make_unique<OutputFile>(synth_args->regime_csv, "--regime-csv");
     MarketRecipe recipe;
     recipe.kind = parse_market_kind(synth_args->kind);
     for (const std::string& param : synth_args->params) {
@@ -200,8 +214,8 @@ void add_fit_and_synth_commands(CLI::App& traces) {
     }
     const AdversarialMarket market =
         generate_market(recipe, synth_args->seed, synth_args->scenario);
-    write_trace_h5(market.trace, synth_args->out, "--out");
-    if (!synth_args->regime_csv.empty()) {
+    // The CSV first, then the trace: either both are written or, on an error, neither.
+    if (csv_output) {
       std::string csv =
           market.decoy.n_slots() ? "slot,storm,decoy_price,decoy_avail\n" : "slot,storm\n";
       for (int32_t t = 0; t < market.trace.n_slots(); ++t) {
@@ -211,8 +225,9 @@ void add_fit_and_synth_commands(CLI::App& traces) {
                  std::to_string(market.decoy.spot_avail[t]);
         csv += "\n";
       }
-      write_text_atomically(synth_args->regime_csv, csv, "--regime-csv");
+      write_text_atomically(*csv_output, csv);
     }
+    write_trace_h5(market.trace, out);
     const TraceSummary s = summarize(market.trace);
     int64_t storm = 0;
     for (uint8_t f : market.storm)

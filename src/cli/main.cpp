@@ -1,7 +1,9 @@
 // The spotsweep command line: one subcommand per cmd_*.cpp (commands.hpp), the configuration
 // files (config_file.hpp, docs/config.md), and the one place where errors become exit statuses
-// (2: bad input, 1: internal).
+// (2: bad input, 1: internal, 128 + n: stopped by signal n).
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <memory>
@@ -10,6 +12,7 @@
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/detail/provenance.hpp"
+#include "spotsweep/detail/stop.hpp"
 #include "spotsweep/detail/text.hpp"
 #include "spotsweep/version.hpp"
 
@@ -31,6 +34,43 @@ int fail(const std::string& message, int code) {
 }
 
 int run(int argc, char** argv);
+// Numbers on the command line are read as written, in decimal. CLI11 reads integers with
+// strtoll/strtoull in base 0, so "-1" became 2^64 - 1 for an unsigned option, "010" octal 8,
+// and a value past the type's range its largest value; floating values accepted hexadecimal.
+std::string decimal_number_error(const std::string& text, const std::string& type) {
+  const bool is_unsigned = type.rfind("UINT", 0) == 0;
+  const bool is_integer = is_unsigned || type.rfind("INT", 0) == 0;
+  const bool is_float = type.rfind("FLOAT", 0) == 0;
+  if (!is_integer && !is_float) return "";
+  if (text.find_first_of("xX") != std::string::npos)
+    return "value " + text + " is hexadecimal; write numbers in decimal";
+  if (!is_integer) return "";
+  const size_t digits = text.empty() || (text[0] != '-' && text[0] != '+') ? 0 : 1;
+  // Text that is no integer at all is left to CLI11's own "Could not convert" message.
+  if (digits == text.size() || text.find_first_not_of("0123456789", digits) != std::string::npos)
+    return "";
+  if (text[digits] == '0' && text.size() > digits + 1)
+    return "value " + text + " has leading zeros (read as octal); write it in decimal";
+  if (is_unsigned && text[0] == '-')
+    return "value " + text + " is negative; this option takes a count or seed >= 0";
+  errno = 0;
+  if (is_unsigned)
+    (void)std::strtoull(text.c_str(), nullptr, 10);
+  else
+    (void)std::strtoll(text.c_str(), nullptr, 10);
+  if (errno == ERANGE) return "value " + text + " is out of the option's range";
+  return "";
+}
+
+void check_numbers_in_decimal(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    const std::string type = option->get_type_name();
+    option->check(CLI::Validator(
+        [type](std::string& text) { return decimal_number_error(text, type); }, "", "decimal"));
+  }
+  for (CLI::App* sub : app.get_subcommands({}))
+    check_numbers_in_decimal(*sub);
+}
 
 }  // namespace
 
@@ -44,6 +84,7 @@ int main(int argc, char** argv) {
 namespace {
 
 int run(int argc, char** argv) {
+  spotsweep::install_stop_handlers();
   spotsweep::set_command_line(argc, argv);
   CLI::App app{
       "spotsweep: GPU-accelerated batch evaluation of deadline-aware spot scheduling "
@@ -79,6 +120,7 @@ int run(int argc, char** argv) {
   add_heatmap_command(app);
   add_table_command(app);
   add_cbl_command(app);
+  check_numbers_in_decimal(app);
   try {
     std::vector<std::string> args = prepare_arguments(app, argc, argv);
     *config_path = config_file();
@@ -99,6 +141,11 @@ int run(int argc, char** argv) {
   } catch (const spotsweep::mpi::RankFailure& e) {
     if (spotsweep::mpi::is_root()) std::cerr << "spotsweep: error: " << e.what() << "\n";
     return e.exit_code();
+  } catch (const spotsweep::Interrupted& e) {
+    // Under several ranks, one this rank alone saw ends them all (as fail() does).
+    std::cerr << "spotsweep: " << e.what() << "\n";
+    if (spotsweep::mpi::size() > 1) spotsweep::mpi::abort(128 + e.signal_number);
+    return 128 + e.signal_number;
   } catch (const spotsweep::InputError& e) {
     return fail(e.what(), 2);
   } catch (const std::exception& e) {

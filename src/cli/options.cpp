@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <omp.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,10 +10,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/detail/mpi.hpp"
 
 #include "config_file.hpp"
@@ -27,6 +30,7 @@ void add_exec_options(CLI::App& command, ExecArgs& args) {
       .add_option("--max-device-mem", args.max_device_mem,
                   "Device memory budget: BYTES, 12G or 80% of free")
       ->capture_default_str();
+  add_host_memory_option(command, args.max_host_mem);
   command.add_option("--threads", args.threads, "CPU threads (0 = all)")->capture_default_str();
 }
 
@@ -46,9 +50,34 @@ ExecOptions exec_options(const ExecArgs& args) {
   ExecOptions exec;
   exec.backend = resolve_backend(parse_backend(args.backend), query_device());
   parse_device_memory(args.max_device_mem, exec.max_device_mem_bytes, exec.max_device_mem_fraction);
+  parse_device_memory(args.max_host_mem, exec.max_host_mem_bytes, exec.max_host_mem_fraction,
+                      "--max-host-mem");
+  exec.apply_host_memory_budget();
   check_at_least("--threads", args.threads, 0);
   exec.threads = args.threads;
+  // More threads than the hardware runs only add contention (and libgomp's stacks).
+  const int hardware = omp_get_num_procs();
+  if (exec.threads > hardware) {
+    std::cerr << "note: --threads " << exec.threads << " capped at the " << hardware
+              << " hardware threads\n";
+    exec.threads = hardware;
+  }
   return exec;
+}
+
+void add_host_memory_option(CLI::App& command, std::string& text) {
+  command
+      .add_option("--max-host-mem", text,
+                  "Host memory budget: BYTES, 12G, 12GB or 80% of physical; larger runs are "
+                  "refused")
+      ->capture_default_str();
+}
+
+void apply_host_memory_option(const std::string& text) {
+  std::size_t bytes = 0;
+  double fraction = 0.8;
+  parse_device_memory(text, bytes, fraction, "--max-host-mem");
+  set_host_memory_budget(bytes, fraction);
 }
 
 void add_learner_options(CLI::App& command, std::string& learner, std::string& feedback,
@@ -89,14 +118,15 @@ std::string describe_learner(const SelectOptions& options) {
                                                  : "fed back before the next round");
 }
 
-// "80%" of free device memory, or bytes with an optional K, M, G or T (powers of 1024).
-void parse_device_memory(const std::string& text, std::size_t& bytes, double& fraction) {
+// "80%" (of free device memory, or of physical memory for --max-host-mem), or bytes with an
+// optional K, M, G or T (powers of 1024).
+void parse_device_memory(const std::string& text, std::size_t& bytes, double& fraction,
+                         const char* option) {
   const auto fail = [&] {
     return spotsweep::input_error(
-        "", "--max-device-mem", text,
-        "expected BYTES, a size such as 12G or 12GB (powers of 1024), or 80%");
+        "", option, text, "expected BYTES, a size such as 12G or 12GB (powers of 1024), or 80%");
   };
-  if (text.empty()) throw fail();
+  if (text.empty() || text.find_first_of("xX") != std::string::npos) throw fail();
   std::size_t used = 0;
   double number = 0;
   try {
@@ -129,7 +159,7 @@ void parse_device_memory(const std::string& text, std::size_t& bytes, double& fr
     scale = std::pow(1024.0, static_cast<double>(units.find(unit[0]) + 1));
   else if (!unit.empty())
     throw fail();
-  if (!(number * scale >= 1)) throw fail();
+  if (!(number * scale >= 1) || !(number * scale < 1.8e19)) throw fail();
   bytes = static_cast<std::size_t>(number * scale);
 }
 
@@ -205,6 +235,28 @@ void check_png_output(const std::string& png, const std::string& script,
   if (::access(script.c_str(), R_OK) != 0)
     throw input_error("", "--plot-script", script, "cannot read the plotting script");
   check_output_path(png, option);
+}
+
+std::unique_ptr<OutputFile> reserve_output(const std::string& path, const std::string& option,
+                                           const std::vector<std::string>& inputs) {
+  std::unique_ptr<OutputFile> output;
+  mpi::agreed([&] {
+    if (mpi::is_root()) output = std::make_unique<OutputFile>(path, option, inputs);
+  });
+  return output;
+}
+
+void check_png_target(const std::string& png,
+                      const std::vector<std::pair<std::string, std::string>>& outputs,
+                      const std::vector<std::string>& inputs) {
+  std::vector<std::pair<std::string, std::string>> all = outputs;
+  all.emplace_back(png, "--png");
+  check_distinct_outputs(all);
+  for (const std::string& input : inputs)
+    if (!input.empty() && same_file(png, input))
+      throw input_error(png, "--png", "",
+                        "is the same file as the input " + input +
+                            ", which the figure would replace; choose another path");
 }
 
 void render_png(const std::string& script, const std::string& input, const std::string& png,

@@ -33,27 +33,44 @@ std::vector<double> parse_range(const TomlDocument& doc, const std::string& fiel
   if (parts.size() != 3)
     throw input_error(where(doc, v), field, v.text,
                       "a range is [start:stop:step] or [start:stop:pow2]");
-  const double start = toml_number_in_string(doc, field, v, parts[0]);
-  const double stop = toml_number_in_string(doc, field, v, parts[1]);
+  // Every bound finite, and the grid counted before it is enumerated.
+  const auto finite = [&](const std::string& part) {
+    const double x = toml_number_in_string(doc, field, v, part);
+    if (!std::isfinite(x))
+      throw input_error(where(doc, v), field, v.text, "'" + part + "' is not a finite number");
+    return x;
+  };
+  const double start = finite(parts[0]);
+  const double stop = finite(parts[1]);
+  const std::string too_many =
+      "more than " + std::to_string(kMaxAxisValues) + " values on one axis";
   std::vector<double> values;
   if (parts[2] == "pow2") {
     if (!(start > 0))
       throw input_error(where(doc, v), field, v.text, "a pow2 range needs start > 0");
-    for (double x = start; x <= stop; x *= 2)
+    // Finite bounds: at most about 2100 doublings reach any stop.
+    for (double x = start; x <= stop; x *= 2) {
+      if (static_cast<int64_t>(values.size()) == kMaxAxisValues)
+        throw input_error(where(doc, v), field, v.text, too_many);
       values.push_back(x);
+    }
     return values;
   }
-  const double step = toml_number_in_string(doc, field, v, parts[2]);
+  const double step = finite(parts[2]);
   if (!(step > 0)) throw input_error(where(doc, v), field, v.text, "the step must be positive");
   const double count = std::floor((stop - start) / step * (1 + 1e-12) + 1e-9) + 1;
-  if (count > static_cast<double>(kMaxAxisValues))
-    throw input_error(where(doc, v), field, v.text,
-                      "more than " + std::to_string(kMaxAxisValues) + " values on one axis");
+  if (!(count <= static_cast<double>(kMaxAxisValues)))
+    throw input_error(where(doc, v), field, v.text, too_many);
   // Rounded to 12 significant digits so 0.05-steps read back as 0.85, not 0.8500000000000001.
   for (int64_t i = 0; i < static_cast<int64_t>(count); ++i) {
     char text[32];
     std::snprintf(text, sizeof text, "%.12g", start + i * step);
     values.push_back(std::strtod(text, nullptr));
+    // A step below what 12 digits resolve at this size would give the same member again.
+    if (values.size() > 1 && values.back() == values[values.size() - 2])
+      throw input_error(where(doc, v), field, v.text,
+                        "the step " + parts[2] + " repeats the value " + num(values.back()) +
+                            ": it is below the 12 significant digits a range keeps");
   }
   return values;
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -411,8 +412,16 @@ double toml_number_in_string(const TomlDocument& doc, const std::string& field, 
   char* end = nullptr;
   errno = 0;
   const double value = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE)
+  if (s.empty() || end != s.c_str() + s.size())
     throw input_error(where(doc, v), field, v.text, "'" + s + "' is not a number");
+  // strtod reads hexadecimal too; a value in a file is decimal, as TOML's own numbers are.
+  if (s.find_first_of("xX") != std::string::npos)
+    throw input_error(where(doc, v), field, v.text,
+                      "'" + s + "' is hexadecimal; write the number in decimal");
+  // ERANGE on underflow still gives the nearest value (a denormal, or 0); only an overflow,
+  // which strtod turns into ±HUGE_VAL, is refused.
+  if (errno == ERANGE && std::isinf(value))
+    throw input_error(where(doc, v), field, v.text, "'" + s + "' is out of a double's range");
   return value;
 }
 

@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/detail/text.hpp"
 
 namespace spotsweep {
@@ -237,6 +238,9 @@ JsonValue parse_json(std::string_view text, const std::string& file) {
 
 JsonValue read_json_file(const std::string& path) {
   const std::string text = read_text_file(path);
+  // The tree costs at most about 64 bytes per byte of text ("[0,0,0,...]").
+  check_host_memory(64.0 * static_cast<double>(text.size()), "the parsed JSON", path, "file",
+                    std::to_string(text.size()) + " bytes", "split the file");
   return parse_json(text, path);
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/stop.hpp"
 
 #if SPOTSWEEP_WITH_MPI
 #include <mpi.h>
@@ -53,6 +54,8 @@ void init(int* argc, char*** argv) {
         "split the ranks by node");
   MPI_Comm_rank(node, &g_local_rank);
   MPI_Comm_free(&node);
+  // mpirun follows its SIGTERM with SIGKILL a second later: no time to reach the next chunk.
+  remove_partial_files_at_first_signal();
 #else
   (void)argc;
   (void)argv;
@@ -262,6 +265,9 @@ void agree(std::exception_ptr failure) {
     } catch (const RankFailure& e) {
       message = e.what();
       code = e.exit_code();
+    } catch (const Interrupted& e) {
+      message = e.what();
+      code = 128 + e.signal_number;
     } catch (const std::exception& e) {
       message = e.what();
     } catch (...) {
@@ -274,6 +280,14 @@ void agree(std::exception_ptr failure) {
   // A RankFailure passed on again already names its rank.
   if (message.rfind("rank ", 0) != 0) message = "rank " + std::to_string(root) + ": " + message;
   throw RankFailure(message, static_cast<int>(code));
+}
+
+void throw_if_stop_requested_by_any_rank() {
+  if (g_size <= 1) {
+    throw_if_stop_requested();
+    return;
+  }
+  agreed([] { throw_if_stop_requested(); });
 }
 
 int64_t member_block() {

@@ -169,7 +169,12 @@ void print_predict_table(const PredictEvaluation& evaluation, std::ostream& out)
 }
 
 void write_predict_csv(const PredictEvaluation& evaluation, const std::string& path) {
-  AtomicTextFile file(path, "--output");
+  OutputFile output(path, "--output");
+  write_predict_csv(evaluation, output);
+}
+
+void write_predict_csv(const PredictEvaluation& evaluation, OutputFile& output) {
+  AtomicTextFile file(output);
   std::ostream& f = file.stream();
   f << "predictor,quantity,lookahead,n,mae,rmse,mape_percent,mape_skipped\n";
   f.precision(17);

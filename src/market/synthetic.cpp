@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/detail/names.hpp"
+#include "spotsweep/model/limits.hpp"
 #include "spotsweep/model/random.hpp"
 
 namespace spotsweep {
@@ -132,8 +134,10 @@ bool probability(double p) { return p >= 0.0 && p <= 1.0; }
 
 void validate_synthetic_spec(const SyntheticMarketSpec& s) {
   require(s.n_slots >= 1, "n_slots", s.n_slots, "must be at least 1");
+  require(s.n_slots <= kMaxSlots, "n_slots", s.n_slots, "must be at most 2^30 (1073741824)");
   require(s.tick_seconds > 0.0 && std::isfinite(s.tick_seconds), "tick_seconds", s.tick_seconds,
           "must be positive");
+  check_tick_seconds(s.tick_seconds, "synthetic", "tick_seconds");
   require(s.capacity >= 1 && s.capacity <= kMaxCapacity, "capacity", s.capacity,
           "must be between 1 and 1024");
   require(s.od_price > 0.0 && std::isfinite(s.od_price), "od_price", s.od_price,
@@ -198,6 +202,9 @@ Trace generate_synthetic(const SyntheticMarketSpec& spec, uint64_t seed, uint64_
   trace.tick_seconds = spec.tick_seconds;
   trace.od_price = spec.od_price;
   trace.capacity = spec.capacity;
+  check_host_memory(static_cast<double>(spec.n_slots) * 2.0 * (sizeof(double) + sizeof(int32_t)),
+                    "a synthetic market of " + std::to_string(spec.n_slots) + " slots", "synthetic",
+                    "n_slots", std::to_string(spec.n_slots), "lower n_slots");
   trace.spot_price.resize(static_cast<size_t>(spec.n_slots));
   trace.spot_avail.resize(static_cast<size_t>(spec.n_slots));
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/model/limits.hpp"
 
 namespace spotsweep {
 
@@ -35,15 +36,26 @@ TraceSummary summarize(const Trace& trace) {
   return s;
 }
 
+void check_tick_seconds(double tick_seconds, const std::string& file, const std::string& field) {
+  if (!(tick_seconds >= kMinTickSeconds && tick_seconds <= kMaxSeconds))
+    throw input_error(file, field, format_number(tick_seconds),
+                      "must be between 1e-3 s (a thousand times the deadline tolerance) and 2^32 s "
+                      "(the longest time the model resolves)");
+}
+
 void validate_trace(const Trace& trace, const std::string& file) {
   if (trace.spot_avail.empty()) throw input_error(file, "ticks", "0", "the trace is empty");
   if (trace.spot_price.size() != trace.spot_avail.size())
     throw input_error(
         file, "prices", std::to_string(trace.spot_price.size()) + " values",
         "length differs from availability (" + std::to_string(trace.spot_avail.size()) + " ticks)");
+  if (trace.spot_avail.size() > static_cast<size_t>(kMaxSlots))
+    throw input_error(file, "ticks", std::to_string(trace.spot_avail.size()),
+                      "more than the 2^30 ticks a trace may have");
   if (!(trace.tick_seconds > 0.0) || !std::isfinite(trace.tick_seconds))
     throw input_error(file, "tick_seconds", format_number(trace.tick_seconds),
                       "must be a positive number");
+  check_tick_seconds(trace.tick_seconds, file, "tick_seconds");
   if (!(trace.od_price >= 0.0) || !std::isfinite(trace.od_price))
     throw input_error(file, "od_price", format_number(trace.od_price),
                       "must be a non-negative number");

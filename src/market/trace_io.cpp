@@ -4,11 +4,13 @@
 
 #include <hdf5.h>
 
+#include <cstdint>
 #include <fstream>
 #include <vector>
 
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/h5.hpp"
+#include "spotsweep/detail/seal.hpp"
 
 namespace spotsweep {
 
@@ -64,6 +66,8 @@ void write_series(hid_t group, const char* name, hid_t file_type, hid_t mem_type
     H5Pset_shuffle(props.get());
     H5Pset_deflate(props.get(), 6);
   }
+  // Each chunk carries its own checksum too, which HDF5 verifies when it reads the chunk.
+  H5Pset_fletcher32(props.get());
   H5Handle dset(
       H5Dcreate2(group, name, file_type, space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT),
       H5Dclose);
@@ -119,6 +123,23 @@ T read_scalar_attribute(hid_t object, const char* name, hid_t mem_type, H5T_clas
   return value;
 }
 
+// An integer attribute read at 64 bits, so that HDF5's conversion cannot clamp a value the
+// file holds (an int64 2^40 would become 2147483647 as an int32), then range-checked.
+int32_t read_int32_attribute(hid_t object, const char* name, int64_t low, int64_t high,
+                             const std::string& file) {
+  const int64_t value = read_scalar_attribute<int64_t>(object, name, H5T_NATIVE_INT64, H5T_INTEGER,
+                                                       "an integer", file);
+  if (value < low || value > high)
+    throw input_error(file, name, std::to_string(value),
+                      "must be between " + std::to_string(low) + " and " + std::to_string(high));
+  return static_cast<int32_t>(value);
+}
+
+// How to get a file the reader accepts, for a file written without the checksum.
+const char* const kResealAdvice =
+    "this spotsweep reads only traces sealed by `spotsweep traces import` or `traces synth` "
+    "(format 2, docs/trace-format.md): re-import it from its source file, or regenerate it";
+
 template <class T>
 std::vector<T> read_series(hid_t group, const char* name, hid_t mem_type, H5T_class_t klass,
                            const char* expected, const std::string& file) {
@@ -128,7 +149,26 @@ std::vector<T> read_series(hid_t group, const char* name, hid_t mem_type, H5T_cl
   return values;
 }
 
-bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+// The first bytes of `path`: whether it starts like a sealed file, or like a plain HDF5 file.
+std::string file_head(const std::string& path, size_t bytes) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(bytes, '\0');
+  in.read(&head[0], static_cast<std::streamsize>(bytes));
+  head.resize(static_cast<size_t>(in.gcount()));
+  return head;
+}
+bool file_is_sealed_hdf5(const std::string& path) {
+  const std::string magic = std::string(kSealMagic) + "\n";
+  return file_head(path, magic.size()) == magic;
+}
+// HDF5's signature at 0 (a plain file) or after a user block (a sealed one).
+bool file_is_hdf5(const std::string& path) {
+  const std::string signature("\x89HDF\r\n\x1a\n", 8);
+  const std::string head = file_head(path, kSealBytes + signature.size());
+  return head.compare(0, signature.size(), signature) == 0 ||
+         (head.size() == kSealBytes + signature.size() &&
+          head.compare(kSealBytes, signature.size(), signature) == 0);
+}
 
 // validate_trace does not know the capacity bound; the file contract includes it.
 void check_capacity(const Trace& trace, const std::string& path) {
@@ -144,9 +184,17 @@ void check_capacity(const Trace& trace, const std::string& path) {
 void write_trace_h5(const Trace& trace, const std::string& path, const std::string& option) {
   validate_trace(trace, path);
   check_capacity(trace, path);
-  // A per-process temporary name (h5_util.hpp): never a file the user may already have.
+  OutputFile output(path, option);
+  write_trace_h5(trace, output);
+}
+
+void write_trace_h5(const Trace& trace, OutputFile& output) {
+  const std::string& path = output.path();
+  validate_trace(trace, path);
+  check_capacity(trace, path);
+  // Sealed (detail/seal.hpp): readers verify the length and checksum before HDF5 reads it.
   h5::write_file_atomically(
-      path,
+      output,
       [&](hid_t root) {
         write_series(root, "spot_price", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, trace.spot_price.data(),
                      trace.spot_price.size(), "USD per GPU-hour", path);
@@ -164,16 +212,22 @@ void write_trace_h5(const Trace& trace, const std::string& path, const std::stri
         write_string_attribute(root, "source", trace.source, path);
         write_string_attribute(root, "start_time", trace.start_time, path);
       },
-      option);
+      h5::Seal::yes);
 }
 
 Trace read_trace_h5(const std::string& path) {
   QuietHdf5 quiet;
-  if (!file_exists(path))
-    throw input_error(path, "file", path, "cannot open (missing or unreadable)");
-  if (H5Fis_hdf5(path.c_str()) <= 0)
+  // A FIFO or device would block or mislead the checks below, which need the file's size.
+  check_input_file(path, "file");
+  // Nothing of HDF5 reads the file before its length and checksum are verified: a corrupt
+  // byte is this one error line, never a crash inside the library.
+  // Another format (a CSV, a JSON) gets the conversion advice; an unsealed HDF5 file the
+  // re-import advice, and a sealed one whose header is damaged the corruption message
+  // (verify_sealed_file).
+  if (!file_is_sealed_hdf5(path) && !file_is_hdf5(path))
     throw input_error(path, "file", path,
                       "not an HDF5 trace; convert it first with `spotsweep traces import`");
+  verify_sealed_file(path, kResealAdvice);
   H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok()) throw input_error(path, "file", path, "cannot open as HDF5");
   const hid_t root = file.get();
@@ -181,8 +235,7 @@ Trace read_trace_h5(const std::string& path) {
     throw input_error(path, "format_version", "",
                       "missing: an HDF5 file but not a spotsweep trace (see "
                       "docs/trace-format.md; convert with `spotsweep traces import`)");
-  const int32_t version = read_scalar_attribute<int32_t>(root, "format_version", H5T_NATIVE_INT32,
-                                                         H5T_INTEGER, "an integer", path);
+  const int32_t version = read_int32_attribute(root, "format_version", INT32_MIN, INT32_MAX, path);
   if (version != kTraceFormatVersion)
     throw input_error(
         path, "format_version", std::to_string(version),
@@ -192,15 +245,22 @@ Trace read_trace_h5(const std::string& path) {
                                                      H5T_FLOAT, "a float", path);
   trace.od_price = read_scalar_attribute<double>(root, "od_price", H5T_NATIVE_DOUBLE, H5T_FLOAT,
                                                  "a float", path);
-  trace.capacity = read_scalar_attribute<int32_t>(root, "capacity", H5T_NATIVE_INT32, H5T_INTEGER,
-                                                  "an integer", path);
+  trace.capacity = read_int32_attribute(root, "capacity", 1, INT32_MAX, path);
   trace.name = read_string_attribute(root, "name", path);
   trace.source = read_string_attribute(root, "source", path);
   trace.start_time = read_string_attribute(root, "start_time", path);
   trace.spot_price =
       read_series<double>(root, "spot_price", H5T_NATIVE_DOUBLE, H5T_FLOAT, "float64", path);
-  trace.spot_avail =
-      read_series<int32_t>(root, "spot_avail", H5T_NATIVE_INT32, H5T_INTEGER, "int32", path);
+  // Read at 64 bits and range-checked: HDF5 would clamp wider values silently.
+  const std::vector<int64_t> avail =
+      read_series<int64_t>(root, "spot_avail", H5T_NATIVE_INT64, H5T_INTEGER, "int32", path);
+  trace.spot_avail.resize(avail.size());
+  for (size_t i = 0; i < avail.size(); ++i) {
+    if (avail[i] < 0 || avail[i] > INT32_MAX)
+      throw input_error(path, "spot_avail[" + std::to_string(i) + "]", std::to_string(avail[i]),
+                        "must be a count between 0 and 2147483647");
+    trace.spot_avail[i] = static_cast<int32_t>(avail[i]);
+  }
   validate_trace(trace, path);
   check_capacity(trace, path);
   return trace;

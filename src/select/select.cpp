@@ -13,8 +13,10 @@
 #include "spotsweep/backend/cpu_select.hpp"
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/detail/names.hpp"
+#include "spotsweep/model/limits.hpp"
 #include "spotsweep/model/slot.hpp"
 #include "spotsweep/sweep/sweep_ranks.hpp"
 
@@ -185,6 +187,13 @@ void read_select_options(const TomlDocument& doc, SelectOptions& options) {
           UtilityRange{toml_number(doc, e.path, items[0]), toml_number(doc, e.path, items[1])};
       if (!(options.utility_range.high > options.utility_range.low))
         throw input_error(where(doc, e), e.path, e.value.text, "needs low < high");
+      // Rewards are (u − low)/(high − low): a width that overflows makes every reward NaN.
+      // No utility lies beyond ±3e37 USD (kMaxUsd for V̄, P_miss and a job's largest cost).
+      const double limit = 10.0 * kMaxUsd;
+      if (!(options.utility_range.low >= -limit && options.utility_range.high <= limit))
+        throw input_error(where(doc, e), e.path, e.value.text,
+                          "each bound must be within ±1e38 USD (no utility lies outside, and the "
+                          "width must stay finite)");
       options.given_range = true;
     } else if (e.key == "seed") {
       const long long seed = toml_integer(doc, e);
@@ -471,6 +480,16 @@ SelectorRun run_selector(const SweepPlan& plan, const std::vector<UtilityRange>&
 SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, int32_t opt_buckets,
                            const RoundProgress& progress) {
   const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
+  // The selector's tables: gains, estimates, probabilities and rewards per (scenario, member),
+  // the per-round records and curves, and each CPU thread's planner scratch.
+  const double K = static_cast<double>(plan.pool.size);
+  const double cells = static_cast<double>(plan.scenarios.count) * K;
+  const double bytes = 5.0 * cells * sizeof(double) +
+                       16.0 * plan.rounds * plan.scenarios.count * sizeof(double) +
+                       static_cast<double>(max_scratch_bytes(plan)) * options.exec.cpu_threads();
+  check_host_memory(bytes, "the selector's tables", plan.config_file, "pool",
+                    std::to_string(plan.pool.size) + " members",
+                    "shrink the pool or [workload] scenarios, or lower --threads");
   SelectorRun run = run_selector(plan, ranges, options, progress);
   // OPT is per job, not per member: under several ranks rank 0, which writes the file, takes it.
   OptTable opt;

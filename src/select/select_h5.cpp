@@ -184,10 +184,16 @@ void write_contents(hid_t file, const SweepPlan& plan, const SelectResult& resul
 
 }  // namespace
 
+void write_select_h5(OutputFile& output, const SweepPlan& plan, const SelectResult& result,
+                     const std::string& config_toml) {
+  h5::write_file_atomically(output,
+                            [&](hid_t file) { write_contents(file, plan, result, config_toml); });
+}
+
 void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result,
                      const std::string& config_toml) {
-  h5::write_file_atomically(path,
-                            [&](hid_t file) { write_contents(file, plan, result, config_toml); });
+  OutputFile output(path, "--output");
+  write_select_h5(output, plan, result, config_toml);
 }
 
 }  // namespace spotsweep

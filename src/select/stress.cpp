@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "spotsweep/config/toml.hpp"
+#include "spotsweep/config/validation.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/names.hpp"
 
@@ -22,9 +23,6 @@ constexpr NamedValue<AdversaryKind> kAdversaryNames[] = {
     {"deadline_trap", AdversaryKind::deadline_trap},
     {"poisoning", AdversaryKind::poisoning},
     {"adaptive", AdversaryKind::adaptive}};
-constexpr AdversaryKind kAllKinds[] = {AdversaryKind::stationary, AdversaryKind::regime_flip,
-                                       AdversaryKind::deadline_trap, AdversaryKind::poisoning,
-                                       AdversaryKind::adaptive};
 
 // Keys the workload decides: the market must cover the scenario windows, and the trap must
 // sit before the jobs the workload starts.
@@ -298,8 +296,11 @@ StressMarket make_stress_market(const SweepConfig& config, const StressRun& run,
   for (int32_t s = 0; s < w.scenarios; ++s)
     for (int32_t r = 0; r < w.rounds; ++r) {
       const JobSpec job = draw_job(config.job, config.seed, s, r);
-      window = std::max<int64_t>(
-          window, static_cast<int64_t>(r) * w.round_stride + horizon_slots(job, tick));
+      const std::string where =
+          config.file + ": [job] scenario " + std::to_string(s) + " round " + std::to_string(r);
+      validate_job(job, where);
+      window = std::max<int64_t>(window, static_cast<int64_t>(r) * w.round_stride +
+                                             checked_horizon_slots(job, tick, where));
       shortest_deadline = std::min<int64_t>(
           shortest_deadline, static_cast<int64_t>(std::floor(job.soft_deadline_s / tick + 1e-9)));
     }

@@ -262,7 +262,13 @@ std::string stress_config_to_toml(const SweepConfig& config, const StressSuite& 
 
 void write_stress_h5(const std::string& path, const SweepConfig& config, const StressSuite& suite,
                      const std::vector<StressRun>& runs, const std::vector<StressRecord>& records) {
-  h5::write_file_atomically(path, [&](hid_t file) {
+  OutputFile output(path, "--output");
+  write_stress_h5(output, config, suite, runs, records);
+}
+
+void write_stress_h5(OutputFile& output, const SweepConfig& config, const StressSuite& suite,
+                     const std::vector<StressRun>& runs, const std::vector<StressRecord>& records) {
+  h5::write_file_atomically(output, [&](hid_t file) {
     const std::string select_table =
         records.empty() ? std::string() : records.front().result.options_toml;
     write_string_attr(file, "config", stress_config_to_toml(config, suite, select_table));

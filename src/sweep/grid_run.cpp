@@ -2,7 +2,11 @@
 // estimated work, and OPT per point (docs/sweep.md, "Progress, checkpoints and --resume").
 #include "spotsweep/sweep/grid_run.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -19,6 +23,8 @@
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
+#include "spotsweep/detail/stop.hpp"
 #include "spotsweep/engine/families.hpp"
 #include "spotsweep/sweep/work_estimate.hpp"
 
@@ -97,21 +103,40 @@ class BinaryWriter {
     const char* p = reinterpret_cast<const char*>(data);
     bytes_.insert(bytes_.end(), p, p + sizeof(T) * count);
   }
-  // Written under a temporary name and renamed: a checkpoint file is whole or absent.
+  // Written under a temporary name, synced and renamed: a checkpoint file is whole or absent.
+  // The temporary name is registered, so that a second signal removes it too
+  // (detail/stop.hpp); a failed write is the environment's (a full disk: exit 1), named as an
+  // output's is (detail/atomic_file.hpp).
   void save(const std::string& path) const {
     const std::string temp = partial_path(path);
-    {
-      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-      out.write(bytes_.data(), static_cast<std::streamsize>(bytes_.size()));
-      if (!out) {
-        std::remove(temp.c_str());
-        throw input_error(path, "checkpoint", "", "cannot write the file");
-      }
-    }
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    const int slot = register_partial_file(temp);
+    const auto fail = [&](const char* what, int error) {
       std::remove(temp.c_str());
-      throw input_error(path, "checkpoint", "", "cannot rename the file into place");
+      unregister_partial_file(slot);
+      throw std::runtime_error(path + ": checkpoint: " + what + " failed (" + std::strerror(error) +
+                               ")");
+    };
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("creating the file", errno);
+    size_t written = 0;
+    while (written < bytes_.size()) {
+      const ssize_t n = ::write(fd, bytes_.data() + written, bytes_.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int error = n < 0 ? errno : ENOSPC;
+        ::close(fd);
+        fail("writing the file", error);
+      }
+      written += static_cast<size_t>(n);
     }
+    if (::fsync(fd) != 0) {
+      const int error = errno;
+      ::close(fd);
+      fail("writing the file", error);
+    }
+    if (::close(fd) != 0) fail("writing the file", errno);
+    if (std::rename(temp.c_str(), path.c_str()) != 0) fail("renaming the file into place", errno);
+    unregister_partial_file(slot);
   }
 
  private:
@@ -130,11 +155,17 @@ class BinaryReader {
   }
   template <class T>
   bool get_all(T* data, size_t count) {
+    if (!fits<T>(count)) return false;
     const size_t n = sizeof(T) * count;
-    if (at_ + n > bytes_.size()) return false;
-    std::memcpy(reinterpret_cast<char*>(data), bytes_.data() + at_, n);
+    if (n > 0) std::memcpy(reinterpret_cast<char*>(data), bytes_.data() + at_, n);
     at_ += n;
     return true;
+  }
+  // Whether `count` values of T are left: checked before a count read from the file sizes a
+  // vector, so that a damaged checkpoint is run again rather than allocated.
+  template <class T>
+  bool fits(uint64_t count) const {
+    return count <= (bytes_.size() - at_) / sizeof(T);
   }
   bool finished() const { return at_ == bytes_.size(); }
 
@@ -190,13 +221,13 @@ bool load_chunk(const std::string& path, uint64_t hash, size_t index, ChunkResul
       !r.get(file_hash) || file_hash != hash || !r.get(file_index) || file_index != index ||
       !r.get(c.steps))
     return false;
-  if (!r.get(n) || n > (uint64_t(1) << 40)) return false;
+  if (!r.get(n) || !r.fits<double>(n)) return false;
   c.stats.resize(n);
-  if (!r.get_all(c.stats.data(), n) || !r.get(n) || n > (uint64_t(1) << 30)) return false;
+  if (!r.get_all(c.stats.data(), n) || !r.get(n) || !r.fits<uint64_t>(n)) return false;
   c.traced_position.resize(n);
-  if (!r.get_all(c.traced_position.data(), n) || !r.get(n) || n > (uint64_t(1) << 40)) return false;
+  if (!r.get_all(c.traced_position.data(), n) || !r.get(n) || !r.fits<Outcome>(n)) return false;
   c.traced.resize(n);
-  if (!r.get_all(c.traced.data(), n) || !r.get(n) || n > (uint64_t(1) << 40)) return false;
+  if (!r.get_all(c.traced.data(), n) || !r.get(n) || !r.fits<double>(n)) return false;
   c.scenario_stats.resize(n);
   return r.get_all(c.scenario_stats.data(), n) && r.finished();
 }
@@ -221,7 +252,7 @@ bool load_opt(const std::string& path, uint64_t hash, int64_t point, size_t jobs
   int64_t file_point = -1;
   if (!r.get(magic) || magic != kOptMagic || !r.get(version) || version != kFileVersion ||
       !r.get(file_hash) || file_hash != hash || !r.get(file_point) || file_point != point ||
-      !r.get(t.progress_buckets) || !r.get(n) || n != jobs)
+      !r.get(t.progress_buckets) || !r.get(n) || n != jobs || !r.fits<double>(2 * n))
     return false;
   t.utility_lower.resize(n);
   t.utility_upper.resize(n);
@@ -427,6 +458,27 @@ std::vector<SweepChunk> sweep_chunks(const SweepGrid& grid, Backend backend) {
   return order;
 }
 
+void check_sweep_grid_host_memory(const SweepGrid& grid, const GridRunOptions& options) {
+  double tables = 0.0, per_thread = 0.0, members = 0.0;
+  for (const SweepPlan& plan : grid.plans) {
+    tables += sweep_table_bytes(plan, options.sweep);
+    per_thread = std::max(per_thread, sweep_thread_bytes(plan, options.sweep));
+    members += static_cast<double>(plan.pool.size);
+  }
+  const SweepPlan& first = grid.front();
+  const double bytes =
+      tables + std::max(per_thread * options.sweep.exec.cpu_threads(), 2.0 * tables);
+  const std::string points =
+      grid.points() > 1 ? " x " + std::to_string(grid.points()) + " points" : "";
+  check_host_memory(bytes,
+                    "the result tables of " + std::to_string(first.pool.size) + " members" + points,
+                    first.config_file, "pool", format_number(members) + " members",
+                    "shrink the pool or the scenario axes, drop --per-scenario or "
+                    "--trace-members, or lower --threads");
+  for (const SweepPlan& plan : grid.plans)
+    check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads, options.opt_resolution);
+}
+
 void remove_checkpoint(const std::string& dir) {
   std::error_code ignored;
   fs::remove_all(dir, ignored);
@@ -466,7 +518,9 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
       fs::create_directories(dir, error);
       if (error)
         throw input_error(dir, "checkpoint folder", "", "cannot create it: " + error.message());
-      std::ofstream(manifest_file(dir), std::ios::binary) << manifest;
+      BinaryWriter text;
+      text.put_all(manifest.data(), manifest.size());
+      text.save(manifest_file(dir));
     }
   }
 
@@ -518,8 +572,18 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     if (!dir.empty() && options.resume && load_chunk(chunk_file(dir, i), hash, i, c)) {
       const SweepChunk& chunk = chunks[i];
       const SweepPlan& plan = grid.plans[static_cast<size_t>(chunk.point)];
-      scatter(chunk_members(chunk, plan.pool.families[chunk.family_index], begin, end), c, jobs,
-              scenarios, out.results[static_cast<size_t>(chunk.point)]);
+      const std::vector<int64_t> members =
+          chunk_members(chunk, plan.pool.families[chunk.family_index], begin, end);
+      // A file of this run but of other sizes (damaged) runs its chunk again, as a missing one.
+      const size_t rows = members.size();
+      bool fits = c.stats.size() == rows * kStatCount &&
+                  c.scenario_stats.size() ==
+                      (options.sweep.per_scenario ? rows * scenarios * kScenarioStatCount : 0) &&
+                  c.traced.size() == c.traced_position.size() * static_cast<size_t>(jobs);
+      for (uint64_t position : c.traced_position)
+        fits = fits && position < traced_count;
+      if (!fits) continue;
+      scatter(members, c, jobs, scenarios, out.results[static_cast<size_t>(chunk.point)]);
       done[i] = true;
       progress.done += work[i];
       ++progress.chunks_done;
@@ -531,6 +595,8 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
 
   for (size_t i = 0; i < chunks.size(); ++i) {
     if (done[i]) continue;
+    // SIGINT/SIGTERM: stop between chunks; the finished chunks' checkpoints stay for --resume.
+    throw_if_stop_requested();
     const SweepChunk& chunk = chunks[i];
     SweepPlan& plan = grid.plans[static_cast<size_t>(chunk.point)];
     const FamilyGrid family = plan.pool.families[chunk.family_index];

@@ -4,12 +4,20 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "spotsweep/config/validation.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
+#include "spotsweep/detail/stop.hpp"
+#include "spotsweep/model/limits.hpp"
 #include "spotsweep/model/planner.hpp"
 #include "spotsweep/model/policies.hpp"
 #include "spotsweep/model/simulator.hpp"
@@ -33,7 +41,47 @@ PlanMarket plan_market(const MarketView& market, int32_t start_slot, int32_t n_s
   return m;
 }
 
+// q, by OptOptions' precedence.
+double progress_step(const JobSpec& job, double tick_seconds, const OptOptions& options) {
+  return options.progress_step > 0.0 ? options.progress_step
+         : options.progress_buckets > 0
+             ? job.work / options.progress_buckets
+             : tick_seconds * throughput(job, job.n_min) / options.resolution;
+}
+
 }  // namespace
+
+double OptLattice::bytes(bool replay) const {
+  const double layers = 2.0 * states() * sizeof(double);
+  const double moves = static_cast<double>(plan_move_values(1)) * buckets * sizeof(double);
+  const double choices = replay ? states() * horizon * sizeof(int16_t) : 0.0;
+  const double schedule = replay ? horizon * sizeof(Allocation) : 0.0;
+  return layers + moves + choices + schedule;
+}
+
+OptLattice opt_lattice(const JobSpec& job, double tick_seconds, const OptOptions& options) {
+  // plan_shape's arithmetic for a plan from the job's start, before its int32 conversions.
+  OptLattice l;
+  l.step = progress_step(job, tick_seconds, options);
+  l.horizon = std::ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_seconds) +
+              (job.cant_be_late() ? 1.0 : 0.0);
+  l.allocations = planner_allocation_states(job);
+  l.restart_states = std::max(std::ceil(job.reconfig_s / tick_seconds - 1e-9) + 1.0, 1.0);
+  const double reach = l.horizon * tick_seconds * throughput(job, job.n_max);
+  const double span = std::min(job.work, reach);
+  l.buckets = std::max(std::ceil(span / l.step - 1e-9) + (reach < job.work ? 1.0 : 0.0), 1.0);
+  return l;
+}
+
+void check_opt_lattice(const JobSpec& job, double tick_seconds, const OptOptions& options,
+                       const std::string& source, const std::string& field,
+                       const std::string& value) {
+  const OptLattice l = opt_lattice(job, tick_seconds, options);
+  validate_planner_lattice(job, l.buckets, source, field, value);
+  if (!(l.states() <= 9.0e15))  // state indices are int64 and exact in a double
+    throw input_error(source, field, value,
+                      "gives OPT " + format_number(l.states()) + " lattice states");
+}
 
 OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_slot,
                     const OptOptions& options) {
@@ -45,10 +93,11 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
                     "the market must cover the job's horizon");
   const PlanMarket window = plan_market(market, start_slot, horizon);
   const PlanStart start;
-  const double step = options.progress_step > 0.0 ? options.progress_step
-                      : options.progress_buckets > 0
-                          ? job.work / options.progress_buckets
-                          : market.tick_seconds * throughput(job, job.n_min) / options.resolution;
+  const OptLattice lattice = opt_lattice(job, market.tick_seconds, options);
+  SPOTSWEEP_EXPECTS(
+      lattice.allocations <= kMaxPlannerAllocations && lattice.buckets <= kMaxPlannerBuckets,
+      "OPT's lattice must pass check_opt_lattice first");
+  const double step = lattice.step;
   const PlanShape shape = plan_shape(job, market.tick_seconds, horizon, 0.0, step);
   const MustFinishTerminal terminal;
 
@@ -105,33 +154,92 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   return result;
 }
 
+namespace {
+
+// What compute_opt_table solves with: the bracket only, no schedule to extract and replay (the
+// bracket is the same).
+OptOptions table_options(int32_t progress_buckets, int32_t resolution) {
+  OptOptions options;
+  options.progress_buckets = resolution > 0 ? 0 : progress_buckets;
+  options.resolution = resolution;
+  options.replay = false;
+  return options;
+}
+
+int table_threads(const SweepPlan& plan, int threads) {
+  return static_cast<int>(std::clamp<int64_t>(threads > 0 ? threads : omp_get_max_threads(), 1,
+                                              plan.jobs_per_member()));
+}
+
+}  // namespace
+
+void check_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                     int32_t resolution) {
+  if (progress_buckets <= 0) return;
+  const OptOptions options = table_options(progress_buckets, resolution);
+  const int n_threads = table_threads(plan, threads);
+  const int64_t jobs = plan.jobs_per_member();
+  // Every job's lattice, and the most memory one solve needs, before any thread starts.
+  double most_bytes = 0.0;
+  const std::string option = resolution > 0 ? "--opt-resolution" : "--opt-buckets";
+  const std::string value = std::to_string(resolution > 0 ? resolution : progress_buckets);
+  for (int32_t s = 0; s < plan.scenarios.count; ++s)
+    for (int32_t r = 0; r < plan.rounds; ++r) {
+      const JobSpec& job = plan.job(s, r);
+      const std::string where = (plan.config_file.empty() ? "" : plan.config_file + ": ") +
+                                "[job] scenario " + std::to_string(s) + " round " +
+                                std::to_string(r);
+      check_opt_lattice(job, plan.scenarios.tick_seconds, options, where, option, value);
+      most_bytes =
+          std::max(most_bytes, opt_lattice(job, plan.scenarios.tick_seconds, options).bytes(false));
+    }
+  check_host_memory(
+      most_bytes * n_threads + 2.0 * jobs * sizeof(double),
+      "OPT's tables (" + std::to_string(n_threads) + " threads x " + format_bytes(most_bytes) + ")",
+      plan.config_file, option, value,
+      "lower " + option + " or --threads, or give --opt-buckets 0");
+}
+
 OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
                            const OptProgress& progress, int32_t resolution) {
   OptTable table;
   if (progress_buckets <= 0) return table;
+  check_opt_table(plan, progress_buckets, threads, resolution);
   table.progress_buckets = progress_buckets;
   table.resolution = resolution;
   const int64_t jobs = plan.jobs_per_member();
+  const OptOptions options = table_options(progress_buckets, resolution);
+  const int n_threads = table_threads(plan, threads);
   table.utility_lower.assign(static_cast<size_t>(jobs), 0.0);
   table.utility_upper.assign(static_cast<size_t>(jobs), 0.0);
-  OptOptions options;
-  options.progress_buckets = resolution > 0 ? 0 : progress_buckets;
-  options.resolution = resolution;
-  const int n_threads = threads > 0 ? threads : omp_get_max_threads();
+  // An exception cannot leave an OpenMP region: the first one is kept and rethrown after it.
+  std::exception_ptr failure;
+  std::atomic<bool> failed{false};
   int64_t done = 0;  // under the progress lock
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
   for (int64_t i = 0; i < jobs; ++i) {
-    const int32_t s = static_cast<int32_t>(i / plan.rounds);
-    const int32_t r = static_cast<int32_t>(i % plan.rounds);
-    const OptResult opt =
-        solve_opt(plan.job(s, r), plan.scenarios.market(s), plan.round_start[r], options);
-    table.utility_lower[i] = opt.utility_lower;
-    table.utility_upper[i] = opt.utility_upper;
-    if (progress) {
+    if (stop_requested() || failed.load(std::memory_order_relaxed)) continue;
+    try {
+      const int32_t s = static_cast<int32_t>(i / plan.rounds);
+      const int32_t r = static_cast<int32_t>(i % plan.rounds);
+      const OptResult opt =
+          solve_opt(plan.job(s, r), plan.scenarios.market(s), plan.round_start[r], options);
+      table.utility_lower[i] = opt.utility_lower;
+      table.utility_upper[i] = opt.utility_upper;
+      if (progress) {
 #pragma omp critical(spotsweep_opt_progress)
-      progress(++done, jobs);
+        progress(++done, jobs);
+      }
+    } catch (...) {
+#pragma omp critical(spotsweep_opt_failure)
+      {
+        if (!failure) failure = std::current_exception();
+      }
+      failed = true;
     }
   }
+  if (failure) std::rethrow_exception(failure);
+  throw_if_stop_requested();
   return table;
 }
 

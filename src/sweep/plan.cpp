@@ -7,8 +7,10 @@
 
 #include "spotsweep/config/validation.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/engine/families.hpp"
 #include "spotsweep/market/trace_io.hpp"
+#include "spotsweep/model/limits.hpp"
 
 namespace spotsweep {
 
@@ -62,6 +64,7 @@ SweepPlan build_plan(const SweepConfig& config, const MarketOf& market,
   plan.seed = config.seed;
   plan.rounds = w.rounds;
   plan.config_toml = config_to_toml(config);
+  plan.config_file = config.file;
   plan.trace_name = trace.name;
   for (int32_t r = 0; r < w.rounds; ++r) {
     const int64_t start = static_cast<int64_t>(r) * w.round_stride;
@@ -71,18 +74,32 @@ SweepPlan build_plan(const SweepConfig& config, const MarketOf& market,
     plan.round_start.push_back(static_cast<int32_t>(start));
   }
   // Every scenario window has the length its most demanding round needs.
+  const double jobs = static_cast<double>(w.scenarios) * w.rounds;
+  check_host_memory(jobs * sizeof(JobSpec), "the plan's jobs", config.file, "workload.rounds",
+                    std::to_string(w.rounds), "lower [workload] scenarios or rounds");
   int64_t window = 1;
   plan.jobs.reserve(static_cast<size_t>(w.scenarios) * w.rounds);
   for (int32_t s = 0; s < w.scenarios; ++s) {
     for (int32_t r = 0; r < w.rounds; ++r) {
       const JobSpec job = draw_job(config.job, config.seed, s, r);
-      validate_job(job, config.file + ": [job] scenario " + std::to_string(s) + " round " +
-                            std::to_string(r));
-      window =
-          std::max<int64_t>(window, plan.round_start[r] + horizon_slots(job, trace.tick_seconds));
+      const std::string where =
+          config.file + ": [job] scenario " + std::to_string(s) + " round " + std::to_string(r);
+      validate_job(job, where);
+      window = std::max<int64_t>(
+          window, plan.round_start[r] + checked_horizon_slots(job, trace.tick_seconds, where));
       plan.jobs.push_back(job);
     }
   }
+  if (window > kMaxSlots)
+    throw input_error(config.file, "workload.round_stride", std::to_string(w.round_stride),
+                      "the last round's job ends " + std::to_string(window) +
+                          " ticks into its scenario window, more than the 2^30 a window may have");
+  check_host_memory(static_cast<double>(w.scenarios) * static_cast<double>(window) *
+                        (sizeof(double) + sizeof(int32_t)),
+                    "the scenario windows (" + std::to_string(w.scenarios) + " x " +
+                        std::to_string(window) + " ticks)",
+                    config.file, "workload.scenarios", std::to_string(w.scenarios),
+                    "lower [workload] scenarios, or the jobs' deadlines");
   ScenarioSet& set = plan.scenarios;
   set.count = w.scenarios;
   set.slots = static_cast<int32_t>(window);
@@ -104,6 +121,39 @@ SweepPlan build_plan(const SweepConfig& config, const MarketOf& market,
     set.spot_avail.insert(set.spot_avail.end(), source.spot_avail.begin() + first,
                           source.spot_avail.begin() + first + window);
   }
+  // CHC's planners, at each grid's largest window, resolution and commit: lattices within the
+  // planner's limits, and one policy's scratch with a planning key's shared plan within the
+  // memory budget (run_sweep counts it once per thread).
+  for (const FamilyGrid& grid : plan.pool.families) {
+    if (grid.family != family_id<ChcFamily>) continue;
+    const auto largest = [&](int32_t axis) {
+      return *std::max_element(grid.axes[axis].values.begin(), grid.axes[axis].values.end());
+    };
+    const double window = largest(ChcFamily::window), resolution = largest(ChcFamily::resolution),
+                 commit = largest(ChcFamily::commit);
+    const bool exact = *std::min_element(grid.axes[ChcFamily::lagrange_iters].values.begin(),
+                                         grid.axes[ChcFamily::lagrange_iters].values.end()) == 0.0;
+    const std::string field = "pool." + grid.name + ".resolution";
+    double most = 0.0;
+    for (const JobSpec& job : plan.jobs)
+      most =
+          std::max(most, check_chc_planner(job, trace.tick_seconds, window, resolution, exact,
+                                           config.file, field, format_number(resolution), commit));
+    check_host_memory(most, "CHC's planner scratch", config.file, field, format_number(resolution),
+                      "lower pool." + grid.name + ".window or .resolution, or use lagrange_iters");
+  }
+  // Every utility must be a finite float: the dearest price any job can meet bounds its cost.
+  double dearest = 0.0;
+  for (double p : set.spot_price)
+    dearest = std::max(dearest, p);
+  for (double p : set.od_price)
+    dearest = std::max(dearest, p);
+  for (int32_t s = 0; s < w.scenarios; ++s)
+    for (int32_t r = 0; r < w.rounds; ++r)
+      validate_job_cost(
+          plan.job(s, r), set.tick_seconds, dearest,
+          config.file + " [job] scenario " + std::to_string(s) + " round " + std::to_string(r),
+          source_name);
   return plan;
 }
 
@@ -200,6 +250,7 @@ SweepGrid make_sweep_grid(const SweepConfig& config) {
     try {
       grid.plans.push_back(make_plan(at));
     } catch (const InputError& e) {
+      if (grid.axes.empty()) throw;  // one point: nothing to add
       // Say which point of which axis, and where the axis was given.
       std::string point;
       const std::vector<double> values = grid.point_values(p);

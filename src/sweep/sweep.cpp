@@ -8,11 +8,49 @@
 #include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/backend/cuda.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
 
 namespace spotsweep {
 
+double sweep_table_bytes(const SweepPlan& plan, const SweepOptions& options) {
+  // The rows this process holds: a member list, or its range of the pool (an MPI rank's share).
+  const int64_t end = options.member_end < 0 ? plan.pool.size : options.member_end;
+  const double members =
+      static_cast<double>(options.members.empty() ? std::max<int64_t>(end - options.member_begin, 0)
+                                                  : static_cast<int64_t>(options.members.size()));
+  const double jobs = static_cast<double>(plan.jobs_per_member());
+  double bytes = members * kStatCount * sizeof(double);
+  if (options.per_scenario)
+    bytes += members * plan.scenarios.count * kScenarioStatCount * sizeof(double);
+  bytes += static_cast<double>(options.trace_members.size()) * jobs * sizeof(Outcome);
+  return bytes;
+}
+
+double sweep_thread_bytes(const SweepPlan& plan, const SweepOptions& options) {
+  // The percentile keys of one member and its planner scratch.
+  const double jobs = static_cast<double>(plan.jobs_per_member());
+  return (options.percentiles ? kPercentileMetrics * jobs * sizeof(float) : 0) +
+         static_cast<double>(max_scratch_bytes(plan));
+}
+
+double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options) {
+  const double bytes = sweep_table_bytes(plan, options);
+  // Writing, after the threads are done: the output file holds the tables again, built in
+  // memory by HDF5 and copied once into the image that is written (h5::write_file_atomically).
+  return bytes +
+         std::max(sweep_thread_bytes(plan, options) * options.exec.cpu_threads(), 2.0 * bytes);
+}
+
+void check_sweep_host_memory(const SweepPlan& plan, const SweepOptions& options) {
+  check_host_memory(sweep_host_bytes(plan, options),
+                    "the result tables of " + std::to_string(plan.pool.size) + " members",
+                    plan.config_file, "pool", std::to_string(plan.pool.size) + " members",
+                    "shrink the pool, drop --per-scenario or --trace-members, or lower --threads");
+}
+
 SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
                       const ProgressCallback& progress) {
+  check_sweep_host_memory(plan, options);
   return run_on_backend(
       options.exec.backend, [&] { return run_sweep_cpu(plan, options, progress); },
       [&] {

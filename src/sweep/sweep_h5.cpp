@@ -434,17 +434,28 @@ void write_sweep_rows(hid_t file, const SweepGrid& grid, const std::vector<Sweep
   }
 }
 
-void write_sweep_h5(const std::string& path, const SweepGrid& grid,
+void write_sweep_h5(OutputFile& output, const SweepGrid& grid,
                     const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
                     const std::string& config_toml) {
   std::vector<double> best_means;
   for (const SweepResult& r : results)
     best_means.push_back(best_member_mean(r));
-  h5::write_file_atomically(path, [&](hid_t file) {
+  h5::write_file_atomically(output, [&](hid_t file) {
     write_sweep_contents(file, grid, results, opt, config_toml, best_means);
   });
 }
 
+void write_sweep_h5(const std::string& path, const SweepGrid& grid,
+                    const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
+                    const std::string& config_toml) {
+  OutputFile output(path, "--output");
+  write_sweep_h5(output, grid, results, opt, config_toml);
+}
+
+void write_sweep_h5(OutputFile& output, const SweepPlan& plan, const SweepResult& result,
+                    const OptTable& opt) {
+  write_sweep_h5(output, single_point_grid(plan), {result}, {opt});
+}
 void write_sweep_h5(const std::string& path, const SweepPlan& plan, const SweepResult& result,
                     const OptTable& opt) {
   write_sweep_h5(path, single_point_grid(plan), {result}, {opt});

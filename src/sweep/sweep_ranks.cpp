@@ -107,12 +107,13 @@ int64_t best_member_ranks(const SweepResult& result, double* utility) {
   return first;
 }
 
-void write_sweep_h5_ranks(const std::string& path, const SweepGrid& grid,
+void write_sweep_h5_ranks(OutputFile* output, const SweepGrid& grid,
                           const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
                           const std::string& config_toml) {
+  SPOTSWEEP_EXPECTS(mpi::is_root() == (output != nullptr), "rank 0 alone reserves the output");
   if (mpi::size() == 1) {
     mpi::test_failure_point("write");
-    write_sweep_h5(path, grid, results, opt, config_toml);
+    write_sweep_h5(*output, grid, results, opt, config_toml);
     return;
   }
   // Each point's best mean over every rank's rows, for OPT's precision check.
@@ -124,44 +125,32 @@ void write_sweep_h5_ranks(const std::string& path, const SweepGrid& grid,
   mpi::max(best_means.data(), best_means.size());
   for (double& b : best_means)
     if (std::isinf(b) && b < 0) b = std::numeric_limits<double>::quiet_NaN();
-  std::string temp = mpi::is_root() ? partial_path(path) : std::string();
+  std::string temp = mpi::is_root() ? output->temp() : std::string();
   mpi::broadcast(temp, 0);
-  try {
+  // On any failure rank 0's `output` removes the temporary file (its destructor), and whatever
+  // was at the path before is left untouched.
+  mpi::agreed([&] {
+    if (!mpi::is_root()) return;
+    const h5::QuietHdf5 quiet;
+    h5::Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                    "create " + temp);
+    write_sweep_contents(file, grid, results, opt, config_toml, best_means);
+    mpi::test_failure_point("write");
+    h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + temp);
+  });
+  // One rank at a time: serial HDF5 has one writer per file (docs/mpi.md).
+  for (int r = 1; r < mpi::size(); ++r)
     mpi::agreed([&] {
-      if (!mpi::is_root()) return;
-      check_output_path(path, "--output");
+      if (mpi::rank() != r) return;
+      mpi::test_failure_point("write");
       const h5::QuietHdf5 quiet;
-      const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-      if (file < 0)
-        throw input_error(path, "--output", "",
-                          "cannot create the file (is its folder there and writable?)");
-      try {
-        write_sweep_contents(file, grid, results, opt, config_toml, best_means);
-        mpi::test_failure_point("write");
-      } catch (...) {
-        H5Fclose(file);
-        throw;
-      }
-      if (H5Fclose(file) < 0) throw std::runtime_error("HDF5: cannot close " + temp);
+      h5::Handle file(H5Fopen(temp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "open " + temp);
+      write_sweep_rows(file, grid, results);
+      h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + temp);
     });
-    // One rank at a time: serial HDF5 has one writer per file (docs/mpi.md).
-    for (int r = 1; r < mpi::size(); ++r)
-      mpi::agreed([&] {
-        if (mpi::rank() != r) return;
-        mpi::test_failure_point("write");
-        const h5::QuietHdf5 quiet;
-        h5::Handle file(H5Fopen(temp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "open " + temp);
-        write_sweep_rows(file, grid, results);
-        h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + temp);
-      });
-    mpi::agreed([&] {
-      if (mpi::is_root() && std::rename(temp.c_str(), path.c_str()) != 0)
-        throw input_error(path, "--output", "", "cannot rename the finished file into place");
-    });
-  } catch (...) {
-    if (mpi::is_root()) std::remove(temp.c_str());
-    throw;
-  }
+  mpi::agreed([&] {
+    if (mpi::is_root()) output->commit();
+  });
 }
 
 RankBench bench_sweep_ranks(const SweepPlan& plan, SweepOptions options, int32_t repeats) {

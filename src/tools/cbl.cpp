@@ -233,7 +233,7 @@ CblReplay make_cbl_replay(const std::vector<CblWindow>& windows, const std::stri
     check_cbl_job(job, "command line: deadline " + hours_text(s.deadline_h) + ", overhead " +
                            hours_text(s.overhead_h));
     setting_jobs.push_back(job);
-    window_slots = std::max(window_slots, horizon_slots(job, tick));
+    window_slots = std::max(window_slots, checked_horizon_slots(job, tick, "command line"));
   }
   ScenarioSet& set = plan.scenarios;
   set.count = static_cast<int32_t>(windows.size());
@@ -333,7 +333,12 @@ CblScore adrs_test_score(const CblReplay& replay, const CblRuns& runs, size_t po
 }
 
 void write_cbl_csv(const std::string& path, const CblReplay& replay, const CblRuns& runs) {
-  AtomicTextFile file(path, "--out");
+  OutputFile output(path, "--out");
+  write_cbl_csv(output, replay, runs);
+}
+
+void write_cbl_csv(OutputFile& output, const CblReplay& replay, const CblRuns& runs) {
+  AtomicTextFile file(output);
   std::ostream& out = file.stream();
   out << "env,window_id,deadline_h,overhead_h,policy,cost,finish_h,deadline_met\n";
   char line[512];

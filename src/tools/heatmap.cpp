@@ -41,6 +41,7 @@ H5Handle open_sweep_file(const std::string& path) {
   if (::access(path.c_str(), F_OK) != 0) throw input_error(path, "sweep file", "", "no such file");
   if (::access(path.c_str(), R_OK) != 0)
     throw input_error(path, "sweep file", "", "cannot be read (permissions)");
+  check_input_file(path, "sweep file");  // a FIFO or device would block HDF5's open
   H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok())
     throw input_error(path, "sweep file", "",
@@ -648,85 +649,91 @@ Heatmap make_heatmap(const HeatmapRequest& rq) {
 }
 
 void write_heatmap_h5(const Heatmap& h, const std::string& path, const std::string& config_toml) {
+  OutputFile output(path, "--out");
+  write_heatmap_h5(h, output, config_toml);
+}
+
+void write_heatmap_h5(const Heatmap& h, OutputFile& output, const std::string& config_toml) {
   using namespace h5;
-  write_file_atomically(
-      path,
-      [&](hid_t file) {
-        const char* metric = heatmap_metric_name(h.metric);
-        // Absolute, so that a replay from another folder writes the same file.
-        write_string_attr(file, "source",
-                          std::filesystem::absolute(h.source).lexically_normal().string());
-        write_string_attr(file, "family", h.family);
-        write_string_attr(file, "metric", metric);
-        write_string_attr(file, "metric_units", h.metric_units);
-        write_string_attr(file, "better", heatmap_higher_is_better(h.metric) ? "higher" : "lower");
-        write_string_attr(file, "reduction", h.reduction_text);
-        write_string_attr(file, "baseline", h.baseline);
-        write_scalar_attr<double>(file, "baseline_utility", H5T_NATIVE_DOUBLE, h.baseline_utility);
-        write_scalar_attr<double>(file, "opt_bracket_width", H5T_NATIVE_DOUBLE,
-                                  h.opt_bracket_width);
-        write_scalar_attr<double>(file, "opt_bracket_relative", H5T_NATIVE_DOUBLE,
-                                  h.opt_bracket_relative);
-        write_scalar_attr<double>(file, "tick_seconds", H5T_NATIVE_DOUBLE, h.tick_seconds);
-        write_string_attr(file, "x_axis", h.x_name);
-        write_string_attr(file, "y_axis", h.y_name);
-        write_string_attr(file, "x_units", h.x_units);
-        write_string_attr(file, "y_units", h.y_units);
-        write_string_attr(file, "facet_axis", h.facet_name);
-        write_scalar_attr<int64_t>(file, "best_facet", H5T_NATIVE_INT64, h.best_facet);
-        write_scalar_attr<int64_t>(file, "best_row", H5T_NATIVE_INT64, h.best_row);
-        write_scalar_attr<int64_t>(file, "best_col", H5T_NATIVE_INT64, h.best_col);
-        write_scalar_attr<int32_t>(file, "all_equal", H5T_NATIVE_INT32, h.all_equal ? 1 : 0);
-        write_string_attr(file, "se_method", h.se_method);
-        write_string_attr(
-            file, "stability",
-            "largest worsening of the metric from the cell to any of its up to 8 neighbours, "
-            "in the metric's units; 0 = no neighbour is worse");
-        write_string_attr(file, "config", config_toml);
-        write_string_attr(file, "argv", command_line());
-        write_string_attr(file, "spotsweep_version", SPOTSWEEP_VERSION);
-        const hsize_t rows = h.y_values.size(), cols = h.x_values.size();
-        // CF units from the sweep file's scales; a file without them gets the label's.
-        const auto cf_units = [](const std::string& cf, const std::string& label) {
-          return !cf.empty() ? cf : label.rfind("slots", 0) == 0 ? std::string("slots") : label;
-        };
-        Handle ys = value_scale(file, h.y_name, h.y_values, cf_units(h.y_cf_units, h.y_units),
-                                h.y_long_name.empty() ? h.y_name : h.y_long_name);
-        Handle xs = value_scale(file, h.x_name, h.x_values, cf_units(h.x_cf_units, h.x_units),
-                                h.x_long_name.empty() ? h.x_name : h.x_long_name);
-        std::vector<hsize_t> dims = {rows, cols};
-        std::vector<const Handle*> scales = {&ys, &xs};
-        std::vector<std::string> labels = {h.y_name, h.x_name};
-        std::unique_ptr<Handle> fs;
-        if (!h.facet_name.empty()) {
-          fs = std::make_unique<Handle>(value_scale(
-              file, h.facet_name, h.facet_values, cf_units(h.facet_cf_units, h.facet_units),
-              h.facet_long_name.empty() ? h.facet_name : h.facet_long_name));
-          dims.insert(dims.begin(), h.facet_values.size());
-          scales.insert(scales.begin(), fs.get());
-          labels.insert(labels.begin(), h.facet_name);
-        }
-        auto grid = [&](const std::string& name, hid_t type, const void* data,
-                        const std::string& units, const std::string& long_name) {
-          Handle ds(dataset(file, name, type, dims, data), H5Dclose, name);
-          for (size_t d = 0; d < scales.size(); ++d)
-            attach_scale(ds, *scales[d], static_cast<unsigned>(d), labels[d].c_str());
-          write_cf(ds, units, long_name);
-        };
-        const std::string label = std::string(metric) + " (" + h.reduction_text + ")";
-        grid(metric, H5T_NATIVE_DOUBLE, h.value.data(), h.metric_units, label);
-        grid(std::string(metric) + "_se", H5T_NATIVE_DOUBLE, h.se.data(), h.metric_units,
-             "standard error of " + std::string(metric) + ": " + h.se_method);
-        grid("stability", H5T_NATIVE_DOUBLE, h.stability.data(), h.metric_units,
-             "largest worsening one step away (along either axis or diagonally)");
-        grid("member", H5T_NATIVE_INT64, h.member.data(), "1",
-             "global index of the member behind the cell (-1 for a mean)");
-      },
-      "--out");
+  write_file_atomically(output, [&](hid_t file) {
+    const char* metric = heatmap_metric_name(h.metric);
+    // Absolute, so that a replay from another folder writes the same file.
+    write_string_attr(file, "source",
+                      std::filesystem::absolute(h.source).lexically_normal().string());
+    write_string_attr(file, "family", h.family);
+    write_string_attr(file, "metric", metric);
+    write_string_attr(file, "metric_units", h.metric_units);
+    write_string_attr(file, "better", heatmap_higher_is_better(h.metric) ? "higher" : "lower");
+    write_string_attr(file, "reduction", h.reduction_text);
+    write_string_attr(file, "baseline", h.baseline);
+    write_scalar_attr<double>(file, "baseline_utility", H5T_NATIVE_DOUBLE, h.baseline_utility);
+    write_scalar_attr<double>(file, "opt_bracket_width", H5T_NATIVE_DOUBLE, h.opt_bracket_width);
+    write_scalar_attr<double>(file, "opt_bracket_relative", H5T_NATIVE_DOUBLE,
+                              h.opt_bracket_relative);
+    write_scalar_attr<double>(file, "tick_seconds", H5T_NATIVE_DOUBLE, h.tick_seconds);
+    write_string_attr(file, "x_axis", h.x_name);
+    write_string_attr(file, "y_axis", h.y_name);
+    write_string_attr(file, "x_units", h.x_units);
+    write_string_attr(file, "y_units", h.y_units);
+    write_string_attr(file, "facet_axis", h.facet_name);
+    write_scalar_attr<int64_t>(file, "best_facet", H5T_NATIVE_INT64, h.best_facet);
+    write_scalar_attr<int64_t>(file, "best_row", H5T_NATIVE_INT64, h.best_row);
+    write_scalar_attr<int64_t>(file, "best_col", H5T_NATIVE_INT64, h.best_col);
+    write_scalar_attr<int32_t>(file, "all_equal", H5T_NATIVE_INT32, h.all_equal ? 1 : 0);
+    write_string_attr(file, "se_method", h.se_method);
+    write_string_attr(
+        file, "stability",
+        "largest worsening of the metric from the cell to any of its up to 8 neighbours, "
+        "in the metric's units; 0 = no neighbour is worse");
+    write_string_attr(file, "config", config_toml);
+    write_string_attr(file, "argv", command_line());
+    write_string_attr(file, "spotsweep_version", SPOTSWEEP_VERSION);
+    const hsize_t rows = h.y_values.size(), cols = h.x_values.size();
+    // CF units from the sweep file's scales; a file without them gets the label's.
+    const auto cf_units = [](const std::string& cf, const std::string& label) {
+      return !cf.empty() ? cf : label.rfind("slots", 0) == 0 ? std::string("slots") : label;
+    };
+    Handle ys = value_scale(file, h.y_name, h.y_values, cf_units(h.y_cf_units, h.y_units),
+                            h.y_long_name.empty() ? h.y_name : h.y_long_name);
+    Handle xs = value_scale(file, h.x_name, h.x_values, cf_units(h.x_cf_units, h.x_units),
+                            h.x_long_name.empty() ? h.x_name : h.x_long_name);
+    std::vector<hsize_t> dims = {rows, cols};
+    std::vector<const Handle*> scales = {&ys, &xs};
+    std::vector<std::string> labels = {h.y_name, h.x_name};
+    std::unique_ptr<Handle> fs;
+    if (!h.facet_name.empty()) {
+      fs = std::make_unique<Handle>(
+          value_scale(file, h.facet_name, h.facet_values, cf_units(h.facet_cf_units, h.facet_units),
+                      h.facet_long_name.empty() ? h.facet_name : h.facet_long_name));
+      dims.insert(dims.begin(), h.facet_values.size());
+      scales.insert(scales.begin(), fs.get());
+      labels.insert(labels.begin(), h.facet_name);
+    }
+    auto grid = [&](const std::string& name, hid_t type, const void* data, const std::string& units,
+                    const std::string& long_name) {
+      Handle ds(dataset(file, name, type, dims, data), H5Dclose, name);
+      for (size_t d = 0; d < scales.size(); ++d)
+        attach_scale(ds, *scales[d], static_cast<unsigned>(d), labels[d].c_str());
+      write_cf(ds, units, long_name);
+    };
+    const std::string label = std::string(metric) + " (" + h.reduction_text + ")";
+    grid(metric, H5T_NATIVE_DOUBLE, h.value.data(), h.metric_units, label);
+    grid(std::string(metric) + "_se", H5T_NATIVE_DOUBLE, h.se.data(), h.metric_units,
+         "standard error of " + std::string(metric) + ": " + h.se_method);
+    grid("stability", H5T_NATIVE_DOUBLE, h.stability.data(), h.metric_units,
+         "largest worsening one step away (along either axis or diagonally)");
+    grid("member", H5T_NATIVE_INT64, h.member.data(), "1",
+         "global index of the member behind the cell (-1 for a mean)");
+  });
 }
 
 void write_heatmap_csv(const Heatmap& h, const std::string& path) {
-  AtomicTextFile file(path, "--out");
+  OutputFile output(path, "--out");
+  write_heatmap_csv(h, output);
+}
+
+void write_heatmap_csv(const Heatmap& h, OutputFile& output) {
+  AtomicTextFile file(output);
   std::ostream& out = file.stream();
   out.precision(17);
   const char* metric = heatmap_metric_name(h.metric);

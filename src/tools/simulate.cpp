@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
+#include <memory>
 #include <sstream>
 
 #include "spotsweep/config/sweep_config.hpp"
@@ -13,6 +14,7 @@
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/h5.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/detail/text.hpp"
 #include "spotsweep/market/learned_predictor.hpp"
 #include "spotsweep/market/trace_io.hpp"
@@ -44,7 +46,7 @@ LearnedModel learned_model(const std::string& name) {
 // Per-slot CSV, written to a temporary name and renamed by commit().
 class SlotCsv {
  public:
-  explicit SlotCsv(const std::string& path) : file_(path, "--slot-csv"), out_(file_.stream()) {
+  explicit SlotCsv(OutputFile& reserved) : file_(reserved), out_(file_.stream()) {
     out_ << "slot,market_slot,elapsed_h,spot_price,od_price,spot_avail,proposed_od,"
             "proposed_spot,n_od,n_spot,reconfigured,net_override,work_done,overhead_s,cost\n";
     out_ << std::setprecision(10);
@@ -99,10 +101,20 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   // Named by the option that gave it (the trace reader names only the file).
   if (::access(rq.trace_path.c_str(), F_OK) != 0)
     throw input_error(rq.source, "--trace", rq.trace_path, "no such file");
+  // The per-slot log is reserved first: a bad path, or the trace itself, fails at once.
+  std::unique_ptr<OutputFile> csv_output;
+  if (!rq.slot_csv.empty())
+    csv_output = std::make_unique<OutputFile>(rq.slot_csv, "--slot-csv",
+                                              std::vector<std::string>{rq.trace_path});
   const Trace trace = load_trace(rq.trace_path);
   JobSpec job = rq.job;
   validate_job(job, rq.source);
   validate_job_window(job, trace.view(), rq.start_slot, rq.trace_path);
+  const int32_t horizon = checked_horizon_slots(job, trace.tick_seconds, rq.source);
+  double dearest = trace.od_price;
+  for (int32_t t = rq.start_slot; t < rq.start_slot + horizon; ++t)
+    dearest = std::max(dearest, trace.spot_price[static_cast<size_t>(t)]);
+  validate_job_cost(job, trace.tick_seconds, dearest, rq.source, rq.trace_path);
   // The member: the family's defaults, overridden by the values given, under the pool's rules
   // (docs/pool.md), so that what runs here is what a one-member pool would run.
   SimulateReport report;
@@ -135,6 +147,33 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   if (!(rq.opt_resolution >= 1))
     throw input_error(rq.source, "--opt-resolution", std::to_string(rq.opt_resolution),
                       "must be at least 1");
+  OptOptions opt_options;
+  opt_options.resolution = rq.opt_resolution;
+  if (rq.with_opt) {
+    const std::string value = std::to_string(rq.opt_resolution);
+    check_opt_lattice(job, trace.tick_seconds, opt_options, rq.source, "--opt-resolution", value);
+    check_host_memory(opt_lattice(job, trace.tick_seconds, opt_options).bytes(true), "OPT's tables",
+                      rq.source, "--opt-resolution", value,
+                      "lower --opt-resolution, or give --no-opt");
+  }
+  if (chc) {
+    const double* p = report.params.data();
+    const std::string value = format_number(p[ChcFamily::resolution]);
+    const double bytes =
+        check_chc_planner(job, trace.tick_seconds, p[ChcFamily::window], p[ChcFamily::resolution],
+                          p[ChcFamily::lagrange_iters] == 0.0, rq.source, "--resolution", value,
+                          p[ChcFamily::commit]);
+    check_host_memory(bytes, "CHC's planner", rq.source, "--resolution", value,
+                      "lower --window or --resolution, or plan with --lagrange-iters");
+  }
+  // As [job] work_error: the estimate L·(1 + eps) must stay positive; a random spread is >= 0.
+  if (!std::isfinite(rq.eps_workload) ||
+      (rq.workload_error == WorkloadError::bias && !(rq.eps_workload > -1.0)) ||
+      (rq.workload_error == WorkloadError::random && !(rq.eps_workload >= 0.0)))
+    throw input_error(rq.source, "--eps-l", format_number(rq.eps_workload),
+                      rq.workload_error == WorkloadError::random
+                          ? "must be a non-negative spread"
+                          : "must be above -1 (policies see L·(1 + eps) > 0)");
   if (rq.workload_error != WorkloadError::none)
     job.work_estimate =
         workload_estimate(job.work, rq.eps_workload, rq.workload_error, rq.seed, rq.scenario, 0);
@@ -161,7 +200,7 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
     report.policy = simulate_member_alone(family->id, report.params.data(), context, job,
                                           rq.start_slot, log, &stats);
   } else {
-    SlotCsv log(rq.slot_csv);
+    SlotCsv log(*csv_output);
     report.policy = simulate_member_alone(family->id, report.params.data(), context, job,
                                           rq.start_slot, log, &stats);
     log.commit();
@@ -171,9 +210,7 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   OnDemandOnlyPolicy od;
   report.on_demand_cost = simulate(job, trace.view(), rq.start_slot, od).cost;
   if (rq.with_opt) {
-    OptOptions options;
-    options.resolution = rq.opt_resolution;
-    report.opt = solve_opt(job, trace.view(), rq.start_slot, options);
+    report.opt = solve_opt(job, trace.view(), rq.start_slot, opt_options);
     report.with_opt = true;
   }
   return report;
@@ -240,6 +277,7 @@ FromSweepReport run_simulate_from_sweep(const FromSweepRequest& rq) {
   const std::string& path = rq.sweep_path;
   if (::access(path.c_str(), F_OK) != 0)
     throw input_error(path, "--from-sweep", "", "no such file");
+  check_input_file(path, "--from-sweep");  // a FIFO or a device would block or mislead HDF5
   std::string config_text;
   h5::QuietHdf5 quiet;
   h5::OptionalHandle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
@@ -255,6 +293,14 @@ FromSweepReport run_simulate_from_sweep(const FromSweepRequest& rq) {
   if (const TomlSection* sweep = doc.find("sweep"))
     for (const TomlEntry& e : sweep->entries)
       if (e.key == "opt_buckets") opt_buckets = static_cast<int32_t>(toml_integer(doc, e));
+  // The per-slot log is reserved before the run: a bad path, the sweep file or its trace fails
+  // at once.
+  std::unique_ptr<OutputFile> csv_output;
+  if (!rq.slot_csv.empty())
+    csv_output =
+        std::make_unique<OutputFile>(rq.slot_csv, "--slot-csv",
+                                     std::vector<std::string>{path, config.workload.trace_path,
+                                                              config.workload.forecast_trace_path});
 
   // The point of the scenario axes.
   FromSweepReport out;
@@ -316,7 +362,7 @@ FromSweepReport run_simulate_from_sweep(const FromSweepRequest& rq) {
     report.policy = simulate_member_alone(grid.family, report.params.data(), context, job,
                                           out.window_start, log, &stats);
   } else {
-    SlotCsv log(rq.slot_csv);
+    SlotCsv log(*csv_output);
     report.policy = simulate_member_alone(grid.family, report.params.data(), context, job,
                                           out.window_start, log, &stats);
     log.commit();
@@ -328,6 +374,10 @@ FromSweepReport run_simulate_from_sweep(const FromSweepRequest& rq) {
   if (rq.with_opt && opt_buckets > 0) {
     OptOptions options;
     options.progress_buckets = opt_buckets;
+    const std::string value = std::to_string(opt_buckets);
+    check_opt_lattice(job, plan.scenarios.tick_seconds, options, path, "sweep.opt_buckets", value);
+    check_host_memory(opt_lattice(job, plan.scenarios.tick_seconds, options).bytes(true),
+                      "OPT's tables", path, "sweep.opt_buckets", value, "give --no-opt");
     report.opt = solve_opt(job, context.market, out.window_start, options);
     report.with_opt = true;
   }

@@ -109,7 +109,7 @@ expect_no_file bad.png
 
 # 10,000 members on two axes (the benchmark's shipped pool): heatmap + PNG, timed for the log.
 "$bin" sweep --pool "$root/experiments/pools/heatmap_big.toml" --output big_sweep.h5 --opt-buckets 0 > /dev/null 2>&1
-expect_error overwrite-sweep "would overwrite the sweep file" \
+expect_error overwrite-sweep "is the same file as the input" \
   "$bin" heatmap big_sweep.h5 --x kappa --y theta --out big_sweep
 start=$(date +%s%N)
 "$bin" heatmap big_sweep.h5 --x kappa --y theta --out big --png big.png > /dev/null

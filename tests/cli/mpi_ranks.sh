@@ -3,7 +3,8 @@
 # and attributes, provenance left out (tests/regression/h5_digest.py), as a run without mpirun,
 # for sweep, select (three learners) and stress;
 # one rank made to fail on purpose (SPOTSWEEP_TEST_FAIL_RANK) ends every rank with its one-line
-# error, a non-zero status and no output, partial or whole. Small blocks
+# error, a non-zero status and no output, partial or whole; so does SIGINT to mpirun (Ctrl-C).
+# Small blocks
 # (SPOTSWEEP_TEST_MEMBER_BLOCK) split the small pools across the ranks.
 #   bash mpi_ranks.sh SPOTSWEEP REPO_ROOT SCRATCH_DIR
 set -euo pipefail
@@ -138,6 +139,28 @@ timeout 120 "${mpirun[@]}" -np 2 "$bin" select --pool pool.toml --backend cuda -
   { fail "select --backend cuda on 2 ranks: status $rc"; cat cuda.err; }
 echo "failures injected at evaluate and write (sweep, select, stress; ranks 0 and 2):"
 echo "all ranks stopped, no output"
+
+# Ctrl-C: a terminal sends SIGINT to mpirun alone (the ranks have process groups of their own);
+# mpirun sends every rank SIGTERM and SIGKILL a second later. No file is left under the output's
+# name or a temporary one, and the status is non-zero. A long sweep (24 scenarios x 100 rounds,
+# about 15 s of work), stopped as soon as its output is reserved.
+sed -e 's/^scenarios = 3/scenarios = 24/' -e 's/^rounds = 6/rounds = 100/' pool.toml > long.toml
+for command in sweep select; do
+  out="interrupted.$command.h5"
+  "${mpirun[@]}" -np 3 "$bin" "$command" --pool long.toml --backend cpu --opt-buckets 0 \
+    --output "$out" >int.out 2>int.err &
+  launcher=$!
+  for _ in $(seq 300); do ls "$out".partial-* >/dev/null 2>&1 && break; sleep 0.05; done
+  sleep 0.5
+  kill -INT "$launcher"
+  rc=0
+  for _ in $(seq 300); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$launcher" 2>/dev/null && { fail "$command: mpirun still running 30 s after SIGINT"; kill -9 "$launcher"; }
+  wait "$launcher" || rc=$?
+  [ "$rc" -ne 0 ] || fail "$command interrupted on 3 ranks: status 0"
+  ls "$out"* >/dev/null 2>&1 && fail "$command interrupted on 3 ranks left $(ls "$out"*)"
+done
+echo "Ctrl-C to mpirun during sweep and select on 3 ranks: every rank stopped, no output"
 
 if [ "$failures" -gt 0 ]; then
   echo "mpi_ranks: $failures failed"

@@ -44,7 +44,8 @@ options=(--opt-buckets 8 --per-scenario --trace-members 3,33 --threads 2)
 # Interrupted: killed once a few chunks are checkpointed.
 "$bin" sweep --pool pool.toml --output out.h5 "${options[@]}" >run1.out 2>run1.err &
 pid=$!
-for _ in $(seq 1 600); do
+# (Up to about 2 min: the sanitizer build runs this too, several times slower.)
+for _ in $(seq 1 6000); do
   chunks=$(ls out.h5.checkpoint/chunk-*.bin 2>/dev/null | wc -l)
   [ "$chunks" -ge 2 ] && break
   kill -0 "$pid" 2>/dev/null || break

@@ -21,13 +21,19 @@ struct ExecOptions {
   // Device memory budget: max_device_mem_bytes when nonzero, else this fraction of free memory.
   std::size_t max_device_mem_bytes = 0;
   double max_device_mem_fraction = 0.8;
-  int threads = 0;                // CPU threads; 0 = OpenMP's default
+  int threads = 0;  // CPU threads; 0 = OpenMP's default
+  // Host memory budget (detail/memory.hpp): max_host_mem_bytes when nonzero, else this
+  // fraction of physical memory. Runs whose estimate exceeds it are refused before allocating.
+  std::size_t max_host_mem_bytes = 0;
+  double max_host_mem_fraction = 0.8;
   int64_t max_chunk_members = 0;  // CUDA: cap on members per launch (0 = what memory allows)
 
   // The CPU threads a run uses: `threads`, or OpenMP's default when 0.
   int cpu_threads() const;
   // The device memory a run may hold, given the device's free memory.
   std::size_t device_budget_bytes(std::size_t free_bytes) const;
+  // Makes max_host_mem the process's host-memory budget (set_host_memory_budget).
+  void apply_host_memory_budget() const;
 };
 
 // The backend that runs: cpu or cuda. auto gives cuda when the device is available; an

@@ -4,6 +4,7 @@
 // write-to-a-temporary-name-then-rename discipline. Host-only.
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <sys/types.h>
 
 #include <cstdio>
 #include <functional>
@@ -14,6 +15,8 @@
 
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
+#include "spotsweep/detail/seal.hpp"
 
 namespace spotsweep::h5 {
 
@@ -216,11 +219,25 @@ std::vector<T> read_dataset(hid_t parent, const std::string& name, hid_t mem_typ
   OptionalHandle space(H5Dget_space(ds), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space);
   if (rank < 0) throw input_error(file, name, "", "cannot read dataset");
+  if (rank > 32) throw input_error(file, name, std::to_string(rank) + " dimensions", "too many");
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
   H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-  hsize_t count = 1;
+  // The declared size, in double so that a crafted shape cannot wrap it, is checked against
+  // what the file stores before anything is allocated: deflate shrinks data at most about
+  // 1032-fold, so more than 1100 times the stored bytes (beyond 64 KiB) was never written.
+  double declared = 1.0;
   for (hsize_t d : dims)
-    count *= d;
+    declared *= static_cast<double>(d);
+  const double declared_bytes = declared * static_cast<double>(sizeof(T));
+  const double stored_bytes = static_cast<double>(H5Dget_storage_size(ds));
+  if (declared_bytes > 1100.0 * stored_bytes + 65536.0)
+    throw input_error(file, name, format_number(declared) + " values",
+                      "declared, but the file stores only " + format_number(stored_bytes) +
+                          " bytes of them: the file is damaged");
+  check_host_memory(declared_bytes, "dataset " + name, file, name,
+                    format_number(declared) + " values",
+                    "raise --max-host-mem, or read it on a larger machine");
+  const hsize_t count = static_cast<hsize_t>(declared);
   std::vector<T> values(static_cast<size_t>(count));
   if (count > 0 && H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     throw input_error(file, name, "", "cannot read dataset");
@@ -228,29 +245,53 @@ std::vector<T> read_dataset(hid_t parent, const std::string& name, hid_t mem_typ
   return values;
 }
 
-// Creates path's file under a temporary name in the same folder, lets fill() write it, and
-// renames it into place when complete; on any failure the temporary file is removed and
-// whatever was at path before is left untouched.
-// `option` names the path's origin in errors (e.g. "--output").
-inline void write_file_atomically(const std::string& path, const std::function<void(hid_t)>& fill,
-                                  const std::string& option = "--output") {
-  check_output_path(path, option);
-  const std::string temp = partial_path(path);
+// Whether write_file_atomically seals the file (detail/seal.hpp): a user block holding the
+// length and checksum of the rest, verified by readers before the HDF5 library reads it.
+enum class Seal : int { no = 0, yes = 1 };
+
+// Lets fill() build the file in memory (HDF5's core driver, no backing store), then writes the
+// image to the reserved output's temporary file with plain writes and renames it into place.
+// HDF5 itself never writes to the disk, so a full disk or an I/O error is one error line from
+// our own write, never a failure inside the library (whose handles, half-flushed, would crash
+// it at exit). On any failure the temporary file is removed (by `output`) and whatever was at
+// the path before is left untouched; the file is closed exactly once.
+inline void write_file_atomically(OutputFile& output, const std::function<void(hid_t)>& fill,
+                                  Seal seal = Seal::no) {
   const QuietHdf5 quiet;
-  const hid_t file = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (file < 0)
-    throw input_error(path, option, "",
-                      "cannot create the file (is its folder there and writable?)");
+  Handle create(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "create file properties");
+  if (seal == Seal::yes) check(H5Pset_userblock(create, kSealBytes), "reserve the user block");
+  Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "create file access properties");
+  check(H5Pset_fapl_core(access, 1 << 20, false), "keep the file in memory");
+  const hid_t file = H5Fcreate(output.temp().c_str(), H5F_ACC_TRUNC, create, access);
+  if (file < 0) throw std::runtime_error("HDF5: cannot create " + output.path() + " in memory");
+  std::vector<unsigned char> image;
   try {
     fill(file);
-    if (H5Fclose(file) < 0) throw std::runtime_error("HDF5: cannot close " + temp);
-    if (std::rename(temp.c_str(), path.c_str()) != 0)
-      throw input_error(path, option, "", "cannot rename the finished file into place");
+    // The image is complete once the metadata is flushed; it starts at the superblock, after
+    // the user block, which the seal's header then fills.
+    check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + output.path());
+    const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+    if (size < 0) throw std::runtime_error("HDF5: cannot take the image of " + output.path());
+    const size_t user_block = seal == Seal::yes ? kSealBytes : 0;
+    image.assign(user_block + static_cast<size_t>(size), 0);
+    if (H5Fget_file_image(file, image.data() + user_block, static_cast<size_t>(size)) != size)
+      throw std::runtime_error("HDF5: cannot take the image of " + output.path());
   } catch (...) {
     H5Fclose(file);
-    std::remove(temp.c_str());
     throw;
   }
+  if (H5Fclose(file) < 0) throw std::runtime_error("HDF5: cannot close " + output.path());
+  if (seal == Seal::yes) seal_image(image);
+  write_file_bytes(output, image.data(), image.size());
+  output.commit();
+}
+
+// The same for an output not reserved beforehand. `option` names the path's origin in errors
+// (e.g. "--output").
+inline void write_file_atomically(const std::string& path, const std::function<void(hid_t)>& fill,
+                                  const std::string& option = "--output", Seal seal = Seal::no) {
+  OutputFile output(path, option);
+  write_file_atomically(output, fill, seal);
 }
 
 }  // namespace spotsweep::h5

@@ -85,6 +85,12 @@ void agreed(Step&& step) {
   agree(failure);
 }
 
+// Throws on every rank at once when a stop (SIGINT, SIGTERM, SIGHUP; detail/stop.hpp) was asked
+// for on any: for loops whose ranks meet in collectives, where a rank that stopped alone would
+// leave the others waiting. With one rank, throw_if_stop_requested(). Every rank calls it at the
+// same point.
+void throw_if_stop_requested_by_any_rank();
+
 // The members [begin, end) a rank owns of a pool of `members`: whole blocks of member_block(),
 // the blocks dealt out in order, as evenly as the blocks allow.
 struct MemberRange {

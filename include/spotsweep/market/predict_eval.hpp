@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/market/learned_predictor.hpp"
 #include "spotsweep/model/forecast.hpp"
 #include "spotsweep/model/market.hpp"
@@ -69,5 +70,7 @@ void print_predict_table(const PredictEvaluation& evaluation, std::ostream& out)
 
 // CSV, one row per (predictor, quantity, lookahead); written to a temporary name and renamed.
 void write_predict_csv(const PredictEvaluation& evaluation, const std::string& path);
+// The same into an output reserved when the command started (detail/atomic_file.hpp).
+void write_predict_csv(const PredictEvaluation& evaluation, OutputFile& output);
 
 }  // namespace spotsweep

@@ -47,7 +47,13 @@ struct TraceSummary {
 
 TraceSummary summarize(const Trace& trace);
 
-// Checks a trace's invariants; throws InputError naming `file` and the offending field.
+// Checks a tick length against the model's limits (model/limits.hpp): between kMinTickSeconds
+// and kMaxSeconds; InputError naming `file` and `field` otherwise.
+void check_tick_seconds(double tick_seconds, const std::string& file, const std::string& field);
+
+// Checks a trace's invariants, the limits of model/limits.hpp among them (at most kMaxSlots
+// ticks, a tick within check_tick_seconds' range); throws InputError naming `file` and the
+// offending field.
 void validate_trace(const Trace& trace, const std::string& file);
 
 }  // namespace spotsweep

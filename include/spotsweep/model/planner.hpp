@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "spotsweep/model/job.hpp"
+#include "spotsweep/model/limits.hpp"
 #include "spotsweep/model/macros.hpp"
 #include "spotsweep/model/slot.hpp"
 
@@ -210,8 +211,13 @@ SPOTSWEEP_HD_INLINE PlanShape plan_shape(const JobSpec& job, double tick_s, int3
 }
 
 // The most lattice steps a slot can move progress: a full slot at N_max, rounded up, plus one.
+// Clamped at the planner's progress-state limit (docs/reliability.md, "Limits"): a lattice holds
+// no more states (the host checks it), so a larger shift reaches the same states, and the int32
+// never wraps.
 SPOTSWEEP_HD_INLINE int32_t plan_largest_shift(const JobSpec& job, double tick_s, double step) {
-  return static_cast<int32_t>(ceil(tick_s * throughput(job, job.n_max) / step)) + 1;
+  return static_cast<int32_t>(min_d(ceil(tick_s * throughput(job, job.n_max) / step),
+                                    static_cast<double>(kMaxPlannerBuckets))) +
+         1;
 }
 
 // The states short of L on the absolute lattice W = b·q (origin 0), which CHC plans on so that
@@ -292,10 +298,13 @@ SPOTSWEEP_HD_INLINE PlanMove plan_move_at_since(const JobSpec& job, const PlanSh
   move.used = min_d(overhead_after_slots(job, tick_s, run_since), tick_s);
   move.gain = (tick_s - move.used) * move.rate;
   // Steps chosen to divide a full slot's progress exactly must not lose a bucket to the
-  // rounding of gain/q, hence the 1e-9 slack.
+  // rounding of gain/q, hence the 1e-9 slack. A slot that carries every state past the lattice
+  // (a tiny job on a coarse lattice) lands as a shift of exactly `lattice_buckets` would
+  // (plan_landing: every state lands at or past the lattice's end), so the shift is clamped
+  // there and its int32 never wraps.
   const double moved = move.gain / shape.step;
-  move.shift =
-      static_cast<int32_t>(rounding == Rounding::down ? floor(moved + 1e-9) : ceil(moved - 1e-9));
+  const double steps = rounding == Rounding::down ? floor(moved + 1e-9) : ceil(moved - 1e-9);
+  move.shift = static_cast<int32_t>(min_d(steps, static_cast<double>(shape.lattice_buckets)));
   move.next_since = min_i(run_since + 1, last_since);
   return move;
 }

@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/select/select.hpp"
 #include "spotsweep/sweep/plan.hpp"
 
@@ -12,6 +13,9 @@ namespace spotsweep {
 // `config_toml` is the configuration stored for replay; when empty, the plan's with the
 // result's [select] table.
 void write_select_h5(const std::string& path, const SweepPlan& plan, const SelectResult& result,
+                     const std::string& config_toml = "");
+// The same into an output reserved when the command started (detail/atomic_file.hpp).
+void write_select_h5(OutputFile& output, const SweepPlan& plan, const SelectResult& result,
                      const std::string& config_toml = "");
 
 // A select or stress file under MPI (docs/mpi.md): every rank holds the same records, so rank 0

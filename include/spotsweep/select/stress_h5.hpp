@@ -4,12 +4,16 @@
 #include <vector>
 
 #include "spotsweep/config/sweep_config.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/select/stress.hpp"
 
 namespace spotsweep {
 
 // docs/stress.md's HDF5 layout, under a temporary name renamed when complete.
 void write_stress_h5(const std::string& path, const SweepConfig& config, const StressSuite& suite,
+                     const std::vector<StressRun>& runs, const std::vector<StressRecord>& records);
+// The same into an output reserved when the command started (detail/atomic_file.hpp).
+void write_stress_h5(OutputFile& output, const SweepConfig& config, const StressSuite& suite,
                      const std::vector<StressRun>& runs, const std::vector<StressRecord>& records);
 
 // The suite file the run amounts to, which `spotsweep stress --config` replays: the pool, job

@@ -79,6 +79,13 @@ std::vector<SweepChunk> sweep_chunks(const SweepGrid& grid, Backend backend);
 GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
                              const GridRunCallbacks& callbacks = {});
 
+// What run_sweep_grid checks before it starts, for the command to call before a long run
+// (docs/reliability.md, "Memory"): the host memory of every point's result tables, held together
+// until the file is written (and twice again while it is written), or of one CPU thread's
+// scratch per thread, whichever is more; and OPT's lattices and memory at every point
+// (check_opt_table). InputErrors say what would shrink the run.
+void check_sweep_grid_host_memory(const SweepGrid& grid, const GridRunOptions& options);
+
 // Removes a checkpoint folder and its files (nothing when it is not there).
 void remove_checkpoint(const std::string& dir);
 

@@ -49,7 +49,30 @@ struct OptResult {
   std::vector<Allocation> schedule;  // per slot from the start, when replayed
 };
 
-// The job starts at market slot start_slot; the market must cover its hard deadline.
+// The size of OPT's lattice for a job, in doubles (nothing converted yet): what
+// check_opt_lattice checks and what the memory estimates count.
+struct OptLattice {
+  double step = 0.0;         // q
+  double buckets = 0.0;      // progress states (plan_shape's count)
+  double allocations = 0.0;  // allocation states
+  double restart_states = 0.0;
+  double horizon = 0.0;  // slots
+  double states() const { return allocations * restart_states * buckets; }
+  // Host bytes one solve needs: two value layers, the move rows, and with `replay` the
+  // per-slot choices and the schedule.
+  double bytes(bool replay) const;
+};
+OptLattice opt_lattice(const JobSpec& job, double tick_seconds, const OptOptions& options);
+
+// Checks OPT's lattice for the job against the planner's limits (config/validation.hpp,
+// validate_planner_lattice) before anything is sized; `field` = `value` names what sets it
+// (--opt-buckets, --opt-resolution). The job must have been validated.
+void check_opt_lattice(const JobSpec& job, double tick_seconds, const OptOptions& options,
+                       const std::string& source, const std::string& field,
+                       const std::string& value);
+
+// The job starts at market slot start_slot; the market must cover its hard deadline and the
+// lattice must have passed check_opt_lattice (a LogicError otherwise).
 OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_slot,
                     const OptOptions& options = {});
 
@@ -59,11 +82,18 @@ struct OptTable {
   int32_t resolution = 0;  // > 0: the step was Δ·H(N_min)/resolution, not L/progress_buckets
   std::vector<double> utility_lower, utility_upper;  // [scenario][round]
 };
-// OPT for every (scenario, round), in parallel on the host with `threads` (0 = all); progress,
-// when given, hears (jobs solved, jobs) from one thread at a time. The step is L/progress_buckets,
-// or, with resolution > 0, Δ·H(N_min)/resolution (OptOptions): a full slot's progress is then a
-// whole number of steps when β = 0, so only restart slots lose work to rounding and the bracket
-// is far narrower at the same cost (docs/model.md §5).
+// What compute_opt_table checks before it starts, for commands to call before a long run:
+// every job's lattice (check_opt_lattice) and the host memory `threads` solves need at once.
+// InputErrors name --opt-buckets, or --opt-resolution when resolution > 0.
+void check_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                     int32_t resolution = 0);
+// OPT for every (scenario, round), in parallel on the host with `threads` (0 = all). The step is
+// L/progress_buckets, or, with resolution > 0, Δ·H(N_min)/resolution (OptOptions): a full slot's
+// progress is then a whole number of steps when β = 0, so only restart slots lose work to
+// rounding and the bracket is far narrower at the same cost (docs/model.md §5). Checks every
+// job's lattice and the host memory the threads need first (check_opt_table); stops early,
+// throwing Interrupted, when a stop is asked for. Progress, when given, hears (jobs solved, jobs)
+// from one thread at a time.
 using OptProgress = std::function<void(int64_t done, int64_t total)>;
 OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
                            const OptProgress& progress = {}, int32_t resolution = 0);

@@ -43,6 +43,7 @@ struct SweepPlan {
   std::vector<JobSpec> jobs;         // [scenario][round]
   uint64_t seed = 0;
   std::string config_toml;  // resolved configuration text
+  std::string config_file;  // where the configuration was read from, for error messages
   std::string trace_name;
 
   int64_t jobs_per_member() const { return static_cast<int64_t>(scenarios.count) * rounds; }

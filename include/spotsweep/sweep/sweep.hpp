@@ -112,7 +112,21 @@ struct SweepResult {
 // reports each member as it completes).
 using ProgressCallback = std::function<void(int64_t done, int64_t total)>;
 
-// Runs the sweep on the requested backend (auto: CUDA when a device exists, else CPU).
+// The host memory a sweep needs besides its plan, bytes (a double, so it cannot wrap): the
+// result tables, and the larger of each CPU thread's percentile keys and planner scratch
+// (while running) and twice the tables (while writing: HDF5's in-memory file and its image).
+double sweep_host_bytes(const SweepPlan& plan, const SweepOptions& options);
+// Its parts: the result tables (of options.members when given, else the pool), and one CPU
+// thread's percentile keys and planner scratch.
+double sweep_table_bytes(const SweepPlan& plan, const SweepOptions& options);
+double sweep_thread_bytes(const SweepPlan& plan, const SweepOptions& options);
+// Refuses a sweep whose sweep_host_bytes exceed the host-memory budget (an InputError with the
+// estimate and what would shrink it); run_sweep calls it first, commands may call it earlier.
+void check_sweep_host_memory(const SweepPlan& plan, const SweepOptions& options);
+
+// Runs the sweep on the requested backend (auto: CUDA when a device exists, else CPU), after
+// checking sweep_host_bytes against the host-memory budget (detail/memory.hpp). Stops early,
+// throwing Interrupted, when a stop is asked for.
 SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options,
                       const ProgressCallback& progress = {});
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/sweep/plan.hpp"
 #include "spotsweep/sweep/sweep.hpp"
@@ -16,6 +17,10 @@ namespace spotsweep {
 // point of the grid; `config_toml` is the configuration stored for replay (docs/hdf5-layout.md,
 // "Root attributes"), the grid's own when empty.
 void write_sweep_h5(const std::string& path, const SweepGrid& grid,
+                    const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
+                    const std::string& config_toml = "");
+// The same into an output reserved when the command started (detail/atomic_file.hpp).
+void write_sweep_h5(OutputFile& output, const SweepGrid& grid,
                     const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
                     const std::string& config_toml = "");
 // A sweep of one point.
@@ -31,5 +36,8 @@ void write_sweep_contents(hid_t file, const SweepGrid& grid,
 void write_sweep_rows(hid_t file, const SweepGrid& grid, const std::vector<SweepResult>& results);
 // The largest mean utility among the rows r holds (NaN with none).
 double best_member_mean(const SweepResult& r);
+// The same into an output reserved when the command started (detail/atomic_file.hpp).
+void write_sweep_h5(OutputFile& output, const SweepPlan& plan, const SweepResult& result,
+                    const OptTable& opt);
 
 }  // namespace spotsweep

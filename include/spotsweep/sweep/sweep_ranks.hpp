@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/sweep/grid_run.hpp"
 #include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/sweep/plan.hpp"
@@ -30,9 +31,12 @@ std::string devices_of_ranks(const std::string& own);
 // The member with the largest mean utility over every rank's rows (the first on ties), and that
 // utility in *utility (NaN and -1 with no members).
 int64_t best_member_ranks(const SweepResult& result, double* utility);
-// Writes the sweep file at path from every rank's rows (write_sweep_h5's file): no file appears
+// Writes the sweep file into `output` (rank 0's reservation, made when the command started;
+// null on the other ranks) from every rank's rows (write_sweep_h5's file): no file appears
 // unless every rank succeeded, and a failure anywhere is every rank's RankFailure. opt: rank 0's.
-void write_sweep_h5_ranks(const std::string& path, const SweepGrid& grid,
+// With one rank the file is built in memory and written with plain writes (write_sweep_h5);
+// with several, each rank adds its rows to the temporary file through HDF5 in turn.
+void write_sweep_h5_ranks(OutputFile* output, const SweepGrid& grid,
                           const std::vector<SweepResult>& results, const std::vector<OptTable>& opt,
                           const std::string& config_toml);
 

@@ -13,6 +13,7 @@
 
 #include "spotsweep/backend/device.hpp"
 #include "spotsweep/backend/exec.hpp"
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/model/job.hpp"
 #include "spotsweep/model/simulator.hpp"
 #include "spotsweep/sweep/plan.hpp"
@@ -130,6 +131,8 @@ CblScore adrs_test_score(const CblReplay& replay, const CblRuns& runs, size_t po
 // run, cost and finish_h with 17 significant digits. Written under a temporary name, renamed
 // when complete.
 void write_cbl_csv(const std::string& path, const CblReplay& replay, const CblRuns& runs);
+// The same into an output reserved when the command started (detail/atomic_file.hpp).
+void write_cbl_csv(OutputFile& output, const CblReplay& replay, const CblRuns& runs);
 // Mean cost per policy and setting, deadline misses, and the ADRS test score per policy.
 void print_cbl_summary(std::ostream& out, const CblReplay& replay, const CblRuns& runs);
 

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/names.hpp"
 
 namespace spotsweep {
@@ -139,5 +140,9 @@ double relative_improvement(double utility, double baseline, const std::string& 
 void write_heatmap_h5(const Heatmap& heatmap, const std::string& path,
                       const std::string& config_toml = "");
 void write_heatmap_csv(const Heatmap& heatmap, const std::string& path);
+// The same into outputs reserved when the command started (detail/atomic_file.hpp).
+void write_heatmap_h5(const Heatmap& heatmap, OutputFile& output,
+                      const std::string& config_toml = "");
+void write_heatmap_csv(const Heatmap& heatmap, OutputFile& output);
 
 }  // namespace spotsweep

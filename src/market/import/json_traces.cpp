@@ -8,6 +8,7 @@
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/json.hpp"
 #include "spotsweep/market/import/text.hpp"
+#include "spotsweep/market/trace.hpp"
 
 namespace spotsweep::detail {
 
@@ -23,6 +24,7 @@ RawTrace read_tick_json(const JsonDocument& doc, const ImportOptions& options) {
   const double gap_seconds = doc.number(gap, "metadata.gap_seconds");
   if (!(gap_seconds > 0.0))
     throw input_error(doc.file(), "metadata.gap_seconds", gap.brief(), "must be positive");
+  check_tick_seconds(gap_seconds, doc.file(), "metadata.gap_seconds");
   raw.tick_seconds = gap_seconds;
   raw.values = doc.integers(doc.member(root, "", "data"), "data");
   if (raw.values.empty()) throw input_error(doc.file(), "data", "[]", "the trace is empty");

@@ -5,6 +5,7 @@
 #include "spotsweep/market/import/probes.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/json.hpp"
@@ -128,9 +129,9 @@ RawTrace read_h100_probes_csv(const ImportOptions& options) {
                         "the probe did not complete; no availability was measured");
     const int64_t asked = parse_integer(row.fields[4], file, row.line, "instances_requested");
     const int64_t created = parse_integer(row.fields[5], file, row.line, "instances_created");
-    if (asked < 1)
+    if (asked < 1 || asked > INT32_MAX)
       throw input_error(at_line(file, row.line), "instances_requested", row.fields[4],
-                        "must be at least 1");
+                        "must be between 1 and 2147483647 (the capacity is an int32)");
     if (requested && asked != *requested)
       throw input_error(at_line(file, row.line), "instances_requested", row.fields[4],
                         "differs from earlier rows (" + std::to_string(*requested) +

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/market/trace.hpp"
 
 namespace spotsweep {
 
@@ -24,6 +25,7 @@ double required_tick(const ImportOptions& options, const std::string& format) {
   if (!(*options.tick_seconds > 0.0) || !std::isfinite(*options.tick_seconds))
     throw input_error(options.input, "--tick", format_number(*options.tick_seconds),
                       "must be a positive number of seconds");
+  check_tick_seconds(*options.tick_seconds, options.input, "--tick");
   return *options.tick_seconds;
 }
 

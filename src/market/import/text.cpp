@@ -11,7 +11,9 @@
 #include <sstream>
 
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/market/import/text.hpp"
+#include "spotsweep/model/limits.hpp"
 
 namespace spotsweep::detail {
 
@@ -29,6 +31,9 @@ std::string at_line(const std::string& file, long line) {
 
 std::vector<CsvRow> read_csv(const std::string& path, char separator) {
   const std::string text = read_text_file(path);
+  // A row of one-character fields costs about 64 bytes of parsed structure per byte of text.
+  check_host_memory(64.0 * static_cast<double>(text.size()), "the parsed rows", path, "file",
+                    std::to_string(text.size()) + " bytes", "split the file");
   std::vector<CsvRow> rows;
   long line = 0;
   size_t pos = 0;
@@ -173,6 +178,12 @@ TickPlacement place_rows_on_ticks(const std::vector<double>& times, const std::v
                         "not after the previous row (" + format_number(spacing) +
                             " s apart): rows must be in time order");
     const double steps = std::nearbyint(spacing / tick_seconds);
+    // Checked before the int64 sum: a trace has at most kMaxSlots ticks (model/limits.hpp).
+    if (!(static_cast<double>(tick) + steps < static_cast<double>(kMaxSlots)))
+      throw input_error(where, time_field,
+                        format_number(times[r] - times[0]) + " s after the first row",
+                        "puts the trace past 2^30 ticks of " + format_number(tick_seconds) +
+                            " s, more than a trace may have");
     if (steps < 1.0)
       throw input_error(where, time_field, format_number(spacing) + " s after the previous row",
                         "shorter than half the tick (" + format_number(tick_seconds) +
@@ -186,6 +197,13 @@ TickPlacement place_rows_on_ticks(const std::vector<double>& times, const std::v
     placement.tick_of_row[r] = tick;
   }
   placement.n_ticks = tick + 1;
+  // Gaps filled (--gaps hold|unavailable) make ticks the file does not hold: the per-tick
+  // values and prices, and the trace made from them, are counted before they are spread.
+  check_host_memory(static_cast<double>(placement.n_ticks) *
+                        (sizeof(int64_t) + 2 * sizeof(double) + sizeof(int32_t)),
+                    "the trace's " + std::to_string(placement.n_ticks) + " ticks", file, time_field,
+                    format_number(times.back() - times.front()) + " s spanned",
+                    "check the time stamps, or give a longer --tick");
   if (placement.n_ticks >= 2) {
     // Rounding each spacing hides a tick that is off by a few percent; the mean does not.
     const double mean_spacing = (times.back() - times.front()) / (placement.n_ticks - 1);
@@ -244,7 +262,16 @@ std::vector<int64_t> resample_steps(const std::vector<StepPoint>& ordered, doubl
   const double origin = ordered.front().time;
   const double span = ordered.back().time - origin;
   // A tick is kept only when the data covers all of it (1e-9: float noise in span/Δ).
-  const int64_t n_ticks = static_cast<int64_t>(std::floor(span / tick_seconds + 1e-9));
+  const double ticks = std::floor(span / tick_seconds + 1e-9);
+  if (!(ticks <= static_cast<double>(kMaxSlots)))
+    throw input_error(file, "span", format_number(span) + " s",
+                      "makes " + format_number(ticks) + " ticks of " + format_number(tick_seconds) +
+                          " s, more than the 2^30 a trace may have");
+  // The resampled counts, and the trace's prices and availability made from them.
+  check_host_memory(ticks * (sizeof(int64_t) + sizeof(double) + sizeof(int32_t)),
+                    "the resampled trace", file, "span", format_number(span) + " s",
+                    "give a longer --tick");
+  const int64_t n_ticks = static_cast<int64_t>(ticks);
   if (n_ticks < 1)
     throw input_error(
         file, "span", format_number(span) + " s",

@@ -192,6 +192,27 @@ TEST(PoolErrors, CrossAxisOrder) {
   }
 }
 
+TEST(PoolErrors, RangesAreCountedBeforeTheyAreEnumerated) {
+  // Bounds and steps must be finite ("[1:inf:pow2]" never ended, "[0.1:1:inf]" made -nan).
+  expect_one_line_error("[pool.greedy]\ndeadline_factor = \"[1:inf:pow2]\"\n",
+                        {"p.toml:2", "greedy.deadline_factor", "'inf' is not a finite number"});
+  expect_one_line_error("[pool.greedy]\ndeadline_factor = \"[0.1:1:inf]\"\n",
+                        {"'inf' is not a finite number"});
+  expect_one_line_error("[pool.greedy]\ndeadline_factor = \"[0.1:nan:0.1]\"\n",
+                        {"'nan' is not a finite number"});
+  // More than 2^20 values, counted first.
+  expect_one_line_error("[pool.greedy]\ndeadline_factor = \"[1:2000000:1]\"\n",
+                        {"more than 1048576 values"});
+  // A step below the 12 digits a value keeps would repeat one member a million times.
+  expect_one_line_error("[pool.greedy]\ndeadline_factor = \"[1e17:1.00000000001e17:1]\"\n",
+                        {"the step 1 repeats the value 1e+17"});
+  // Decimal only; a denormal is a number (strtod's underflow is not an error).
+  expect_one_line_error("[pool.greedy]\ndeadline_factor = \"[0x1p-1:1:0.5]\"\n",
+                        {"'0x1p-1' is hexadecimal"});
+  EXPECT_EQ(pool_from("[pool.pf]\nhysteresis = \"[1e-310:1:0.5]\"\n").families[0].axes[3].values,
+            (std::vector<double>{1e-310, 0.5, 1}));
+}
+
 TEST(PoolErrors, TooLargeToIndex) {
   expect_one_line_error(
       "[pool.pf]\ntheta = \"[1:100000:1]\"\nkappa = \"[1:100000:1]\"\nrho = \"[1:100000:1]\"\n",

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "spotsweep/detail/json.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/market/importers.hpp"
 
 #include "../../support/trace_test_support.hpp"
@@ -541,6 +542,80 @@ TEST(BadInput, OptionsThatDoNotApply) {
   o.key.clear();
   o.prices = repo_data("skynomad/v100_spot_prices.json");
   expect_input_error([&] { import_trace(o); }, {"--prices", "skynomad-csv"});
+}
+
+// Values that would wrap an integer or make more than 2^30 ticks, refused before any
+// conversion or allocation (docs/reliability.md, "Limits").
+TEST(BadInput, SizesAndIntegersOutOfRange) {
+  ImportOptions tiny = options_for(TraceFormat::skypilot_json,
+                                   write_file("tiny_tick.json", R"({"metadata": {"gap_seconds": )"
+                                                                R"(1e-300}, "data": [1, 0, 1]})"));
+  tiny.convention = Convention::available;
+  tiny.od_price = 3.0;
+  tiny.spot_price = 1.0;
+  expect_input_error([&] { import_trace(tiny); },
+                     {"tiny_tick.json", "metadata.gap_seconds = 1e-300", "1e-3 s"});
+
+  ImportOptions steps =
+      options_for(TraceFormat::bamboo_steps_csv, write_file("span.csv", "0,1\n1e11,1\n"));
+  steps.convention = Convention::available;
+  steps.time_unit = TimeUnit::seconds;
+  steps.tick_seconds = 60.0;
+  steps.od_price = 3.0;
+  steps.spot_price = 1.0;
+  expect_input_error([&] { import_trace(steps); }, {"span.csv", "span = 100000000000 s", "2^30"});
+  steps.tick_seconds = 1e-300;
+  expect_input_error([&] { import_trace(steps); }, {"span.csv", "--tick = 1e-300"});
+
+  ImportOptions gcp =
+      options_for(TraceFormat::bamboo_gcp_txt,
+                  write_file("year9999.txt", "2021-12-01, 10:00:00, 1\n9999-12-01, 10:00:00, 1\n"));
+  gcp.convention = Convention::available;
+  gcp.tick_seconds = 60.0;
+  gcp.od_price = 3.0;
+  gcp.spot_price = 1.0;
+  expect_input_error([&] { import_trace(gcp); }, {"year9999.txt", "span", "2^30"});
+
+  const std::string header =
+      "run_id,scheduled_at,status,zone,instances_requested,instances_created,"
+      "capacity_exhausted_detected\n";
+  ImportOptions probes =
+      options_for(TraceFormat::h100_probes_csv,
+                  write_file("probes_wide.csv",
+                             header + "1,2024-01-01 00:00:00,success,z,99999999999,1,false\n"));
+  probes.key = "z";
+  probes.convention = Convention::available;
+  probes.tick_seconds = 600.0;
+  probes.od_price = 3.0;
+  probes.spot_price = 1.0;
+  expect_input_error([&] { import_trace(probes); },
+                     {"probes_wide.csv:2", "instances_requested = 99999999999", "2147483647"});
+
+  // A gap of more than 2^30 ticks between two probes.
+  ImportOptions gap = v100_csv_options();
+  gap.prices.clear();
+  gap.spot_price = 1.0;
+  gap.gaps = GapPolicy::hold;
+  gap.input =
+      write_file("gap.csv", "date,availability\n2023-02-15 22:08:16,1\n9999-02-15 22:08:16,1\n");
+  expect_input_error([&] { import_trace(gap); }, {"gap.csv:3", "date", "2^30 ticks"});
+
+  // Under 2^30 ticks but over the memory budget: a 1013-year gap filled with --gaps hold, found
+  // by the probes fuzzer (32 s and 425 MB per input before it was counted).
+  ImportOptions years =
+      options_for(TraceFormat::h100_probes_csv,
+                  write_file("years.csv", header + "1,1012-10-01 17:20:00,success,z,16,1,false\n" +
+                                              "2,2025-10-03 17:30:00,success,z,16,2,false\n"));
+  years.key = "z";
+  years.convention = Convention::available;
+  years.tick_seconds = 600.0;
+  years.gaps = GapPolicy::hold;
+  years.od_price = 3.0;
+  years.spot_price = 1.0;
+  set_host_memory_budget(std::size_t(64) << 20);
+  expect_input_error([&] { import_trace(years); },
+                     {"years.csv", "scheduled_at", "of host memory", "--max-host-mem"});
+  set_host_memory_budget(0);
 }
 
 TEST(OptionNames, RoundTripAndRefuseUnknown) {

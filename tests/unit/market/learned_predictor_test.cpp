@@ -188,7 +188,11 @@ TEST(LearnedPredictor, WholeTraceTableIsFast) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(table.price.size(), static_cast<size_t>(20000 - 886) * 24);
+#ifndef SPOTSWEEP_SANITIZED  // ASan and UBSan make it several times slower: no figure then
     EXPECT_LT(seconds, 1.0) << learned_model_name(m);
+#else
+    (void)seconds;
+#endif
   }
 }
 

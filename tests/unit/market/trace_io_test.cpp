@@ -10,10 +10,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <functional>
 #include <limits>
 #include <string>
 
 #include "spotsweep/detail/atomic_file.hpp"
+#include "spotsweep/detail/seal.hpp"
 #include "spotsweep/market/importers.hpp"
 
 #include "../../support/trace_test_support.hpp"
@@ -148,10 +151,24 @@ TEST(TraceH5, ReadErrorsNameTheFileAndField) {
   expect_input_error([&] { load_trace(csv); },
                      {"us-east-1a_v100_1.csv", "not an HDF5 trace", "spotsweep traces import"});
 
+  // An HDF5 file without the checksum header (another tool, or format 1): refused before
+  // HDF5 reads it, with the way to get a sealed file.
+  const std::string unsealed = scratch("unsealed.h5");
+  hid_t file = H5Fcreate(unsealed.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  H5Fclose(file);
+  expect_input_error([&] { load_trace(unsealed); },
+                     {"unsealed.h5", "checksum", "without the spotsweep checksum", "re-import"});
+
+  // The checks behind the gate, on files modified and sealed again (as a tool that writes
+  // the format would).
   // An HDF5 file that is not a trace.
   const std::string foreign = scratch("foreign.h5");
-  hid_t file = H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t create = H5Pcreate(H5P_FILE_CREATE);
+  H5Pset_userblock(create, kSealBytes);
+  file = H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, create, H5P_DEFAULT);
+  H5Pclose(create);
   H5Fclose(file);
+  seal_file(foreign);
   expect_input_error([&] { load_trace(foreign); }, {"foreign.h5", "format_version", "missing"});
 
   // A trace missing its availability dataset.
@@ -160,6 +177,8 @@ TEST(TraceH5, ReadErrorsNameTheFileAndField) {
   file = H5Fopen(partial.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   H5Ldelete(file, "spot_avail", H5P_DEFAULT);
   H5Fclose(file);
+  expect_input_error([&] { load_trace(partial); }, {"partial.h5", "checksum", "corrupt"});
+  seal_file(partial);
   expect_input_error([&] { load_trace(partial); }, {"partial.h5", "spot_avail", "missing dataset"});
 
   // A future version.
@@ -171,7 +190,86 @@ TEST(TraceH5, ReadErrorsNameTheFileAndField) {
   H5Awrite(attr, H5T_NATIVE_INT32, &version);
   H5Aclose(attr);
   H5Fclose(file);
+  seal_file(future);
   expect_input_error([&] { load_trace(future); }, {"future.h5", "format_version", "99"});
+}
+
+// Any one changed byte of a trace file is caught by its checksum before HDF5 reads anything
+// (a flipped byte in a string attribute's global heap crashed libhdf5 in H5HG_read).
+TEST(TraceH5, EveryFlippedByteIsAnInputError) {
+  const std::string path = scratch("flipped.h5");
+  write_trace_h5(awkward_trace(), path);
+  const std::string original = testing::read_file(path);
+  for (size_t at = 0; at < original.size(); ++at) {
+    std::string damaged = original;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged;
+    try {
+      load_trace(path);
+      FAIL() << "a flipped byte at " << at << " was read";
+    } catch (const InputError& e) {
+      ASSERT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+  }
+}
+
+// Integers read at 64 bits and range-checked (HDF5's conversion clamps silently), and
+// declared sizes checked against what the file stores, on files sealed again after editing.
+TEST(TraceH5, WideIntegersAndUnstoredDataAreRefused) {
+  const auto rewrite = [](const std::string& path, const std::function<void(hid_t)>& edit) {
+    write_trace_h5(awkward_trace(), path);
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    edit(file);
+    H5Fclose(file);
+    seal_file(path);
+  };
+  const auto replace_attribute = [](hid_t file, const char* name, hid_t type, const void* value) {
+    H5Adelete(file, name);
+    const hid_t space = H5Screate(H5S_SCALAR);
+    const hid_t attr = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(attr, type, value);
+    H5Aclose(attr);
+    H5Sclose(space);
+  };
+  const std::string capacity = scratch("capacity64.h5");
+  rewrite(capacity, [&](hid_t file) {
+    const int64_t wide = int64_t(1) << 40;
+    replace_attribute(file, "capacity", H5T_STD_I64LE, &wide);
+  });
+  expect_input_error([&] { load_trace(capacity); },
+                     {"capacity64.h5", "capacity = 1099511627776", "2147483647"});
+
+  const std::string avail = scratch("avail64.h5");
+  rewrite(avail, [](hid_t file) {
+    H5Ldelete(file, "spot_avail", H5P_DEFAULT);
+    const int64_t values[8] = {0, 1, int64_t(1) << 33, 1, 0, 0, 1, 1};
+    const hsize_t dims[1] = {8};
+    const hid_t space = H5Screate_simple(1, dims, nullptr);
+    const hid_t ds =
+        H5Dcreate2(file, "spot_avail", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+    H5Dclose(ds);
+    H5Sclose(space);
+  });
+  expect_input_error([&] { load_trace(avail); }, {"avail64.h5", "spot_avail[2] = 8589934592"});
+
+  // A dataset declaring 2^28 values whose chunks were never written: refused before the
+  // allocation, from the bytes the file stores.
+  const std::string declared = scratch("declared.h5");
+  rewrite(declared, [](hid_t file) {
+    H5Ldelete(file, "spot_price", H5P_DEFAULT);
+    const hsize_t dims[1] = {hsize_t(1) << 28}, chunk[1] = {16384};
+    const hid_t space = H5Screate_simple(1, dims, nullptr);
+    const hid_t props = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(props, 1, chunk);
+    const hid_t ds =
+        H5Dcreate2(file, "spot_price", H5T_IEEE_F64LE, space, H5P_DEFAULT, props, H5P_DEFAULT);
+    H5Dclose(ds);
+    H5Pclose(props);
+    H5Sclose(space);
+  });
+  expect_input_error([&] { load_trace(declared); },
+                     {"declared.h5", "spot_price = 268435456 values", "stores only 0 bytes"});
 }
 
 TEST(TraceH5, StringsAreVariableLengthUtf8) {
@@ -192,21 +290,27 @@ TEST(TraceH5, StringsAreVariableLengthUtf8) {
 
 // data/v100_us-east-1a.h5 is the quick-start trace. It must equal a fresh import of the
 // shipped CSV and price JSON; SPOTSWEEP_WRITE_DATA=1 rewrites it from them.
-TEST(ShippedData, QuickStartTraceMatchesItsSources) {
+// The shipped V100 trace of `zone`, re-imported from its SkyNomad CSV and price JSON with
+// data/README.md's command, equals the file; SPOTSWEEP_WRITE_DATA=1 rewrites the file.
+void check_shipped_v100_trace(const std::string& zone) {
   ImportOptions o;
   o.format = TraceFormat::skynomad_csv;
-  o.input = "data/skynomad/us-east-1a_v100_1.csv";  // relative, as the README's command
+  o.input = "data/skynomad/" + zone + "_v100_1.csv";  // relative, as the README's command
   o.prices = "data/skynomad/v100_spot_prices.json";
   o.convention = Convention::available;
   o.tick_seconds = 195.0;
   o.od_price = 3.06;
   ASSERT_EQ(0, ::chdir(SPOTSWEEP_SOURCE_DIR));
   const Trace imported = import_trace(o);
-  const std::string shipped = repo_data("v100_us-east-1a.h5");
+  const std::string shipped = repo_data("v100_" + zone + ".h5");
   const char* write = std::getenv("SPOTSWEEP_WRITE_DATA");
   if (write && std::string(write) == "1") write_trace_h5(imported, shipped);
   expect_identical(imported, load_trace(shipped));
 }
+
+TEST(ShippedData, QuickStartTraceMatchesItsSources) { check_shipped_v100_trace("us-east-1a"); }
+
+TEST(ShippedData, UsEast2bTraceMatchesItsSources) { check_shipped_v100_trace("us-east-2b"); }
 
 // data/h100_europe-west1-c.h5, the chc_scale pools' trace, equals a fresh import of the shipped
 // SkyNomad probe CSV with its zone's GCP prices (data/README.md); SPOTSWEEP_WRITE_DATA=1

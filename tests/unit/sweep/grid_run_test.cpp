@@ -12,12 +12,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "spotsweep/backend/cpu_sweep.hpp"
 #include "spotsweep/detail/error.hpp"
+#include "spotsweep/detail/memory.hpp"
 #include "spotsweep/sweep/work_estimate.hpp"
 
 #include "../../support/sweep_fixture.hpp"
@@ -163,9 +165,18 @@ TEST(GridRun, ResumesFromTheChunksLeftToTheSameBits) {
     removed += fs::remove(dir / "out.h5.checkpoint" / ("chunk-" + std::to_string(i) + ".bin"));
   fs::remove(dir / "out.h5.checkpoint" / "opt-0.bin");
   fs::resize_file(dir / "out.h5.checkpoint" / "chunk-1.bin", 40);
+  // And one whose count of statistics says 2^39 (a damaged file): run again, never allocated.
+  ASSERT_GT(full.chunks, 3);
+  {
+    std::fstream damaged(dir / "out.h5.checkpoint" / "chunk-3.bin",
+                         std::ios::in | std::ios::out | std::ios::binary);
+    const uint64_t huge = uint64_t(1) << 39;
+    damaged.seekp(32);  // magic, version, hash, index, steps
+    damaged.write(reinterpret_cast<const char*>(&huge), sizeof huge);
+  }
   options.resume = true;
   const GridRunResult resumed = run_sweep_grid(grid, options);
-  EXPECT_EQ(resumed.chunks_resumed, full.chunks - removed - 1);
+  EXPECT_EQ(resumed.chunks_resumed, full.chunks - removed - 2);
   expect_same(full.results.front(), resumed.results.front());
   EXPECT_TRUE(same_bits(full.opt.front().utility_lower, resumed.opt.front().utility_lower));
   const OptTable direct = compute_opt_table(grid.front(), 8, 2);
@@ -176,6 +187,30 @@ TEST(GridRun, ResumesFromTheChunksLeftToTheSameBits) {
   EXPECT_THROW(run_sweep_grid(grid, options), InputError);
   options.checkpoint_dir = (dir / "none").string();
   EXPECT_THROW(run_sweep_grid(grid, options), InputError);
+}
+
+// The host-memory check before a run counts the result tables of every point of the scenario
+// axes, which are all held until the file is written (docs/reliability.md, "Memory"): a budget
+// that one point fits refuses many.
+TEST(GridRun, MemoryEstimateCountsEveryPointsTables) {
+  SweepGrid grid = single_point_grid(testing::fixture_plan(kChcPool));
+  GridRunOptions options;
+  options.sweep = sweep_options();
+  options.opt_buckets = 0;
+  const double one = sweep_host_bytes(grid.front(), options.sweep);
+  set_host_memory_budget(static_cast<std::size_t>(one) + 1);
+  EXPECT_NO_THROW(check_sweep_grid_host_memory(grid, options));
+  for (int i = 0; i < 7; ++i)
+    grid.plans.push_back(grid.plans.front());
+  try {
+    check_sweep_grid_host_memory(grid, options);
+    ADD_FAILURE() << "8 points fit the budget of one";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("x 8 points"), std::string::npos) << message;
+    EXPECT_NE(message.find("scenario axes"), std::string::npos) << message;
+  }
+  set_host_memory_budget(0);  // back to 80 % of physical memory
 }
 
 TEST(WorkEstimate, ChcStepsCostWithThePlannersSize) {

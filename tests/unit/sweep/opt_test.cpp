@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "spotsweep/detail/error.hpp"
 #include "spotsweep/model/planner.hpp"
 #include "spotsweep/model/policies.hpp"
 #include "spotsweep/model/simulator.hpp"
@@ -172,4 +173,79 @@ TEST(Opt, PrecisionReportsTheBracketAndFlagsAPolicyAboveTheAchievedValue) {
   const OptPrecision none = opt_precision(lower, upper, 2, std::nan(""));
   EXPECT_FALSE(none.has_policy);
   EXPECT_FALSE(none.policy_beats_lower);
+}
+
+// A job that one slot of N_max outruns by a factor of 1e10 on a 16-bucket lattice: each slot's
+// shift was gain/q ≈ 1.9e10 steps cast to an int32 (16 − INT_MIN in the bucket arithmetic, a
+// heap overflow). The shift is clamped at the lattice's end, where every landing is the same.
+TEST(Opt, TinyJobOnACoarseLatticeCompletesInOneSlot) {
+  JobSpec job;
+  job.work = 1e-5;
+  job.soft_deadline_s = 6 * 3600.0;
+  job.hard_factor = 1.0;
+  job.n_min = 1;
+  job.n_max = 4;
+  job.alpha = 1.0;
+  job.value_max = 100.0;
+  const int32_t slots = horizon_slots(job, 195.0);
+  std::vector<double> price(slots, 0.9);
+  std::vector<int32_t> avail(slots, 1);
+  MarketView market;
+  market.spot_price = price.data();
+  market.spot_avail = avail.data();
+  market.od_price = 3.06;
+  market.tick_seconds = 195.0;
+  market.n_slots = slots;
+  for (const int32_t buckets : {1, 16, 256}) {
+    OptOptions options;
+    options.progress_buckets = buckets;
+    check_opt_lattice(job, 195.0, options, "src", "--opt-buckets", std::to_string(buckets));
+    const OptResult opt = solve_opt(job, market, 0, options);
+    ASSERT_TRUE(std::isfinite(opt.utility_lower)) << buckets;
+    EXPECT_LE(opt.utility_lower, opt.utility_upper + kTol) << buckets;
+    // One spot GPU for one slot, billed in full: V̄ − 0.9 · 195 / 3600 (when does not matter:
+    // V is flat up to the deadline, and ties go to idling first).
+    EXPECT_NEAR(opt.utility, 100.0 - 0.9 * 195.0 / 3600.0, 1e-9) << buckets;
+    EXPECT_EQ(opt.missed, 0) << buckets;
+    EXPECT_GE(opt.finish_s, 0.0) << buckets;
+  }
+}
+
+TEST(Opt, LatticeOverThePlannerLimitsIsAnInputError) {
+  JobSpec job;
+  job.work = 1e6;
+  job.soft_deadline_s = 6 * 3600.0;
+  job.n_max = 4;
+  OptOptions options;
+  options.resolution = 1000000000;
+  try {
+    check_opt_lattice(job, 195.0, options, "command line", "--opt-resolution", "1000000000");
+    FAIL() << "1e9 steps per slot passed";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--opt-resolution = 1000000000: gives the planner"),
+              std::string::npos)
+        << e.what();
+  }
+  job.n_max = 100000;  // 100001 allocation states: more than the int16 choices hold
+  options.resolution = 4;
+  EXPECT_THROW(check_opt_lattice(job, 195.0, options, "s", "f", "v"), InputError);
+}
+
+// The shift itself: a slot that carries every state past the lattice moves exactly `buckets`
+// steps (an int32 conversion of 1.9e10 steps was INT_MIN), whichever way the lattice rounds.
+TEST(Opt, LatticeShiftIsClampedAtTheLatticeEnd) {
+  JobSpec job;
+  job.work = 1e-5;
+  job.soft_deadline_s = 6 * 3600.0;
+  job.n_max = 4;
+  const PlanShape shape = plan_shape(job, 195.0, 111, 0.0, job.work / 16);
+  ASSERT_EQ(shape.buckets, 16);
+  for (const Rounding rounding : {Rounding::down, Rounding::up}) {
+    PlanMove move;
+    move.valid = true;
+    move.rent.n_od = 4;
+    move.rate = throughput(job, 4);
+    const PlanMove moved = plan_move_at_since(job, shape, rounding, 195.0, move, 0);
+    EXPECT_EQ(moved.shift, shape.buckets);
+  }
 }

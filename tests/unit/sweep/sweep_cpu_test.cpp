@@ -125,6 +125,18 @@ TEST(SweepCpu, SameBitsForAnyThreadCount) {
   EXPECT_EQ(std::memcmp(a.stats.data(), b.stats.data(), a.stats.size() * sizeof(double)), 0);
 }
 
+TEST(SweepCpu, MemoryEstimateCountsTheWrittenFile) {
+  // The output is built in memory by HDF5 and copied into the image that is written, beside
+  // the result tables: three copies at once, which the estimate must count before the run.
+  const SweepPlan plan = fixture_plan();
+  SweepOptions options;
+  options.exec.threads = 1;
+  options.percentiles = false;
+  const double tables = static_cast<double>(plan.pool.size) * kStatCount * sizeof(double);
+  ASSERT_EQ(max_scratch_bytes(plan), 0u);  // else the running phase could hide the writing one
+  EXPECT_EQ(sweep_host_bytes(plan, options), 3.0 * tables);
+}
+
 TEST(SweepCpu, SpreadOfOutcomes) {
   // The fixture must exercise the interesting cases, or the equality tests prove little.
   const SweepPlan plan = fixture_plan();
