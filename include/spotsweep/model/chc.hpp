@@ -159,25 +159,48 @@ SPOTSWEEP_HD_INLINE bool chc_bound_covers(const JobSpec& job, const ChcParams& p
          job.trigger == ReconfigTrigger::total && !(job.work_estimate > 0.0);
 }
 
-// One slot's share of E: how far apart the slot's cost error d(n) = realised cost − forecast cost
-// can be for two totals n, n' the planner may choose (idle, or a finished job, costs nothing on
-// either, so d(0) = 0 is among them), each split spot first as both the planner and the realised
-// split do: max d − min d (docs/chc.md, "A per-run bound on CHC's gap to OPT").
+// One slot's cost error d(n) = realised cost − forecast cost of a total of n GPUs, each split
+// spot first as both the planner and the realised split do (docs/chc.md, "A per-run bound on
+// CHC's gap to OPT").
+SPOTSWEEP_HD_INLINE double slot_cost_error_of(int32_t n, double forecast_price,
+                                              int32_t forecast_avail, double price, int32_t avail,
+                                              double od_price, double tick_s) {
+  if (n <= 0) return 0.0;
+  const double planned =
+      allocation_cost(split_spot_first(n, forecast_avail, forecast_price, od_price), forecast_price,
+                      od_price, tick_s);
+  return allocation_cost(split_spot_first(n, avail, price, od_price), price, od_price, tick_s) -
+         planned;
+}
+
+// The extremes of d(n) over the totals the planner may choose, {0} ∪ [N_min, N_max] (idle, or a
+// finished job, costs nothing on either, so d(0) = 0 is among them).
+struct SlotCostErrorRange {
+  double lowest = 0.0;
+  double highest = 0.0;
+};
+SPOTSWEEP_HD_INLINE SlotCostErrorRange slot_cost_error_range(const JobSpec& job,
+                                                             double forecast_price,
+                                                             int32_t forecast_avail, double price,
+                                                             int32_t avail, double od_price,
+                                                             double tick_s) {
+  SlotCostErrorRange r;
+  for (int32_t n = max_i(job.n_min, 1); n <= job.n_max; ++n) {
+    const double d =
+        slot_cost_error_of(n, forecast_price, forecast_avail, price, avail, od_price, tick_s);
+    r.highest = d > r.highest ? d : r.highest;
+    r.lowest = d < r.lowest ? d : r.lowest;
+  }
+  return r;
+}
+
+// A slot's share of E when nothing is known of the plan there: max d − min d.
 SPOTSWEEP_HD_INLINE double slot_cost_error(const JobSpec& job, double forecast_price,
                                            int32_t forecast_avail, double price, int32_t avail,
                                            double od_price, double tick_s) {
-  double highest = 0.0, lowest = 0.0;
-  for (int32_t n = max_i(job.n_min, 1); n <= job.n_max; ++n) {
-    const double planned =
-        allocation_cost(split_spot_first(n, forecast_avail, forecast_price, od_price),
-                        forecast_price, od_price, tick_s);
-    const double real =
-        allocation_cost(split_spot_first(n, avail, price, od_price), price, od_price, tick_s);
-    const double d = real - planned;
-    highest = d > highest ? d : highest;
-    lowest = d < lowest ? d : lowest;
-  }
-  return highest - lowest;
+  const SlotCostErrorRange r =
+      slot_cost_error_range(job, forecast_price, forecast_avail, price, avail, od_price, tick_s);
+  return r.highest - r.lowest;
 }
 
 // A plan made once for every member that plans at the same slot on the same forecasts (docs/
@@ -280,14 +303,19 @@ struct ChcPolicy {
         start.prev = state.prev;
         start.bucket = bucket;
         ++plans_made;
-        if (realised.spot_price) add_bound_terms(job, obs, n, price, avail);
-        return follow_plan(job, shared->market, start, shared->shape, shared->choice, count, out);
+        if (!realised.spot_price)
+          return follow_plan(job, shared->market, start, shared->shape, shared->choice, count, out);
+        // The bound's terms read the plan as far as the table stores it (docs/chc.md).
+        const int32_t stored = min_i(shared->stored_slots, n);
+        const int32_t followed =
+            follow_plan(job, shared->market, start, shared->shape, shared->choice, stored, out);
+        add_bound_terms(job, obs, n, price, avail, out, followed, followed < stored);
+        return min_i(count, followed);
       }
     }
     forecaster.fill(obs.market_slot, n, price, avail);
     price[0] = obs.spot_price;  // the current slot is observed, not forecast
     avail[0] = obs.spot_avail;
-    if (realised.spot_price) add_bound_terms(job, obs, n, price, avail);
     PlanMarket market;
     market.spot_price = price;
     market.spot_avail = avail;
@@ -316,6 +344,7 @@ struct ChcPolicy {
       const int32_t length = min_i(count, plan.length);
       for (int32_t k = 0; k < length; ++k)
         out[k] = schedule[k];
+      if (realised.spot_price) add_bound_terms(job, obs, n, price, avail, out, 0, false);
       return length;
     }
     // Every plan of the job lies on one absolute lattice (origin 0, step q fixed per job), so
@@ -331,19 +360,38 @@ struct ChcPolicy {
     double* move_values = reinterpret_cast<double*>(solve_scratch + layout.move_value_offset);
     solve_plan(job, market, start, shape, Rounding::down, terminal, values, values + layout.states,
                move_values, choice);
-    return follow_plan(job, market, start, shape, choice, count, out);
+    if (!realised.spot_price) return follow_plan(job, market, start, shape, choice, count, out);
+    // The bound's terms read the whole planned window (`out` holds layout.plans ≥ w slots);
+    // the first `count` allocations are the same as when following `count` slots only.
+    const int32_t followed = follow_plan(job, market, start, shape, choice, max_i(count, n), out);
+    add_bound_terms(job, obs, n, price, avail, out, followed, followed < max_i(count, n));
+    return min_i(count, followed);
   }
 
-  // Adds the plan's window to the bound's terms: E = Σ over its forecast slots (k ≥ 1; slot 0
-  // is observed) of the range of the slot's cost error over the totals (docs/chc.md).
+  // Adds plan k's window to the bound's terms (docs/chc.md): E_k = Σ over its forecast slots
+  // j ≥ 1 (slot 0 is observed) of d_j(x̂_j) − min_n d_j(n), where x̂ is the plan itself where
+  // its allocations are known (`plan[0, known)`; at the last known slot, which may be the
+  // finishing one billed in part, max(0, d)), nothing after a plan that completed, and
+  // max_n d_j(n) where unknown.
   SPOTSWEEP_HD void add_bound_terms(const JobSpec& job, const SlotObservation& obs, int32_t n,
-                                    const double* price, const int32_t* avail) {
+                                    const double* price, const int32_t* avail,
+                                    const Allocation* plan, int32_t known, bool completed) {
     if (obs.slot + n < horizon_slots(job, obs.tick_s)) bound.full_window = 0;
     double window = 0.0;
     for (int32_t k = 1; k < n; ++k) {
       const double p = realised.spot_price_at(obs.market_slot + k);
       const int32_t a = realised.avail_at(obs.market_slot + k);
-      window += slot_cost_error(job, price[k], avail[k], p, a, obs.od_price, obs.tick_s);
+      const SlotCostErrorRange r =
+          slot_cost_error_range(job, price[k], avail[k], p, a, obs.od_price, obs.tick_s);
+      double own = r.highest;
+      if (k < known) {
+        own =
+            slot_cost_error_of(plan[k].total(), price[k], avail[k], p, a, obs.od_price, obs.tick_s);
+        if (k == known - 1) own = max_d(own, 0.0);
+      } else if (completed) {
+        own = 0.0;
+      }
+      window += own - r.lowest;
       const double dp = price[k] > p ? price[k] - p : p - price[k];
       bound.price_error += dp / max_d(p, 1e-12);
       bound.avail_error += static_cast<double>(avail[k] > a ? avail[k] - a : a - avail[k]);
