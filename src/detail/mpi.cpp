@@ -19,7 +19,7 @@ namespace spotsweep::mpi {
 
 namespace {
 
-bool g_active = false;  // MPI started by init()
+[[maybe_unused]] bool g_active = false;  // MPI started by init(); unused without MPI
 int g_rank = 0, g_size = 1, g_local_rank = 0;
 
 // Whether a launcher started this process: Open MPI's mpirun, PMI or PMIx (srun, MPICH's hydra).

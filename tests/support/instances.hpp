@@ -18,6 +18,16 @@ struct Instance {
   double od_price = 3.0;
   double tick_s = 600.0;
 
+  // Switches the job to `mode` and keeps the market covering its horizon, which the Can't Be
+  // Late mode makes one slot longer (horizon_slots): the market repeats its last slot.
+  void set_mode(ModelMode mode) {
+    job.mode = mode;
+    const size_t slots = static_cast<size_t>(horizon_slots(job, tick_s));
+    if (spot_price.size() < slots) {
+      spot_price.resize(slots, spot_price.back());
+      spot_avail.resize(slots, spot_avail.back());
+    }
+  }
   MarketView market() const {
     MarketView m;
     m.spot_price = spot_price.data();

@@ -289,7 +289,7 @@ TEST(Policies, ProposalsDeclaredFeasibleAre) {
   for (int i = 0; i < 1500; ++i) {
     auto in = spotsweep::testing::random_instance(rng, 50, 8);
     if (i % 4 == 1) in.job.work_estimate = in.job.work * (0.5 + (i % 7) * 0.2);
-    if (i % 4 == 2) in.job.mode = ModelMode::cant_be_late;
+    if (i % 4 == 2) in.set_mode(ModelMode::cant_be_late);
     const MarketView market = in.market();
     GreedyPolicy greedy;
     greedy.deadline_factor = 0.6 + 0.1 * (i % 6);
@@ -361,7 +361,7 @@ TEST(Policies, FarFromDeadlineLookAheadGivesTheTestOfEverySlot) {
   int64_t calls = 0, near = 0, failures = 0;
   for (int i = 0; i < 1500; ++i) {
     auto in = spotsweep::testing::random_instance(rng, 120, 8);
-    if (i % 3 == 1) in.job.mode = ModelMode::cant_be_late;
+    if (i % 3 == 1) in.set_mode(ModelMode::cant_be_late);
     Checked policy{(0.5 + 0.1 * (i % 7)) * in.job.soft_deadline_s, {}, &calls, &near, &failures};
     simulate(in.job, in.market(), 0, policy);
   }
