@@ -71,11 +71,14 @@ void print_chc_bound_summary(const SweepGrid& grid, const GridRunResult& run) {
       if (g > b.bound + 1e-9 * (1.0 + std::fabs(b.bound))) ++over;
     }
     const double n = static_cast<double>(std::max<int64_t>(covered, 1));
+    // Whichever backend ran, the bound is this host pass (docs/chc.md, "Where it is computed").
     std::printf(
-        "CHC bound%s: %lld traced CHC jobs covered (%lld not: docs/chc.md, "
-        "\"Assumptions\"); forecast term %.4f USD per job",
+        "CHC bound%s (computed on the host from the %s backend's traced CHC members): %lld "
+        "traced CHC jobs covered (%lld not: docs/chc.md, \"Assumptions\"); forecast term %.4f "
+        "USD per job",
         grid.points() > 1 ? (" at point " + std::to_string(p)).c_str() : "",
-        static_cast<long long>(covered), static_cast<long long>(skipped), forecast / n);
+        r.backend == Backend::cuda ? "CUDA" : "CPU", static_cast<long long>(covered),
+        static_cast<long long>(skipped), forecast / n);
     if (opt.utility_upper.size() == jobs)
       std::printf("; gap to OPT's upper value %.4f <= bound %.4f USD per job; %lld jobs over it",
                   gap / n, bound / n, static_cast<long long>(over));
