@@ -3,7 +3,7 @@
 # 4 market windows (20 clusters of 12 jobs per market, cluster bootstrap as in (g)), on the
 # synthetic market (capacity 16, 600 s ticks) and the real V100 us-east-2b trace (195 s ticks).
 # The bound needs CHC's window to reach the hard deadline (docs/chc.md), and the window holds at
-# most 64 slots, so on V100 the job is (g)'s scaled to d = 2.8 h (gamma d = 62 ticks).
+# most 64 slots, so on V100 the job is (g)'s scaled to d = 2.8 h (gamma d = 63 ticks).
 # table.py writes h_bound.md and h_bound.png.
 #   bash experiments/h_bound/run.sh SPOTSWEEP OUT_DIR [--smoke]
 # Full run: about a minute on 2 cores. --smoke: 2 seeds, 2 scenarios x 3 rounds, OPT with 2 steps
@@ -29,7 +29,7 @@ for market in synthetic v100_us-east-2b; do
       --param availability_model=markov_modulated --param capacity=16 --out "$trace" >> "$work/log"
   else
     trace="$root/data/$market.h5"
-    # 64 ticks of 195 s reach 3.47 h: d = 2.8 h, gamma d = 3.36 h; the work and value halved.
+    # 64 ticks of 195 s reach 3.47 h: d = 2.8 h, gamma d = 3.36 h (63 ticks); the work and value halved.
     sed -i -e 's/^work = .*/work = "uniform(1.5e6, 3e6)"/' -e 's/^deadline_h = .*/deadline_h = 2.8/' \
       -e 's/^value = .*/value = "uniform(30, 60)"/' "$toml"
   fi

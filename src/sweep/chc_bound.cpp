@@ -98,10 +98,12 @@ void attach_chc_bounds(const SweepPlan& plan, const OptTable& opt, SweepResult& 
     }
     rec.lattice_value = chc_lattice_optimum(job, context.market, plan.round_start[r], params);
     if (!has_opt) continue;
-    rec.bound = rec.lattice_value <= 0.5 * kInfeasibleValue
-                    ? std::numeric_limits<double>::infinity()
-                    : opt.utility_upper[static_cast<size_t>(job_index)] - rec.lattice_value +
-                          rec.forecast_usd;
+    const double lattice_term =
+        rec.lattice_value <= 0.5 * kInfeasibleValue
+            ? std::numeric_limits<double>::infinity()
+            : opt.utility_upper[static_cast<size_t>(job_index)] - rec.lattice_value;
+    rec.bound = lattice_term + rec.forecast_usd;
+    if (t.certified) rec.certificate_bound = lattice_term + t.certificate_usd;
   }
   if (mismatch)
     throw LogicError(

@@ -342,6 +342,9 @@ void write_traced(hid_t file, const SweepGrid& grid, const std::vector<SweepResu
                "1 when CHC's gap bound covers the member and job (docs/chc.md, Assumptions)");
     bound_doubles("chc_bound", &ChcBoundRecord::bound, "USD",
                   "bound on OPT - CHC utility: OPT upper value - lattice optimum + forecast term");
+    bound_doubles("chc_bound_certificate", &ChcBoundRecord::certificate_bound, "USD",
+                  "a-posteriori bound: OPT upper value - lattice optimum + the plans' realised "
+                  "regrets (between the gap and chc_bound)");
     bound_doubles("chc_bound_forecast", &ChcBoundRecord::forecast_usd, "USD",
                   "forecast term F: each plan window's range of cost errors, summed over plans");
     bound_doubles("chc_bound_lattice_value", &ChcBoundRecord::lattice_value, "USD",

@@ -149,6 +149,12 @@ struct ChcBoundTerms {
   int32_t forecast_slots = 0;
   int32_t plans = 0;
   int32_t full_window = 1;  // 0 once a plan's window stopped short of the hard deadline
+  // The a-posteriori certificate C = Σ_k R_k, R_k = V_q(s_k) − J_r(x̂_k) ≤ E_k: each plan's
+  // regret on the realised market, from a second solve of its window on the realised market
+  // (docs/chc.md, "The certificate"); `certified` 0 once a plan could not be re-solved (a
+  // shared plan, or the Lagrangian planner).
+  double certificate_usd = 0.0;
+  int32_t certified = 1;
 };
 
 // Whether the bound's argument covers a member: one committed controller, the exact planner,
@@ -310,6 +316,7 @@ struct ChcPolicy {
         const int32_t followed =
             follow_plan(job, shared->market, start, shared->shape, shared->choice, stored, out);
         add_bound_terms(job, obs, n, price, avail, out, followed, followed < stored);
+        bound.certified = 0;  // no scratch of its own to re-solve the window in
         return min_i(count, followed);
       }
     }
@@ -344,7 +351,10 @@ struct ChcPolicy {
       const int32_t length = min_i(count, plan.length);
       for (int32_t k = 0; k < length; ++k)
         out[k] = schedule[k];
-      if (realised.spot_price) add_bound_terms(job, obs, n, price, avail, out, 0, false);
+      if (realised.spot_price) {
+        add_bound_terms(job, obs, n, price, avail, out, 0, false);
+        bound.certified = 0;
+      }
       return length;
     }
     // Every plan of the job lies on one absolute lattice (origin 0, step q fixed per job), so
@@ -358,13 +368,26 @@ struct ChcPolicy {
     const PlanShape shape =
         absolute_plan_shape(job, obs.tick_s, n, step, start.bucket, start.bucket);
     double* move_values = reinterpret_cast<double*>(solve_scratch + layout.move_value_offset);
-    solve_plan(job, market, start, shape, Rounding::down, terminal, values, values + layout.states,
-               move_values, choice);
+    const double planned_value = solve_plan(job, market, start, shape, Rounding::down, terminal,
+                                            values, values + layout.states, move_values, choice);
     if (!realised.spot_price) return follow_plan(job, market, start, shape, choice, count, out);
     // The bound's terms read the whole planned window (`out` holds layout.plans ≥ w slots);
     // the first `count` allocations are the same as when following `count` slots only.
     const int32_t followed = follow_plan(job, market, start, shape, choice, max_i(count, n), out);
-    add_bound_terms(job, obs, n, price, avail, out, followed, followed < max_i(count, n));
+    const bool completed = followed < max_i(count, n);
+    const double own = add_bound_terms(job, obs, n, price, avail, out, followed, completed);
+    // The certificate: the same window solved on the realised market, V_q(s_k), against the
+    // plan's realised value J_f(x̂) − D ≥ J_f(x̂) − D̄ (docs/chc.md, "The certificate").
+    PlanMarket truth = market;
+    truth.spot_price = realised.spot_price + obs.market_slot;
+    truth.spot_avail = realised.spot_avail + obs.market_slot;
+    const double best = solve_plan(job, truth, start, shape, Rounding::down, terminal, values,
+                                   values + layout.states, move_values, choice);
+    // `out` holds the whole plan here (it completes within `followed` slots, or runs all n).
+    if (planned_value > 0.5 * kInfeasibleValue && best > 0.5 * kInfeasibleValue)
+      bound.certificate_usd += best - (planned_value - own);
+    else
+      bound.certified = 0;
     return min_i(count, followed);
   }
 
@@ -373,11 +396,13 @@ struct ChcPolicy {
   // its allocations are known (`plan[0, known)`; at the last known slot, which may be the
   // finishing one billed in part, max(0, d)), nothing after a plan that completed, and
   // max_n d_j(n) where unknown.
-  SPOTSWEEP_HD void add_bound_terms(const JobSpec& job, const SlotObservation& obs, int32_t n,
-                                    const double* price, const int32_t* avail,
-                                    const Allocation* plan, int32_t known, bool completed) {
+  // Returns D̄ = Σ_j (the plan's own term), an upper bound on the plan's realised-minus-forecast
+  // cost when `completed` or known = n.
+  SPOTSWEEP_HD double add_bound_terms(const JobSpec& job, const SlotObservation& obs, int32_t n,
+                                      const double* price, const int32_t* avail,
+                                      const Allocation* plan, int32_t known, bool completed) {
     if (obs.slot + n < horizon_slots(job, obs.tick_s)) bound.full_window = 0;
-    double window = 0.0;
+    double window = 0.0, own_sum = 0.0;
     for (int32_t k = 1; k < n; ++k) {
       const double p = realised.spot_price_at(obs.market_slot + k);
       const int32_t a = realised.avail_at(obs.market_slot + k);
@@ -392,6 +417,7 @@ struct ChcPolicy {
         own = 0.0;
       }
       window += own - r.lowest;
+      own_sum += own;
       const double dp = price[k] > p ? price[k] - p : p - price[k];
       bound.price_error += dp / max_d(p, 1e-12);
       bound.avail_error += static_cast<double>(avail[k] > a ? avail[k] - a : a - avail[k]);
@@ -399,6 +425,7 @@ struct ChcPolicy {
     }
     bound.forecast_usd += window;
     ++bound.plans;
+    return own_sum;
   }
 
   // A planned allocation on the realised market: spot first while it is up and cheaper,

@@ -81,8 +81,11 @@ struct ChcBoundRecord {
   double forecast_usd = kNaN;   // F = Σ_k E_k, USD
   double lattice_value = kNaN;  // V_q: the optimum on CHC's lattice on the realised market, USD
   double bound = kNaN;          // OPT's upper value − V_q + F, USD: ≥ OPT − CHC's utility
-  double price_error = kNaN;    // mean |p̂ − p|/p over the forecast slots CHC planned on
-  double avail_error = kNaN;    // mean |â − a| (GPUs) over the same slots
+  // OPT's upper value − V_q + C, C the a-posteriori certificate Σ_k R_k (docs/chc.md, "The
+  // certificate"), USD: between the gap and the bound; NaN when a plan was not re-solved.
+  double certificate_bound = kNaN;
+  double price_error = kNaN;  // mean |p̂ − p|/p over the forecast slots CHC planned on
+  double avail_error = kNaN;  // mean |â − a| (GPUs) over the same slots
   int32_t plans = 0;
 };
 

@@ -49,7 +49,7 @@ BoundRun run_chc(const Instance& in, const MarketView& market, const ChcParams& 
 TEST(ChcBound, GapToOptNeverExceedsTheBound) {
   std::mt19937_64 rng(2027);
   int tested = 0, loosest_ratio_count = 0, net_overridden = 0;
-  double slack_at_zero = 0.0, forecast_sum[4] = {}, gap_sum[4] = {};
+  double slack_at_zero = 0.0, forecast_sum[4] = {}, gap_sum[4] = {}, certificate_sum[4] = {};
   const double levels[4] = {0.0, 0.1, 0.3, 1.0};
   while (tested < 400) {
     const Instance in = spotsweep::testing::random_instance(rng, 20, 3, false);
@@ -87,6 +87,16 @@ TEST(ChcBound, GapToOptNeverExceedsTheBound) {
                                   << params.commit << ": CHC " << run.outcome.utility << ", V_q "
                                   << lattice << ", F " << forecast;
       EXPECT_GE(forecast, 0.0);
+      // The a-posteriori certificate: each plan's realised regret, at most its E_k, at least 0,
+      // and still a bound on the gap.
+      ASSERT_EQ(run.terms.certified, 1) << "instance " << tested;
+      const double certificate = run.terms.certificate_usd;
+      const double certified_bound = opt.utility_upper - lattice + certificate;
+      EXPECT_GE(certificate, -tol) << "instance " << tested;
+      EXPECT_LE(certificate, forecast + tol) << "instance " << tested;
+      EXPECT_LE(gap, certified_bound + tol)
+          << "instance " << tested << " eps " << levels[e] << ": certificate " << certificate;
+      certificate_sum[e] += certificate;
       if (levels[e] == 0.0) {
         EXPECT_EQ(forecast, 0.0);  // exact forecasts: no forecast term
         slack_at_zero += bound - gap;
@@ -98,8 +108,10 @@ TEST(ChcBound, GapToOptNeverExceedsTheBound) {
     ++tested;
   }
   for (int e = 0; e < 4; ++e)
-    printf("eps %.1f: mean gap to OPT's upper value %.4f, mean forecast term %.4f USD\n", levels[e],
-           gap_sum[e] / tested, forecast_sum[e] / tested);
+    printf(
+        "eps %.1f: mean gap to OPT's upper value %.4f, mean certificate %.4f, mean forecast "
+        "term %.4f USD\n",
+        levels[e], gap_sum[e] / tested, certificate_sum[e] / tested, forecast_sum[e] / tested);
   printf(
       "mean slack at eps 0: %.4f USD; runs with gap > half the bound: %d of %d; runs the "
       "safety net overrode (not covered): %d\n",
