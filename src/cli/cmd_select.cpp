@@ -176,7 +176,7 @@ void add_select_command(CLI::App& app) {
       if (mpi::size() > 1) std::cerr << ", on " << mpi::size() << " MPI ranks";
       if (args->opt_buckets > 0)
         std::cerr << "; then OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
-                  << " progress buckets";
+                  << " progress buckets" << (mpi::size() > 1 ? ", split across the ranks" : "");
       std::cerr << "\n";
     }
     ProgressReport progress("select", "rounds");

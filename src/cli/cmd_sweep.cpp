@@ -147,13 +147,6 @@ void add_sweep_command(CLI::App& app) {
     options.resume = args->resume;
     // Under MPI every rank runs its share (docs/mpi.md); rank 0 alone reports.
     const bool root = mpi::is_root();
-    // Every rank sees it: one line from rank 0, exit status 2.
-    if (args->resume && mpi::size() > 1)
-      throw mpi::RankFailure(input_error(args->output, "--resume", "",
-                                         "resuming is for one process: rerun without mpirun, or "
-                                         "under mpirun without --resume (docs/mpi.md)")
-                                 .what(),
-                             2);
     // Reserved now: a bad path, or one of the inputs, is refused before anything runs
     // (docs/reliability.md, "Outputs").
     const std::unique_ptr<OutputFile> output = reserve_output(
@@ -184,8 +177,7 @@ void add_sweep_command(CLI::App& app) {
                                        args->trace_members, args->chc_bound);
     options.fingerprint = replay;
     options.checkpoint_dir = args->output + ".checkpoint";
-    if (root && mpi::size() == 1 && !args->resume &&
-        std::filesystem::exists(options.checkpoint_dir))
+    if (root && !args->resume && std::filesystem::exists(options.checkpoint_dir))
       std::cerr << "sweep: note: replacing the checkpoint of an earlier run in "
                 << options.checkpoint_dir << " (--resume continues it instead)\n";
 
@@ -206,7 +198,7 @@ void add_sweep_command(CLI::App& app) {
       std::cerr << "\n";
     };
     ProgressReport progress(mpi::size() > 1 ? "sweep (rank 0's share)" : "sweep");
-    ProgressReport opt_progress("OPT", "jobs");
+    ProgressReport opt_progress(mpi::size() > 1 ? "OPT (rank 0's share)" : "OPT", "jobs");
     GridRunCallbacks callbacks;
     if (root)
       callbacks.sweep = [&](const WorkProgress& w) {
@@ -221,8 +213,12 @@ void add_sweep_command(CLI::App& app) {
     if (root)
       callbacks.opt = [&](int64_t done, int64_t total) {
         if (!opt_announced) {
-          std::cerr << "sweep: OPT for " << total << " jobs, "
-                    << opt_lattice_text(args->opt_buckets, args->opt_resolution) << "\n";
+          std::cerr << "sweep: OPT for " << first.jobs_per_member() * grid.points() << " jobs, "
+                    << opt_lattice_text(args->opt_buckets, args->opt_resolution);
+          if (mpi::size() > 1)
+            std::cerr << ", split across " << mpi::size() << " MPI ranks (rank 0 solves " << total
+                      << ")";
+          std::cerr << "\n";
           opt_announced = true;
         }
         opt_progress.update(done, total);
@@ -234,9 +230,14 @@ void add_sweep_command(CLI::App& app) {
       for (size_t p = 0; p < run.results.size(); ++p)
         attach_chc_bounds(grid.plans[p], run.opt[p], run.results[p],
                           options.sweep.exec.cpu_threads());
-    if (run.chunks_resumed > 0)
-      std::cerr << "sweep: resumed " << run.chunks_resumed << " of " << run.chunks
-                << " chunks from " << options.checkpoint_dir << "\n";
+    if (root && run.chunks_resumed > 0) {
+      std::cerr << "sweep: resumed " << run.chunks_resumed << " of ";
+      if (mpi::size() > 1)
+        std::cerr << "rank 0's " << run.chunks_held << " chunks (of " << run.chunks << ")";
+      else
+        std::cerr << run.chunks << " chunks";
+      std::cerr << " from " << options.checkpoint_dir << "\n";
+    }
     write_sweep_h5_ranks(output.get(), grid, run.results, run.opt, replay);
     if (root) remove_checkpoint(options.checkpoint_dir);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -312,6 +313,40 @@ MemberRange block_range(int64_t members, int rank, int ranks) {
 }
 
 MemberRange own_range(int64_t members) { return block_range(members, g_rank, g_size); }
+
+MemberRange weighted_range(const std::vector<double>& cost, int rank, int ranks) {
+  SPOTSWEEP_EXPECTS(ranks >= 1 && rank >= 0 && rank < ranks, "a rank among the ranks");
+  const int64_t n = static_cast<int64_t>(cost.size());
+  double total = 0.0;
+  for (double c : cost) {
+    SPOTSWEEP_EXPECTS(c >= 0.0 && std::isfinite(c), "costs are finite and not negative");
+    total += c;
+  }
+  // The rank owning item i: one pass in item order, the same on every rank.
+  const auto owner = [&](int64_t i, double before) {
+    const double share = total > 0.0 ? (before + 0.5 * cost[static_cast<size_t>(i)]) / total
+                                     : (static_cast<double>(i) + 0.5) / static_cast<double>(n);
+    return std::min<int64_t>(ranks - 1, static_cast<int64_t>(std::floor(share * ranks)));
+  };
+  MemberRange range;
+  range.begin = range.end = n;
+  double before = 0.0;
+  bool found = false;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t r = owner(i, before);
+    before += cost[static_cast<size_t>(i)];
+    if (r < rank) continue;
+    if (r > rank) {
+      if (!found) range.begin = i;
+      range.end = i;
+      return range;
+    }
+    if (!found) range.begin = i;
+    found = true;
+  }
+  if (!found) range.begin = n;
+  return range;
+}
 
 void require_one_rank(const std::string& command) {
   if (g_size > 1)

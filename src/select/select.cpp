@@ -491,11 +491,9 @@ SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, 
                     std::to_string(plan.pool.size) + " members",
                     "shrink the pool or [workload] scenarios, or lower --threads");
   SelectorRun run = run_selector(plan, ranges, options, progress);
-  // OPT is per job, not per member: under several ranks rank 0, which writes the file, takes it.
-  OptTable opt;
-  mpi::agreed([&] {
-    if (mpi::is_root()) opt = compute_opt_table(plan, opt_buckets, options.exec.threads);
-  });
+  // OPT is per job, not per member: under several ranks each solves a share of the jobs, and
+  // every rank gets the whole table (docs/mpi.md, "OPT across ranks").
+  const OptTable opt = compute_opt_table_ranks(plan, opt_buckets, options.exec.threads);
   return finish_select(plan, ranges, options, opt, std::move(run));
 }
 

@@ -24,6 +24,7 @@
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/memory.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/detail/stop.hpp"
 #include "spotsweep/engine/families.hpp"
 #include "spotsweep/sweep/work_estimate.hpp"
@@ -484,14 +485,66 @@ void remove_checkpoint(const std::string& dir) {
   fs::remove_all(dir, ignored);
 }
 
-GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
-                             const GridRunCallbacks& callbacks) {
-  SPOTSWEEP_EXPECTS(grid.points() > 0, "a grid of at least one point");
+std::string rank_checkpoint_dir(const std::string& dir, int rank, int ranks) {
+  if (ranks <= 1) return dir;
+  return (fs::path(dir) / ("rank-" + std::to_string(rank))).string();
+}
+
+namespace {
+std::string ranks_file(const std::string& dir) { return (fs::path(dir) / "ranks.txt").string(); }
+}  // namespace
+
+void check_checkpoint_ranks(const std::string& dir, bool resume, int ranks) {
+  if (!resume || dir.empty()) return;
+  std::error_code ignored;
+  const bool one_process = fs::exists(manifest_file(dir), ignored);
+  int written_by = one_process ? 1 : 0;
+  if (!one_process && fs::exists(ranks_file(dir), ignored)) {
+    std::istringstream text(read_text(ranks_file(dir)));
+    std::string key;
+    text >> key >> written_by;
+    if (key != "ranks" || written_by < 2) written_by = 0;  // damaged: as no checkpoint
+  }
+  if (written_by == 0 || written_by == ranks) return;  // none: run_sweep_grid says so
+  const auto launch = [](int n) {
+    return n == 1 ? std::string("as one process (without mpirun, or mpirun -np 1)")
+                  : "under mpirun -np " + std::to_string(n);
+  };
+  throw input_error(
+      dir, "--resume", "",
+      "the checkpoint was written " + launch(written_by) + ", and this run is " +
+          (ranks == 1 ? std::string("one process") : "on " + std::to_string(ranks) + " MPI ranks") +
+          ": resume it " + launch(written_by) + ", or run without --resume (docs/mpi.md)");
+}
+
+void prepare_rank_checkpoints(const std::string& dir, int ranks) {
+  SPOTSWEEP_EXPECTS(ranks > 1, "rank checkpoints are for several ranks");
+  remove_checkpoint(dir);
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error)
+    throw input_error(dir, "checkpoint folder", "", "cannot create it: " + error.message());
+  const std::string text = "ranks " + std::to_string(ranks) + "\n";
+  BinaryWriter file;
+  file.put_all(text.data(), text.size());
+  file.save(ranks_file(dir));
+}
+
+namespace {
+
+// Every chunk not already checkpointed, into `out`; returns the checkpoint files' hash.
+uint64_t run_chunks(SweepGrid& grid, const GridRunOptions& options,
+                    const GridRunCallbacks& callbacks, GridRunResult& out) {
   const Backend backend = resolve_backend(options.sweep.exec.backend, query_device());
   const std::vector<SweepChunk> chunks = sweep_chunks(
       grid, options.chunk_layout == Backend::automatic ? backend : options.chunk_layout);
   std::ostringstream layout;
   layout << options.fingerprint << "\n# chunk layout (" << backend_name(backend) << ")\n";
+  // Under several ranks each rank keeps its own checkpoint (its rows of each chunk, its OPT
+  // shares): its manifest names the rank, the rank count and its members.
+  if (mpi::size() > 1)
+    layout << "# rank " << mpi::rank() << " of " << mpi::size() << ", members "
+           << options.sweep.member_begin << " " << options.sweep.member_end << "\n";
   for (const SweepChunk& c : chunks)
     layout << "# " << c.point << " " << member_list_hash(c.member_list) << " " << c.family_index
            << " " << c.fixed_axes << " " << c.first_local << " " << c.members << "\n";
@@ -524,7 +577,6 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     }
   }
 
-  GridRunResult out;
   out.chunks = static_cast<int64_t>(chunks.size());
   const SweepPlan& first = grid.front();
   // This process's members (docs/mpi.md): every point's result holds their rows only, and each
@@ -559,6 +611,7 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     const FamilyGrid& family =
         grid.plans[static_cast<size_t>(chunk.point)].pool.families[chunk.family_index];
     const size_t held = chunk_members(chunk, family, begin, end).size();
+    out.chunks_held += held > 0 ? 1 : 0;
     work[i] = static_cast<int64_t>(held) == chunk.members
                   ? chunk.work
                   : chunk.work * static_cast<double>(held) / static_cast<double>(chunk.members);
@@ -593,6 +646,7 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
   progress.resumed = progress.done;
   if (callbacks.sweep) callbacks.sweep(progress);
 
+  int64_t chunks_run = 0;  // by this process, for the tests' failure points
   for (size_t i = 0; i < chunks.size(); ++i) {
     if (done[i]) continue;
     // SIGINT/SIGTERM: stop between chunks; the finished chunks' checkpoints stay for --resume.
@@ -664,36 +718,78 @@ GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
     target.threads = r.threads;
     target.device_peak_bytes = std::max(target.device_peak_bytes, r.device_peak_bytes);
     if (!dir.empty()) save_chunk(chunk_file(dir, i), hash, i, c);
+    ++chunks_run;
+    mpi::test_failure_point(("chunk" + std::to_string(chunks_run)).c_str());
     progress.done += work[i];
     progress.steps += c.steps;
     ++progress.chunks_done;
     if (callbacks.sweep) callbacks.sweep(progress);
   }
 
+  return hash;
+}
+
+// OPT per point, each rank solving its share of the point's jobs (one rank: all of them), taken
+// from this rank's checkpoint when resuming, and gathered in job order on every rank.
+void run_opt(const SweepGrid& grid, const GridRunOptions& options,
+             const GridRunCallbacks& callbacks, uint64_t hash, GridRunResult& out) {
   out.opt.resize(grid.plans.size());
-  if (options.opt_buckets > 0) {
-    const int64_t total_jobs = jobs * grid.points();
-    int64_t solved = 0;
-    for (int64_t p = 0; p < grid.points(); ++p) {
-      OptTable& table = out.opt[static_cast<size_t>(p)];
+  if (options.opt_buckets <= 0) return;
+  const std::string& dir = options.checkpoint_dir;
+  const int64_t jobs = grid.front().jobs_per_member();
+  // This rank's jobs at every point, known before any is solved: progress counts them.
+  std::vector<OptJobRange> ranges;
+  int64_t total_jobs = 0, solved = 0;
+  mpi::agreed([&] {
+    for (const SweepPlan& plan : grid.plans) {
+      check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads,
+                      options.opt_resolution);
+      ranges.push_back(opt_job_range(plan, options.opt_buckets, options.opt_resolution, mpi::rank(),
+                                     mpi::size()));
+      total_jobs += ranges.back().count();
+    }
+  });
+  for (int64_t p = 0; p < grid.points(); ++p) {
+    const SweepPlan& plan = grid.plans[static_cast<size_t>(p)];
+    const OptJobRange range = ranges[static_cast<size_t>(p)];
+    OptTable share;
+    mpi::agreed([&] {
       if (!dir.empty() && options.resume &&
-          load_opt(opt_file(dir, p), hash, p, static_cast<size_t>(jobs), table) &&
-          table.progress_buckets == options.opt_buckets) {
-        table.resolution = options.opt_resolution;  // part of the fingerprint the hash checks
+          load_opt(opt_file(dir, p), hash, p, static_cast<size_t>(range.count()), share) &&
+          share.progress_buckets == options.opt_buckets) {
+        share.resolution = options.opt_resolution;  // part of the fingerprint the hash checks
         ++out.opt_points_resumed;
       } else {
-        table = compute_opt_table(
-            grid.plans[static_cast<size_t>(p)], options.opt_buckets, options.sweep.exec.threads,
+        share = compute_opt_share(
+            plan, options.opt_buckets, options.sweep.exec.threads, range,
             [&](int64_t d, int64_t) {
               if (callbacks.opt) callbacks.opt(solved + d, total_jobs);
             },
             options.opt_resolution);
-        if (!dir.empty()) save_opt(opt_file(dir, p), hash, p, table);
+        mpi::test_failure_point("opt");
+        if (!dir.empty()) save_opt(opt_file(dir, p), hash, p, share);
       }
-      solved += jobs;
-      if (callbacks.opt) callbacks.opt(solved, total_jobs);
-    }
+    });
+    out.opt[static_cast<size_t>(p)] = gather_opt_shares(std::move(share), jobs);
+    solved += range.count();
+    if (callbacks.opt) callbacks.opt(solved, total_jobs);
   }
+}
+
+}  // namespace
+
+GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
+                             const GridRunCallbacks& callbacks) {
+  SPOTSWEEP_EXPECTS(grid.points() > 0, "a grid of at least one point");
+  // Two agreement points under MPI (docs/mpi.md, "Failure"): after the chunks, and per point of
+  // OPT before its shares are gathered. With one rank, plain calls.
+  GridRunResult out;
+  uint64_t hash = 0;
+  mpi::agreed([&] {
+    mpi::test_failure_point("evaluate");
+    hash = run_chunks(grid, options, callbacks, out);
+  });
+  run_opt(grid, options, callbacks, hash, out);
   return out;
 }
 

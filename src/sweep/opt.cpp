@@ -8,14 +8,17 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "spotsweep/config/validation.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/memory.hpp"
+#include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/detail/stop.hpp"
 #include "spotsweep/model/limits.hpp"
 #include "spotsweep/model/planner.hpp"
@@ -200,16 +203,32 @@ void check_opt_table(const SweepPlan& plan, int32_t progress_buckets, int thread
       "lower " + option + " or --threads, or give --opt-buckets 0");
 }
 
-OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
-                           const OptProgress& progress, int32_t resolution) {
+OptJobRange opt_job_range(const SweepPlan& plan, int32_t progress_buckets, int32_t resolution,
+                          int rank, int ranks) {
+  const OptOptions options = table_options(progress_buckets, resolution);
+  std::vector<double> work;
+  work.reserve(static_cast<size_t>(plan.jobs_per_member()));
+  for (int32_t s = 0; s < plan.scenarios.count; ++s)
+    for (int32_t r = 0; r < plan.rounds; ++r)
+      work.push_back(opt_lattice(plan.job(s, r), plan.scenarios.tick_seconds, options).work());
+  const mpi::MemberRange range = mpi::weighted_range(work, rank, ranks);
+  return OptJobRange{range.begin, range.end};
+}
+
+OptTable compute_opt_share(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                           OptJobRange range, const OptProgress& progress, int32_t resolution) {
   OptTable table;
   if (progress_buckets <= 0) return table;
+  SPOTSWEEP_EXPECTS(
+      0 <= range.begin && range.begin <= range.end && range.end <= plan.jobs_per_member(),
+      "OPT's jobs lie in the plan");
   check_opt_table(plan, progress_buckets, threads, resolution);
   table.progress_buckets = progress_buckets;
   table.resolution = resolution;
-  const int64_t jobs = plan.jobs_per_member();
+  const int64_t jobs = range.count();
   const OptOptions options = table_options(progress_buckets, resolution);
-  const int n_threads = table_threads(plan, threads);
+  const int n_threads = static_cast<int>(std::clamp<int64_t>(
+      threads > 0 ? threads : omp_get_max_threads(), 1, std::max<int64_t>(jobs, 1)));
   table.utility_lower.assign(static_cast<size_t>(jobs), 0.0);
   table.utility_upper.assign(static_cast<size_t>(jobs), 0.0);
   // An exception cannot leave an OpenMP region: the first one is kept and rethrown after it.
@@ -217,15 +236,16 @@ OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int 
   std::atomic<bool> failed{false};
   int64_t done = 0;  // under the progress lock
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
-  for (int64_t i = 0; i < jobs; ++i) {
+  for (int64_t k = 0; k < jobs; ++k) {
     if (stop_requested() || failed.load(std::memory_order_relaxed)) continue;
     try {
+      const int64_t i = range.begin + k;
       const int32_t s = static_cast<int32_t>(i / plan.rounds);
       const int32_t r = static_cast<int32_t>(i % plan.rounds);
       const OptResult opt =
           solve_opt(plan.job(s, r), plan.scenarios.market(s), plan.round_start[r], options);
-      table.utility_lower[i] = opt.utility_lower;
-      table.utility_upper[i] = opt.utility_upper;
+      table.utility_lower[k] = opt.utility_lower;
+      table.utility_upper[k] = opt.utility_upper;
       if (progress) {
 #pragma omp critical(spotsweep_opt_progress)
         progress(++done, jobs);
@@ -241,6 +261,42 @@ OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int 
   if (failure) std::rethrow_exception(failure);
   throw_if_stop_requested();
   return table;
+}
+
+OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                           const OptProgress& progress, int32_t resolution) {
+  return compute_opt_share(plan, progress_buckets, threads, OptJobRange{0, plan.jobs_per_member()},
+                           progress, resolution);
+}
+
+OptTable gather_opt_shares(OptTable share, int64_t jobs) {
+  if (share.progress_buckets <= 0 || mpi::size() == 1) return share;
+  // Contiguous shares in rank order: their concatenation is job order.
+  for (std::vector<double>* values : {&share.utility_lower, &share.utility_upper}) {
+    const std::vector<unsigned char> all =
+        mpi::all_gather_varying(values->data(), values->size() * sizeof(double));
+    SPOTSWEEP_EXPECTS(all.size() == static_cast<size_t>(jobs) * sizeof(double),
+                      "every job's OPT gathered once");
+    values->resize(static_cast<size_t>(jobs));
+    std::memcpy(values->data(), all.data(), all.size());
+  }
+  return share;
+}
+
+OptTable compute_opt_table_ranks(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                                 const OptProgress& progress, int32_t resolution) {
+  if (mpi::size() == 1)
+    return compute_opt_table(plan, progress_buckets, threads, progress, resolution);
+  OptTable share;
+  mpi::agreed([&] {
+    if (progress_buckets <= 0) return;
+    check_opt_table(plan, progress_buckets, threads, resolution);
+    const OptJobRange range =
+        opt_job_range(plan, progress_buckets, resolution, mpi::rank(), mpi::size());
+    share = compute_opt_share(plan, progress_buckets, threads, range, progress, resolution);
+    mpi::test_failure_point("opt");
+  });
+  return gather_opt_shares(std::move(share), plan.jobs_per_member());
 }
 
 OptPrecision opt_precision(const double* lower, const double* upper, int64_t jobs,

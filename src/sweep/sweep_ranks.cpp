@@ -61,17 +61,22 @@ GridRunResult run_sweep_grid_ranks(SweepGrid& grid, GridRunOptions options,
   const mpi::MemberRange range = mpi::own_range(grid.front().pool.size);
   options.sweep.member_begin = range.begin;
   options.sweep.member_end = range.end;
+  // A checkpoint of another rank count is refused, with how to resume it (docs/mpi.md).
+  mpi::agreed([&] { check_checkpoint_ranks(options.checkpoint_dir, options.resume, mpi::size()); });
   if (mpi::size() > 1) {
     use_device(mpi::local_rank());
-    options.checkpoint_dir.clear();  // no checkpoints across ranks (docs/mpi.md)
-    options.resume = false;
-    if (!mpi::is_root()) options.opt_buckets = 0;  // OPT is rank 0's
+    // Each rank's own checkpoint, in a folder of its own under the run's (docs/mpi.md).
+    if (!options.checkpoint_dir.empty()) {
+      if (!options.resume)
+        mpi::agreed([&] {
+          if (mpi::is_root()) prepare_rank_checkpoints(options.checkpoint_dir, mpi::size());
+        });
+      options.checkpoint_dir =
+          rank_checkpoint_dir(options.checkpoint_dir, mpi::rank(), mpi::size());
+    }
   }
-  GridRunResult run;
-  mpi::agreed([&] {
-    mpi::test_failure_point("evaluate");
-    run = run_sweep_grid(grid, options, callbacks);
-  });
+  // Agreed inside: after the chunks, and per point of OPT, whose jobs the ranks split.
+  GridRunResult run = run_sweep_grid(grid, options, callbacks);
   for (SweepResult& result : run.results)
     result.mpi_ranks = mpi::size();
   if (mpi::size() == 1) return run;

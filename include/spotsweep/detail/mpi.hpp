@@ -103,6 +103,14 @@ MemberRange block_range(int64_t members, int rank, int ranks);
 // This rank's share.
 MemberRange own_range(int64_t members);
 
+// The items [begin, end) of rank `rank` of `ranks`, for items of the given estimated costs (each
+// >= 0): item i goes to rank ⌊R·(c_0 + … + c_{i−1} + c_i/2) / total⌋ (its cost's midpoint), so
+// each rank holds one contiguous range, rank order is item order, and every rank's cost is within
+// one item's of total/R. Zero costs everywhere: the items dealt out evenly by count. The same
+// arithmetic on every rank gives every rank the same ranges. OPT's jobs are split this way
+// (docs/mpi.md, "OPT across ranks").
+MemberRange weighted_range(const std::vector<double>& cost, int rank, int ranks);
+
 // For the commands that do not split across ranks yet: with several ranks, every rank throws
 // the same RankFailure (exit status 2) saying so; with one, nothing.
 void require_one_rank(const std::string& command);

@@ -42,13 +42,15 @@ struct WorkProgress {
 
 struct GridRunCallbacks {
   std::function<void(const WorkProgress&)> sweep;
-  std::function<void(int64_t done, int64_t total)> opt;  // (point, job) OPTs solved
+  // (point, job) OPTs solved by this rank, of this rank's share (every job with one rank)
+  std::function<void(int64_t done, int64_t total)> opt;
 };
 
 struct GridRunResult {
   std::vector<SweepResult> results;  // one per point
   std::vector<OptTable> opt;         // one per point (progress_buckets 0 when skipped)
   int64_t chunks = 0, chunks_resumed = 0;
+  int64_t chunks_held = 0;  // chunks with members of this process's range (all with one rank)
   int64_t opt_points_resumed = 0;
 };
 
@@ -75,7 +77,10 @@ std::vector<SweepChunk> sweep_chunks(const SweepGrid& grid, Backend backend);
 
 // Runs every chunk not already checkpointed, then OPT per point. The plans' pools are swapped for
 // each chunk's sub-pool while it runs, and restored. InputError when --resume finds no
-// checkpoint, or one of another run.
+// checkpoint, or one of another run. Under MPI every rank calls it at once (run_sweep_grid_ranks):
+// the ranks agree after the chunks, and each point's OPT jobs are split across them (each rank
+// solves its opt_job_range), agreed, and gathered, so that every rank gets every point's whole
+// table; callbacks.opt then hears this rank's share (docs/mpi.md, "OPT across ranks").
 GridRunResult run_sweep_grid(SweepGrid& grid, const GridRunOptions& options,
                              const GridRunCallbacks& callbacks = {});
 
@@ -88,5 +93,18 @@ void check_sweep_grid_host_memory(const SweepGrid& grid, const GridRunOptions& o
 
 // Removes a checkpoint folder and its files (nothing when it is not there).
 void remove_checkpoint(const std::string& dir);
+
+// Checkpoints under several MPI ranks (docs/mpi.md, "Checkpoints and --resume on several
+// ranks"): the folder `dir` holds `ranks.txt` (the rank count) and one folder per rank,
+// `rank-R/`, each a one-process checkpoint of that rank's rows and OPT shares. With one rank, the
+// folder itself (unchanged).
+std::string rank_checkpoint_dir(const std::string& dir, int rank, int ranks);
+// With `resume`: an InputError (exit 2) when the checkpoint in `dir` was written by another number
+// of ranks (one process counting as one), saying how to resume it. Nothing when there is none (the
+// resume then says so) or it matches.
+void check_checkpoint_ranks(const std::string& dir, bool resume, int ranks);
+// A fresh run on several ranks, on rank 0 before any rank writes: removes an earlier checkpoint
+// in `dir` (one process's or any rank count's) and writes `ranks.txt`.
+void prepare_rank_checkpoints(const std::string& dir, int ranks);
 
 }  // namespace spotsweep

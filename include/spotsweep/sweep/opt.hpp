@@ -61,6 +61,9 @@ struct OptLattice {
   // Host bytes one solve needs: two value layers, the move rows, and with `replay` the
   // per-slot choices and the schedule.
   double bytes(bool replay) const;
+  // The work of one solve, in the planner's inner steps (slots × states × allocations it moves
+  // to), for splitting jobs evenly across MPI ranks (opt_job_range): an estimate, not a time.
+  double work() const { return horizon * states() * allocations; }
 };
 OptLattice opt_lattice(const JobSpec& job, double tick_seconds, const OptOptions& options);
 
@@ -97,6 +100,37 @@ void check_opt_table(const SweepPlan& plan, int32_t progress_buckets, int thread
 using OptProgress = std::function<void(int64_t done, int64_t total)>;
 OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
                            const OptProgress& progress = {}, int32_t resolution = 0);
+
+// OPT split across MPI ranks (docs/mpi.md, "OPT across ranks"). A job's OPT depends on the job
+// and its market alone, never on which rank or thread solves it, so any split gives the same bits.
+// The jobs [begin, end), in the plan's (scenario, round) order, that rank `rank` of `ranks`
+// solves: contiguous ranges cut where the estimated work (OptLattice::work) is even
+// (mpi::weighted_range), rank order being job order. The jobs' lattices must have passed
+// check_opt_table.
+struct OptJobRange {
+  int64_t begin = 0;
+  int64_t end = 0;
+  int64_t count() const { return end - begin; }
+};
+OptJobRange opt_job_range(const SweepPlan& plan, int32_t progress_buckets, int32_t resolution,
+                          int rank, int ranks);
+// OPT of the jobs [range.begin, range.end) only: utility_lower and utility_upper hold
+// range.count() values, job range.begin first. As compute_opt_table otherwise (its checks cover
+// every job of the plan; threads are at most the range's jobs; progress hears (solved, count)).
+OptTable compute_opt_share(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                           OptJobRange range, const OptProgress& progress = {},
+                           int32_t resolution = 0);
+// Every rank's share (compute_opt_share of its opt_job_range) gathered into the whole table of
+// `jobs` jobs on every rank, in job order; a collective that every rank reaches once its share is
+// agreed. With one rank, the share itself.
+OptTable gather_opt_shares(OptTable share, int64_t jobs);
+// compute_opt_table on every rank at once: each rank solves its opt_job_range, the ranks agree
+// on the outcome (a failure or a stop on any rank is every rank's, mpi::agree), and every rank
+// gets the whole table, the shares gathered in rank (= job) order: bit-identical to
+// compute_opt_table on one process. Every rank calls it at the same point, outside any other
+// agreement. Progress hears this rank's share. With one rank, compute_opt_table.
+OptTable compute_opt_table_ranks(const SweepPlan& plan, int32_t progress_buckets, int threads,
+                                 const OptProgress& progress = {}, int32_t resolution = 0);
 
 // OPT's stated precision over a set of jobs (docs/model.md §5 "Precision"): the mean achieved
 // (lower) and upper values per job, the bracket's width in USD per job and relative to the

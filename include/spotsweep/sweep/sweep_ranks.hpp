@@ -20,9 +20,11 @@ namespace spotsweep {
 // run_sweep_grid on this rank's share (mpi::own_range) of every point's pool, its failure agreed
 // by every rank (each throws the failing rank's RankFailure). Per point, the counters
 // (policy_slot_steps, the wall time: the slowest rank's, the device peak) and the traced
-// members' outcomes are the whole pool's on every rank; the statistics are the rank's rows. OPT
-// is rank 0's alone (the other ranks' tables are empty). With several ranks there are no
-// checkpoints, and --resume is refused before this is called (docs/mpi.md).
+// members' outcomes are the whole pool's on every rank; the statistics are the rank's rows. OPT's
+// jobs are split across the ranks and every rank gets the whole table (compute_opt_table_ranks).
+// With several ranks each rank checkpoints its own rows and OPT shares under
+// rank_checkpoint_dir, and --resume continues them under the same number of ranks; a checkpoint
+// of another rank count is an InputError on every rank (check_checkpoint_ranks, docs/mpi.md).
 GridRunResult run_sweep_grid_ranks(SweepGrid& grid, GridRunOptions options,
                                    const GridRunCallbacks& callbacks = {});
 // The devices of every rank: "cpu (1 thread) on 3 ranks", or each rank's in rank order; `own`
@@ -33,7 +35,8 @@ std::string devices_of_ranks(const std::string& own);
 int64_t best_member_ranks(const SweepResult& result, double* utility);
 // Writes the sweep file into `output` (rank 0's reservation, made when the command started;
 // null on the other ranks) from every rank's rows (write_sweep_h5's file): no file appears
-// unless every rank succeeded, and a failure anywhere is every rank's RankFailure. opt: rank 0's.
+// unless every rank succeeded, and a failure anywhere is every rank's RankFailure. opt: every
+// rank's whole table (rank 0 writes it).
 // With one rank the file is built in memory and written with plain writes (write_sweep_h5);
 // with several, each rank adds its rows to the temporary file through HDF5 in turn.
 void write_sweep_h5_ranks(OutputFile* output, const SweepGrid& grid,

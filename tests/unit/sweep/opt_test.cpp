@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "spotsweep/model/simulator.hpp"
 
 #include "../../support/instances.hpp"
+#include "../../support/sweep_fixture.hpp"
 
 using namespace spotsweep;
 using spotsweep::testing::Instance;
@@ -247,5 +250,45 @@ TEST(Opt, LatticeShiftIsClampedAtTheLatticeEnd) {
     move.rate = throughput(job, 4);
     const PlanMove moved = plan_move_at_since(job, shape, rounding, 195.0, move, 0);
     EXPECT_EQ(moved.shift, shape.buckets);
+  }
+}
+
+// OPT split across ranks (docs/mpi.md, "OPT across ranks"): each rank's share of the jobs, put
+// together in rank order, is compute_opt_table's table bit for bit, for any number of ranks
+// (more than jobs too), with the bucket lattice and with --opt-resolution's.
+TEST(Opt, SharesOfAnyRankCountPutTogetherAreTheWholeTableBitForBit) {
+  const SweepPlan plan = spotsweep::testing::fixture_plan();
+  const int64_t jobs = plan.jobs_per_member();
+  ASSERT_GE(jobs, 4);
+  for (const int32_t resolution : {0, 4}) {
+    const OptTable whole = compute_opt_table(plan, 8, 2, {}, resolution);
+    ASSERT_EQ(static_cast<int64_t>(whole.utility_lower.size()), jobs);
+    for (const int ranks : {1, 2, 3, static_cast<int>(jobs) + 2}) {
+      std::vector<double> lower, upper;
+      int64_t next = 0, nonempty = 0;
+      for (int r = 0; r < ranks; ++r) {
+        const OptJobRange range = opt_job_range(plan, 8, resolution, r, ranks);
+        EXPECT_EQ(range.begin, next) << r << " of " << ranks;
+        next = range.end;
+        nonempty += range.count() > 0;
+        int64_t heard = 0;
+        const OptTable share = compute_opt_share(
+            plan, 8, 2, range, [&](int64_t done, int64_t) { heard = std::max(heard, done); },
+            resolution);
+        ASSERT_EQ(static_cast<int64_t>(share.utility_lower.size()), range.count());
+        EXPECT_EQ(heard, range.count());
+        EXPECT_EQ(share.progress_buckets, 8);
+        EXPECT_EQ(share.resolution, resolution);
+        lower.insert(lower.end(), share.utility_lower.begin(), share.utility_lower.end());
+        upper.insert(upper.end(), share.utility_upper.begin(), share.utility_upper.end());
+      }
+      EXPECT_EQ(next, jobs);
+      EXPECT_GE(nonempty, std::min<int64_t>(ranks, 2));  // a split, not one rank's
+      ASSERT_EQ(lower.size(), whole.utility_lower.size());
+      EXPECT_EQ(0, std::memcmp(lower.data(), whole.utility_lower.data(), jobs * sizeof(double)))
+          << ranks << " ranks";
+      EXPECT_EQ(0, std::memcmp(upper.data(), whole.utility_upper.data(), jobs * sizeof(double)))
+          << ranks << " ranks";
+    }
   }
 }
