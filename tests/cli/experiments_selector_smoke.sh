@@ -32,19 +32,20 @@ for line in open(sys.argv[1]):
         assert sel <= best + 0.05 * abs(best), line
 PY
 
-# (e) convergence: both markets x every learner and delay, 12 rounds each; the regret exponent
-# over three short horizons; the learners compared on a shortened select_small and stress suite.
+# (e) convergence: both markets x the 3 learner runs x 2 seeds of 2 windows, 12 rounds each, the
+# uniform mixture's row and the paired comparisons; the regret exponent over three short
+# horizons; the learners compared on a shortened select_small and stress suite.
 bash "$root/experiments/e_convergence/run.sh" "$bin" e --smoke > e.log
 png_ok e/e_convergence.png
 for market in v100_us-east-1a synthetic; do
-  for row in "flipflop | full | finish" "adahedge | full | finish" "hedge (fixed η) | full | finish" \
-    "hedge (anytime η) | full | none" "exp3 | bandit | finish" "exp3-ada | bandit | finish" \
-    "flipflop | full | none"; do
+  for row in "flipflop | full | finish" "flipflop | full | none" "hedge (fixed η) | full | finish" \
+    "uniform mixture (never learns) | – | –"; do
     test "$(grep -c "^| $market | $row |" e/e_convergence.md)" = 1 ||
       { echo "e: no row '$market | $row'"; cat e/e_convergence.md; exit 1; }
   done
+  test "$(grep -c "^| $market | flipflop, finish | " e/e_convergence.md)" = 2
 done
-test "$(grep -c '^| uniform mixture | ' e/e_convergence.md)" = 1
+grep -q ' of 4 |' e/e_convergence.md  # 2 seeds x 2 windows = 4 clusters
 bash "$root/experiments/e_convergence/exponent.sh" "$bin" e --smoke > e_exponent.log
 png_ok e/e_exponent.png
 test "$(grep -c '^| flipflop | (e) synthetic, delayed | ' e/e_exponent.md)" = 1
@@ -54,12 +55,22 @@ bash "$root/experiments/select_learners/run.sh" "$bin" learners --smoke > learne
 test "$(grep -c '^| select_small | 4 | 24 | ' learners/select_learners.md)" = 1
 test "$(grep -c '^| stress | ' learners/select_learners.md)" -ge 4
 
-# (f) improvement: two settings, five baselines in the summary.
+# (f) improvement: two settings of 2 seeds x 2 windows x 6 rounds (the script asserts that the
+# selector and the sweep saw the same jobs), a paired row per setting, five baselines in the
+# summary, every interval ordered and containing its estimate, OPT's bracket stated.
 bash "$root/experiments/f_improvement/run.sh" "$bin" f --smoke > f.log
 png_ok f/f_improvement.png
-test "$(grep -c '^| synthetic | loose | 2 × 6 |' f/f_improvement.md)" = 1
-test "$(grep -c '^| v100_us-east-2b | loose | 2 × 6 |' f/f_improvement.md)" = 1
+test "$(grep -c '^| synthetic | loose | 2×2 × 6 |' f/f_improvement.md)" = 1
+test "$(grep -c '^| v100_us-east-2b | loose | 2×2 × 6 |' f/f_improvement.md)" = 1
+test "$(grep -c '^| synthetic | loose | [+-]' f/f_improvement.md)" = 2  # improvements, spread
 for b in on-demand Greedy "Uniform Progress" "PF default" "PF best"; do
   test "$(grep -c "^| $b | " f/f_improvement.md)" = 1 || { echo "f: no summary row for $b"; cat f/f_improvement.md; exit 1; }
 done
+grep -q 'OPT precision' f/f_improvement.md
+"$py" - f/f_improvement.md <<'PY'
+import re, sys
+for line in open(sys.argv[1]):
+    for m, lo, hi in re.findall(r"([+-]\d+\.\d+) % \[([+-]\d+\.\d+), ([+-]\d+\.\d+)\]", line):
+        assert float(lo) <= float(m) <= float(hi), line
+PY
 echo "experiments_selector_smoke: ok"

@@ -88,11 +88,11 @@ SPOTSWEEP_HD_INLINE int32_t horizon_slots(const JobSpec& job, double tick_s) {
 // safe plans still finishes by γ·d": a proposal that would break it after this slot is
 // replaced by the safe plan (keep the running total if that is safe, else N_max).
 // simulate() calls it only where the quick test net_cannot_bind does not settle the slot, and
-// only outside the Can't Be Late mode, which has its own net below.
-SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotObservation& obs,
-                                                const JobState& state, Allocation proposal,
-                                                bool* overridden) {
-  *overridden = false;
+// only outside the Can't Be Late mode, which has its own net below. It returns the proposal
+// or a different allocation, so that the caller tells an override by comparing the two (and
+// passes nothing by address: simulate()'s loop keeps its state in registers).
+SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, SlotObservation obs,
+                                                JobState state, Allocation proposal) {
   const double overhead =
       is_reconfiguration(job, state.prev, proposal) ? job.reconfig_s : state.overhead_s;
   const SlotProgress step = run_slot_in_mode<ModelMode::spotsweep>(
@@ -112,7 +112,6 @@ SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotOb
   } else {
     safe = split_spot_first(n, obs.spot_avail, obs.spot_price, obs.od_price);
   }
-  *overridden = safe != proposal;
   return safe;
 }
 
@@ -122,12 +121,11 @@ SPOTSWEEP_HD_INLINE Allocation apply_safety_net(const JobSpec& job, const SlotOb
 // a spot allocation that ran last slot with no restart pending, and otherwise puts N_max
 // on-demand. It tests the allocation before preemption, so a spot allocation lost at this slot
 // is "kept" and the availability override that follows turns it into idle: the quirk that
-// makes only_spot finish one tick late. D is the hard deadline (γ = 1 in the preset).
+// makes only_spot finish one tick late. D is the hard deadline (γ = 1 in the preset). Like
+// apply_safety_net, it returns the proposal or the allocation that overrides it.
 SPOTSWEEP_HD_INLINE Allocation apply_cbl_framework_net(const JobSpec& job,
                                                        const SlotObservation& obs,
-                                                       const JobState& state, Allocation proposal,
-                                                       bool* overridden) {
-  *overridden = false;
+                                                       const JobState& state, Allocation proposal) {
   const double left_s = (job.work - state.work_done) / throughput(job, job.n_max);
   if (left_s <= kCblZeroS) return proposal;
   const double g = obs.tick_s;
@@ -147,7 +145,6 @@ SPOTSWEEP_HD_INLINE Allocation apply_cbl_framework_net(const JobSpec& job,
   } else {
     safe.n_od = job.n_max;
   }
-  *overridden = safe != proposal;
   return safe;
 }
 
@@ -237,7 +234,7 @@ struct JobRun {
   int32_t net_free_until = 0;
   int32_t net_lookahead = kNetLookaheadSlots;
 
-  SPOTSWEEP_HD_INLINE void begin(const JobSpec& job, const MarketView& market, int32_t start) {
+  SPOTSWEEP_HD_HOT void begin(const JobSpec& job, const MarketView& market, int32_t start) {
     tick = market.tick_seconds;
     horizon = horizon_slots(job, tick);
     start_slot = start;
@@ -300,10 +297,15 @@ struct JobRun {
     bool overridden = false;
     if constexpr (kNet == SafetyNet::on && kCantBeLate) {
       // The framework net, then its availability override (spot that is down becomes idle).
-      alloc = clamp_allocation(job, apply_cbl_framework_net(job, obs, state, alloc, &overridden),
-                               obs.spot_avail);
+      const Allocation net = apply_cbl_framework_net(job, obs, state, alloc);
+      overridden = net != alloc;
+      alloc = clamp_allocation(job, net, obs.spot_avail);
     } else if constexpr (kNet == SafetyNet::on) {
-      if (!net_cannot_bind_now(job)) alloc = apply_safety_net(job, obs, state, alloc, &overridden);
+      if (!net_cannot_bind_now(job)) {
+        const Allocation net = apply_safety_net(job, obs, state, alloc);
+        overridden = net != alloc;
+        alloc = net;
+      }
     }
     out.net_overrides += overridden ? 1 : 0;
 
@@ -314,12 +316,28 @@ struct JobRun {
     }
     const SlotProgress slot =
         run_slot_in_mode<kMode>(job, tick, state.overhead_s, state.work_done, alloc.total());
-    const bool partial = slot.completes && job.billing == Billing::per_second;
-    const double billed_s = partial ? slot.finish_offset_s : tick;
-    out.cost += allocation_cost(alloc, obs.spot_price, obs.od_price, billed_s);
     state.work_done = slot.work_after;
-    if (alloc.total() > 0) state.overhead_s = slot.overhead_after_s;
+    state.overhead_s = slot.overhead_after_s;  // unchanged by an idle slot (run_slot_in_mode)
     state.prev = alloc;
+    // The slot that completes the job, once per job, apart: every other slot is billed Δ in
+    // full and counted in whole GPU-slots, with no test of the billing mode.
+    if (!slot.completes) {
+      out.cost += allocation_cost(alloc, obs.spot_price, obs.od_price, tick);
+      od_slots += alloc.n_od;
+      spot_slots += alloc.n_spot;
+    } else {
+      const bool partial = job.billing == Billing::per_second;
+      const double billed_s = partial ? slot.finish_offset_s : tick;
+      out.cost += allocation_cost(alloc, obs.spot_price, obs.od_price, billed_s);
+      if (partial) {
+        od_tail_s = alloc.n_od * billed_s;
+        spot_tail_s = alloc.n_spot * billed_s;
+      } else {
+        od_slots += alloc.n_od;
+        spot_slots += alloc.n_spot;
+      }
+      out.finish_s = obs.elapsed_s + slot.finish_offset_s;
+    }
 
     if constexpr (kLogs) {
       SlotRecord rec;
@@ -334,15 +352,7 @@ struct JobRun {
       log(rec);
     }
 
-    if (partial) {
-      od_tail_s = alloc.n_od * billed_s;
-      spot_tail_s = alloc.n_spot * billed_s;
-    } else {
-      od_slots += alloc.n_od;
-      spot_slots += alloc.n_spot;
-    }
     ++t;
-    if (slot.completes) out.finish_s = obs.elapsed_s + slot.finish_offset_s;
     ended = slot.completes || t >= horizon;
   }
 
@@ -381,7 +391,8 @@ struct JobRun {
     const double until_s = policy.steady_until_s(job, state, t - 1, tick);
     if (!(until_s >= t * tick)) return;
     const SteadySkip skip = skip_steady_slots<Policy::kSteadySameAvail, Policy::kSteadySamePrices>(
-        job, t, limit, until_s, a, state.work_done, out.cost);
+        job, SeriesWindow{spot_price, spot_avail, od_series, od_price, tick}, t, limit, until_s, a,
+        state.work_done, out.cost);
     od_slots += static_cast<int64_t>(skip.next - t) * a.n_od;
     spot_slots += static_cast<int64_t>(skip.next - t) * a.n_spot;
     state.work_done = skip.work_done;
@@ -396,11 +407,27 @@ struct JobRun {
     double cost;
   };
 
+  // The market series skip_steady_slots reads, passed by value: a static function given the
+  // run's fields, not a member given `this`, keeps the run out of memory in simulate()'s loop.
+  struct SeriesWindow {
+    const double* spot_price;
+    const int32_t* spot_avail;
+    const double* od_series;
+    double od_price;
+    double tick;
+  };
+
   // The skipped slots from t on, before `limit` and starting by until_s: see fast_forward.
   template <bool kSameAvail, bool kSamePrices>
-  SPOTSWEEP_HD_OUTLINE SteadySkip skip_steady_slots(const JobSpec& job, int32_t from, int32_t limit,
-                                                    double until_s, Allocation a, double work,
-                                                    double cost) const {
+  SPOTSWEEP_HD_OUTLINE static SteadySkip skip_steady_slots(const JobSpec& job, SeriesWindow w,
+                                                           int32_t from, int32_t limit,
+                                                           double until_s, Allocation a,
+                                                           double work, double cost) {
+    const double* spot_price = w.spot_price;
+    const int32_t* spot_avail = w.spot_avail;
+    const double* od_series = w.od_series;
+    const double od_price = w.od_price;
+    const double tick = w.tick;
     const int32_t avail = spot_avail[from - 1];
     const double spot = spot_price[from - 1];
     const double od = od_series ? od_series[from - 1] : od_price;
