@@ -13,6 +13,7 @@
 #include "spotsweep/detail/atomic_file.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/mpi.hpp"
+#include "spotsweep/sweep/chc_bound.hpp"
 #include "spotsweep/sweep/grid_run.hpp"
 #include "spotsweep/sweep/opt.hpp"
 #include "spotsweep/sweep/plan.hpp"
@@ -32,7 +33,7 @@ namespace {
 // (docs/hdf5-layout.md). Nothing here depends on where the run read or wrote: the command line
 // itself is kept apart (the argv attribute).
 std::string sweep_table(int32_t opt_buckets, int32_t opt_resolution, bool per_scenario,
-                        const std::vector<int64_t>& trace_members) {
+                        const std::vector<int64_t>& trace_members, bool chc_bound) {
   std::string text = "\n[sweep]\nopt_buckets = " + std::to_string(opt_buckets) +
                      "\nper_scenario = " + (per_scenario ? "true" : "false") + "\n";
   if (opt_resolution > 0) text += "opt_resolution = " + std::to_string(opt_resolution) + "\n";
@@ -42,7 +43,47 @@ std::string sweep_table(int32_t opt_buckets, int32_t opt_resolution, bool per_sc
       text += (i ? ", " : "") + std::to_string(trace_members[i]);
     text += "]\n";
   }
+  if (chc_bound) text += "chc_bound = true\n";  // only when on: earlier files stay the same
   return text;
+}
+
+// One line per point: the covered traced CHC jobs, their mean gap to OPT's upper value against
+// the mean bound, and how many exceed it (none may: docs/chc.md).
+void print_chc_bound_summary(const SweepGrid& grid, const GridRunResult& run) {
+  for (size_t p = 0; p < run.results.size(); ++p) {
+    const SweepResult& r = run.results[p];
+    const OptTable& opt = run.opt[p];
+    const size_t jobs = static_cast<size_t>(grid.plans[p].jobs_per_member());
+    int64_t covered = 0, skipped = 0, over = 0;
+    double gap = 0.0, bound = 0.0, forecast = 0.0;
+    for (size_t i = 0; i < r.chc_bound.size(); ++i) {
+      const ChcBoundRecord& b = r.chc_bound[i];
+      if (!b.applies) {
+        if (b.plans > 0) ++skipped;
+        continue;
+      }
+      ++covered;
+      forecast += b.forecast_usd;
+      if (opt.utility_upper.size() != jobs) continue;
+      const double g = opt.utility_upper[i % jobs] - r.traced[i].utility;
+      gap += g;
+      bound += b.bound;
+      if (g > b.bound + 1e-9 * (1.0 + std::fabs(b.bound))) ++over;
+    }
+    const double n = static_cast<double>(std::max<int64_t>(covered, 1));
+    // Whichever backend ran, the bound is this host pass (docs/chc.md, "Where it is computed").
+    std::printf(
+        "CHC bound%s (computed on the host from the %s backend's traced CHC members): %lld "
+        "traced CHC jobs covered (%lld not: docs/chc.md, \"Assumptions\"); forecast term %.4f "
+        "USD per job",
+        grid.points() > 1 ? (" at point " + std::to_string(p)).c_str() : "",
+        r.backend == Backend::cuda ? "CUDA" : "CPU", static_cast<long long>(covered),
+        static_cast<long long>(skipped), forecast / n);
+    if (opt.utility_upper.size() == jobs)
+      std::printf("; gap to OPT's upper value %.4f <= bound %.4f USD per job; %lld jobs over it",
+                  gap / n, bound / n, static_cast<long long>(over));
+    std::printf("\n");
+  }
 }
 
 }  // namespace
@@ -56,7 +97,7 @@ void add_sweep_command(CLI::App& app) {
     int32_t opt_resolution = 0;
     std::vector<int64_t> trace_members;
     std::vector<std::string> axes;
-    bool per_scenario = false, resume = false;
+    bool per_scenario = false, resume = false, chc_bound = false;
   };
   auto args = std::make_shared<SweepArgs>();
   auto* cmd = app.add_subcommand(
@@ -81,6 +122,9 @@ void add_sweep_command(CLI::App& app) {
                   "Members whose every outcome is kept, e.g. 0,5,17")
       ->delimiter(',');
   add_exec_options(*cmd, args->exec);
+  cmd->add_flag("--chc-bound", args->chc_bound,
+                "For each traced CHC member and job, store CHC's bound on its gap to OPT and the "
+                "forecast error it was planned on (docs/chc.md, /traced_members/chc_bound_*)");
   cmd->add_flag("--per-scenario", args->per_scenario,
                 "Also write utility, cost and miss rate per (member, scenario)");
   cmd->add_flag("--resume", args->resume,
@@ -111,6 +155,15 @@ void add_sweep_command(CLI::App& app) {
     SweepGrid grid = make_sweep_grid(config);
     for (const SweepPlan& plan : grid.plans)
       check_trace_members(plan, options.sweep.trace_members);
+    if (args->chc_bound && !traces_chc_member(grid.front(), options.sweep.trace_members))
+      throw input_error(args->pool_path, "--chc-bound", "",
+                        "no traced CHC member: list CHC members in --trace-members");
+    if (args->chc_bound && mpi::size() > 1)
+      throw mpi::RankFailure(input_error(args->output, "--chc-bound", "",
+                                         "the bound is computed on one process: rerun without "
+                                         "mpirun (docs/chc.md)")
+                                 .what(),
+                             2);
     // Limits and memory before the sweep runs, not after it: every point's tables, held
     // together until the file is written, and OPT's lattices at every point.
     // (Under MPI, of this rank's share of the members: run_sweep_grid_ranks sets the same.)
@@ -121,7 +174,7 @@ void add_sweep_command(CLI::App& app) {
     check_sweep_grid_host_memory(grid, share);
     const std::string replay =
         grid.config_toml + sweep_table(args->opt_buckets, args->opt_resolution, args->per_scenario,
-                                       args->trace_members);
+                                       args->trace_members, args->chc_bound);
     options.fingerprint = replay;
     options.checkpoint_dir = args->output + ".checkpoint";
     if (root && !args->resume && std::filesystem::exists(options.checkpoint_dir))
@@ -170,7 +223,13 @@ void add_sweep_command(CLI::App& app) {
         }
         opt_progress.update(done, total);
       };
-    const GridRunResult run = run_sweep_grid_ranks(grid, options, callbacks);
+    GridRunResult run = run_sweep_grid_ranks(grid, options, callbacks);
+    // The bound re-simulates each traced CHC member on the host, whichever backend ran, and
+    // checks its utility against the traced one (docs/chc.md, "Where it is computed").
+    if (args->chc_bound)
+      for (size_t p = 0; p < run.results.size(); ++p)
+        attach_chc_bounds(grid.plans[p], run.opt[p], run.results[p],
+                          options.sweep.exec.cpu_threads());
     if (root && run.chunks_resumed > 0) {
       std::cerr << "sweep: resumed " << run.chunks_resumed << " of ";
       if (mpi::size() > 1)
@@ -228,6 +287,7 @@ void add_sweep_command(CLI::App& app) {
                                    opt_lattice_text(args->opt_buckets, args->opt_resolution))
                 .c_str());
       }
+    if (args->chc_bound) print_chc_bound_summary(grid, run);
     size_t peak = 0;
     for (const SweepResult& r : run.results)
       peak = std::max(peak, r.device_peak_bytes);

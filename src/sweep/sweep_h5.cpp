@@ -318,6 +318,43 @@ void write_traced(hid_t file, const SweepGrid& grid, const std::vector<SweepResu
   ints("reconfigs", &Outcome::reconfigs, "restarts, the first launch included");
   ints("net_overrides", &Outcome::net_overrides, "slots in which the safety net overrode");
   ints("slots", &Outcome::slots, "policy-slot steps simulated");
+  // With --chc-bound only, so that files without it keep their datasets (docs/hdf5-layout.md).
+  if (!first_result.chc_bound.empty()) {
+    for (const SweepResult& r : results)
+      if (r.chc_bound.size() != K * jobs)
+        throw LogicError("write_sweep_h5: CHC bounds do not match the traced members");
+    auto bound_doubles = [&](const char* name, double ChcBoundRecord::*field, const char* units,
+                             const char* long_name) {
+      std::vector<double> v;
+      for (const SweepResult& r : results)
+        for (const ChcBoundRecord& b : r.chc_bound)
+          v.push_back(b.*field);
+      write_with_scales(group, name, H5T_NATIVE_DOUBLE, dims, v.data(), scales, units, long_name);
+    };
+    auto bound_ints = [&](const char* name, int32_t ChcBoundRecord::*field, const char* long_name) {
+      std::vector<int32_t> v;
+      for (const SweepResult& r : results)
+        for (const ChcBoundRecord& b : r.chc_bound)
+          v.push_back(b.*field);
+      write_with_scales(group, name, H5T_NATIVE_INT32, dims, v.data(), scales, "1", long_name);
+    };
+    bound_ints("chc_bound_applies", &ChcBoundRecord::applies,
+               "1 when CHC's gap bound covers the member and job (docs/chc.md, Assumptions)");
+    bound_doubles("chc_bound", &ChcBoundRecord::bound, "USD",
+                  "bound on OPT - CHC utility: OPT upper value - lattice optimum + forecast term");
+    bound_doubles("chc_bound_certificate", &ChcBoundRecord::certificate_bound, "USD",
+                  "a-posteriori bound: OPT upper value - lattice optimum + the plans' realised "
+                  "regrets (between the gap and chc_bound)");
+    bound_doubles("chc_bound_forecast", &ChcBoundRecord::forecast_usd, "USD",
+                  "forecast term F: each plan window's range of cost errors, summed over plans");
+    bound_doubles("chc_bound_lattice_value", &ChcBoundRecord::lattice_value, "USD",
+                  "optimum on CHC's progress lattice on the realised market");
+    bound_doubles("chc_price_error", &ChcBoundRecord::price_error, "1",
+                  "mean relative spot-price forecast error |p_hat - p| / p over planned slots");
+    bound_doubles("chc_avail_error", &ChcBoundRecord::avail_error, "GPUs",
+                  "mean absolute availability forecast error over planned slots");
+    bound_ints("chc_plans", &ChcBoundRecord::plans, "plans CHC made in the job");
+  }
   std::string joined;
   for (int64_t m : first_result.traced_members)
     joined += (joined.empty() ? "" : "\n") + first.pool.describe_member(m);

@@ -102,6 +102,11 @@ expect_error failed-run-keeps-output "--hysteresis = 3" "${sim[@]}" --policy pf 
 [ "$(cat "$tmp/kept.csv")" = "earlier run" ] && ! ls "$tmp"/kept.csv.partial-* >/dev/null 2>&1 ||
   fail "failed-run-keeps-output: $(ls "$tmp"/kept.csv*)"
 
+# --chc-bound needs a traced CHC member (docs/chc.md), and leaves no file when refused.
+expect_error chc-bound-without-chc "--chc-bound|no traced CHC member" \
+  "$spotsweep" sweep --pool "$repo/experiments/pools/pf_small.toml" --output "$tmp/b.h5" --opt-buckets 0 --trace-members 0 --chc-bound
+[ ! -e "$tmp/b.h5" ] || fail "chc-bound-without-chc: left $tmp/b.h5"
+
 mkdir -p "$tmp/afolder"
 expect_error output-is-folder "afolder|is a folder" \
   "$spotsweep" sweep --pool "$repo/experiments/pools/pf_small.toml" --output "$tmp/afolder" --opt-buckets 0

@@ -45,6 +45,24 @@ png_ok g/g_paired.png
 test "$(grep -c '^## ' g/g_paired.md)" = 2
 test "$(grep -c '^| CHC ε=0 | ' g/g_paired.md)" = 10  # 1 policy row + 4 comparisons, per market
 grep -q 'bracket' g/g_paired.md
+# (h) CHC's bound: both markets, 5 noise levels each, every job covered, none over its bound, and
+# the bound's forecast term 0 at eps = 0.
+bash "$root/experiments/h_bound/run.sh" "$bin" h --smoke > h.log
+png_ok h/h_bound.png
+test "$(grep -c '^## ' h/h_bound.md)" = 2
+test "$(grep -cE '^\| (0|0\.05|0\.1|0\.2|0\.3) \| ' h/h_bound.md)" = 18  # 5 + 4 paired rows, per market
+"$py" - h/h_bound.md <<'PY'
+import sys
+rows = [l.split("|") for l in open(sys.argv[1]) if l.startswith("| 0")]
+levels = [r for r in rows if len(r) > 12]
+assert len(levels) == 10, levels
+for r in levels:
+    covered, total = r[2].split(" of ")
+    assert int(covered) == int(total), r
+    assert int(r[12]) == 0, r  # jobs over the bound
+    if r[1].strip() == "0":
+        assert float(r[7].split("[")[0]) == 0.0, r  # no forecast term with exact forecasts
+PY
 "$py" - "$root/experiments" <<'PY'
 import sys
 import numpy as np

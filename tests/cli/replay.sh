@@ -63,6 +63,44 @@ stored_config sweep.h5 >"$scratch/elsewhere/sweep.toml"
 (cd "$scratch/elsewhere" && "$bin" sweep --config sweep.toml --output sweep.h5 >/dev/null 2>&1)
 check sweep sweep.h5 "$scratch/elsewhere/sweep.h5"
 
+# sweep with --chc-bound (docs/chc.md): the bound's datasets replay too (chc_bound in [sweep]).
+cat >bound.toml <<TOML
+[pool.chc]
+window = [64]
+commit = [4]
+eps = [0, 0.2]
+growth = [0.5]
+resolution = [1]
+avail_noise = [1]
+[workload]
+trace = "$root/data/v100_us-east-1a.h5"
+scenarios = 2
+scenario_stride = 1500
+rounds = 3
+round_stride = 30
+seed = 3
+[job]
+work = 2e6
+deadline_h = 2.8
+gamma = 1.2
+n_min = 1
+n_max = 4
+alpha = 100
+beta = 0
+value = "uniform(30, 60)"
+TOML
+"$bin" sweep --pool bound.toml --trace-members 0,1 --chc-bound --opt-resolution 4 \
+  --output bound.h5 >/dev/null 2>&1
+"$py" -c "
+import h5py, sys, numpy as np
+t = h5py.File(sys.argv[1])['traced_members']
+assert t['chc_bound_applies'][()].all() and np.isfinite(t['chc_bound'][()]).all()
+assert (t['chc_bound_forecast'][0] == 0).all() and (t['chc_bound_forecast'][1] > 0).any()
+" bound.h5
+stored_config bound.h5 >"$scratch/elsewhere/bound.toml"
+(cd "$scratch/elsewhere" && "$bin" sweep --config bound.toml --output bound.h5 >/dev/null 2>&1)
+check sweep-chc-bound bound.h5 "$scratch/elsewhere/bound.h5"
+
 # select on the same pool (one point: no axis).
 sed 's/^deadline_h = \[5, 6\]/deadline_h = 5/' sweep.toml >select.toml
 "$bin" select --pool select.toml --output select.h5 --learner hedge --eta anytime \

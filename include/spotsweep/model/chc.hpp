@@ -140,6 +140,75 @@ SPOTSWEEP_HD_INLINE ChcScratchLayout chc_scratch_layout(const JobSpec& job, doub
   return l;
 }
 
+// The terms of CHC's per-run bound on its gap to OPT (docs/chc.md, "A per-run bound on CHC's gap
+// to OPT"), accumulated over a job's plans when ChcPolicy::realised is set.
+struct ChcBoundTerms {
+  double forecast_usd = 0.0;  // F = Σ_k E_k, USD: each plan's window cost-error range, summed
+  double price_error = 0.0;   // Σ |p̂ − p|/p over the forecast slots planned on (k ≥ 1)
+  double avail_error = 0.0;   // Σ |â − a| (GPUs) over the same slots
+  int32_t forecast_slots = 0;
+  int32_t plans = 0;
+  int32_t full_window = 1;  // 0 once a plan's window stopped short of the hard deadline
+  // The a-posteriori certificate C = Σ_k R_k, R_k = V_q(s_k) − J_r(x̂_k) ≤ E_k: each plan's
+  // regret on the realised market, from a second solve of its window on the realised market
+  // (docs/chc.md, "The certificate"); `certified` 0 once a plan could not be re-solved (a
+  // shared plan, or the Lagrangian planner).
+  double certificate_usd = 0.0;
+  int32_t certified = 1;
+};
+
+// Whether the bound's argument covers a member: one committed controller, the exact planner,
+// a restart only on a new total (so progress does not depend on the forecasts) and the true
+// work L (docs/chc.md, "Assumptions"). Its windows must also reach γd (ChcBoundTerms::full_window).
+SPOTSWEEP_HD_INLINE bool chc_bound_covers(const JobSpec& job, const ChcParams& params) {
+  return params.mode == ChcMode::committed && params.lagrange_iters == 0 &&
+         job.trigger == ReconfigTrigger::total && !(job.work_estimate > 0.0);
+}
+
+// One slot's cost error d(n) = realised cost − forecast cost of a total of n GPUs, each split
+// spot first as both the planner and the realised split do (docs/chc.md, "A per-run bound on
+// CHC's gap to OPT").
+SPOTSWEEP_HD_INLINE double slot_cost_error_of(int32_t n, double forecast_price,
+                                              int32_t forecast_avail, double price, int32_t avail,
+                                              double od_price, double tick_s) {
+  if (n <= 0) return 0.0;
+  const double planned =
+      allocation_cost(split_spot_first(n, forecast_avail, forecast_price, od_price), forecast_price,
+                      od_price, tick_s);
+  return allocation_cost(split_spot_first(n, avail, price, od_price), price, od_price, tick_s) -
+         planned;
+}
+
+// The extremes of d(n) over the totals the planner may choose, {0} ∪ [N_min, N_max] (idle, or a
+// finished job, costs nothing on either, so d(0) = 0 is among them).
+struct SlotCostErrorRange {
+  double lowest = 0.0;
+  double highest = 0.0;
+};
+SPOTSWEEP_HD_INLINE SlotCostErrorRange slot_cost_error_range(const JobSpec& job,
+                                                             double forecast_price,
+                                                             int32_t forecast_avail, double price,
+                                                             int32_t avail, double od_price,
+                                                             double tick_s) {
+  SlotCostErrorRange r;
+  for (int32_t n = max_i(job.n_min, 1); n <= job.n_max; ++n) {
+    const double d =
+        slot_cost_error_of(n, forecast_price, forecast_avail, price, avail, od_price, tick_s);
+    r.highest = d > r.highest ? d : r.highest;
+    r.lowest = d < r.lowest ? d : r.lowest;
+  }
+  return r;
+}
+
+// A slot's share of E when nothing is known of the plan there: max d − min d.
+SPOTSWEEP_HD_INLINE double slot_cost_error(const JobSpec& job, double forecast_price,
+                                           int32_t forecast_avail, double price, int32_t avail,
+                                           double od_price, double tick_s) {
+  const SlotCostErrorRange r =
+      slot_cost_error_range(job, forecast_price, forecast_avail, price, avail, od_price, tick_s);
+  return r.highest - r.lowest;
+}
+
 // A plan made once for every member that plans at the same slot on the same forecasts (docs/
 // chc.md, "Plan tables"): the exact planner's choices over the start states it covers, for the
 // first `stored_slots` slots of the window, and the window it planned on. A member whose
@@ -173,6 +242,10 @@ struct ChcPolicy {
   // A plan shared by the members of a planning key (null: this member plans alone); used when
   // it was made at the slot this member plans at and covers its state.
   const SharedPlan* shared = nullptr;
+  // The realised market, read only to accumulate `bound` (docs/chc.md, "A per-run bound on
+  // CHC's gap to OPT"); spot_price null: off, and the policy never reads it.
+  MarketView realised;
+  ChcBoundTerms bound;
 
   // Whether decide() will plan at this slot: the plan is used up, the market deviates from it,
   // or (averaged mode) a controller re-plans at every slot.
@@ -236,7 +309,15 @@ struct ChcPolicy {
         start.prev = state.prev;
         start.bucket = bucket;
         ++plans_made;
-        return follow_plan(job, shared->market, start, shared->shape, shared->choice, count, out);
+        if (!realised.spot_price)
+          return follow_plan(job, shared->market, start, shared->shape, shared->choice, count, out);
+        // The bound's terms read the plan as far as the table stores it (docs/chc.md).
+        const int32_t stored = min_i(shared->stored_slots, n);
+        const int32_t followed =
+            follow_plan(job, shared->market, start, shared->shape, shared->choice, stored, out);
+        add_bound_terms(job, obs, n, price, avail, out, followed, followed < stored);
+        bound.certified = 0;  // no scratch of its own to re-solve the window in
+        return min_i(count, followed);
       }
     }
     forecaster.fill(obs.market_slot, n, price, avail);
@@ -270,6 +351,10 @@ struct ChcPolicy {
       const int32_t length = min_i(count, plan.length);
       for (int32_t k = 0; k < length; ++k)
         out[k] = schedule[k];
+      if (realised.spot_price) {
+        add_bound_terms(job, obs, n, price, avail, out, 0, false);
+        bound.certified = 0;
+      }
       return length;
     }
     // Every plan of the job lies on one absolute lattice (origin 0, step q fixed per job), so
@@ -283,9 +368,64 @@ struct ChcPolicy {
     const PlanShape shape =
         absolute_plan_shape(job, obs.tick_s, n, step, start.bucket, start.bucket);
     double* move_values = reinterpret_cast<double*>(solve_scratch + layout.move_value_offset);
-    solve_plan(job, market, start, shape, Rounding::down, terminal, values, values + layout.states,
-               move_values, choice);
-    return follow_plan(job, market, start, shape, choice, count, out);
+    const double planned_value = solve_plan(job, market, start, shape, Rounding::down, terminal,
+                                            values, values + layout.states, move_values, choice);
+    if (!realised.spot_price) return follow_plan(job, market, start, shape, choice, count, out);
+    // The bound's terms read the whole planned window (`out` holds layout.plans ≥ w slots);
+    // the first `count` allocations are the same as when following `count` slots only.
+    const int32_t followed = follow_plan(job, market, start, shape, choice, max_i(count, n), out);
+    const bool completed = followed < max_i(count, n);
+    const double own = add_bound_terms(job, obs, n, price, avail, out, followed, completed);
+    // The certificate: the same window solved on the realised market, V_q(s_k), against the
+    // plan's realised value J_f(x̂) − D ≥ J_f(x̂) − D̄ (docs/chc.md, "The certificate").
+    PlanMarket truth = market;
+    truth.spot_price = realised.spot_price + obs.market_slot;
+    truth.spot_avail = realised.spot_avail + obs.market_slot;
+    const double best = solve_plan(job, truth, start, shape, Rounding::down, terminal, values,
+                                   values + layout.states, move_values, choice);
+    // `out` holds the whole plan here (it completes within `followed` slots, or runs all n).
+    if (planned_value > 0.5 * kInfeasibleValue && best > 0.5 * kInfeasibleValue)
+      bound.certificate_usd += best - (planned_value - own);
+    else
+      bound.certified = 0;
+    return min_i(count, followed);
+  }
+
+  // Adds plan k's window to the bound's terms (docs/chc.md): E_k = Σ over its forecast slots
+  // j ≥ 1 (slot 0 is observed) of d_j(x̂_j) − min_n d_j(n), where x̂ is the plan itself where
+  // its allocations are known (`plan[0, known)`; at the last known slot, which may be the
+  // finishing one billed in part, max(0, d)), nothing after a plan that completed, and
+  // max_n d_j(n) where unknown.
+  // Returns D̄ = Σ_j (the plan's own term), an upper bound on the plan's realised-minus-forecast
+  // cost when `completed` or known = n.
+  SPOTSWEEP_HD double add_bound_terms(const JobSpec& job, const SlotObservation& obs, int32_t n,
+                                      const double* price, const int32_t* avail,
+                                      const Allocation* plan, int32_t known, bool completed) {
+    if (obs.slot + n < horizon_slots(job, obs.tick_s)) bound.full_window = 0;
+    double window = 0.0, own_sum = 0.0;
+    for (int32_t k = 1; k < n; ++k) {
+      const double p = realised.spot_price_at(obs.market_slot + k);
+      const int32_t a = realised.avail_at(obs.market_slot + k);
+      const SlotCostErrorRange r =
+          slot_cost_error_range(job, price[k], avail[k], p, a, obs.od_price, obs.tick_s);
+      double own = r.highest;
+      if (k < known) {
+        own =
+            slot_cost_error_of(plan[k].total(), price[k], avail[k], p, a, obs.od_price, obs.tick_s);
+        if (k == known - 1) own = max_d(own, 0.0);
+      } else if (completed) {
+        own = 0.0;
+      }
+      window += own - r.lowest;
+      own_sum += own;
+      const double dp = price[k] > p ? price[k] - p : p - price[k];
+      bound.price_error += dp / max_d(p, 1e-12);
+      bound.avail_error += static_cast<double>(avail[k] > a ? avail[k] - a : a - avail[k]);
+      ++bound.forecast_slots;
+    }
+    bound.forecast_usd += window;
+    ++bound.plans;
+    return own_sum;
   }
 
   // A planned allocation on the realised market: spot first while it is up and cheaper,

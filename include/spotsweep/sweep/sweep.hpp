@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,22 @@ Stat percentile_stat(PercentileMetric metric, int32_t percentile_index);
 constexpr int32_t kScenarioStatCount = static_cast<int32_t>(ScenarioStat::count);
 const char* scenario_stat_name(ScenarioStat stat);
 
+// One traced CHC job's bound on CHC's gap to OPT (docs/chc.md, "A per-run bound on CHC's gap to
+// OPT"), from attach_chc_bounds (sweep/chc_bound.hpp); NaN where it does not apply.
+struct ChcBoundRecord {
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  int32_t applies = 0;  // 1: the argument covers this member and job (docs/chc.md, "Assumptions")
+  double forecast_usd = kNaN;   // F = Σ_k E_k, USD
+  double lattice_value = kNaN;  // V_q: the optimum on CHC's lattice on the realised market, USD
+  double bound = kNaN;          // OPT's upper value − V_q + F, USD: ≥ OPT − CHC's utility
+  // OPT's upper value − V_q + C, C the a-posteriori certificate Σ_k R_k (docs/chc.md, "The
+  // certificate"), USD: between the gap and the bound; NaN when a plan was not re-solved.
+  double certificate_bound = kNaN;
+  double price_error = kNaN;  // mean |p̂ − p|/p over the forecast slots CHC planned on
+  double avail_error = kNaN;  // mean |â − a| (GPUs) over the same slots
+  int32_t plans = 0;
+};
+
 struct SweepResult {
   int64_t first_member = 0;   // the first member with a row (an MPI rank's share starts there)
   int64_t members = 0;        // rows held: the pool, or the rank's share
@@ -86,6 +103,8 @@ struct SweepResult {
   std::size_t device_peak_bytes = 0;   // most device memory held at once
   std::vector<double> scenario_stats;  // [member - first_member][scenario][kScenarioStatCount]
   int32_t mpi_ranks = 1;               // ranks that shared the pool (docs/mpi.md)
+  // With --chc-bound: [traced member][scenario][round] (empty otherwise; docs/chc.md).
+  std::vector<ChcBoundRecord> chc_bound;
 
   double stat(int64_t member, Stat s) const {
     return stats[static_cast<size_t>(member - first_member) * kStatCount + static_cast<int32_t>(s)];
