@@ -27,3 +27,24 @@ experiment_args() {
   buckets=256
   if [ "$smoke" = "--smoke" ]; then buckets=32; fi
 }
+
+# market_config MARKET SMOKE_ROUNDS: sets $toml to $work/MARKET.toml, $here/config.toml with the
+# market's trace: the synthetic market of (g) and (h) (seed 2026, 12,000 slots of a
+# Markov-modulated market of capacity 16, generated into $work once), else data/MARKET.h5; with
+# --smoke, 2 scenarios x SMOKE_ROUNDS rounds.
+market_config() {
+  local market=$1 smoke_rounds=$2 trace
+  toml="$work/$market.toml"
+  cp "$here/config.toml" "$toml"
+  if [ "$smoke" = "--smoke" ]; then
+    sed -i -e "s/^scenarios = [0-9]*/scenarios = 2/" -e "s/^rounds = [0-9]*/rounds = $smoke_rounds/" "$toml"
+  fi
+  if [ "$market" = synthetic ]; then
+    trace="$work/synthetic.h5"
+    [ -f "$trace" ] || "$bin" traces synth --kind synthetic --seed 2026 --param n_slots=12000 \
+      --param availability_model=markov_modulated --param capacity=16 --out "$trace" >> "$work/log"
+  else
+    trace="$root/data/$market.h5"
+  fi
+  sed -i -e "s#^trace = .*#trace = \"$trace\"#" "$toml"
+}

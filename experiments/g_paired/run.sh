@@ -16,19 +16,7 @@ opt_resolution=16
 if [ "$smoke" = "--smoke" ]; then seeds="1,2" opt_resolution=2; fi
 specs=()
 for market in synthetic v100_us-east-2b; do
-  toml="$work/$market.toml"
-  cp "$here/config.toml" "$toml"
-  if [ "$smoke" = "--smoke" ]; then
-    sed -i -e "s/^scenarios = [0-9]*/scenarios = 2/" -e "s/^rounds = [0-9]*/rounds = 4/" "$toml"
-  fi
-  if [ "$market" = synthetic ]; then
-    trace="$work/synthetic.h5"
-    "$bin" traces synth --kind synthetic --seed 2026 --param n_slots=12000 \
-      --param availability_model=markov_modulated --param capacity=16 --out "$trace" >> "$work/log"
-  else
-    trace="$root/data/$market.h5"
-  fi
-  sed -i -e "s#^trace = .*#trace = \"$trace\"#" "$toml"
+  market_config "$market" 4
   list=0,1,2,3,4,5,6,7                # every member: 3 baselines, PF, 4 CHC (config.toml)
   "$bin" sweep --pool "$toml" -a workload.seed=$seeds --output "$work/${market}_sweep.h5" \
     --trace-members "$list" --opt-resolution "$opt_resolution" > "$work/$market.txt" 2>> "$work/log"

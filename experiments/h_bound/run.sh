@@ -18,22 +18,12 @@ opt_resolution=16
 if [ "$smoke" = "--smoke" ]; then seeds="1,2" opt_resolution=2; fi
 specs=()
 for market in synthetic v100_us-east-2b; do
-  toml="$work/$market.toml"
-  cp "$here/config.toml" "$toml"
-  if [ "$smoke" = "--smoke" ]; then
-    sed -i -e "s/^scenarios = [0-9]*/scenarios = 2/" -e "s/^rounds = [0-9]*/rounds = 3/" "$toml"
-  fi
-  if [ "$market" = synthetic ]; then
-    trace="$work/synthetic.h5"
-    "$bin" traces synth --kind synthetic --seed 2026 --param n_slots=12000 \
-      --param availability_model=markov_modulated --param capacity=16 --out "$trace" >> "$work/log"
-  else
-    trace="$root/data/$market.h5"
+  market_config "$market" 3
+  if [ "$market" != synthetic ]; then
     # 64 ticks of 195 s reach 3.47 h: d = 2.8 h, gamma d = 3.36 h (63 ticks); the work and value halved.
     sed -i -e 's/^work = .*/work = "uniform(1.5e6, 3e6)"/' -e 's/^deadline_h = .*/deadline_h = 2.8/' \
       -e 's/^value = .*/value = "uniform(30, 60)"/' "$toml"
   fi
-  sed -i -e "s#^trace = .*#trace = \"$trace\"#" "$toml"
   "$bin" sweep --pool "$toml" -a workload.seed=$seeds --output "$work/${market}_sweep.h5" \
     --trace-members 0,1,2,3,4 --chc-bound --opt-resolution "$opt_resolution" \
     > "$work/$market.txt" 2>> "$work/log"
