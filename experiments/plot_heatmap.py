@@ -12,7 +12,6 @@ and cells whose stability drop exceeds a quarter of the colour range are marked 
 Written to a temporary name and renamed.
 """
 import argparse
-import os
 import sys
 import textwrap
 
@@ -39,9 +38,7 @@ METRIC_LABELS = {
 SIGNED = {"improvement", "regret"}
 
 
-def text(value):
-    """h5py gives str for variable-length UTF-8; decode defensively in case of bytes."""
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+from plotting import save_png, text
 
 
 def fmt(v):
@@ -253,14 +250,7 @@ def main():
         fig.get_layout_engine().set(rect=(0.0, strip, 1.0, 1.0 - strip))  # left, bottom, width, height
         fig.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.02, 0.0), fontsize=8,
                    frameon=False, ncol=1)
-    temp = f"{a.png}.partial-{os.getpid()}.png"
-    try:
-        fig.savefig(temp)
-        os.replace(temp, a.png)
-    except OSError as exc:
-        if os.path.exists(temp):
-            os.remove(temp)
-        sys.exit(f"plot_heatmap: error: {a.png}: cannot write ({exc})")
+    save_png(fig, a.png, "plot_heatmap")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ concentrated: the leader's weight and the entropy as a share of ln K (1 = unifor
 temporary name and renamed.
 """
 import argparse
-import os
 import sys
 
 try:
@@ -26,9 +25,7 @@ except ImportError as exc:
     sys.exit(f"plot_select: error: {exc.name} is missing; install python3-h5py and python3-matplotlib "
              "and run with /usr/bin/python3")
 
-
-def text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
+from plotting import save_png, text
 
 
 def band(ax, r, values, colour, label):
@@ -97,14 +94,7 @@ def main():
     how += {"finish": ", fed back when each job ends", "none": ", fed back at once"}.get(delay, "")
     fig.suptitle(a.title or f"Online selection over {members} members ({how}; {spread})",
                  fontsize=10)
-    temp = f"{a.png}.partial-{os.getpid()}.png"
-    try:
-        fig.savefig(temp)
-        os.replace(temp, a.png)
-    except OSError as exc:
-        if os.path.exists(temp):
-            os.remove(temp)
-        sys.exit(f"plot_select: error: {a.png}: cannot write ({exc})")
+    save_png(fig, a.png, "plot_select")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ across adversaries, with the same bands. The stationary control is black and das
 temporary name and renamed.
 """
 import argparse
-import os
 import sys
 
 try:
@@ -29,9 +28,7 @@ except ImportError as exc:
     sys.exit(f"plot_stress: error: {exc.name} is missing; install python3-h5py and python3-matplotlib "
              "and run with /usr/bin/python3")
 
-
-def text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
+from plotting import save_png, text
 
 
 def short_labels(labels, adversaries):
@@ -136,14 +133,7 @@ def main():
     band = f"bands: lowest to highest of {len(seeds)} seeds" if len(seeds) > 1 else "one seed: no band"
     fig.suptitle(a.title or f"Selector regret by market setting ({pool} members, {learner}{fed}; {band})",
                  fontsize=10)
-    temp = f"{a.png}.partial-{os.getpid()}.png"
-    try:
-        fig.savefig(temp)
-        os.replace(temp, a.png)
-    except OSError as exc:
-        if os.path.exists(temp):
-            os.remove(temp)
-        sys.exit(f"plot_stress: error: {a.png}: cannot write ({exc})")
+    save_png(fig, a.png, "plot_stress")
 
 
 if __name__ == "__main__":
