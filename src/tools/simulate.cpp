@@ -144,6 +144,15 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   const bool chc = family->id == family_id<ChcFamily>;
   if (rq.predictor != "oracle" && !chc)
     throw input_error(rq.source, "--predictor", rq.predictor, "only chc plans on forecasts");
+  // --predictor NAME is the pool's predictor axis: code = LearnedModel + 1 (docs/pool.md).
+  if (rq.predictor != "oracle")
+    report.params[ChcFamily::predictor] = static_cast<double>(learned_model(rq.predictor)) + 1.0;
+  if (chc && report.params[ChcFamily::predictor] != 0.0 && report.params[ChcFamily::eps] != 0.0)
+    throw input_error(rq.source, "--eps", format_number(report.params[ChcFamily::eps]),
+                      "the noisy oracle's level; a learned predictor (--predictor " +
+                          std::string(learned_model_name(static_cast<LearnedModel>(
+                              report.params[ChcFamily::predictor] - 1.0))) +
+                          ") does not use it");
   if (!(rq.opt_resolution >= 1))
     throw input_error(rq.source, "--opt-resolution", std::to_string(rq.opt_resolution),
                       "must be at least 1");
@@ -185,14 +194,17 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   context.capacity = trace.capacity;
   report.horizon_slots = horizon_slots(job, trace.tick_seconds);
   report.tick_seconds = trace.tick_seconds;
+  // A learned member's table: from the whole trace's history, at the job's planning slots, as
+  // a pool's is at its scenario window's (docs/predict.md, "In pools").
   ForecastTable table;
-  if (rq.predictor != "oracle") {
+  if (chc && report.params[ChcFamily::predictor] != 0.0) {
+    const int32_t model = static_cast<int32_t>(report.params[ChcFamily::predictor]) - 1;
     LearnedPredictorOptions options;
     options.avail_max = trace.capacity;
     table = make_forecast_table(context.market, rq.start_slot, report.horizon_slots,
                                 static_cast<int32_t>(report.params[ChcFamily::window]),
-                                learned_model(rq.predictor), options);
-    context.forecast_table = table.view();
+                                static_cast<LearnedModel>(model), options);
+    context.forecast_tables[model] = table.view();
   }
   PlanStats stats;
   if (rq.slot_csv.empty()) {
