@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `select --opt-resolution` and `stress --opt-resolution` (docs/select.md, docs/stress.md): OPT on
+# `select --opt-resolution` and `stress --opt-resolution` (docs/select.md, docs/stress.md), and
+# `sweep --opt-split-steps` (docs/model.md §5) at the end: OPT on
 # the lattice of step tick*H(N_min)/M gives a bracket no wider than the default 256 buckets, the
 # resolution is stored (attribute, [select] / [stress] table of `config`) only when given, the
 # saved configuration replays bit for bit, [select] opt_resolution in the sweep file is read, and
@@ -150,5 +151,30 @@ expect_error stress-file-negative "stress.opt_resolution = -1|must be in [0, 104
   "$bin" stress --pool stress_bad.toml --output bad.h5
 expect_error stress-too-fine "--opt-resolution = 1000000000|progress states" \
   "$bin" stress --pool stress.toml --output bad.h5 --opt-resolution 1000000000
+expect_no_file bad.h5
+
+# sweep --opt-split-steps (docs/model.md §5 "Split steps"): with beta > 0 its bracket is no wider
+# than the resolution lattice's; stored only when given; refused without --opt-resolution.
+sed 's/^miss_penalty = 30$/miss_penalty = 30\nbeta = 60/' select.toml >beta.toml
+"$bin" sweep --pool beta.toml --output plain.h5 --threads 2 --opt-resolution 4 >plain.log 2>&1
+"$bin" sweep --pool beta.toml --output split.h5 --threads 2 --opt-resolution 4 --opt-split-steps \
+  >split.log 2>&1
+grep -q "^OPT (split steps tick\*alpha/a near tick\*H(N_min)/4): " split.log ||
+  fail "no split-steps bracket line: $(cat split.log)"
+"$py" - plain.h5 split.h5 <<'PY' || fail "sweep --opt-split-steps"
+import sys
+import h5py
+plain, split = (h5py.File(p) for p in sys.argv[1:])
+assert "progress_split_steps" not in plain["opt"].attrs
+assert "opt_split_steps" not in plain.attrs["config"]
+assert split["opt"].attrs["progress_split_steps"] == 1
+assert "\nopt_split_steps = true\n" in split.attrs["config"]
+wp, ws = plain["opt"].attrs["bracket_width"], split["opt"].attrs["bracket_width"]
+print(f"beta = 60: bracket {wp:.6g} USD per job with one step, {ws:.6g} with split steps")
+assert ws < wp, (ws, wp)
+PY
+replays split sweep split.h5
+expect_error split-without-resolution "--opt-split-steps|needs --opt-resolution" \
+  "$bin" sweep --pool beta.toml --output bad.h5 --opt-split-steps
 expect_no_file bad.h5
 finish select_opt_resolution
