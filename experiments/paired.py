@@ -38,8 +38,9 @@ def member_index(f, spec):
     return int(f[f"families/{family}"].attrs["first_member"]) + int(offset or 0)
 
 
-def per_job(f, spec, at):
-    """[cluster, round] utilities of what spec names, clusters = free axis points × scenarios."""
+def per_job(f, spec, at, field="utility"):
+    """[cluster, round] utilities (or another traced per-job field, e.g. cost) of what spec
+    names, clusters = free axis points × scenarios."""
     if spec in ("opt", "opt_upper"):
         name = "opt/utility_lower" if spec == "opt" else "opt/utility_upper"
         if name not in f:
@@ -58,7 +59,7 @@ def per_job(f, spec, at):
         if k not in members:
             raise SystemExit(f"paired.py: {f.filename}: --a/--b = {spec}: member {k} was not "
                              f"traced (traced: {members})")
-        data = traced["utility"]
+        data = traced[field]
         labels = [d.label for d in data.dims]
         member_axis = labels.index("member")
         values = np.take(data[()], members.index(k), axis=member_axis)

@@ -11,18 +11,39 @@ source "$root/tests/support/figure_checks.sh"
 rm -rf "$scratch" && mkdir -p "$scratch"
 cd "$scratch"
 
-# (a) predictability: one trace, window 8: 3 lookahead rows (k = 1, 7) and skills <= 1.
+# (a) predictability: one trace in 5 windows, window 8: 2 lookahead rows (k = 1, 7), 8 rows of
+# every model's skill; every skill <= 1 with an ordered interval, none undefined.
 bash "$root/experiments/a_predictability/run.sh" "$bin" a --smoke > a.log
 png_ok a/a_predictability.png
-rows=$(grep -c "^| v100_us-east-2b.h5 |" a/a_predictability.md)
+rows=$(grep -c "^| v100_us-east-2b.h5 | 195 s | 5 |" a/a_predictability.md)
 test "$rows" = 2 || { echo "a: expected 2 table rows, got $rows"; cat a/a_predictability.md; exit 1; }
+test "$(grep -cE '^\| (price|avail) \| v100_us-east-2b.h5 \| ' a/a_predictability.md)" = 4
+"$py" - a/a_predictability.md <<'PY'
+import re, sys
+for line in open(sys.argv[1]):
+    if line.startswith("| v100") or line.startswith("| price") or line.startswith("| avail"):
+        assert "nan" not in line, line
+        for m, lo, hi in re.findall(r"(-?\d+\.\d+) \[(-?\d+\.\d+), (-?\d+\.\d+)\]", line):
+            assert float(lo) <= float(hi) and max(float(m), float(hi)) <= 1 + 1e-9, line
+PY
 
-# (b) methods: both workloads on the synthetic market; 8 methods each, OPT last.
+# (b) methods: both workloads on the synthetic market, 2 seeds x 2 windows; per workload 8
+# methods, 10 paired comparisons of CHC, 7 of PF tuned on the first window and compared on the
+# second, OPT's bracket; every paired interval ordered and containing its estimate.
 bash "$root/experiments/b_methods/run.sh" "$bin" b --smoke > b.log
 png_ok b/b_methods.png
-test "$(grep -c '^| on-demand |' b/b_methods.md)" = 2
-test "$(grep -c '^| OPT' b/b_methods.md)" = 2
-test "$(grep -c "^| " b/b_methods.md)" = $((2 * 9))  # header + 8 methods, per workload
+test "$(grep -c '^## ' b/b_methods.md)" = 3  # 2 settings and the summary
+grep -q '2 seeds × 2 windows = 4 clusters × 2 jobs' b/b_methods.md
+test "$(grep -c '^| on-demand |' b/b_methods.md)" = 4  # the method and where-it-goes tables
+test "$(grep -c '^| CHC ε=0 | ' b/b_methods.md)" = 16  # method, 5 + 1 comparisons, where it goes; per workload
+test "$(grep -c '^| PF tuned | ' b/b_methods.md)" = 10  # 4 comparisons + 1 where-it-goes row, per workload
+test "$(grep -c 'bracket' b/b_methods.md)" = 2
+"$py" - b/b_methods.md <<'PY'
+import re, sys
+for line in open(sys.argv[1]):
+    for m, lo, hi in re.findall(r"([+-]\d+\.\d+) \[([+-]\d+\.\d+), ([+-]\d+\.\d+)\]", line):
+        assert float(lo) <= float(m) <= float(hi), line
+PY
 
 # (d) commitment: paired differences against v = 1 for windows 4, 6 and v = 2, 4, both noise
 # levels and their interaction, every interval ordered and containing its estimate.
