@@ -78,6 +78,13 @@ class DeviceScenarioSet {
       view_.forecast_spot_price = forecast_price_.data();
       view_.forecast_spot_avail = forecast_avail_.data();
     }
+    // The learned predictors' tables (docs/predict.md, "In pools"), counted in the meter.
+    for (int32_t m = 0; m < kLearnedModels; ++m) {
+      learned_price_[m] = std::make_unique<DeviceBuffer<double>>(set.learned_price[m], meter);
+      learned_avail_[m] = std::make_unique<DeviceBuffer<int32_t>>(set.learned_avail[m], meter);
+      view_.learned_price[m] = set.learned_price[m].empty() ? nullptr : learned_price_[m]->data();
+      view_.learned_avail[m] = set.learned_avail[m].empty() ? nullptr : learned_avail_[m]->data();
+    }
     const std::size_t bytes =
         static_cast<std::size_t>(set.slots) * (sizeof(double) + sizeof(int32_t));
     staged_bytes_ = bytes <= static_cast<std::size_t>(kSharedScenarioBytes) ? bytes : 0;
@@ -99,6 +106,8 @@ class DeviceScenarioSet {
   DeviceBuffer<double> od_price_;
   DeviceBuffer<double> forecast_price_;
   DeviceBuffer<int32_t> forecast_avail_;
+  std::unique_ptr<DeviceBuffer<double>> learned_price_[kLearnedModels];
+  std::unique_ptr<DeviceBuffer<int32_t>> learned_avail_[kLearnedModels];
   ScenarioBatchView view_;
   std::size_t staged_bytes_ = 0;
 };

@@ -92,6 +92,7 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
   // defaults; each applies to the families that have it.
   for (const FamilyInfo& family : family_table()) {
     for (const AxisSpec& axis : family.axes) {
+      if (std::string(axis.name) == "predictor") continue;  // --predictor NAME, below
       auto found = args->axis_options.find(axis.name);
       if (found != args->axis_options.end()) {
         found->second->description(found->second->get_description() + "; " + family.name);
@@ -110,7 +111,8 @@ void add_simulate_command(CLI::App& app, std::shared_ptr<std::string> config_pat
       cmd->add_option("--chc-mode", args->chc_mode, "chc: committed or averaged (--mode 0 or 1)")
           ->capture_default_str();
   chc_mode->excludes(args->axis_options.at("mode"));
-  cmd->add_option("--predictor", rq.predictor, "chc: oracle, seasonal, holt-winters, ar or last")
+  cmd->add_option("--predictor", rq.predictor,
+                  "chc: oracle, last, seasonal, holt-winters or ar (the pool's predictor axis)")
       ->capture_default_str();
   cmd->add_option("--seed", rq.seed, "Seed of the forecast and workload draws")
       ->capture_default_str();

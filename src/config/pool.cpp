@@ -253,6 +253,67 @@ void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std
 
 namespace {
 
+// "a,b,c" as {a, b, c}.
+std::vector<std::string> split_names(const std::string& names) {
+  std::vector<std::string> out;
+  for (size_t begin = 0, end = 0; end != std::string::npos; begin = end + 1) {
+    end = names.find(',', begin);
+    out.push_back(names.substr(begin, end == std::string::npos ? end : end - begin));
+  }
+  return out;
+}
+
+}  // namespace
+
+int32_t axis_value_code(const AxisSpec& axis, const std::string& name) {
+  if (!axis.value_names) return -1;
+  const std::vector<std::string> names = split_names(axis.value_names);
+  const auto found = std::find(names.begin(), names.end(), name);
+  return found == names.end() ? -1 : static_cast<int32_t>(found - names.begin());
+}
+
+void check_learned_members(const FamilyGrid& grid, const std::string& where) {
+  if (grid.family != family_id<ChcFamily>) return;
+  const std::vector<double>& predictor = grid.axes[ChcFamily::predictor].values;
+  const std::vector<double>& eps = grid.axes[ChcFamily::eps].values;
+  const auto learned =
+      std::find_if(predictor.begin(), predictor.end(), [](double p) { return p != 0.0; });
+  const auto noisy = std::find_if(eps.begin(), eps.end(), [](double e) { return e != 0.0; });
+  if (learned == predictor.end() || noisy == eps.end()) return;
+  throw input_error(where, grid.name + ".eps", num(*noisy),
+                    "the noisy oracle's level, which a member with predictor = " + num(*learned) +
+                        " (a learned predictor) does not use; give the oracle's eps grid and "
+                        "the learned predictors separate sub-pools (docs/pool.md, \"Sub-pools\")");
+}
+
+namespace {
+
+// One axis's values: parse_axis_values, and on a named axis (AxisSpec::value_names) the names
+// of its codes too, alone or in a list (predictor = "ar", predictor = ["oracle", "last"]).
+std::vector<double> pool_axis_values(const TomlDocument& doc, const std::string& field,
+                                     const TomlValue& value, const AxisSpec& axis) {
+  if (!axis.value_names) return parse_axis_values(doc, field, value);
+  const auto one = [&](const TomlValue& v) -> double {
+    if (!v.is_string()) return toml_number(doc, field, v);
+    const int32_t code = axis_value_code(axis, v.string);
+    if (code < 0)
+      throw input_error(where(doc, v), field, v.text,
+                        "expected one of " + join(split_names(axis.value_names)) +
+                            " or its code (0 to " +
+                            std::to_string(split_names(axis.value_names).size() - 1) + ")");
+    return code;
+  };
+  if (value.is_array()) {
+    std::vector<double> values;
+    for (const TomlValue& item : value.items)
+      values.push_back(one(item));
+    return values;
+  }
+  if (value.is_string() && axis_value_code(axis, value.string) < 0)
+    return parse_axis_values(doc, field, value);  // a range of codes
+  return {one(value)};
+}
+
 // The grid of one [pool.<family>] or [pool.<family>.<name>] section: the family's defaults,
 // then the parent table's axes (for a named sub-pool), then the section's own.
 FamilyGrid parse_grid(const TomlDocument& doc, const FamilyInfo& info, const std::string& grid_name,
@@ -274,7 +335,7 @@ FamilyGrid parse_grid(const TomlDocument& doc, const FamilyInfo& info, const std
       }
       const AxisSpec& a = info.axes[axis];
       const std::string field = grid_name + "." + e.key;  // errors name the axis grid.axis
-      std::vector<double> values = parse_axis_values(doc, field, e.value);
+      std::vector<double> values = pool_axis_values(doc, field, e.value, a);
       if (values.empty()) throw input_error(where(doc, e), field, e.value.text, "empty axis");
       if (static_cast<int64_t>(values.size()) > kMaxAxisValues)
         throw input_error(where(doc, e), field, e.value.text,
@@ -324,6 +385,7 @@ Pool parse_pool(const TomlDocument& doc) {
     tables.push_back(&section);
     FamilyGrid grid = parse_grid(doc, *info, grid_name, tables);
     check_axis_orders(*info, grid, section_where);
+    check_learned_members(grid, section_where);
     int64_t size = 1;
     for (const auto& g : grid.axes) {
       const int64_t n = static_cast<int64_t>(g.values.size());

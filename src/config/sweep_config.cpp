@@ -527,6 +527,22 @@ TomlValue override_value(const std::string& key, const std::string& text) {
     TomlDocument parsed = parse_toml_text("v = " + literal, "command line");
     return parsed.sections.front().entries.front().value;
   } catch (const InputError&) {
+    if (!bracketed && literal != text) {
+      // a,b,c of bare words (chc.predictor=ar,last): a list of strings.
+      TomlValue list;
+      list.type = TomlValue::Type::array;
+      list.text = literal;
+      for (size_t begin = 0, end = 0; end != std::string::npos; begin = end + 1) {
+        end = text.find(',', begin);
+        const std::string item =
+            trim(text.substr(begin, end == std::string::npos ? end : end - begin));
+        list.items.push_back(item.empty() ? TomlValue{} : override_value(key, item));
+      }
+      bool words = true;
+      for (const TomlValue& item : list.items)
+        words = words && item.is_string() && !item.string.empty();
+      if (words) return list;
+    }
     if (bracketed || literal != text)
       throw input_error("command line", "-a " + key, text,
                         "expected a number, a list a,b,c or [a, b, c], or a range "

@@ -289,6 +289,17 @@ SweepPlan make_regime_plan(const SweepConfig& config, const std::vector<Trace>& 
                           other.scenarios.spot_avail.end());
     set.source_slot.insert(set.source_slot.end(), other.scenarios.source_slot.begin(),
                            other.scenarios.source_slot.end());
+    // The same pool, so the same learned models and table windows, made from this regime's trace.
+    for (int32_t m = 0; m < kLearnedModels; ++m) {
+      SPOTSWEEP_EXPECTS(other.scenarios.learned_window[m] == set.learned_window[m],
+                        "every regime's plan has the same learned tables");
+      set.learned_price[m].insert(set.learned_price[m].end(),
+                                  other.scenarios.learned_price[m].begin(),
+                                  other.scenarios.learned_price[m].end());
+      set.learned_avail[m].insert(set.learned_avail[m].end(),
+                                  other.scenarios.learned_avail[m].begin(),
+                                  other.scenarios.learned_avail[m].end());
+    }
     plan.jobs.insert(plan.jobs.end(), jobs.begin(),
                      jobs.end());  // the regime changes the market, not the job
   }
@@ -387,6 +398,7 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
     for (int32_t s = 0; s < S; ++s)
       best_sum += out.at(out.best_cumulative, s, T - 1);
     out.opt_buckets = opt.progress_buckets;
+    out.opt_resolution = opt.resolution;
     out.opt_precision = opt_precision(out.opt_utility.data(), out.opt_upper.data(),
                                       static_cast<int64_t>(cells), best_sum / cells);
   }
@@ -478,7 +490,7 @@ SelectorRun run_selector(const SweepPlan& plan, const std::vector<UtilityRange>&
 }
 
 SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, int32_t opt_buckets,
-                           const RoundProgress& progress) {
+                           const RoundProgress& progress, int32_t opt_resolution) {
   const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
   // The selector's tables: gains, estimates, probabilities and rewards per (scenario, member),
   // the per-round records and curves, and each CPU thread's planner scratch.
@@ -493,7 +505,8 @@ SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, 
   SelectorRun run = run_selector(plan, ranges, options, progress);
   // OPT is per job, not per member: under several ranks each solves a share of the jobs, and
   // every rank gets the whole table (docs/mpi.md, "OPT across ranks").
-  const OptTable opt = compute_opt_table_ranks(plan, opt_buckets, options.exec.threads);
+  const OptTable opt =
+      compute_opt_table_ranks(plan, opt_buckets, options.exec.threads, {}, opt_resolution);
   return finish_select(plan, ranges, options, opt, std::move(run));
 }
 

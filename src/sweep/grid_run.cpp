@@ -26,6 +26,7 @@
 #include "spotsweep/detail/memory.hpp"
 #include "spotsweep/detail/mpi.hpp"
 #include "spotsweep/detail/stop.hpp"
+#include "spotsweep/engine/chc_tables.hpp"
 #include "spotsweep/engine/families.hpp"
 #include "spotsweep/sweep/work_estimate.hpp"
 
@@ -295,9 +296,10 @@ std::vector<int64_t> chunk_members(const SweepChunk& chunk, const FamilyGrid& fa
 }
 
 // The members that must run together: a CHC grid's members that share a planning key (window,
-// eps, growth, resolution, planner, availability noise: they differ only in commit,
-// replan_deviation and mode), so that a backend planning once per key keeps sharing its plans
-// within a chunk; every other member alone. Groups of one point's pool, in member order.
+// eps, growth, resolution, planner, availability noise, predictor: they differ only in commit,
+// replan_deviation and mode, chc_axis_keys_plans), so that a backend planning once per key keeps
+// sharing its plans within a chunk; every other member alone. Groups of one point's pool, in member
+// order.
 std::vector<std::vector<int64_t>> planning_groups(const Pool& pool) {
   std::vector<std::vector<int64_t>> groups;
   for (const FamilyGrid& grid : pool.families) {
@@ -306,15 +308,13 @@ std::vector<std::vector<int64_t>> planning_groups(const Pool& pool) {
         groups.push_back({grid.first_member + local});
       continue;
     }
-    const bool free_axis[] = {false, true, false, false, false, true, true, false, false};
-    static_assert(ChcFamily::axis_count == 9, "the CHC axes a planning key leaves free");
     std::map<std::vector<int64_t>, size_t> index;
     std::vector<int64_t> digit(grid.axes.size());
     for (int64_t local = 0; local < grid.size; ++local) {
       int64_t rest = local;
       for (size_t a = grid.axes.size(); a-- > 0;) {
         const int64_t n = static_cast<int64_t>(grid.axes[a].values.size());
-        digit[a] = free_axis[a] ? 0 : rest % n;
+        digit[a] = chc_axis_keys_plans(static_cast<int32_t>(a)) ? rest % n : 0;
         rest /= n;
       }
       const auto found = index.emplace(digit, groups.size());
@@ -477,7 +477,8 @@ void check_sweep_grid_host_memory(const SweepGrid& grid, const GridRunOptions& o
                     "shrink the pool or the scenario axes, drop --per-scenario or "
                     "--trace-members, or lower --threads");
   for (const SweepPlan& plan : grid.plans)
-    check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads, options.opt_resolution);
+    check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads, options.opt_resolution,
+                    options.opt_split_steps);
 }
 
 void remove_checkpoint(const std::string& dir) {
@@ -742,10 +743,10 @@ void run_opt(const SweepGrid& grid, const GridRunOptions& options,
   int64_t total_jobs = 0, solved = 0;
   mpi::agreed([&] {
     for (const SweepPlan& plan : grid.plans) {
-      check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads,
-                      options.opt_resolution);
+      check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads, options.opt_resolution,
+                      options.opt_split_steps);
       ranges.push_back(opt_job_range(plan, options.opt_buckets, options.opt_resolution, mpi::rank(),
-                                     mpi::size()));
+                                     mpi::size(), options.opt_split_steps));
       total_jobs += ranges.back().count();
     }
   });
@@ -758,6 +759,7 @@ void run_opt(const SweepGrid& grid, const GridRunOptions& options,
           load_opt(opt_file(dir, p), hash, p, static_cast<size_t>(range.count()), share) &&
           share.progress_buckets == options.opt_buckets) {
         share.resolution = options.opt_resolution;  // part of the fingerprint the hash checks
+        share.split_steps = options.opt_split_steps && options.opt_resolution > 0;
         ++out.opt_points_resumed;
       } else {
         share = compute_opt_share(
@@ -765,7 +767,7 @@ void run_opt(const SweepGrid& grid, const GridRunOptions& options,
             [&](int64_t d, int64_t) {
               if (callbacks.opt) callbacks.opt(solved + d, total_jobs);
             },
-            options.opt_resolution);
+            options.opt_resolution, options.opt_split_steps);
         mpi::test_failure_point("opt");
         if (!dir.empty()) save_opt(opt_file(dir, p), hash, p, share);
       }

@@ -9,6 +9,7 @@
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/memory.hpp"
 #include "spotsweep/engine/families.hpp"
+#include "spotsweep/market/learned_predictor.hpp"
 #include "spotsweep/market/trace_io.hpp"
 #include "spotsweep/model/limits.hpp"
 
@@ -28,7 +29,28 @@ ScenarioBatchView ScenarioSet::view() const {
     v.forecast_spot_price = forecast_spot_price.data();
     v.forecast_spot_avail = forecast_spot_avail.data();
   }
+  for (int32_t m = 0; m < kLearnedModels; ++m) {
+    if (learned_price[m].empty()) continue;
+    v.learned_price[m] = learned_price[m].data();
+    v.learned_avail[m] = learned_avail[m].data();
+    v.learned_window[m] = learned_window[m];
+  }
   return v;
+}
+
+std::vector<int32_t> learned_table_windows(const Pool& pool) {
+  std::vector<int32_t> windows(kLearnedModels, 0);
+  for (const FamilyGrid& grid : pool.families) {
+    if (grid.family != family_id<ChcFamily>) continue;
+    const std::vector<double>& window = grid.axes[ChcFamily::window].values;
+    const int32_t widest = static_cast<int32_t>(*std::max_element(window.begin(), window.end()));
+    for (double predictor : grid.axes[ChcFamily::predictor].values)
+      if (predictor != 0.0) {
+        int32_t& w = windows[static_cast<size_t>(predictor) - 1];
+        w = std::max(w, widest);
+      }
+  }
+  return windows;
 }
 
 size_t max_scratch_bytes(const SweepPlan& plan, FamilyId except) {
@@ -52,6 +74,55 @@ size_t max_scratch_bytes(const SweepPlan& plan, FamilyId except) {
 }
 
 namespace {
+
+// The learned predictors' tables (docs/predict.md, "In pools"): for each model the pool's CHC
+// members use, one table per scenario made by make_forecast_table on the whole of trace_of(s),
+// which the scenario's window was cut from at source_slot[s] (or its forecast trace), with a
+// planning slot at every slot of the window: so a forecast at the window's first slot has
+// learned from every slot of the trace before it, and the model's state runs on through the
+// window as in `simulate --predictor`. One table per (scenario, model), each built once, in
+// parallel; its window is the largest of the members using the model, and members with a
+// smaller window read its first lookaheads.
+template <class TraceOf>
+void build_learned_tables(ScenarioSet& set, const Pool& pool, const TraceOf& trace_of,
+                          const std::string& file) {
+  const std::vector<int32_t> windows = learned_table_windows(pool);
+  double bytes = 0.0;
+  std::vector<int32_t> models;
+  for (int32_t m = 0; m < kLearnedModels; ++m) {
+    set.learned_price[m].clear();
+    set.learned_avail[m].clear();
+    set.learned_window[m] = windows[static_cast<size_t>(m)];
+    if (windows[static_cast<size_t>(m)] == 0) continue;
+    models.push_back(m);
+    bytes += static_cast<double>(set.count) * set.slots * windows[static_cast<size_t>(m)] *
+             (sizeof(double) + sizeof(int32_t));
+  }
+  if (models.empty()) return;
+  check_host_memory(bytes, "the learned predictors' forecast tables", file, "workload.scenarios",
+                    std::to_string(set.count),
+                    "lower [workload] scenarios, or the windows of learned CHC members");
+  for (int32_t m : models) {
+    const size_t n = static_cast<size_t>(set.count) * set.slots * set.learned_window[m];
+    set.learned_price[m].resize(n);
+    set.learned_avail[m].resize(n);
+  }
+  const int64_t tasks = static_cast<int64_t>(set.count) * static_cast<int64_t>(models.size());
+  LearnedPredictorOptions options;
+  options.avail_max = set.capacity;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int64_t task = 0; task < tasks; ++task) {
+    const int32_t s = static_cast<int32_t>(task / static_cast<int64_t>(models.size()));
+    const int32_t m = models[static_cast<size_t>(task % static_cast<int64_t>(models.size()))];
+    const int32_t window = set.learned_window[m];
+    const ForecastTable table =
+        make_forecast_table(trace_of(s).view(), static_cast<int32_t>(set.source_slot[s]), set.slots,
+                            window, static_cast<LearnedModel>(m), options);
+    const size_t at = static_cast<size_t>(s) * set.slots * window;
+    std::copy(table.price.begin(), table.price.end(), set.learned_price[m].begin() + at);
+    std::copy(table.avail.begin(), table.avail.end(), set.learned_avail[m].begin() + at);
+  }
+}
 
 // The plan on scenario windows [first_slot(s), + window) of market(s), for s < S.
 template <class MarketOf, class FirstSlotOf>
@@ -154,6 +225,7 @@ SweepPlan build_plan(const SweepConfig& config, const MarketOf& market,
           plan.job(s, r), set.tick_seconds, dearest,
           config.file + " [job] scenario " + std::to_string(s) + " round " + std::to_string(r),
           source_name);
+  build_learned_tables(set, plan.pool, market, config.file);
   return plan;
 }
 
@@ -190,6 +262,9 @@ void set_forecast_market(SweepPlan& plan, const Trace& forecast, const std::stri
                                    forecast.spot_avail.begin() + first + set.slots);
     set.capacity = std::max(set.capacity, forecast.capacity);
   }
+  // The learned predictors learn from what forecasters read: the forecast trace's history.
+  build_learned_tables(
+      set, plan.pool, [&](int32_t) -> const Trace& { return forecast; }, source_name);
 }
 
 SweepPlan make_synthetic_plan(const SweepConfig& config) {

@@ -144,6 +144,15 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   const bool chc = family->id == family_id<ChcFamily>;
   if (rq.predictor != "oracle" && !chc)
     throw input_error(rq.source, "--predictor", rq.predictor, "only chc plans on forecasts");
+  // --predictor NAME is the pool's predictor axis: code = LearnedModel + 1 (docs/pool.md).
+  if (rq.predictor != "oracle")
+    report.params[ChcFamily::predictor] = static_cast<double>(learned_model(rq.predictor)) + 1.0;
+  if (chc && report.params[ChcFamily::predictor] != 0.0 && report.params[ChcFamily::eps] != 0.0)
+    throw input_error(rq.source, "--eps", format_number(report.params[ChcFamily::eps]),
+                      "the noisy oracle's level; a learned predictor (--predictor " +
+                          std::string(learned_model_name(static_cast<LearnedModel>(
+                              report.params[ChcFamily::predictor] - 1.0))) +
+                          ") does not use it");
   if (!(rq.opt_resolution >= 1))
     throw input_error(rq.source, "--opt-resolution", std::to_string(rq.opt_resolution),
                       "must be at least 1");
@@ -185,14 +194,17 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   context.capacity = trace.capacity;
   report.horizon_slots = horizon_slots(job, trace.tick_seconds);
   report.tick_seconds = trace.tick_seconds;
+  // A learned member's table: from the whole trace's history, at the job's planning slots, as
+  // a pool's is at its scenario window's (docs/predict.md, "In pools").
   ForecastTable table;
-  if (rq.predictor != "oracle") {
+  if (chc && report.params[ChcFamily::predictor] != 0.0) {
+    const int32_t model = static_cast<int32_t>(report.params[ChcFamily::predictor]) - 1;
     LearnedPredictorOptions options;
     options.avail_max = trace.capacity;
     table = make_forecast_table(context.market, rq.start_slot, report.horizon_slots,
                                 static_cast<int32_t>(report.params[ChcFamily::window]),
-                                learned_model(rq.predictor), options);
-    context.forecast_table = table.view();
+                                static_cast<LearnedModel>(model), options);
+    context.forecast_tables[model] = table.view();
   }
   PlanStats stats;
   if (rq.slot_csv.empty()) {
@@ -289,10 +301,12 @@ FromSweepReport run_simulate_from_sweep(const FromSweepRequest& rq) {
                       "no stored configuration: not an output of `spotsweep sweep`");
   const TomlDocument doc = parse_toml_text(config_text, path + " (its stored config)");
   const SweepConfig config = parse_sweep_config(doc);
-  int32_t opt_buckets = 256;
+  int32_t opt_buckets = 256, opt_resolution = 0;
   if (const TomlSection* sweep = doc.find("sweep"))
-    for (const TomlEntry& e : sweep->entries)
+    for (const TomlEntry& e : sweep->entries) {
       if (e.key == "opt_buckets") opt_buckets = static_cast<int32_t>(toml_integer(doc, e));
+      if (e.key == "opt_resolution") opt_resolution = static_cast<int32_t>(toml_integer(doc, e));
+    }
   // The per-slot log is reserved before the run: a bad path, the sweep file or its trace fails
   // at once.
   std::unique_ptr<OutputFile> csv_output;
@@ -372,12 +386,16 @@ FromSweepReport run_simulate_from_sweep(const FromSweepRequest& rq) {
   OnDemandOnlyPolicy od;
   report.on_demand_cost = simulate(job, context.market, out.window_start, od).cost;
   if (rq.with_opt && opt_buckets > 0) {
+    // The sweep's lattice: L/opt_buckets, or Δ·H(N_min)/opt_resolution when it ran with
+    // --opt-resolution (compute_opt_table), so that the lower values compare bit for bit.
     OptOptions options;
-    options.progress_buckets = opt_buckets;
-    const std::string value = std::to_string(opt_buckets);
-    check_opt_lattice(job, plan.scenarios.tick_seconds, options, path, "sweep.opt_buckets", value);
+    options.progress_buckets = opt_resolution > 0 ? 0 : opt_buckets;
+    options.resolution = opt_resolution;
+    const std::string field = opt_resolution > 0 ? "sweep.opt_resolution" : "sweep.opt_buckets";
+    const std::string value = std::to_string(opt_resolution > 0 ? opt_resolution : opt_buckets);
+    check_opt_lattice(job, plan.scenarios.tick_seconds, options, path, field, value);
     check_host_memory(opt_lattice(job, plan.scenarios.tick_seconds, options).bytes(true),
-                      "OPT's tables", path, "sweep.opt_buckets", value, "give --no-opt");
+                      "OPT's tables", path, field, value, "give --no-opt");
     report.opt = solve_opt(job, context.market, out.window_start, options);
     report.with_opt = true;
   }

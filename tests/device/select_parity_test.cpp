@@ -158,6 +158,28 @@ lagrange_iters = [0, 2]
   expect_parity(plan, options);
 }
 
+// CHC members on learned predictors' tables (docs/predict.md, "In pools") beside oracle ones.
+TEST_F(SelectParity, LearnedPredictorMembers) {
+  const std::string chc = R"toml(
+[pool.chc]
+commit = [1, 2]
+resolution = [1]
+[pool.chc.oracle]
+window = [4]
+eps = [0, 0.2]
+[pool.chc.learned]
+window = [4, 8]
+predictor = ["last", "seasonal", "holt-winters", "ar"]
+)toml";
+  const SweepConfig with_chc = parse_sweep_config(
+      parse_toml_text(std::string(testing::fixture_sweep_toml()) + chc, "fixture.toml"));
+  const SweepPlan plan = make_plan(with_chc, testing::fixture_trace());
+  SelectOptions options;
+  options.seed = 5;
+  options.exec.max_chunk_members = 5;
+  expect_parity(plan, options);
+}
+
 TEST_F(SelectParity, MemoryBudgetTooSmallIsAnInputError) {
   const SweepPlan plan = testing::fixture_plan();
   SelectOptions options;

@@ -82,6 +82,21 @@ TEST_F(SweepParity, ChcFamilyIsBitIdentical) {
   expect_identical(plan, cpu, cuda);
 }
 
+// Learned predictors (docs/predict.md, "In pools"): the device copy of the scenario set holds
+// each learned model's tables, and members read them as on the CPU, with windows smaller than
+// the table's, beside oracle members.
+TEST_F(SweepParity, LearnedPredictorsAreBitIdentical) {
+  const SweepPlan plan = testing::fixture_plan(
+      "\n[pool.chc]\ncommit = [1, 2]\nresolution = [1]\nlagrange_iters = [0, 2]\n"
+      "[pool.chc.oracle]\nwindow = [4]\neps = [0, 0.3]\ngrowth = [0.5]\n"
+      "[pool.chc.learned]\nwindow = [3, 6]\n"
+      "predictor = [\"last\", \"seasonal\", \"holt-winters\", \"ar\"]\n");
+  ASSERT_FALSE(plan.scenarios.learned_price[3].empty());
+  const SweepResult cpu = run(plan, Backend::cpu);
+  const SweepResult cuda = run(plan, Backend::cuda, 5);
+  expect_identical(plan, cpu, cuda);
+}
+
 TEST_F(SweepParity, MemoryBudgetTooSmallIsAnInputError) {
   const SweepPlan plan = testing::fixture_plan();
   SweepOptions options;

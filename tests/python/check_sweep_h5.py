@@ -51,9 +51,10 @@ with h5py.File(path, "r") as f:
     assert f["workload/job_work"].shape == (3, 4)
 
     chc = f["families/chc/utility_mean"]
-    assert chc.shape == (1, 1, 2, 1, 1, 1, 1, 1, 1), chc.shape
+    assert chc.shape == (1, 1, 2, 1, 1, 1, 1, 1, 1, 1), chc.shape
     assert chc.dims[7].label == "lagrange_iters"
     assert chc.dims[8].label == "avail_noise"
+    assert chc.dims[9].label == "predictor" and list(chc.dims[9][0][:]) == [0.0]
     assert [d.label for d in chc.dims][:3] == ["window", "commit", "eps"]
     assert list(chc.dims[2][0][:]) == [0.0, 0.3]
 print("check_sweep_h5: ok")

@@ -16,7 +16,7 @@ cd "$tmp"
 
 # Sweeps of the shipped pools and of the coverage pools beside this script.
 for pool in "$pools/pf_small.toml" "$pools/chc_small.toml" "$pools/chc_lagrangian.toml" \
-    "$here/pools/chc_composition.toml" "$here/pools/cbl_mode.toml" "$here/pools/synthetic_mixed.toml"; do
+    "$pools/chc_learned.toml" "$here/pools/chc_composition.toml" "$here/pools/cbl_mode.toml" "$here/pools/synthetic_mixed.toml"; do
   name=$(basename "$pool" .toml)
   run "$spotsweep" sweep --pool "$pool" --output "$name.h5" --backend cpu
   outputs+=("sweep_$name=$name.h5")

@@ -86,6 +86,13 @@ Pool load_pool(const std::string& path);
 // largest `smaller` value must not exceed the smallest `larger` one.
 void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std::string& where);
 
+// The code of `name` on a named axis (AxisSpec::value_names), or -1.
+int32_t axis_value_code(const AxisSpec& axis, const std::string& name);
+// Refuses a CHC grid whose members would plan on a learned predictor (predictor != 0) beside an
+// oracle noise level eps != 0, which they would not use (docs/pool.md, "Sub-pools"): a one-line
+// InputError naming where, the grid's eps and its value.
+void check_learned_members(const FamilyGrid& grid, const std::string& where);
+
 // Parses one axis value: a number, a list [a, b, c], or a range string "[start:stop:step]" or
 // "[start:stop:pow2]"; errors name `field`. Checks count only; ranges are checked by parse_pool.
 std::vector<double> parse_axis_values(const TomlDocument& doc, const std::string& field,

@@ -14,7 +14,7 @@
 
 namespace spotsweep {
 
-constexpr int kMaxAxes = 9;  // CHC has 9 axes (engine/families/chc.hpp)
+constexpr int kMaxAxes = 10;  // CHC has 10 axes (engine/families/chc.hpp)
 
 // Which family of the list in families.hpp: its position there. Opaque, so that code names a
 // family by its traits (family_id<PfFamily>) and adding one touches no enumeration.
@@ -31,6 +31,9 @@ struct AxisSpec {
   bool min_inclusive;
   double max_value;  // inclusive; kUnbounded for none
   bool integer;
+  // "a,b,c": names that pool files may give for the codes 0, 1, 2 (CHC's predictor); nullptr
+  // when the axis takes numbers only.
+  const char* value_names = nullptr;
 };
 
 constexpr double kUnbounded = std::numeric_limits<double>::infinity();
@@ -91,9 +94,10 @@ struct MemberContext {
   // What forecasters read: the market itself, unless the workload poisons forecasts with
   // another trace (forecast_trace, docs/select.md).
   MarketView forecast_market;
-  // A learned predictor's forecasts for this scenario (docs/predict.md); empty (price null):
-  // predictions come from the noisy oracle.
-  ForecastTableView forecast_table;
+  // The learned predictors' forecasts for this scenario, one table per LearnedModel
+  // (docs/predict.md, "In pools"); a model no member uses has an empty table (price null).
+  // CHC members with predictor = m + 1 plan on table m, the others on the noisy oracle.
+  ForecastTableView forecast_tables[kLearnedModels];
   uint64_t seed = 0;  // the workload's seed, which keys the forecast noise
   uint32_t scenario = 0;
   int32_t capacity = 1;              // a_max of the scenario's market

@@ -17,6 +17,9 @@ enum class LearnedModel : int32_t {
   holt_winters = 2,    // additive Holt-Winters with a daily season, fitted by grid search
   autoregressive = 3,  // AR(p) + seasonal lag, least squares on a sliding history window
 };
+// A pool's CHC members name a model by predictor = model + 1 (docs/pool.md).
+static_assert(kLearnedModels == static_cast<int32_t>(LearnedModel::autoregressive) + 1,
+              "kLearnedModels (model/forecast.hpp) counts the models");
 
 // "last", "seasonal", "holt-winters", "ar".
 const char* learned_model_name(LearnedModel model);

@@ -18,6 +18,10 @@ namespace spotsweep {
 // Longest forecast window the oracle holds noise levels for.
 constexpr int32_t kMaxForecastWindow = 64;
 
+// How many learned predictors there are (LearnedModel, market/learned_predictor.hpp): a pool
+// member's context holds one forecast table per model (docs/predict.md, "In pools").
+constexpr int32_t kLearnedModels = 4;
+
 // Tag in the high 24 bits of the last counter word, so the oracle's draws never share a
 // counter with another Philox user in spotsweep that is given the same seed.
 constexpr uint32_t kForecastDomain = 0x464f5200u;  // "FOR"

@@ -30,6 +30,12 @@ struct ScenarioSet {
   // empty: the market itself.
   std::vector<double> forecast_spot_price;
   std::vector<int32_t> forecast_spot_avail;
+  // The learned predictors' forecasts (docs/predict.md, "In pools"): for each LearnedModel a
+  // CHC member of the pool plans on, [scenario][slot][k], k < learned_window[m], made at every
+  // slot of the window from the history of the trace forecasters read; empty for the others.
+  std::vector<double> learned_price[kLearnedModels];
+  std::vector<int32_t> learned_avail[kLearnedModels];
+  int32_t learned_window[kLearnedModels] = {};
 
   ScenarioBatchView view() const;
   MarketView market(int32_t scenario) const { return view().market(scenario); }
@@ -62,8 +68,12 @@ size_t max_scratch_bytes(const SweepPlan& plan, FamilyId except = FamilyId{-1});
 // round's job fits in its scenario window and every window in the trace.
 SweepPlan make_plan(const SweepConfig& config, const Trace& trace);
 // Makes forecasters read `forecast`'s windows at the plan's scenario offsets instead of the
-// market (prediction poisoning); InputError when its tick or length does not fit.
+// market (prediction poisoning), the learned predictors learning from its history too;
+// InputError when its tick or length does not fit.
 void set_forecast_market(SweepPlan& plan, const Trace& forecast, const std::string& source_name);
+// The largest window of the CHC members that plan on each learned model (docs/predict.md, "In
+// pools"), 0 for a model no member uses: the windows of the plan's forecast tables.
+std::vector<int32_t> learned_table_windows(const Pool& pool);
 // One synthetic draw per scenario: generate_synthetic(spec, seed, s), window from first_slot.
 SweepPlan make_synthetic_plan(const SweepConfig& config);
 // The workload as configured: windows of its trace (read with load_trace), or one synthetic

@@ -130,6 +130,38 @@ TEST(PoolErrors, UnknownFamilyOrAxis) {
   expect_one_line_error("[workload]\nrounds = 3\n", {"p.toml", "no [pool.<family>] section"});
 }
 
+// CHC's predictor axis (docs/pool.md): codes or names, the last axis, so a pool without it
+// indexes its members as before; a learned predictor beside an oracle eps is refused.
+TEST(Pool, ChcPredictorAxisTakesCodesOrNames) {
+  const auto predictors = [](const std::string& value) {
+    return pool_from("[pool.chc]\npredictor = " + value + "\n")
+        .families[0]
+        .axes[ChcFamily::predictor]
+        .values;
+  };
+  EXPECT_EQ(predictors("[0, 4]"), (std::vector<double>{0, 4}));
+  EXPECT_EQ(predictors("[\"oracle\", \"last\", \"seasonal\", \"holt-winters\", \"ar\"]"),
+            (std::vector<double>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(predictors("\"ar\""), (std::vector<double>{4}));
+  EXPECT_EQ(predictors("\"[1:3:1]\""), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(ChcFamily::predictor, ChcFamily::axis_count - 1);
+  expect_one_line_error("[pool.chc]\npredictor = [\"lstm\"]\n",
+                        {"p.toml:2", "chc.predictor = \"lstm\"", "oracle, last, seasonal"});
+  expect_one_line_error("[pool.chc]\npredictor = [5]\n", {"chc.predictor = 5", "out of range"});
+}
+
+TEST(PoolErrors, LearnedPredictorBesideOracleNoiseIsRefused) {
+  expect_one_line_error("[pool.chc]\neps = [0, 0.2]\npredictor = [0, 3]\n",
+                        {"p.toml:1", "chc.eps = 0.2", "predictor = 3", "Sub-pools"});
+  expect_one_line_error(
+      "[pool.chc]\npredictor = [\"ar\"]\n[pool.chc.a]\neps = [0.1]\n[pool.chc.b]\nwindow = 4\n",
+      {"p.toml:3", "chc.a.eps = 0.1", "predictor = 4"});
+  // The documented way: separate sub-pools.
+  const Pool pool = pool_from(
+      "[pool.chc.oracle]\neps = [0, 0.2]\n[pool.chc.learned]\npredictor = [\"last\", \"ar\"]\n");
+  EXPECT_EQ(pool.size, 4);
+}
+
 // Ranges are strings in TOML; the bare form of the old grammar gets an error saying how to write
 // it.
 TEST(PoolErrors, BareRangeSaysToQuoteIt) {
@@ -160,7 +192,7 @@ TEST(Pool, NamedSubPools) {
   EXPECT_EQ(pool.size, 1 + 4 + 12);
   EXPECT_EQ(pool.describe_member(1),
             "chc.short(window=4, commit=1, eps=0, growth=0, resolution=4, "
-            "replan_deviation=0, mode=0, lagrange_iters=0, avail_noise=0)");
+            "replan_deviation=0, mode=0, lagrange_iters=0, avail_noise=0, predictor=0)");
   // v <= w is checked per sub-pool: commit 12 with window 12 is fine in chc.long only.
   expect_one_line_error("[pool.chc.short]\nwindow = [4]\ncommit = [6]\n",
                         {"p.toml:1", "chc.short.commit = 6", "exceeds window = 4"});

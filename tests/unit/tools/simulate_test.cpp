@@ -110,6 +110,9 @@ TEST(Simulate, ParametersFollowThePoolRules) {
   SimulateRequest learned = request("pf", {});
   learned.predictor = "holt-winters";
   expect_error(learned, {"--predictor = holt-winters", "only chc"});
+  SimulateRequest noisy = request("chc", {{"eps", 0.1}});
+  noisy.predictor = "ar";
+  expect_error(noisy, {"--eps = 0.1", "--predictor ar", "does not use it"});
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 // CHC(w, v), committed horizon control (docs/model.md §4.4, docs/chc.md), on the noisy oracle
-// or, when the member's context carries one, a learned predictor's forecast table.
+// or, by its predictor axis, on a learned predictor's forecast table from the member's context
+// (docs/predict.md, "In pools").
 #include <cstddef>
 
 #include "spotsweep/engine/family.hpp"
@@ -27,7 +28,8 @@ struct ChcFamily {
   using Policy = ChcPolicy<MemberForecaster>;
   static constexpr const char* name = "chc";
   static constexpr const char* meaning =
-      "CHC(w, v) on the noisy oracle, docs/model.md section 4.4 (docs/chc.md)";
+      "CHC(w, v) on the noisy oracle or a learned predictor, docs/model.md section 4.4 "
+      "(docs/chc.md)";
   enum Axis : int32_t {
     window,
     commit,
@@ -38,6 +40,7 @@ struct ChcFamily {
     mode,
     lagrange_iters,
     avail_noise,
+    predictor,  // last, so that pools without it index their members as before
     axis_count
   };
   static constexpr AxisSpec axes[axis_count] = {
@@ -56,7 +59,12 @@ struct ChcFamily {
        "prices tried (0 = exact planner)", 0, 0, true, 64, true},
       {"avail_noise",
        "0 = multiplicative (a = 0 forecast exactly), 1 = capacity-scaled additive (errs both ways)",
-       "0 multiplicative, 1 capacity-scaled", 0, 0, true, 1, true}};
+       "0 multiplicative, 1 capacity-scaled", 0, 0, true, 1, true},
+      {"predictor",
+       "0 = noisy oracle; learned from the trace's history: 1 = last, 2 = seasonal, "
+       "3 = holt-winters, 4 = ar",
+       "0 oracle, 1-4 learned", 0, 0, true, kLearnedModels, true,
+       "oracle,last,seasonal,holt-winters,ar"}};
   static constexpr AxisOrders orders = {1, {{commit, window}}};
   // Every bench member plans w = 24 slots and re-plans every slot (v = 1), the costliest CHC.
   static constexpr BenchSpread bench = {eps, 0.0, 0.4, false};
@@ -81,6 +89,16 @@ struct ChcFamily {
     const size_t bytes = chc_scratch_layout(job, tick_s, c).bytes;
     return bytes > lagrangian_or_exact ? bytes : lagrangian_or_exact;
   }
+  // The table of learned model `model` (0 … kLearnedModels − 1), chosen without indexing the
+  // context's array by a run-time value, which would put a kernel's context in local memory.
+  SPOTSWEEP_HD_INLINE static ForecastTableView learned_table(const MemberContext& context,
+                                                             int32_t model) {
+    static_assert(kLearnedModels == 4, "one branch per learned model");
+    return model == 0   ? context.forecast_tables[0]
+           : model == 1 ? context.forecast_tables[1]
+           : model == 2 ? context.forecast_tables[2]
+                        : context.forecast_tables[3];
+  }
   SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec& job,
                                          const MemberContext& context) {
     Policy policy;
@@ -93,8 +111,11 @@ struct ChcFamily {
     policy.forecaster.oracle.oracle.avail_max = context.capacity;
     policy.forecaster.oracle.oracle.avail_noise =
         p[avail_noise] != 0.0 ? AvailNoise::capacity_scaled : AvailNoise::multiplicative;
-    policy.forecaster.table.table = context.forecast_table;
-    policy.forecaster.learned = context.forecast_table.price != nullptr;
+    // predictor = m + 1 plans on learned model m's table; eps, growth and avail_noise are the
+    // oracle's and do not apply (a pool refuses eps != 0 beside a learned predictor).
+    const int32_t predictor = static_cast<int32_t>(p[ChcFamily::predictor]);
+    policy.forecaster.learned = predictor != 0;
+    if (predictor != 0) policy.forecaster.table.table = learned_table(context, predictor - 1);
     policy.layout = chc_scratch_layout(job, context.market.tick_seconds, policy.params);
     policy.scratch = context.scratch;
     policy.solve_scratch = context.scratch + policy.layout.solve_offset;
