@@ -61,11 +61,48 @@ for market in v100_us-east-1a synthetic; do
   test "$(grep -c "^| $market | flipflop, finish | " e/e_convergence.md)" = 2
 done
 grep -q ' of 4 |' e/e_convergence.md  # 2 seeds x 2 windows = 4 clusters
+# The exponent over 2 seeds x 2 scenarios (4 clusters) per setting: every setting has a row,
+# every interval is ordered and contains its estimate, and the per-cluster median lies in its
+# range; the uniform mixture (which never learns) has exponent near 1 and FlipFlop below 1/2.
 bash "$root/experiments/e_convergence/exponent.sh" "$bin" e --smoke > e_exponent.log
 png_ok e/e_exponent.png
-test "$(grep -c '^| flipflop | (e) synthetic, delayed | ' e/e_exponent.md)" = 1
-test "$(grep -c '^| hedge | (e) synthetic, delayed | ' e/e_exponent.md)" = 1
-test "$(grep -c '^| flipflop | adaptive | ' e/e_exponent.md)" = 1
+for row in "flipflop | (e) synthetic, delayed" "flipflop | (e) synthetic, no delay" \
+  "adahedge | (e) synthetic, delayed" "adahedge | (e) synthetic, no delay" \
+  "hedge, fixed η | (e) synthetic, delayed" "follow the leader | (e) synthetic, delayed" \
+  "follow the leader | (e) synthetic, no delay" "uniform mixture | (e) synthetic"; do
+  test "$(grep -c "^| $row | 4 (2 × 2) | " e/e_exponent.md)" = 1 ||
+    { echo "e_exponent: no row '$row' with 4 clusters"; cat e/e_exponent.md; exit 1; }
+done
+for market in stationary regime_flip adaptive; do
+  for learner in flipflop adahedge "hedge, fixed η" "follow the leader" "uniform mixture"; do
+    test "$(grep -c "^| $learner | $market | 4 (2 × 2) | " e/e_exponent.md)" = 1 ||
+      { echo "e_exponent: no row '$learner | $market'"; cat e/e_exponent.md; exit 1; }
+  done
+done
+grep -q 'Prefix check .*: passed on 2 seeds' e/e_exponent.md
+"$py" - e/e_exponent.md <<'PY'
+import re, sys
+rows = 0
+for line in open(sys.argv[1]):
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) < 9 or not re.match(r"\d+ \(\d+ × \d+\)$", cells[2]):
+        continue
+    rows += 1
+    num = r"(-?\d+\.\d+)"
+    regret, lo, hi = map(float, re.fullmatch(rf"{num} \[{num}, {num}\]", cells[-4]).groups())
+    assert lo <= regret <= hi, line
+    b, blo, bhi = map(float, re.fullmatch(rf"{num} \[{num}, {num}\]", cells[-3]).groups())
+    assert blo <= b <= bhi, line
+    med, cmin, cmax = map(float, re.match(rf"{num} \({num} to {num}\)", cells[-2]).groups())
+    assert cmin <= med <= cmax, line
+    at_most, of = map(int, re.fullmatch(r"(\d+) of (\d+)", cells[-1]).groups())
+    assert 0 <= at_most <= of == int(cells[2].split()[0]), line
+    if cells[0] == "uniform mixture":
+        assert blo > 0.7, f"a selector that never learns has exponent about 1: {line}"
+    if cells[0] == "flipflop":
+        assert bhi < 0.5, f"FlipFlop's regret stops growing on these markets: {line}"
+assert rows == 23, rows
+PY
 bash "$root/experiments/select_learners/run.sh" "$bin" learners --smoke > learners.log
 test "$(grep -c '^| select_small | 4 | 24 | ' learners/select_learners.md)" = 1
 test "$(grep -c '^| stress | ' learners/select_learners.md)" -ge 4
