@@ -29,8 +29,10 @@ experiment_args() {
 }
 
 # market_config MARKET SMOKE_ROUNDS: sets $toml to $work/MARKET.toml, $here/config.toml with the
-# market's trace: the synthetic market of (g) and (h) (seed 2026, 12,000 slots of a
-# Markov-modulated market of capacity 16, generated into $work once), else data/MARKET.h5; with
+# market's trace: `synthetic`, the market of (g) and (h) (seed 2026, 12,000 slots of a
+# Markov-modulated market of capacity 16, generated into $work once); `stormy`, the same model
+# with capacity 8, storms 4x as frequent, 5x the price volatility and faster mean reversion (the
+# tight setting of Select.WeightFollowsPredictionQuality); else data/MARKET.h5; with
 # --smoke, 2 scenarios x SMOKE_ROUNDS rounds.
 market_config() {
   local market=$1 smoke_rounds=$2 trace
@@ -43,6 +45,13 @@ market_config() {
     trace="$work/synthetic.h5"
     [ -f "$trace" ] || "$bin" traces synth --kind synthetic --seed 2026 --param n_slots=12000 \
       --param availability_model=markov_modulated --param capacity=16 --out "$trace" >> "$work/log"
+  elif [ "$market" = stormy ]; then
+    trace="$work/stormy.h5"
+    [ -f "$trace" ] || "$bin" traces synth --kind synthetic --seed 2026 --param n_slots=12000 \
+      --param availability_model=markov_modulated --param capacity=8 \
+      --param storm_enter_prob=0.02 --param storm_exit_prob=0.05 \
+      --param volatility_per_sqrt_hour=0.5 --param mean_reversion_per_hour=0.5 \
+      --out "$trace" >> "$work/log"
   else
     trace="$root/data/$market.h5"
   fi

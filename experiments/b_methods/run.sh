@@ -16,8 +16,9 @@ source "$(dirname "$0")/../common.sh"
 experiment_args "$@"
 markets="synthetic v100_us-east-2b" seeds="1,2,3,4,5"
 # OPT's step: tick * H(N_min) / 16 (docs/model.md section 5). beta > 0 in both throughput curves,
-# so a full slot leaves a remainder of the step and the bracket (about 2 % on V100) is reported
-# beside every ratio; --smoke: 2 steps per slot.
+# so one step leaves every full slot a remainder (a bracket of about 2 % on V100); split steps
+# (--opt-split-steps: each bound on the step that rounds least) bring it to a few tenths of a per
+# cent. The bracket is reported beside every ratio; --smoke: 2 steps per slot.
 opt_resolution=16
 if [ "$smoke" = "--smoke" ]; then markets="synthetic" seeds="1,2" opt_resolution=2; fi
 members=$(seq -s, 0 198)  # every member: on-demand, Greedy, Uniform Progress, 192 PF, 4 CHC
@@ -37,7 +38,7 @@ while read -r name alpha beta; do
     fi
     test "$("$bin" pool info "$cfg" | sed -n 's/^pool: \([0-9]*\) members.*/\1/p')" = 199
     "$bin" sweep --pool "$cfg" -a workload.seed=$seeds --output "$work/${name}_$market.h5" \
-      --trace-members "$members" --opt-resolution "$opt_resolution" \
+      --trace-members "$members" --opt-resolution "$opt_resolution" --opt-split-steps \
       > "$work/${name}_$market.txt" 2>> "$work/log"
     grep -E "OPT \(" "$work/${name}_$market.txt" || true
     specs+=("$name:$market=$work/${name}_$market.h5")

@@ -1,60 +1,78 @@
 #!/usr/bin/env bash
-# Experiment (c): utility against prediction error eps for CHC (the best member at each eps), PF
-# (its best member; PF reads no forecast) and the online selector (the default learner over CHC at that eps +
-# the PF grid), in two settings:
-#   loose: config.toml as written: (b)'s Llama-2-7B-like job (1-8 GPUs, gamma 1.5) on a market
-#          of data/synthetic_mm16_s42_c0.h5's model (capacity 16);
-#   tight: a stormy market (capacity 8, storms 4x as frequent, 5x the price volatility, faster
-#          mean reversion) and a tight job (1-4 GPUs, d = 5 h, gamma = 1.2):
-#          Select.WeightFollowsPredictionQuality's setting (tests/unit/select/select_test.cpp).
-# Conditions: eps = 0 ... 3.2 (oracle noise, growth 1/2) and "decoy" (make_decoy.py).
+# Experiment (c): utility against prediction error, paired over 5 seeds x 4 market windows, on
+# the synthetic market (capacity 16), a stormy synthetic market (capacity 8, frequent storms,
+# volatile prices; experiments/common.sh) and the real V100 us-east-2b and us-east-1a traces (at
+# most one spot GPU). Two parts per market:
+#   1. sweep: config.toml's pool (baselines, PF, CHC(24, 4) on the oracle at eps = 0 ... 1.6 and
+#      on the four learned predictors), every member traced; `spotsweep predict` measures each
+#      forecaster's realised error on the same trace; table.py sets the paired utility
+#      differences (experiments/paired.py) against that error.
+#   2. select: the default learner over the baselines, PF and ONE CHC member, whose forecasts
+#      are exact, noisy (eps = 1.6), learned (persistence) or a decoy (make_decoy.py: spot always
+#      at its cheapest and always available), T = 200 jobs, 5 seeds: does its weight follow
+#      the forecasts' quality?
 #   bash experiments/c_prediction_error/run.sh SPOTSWEEP OUT_DIR [--smoke]
-# Full run: OUT_DIR = results/figures (copied to docs/figures by hand: c_prediction_error.png, c_prediction_error.md); about
-# 2.5 minutes on 2 cores. --smoke: 2 scenarios x 8 rounds, eps 0 and 0.8, OPT on 32 buckets, for CI.
+# Full run: OUT_DIR = results/figures (copy c_prediction_error.png and c_prediction_error.md to
+# docs/figures by hand); a few minutes on 2 cores. --smoke: 2 seeds, 2 windows x 4 rounds (select:
+# 16 rounds), the synthetic market only, OPT with 2 steps per slot, for CI.
 set -euo pipefail
 # shellcheck source=../common.sh
 source "$(dirname "$0")/../common.sh"
 experiment_args "$@"
-eps_list=$(sed -n 's/^eps = \[\(.*\)\].*/\1/p' "$here/config.toml" | tr -d ',')
-[ "$smoke" = "--smoke" ] && eps_list="0 0.8"
+markets="synthetic stormy v100_us-east-2b v100_us-east-1a"
+seeds="1 2 3 4 5"
+opt_resolution=16     # OPT's step tick*H(N_min)/16 (beta = 0: whole steps per slot, docs/model.md 5)
+select_rounds=200
+if [ "$smoke" = "--smoke" ]; then
+  markets="synthetic" seeds="1 2" opt_resolution=2 select_rounds=16
+fi
+eps_list=$(sed -n '/^\[pool.chc.oracle\]/,/^\[/s/^eps = \[\(.*\)\].*/\1/p' "$here/config.toml" | tr -d ',')
+window=$(sed -n 's/^window = \[\([0-9]*\)\].*/\1/p' "$here/config.toml")
 specs=()
-for setting in loose tight; do
-  dir="$work/$setting"
-  mkdir -p "$dir"
-  base="$dir/base.toml"
-  cp "$here/config.toml" "$base"
-  market_params=(--param availability_model=markov_modulated --param capacity=16)
-  if [ "$setting" = tight ]; then
-    market_params=(--param availability_model=markov_modulated --param capacity=8
-                   --param storm_enter_prob=0.02 --param storm_exit_prob=0.05
-                   --param volatility_per_sqrt_hour=0.5 --param mean_reversion_per_hour=0.5)
-    sed -i -e 's/^work = .*/work = "uniform(3e6, 6e6)"/' -e 's/^deadline_h = .*/deadline_h = 5/' \
-        -e 's/^gamma = .*/gamma = 1.2/' -e 's/^n_max = .*/n_max = 4/' -e 's/^alpha = .*/alpha = 100/' \
-        -e 's/^beta = .*/beta = 0/' -e 's/^value = .*/value = "uniform(60, 120)"/' \
-        -e 's/^miss_penalty = .*/miss_penalty = 40/' -e 's/^reconfig_s = .*/reconfig_s = 300/' "$base"
-  fi
-  if [ "$smoke" = "--smoke" ]; then
-    sed -i -e "s/^scenarios = .*/scenarios = 2/" -e "s/^rounds = .*/rounds = 8/" "$base"
-  fi
-  scenarios=$(sed -n 's/^scenarios = \([0-9]*\).*/\1/p' "$base")
-  stride=$(sed -n 's/^scenario_stride = \([0-9]*\).*/\1/p' "$base")
-  "$bin" traces synth --kind synthetic --seed 2026 --param n_slots=$((scenarios * stride)) "${market_params[@]}" \
-    --out "$dir/market.h5" >> "$work/log"
-  "$py" "$here/make_decoy.py" "$dir/market.h5" "$dir/decoy.h5"
-  sed -i -e "s#\"MARKET.h5\"#\"$dir/market.h5\"#" -e "s/^eps = .*/eps = [${eps_list// /, }]/" "$base"
-  # Every member at every eps, and OPT: the CHC and PF lines and the reference.
-  "$bin" sweep --pool "$base" --output "$dir/sweep.h5" --per-scenario --opt-buckets "$buckets" >> "$work/log" 2>&1
-  # The decoy condition: CHC at eps 0 reading the decoy's forecasts.
-  sed -e "s/^eps = .*/eps = [0]/" -e "s#^trace = .*#&\nforecast_trace = \"$dir/decoy.h5\"#" "$base" > "$dir/decoy.toml"
-  "$bin" sweep --pool "$dir/decoy.toml" --output "$dir/sweep_decoy.h5" --per-scenario --opt-buckets 0 >> "$work/log" 2>&1
-  "$bin" select --pool "$dir/decoy.toml" --output "$dir/select_decoy.h5" --opt-buckets 0 >> "$work/log" 2>&1
-  args=("$setting" "$dir/sweep.h5" "$dir/sweep_decoy.h5" "$dir/select_decoy.h5")
+for market in $markets; do
+  market_config "$market" 4
+  trace=$(sed -n 's/^trace = "\(.*\)"/\1/p' "$toml")
+  # 1. The sweep: every member traced.
+  members=$("$bin" pool info "$toml" | sed -n '1s/^pool: \([0-9]*\) members.*/\1/p')
+  list=$(seq -s, 0 $((members - 1)))
+  "$bin" sweep --pool "$toml" -a "workload.seed=${seeds// /,}" --output "$work/${market}_sweep.h5" \
+    --trace-members "$list" --opt-resolution "$opt_resolution" > "$work/$market.txt" 2>> "$work/log"
+  # Each forecaster's realised error on this trace, at CHC's window and growth.
   for eps in $eps_list; do
-    sed -e "s/^eps = .*/eps = [$eps]/" "$base" > "$dir/eps_$eps.toml"
-    "$bin" select --pool "$dir/eps_$eps.toml" --output "$dir/select_$eps.h5" --opt-buckets 0 >> "$work/log" 2>&1
-    args+=("$eps=$dir/select_$eps.h5")
+    "$bin" predict "$trace" --window "$window" --models oracle --eps "$eps" --growth 0.5 \
+      --avail-noise capacity --output "$work/${market}_err_cap_$eps.csv" > /dev/null 2>> "$work/log"
   done
-  specs+=("$(IFS='|'; echo "${args[*]}")")
+  "$bin" predict "$trace" --window "$window" --models oracle --eps 0.4 --growth 0.5 \
+    --avail-noise multiplicative --output "$work/${market}_err_mult_0.4.csv" > /dev/null 2>> "$work/log"
+  "$bin" predict "$trace" --window "$window" --models last,seasonal,holt-winters,ar \
+    --output "$work/${market}_err_learned.csv" > /dev/null 2>> "$work/log"
+  # 2. The selector over the baselines, PF and one CHC member per forecast condition.
+  "$py" "$here/make_decoy.py" "$trace" "$work/${market}_decoy.h5"
+  selects=()
+  for condition in exact noisy learned decoy; do
+    case $condition in
+      exact)   chc="eps = [0]\navail_noise = [1]" ;;
+      noisy)   chc="eps = [1.6]\navail_noise = [1]" ;;
+      learned) chc="eps = [0]\npredictor = [1]" ;;
+      decoy)   chc="eps = [0]\navail_noise = [1]" ;;
+    esac
+    stoml="$work/${market}_select_$condition.toml"
+    # config.toml with its CHC sub-pools replaced by the one member, T = select_rounds jobs.
+    awk -v chc="$chc" '/^\[pool.chc.oracle\]/ {skip = 1; print "eps_placeholder"; next}
+         /^\[workload\]/ {skip = 0} !skip' "$toml" |
+      sed -e "s/^eps_placeholder/${chc//\\n/\\n}\n/" -e "s/^rounds = .*/rounds = $select_rounds/" \
+          -e "s/^round_stride = .*/round_stride = 12/" > "$stoml"
+    if [ "$condition" = decoy ]; then
+      sed -i "s#^trace = .*#&\nforecast_trace = \"$work/${market}_decoy.h5\"#" "$stoml"
+    fi
+    for seed in $seeds; do
+      file="$work/${market}_select_${condition}_$seed.h5"
+      "$bin" select --pool "$stoml" --seed "$seed" --output "$file" --opt-buckets 0 \
+        > /dev/null 2>> "$work/log"
+      selects+=("$condition:$file")
+    done
+  done
+  specs+=("$market|$trace|$work/${market}_sweep.h5|$work/${market}_err|$(IFS=,; echo "${selects[*]}")")
 done
-"$py" "$here/plot.py" "$out/c_prediction_error.png" "$out/c_prediction_error.md" "${specs[@]}"
+"$py" "$here/table.py" "$out" "${specs[@]}"
 cat "$out/c_prediction_error.md"

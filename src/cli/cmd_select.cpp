@@ -63,9 +63,10 @@ void print_select_summary(const SweepPlan& plan, const SelectResult& result) {
       "all", selector, best, regret_sum, bound_sum, bound_sum > 0 ? regret_sum / bound_sum : 0.0,
       uniform_sum, ftl_sum, vs_opt, opt_upper > 0 ? best / opt_upper : NAN, result.scenarios);
   if (result.opt_buckets > 0)
-    std::printf("%s\n", describe_opt_precision(result.opt_precision,
-                                               opt_lattice_text(result.opt_buckets, 0))
-                            .c_str());
+    std::printf("%s\n",
+                describe_opt_precision(result.opt_precision,
+                                       opt_lattice_text(result.opt_buckets, result.opt_resolution))
+                    .c_str());
   // Concentrated: in every scenario one member holds at least half of the final weight.
   const double uniform = std::log(static_cast<double>(result.members));
   if (least_weight < 0.5)
@@ -86,7 +87,7 @@ void add_select_command(CLI::App& app) {
     std::vector<double> utility_range;
     ExecArgs exec;
     uint64_t seed = 0, selector_seed = 0;
-    int32_t opt_buckets = 256, top_k = 0;
+    int32_t opt_buckets = 256, opt_resolution = 0, top_k = 0;
   };
   auto args = std::make_shared<SelectArgs>();
   auto* cmd = app.add_subcommand("select",
@@ -119,6 +120,9 @@ void add_select_command(CLI::App& app) {
   cmd->add_option("--opt-buckets", args->opt_buckets,
                   "OPT progress buckets per job, for the competitive ratios; 0 skips OPT")
       ->capture_default_str();
+  cmd->add_option("--opt-resolution", args->opt_resolution,
+                  "OPT's progress step is tick * H(N_min) / M instead of L / buckets: exact on "
+                  "full slots when beta = 0 (docs/model.md section 5); 0 = use --opt-buckets");
   add_exec_options(*cmd, args->exec);
   cmd->callback([args, seed, selector_seed, top_k] {
     const std::string pool_path = args->pool_path.empty() ? config_file() : args->pool_path;
@@ -152,6 +156,7 @@ void add_select_command(CLI::App& app) {
     }
     if (selector_seed->count() > 0) options.seed = args->selector_seed;
     check_at_least("--opt-buckets", args->opt_buckets, 0);
+    check_at_least("--opt-resolution", args->opt_resolution, 0);
     options.exec = selector_exec_options(args->exec);
     // Reserved now: a bad path, or one of the inputs, is refused before anything runs.
     const std::vector<std::string> inputs = {pool_path, config.workload.trace_path,
@@ -166,7 +171,8 @@ void add_select_command(CLI::App& app) {
       throw input_error(pool_path, "pool", std::to_string(plan.pool.size),
                         "selection needs at least 2 members");
     selector_scenarios(plan, options);  // bad options are one error line, before any output
-    check_opt_table(plan, args->opt_buckets, options.exec.threads);  // before the run
+    // Before the run: every job's lattice and OPT's host memory.
+    check_opt_table(plan, args->opt_buckets, options.exec.threads, args->opt_resolution);
     // Under MPI every rank runs the selector on its blocks of members (docs/mpi.md); rank 0
     // alone reports and writes.
     const bool root = mpi::is_root();
@@ -175,16 +181,21 @@ void add_select_command(CLI::App& app) {
                 << " scenarios x " << plan.rounds << " rounds, " << describe_learner(options);
       if (mpi::size() > 1) std::cerr << ", on " << mpi::size() << " MPI ranks";
       if (args->opt_buckets > 0)
-        std::cerr << "; then OPT for " << plan.jobs_per_member() << " jobs, " << args->opt_buckets
-                  << " progress buckets" << (mpi::size() > 1 ? ", split across the ranks" : "");
+        std::cerr << "; then OPT for " << plan.jobs_per_member() << " jobs, "
+                  << opt_lattice_text(args->opt_buckets, args->opt_resolution)
+                  << (mpi::size() > 1 ? ", split across the ranks" : "");
       std::cerr << "\n";
     }
     ProgressReport progress("select", "rounds");
     RoundProgress report;
     if (root) report = [&progress](int32_t done, int32_t total) { progress.update(done, total); };
-    const SelectResult result = run_selection(plan, options, args->opt_buckets, report);
+    const SelectResult result =
+        run_selection(plan, options, args->opt_buckets, report, args->opt_resolution);
     std::string options_table = result.options_toml;
     options_table += "opt_buckets = " + std::to_string(args->opt_buckets) + "\n";
+    // Only when given: the stored configuration of a run without it stays as it was.
+    if (args->opt_resolution > 0)
+      options_table += "opt_resolution = " + std::to_string(args->opt_resolution) + "\n";
     write_select_h5_ranks(
         [&] { write_select_h5(*output, plan, result, plan.config_toml + "\n" + options_table); });
     if (!root) return;

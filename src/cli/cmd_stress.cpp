@@ -112,7 +112,7 @@ void add_stress_command(CLI::App& app) {
     ExecArgs exec;
     std::vector<std::string> adversaries, params;
     std::vector<uint64_t> seeds;
-    int32_t opt_buckets = 0;
+    int32_t opt_buckets = 0, opt_resolution = 0;
   };
   auto args = std::make_shared<StressArgs>();
   auto* cmd = app.add_subcommand("stress",
@@ -142,6 +142,10 @@ void add_stress_command(CLI::App& app) {
   cmd->add_option("--opt-buckets", args->opt_buckets,
                   "OPT progress buckets per job, for the utility against OPT; 0 skips OPT (default "
                   "[stress] or 256)");
+  cmd->add_option("--opt-resolution", args->opt_resolution,
+                  "OPT's progress step is tick * H(N_min) / M instead of L / buckets: exact on "
+                  "full slots when beta = 0 (docs/model.md section 5); 0 = use --opt-buckets "
+                  "(default [stress] or 0)");
   add_learner_options(*cmd, args->learner, args->feedback, args->delay, args->eta);
   add_exec_options(*cmd, args->exec);
   cmd->footer(stress_help_footer());
@@ -167,6 +171,10 @@ void add_stress_command(CLI::App& app) {
       check_at_least("--opt-buckets", args->opt_buckets, 0);
       suite.opt_buckets = args->opt_buckets;
     }
+    if (cmd->count("--opt-resolution") > 0) {  // given: overrides [stress] opt_resolution
+      check_at_least("--opt-resolution", args->opt_resolution, 0);
+      suite.opt_resolution = args->opt_resolution;
+    }
     SelectOptions options;
     options.seed = config.seed;
     read_select_options(select_table_only(doc), options);
@@ -184,6 +192,7 @@ void add_stress_command(CLI::App& app) {
     check_select_options(options);
 
     const std::vector<StressRun> runs = expand_stress_runs(suite);
+    check_stress_runs(config, runs, suite, options);  // one error line, before the announcement
     // Under MPI every rank runs each selection on its blocks of members (docs/mpi.md); rank 0
     // alone reports and writes.
     const bool root = mpi::is_root();

@@ -32,11 +32,13 @@ namespace {
 // `spotsweep sweep --config SAVED.toml --output NEW.h5` replays the run to the same file
 // (docs/hdf5-layout.md). Nothing here depends on where the run read or wrote: the command line
 // itself is kept apart (the argv attribute).
-std::string sweep_table(int32_t opt_buckets, int32_t opt_resolution, bool per_scenario,
-                        const std::vector<int64_t>& trace_members, bool chc_bound) {
+std::string sweep_table(int32_t opt_buckets, int32_t opt_resolution, bool opt_split_steps,
+                        bool per_scenario, const std::vector<int64_t>& trace_members,
+                        bool chc_bound) {
   std::string text = "\n[sweep]\nopt_buckets = " + std::to_string(opt_buckets) +
                      "\nper_scenario = " + (per_scenario ? "true" : "false") + "\n";
   if (opt_resolution > 0) text += "opt_resolution = " + std::to_string(opt_resolution) + "\n";
+  if (opt_split_steps) text += "opt_split_steps = true\n";  // only when on
   if (!trace_members.empty()) {
     text += "trace_members = [";
     for (size_t i = 0; i < trace_members.size(); ++i)
@@ -97,7 +99,7 @@ void add_sweep_command(CLI::App& app) {
     int32_t opt_resolution = 0;
     std::vector<int64_t> trace_members;
     std::vector<std::string> axes;
-    bool per_scenario = false, resume = false, chc_bound = false;
+    bool per_scenario = false, resume = false, chc_bound = false, opt_split_steps = false;
   };
   auto args = std::make_shared<SweepArgs>();
   auto* cmd = app.add_subcommand(
@@ -118,6 +120,10 @@ void add_sweep_command(CLI::App& app) {
                   "full slots when beta = 0 (docs/model.md section 5); 0 = use --opt-buckets");
   cmd->add_option("--opt-buckets", args->opt_buckets, "OPT progress buckets per job; 0 skips OPT")
       ->capture_default_str();
+  cmd->add_flag("--opt-split-steps", args->opt_split_steps,
+                "With --opt-resolution: the down- and up-rounded lattices get steps tick * alpha "
+                "/ a of their own, nearly exact on full slots when beta != 0 (docs/model.md "
+                "section 5, \"Split steps\")");
   cmd->add_option("--trace-members", args->trace_members,
                   "Members whose every outcome is kept, e.g. 0,5,17")
       ->delimiter(',');
@@ -138,12 +144,16 @@ void add_sweep_command(CLI::App& app) {
     const SweepConfig config = parse_sweep_config(doc);
     check_at_least("--opt-buckets", args->opt_buckets, 0);
     check_at_least("--opt-resolution", args->opt_resolution, 0);
+    if (args->opt_split_steps && args->opt_resolution <= 0)
+      throw input_error("command line", "--opt-split-steps", "true",
+                        "needs --opt-resolution M > 0 (its steps are chosen near tick*H(N_min)/M)");
     GridRunOptions options;
     options.sweep.exec = exec_options(args->exec);
     options.sweep.trace_members = args->trace_members;
     options.sweep.per_scenario = args->per_scenario;
     options.opt_buckets = args->opt_buckets;
     options.opt_resolution = args->opt_resolution;
+    options.opt_split_steps = args->opt_split_steps;
     options.resume = args->resume;
     // Under MPI every rank runs its share (docs/mpi.md); rank 0 alone reports.
     const bool root = mpi::is_root();
@@ -173,7 +183,8 @@ void add_sweep_command(CLI::App& app) {
     share.sweep.member_end = range.end;
     check_sweep_grid_host_memory(grid, share);
     const std::string replay =
-        grid.config_toml + sweep_table(args->opt_buckets, args->opt_resolution, args->per_scenario,
+        grid.config_toml + sweep_table(args->opt_buckets, args->opt_resolution,
+                                       args->opt_split_steps, args->per_scenario,
                                        args->trace_members, args->chc_bound);
     options.fingerprint = replay;
     options.checkpoint_dir = args->output + ".checkpoint";
@@ -214,7 +225,8 @@ void add_sweep_command(CLI::App& app) {
       callbacks.opt = [&](int64_t done, int64_t total) {
         if (!opt_announced) {
           std::cerr << "sweep: OPT for " << first.jobs_per_member() * grid.points() << " jobs, "
-                    << opt_lattice_text(args->opt_buckets, args->opt_resolution);
+                    << opt_lattice_text(args->opt_buckets, args->opt_resolution,
+                                        args->opt_split_steps);
           if (mpi::size() > 1)
             std::cerr << ", split across " << mpi::size() << " MPI ranks (rank 0 solves " << total
                       << ")";
@@ -283,8 +295,9 @@ void add_sweep_command(CLI::App& app) {
                    (a + 1 == point.size() ? ": " : "");
         std::printf(
             "%s%s\n", where.c_str(),
-            describe_opt_precision(opt_precision(run.opt[static_cast<size_t>(p)], best_mean),
-                                   opt_lattice_text(args->opt_buckets, args->opt_resolution))
+            describe_opt_precision(
+                opt_precision(run.opt[static_cast<size_t>(p)], best_mean),
+                opt_lattice_text(args->opt_buckets, args->opt_resolution, args->opt_split_steps))
                 .c_str());
       }
     if (args->chc_bound) print_chc_bound_summary(grid, run);

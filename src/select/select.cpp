@@ -389,6 +389,7 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
     for (int32_t s = 0; s < S; ++s)
       best_sum += out.at(out.best_cumulative, s, T - 1);
     out.opt_buckets = opt.progress_buckets;
+    out.opt_resolution = opt.resolution;
     out.opt_precision = opt_precision(out.opt_utility.data(), out.opt_upper.data(),
                                       static_cast<int64_t>(cells), best_sum / cells);
   }
@@ -480,7 +481,7 @@ SelectorRun run_selector(const SweepPlan& plan, const std::vector<UtilityRange>&
 }
 
 SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, int32_t opt_buckets,
-                           const RoundProgress& progress) {
+                           const RoundProgress& progress, int32_t opt_resolution) {
   const std::vector<UtilityRange> ranges = selector_ranges(plan, options);
   // The selector's tables: gains, estimates, probabilities and rewards per (scenario, member),
   // the per-round records and curves, and each CPU thread's planner scratch.
@@ -495,7 +496,8 @@ SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, 
   SelectorRun run = run_selector(plan, ranges, options, progress);
   // OPT is per job, not per member: under several ranks each solves a share of the jobs, and
   // every rank gets the whole table (docs/mpi.md, "OPT across ranks").
-  const OptTable opt = compute_opt_table_ranks(plan, opt_buckets, options.exec.threads);
+  const OptTable opt =
+      compute_opt_table_ranks(plan, opt_buckets, options.exec.threads, {}, opt_resolution);
   return finish_select(plan, ranges, options, opt, std::move(run));
 }
 

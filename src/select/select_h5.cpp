@@ -88,6 +88,10 @@ void write_curves(hid_t file, const SelectResult& result) {
     // OPT's precision (docs/model.md §5 "Precision").
     const OptPrecision& p = result.opt_precision;
     write_scalar_attr<int32_t>(group, "opt_progress_buckets", H5T_NATIVE_INT32, result.opt_buckets);
+    // Only with --opt-resolution (its step Δ·H(N_min)/M): files without it stay as they were.
+    if (result.opt_resolution > 0)
+      write_scalar_attr<int32_t>(group, "opt_progress_resolution", H5T_NATIVE_INT32,
+                                 result.opt_resolution);
     write_scalar_attr<double>(group, "opt_lower_mean", f64, p.lower_mean);
     write_scalar_attr<double>(group, "opt_upper_mean", f64, p.upper_mean);
     write_scalar_attr<double>(group, "opt_bracket_width", f64, p.width);

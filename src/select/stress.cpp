@@ -12,6 +12,7 @@
 #include "spotsweep/config/validation.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/names.hpp"
+#include "spotsweep/sweep/opt.hpp"
 
 namespace spotsweep {
 
@@ -181,9 +182,14 @@ void read_stress_suite(const TomlDocument& doc, StressSuite& suite) {
           if (v < 0 || v > 1 << 20)
             throw input_error(where(doc, e), e.path, e.value.text, "must be in [0, 1048576]");
           suite.opt_buckets = static_cast<int32_t>(v);
+        } else if (e.key == "opt_resolution") {
+          const long long v = toml_integer(doc, e);
+          if (v < 0 || v > 1 << 20)
+            throw input_error(where(doc, e), e.path, e.value.text, "must be in [0, 1048576]");
+          suite.opt_resolution = static_cast<int32_t>(v);
         } else {
           throw input_error(where(doc, e), e.path, e.value.text,
-                            "unknown key (adversaries, seeds, opt_buckets)");
+                            "unknown key (adversaries, seeds, opt_buckets, opt_resolution)");
         }
       }
     } else if (section.name.compare(0, 7, "stress.") == 0) {
@@ -393,13 +399,20 @@ StressSummary summarize_stress(const SelectResult& r) {
   return out;
 }
 
+void check_stress_runs(const SweepConfig& config, const std::vector<StressRun>& runs,
+                       const StressSuite& suite, const SelectOptions& options) {
+  SPOTSWEEP_EXPECTS(!suite.seeds.empty(), "at least one seed");
+  for (const StressRun& run : runs)
+    check_opt_table(make_stress_market(config, run, suite.seeds.front()).plan, suite.opt_buckets,
+                    options.exec.threads, suite.opt_resolution);
+}
+
 std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vector<StressRun>& runs,
                                      const StressSuite& suite, const SelectOptions& options,
                                      const StressProgress& progress) {
-  SPOTSWEEP_EXPECTS(!suite.seeds.empty(), "at least one seed");
-  // Every setting's market is drawn once first, so that a bad one fails before any selector runs.
-  for (const StressRun& run : runs)
-    (void)make_stress_market(config, run, suite.seeds.front());
+  // Every setting's market is drawn once first, so that a bad one, or an OPT lattice past the
+  // planner's limits, fails before any selector runs.
+  check_stress_runs(config, runs, suite, options);
   std::vector<StressRecord> records;
   const int32_t total = static_cast<int32_t>(runs.size() * suite.seeds.size());
   for (size_t i = 0; i < runs.size(); ++i) {
@@ -408,7 +421,7 @@ std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vecto
       SelectOptions o = options;
       o.regimes = market.regimes;
       StressRecord record;
-      record.result = run_selection(market.plan, o, suite.opt_buckets, {});
+      record.result = run_selection(market.plan, o, suite.opt_buckets, {}, suite.opt_resolution);
       record.summary = summarize_stress(record.result);
       record.summary.run = static_cast<int32_t>(i);
       record.summary.seed = seed;

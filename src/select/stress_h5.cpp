@@ -247,6 +247,8 @@ std::string stress_config_to_toml(const SweepConfig& config, const StressSuite& 
   for (size_t i = 0; i < suite.seeds.size(); ++i)
     text += (i ? ", " : "") + std::to_string(suite.seeds[i]);
   text += "]\nopt_buckets = " + std::to_string(suite.opt_buckets) + "\n";
+  if (suite.opt_resolution > 0)  // only when given: earlier files stay the same
+    text += "opt_resolution = " + std::to_string(suite.opt_resolution) + "\n";
   for (int32_t k = 0; k < kAdversaryKindCount; ++k) {
     if (suite.parameters[k].empty()) continue;
     text += std::string("\n[stress.") + adversary_name(static_cast<AdversaryKind>(k)) + "]\n";
@@ -289,6 +291,8 @@ void write_stress_h5(OutputFile& output, const SweepConfig& config, const Stress
       write_scalar_attr<int32_t>(file, "mpi_ranks", H5T_NATIVE_INT32, mpi::size());
     }
     write_scalar_attr<int32_t>(file, "opt_buckets", H5T_NATIVE_INT32, suite.opt_buckets);
+    if (suite.opt_resolution > 0)  // OPT's step was Δ·H(N_min)/opt_resolution
+      write_scalar_attr<int32_t>(file, "opt_resolution", H5T_NATIVE_INT32, suite.opt_resolution);
     write_summary(file, suite, runs, records);
     Handle group = make_group(file, "runs");
     for (size_t i = 0; i < runs.size(); ++i) {

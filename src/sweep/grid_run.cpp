@@ -477,7 +477,8 @@ void check_sweep_grid_host_memory(const SweepGrid& grid, const GridRunOptions& o
                     "shrink the pool or the scenario axes, drop --per-scenario or "
                     "--trace-members, or lower --threads");
   for (const SweepPlan& plan : grid.plans)
-    check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads, options.opt_resolution);
+    check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads, options.opt_resolution,
+                    options.opt_split_steps);
 }
 
 void remove_checkpoint(const std::string& dir) {
@@ -742,10 +743,10 @@ void run_opt(const SweepGrid& grid, const GridRunOptions& options,
   int64_t total_jobs = 0, solved = 0;
   mpi::agreed([&] {
     for (const SweepPlan& plan : grid.plans) {
-      check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads,
-                      options.opt_resolution);
+      check_opt_table(plan, options.opt_buckets, options.sweep.exec.threads, options.opt_resolution,
+                      options.opt_split_steps);
       ranges.push_back(opt_job_range(plan, options.opt_buckets, options.opt_resolution, mpi::rank(),
-                                     mpi::size()));
+                                     mpi::size(), options.opt_split_steps));
       total_jobs += ranges.back().count();
     }
   });
@@ -758,6 +759,7 @@ void run_opt(const SweepGrid& grid, const GridRunOptions& options,
           load_opt(opt_file(dir, p), hash, p, static_cast<size_t>(range.count()), share) &&
           share.progress_buckets == options.opt_buckets) {
         share.resolution = options.opt_resolution;  // part of the fingerprint the hash checks
+        share.split_steps = options.opt_split_steps && options.opt_resolution > 0;
         ++out.opt_points_resumed;
       } else {
         share = compute_opt_share(
@@ -765,7 +767,7 @@ void run_opt(const SweepGrid& grid, const GridRunOptions& options,
             [&](int64_t d, int64_t) {
               if (callbacks.opt) callbacks.opt(solved + d, total_jobs);
             },
-            options.opt_resolution);
+            options.opt_resolution, options.opt_split_steps);
         mpi::test_failure_point("opt");
         if (!dir.empty()) save_opt(opt_file(dir, p), hash, p, share);
       }

@@ -52,7 +52,67 @@ double progress_step(const JobSpec& job, double tick_seconds, const OptOptions& 
              : tick_seconds * throughput(job, job.n_min) / options.resolution;
 }
 
+bool uses_split_steps(const OptOptions& options) {
+  return options.split_steps && options.progress_step <= 0.0 && options.progress_buckets <= 0 &&
+         options.resolution > 0;
+}
+
+// The down- and up-rounded lattices' steps: one q, or OptSplitSteps' two.
+struct LatticeSteps {
+  double down = 0.0, up = 0.0;
+};
+LatticeSteps lattice_steps(const JobSpec& job, double tick_seconds, const OptOptions& options) {
+  if (!uses_split_steps(options)) {
+    const double q = progress_step(job, tick_seconds, options);
+    return {q, q};
+  }
+  const OptSplitSteps split = opt_split_steps(job, tick_seconds, options.resolution);
+  return {split.down, split.up};
+}
+
 }  // namespace
+
+OptSplitSteps opt_split_steps(const JobSpec& job, double tick_seconds, int32_t resolution) {
+  SPOTSWEEP_EXPECTS(resolution > 0 && job.alpha > 0.0, "a resolution and alpha > 0");
+  const double per_gpu = tick_seconds * job.alpha;  // Δα: a full slot's work per extra GPU
+  const double ratio = job.beta / job.alpha;
+  const double density = resolution * job.alpha / throughput(job, job.n_min);
+  const int32_t first = static_cast<int32_t>(std::max(1.0, std::round(density)));
+  OptSplitSteps best;
+  // The resolution step first (a = 0): exact at N_min, so it stays where few n are used.
+  const double plain = tick_seconds * throughput(job, job.n_min) / resolution;
+  best.down = best.up = plain;
+  best.down_count = best.up_count = 0;
+  for (int32_t n = job.n_min; n <= job.n_max; ++n) {
+    const double steps = tick_seconds * throughput(job, n) / plain;
+    const double fraction = steps - std::floor(steps + 1e-9);
+    best.down_loss += std::max(fraction, 0.0) * plain;
+    best.up_gain +=
+        (std::ceil(steps - 1e-9) - steps > 0.0 ? std::ceil(steps - 1e-9) - steps : 0.0) * plain;
+  }
+  const double counts = job.n_max - job.n_min + 1;
+  best.down_loss /= counts;
+  best.up_gain /= counts;
+  for (int32_t a = first; a <= 2 * first; ++a) {
+    // Steps per full slot beyond a·n: a·β/α, whose fraction is what rounding loses or adds.
+    const double offset = a * ratio;
+    const double fraction = offset - std::floor(offset);
+    const double step = per_gpu / a;
+    const double loss = fraction * step;
+    const double gain = fraction > 0.0 ? (1.0 - fraction) * step : 0.0;
+    if (loss < best.down_loss) {
+      best.down_loss = loss;
+      best.down_count = a;
+      best.down = step;
+    }
+    if (gain < best.up_gain) {
+      best.up_gain = gain;
+      best.up_count = a;
+      best.up = step;
+    }
+  }
+  return best;
+}
 
 double OptLattice::bytes(bool replay) const {
   const double layers = 2.0 * states() * sizeof(double);
@@ -65,7 +125,8 @@ double OptLattice::bytes(bool replay) const {
 OptLattice opt_lattice(const JobSpec& job, double tick_seconds, const OptOptions& options) {
   // plan_shape's arithmetic for a plan from the job's start, before its int32 conversions.
   OptLattice l;
-  l.step = progress_step(job, tick_seconds, options);
+  const LatticeSteps steps = lattice_steps(job, tick_seconds, options);
+  l.step = std::min(steps.down, steps.up);  // the finer lattice has the more states
   l.horizon = std::ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_seconds) +
               (job.cant_be_late() ? 1.0 : 0.0);
   l.allocations = planner_allocation_states(job);
@@ -100,13 +161,19 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   SPOTSWEEP_EXPECTS(
       lattice.allocations <= kMaxPlannerAllocations && lattice.buckets <= kMaxPlannerBuckets,
       "OPT's lattice must pass check_opt_lattice first");
-  const double step = lattice.step;
+  // One step for both roundings, or split steps: each bound is valid on any lattice.
+  const LatticeSteps steps = lattice_steps(job, market.tick_seconds, options);
+  const double step = steps.down;
   const PlanShape shape = plan_shape(job, market.tick_seconds, horizon, 0.0, step);
+  const PlanShape up_shape =
+      steps.up == steps.down ? shape : plan_shape(job, market.tick_seconds, horizon, 0.0, steps.up);
   const MustFinishTerminal terminal;
 
-  std::vector<double> value_a(static_cast<size_t>(shape.states()));
+  const int64_t most_states = std::max(shape.states(), up_shape.states());
+  std::vector<double> value_a(static_cast<size_t>(most_states));
   std::vector<double> value_b(value_a.size());
-  std::vector<double> move_values(static_cast<size_t>(plan_move_values(shape.buckets)));
+  std::vector<double> move_values(
+      static_cast<size_t>(plan_move_values(std::max(shape.buckets, up_shape.buckets))));
   std::vector<int16_t> choice;
   if (options.replay) choice.resize(static_cast<size_t>(shape.states()) * horizon);
 
@@ -117,7 +184,7 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
       solve_plan(job, window, start, shape, Rounding::down, terminal, value_a.data(),
                  value_b.data(), move_values.data(), options.replay ? choice.data() : nullptr);
   result.utility_upper =
-      options.upper_bound ? solve_plan(job, window, start, shape, Rounding::up, terminal,
+      options.upper_bound ? solve_plan(job, window, start, up_shape, Rounding::up, terminal,
                                        value_a.data(), value_b.data(), move_values.data(), nullptr)
                           : std::numeric_limits<double>::quiet_NaN();
   result.utility = result.utility_lower;
@@ -161,10 +228,11 @@ namespace {
 
 // What compute_opt_table solves with: the bracket only, no schedule to extract and replay (the
 // bracket is the same).
-OptOptions table_options(int32_t progress_buckets, int32_t resolution) {
+OptOptions table_options(int32_t progress_buckets, int32_t resolution, bool split_steps) {
   OptOptions options;
   options.progress_buckets = resolution > 0 ? 0 : progress_buckets;
   options.resolution = resolution;
+  options.split_steps = split_steps && resolution > 0;
   options.replay = false;
   return options;
 }
@@ -177,9 +245,9 @@ int table_threads(const SweepPlan& plan, int threads) {
 }  // namespace
 
 void check_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
-                     int32_t resolution) {
+                     int32_t resolution, bool split_steps) {
   if (progress_buckets <= 0) return;
-  const OptOptions options = table_options(progress_buckets, resolution);
+  const OptOptions options = table_options(progress_buckets, resolution, split_steps);
   const int n_threads = table_threads(plan, threads);
   const int64_t jobs = plan.jobs_per_member();
   // Every job's lattice, and the most memory one solve needs, before any thread starts.
@@ -204,8 +272,8 @@ void check_opt_table(const SweepPlan& plan, int32_t progress_buckets, int thread
 }
 
 OptJobRange opt_job_range(const SweepPlan& plan, int32_t progress_buckets, int32_t resolution,
-                          int rank, int ranks) {
-  const OptOptions options = table_options(progress_buckets, resolution);
+                          int rank, int ranks, bool split_steps) {
+  const OptOptions options = table_options(progress_buckets, resolution, split_steps);
   std::vector<double> work;
   work.reserve(static_cast<size_t>(plan.jobs_per_member()));
   for (int32_t s = 0; s < plan.scenarios.count; ++s)
@@ -216,17 +284,19 @@ OptJobRange opt_job_range(const SweepPlan& plan, int32_t progress_buckets, int32
 }
 
 OptTable compute_opt_share(const SweepPlan& plan, int32_t progress_buckets, int threads,
-                           OptJobRange range, const OptProgress& progress, int32_t resolution) {
+                           OptJobRange range, const OptProgress& progress, int32_t resolution,
+                           bool split_steps) {
   OptTable table;
   if (progress_buckets <= 0) return table;
   SPOTSWEEP_EXPECTS(
       0 <= range.begin && range.begin <= range.end && range.end <= plan.jobs_per_member(),
       "OPT's jobs lie in the plan");
-  check_opt_table(plan, progress_buckets, threads, resolution);
+  check_opt_table(plan, progress_buckets, threads, resolution, split_steps);
   table.progress_buckets = progress_buckets;
   table.resolution = resolution;
+  table.split_steps = split_steps && resolution > 0;
   const int64_t jobs = range.count();
-  const OptOptions options = table_options(progress_buckets, resolution);
+  const OptOptions options = table_options(progress_buckets, resolution, split_steps);
   const int n_threads = static_cast<int>(std::clamp<int64_t>(
       threads > 0 ? threads : omp_get_max_threads(), 1, std::max<int64_t>(jobs, 1)));
   table.utility_lower.assign(static_cast<size_t>(jobs), 0.0);
@@ -264,9 +334,9 @@ OptTable compute_opt_share(const SweepPlan& plan, int32_t progress_buckets, int 
 }
 
 OptTable compute_opt_table(const SweepPlan& plan, int32_t progress_buckets, int threads,
-                           const OptProgress& progress, int32_t resolution) {
+                           const OptProgress& progress, int32_t resolution, bool split_steps) {
   return compute_opt_share(plan, progress_buckets, threads, OptJobRange{0, plan.jobs_per_member()},
-                           progress, resolution);
+                           progress, resolution, split_steps);
 }
 
 OptTable gather_opt_shares(OptTable share, int64_t jobs) {
@@ -284,16 +354,18 @@ OptTable gather_opt_shares(OptTable share, int64_t jobs) {
 }
 
 OptTable compute_opt_table_ranks(const SweepPlan& plan, int32_t progress_buckets, int threads,
-                                 const OptProgress& progress, int32_t resolution) {
+                                 const OptProgress& progress, int32_t resolution,
+                                 bool split_steps) {
   if (mpi::size() == 1)
-    return compute_opt_table(plan, progress_buckets, threads, progress, resolution);
+    return compute_opt_table(plan, progress_buckets, threads, progress, resolution, split_steps);
   OptTable share;
   mpi::agreed([&] {
     if (progress_buckets <= 0) return;
-    check_opt_table(plan, progress_buckets, threads, resolution);
+    check_opt_table(plan, progress_buckets, threads, resolution, split_steps);
     const OptJobRange range =
-        opt_job_range(plan, progress_buckets, resolution, mpi::rank(), mpi::size());
-    share = compute_opt_share(plan, progress_buckets, threads, range, progress, resolution);
+        opt_job_range(plan, progress_buckets, resolution, mpi::rank(), mpi::size(), split_steps);
+    share = compute_opt_share(plan, progress_buckets, threads, range, progress, resolution,
+                              split_steps);
     mpi::test_failure_point("opt");
   });
   return gather_opt_shares(std::move(share), plan.jobs_per_member());
@@ -323,7 +395,9 @@ OptPrecision opt_precision(const double* lower, const double* upper, int64_t job
   return p;
 }
 
-std::string opt_lattice_text(int32_t progress_buckets, int32_t resolution) {
+std::string opt_lattice_text(int32_t progress_buckets, int32_t resolution, bool split_steps) {
+  if (resolution > 0 && split_steps)
+    return "split steps tick*alpha/a near tick*H(N_min)/" + std::to_string(resolution);
   return resolution > 0 ? "step tick*H(N_min)/" + std::to_string(resolution)
                         : std::to_string(progress_buckets) + " progress buckets";
 }

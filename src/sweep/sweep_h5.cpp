@@ -244,6 +244,9 @@ void write_opt(hid_t file, const SweepGrid& grid, const std::vector<double>& bes
   // > 0: the step was Δ·H(N_min)/progress_resolution instead of L/progress_buckets.
   write_scalar_attr<int32_t>(group, "progress_resolution", H5T_NATIVE_INT32,
                              opt.front().resolution);
+  // Only with --opt-split-steps: files without it stay as they were.
+  if (opt.front().split_steps)
+    write_scalar_attr<int32_t>(group, "progress_split_steps", H5T_NATIVE_INT32, 1);
   std::vector<Handle> point_scales = scenario_axis_scales(group, grid);
   const Handle scenario = index_scale(group, "scenario", S, 0, "scenario");
   const Handle round = index_scale(group, "round", R, 0, "round (0-based)");

@@ -303,10 +303,12 @@ FromSweepReport run_simulate_from_sweep(const FromSweepRequest& rq) {
                       "no stored configuration: not an output of `spotsweep sweep`");
   const TomlDocument doc = parse_toml_text(config_text, path + " (its stored config)");
   const SweepConfig config = parse_sweep_config(doc);
-  int32_t opt_buckets = 256;
+  int32_t opt_buckets = 256, opt_resolution = 0;
   if (const TomlSection* sweep = doc.find("sweep"))
-    for (const TomlEntry& e : sweep->entries)
+    for (const TomlEntry& e : sweep->entries) {
       if (e.key == "opt_buckets") opt_buckets = static_cast<int32_t>(toml_integer(doc, e));
+      if (e.key == "opt_resolution") opt_resolution = static_cast<int32_t>(toml_integer(doc, e));
+    }
   // The per-slot log is reserved before the run: a bad path, the sweep file or its trace fails
   // at once.
   std::unique_ptr<OutputFile> csv_output;
@@ -386,12 +388,16 @@ FromSweepReport run_simulate_from_sweep(const FromSweepRequest& rq) {
   OnDemandOnlyPolicy od;
   report.on_demand_cost = simulate(job, context.market, out.window_start, od).cost;
   if (rq.with_opt && opt_buckets > 0) {
+    // The sweep's lattice: L/opt_buckets, or Δ·H(N_min)/opt_resolution when it ran with
+    // --opt-resolution (compute_opt_table), so that the lower values compare bit for bit.
     OptOptions options;
-    options.progress_buckets = opt_buckets;
-    const std::string value = std::to_string(opt_buckets);
-    check_opt_lattice(job, plan.scenarios.tick_seconds, options, path, "sweep.opt_buckets", value);
+    options.progress_buckets = opt_resolution > 0 ? 0 : opt_buckets;
+    options.resolution = opt_resolution;
+    const std::string field = opt_resolution > 0 ? "sweep.opt_resolution" : "sweep.opt_buckets";
+    const std::string value = std::to_string(opt_resolution > 0 ? opt_resolution : opt_buckets);
+    check_opt_lattice(job, plan.scenarios.tick_seconds, options, path, field, value);
     check_host_memory(opt_lattice(job, plan.scenarios.tick_seconds, options).bytes(true),
-                      "OPT's tables", path, "sweep.opt_buckets", value, "give --no-opt");
+                      "OPT's tables", path, field, value, "give --no-opt");
     report.opt = solve_opt(job, context.market, out.window_start, options);
     report.with_opt = true;
   }

@@ -12,24 +12,39 @@ source "$root/tests/support/figure_checks.sh"
 rm -rf "$scratch" && mkdir -p "$scratch"
 cd "$scratch"
 
-# (c) prediction error: two settings, conditions eps 0, 0.8 and the decoy; the CHC weight is a
-# probability mass and the selector's expected utility stays near or below the best member's in
-# hindsight (a mixture beats it only by following round-wise winners).
+# (c) prediction error: the synthetic market, every forecaster's row (oracle at each eps, the
+# multiplicative contrast, the four learned predictors) and the selector's four conditions. The
+# oracle's realised availability error grows with eps from 0 at eps = 0, no policy's share of OPT
+# exceeds OPT's upper bound, every interval contains its mean, and weights are probabilities.
 bash "$root/experiments/c_prediction_error/run.sh" "$bin" c --smoke > c.log
 png_ok c/c_prediction_error.png
-test "$(grep -c '^| ε = 0 |' c/c_prediction_error.md)" = 2
-test "$(grep -c '^| ε = 0.8 |' c/c_prediction_error.md)" = 2
-test "$(grep -c '^| decoy |' c/c_prediction_error.md)" = 2
+test "$(grep -c '^| oracle ε = ' c/c_prediction_error.md)" = 8
+test "$(grep -c '^| learned: ' c/c_prediction_error.md)" = 4
+for condition in 'exact (ε = 0)' 'noisy (ε = 1.6' 'learned (persistence)' 'decoy'; do
+  test "$(grep -c "^| $condition" c/c_prediction_error.md)" = 1
+done
 "$py" - c/c_prediction_error.md <<'PY'
+import re
 import sys
-for line in open(sys.argv[1]):
-    if line.startswith("| ε = ") or line.startswith("| decoy |"):
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        chc, pf, sel = (float(c.split(" ± ")[0]) for c in cells[1:4])
-        best, mass = float(cells[5]), float(cells[6])
-        assert 0 <= mass <= 1, line
-        assert best >= max(chc, pf) - 1e-6, line
-        assert sel <= best + 0.05 * abs(best), line
+text = open(sys.argv[1]).read()
+bracket = float(re.search(r"bracket [0-9.]+ USD = ([0-9.]+) %", text).group(1))
+def interval(cell):
+    mean, lo, hi = (float(x) for x in re.findall(r"[-+]?[0-9.]+", cell)[:3])
+    assert lo <= mean <= hi, cell
+    return mean
+errors = []
+for line in text.splitlines():
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if line.startswith("| oracle ε = ") or line.startswith("| learned: "):
+        assert len(cells) == 10, line
+        for cell in cells[3:4] + cells[5:10]:
+            interval(cell)
+        assert interval(cells[9]) <= 100 + bracket + 1e-9, line
+        if line.startswith("| oracle ε = ") and "multiplicative" not in line:
+            errors.append(float(cells[2]))
+    if re.match(r"\| (exact|noisy|learned|decoy) \(", line):
+        assert 0 <= interval(cells[3]) <= 1, line
+assert errors[0] == 0 and errors == sorted(errors) and errors[-1] > 0, errors
 PY
 
 # (e) convergence: both markets x the 3 learner runs x 2 seeds of 2 windows, 12 rounds each, the

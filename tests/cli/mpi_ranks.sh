@@ -151,6 +151,9 @@ same_for_every_rank_count select_bandit 3 select --pool pool.toml --backend cpu 
   --learner exp3-ada --selector-seed 3
 same_for_every_rank_count select_hedge 3 select --pool pool.toml --backend cpu --opt-buckets 0 \
   --learner hedge --feedback-delay none
+# OPT on --opt-resolution's lattice, its jobs split across the ranks as in sweep.
+same_for_every_rank_count select_opt_resolution "2 3" select --pool pool.toml --backend cpu \
+  --opt-resolution 4 --top-k 4
 echo "select: $(grep -c . select.alone.digest) digests alike on 2 and 3 ranks (3 learners)"
 grep -q "bytes gathered by rank 0" select.3.out || fail "select on 3 ranks: no gathered bytes"
 
@@ -167,6 +170,8 @@ opt_buckets = 8
 period_slots = [40]
 TOML
 same_for_every_rank_count stress "2 3" stress --pool stress.toml --backend cpu
+same_for_every_rank_count stress_opt_resolution 3 stress --pool stress.toml --backend cpu \
+  --opt-resolution 4
 echo "stress: $(grep -c . stress.alone.digest) digests alike on 2 and 3 ranks"
 
 # One rank fails on purpose, while evaluating or while writing: every rank stops (timeout

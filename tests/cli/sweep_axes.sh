@@ -98,6 +98,12 @@ for member in 1 5; do
   grep -q "sweep's OPT (lower)     equal, bit for bit" "replay_$member.txt"
 done
 grep -q "deadline_h = 7" replay_5.txt && grep -q "^policy     chc(window=6, commit=3" replay_5.txt
+# A sweep whose OPT ran on --opt-resolution's lattice: the replay solves OPT on the same one.
+"$bin" sweep --pool alone_5.toml --output resolution.h5 --opt-resolution 4 --trace-members 1 \
+  >/dev/null 2>&1
+"$bin" simulate --from-sweep resolution.h5 --member 1 --scenario 1 --round 2 >replay_resolution.txt
+grep -q "sweep's OPT (lower)     equal, bit for bit" replay_resolution.txt || {
+  cat replay_resolution.txt; exit 1; }
 
 # The best members, decoded.
 "$bin" table axes.h5 --top 3 >table.txt

@@ -167,8 +167,10 @@ struct SelectResult {
   std::vector<double> family_weight;   // [scenario][family], final weight mass
   int32_t top_k = 0;
   // OPT's precision over every (scenario, round) against the best fixed member per scenario
-  // (docs/model.md §5 "Precision"); opt_buckets = 0 when OPT was not computed.
+  // (docs/model.md §5 "Precision"); opt_buckets = 0 when OPT was not computed. opt_resolution > 0:
+  // OPT's step was Δ·H(N_min)/opt_resolution instead of L/opt_buckets (compute_opt_table).
   int32_t opt_buckets = 0;
+  int32_t opt_resolution = 0;
   OptPrecision opt_precision;
   std::string options_toml;  // the [select] table of the options used
   SelectorRun run;           // counters (records and weights dropped)
@@ -187,10 +189,12 @@ SelectResult finish_select(const SweepPlan& plan, const std::vector<UtilityRange
 
 // A whole selection on one plan: the ranges (selector_ranges, which checks the options), the
 // selector on options.exec's backend, OPT with opt_buckets progress buckets per job on the
-// options' CPU threads (0 skips OPT; under several MPI ranks rank 0 alone computes it, and the
-// other ranks' curves against OPT are NaN), and finish_select's curves.
+// options' CPU threads (0 skips OPT), or with opt_resolution > 0 (and opt_buckets > 0) on the
+// lattice of step Δ·H(N_min)/opt_resolution (compute_opt_table; docs/model.md §5); under several
+// MPI ranks each solves a share of the jobs and every rank gets the whole table
+// (compute_opt_table_ranks); and finish_select's curves.
 SelectResult run_selection(const SweepPlan& plan, const SelectOptions& options, int32_t opt_buckets,
-                           const RoundProgress& progress = {});
+                           const RoundProgress& progress = {}, int32_t opt_resolution = 0);
 
 // Reads the optional [select] table of a sweep file into options (learner = "flipflop" | ...,
 // feedback = "full"|"bandit", feedback_delay = "finish"|"none", eta = "fixed"|"anytime", top_k,

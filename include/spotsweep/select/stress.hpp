@@ -42,6 +42,7 @@ struct StressSuite {
   std::vector<StressParameter> parameters[kAdversaryKindCount];
   std::vector<uint64_t> seeds = {1};  // market seeds; every run uses each of them
   int32_t opt_buckets = 256;          // OPT progress buckets per job; 0 skips OPT
+  int32_t opt_resolution = 0;  // > 0: OPT's step is Δ·H(N_min)/opt_resolution (compute_opt_table)
 };
 
 // The suite's defaults when neither [stress] nor the command line names the adversaries:
@@ -109,8 +110,13 @@ struct StressRecord {
   SelectResult result;
 };
 
-// Runs the selector on every (run, seed) with run_selection; progress gets (done, total) after
-// each, on options.exec's backend.
+// Draws every setting's market once (its first seed) and checks it and OPT's lattice for its
+// jobs (check_opt_table: --opt-buckets, --opt-resolution), so that bad input is one InputError
+// before any selector runs.
+void check_stress_runs(const SweepConfig& config, const std::vector<StressRun>& runs,
+                       const StressSuite& suite, const SelectOptions& options);
+// Runs the selector on every (run, seed) with run_selection, after check_stress_runs; progress
+// gets (done, total) after each, on options.exec's backend.
 using StressProgress = std::function<void(int32_t done, int32_t total)>;
 std::vector<StressRecord> run_stress(const SweepConfig& config, const std::vector<StressRun>& runs,
                                      const StressSuite& suite, const SelectOptions& options,

@@ -22,8 +22,9 @@ struct GridRunOptions {
   SweepOptions sweep;
   int32_t opt_buckets = 256;   // OPT's progress buckets per job; 0 skips OPT
   int32_t opt_resolution = 0;  // > 0: OPT's step is Δ·H(N_min)/opt_resolution (compute_opt_table)
-  std::string checkpoint_dir;  // where each finished chunk is kept; empty: no checkpoints
-  bool resume = false;         // continue from checkpoint_dir's chunks
+  bool opt_split_steps = false;  // with opt_resolution: OptOptions::split_steps
+  std::string checkpoint_dir;    // where each finished chunk is kept; empty: no checkpoints
+  bool resume = false;           // continue from checkpoint_dir's chunks
   // The run's identity (its resolved configuration and the options that change outputs): a
   // checkpoint of another run is refused rather than mixed in.
   std::string fingerprint;

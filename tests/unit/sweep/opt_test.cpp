@@ -292,3 +292,80 @@ TEST(Opt, SharesOfAnyRankCountPutTogetherAreTheWholeTableBitForBit) {
     }
   }
 }
+
+// Split steps (docs/model.md §5, "Split steps"): each bound stays a bound on its own lattice, so
+// the bracket still holds the brute-force optimum, with β > 0, β < 0 and β = 0 alike.
+TEST(Opt, SplitStepsBracketHoldsTheBruteForceOptimum) {
+  std::mt19937_64 rng(20260301);
+  int tested = 0;
+  while (tested < 120) {
+    Instance in = spotsweep::testing::random_instance(rng, 8, 3);
+    if (brute_force_size(in) > 300000) continue;
+    OptOptions options;
+    options.resolution = 8;
+    options.split_steps = true;
+    const OptResult opt = solve_opt(in.job, in.market(), 0, options);
+    const double exact = brute_force(in);
+    const double scale = 1.0 + std::fabs(exact);
+    EXPECT_LE(opt.utility_lower, exact + kTol * scale) << "instance " << tested;
+    EXPECT_GE(opt.utility_upper, exact - kTol * scale) << "instance " << tested;
+    EXPECT_GE(opt.utility, opt.utility_lower - kTol * scale) << "replay below its plan";
+    ++tested;
+  }
+}
+
+// The steps of experiment (f)'s loose job (H(n) = 0.6406·n + 0.5667, 195 s ticks, m = 16): a
+// full slot is 8·n + 7.077 steps of Δα/8 (down: 0.077 of a step lost per slot, against up to
+// 0.98 with Δ·H(N_min)/16) and 9·n + 7.962 steps of Δα/9 (up: 0.038 over-credited); with β = 0
+// both are the resolution step.
+TEST(Opt, SplitStepsNearlyDivideEveryFullSlot) {
+  JobSpec job;
+  job.n_min = 1;
+  job.n_max = 8;
+  job.alpha = 0.6406;
+  job.beta = 0.5667;
+  const OptSplitSteps split = opt_split_steps(job, 195.0, 16);
+  EXPECT_EQ(split.down_count, 8);
+  EXPECT_EQ(split.up_count, 9);
+  for (int32_t n = job.n_min; n <= job.n_max; ++n) {
+    const double down = 195.0 * throughput(job, n) / split.down;
+    const double up = 195.0 * throughput(job, n) / split.up;
+    EXPECT_NEAR(down - std::floor(down), 0.0771, 1e-3) << n;
+    EXPECT_NEAR(std::ceil(up) - up, 0.0382, 1e-3) << n;
+  }
+  EXPECT_NEAR(split.down_loss, 0.0771 * 195.0 * 0.6406 / 8, 1e-3);
+  job.beta = 0.0;
+  const OptSplitSteps exact = opt_split_steps(job, 195.0, 16);
+  EXPECT_EQ(exact.down_count, 0);
+  EXPECT_EQ(exact.down, 195.0 * throughput(job, job.n_min) / 16);
+  EXPECT_EQ(exact.up, exact.down);
+  EXPECT_EQ(exact.down_loss, 0.0);
+  EXPECT_EQ(exact.up_gain, 0.0);
+}
+
+// On jobs with β > 0 and many slots, split steps narrow the bracket of the resolution lattice of
+// the same m (experiment (f)'s loose job on the V100 trace: 1.87 % to 0.30 %, docs/model.md §5).
+TEST(Opt, SplitStepsNarrowTheBracketWhenBetaIsPositive) {
+  std::mt19937_64 rng(7);
+  double plain_width = 0.0, split_width = 0.0;
+  for (int i = 0; i < 20; ++i) {
+    Instance in = spotsweep::testing::random_instance(rng, 48, 6);
+    in.job.beta = std::fabs(in.job.beta) + 0.3 * in.job.alpha;
+    if (!job_is_feasible(in.job)) continue;
+    OptOptions options;
+    options.resolution = 8;
+    options.replay = false;
+    const OptResult plain = solve_opt(in.job, in.market(), 0, options);
+    options.split_steps = true;
+    const OptResult split = solve_opt(in.job, in.market(), 0, options);
+    EXPECT_LE(split.utility_lower,
+              plain.utility_upper + kTol * (1.0 + std::fabs(plain.utility_upper)));
+    EXPECT_LE(plain.utility_lower,
+              split.utility_upper + kTol * (1.0 + std::fabs(split.utility_upper)));
+    plain_width += plain.utility_upper - plain.utility_lower;
+    split_width += split.utility_upper - split.utility_lower;
+  }
+  printf("bracket summed over the jobs: resolution lattice %.4g, split steps %.4g\n", plain_width,
+         split_width);
+  EXPECT_LT(split_width, 0.6 * plain_width);
+}
