@@ -78,13 +78,21 @@ class DeviceScenarioSet {
       view_.forecast_spot_price = forecast_price_.data();
       view_.forecast_spot_avail = forecast_avail_.data();
     }
-    // The learned predictors' tables (docs/predict.md, "In pools"), counted in the meter.
+    // The learned predictors' tables (docs/predict.md, "In pools"), counted in the meter, and
+    // their views, [scenario][model], re-pointed at the device's copies.
     for (int32_t m = 0; m < kLearnedModels; ++m) {
-      learned_price_[m] = std::make_unique<DeviceBuffer<double>>(set.learned_price[m], meter);
-      learned_avail_[m] = std::make_unique<DeviceBuffer<int32_t>>(set.learned_avail[m], meter);
-      view_.learned_price[m] = set.learned_price[m].empty() ? nullptr : learned_price_[m]->data();
-      view_.learned_avail[m] = set.learned_avail[m].empty() ? nullptr : learned_avail_[m]->data();
+      learned_price_[m] = std::make_unique<DeviceBuffer<double>>(set.learned.price(m), meter);
+      learned_avail_[m] = std::make_unique<DeviceBuffer<int32_t>>(set.learned.avail(m), meter);
     }
+    std::vector<ForecastTableView> tables = set.learned.views();
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+      const int32_t m = static_cast<int32_t>(i % kLearnedModels);
+      if (!tables[i].price) continue;
+      tables[i].price = learned_price_[m]->data() + (tables[i].price - set.learned.price(m).data());
+      tables[i].avail = learned_avail_[m]->data() + (tables[i].avail - set.learned.avail(m).data());
+    }
+    learned_tables_ = std::make_unique<DeviceBuffer<ForecastTableView>>(tables, meter);
+    view_.learned_tables = tables.empty() ? nullptr : learned_tables_->data();
     const std::size_t bytes =
         static_cast<std::size_t>(set.slots) * (sizeof(double) + sizeof(int32_t));
     staged_bytes_ = bytes <= static_cast<std::size_t>(kSharedScenarioBytes) ? bytes : 0;
@@ -108,6 +116,7 @@ class DeviceScenarioSet {
   DeviceBuffer<int32_t> forecast_avail_;
   std::unique_ptr<DeviceBuffer<double>> learned_price_[kLearnedModels];
   std::unique_ptr<DeviceBuffer<int32_t>> learned_avail_[kLearnedModels];
+  std::unique_ptr<DeviceBuffer<ForecastTableView>> learned_tables_;
   ScenarioBatchView view_;
   std::size_t staged_bytes_ = 0;
 };

@@ -41,12 +41,18 @@ void add_pool_command(CLI::App& app) {
       const FamilyGrid& grid = p.families[static_cast<size_t>(ref.family_index)];
       const std::vector<int32_t> digits = p.digits(m);
       const std::vector<double> params = p.parameters(m);
-      std::cout << "member " << m << ": " << p.describe_member(m) << "\n  grid " << grid.name
+      std::cout << "member " << m << ": " << p.describe_member_text(m) << "\n  grid " << grid.name
                 << ", local index " << ref.local << " of " << grid.size << " (first member "
                 << grid.first_member << ")\n";
-      for (size_t a = 0; a < grid.axes.size(); ++a)
-        std::cout << "  " << grid.axes[a].name << " = " << format_number(params[a])
-                  << "  (position " << digits[a] << " of " << grid.axes[a].values.size() << ")\n";
+      const FamilyInfo& info = family_info(grid.family);
+      for (size_t a = 0; a < grid.axes.size(); ++a) {
+        // A named axis's value by its name and code: "predictor = ar (4)".
+        const std::string text = axis_value_text(info.axes[a], params[a]);
+        const std::string number = format_number(params[a]);
+        std::cout << "  " << grid.axes[a].name << " = " << text
+                  << (text == number ? "" : " (" + number + ")") << "  (position " << digits[a]
+                  << " of " << grid.axes[a].values.size() << ")\n";
+      }
     }
   });
 }

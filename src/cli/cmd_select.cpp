@@ -44,7 +44,7 @@ void print_select_summary(const SweepPlan& plan, const SelectResult& result) {
                 result.at(result.ftl_regret, s, last), result.at(result.selector_ratio, s, last),
                 result.at(result.best_ratio, s, last),
                 result.top_weight[static_cast<size_t>(s) * result.top_k],
-                plan.pool.describe_member(top).c_str());
+                plan.pool.describe_member_text(top).c_str());
     selector += result.at(result.selector_cumulative, s, last);
     best += result.at(result.best_cumulative, s, last);
     regret_sum += regret;

@@ -281,7 +281,7 @@ void add_sweep_command(CLI::App& app) {
     for (size_t a = 0; a < values.size(); ++a)
       at += (a ? ", " : " at ") + grid.axes[a].key + "=" + format_number(values[a]);
     std::printf("best mean utility: member %lld %s%s = %.4f USD\n", static_cast<long long>(best),
-                first.pool.describe_member(best).c_str(), at.c_str(),
+                first.pool.describe_member_text(best).c_str(), at.c_str(),
                 best_means[static_cast<size_t>(best_point)]);
     // OPT's precision per point (docs/model.md §5 "Precision"): its bracket, and a failure when
     // some member's mean beats OPT's achieved mean.

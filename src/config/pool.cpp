@@ -217,6 +217,17 @@ std::string Pool::describe_member(int64_t member) const {
   return s + ")";
 }
 
+std::string Pool::describe_member_text(int64_t member) const {
+  const MemberRef ref = locate(member);
+  const FamilyGrid& grid = families[ref.family_index];
+  const FamilyInfo& info = family_info(grid.family);
+  const std::vector<double> params = parameters(member);
+  std::string s = grid.name + "(";
+  for (size_t i = 0; i < params.size(); ++i)
+    s += (i ? ", " : "") + grid.axes[i].name + "=" + axis_value_text(info.axes[i], params[i]);
+  return s + ")";
+}
+
 std::vector<double> parse_axis_values(const TomlDocument& doc, const std::string& field,
                                       const TomlValue& value) {
   if (value.is_string()) {
@@ -270,6 +281,21 @@ int32_t axis_value_code(const AxisSpec& axis, const std::string& name) {
   const std::vector<std::string> names = split_names(axis.value_names);
   const auto found = std::find(names.begin(), names.end(), name);
   return found == names.end() ? -1 : static_cast<int32_t>(found - names.begin());
+}
+
+std::string axis_value_text(const AxisSpec& axis, double value) {
+  if (!axis.value_names) return num(value);
+  const std::vector<std::string> names = split_names(axis.value_names);
+  if (!(value >= 0.0) || value != std::floor(value) || value >= static_cast<double>(names.size()))
+    return num(value);
+  return names[static_cast<size_t>(value)];
+}
+
+std::string axis_value_text(const std::string& grid_name, const std::string& axis, double value) {
+  const FamilyInfo* family = find_family(grid_name.substr(0, grid_name.find('.')));
+  if (!family) return num(value);
+  const int32_t a = axis_index(*family, axis);
+  return a < 0 ? num(value) : axis_value_text(family->axes[static_cast<size_t>(a)], value);
 }
 
 void check_learned_members(const FamilyGrid& grid, const std::string& where) {
@@ -433,13 +459,14 @@ std::string describe_pool(const Pool& pool) {
       << g.first_member + g.size << ")\n";
     for (const AxisGrid& a : g.axes) {
       s << "    " << a.name << " (" << a.values.size() << "): ";
+      const AxisSpec& spec = family_info(g.family).axes[static_cast<size_t>(&a - g.axes.data())];
       const size_t n = a.values.size();
       for (size_t i = 0; i < n; ++i) {
         if (n > 12 && i == 5) {
           s << "..., ";
           i = n - 5;
         }
-        s << num(a.values[i]) << (i + 1 < n ? ", " : "");
+        s << axis_value_text(spec, a.values[i]) << (i + 1 < n ? ", " : "");
       }
       s << "\n";
     }

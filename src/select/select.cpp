@@ -290,16 +290,7 @@ SweepPlan make_regime_plan(const SweepConfig& config, const std::vector<Trace>& 
     set.source_slot.insert(set.source_slot.end(), other.scenarios.source_slot.begin(),
                            other.scenarios.source_slot.end());
     // The same pool, so the same learned models and table windows, made from this regime's trace.
-    for (int32_t m = 0; m < kLearnedModels; ++m) {
-      SPOTSWEEP_EXPECTS(other.scenarios.learned_window[m] == set.learned_window[m],
-                        "every regime's plan has the same learned tables");
-      set.learned_price[m].insert(set.learned_price[m].end(),
-                                  other.scenarios.learned_price[m].begin(),
-                                  other.scenarios.learned_price[m].end());
-      set.learned_avail[m].insert(set.learned_avail[m].end(),
-                                  other.scenarios.learned_avail[m].begin(),
-                                  other.scenarios.learned_avail[m].end());
-    }
+    set.learned.append(other.scenarios.learned);
     plan.jobs.insert(plan.jobs.end(), jobs.begin(),
                      jobs.end());  // the regime changes the market, not the job
   }

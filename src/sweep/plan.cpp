@@ -29,13 +29,80 @@ ScenarioBatchView ScenarioSet::view() const {
     v.forecast_spot_price = forecast_spot_price.data();
     v.forecast_spot_avail = forecast_spot_avail.data();
   }
-  for (int32_t m = 0; m < kLearnedModels; ++m) {
-    if (learned_price[m].empty()) continue;
-    v.learned_price[m] = learned_price[m].data();
-    v.learned_avail[m] = learned_avail[m].data();
-    v.learned_window[m] = learned_window[m];
-  }
+  if (!learned.empty()) v.learned_tables = learned.views().data();
   return v;
+}
+
+LearnedTables::LearnedTables(const LearnedTables& other)
+    : count_(other.count_), slots_(other.slots_) {
+  for (int32_t m = 0; m < kLearnedModels; ++m) {
+    window_[m] = other.window_[m];
+    price_[m] = other.price_[m];
+    avail_[m] = other.avail_[m];
+  }
+  point_views();
+}
+
+LearnedTables& LearnedTables::operator=(const LearnedTables& other) {
+  if (this != &other) *this = LearnedTables(other);
+  return *this;
+}
+
+void LearnedTables::reset(int32_t count, int32_t slots, const std::vector<int32_t>& windows) {
+  SPOTSWEEP_EXPECTS(windows.size() == static_cast<size_t>(kLearnedModels),
+                    "one table window per learned model");
+  count_ = count;
+  slots_ = slots;
+  for (int32_t m = 0; m < kLearnedModels; ++m) {
+    window_[m] = windows[static_cast<size_t>(m)];
+    const size_t n = window_[m] == 0 ? 0 : static_cast<size_t>(count) * slots * window_[m];
+    price_[m].assign(n, 0.0);
+    avail_[m].assign(n, 0);
+  }
+  point_views();
+}
+
+void LearnedTables::append(const LearnedTables& other) {
+  SPOTSWEEP_EXPECTS(other.slots_ == slots_ || other.count_ == 0 || count_ == 0,
+                    "appended learned tables have these windows' slots");
+  for (int32_t m = 0; m < kLearnedModels; ++m) {
+    SPOTSWEEP_EXPECTS(other.window_[m] == window_[m], "appended learned tables use these windows");
+    price_[m].insert(price_[m].end(), other.price_[m].begin(), other.price_[m].end());
+    avail_[m].insert(avail_[m].end(), other.avail_[m].begin(), other.avail_[m].end());
+  }
+  count_ += other.count_;
+  if (slots_ == 0) slots_ = other.slots_;
+  point_views();
+}
+
+double* LearnedTables::price_of(int32_t m, int32_t scenario) {
+  SPOTSWEEP_EXPECTS(window_[m] > 0 && scenario >= 0 && scenario < count_, "a table to fill");
+  return price_[m].data() + static_cast<size_t>(scenario) * slots_ * window_[m];
+}
+
+int32_t* LearnedTables::avail_of(int32_t m, int32_t scenario) {
+  SPOTSWEEP_EXPECTS(window_[m] > 0 && scenario >= 0 && scenario < count_, "a table to fill");
+  return avail_[m].data() + static_cast<size_t>(scenario) * slots_ * window_[m];
+}
+
+void LearnedTables::point_views() {
+  views_.clear();
+  bool used = false;
+  for (int32_t m = 0; m < kLearnedModels; ++m)
+    used = used || window_[m] > 0;
+  if (!used) return;
+  views_.resize(static_cast<size_t>(count_) * kLearnedModels);
+  for (int32_t s = 0; s < count_; ++s)
+    for (int32_t m = 0; m < kLearnedModels; ++m) {
+      if (window_[m] == 0) continue;
+      ForecastTableView& t = views_[static_cast<size_t>(s) * kLearnedModels + m];
+      const size_t first = static_cast<size_t>(s) * slots_ * window_[m];
+      t.price = price_[m].data() + first;
+      t.avail = avail_[m].data() + first;
+      t.first_slot = 0;
+      t.n_planning_slots = slots_;
+      t.window = window_[m];
+    }
 }
 
 std::vector<int32_t> learned_table_windows(const Pool& pool) {
@@ -90,23 +157,20 @@ void build_learned_tables(ScenarioSet& set, const Pool& pool, const TraceOf& tra
   double bytes = 0.0;
   std::vector<int32_t> models;
   for (int32_t m = 0; m < kLearnedModels; ++m) {
-    set.learned_price[m].clear();
-    set.learned_avail[m].clear();
-    set.learned_window[m] = windows[static_cast<size_t>(m)];
     if (windows[static_cast<size_t>(m)] == 0) continue;
     models.push_back(m);
     bytes += static_cast<double>(set.count) * set.slots * windows[static_cast<size_t>(m)] *
              (sizeof(double) + sizeof(int32_t));
   }
-  if (models.empty()) return;
+  if (models.empty()) {
+    set.learned = LearnedTables();
+    return;
+  }
+  bytes += static_cast<double>(set.count) * kLearnedModels * sizeof(ForecastTableView);  // views
   check_host_memory(bytes, "the learned predictors' forecast tables", file, "workload.scenarios",
                     std::to_string(set.count),
                     "lower [workload] scenarios, or the windows of learned CHC members");
-  for (int32_t m : models) {
-    const size_t n = static_cast<size_t>(set.count) * set.slots * set.learned_window[m];
-    set.learned_price[m].resize(n);
-    set.learned_avail[m].resize(n);
-  }
+  set.learned.reset(set.count, set.slots, windows);
   const int64_t tasks = static_cast<int64_t>(set.count) * static_cast<int64_t>(models.size());
   LearnedPredictorOptions options;
   options.avail_max = set.capacity;
@@ -114,13 +178,11 @@ void build_learned_tables(ScenarioSet& set, const Pool& pool, const TraceOf& tra
   for (int64_t task = 0; task < tasks; ++task) {
     const int32_t s = static_cast<int32_t>(task / static_cast<int64_t>(models.size()));
     const int32_t m = models[static_cast<size_t>(task % static_cast<int64_t>(models.size()))];
-    const int32_t window = set.learned_window[m];
     const ForecastTable table =
         make_forecast_table(trace_of(s).view(), static_cast<int32_t>(set.source_slot[s]), set.slots,
-                            window, static_cast<LearnedModel>(m), options);
-    const size_t at = static_cast<size_t>(s) * set.slots * window;
-    std::copy(table.price.begin(), table.price.end(), set.learned_price[m].begin() + at);
-    std::copy(table.avail.begin(), table.avail.end(), set.learned_avail[m].begin() + at);
+                            set.learned.window(m), static_cast<LearnedModel>(m), options);
+    std::copy(table.price.begin(), table.price.end(), set.learned.price_of(m, s));
+    std::copy(table.avail.begin(), table.avail.end(), set.learned.avail_of(m, s));
   }
 }
 

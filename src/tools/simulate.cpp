@@ -197,6 +197,7 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
   // A learned member's table: from the whole trace's history, at the job's planning slots, as
   // a pool's is at its scenario window's (docs/predict.md, "In pools").
   ForecastTable table;
+  ForecastTableView tables[kLearnedModels] = {};
   if (chc && report.params[ChcFamily::predictor] != 0.0) {
     const int32_t model = static_cast<int32_t>(report.params[ChcFamily::predictor]) - 1;
     LearnedPredictorOptions options;
@@ -204,7 +205,8 @@ SimulateReport run_simulate(const SimulateRequest& rq) {
     table = make_forecast_table(context.market, rq.start_slot, report.horizon_slots,
                                 static_cast<int32_t>(report.params[ChcFamily::window]),
                                 static_cast<LearnedModel>(model), options);
-    context.forecast_tables[model] = table.view();
+    tables[model] = table.view();
+    context.learned_tables = tables;
   }
   PlanStats stats;
   if (rq.slot_csv.empty()) {

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "spotsweep/config/pool.hpp"
 #include "spotsweep/detail/error.hpp"
 #include "spotsweep/detail/h5.hpp"
 #include "spotsweep/detail/text.hpp"
@@ -182,7 +183,7 @@ void print_table_text(const Table& t, std::ostream& out) {
     }
     std::string params;
     for (const auto& [name, value] : r.parameters)
-      params += (params.empty() ? "" : ", ") + name + "=" + format_number(value);
+      params += (params.empty() ? "" : ", ") + name + "=" + axis_value_text(r.grid, name, value);
     out << " " << r.grid << "(" << params << ")";
     for (size_t a = 0; a < r.at.size(); ++a)
       out << (a ? ", " : " at ") << r.at[a].first << "=" << format_number(r.at[a].second);

@@ -91,7 +91,7 @@ TEST_F(SweepParity, LearnedPredictorsAreBitIdentical) {
       "[pool.chc.oracle]\nwindow = [4]\neps = [0, 0.3]\ngrowth = [0.5]\n"
       "[pool.chc.learned]\nwindow = [3, 6]\n"
       "predictor = [\"last\", \"seasonal\", \"holt-winters\", \"ar\"]\n");
-  ASSERT_FALSE(plan.scenarios.learned_price[3].empty());
+  ASSERT_FALSE(plan.scenarios.learned.price(3).empty());
   const SweepResult cpu = run(plan, Backend::cpu);
   const SweepResult cuda = run(plan, Backend::cuda, 5);
   expect_identical(plan, cpu, cuda);

@@ -74,8 +74,12 @@ struct Pool {
   std::vector<double> parameters(int64_t member) const;
   std::vector<int32_t> digits(int64_t member) const;  // one per axis of its family
   int64_t encode(int32_t family_index, const std::vector<int32_t>& digits) const;
-  // e.g. "pf(theta=0.5, kappa=0.9, rho=1.5, hysteresis=0.02)"
+  // e.g. "pf(theta=0.5, kappa=0.9, rho=1.5, hysteresis=0.02)"; every value a number, as the
+  // output files store it (select's top_parameters, a sweep's best members).
   std::string describe_member(int64_t member) const;
+  // describe_member for people: a named axis's value by its name (axis_value_text), e.g.
+  // "chc(..., predictor=ar)"; what commands print, never what files store.
+  std::string describe_member_text(int64_t member) const;
 };
 
 // Builds the pool from a document's [pool.<family>] sections; one-line InputError on an
@@ -88,6 +92,12 @@ void check_axis_orders(const FamilyInfo& info, const FamilyGrid& grid, const std
 
 // The code of `name` on a named axis (AxisSpec::value_names), or -1.
 int32_t axis_value_code(const AxisSpec& axis, const std::string& name);
+// A value of `axis` as people read it: on a named axis the name of its code ("ar" for CHC's
+// predictor 4), otherwise (or for a value that is no code) the number, as format_number writes it.
+std::string axis_value_text(const AxisSpec& axis, double value);
+// axis_value_text for axis `axis` of the family of grid `grid_name` ("chc", or a sub-pool
+// "chc.short"): the number when the family or axis is unknown.
+std::string axis_value_text(const std::string& grid_name, const std::string& axis, double value);
 // Refuses a CHC grid whose members would plan on a learned predictor (predictor != 0) beside an
 // oracle noise level eps != 0, which they would not use (docs/pool.md, "Sub-pools"): a one-line
 // InputError naming where, the grid's eps and its value.

@@ -26,11 +26,10 @@ struct ScenarioBatchView {
   // What forecasters read instead of the market, [scenario][slot]; null: the market itself.
   const double* forecast_spot_price = nullptr;
   const int32_t* forecast_spot_avail = nullptr;
-  // Learned model m's forecasts (docs/predict.md, "In pools"), [scenario][slot][k < window],
-  // made at every slot of each window from the trace's history; null for a model no member uses.
-  const double* learned_price[kLearnedModels] = {};
-  const int32_t* learned_avail[kLearnedModels] = {};
-  int32_t learned_window[kLearnedModels] = {};
+  // The learned predictors' table views (docs/predict.md, "In pools"), [scenario][model]: each
+  // points at model m's forecasts for the scenario, [slot][k < window], made at every slot of
+  // its window from the trace's history; empty for a model no member uses. Null when none is.
+  const ForecastTableView* learned_tables = nullptr;
 
   // What member policies see of scenario `scenario`; scratch is the caller's working memory.
   SPOTSWEEP_HD_INLINE MemberContext context(int32_t scenario, unsigned char* scratch) const {
@@ -41,22 +40,9 @@ struct ScenarioBatchView {
     c.scenario = static_cast<uint32_t>(scenario);
     c.capacity = capacity;
     c.scratch = scratch;
-    for (int32_t m = 0; m < kLearnedModels; ++m)
-      c.forecast_tables[m] = learned_table(scenario, m);
+    if (learned_tables)
+      c.learned_tables = learned_tables + static_cast<int64_t>(scenario) * kLearnedModels;
     return c;
-  }
-
-  // Model m's table for one scenario, in the window's slots (planning slot 0 is its first).
-  SPOTSWEEP_HD_INLINE ForecastTableView learned_table(int32_t scenario, int32_t m) const {
-    ForecastTableView t;
-    if (!learned_price[m]) return t;
-    const int64_t first = static_cast<int64_t>(scenario) * slots * learned_window[m];
-    t.price = learned_price[m] + first;
-    t.avail = learned_avail[m] + first;
-    t.first_slot = 0;
-    t.n_planning_slots = slots;
-    t.window = learned_window[m];
-    return t;
   }
 
   SPOTSWEEP_HD_INLINE MarketView market(int32_t scenario) const {

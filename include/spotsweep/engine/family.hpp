@@ -94,10 +94,12 @@ struct MemberContext {
   // What forecasters read: the market itself, unless the workload poisons forecasts with
   // another trace (forecast_trace, docs/select.md).
   MarketView forecast_market;
-  // The learned predictors' forecasts for this scenario, one table per LearnedModel
-  // (docs/predict.md, "In pools"); a model no member uses has an empty table (price null).
-  // CHC members with predictor = m + 1 plan on table m, the others on the noisy oracle.
-  ForecastTableView forecast_tables[kLearnedModels];
+  // The learned predictors' forecasts for this scenario (docs/predict.md, "In pools"):
+  // learned_tables[m] is LearnedModel m's table, empty (price null) for a model no member uses;
+  // null when none is used. CHC members with predictor = m + 1 plan on table m, the others on
+  // the noisy oracle. One pointer into the scenario set's memory, not one view per model: a
+  // kernel thread keeps its context in registers (docs/chc.md, "Registers and spills").
+  const ForecastTableView* learned_tables = nullptr;
   uint64_t seed = 0;  // the workload's seed, which keys the forecast noise
   uint32_t scenario = 0;
   int32_t capacity = 1;              // a_max of the scenario's market

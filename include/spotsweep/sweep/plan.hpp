@@ -15,6 +15,48 @@
 
 namespace spotsweep {
 
+// The learned predictors' forecast tables of a scenario set (docs/predict.md, "In pools"): for
+// each LearnedModel a CHC member of the pool plans on, [scenario][slot][k], k < window(m); empty
+// for the others. It also holds the views kernels read, one per (scenario, model), pointing into
+// its own tables, so that a member's context carries one pointer (MemberContext::learned_tables)
+// rather than a view per model. Copies point their views at their own tables.
+class LearnedTables {
+ public:
+  LearnedTables() = default;
+  LearnedTables(const LearnedTables& other);
+  LearnedTables& operator=(const LearnedTables& other);
+  // A moved vector keeps its buffer, so the views stay valid.
+  LearnedTables(LearnedTables&&) noexcept = default;
+  LearnedTables& operator=(LearnedTables&&) noexcept = default;
+
+  // Zero tables for `count` scenarios of `slots` slots, windows[m] lookaheads for model m (0: a
+  // model no member uses, no table).
+  void reset(int32_t count, int32_t slots, const std::vector<int32_t>& windows);
+  // Appends the scenarios of `other`, whose slots and windows must be these (regimes of a pool).
+  void append(const LearnedTables& other);
+
+  // Scenario `scenario`'s table of model m, [slot][k < window(m)], to fill.
+  double* price_of(int32_t m, int32_t scenario);
+  int32_t* avail_of(int32_t m, int32_t scenario);
+
+  int32_t window(int32_t m) const { return window_[m]; }
+  const std::vector<double>& price(int32_t m) const { return price_[m]; }
+  const std::vector<int32_t>& avail(int32_t m) const { return avail_[m]; }
+  bool empty() const { return views_.empty(); }
+  // [scenario][model], kLearnedModels per scenario; empty when no model is used.
+  const std::vector<ForecastTableView>& views() const { return views_; }
+
+ private:
+  void point_views();
+
+  int32_t count_ = 0;
+  int32_t slots_ = 0;
+  int32_t window_[kLearnedModels] = {};
+  std::vector<double> price_[kLearnedModels];
+  std::vector<int32_t> avail_[kLearnedModels];
+  std::vector<ForecastTableView> views_;
+};
+
 // Scenario windows copied back to back: the owner behind ScenarioBatchView.
 struct ScenarioSet {
   int32_t count = 0;
@@ -30,12 +72,9 @@ struct ScenarioSet {
   // empty: the market itself.
   std::vector<double> forecast_spot_price;
   std::vector<int32_t> forecast_spot_avail;
-  // The learned predictors' forecasts (docs/predict.md, "In pools"): for each LearnedModel a
-  // CHC member of the pool plans on, [scenario][slot][k], k < learned_window[m], made at every
-  // slot of the window from the history of the trace forecasters read; empty for the others.
-  std::vector<double> learned_price[kLearnedModels];
-  std::vector<int32_t> learned_avail[kLearnedModels];
-  int32_t learned_window[kLearnedModels] = {};
+  // The learned predictors' forecasts (docs/predict.md, "In pools"), made at every slot of each
+  // window from the history of the trace forecasters read.
+  LearnedTables learned;
 
   ScenarioBatchView view() const;
   MarketView market(int32_t scenario) const { return view().market(scenario); }

@@ -150,6 +150,27 @@ TEST(Pool, ChcPredictorAxisTakesCodesOrNames) {
   expect_one_line_error("[pool.chc]\npredictor = [5]\n", {"chc.predictor = 5", "out of range"});
 }
 
+// People read the predictor by name (pool info, table, the commands' summaries); the files keep
+// the code, describe_member's text being part of select's outputs.
+TEST(Pool, NamedAxisValuesPrintByName) {
+  const Pool pool = pool_from(
+      "[pool.chc]\nwindow = 4\npredictor = [\"oracle\", \"ar\"]\n[pool.pf]\ntheta = 0.5\n");
+  const AxisSpec& predictor = ChcFamily::axes[ChcFamily::predictor];
+  EXPECT_EQ(axis_value_text(predictor, 4), "ar");
+  EXPECT_EQ(axis_value_text(predictor, 0), "oracle");
+  EXPECT_EQ(axis_value_text(predictor, 2), "seasonal");
+  EXPECT_EQ(axis_value_text(predictor, 5), "5");  // no code: the number
+  EXPECT_EQ(axis_value_text(predictor, 1.5), "1.5");
+  EXPECT_EQ(axis_value_text(ChcFamily::axes[ChcFamily::window], 4), "4");
+  EXPECT_EQ(axis_value_text("chc.learned", "predictor", 3), "holt-winters");
+  EXPECT_EQ(axis_value_text("pf", "theta", 0.5), "0.5");
+  EXPECT_EQ(axis_value_text("nope", "predictor", 3), "3");
+  EXPECT_NE(pool.describe_member_text(1).find(", predictor=ar)"), std::string::npos);
+  EXPECT_NE(pool.describe_member(1).find(", predictor=4)"), std::string::npos);
+  EXPECT_EQ(pool.describe_member_text(2), pool.describe_member(2));  // pf: no named axis
+  EXPECT_NE(describe_pool(pool).find("predictor (2): oracle, ar\n"), std::string::npos);
+}
+
 TEST(PoolErrors, LearnedPredictorBesideOracleNoiseIsRefused) {
   expect_one_line_error("[pool.chc]\neps = [0, 0.2]\npredictor = [0, 3]\n",
                         {"p.toml:1", "chc.eps = 0.2", "predictor = 3", "Sub-pools"});

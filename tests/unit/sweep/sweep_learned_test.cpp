@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -130,9 +131,9 @@ TEST(SweepLearned, PredictorsDifferAndPlanningKeysKeepThemApart) {
 TEST(SweepLearned, TablesComeFromTheTraceForecastersRead) {
   SweepPlan plan = make_plan(config_with("window = [4, 8]\npredictor = [\"seasonal\", \"ar\"]\n"));
   const ScenarioSet& set = plan.scenarios;
-  EXPECT_EQ(set.learned_window[static_cast<int32_t>(LearnedModel::seasonal_naive)], 8);
-  EXPECT_EQ(set.learned_window[static_cast<int32_t>(LearnedModel::autoregressive)], 8);
-  EXPECT_TRUE(set.learned_price[static_cast<int32_t>(LearnedModel::last_value)].empty());
+  EXPECT_EQ(set.learned.window(static_cast<int32_t>(LearnedModel::seasonal_naive)), 8);
+  EXPECT_EQ(set.learned.window(static_cast<int32_t>(LearnedModel::autoregressive)), 8);
+  EXPECT_TRUE(set.learned.price(static_cast<int32_t>(LearnedModel::last_value)).empty());
   const auto expect_tables_of = [&](const Trace& trace) {
     LearnedPredictorOptions options;
     options.avail_max = set.capacity;
@@ -141,7 +142,7 @@ TEST(SweepLearned, TablesComeFromTheTraceForecastersRead) {
         const ForecastTable table = make_forecast_table(
             trace.view(), static_cast<int32_t>(set.source_slot[s]), set.slots, 8, model, options);
         const ForecastTableView view =
-            set.view().context(s, nullptr).forecast_tables[static_cast<int32_t>(model)];
+            set.view().context(s, nullptr).learned_tables[static_cast<int32_t>(model)];
         ASSERT_EQ(view.window, 8);
         ASSERT_EQ(view.first_slot, 0);
         for (int32_t t : {0, 1, set.slots / 2, set.slots - 1})
@@ -152,11 +153,54 @@ TEST(SweepLearned, TablesComeFromTheTraceForecastersRead) {
       }
   };
   expect_tables_of(load_trace(kTrace));
-  const std::vector<double> before = set.learned_price[3];
+  const std::vector<double> before = set.learned.price(3);
   const Trace poisoned = load_trace(kData + "v100_us-east-1a.h5");
   set_forecast_market(plan, poisoned, "poisoned.h5");
   expect_tables_of(poisoned);
-  EXPECT_NE(before, set.learned_price[3]);
+  EXPECT_NE(before, set.learned.price(3));
+}
+
+// A member's context carries one pointer to its scenario's views (MemberContext::
+// learned_tables), which point into the set's own tables: in a copy, into the copy's, and after
+// regimes are appended (LearnedTables::append), into the grown tables.
+TEST(SweepLearned, ViewsPointIntoTheirOwnSetsTables) {
+  const auto expect_views_into = [](const ScenarioSet& set) {
+    ASSERT_EQ(set.learned.views().size(), static_cast<size_t>(set.count) * kLearnedModels);
+    const ScenarioBatchView batch = set.view();
+    for (int32_t s = 0; s < set.count; ++s)
+      for (int32_t m = 0; m < kLearnedModels; ++m) {
+        const ForecastTableView t = batch.context(s, nullptr).learned_tables[m];
+        if (set.learned.window(m) == 0) {
+          EXPECT_EQ(t.price, nullptr);
+          continue;
+        }
+        const size_t first = static_cast<size_t>(s) * set.slots * set.learned.window(m);
+        EXPECT_EQ(t.price, set.learned.price(m).data() + first);
+        EXPECT_EQ(t.avail, set.learned.avail(m).data() + first);
+        EXPECT_EQ(t.window, set.learned.window(m));
+        EXPECT_EQ(t.n_planning_slots, set.slots);
+      }
+  };
+  std::unique_ptr<SweepPlan> plan =
+      std::make_unique<SweepPlan>(make_plan(config_with("window = [4, 6]\npredictor = [1, 3]\n")));
+  expect_views_into(plan->scenarios);
+  ScenarioSet copy = plan->scenarios;
+  ScenarioSet assigned;
+  assigned = plan->scenarios;
+  const std::vector<double> prices = plan->scenarios.learned.price(0);
+  plan.reset();  // the copies must not read the original's tables
+  expect_views_into(copy);
+  expect_views_into(assigned);
+  EXPECT_EQ(copy.learned.price(0), prices);
+  const int32_t count = copy.count;
+  copy.learned.append(assigned.learned);
+  copy.count += assigned.count;
+  expect_views_into(copy);
+  EXPECT_EQ(copy.learned.views().size(), static_cast<size_t>(2 * count) * kLearnedModels);
+  // A pool without learned members has no views, and its contexts a null pointer.
+  const SweepPlan oracle = make_plan(config_with("window = 4\n"));
+  EXPECT_TRUE(oracle.scenarios.learned.empty());
+  EXPECT_EQ(oracle.scenarios.view().context(0, nullptr).learned_tables, nullptr);
 }
 
 }  // namespace

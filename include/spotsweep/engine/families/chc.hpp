@@ -89,16 +89,6 @@ struct ChcFamily {
     const size_t bytes = chc_scratch_layout(job, tick_s, c).bytes;
     return bytes > lagrangian_or_exact ? bytes : lagrangian_or_exact;
   }
-  // The table of learned model `model` (0 … kLearnedModels − 1), chosen without indexing the
-  // context's array by a run-time value, which would put a kernel's context in local memory.
-  SPOTSWEEP_HD_INLINE static ForecastTableView learned_table(const MemberContext& context,
-                                                             int32_t model) {
-    static_assert(kLearnedModels == 4, "one branch per learned model");
-    return model == 0   ? context.forecast_tables[0]
-           : model == 1 ? context.forecast_tables[1]
-           : model == 2 ? context.forecast_tables[2]
-                        : context.forecast_tables[3];
-  }
   SPOTSWEEP_HD_INLINE static Policy make(const double* p, const JobSpec& job,
                                          const MemberContext& context) {
     Policy policy;
@@ -115,7 +105,10 @@ struct ChcFamily {
     // oracle's and do not apply (a pool refuses eps != 0 beside a learned predictor).
     const int32_t predictor = static_cast<int32_t>(p[ChcFamily::predictor]);
     policy.forecaster.learned = predictor != 0;
-    if (predictor != 0) policy.forecaster.table.table = learned_table(context, predictor - 1);
+    // The table is read through the context's one pointer, by a run-time index: a load of one
+    // view from the scenario set's memory rather than four views carried per thread.
+    if (predictor != 0 && context.learned_tables)
+      policy.forecaster.table.table = context.learned_tables[predictor - 1];
     policy.layout = chc_scratch_layout(job, context.market.tick_seconds, policy.params);
     policy.scratch = context.scratch;
     policy.solve_scratch = context.scratch + policy.layout.solve_offset;
