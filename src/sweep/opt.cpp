@@ -126,7 +126,9 @@ OptLattice opt_lattice(const JobSpec& job, double tick_seconds, const OptOptions
   // plan_shape's arithmetic for a plan from the job's start, before its int32 conversions.
   OptLattice l;
   const LatticeSteps steps = lattice_steps(job, tick_seconds, options);
-  l.step = std::min(steps.down, steps.up);  // the finer lattice has the more states
+  // The finest lattice solved has the most states: with split steps, solve_opt also tries the
+  // resolution step for the lower bound.
+  l.step = std::min({steps.down, steps.up, progress_step(job, tick_seconds, options)});
   l.horizon = std::ceil((job.hard_deadline_s() - kDeadlineTolS) / tick_seconds) +
               (job.cant_be_late() ? 1.0 : 0.0);
   l.allocations = planner_allocation_states(job);
@@ -163,26 +165,52 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
       "OPT's lattice must pass check_opt_lattice first");
   // One step for both roundings, or split steps: each bound is valid on any lattice.
   const LatticeSteps steps = lattice_steps(job, market.tick_seconds, options);
-  const double step = steps.down;
-  const PlanShape shape = plan_shape(job, market.tick_seconds, horizon, 0.0, step);
+  double step = steps.down;
+  PlanShape shape = plan_shape(job, market.tick_seconds, horizon, 0.0, step);
   const PlanShape up_shape =
       steps.up == steps.down ? shape : plan_shape(job, market.tick_seconds, horizon, 0.0, steps.up);
+  // Split steps pick the down step by its loss per full slot, which ignores restarts; on a coarse
+  // lattice the resolution step itself can do better, so both are solved and the better kept
+  // (each is an achievable schedule's value, so the larger is a lower bound too; docs/model.md §5
+  // "Split steps").
+  const double resolution_step = progress_step(job, market.tick_seconds, options);
+  const bool try_resolution_step = uses_split_steps(options) && resolution_step != steps.down;
+  const PlanShape resolution_shape =
+      try_resolution_step ? plan_shape(job, market.tick_seconds, horizon, 0.0, resolution_step)
+                          : shape;
   const MustFinishTerminal terminal;
 
-  const int64_t most_states = std::max(shape.states(), up_shape.states());
+  const int64_t most_states =
+      std::max({shape.states(), up_shape.states(), resolution_shape.states()});
   std::vector<double> value_a(static_cast<size_t>(most_states));
   std::vector<double> value_b(value_a.size());
-  std::vector<double> move_values(
-      static_cast<size_t>(plan_move_values(std::max(shape.buckets, up_shape.buckets))));
+  std::vector<double> move_values(static_cast<size_t>(
+      plan_move_values(std::max({shape.buckets, up_shape.buckets, resolution_shape.buckets}))));
+  double known_lower = std::numeric_limits<double>::quiet_NaN();
+  if (try_resolution_step) {
+    const double on_split = solve_plan(job, window, start, shape, Rounding::down, terminal,
+                                       value_a.data(), value_b.data(), move_values.data(), nullptr);
+    const double on_resolution =
+        solve_plan(job, window, start, resolution_shape, Rounding::down, terminal, value_a.data(),
+                   value_b.data(), move_values.data(), nullptr);
+    known_lower = on_split;
+    if (on_resolution > on_split) {
+      known_lower = on_resolution;
+      step = resolution_step;
+      shape = resolution_shape;
+    }
+  }
   std::vector<int16_t> choice;
   if (options.replay) choice.resize(static_cast<size_t>(shape.states()) * horizon);
 
   OptResult result;
   result.progress_step = step;
   result.progress_buckets = static_cast<int32_t>(std::ceil(job.work / step - 1e-9));
-  result.utility_lower =
-      solve_plan(job, window, start, shape, Rounding::down, terminal, value_a.data(),
-                 value_b.data(), move_values.data(), options.replay ? choice.data() : nullptr);
+  result.utility_lower = !options.replay && try_resolution_step
+                             ? known_lower
+                             : solve_plan(job, window, start, shape, Rounding::down, terminal,
+                                          value_a.data(), value_b.data(), move_values.data(),
+                                          options.replay ? choice.data() : nullptr);
   result.utility_upper =
       options.upper_bound ? solve_plan(job, window, start, up_shape, Rounding::up, terminal,
                                        value_a.data(), value_b.data(), move_values.data(), nullptr)
