@@ -94,6 +94,7 @@ def load(path):
             fields[field]["PF default"] = per_job(f, f"pf+{pf_members(f)[default][0]}", {}, field)
         opt, opt_hi = per_job(f, "opt", {}), per_job(f, "opt_upper", {})
         resolution = int(f["opt"].attrs.get("progress_resolution", 0))
+        split_steps = int(f["opt"].attrs.get("progress_split_steps", 0))
         failures = int(f["opt"].attrs.get("precision_failures", -1))
         tick = float(f["workload"].attrs["tick_seconds"])
         pf_fields = {field: [per_job(f, f"pf+{local}", {}, field) for local, _ in pf_members(f)]
@@ -113,7 +114,8 @@ def load(path):
     rank = 1 + int((held_means > held_means[tuned] + 1e-9).sum())
     distinct = len(np.unique(np.round([x.mean() for _, x in pf], 6)))
     return dict(u=u, opt=opt, opt_hi=opt_hi, seeds=opt.shape[0] // scenarios, scenarios=scenarios,
-                rounds=rounds, resolution=resolution, failures=failures, tick=tick,
+                rounds=rounds, resolution=resolution, split_steps=split_steps, failures=failures,
+                tick=tick,
                 pf_default=pf[default][0], pf_best=pf[best][0], pf_tuned=pf[tuned][0],
                 pf_tuned_train=float(train[tuned].mean()),
                 pf_tuned_rank=rank, pf_size=len(pf), pf_distinct=distinct,
@@ -129,6 +131,14 @@ def span(first, last):
 def cell(r, scale=100, unit=" %"):
     return (f"{scale * r['rel_mean']:+.2f}{unit} [{scale * r['rel_ci'][0]:+.2f}, "
             f"{scale * r['rel_ci'][1]:+.2f}]")
+
+
+def comparison_row(a, b, r):
+    """A table row of a paired comparison: difference, relative difference, share of clusters."""
+    return (f"| {a} | {b} | {r['diff_mean']:+.2f} [{r['diff_ci'][0]:+.2f}, "
+            f"{r['diff_ci'][1]:+.2f}] | {cell(r)} | {100 * r['share_a_better']:.0f} % of "
+            f"{r['clusters']} |")
+
 
 
 def main(out_dir, specs):
@@ -147,7 +157,8 @@ def main(out_dir, specs):
         u, opt, opt_hi = d["u"], d["opt"], d["opt_hi"]
         lo, hi = float(opt.mean()), float(opt_hi.mean())
         clusters = opt.shape[0]
-        lattice = f"a step of tick·H(N_min)/{d['resolution']}" if d["resolution"] else "buckets"
+        lattice = (f"split steps near tick·H(N_min)/{d['resolution']}" if d["split_steps"] else
+                   f"a step of tick·H(N_min)/{d['resolution']}" if d["resolution"] else "buckets")
         lines += [f"## {w['label']} on {market}: {d['seeds']} seeds × {d['scenarios']} windows = "
                   f"{clusters} clusters × {d['rounds']} jobs", "",
                   f"H(n) = {w['alpha']:.4f}·n + {w['beta']:.4f} samples/s, {d['tick']:g} s slots. "
@@ -183,10 +194,7 @@ def main(out_dir, specs):
             r = bootstrap(u[a], u[b])
             rows.append((f"{a} − {b}", r, "all"))
             summary.setdefault(f"{a} − {b}", []).append((f"{name}:{market}", r))
-            lines.append(
-                f"| {a} | {b} | {r['diff_mean']:+.2f} [{r['diff_ci'][0]:+.2f}, "
-                f"{r['diff_ci'][1]:+.2f}] | {cell(r)} | {100 * r['share_a_better']:.0f} % of "
-                f"{r['clusters']} | {r['diff_median_cluster']:+.2f} |")
+            lines.append(comparison_row(a, b, r) + f" {r['diff_median_cluster']:+.2f} |")
         held = d["held"]
         half = d["scenarios"] // 2
         lines += ["", f"**PF tuned on training windows, evaluated on held-out windows.** Training: "
@@ -204,10 +212,7 @@ def main(out_dir, specs):
             r = bootstrap(held[a], held[b])
             rows.append((f"{a} − {b} (held-out)", r, "held"))
             summary.setdefault(f"{a} − {b} (held-out)", []).append((f"{name}:{market}", r))
-            lines.append(
-                f"| {a} | {b} | {r['diff_mean']:+.2f} [{r['diff_ci'][0]:+.2f}, "
-                f"{r['diff_ci'][1]:+.2f}] | {cell(r)} | {100 * r['share_a_better']:.0f} % of "
-                f"{r['clusters']} |")
+            lines.append(comparison_row(a, b, r))
         hf = d["held_fields"]
         lines += ["", "Where the utility goes (held-out windows, mean per job):", "",
                   "| method | " + " | ".join(label for _, label in DIAGNOSTIC_FIELDS) + " |",

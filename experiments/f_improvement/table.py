@@ -57,6 +57,7 @@ def load_seed(select_path, sweep_path):
         opt = f["opt/utility_lower"][()]
         opt_hi = f["opt/utility_upper"][()]
         resolution = int(f["opt"].attrs.get("progress_resolution", 0))
+        split = int(f["opt"].attrs.get("progress_split_steps", 0))
         failures = int(f["opt"].attrs.get("precision_failures", 0))
     # Same jobs: the selector's best fixed member in hindsight is the sweep's best member sum, in
     # every window (the same per-job code on the same draws; a mismatch would show here).
@@ -65,7 +66,7 @@ def load_seed(select_path, sweep_path):
     assert np.allclose(best_cum[:, -1], sums.max(axis=0), rtol=1e-12, atol=1e-9), \
         (select_path, best_cum[:, -1], sums.max(axis=0))
     return dict(sel=sel, util=util, index=index, pf=list(range(pf_first, pf_first + pf_count)),
-                opt=opt, opt_hi=opt_hi, resolution=resolution, failures=failures,
+                opt=opt, opt_hi=opt_hi, resolution=resolution, split=split, failures=failures,
                 weights=weights, families=fams)
 
 
@@ -92,6 +93,7 @@ def setting(spec):
                 K=util.shape[0], sel=mean_interval(sel), sel_c=sel.mean(axis=1), best=float(best.mean()),
                 comps=comps, comps_best=comps_best, opt=float(opt.mean()), opt_hi=float(opt_hi.mean()),
                 opt_vs_sel=bootstrap(sel, opt), resolution=seeds[0]["resolution"],
+                split=seeds[0]["split"],
                 failures=sum(s["failures"] for s in seeds),
                 beats_opt=int((member_means > opt.mean() + 1e-9).sum()) + int(sel.mean() > opt.mean() + 1e-9),
                 pf_best=pf_best - pf[0], weights=dict(zip(seeds[0]["families"], weights)),
@@ -148,7 +150,8 @@ def main():
         bracket = r["opt_hi"] - r["opt"]
         o = r["opt_vs_sel"]
         w = r["weights"]
-        lattice = f"m = {r['resolution']}" if r["resolution"] > 0 else "L/B"
+        lattice = (f"m = {r['resolution']}{', split' if r['split'] else ''}" if r["resolution"] > 0
+                   else "L/B")
         out.append(
             f"| {r['market']} | {r['job']} | {r['seeds']}×{r['clusters'] // r['seeds']} × {r['T']} | "
             f"{r['sel']['mean']:.2f} [{r['sel']['ci'][0]:.2f}, {r['sel']['ci'][1]:.2f}] | {r['best']:.2f} | "
