@@ -167,9 +167,12 @@ TEST(SweepLearned, ViewsPointIntoTheirOwnSetsTables) {
   const auto expect_views_into = [](const ScenarioSet& set) {
     ASSERT_EQ(set.learned.views().size(), static_cast<size_t>(set.count) * kLearnedModels);
     const ScenarioBatchView batch = set.view();
+    // A context points at its scenario's row of the views (only the learned tables are
+    // appended below, so later scenarios have no market window to build a whole context from).
+    EXPECT_EQ(batch.context(0, nullptr).learned_tables, batch.learned_tables);
     for (int32_t s = 0; s < set.count; ++s)
       for (int32_t m = 0; m < kLearnedModels; ++m) {
-        const ForecastTableView t = batch.context(s, nullptr).learned_tables[m];
+        const ForecastTableView t = batch.learned_tables[s * kLearnedModels + m];
         if (set.learned.window(m) == 0) {
           EXPECT_EQ(t.price, nullptr);
           continue;
