@@ -40,8 +40,9 @@ value = "uniform(60, 120)"
 miss_penalty = 40
 TOML
 options=(--opt-buckets 8 --per-scenario --trace-members 3,33 --threads 2)
-# The sanitizer build (several times slower) runs half the rounds: the same chunks and members.
-if [ -n "${SPOTSWEEP_TEST_SANITIZED:-}" ]; then sed -i 's/^rounds = 16/rounds = 8/' pool.toml; fi
+# The sanitizer build (several times slower) runs a quarter of the rounds: the same chunks and
+# members.
+if [ -n "${SPOTSWEEP_TEST_SANITIZED:-}" ]; then sed -i 's/^rounds = 16/rounds = 4/' pool.toml; fi
 
 # Interrupted: killed once a few chunks are checkpointed.
 "$bin" sweep --pool pool.toml --output out.h5 "${options[@]}" >run1.out 2>run1.err &
