@@ -56,7 +56,7 @@ grep -q "then OPT for 20 jobs, step tick\*H(N_min)/$res" resolution.log ||
   fail "the announcement does not name the lattice"
 
 # [select] opt_resolution in the sweep file is the option (docs/config.md).
-sed 's/^seed = 5$/seed = 5\nopt_resolution = 8/' select.toml >from_file.toml
+sed 's/^seed = 5$/seed = 5\nopt_resolution = 2/' select.toml >from_file.toml
 "$bin" select --pool from_file.toml --output from_file.h5 --backend cpu --threads 2 >/dev/null 2>&1
 
 "$py" - buckets.h5 resolution.h5 from_file.h5 "$res" <<'PY' || fail "the files' OPT"
@@ -69,7 +69,7 @@ assert "opt_progress_resolution" not in b.attrs, "a default run stores no resolu
 assert "opt_resolution" not in buckets.attrs["config"], "nor in its config"
 assert r.attrs["opt_progress_resolution"] == res, dict(r.attrs)
 assert f"\nopt_resolution = {res}\n" in resolution.attrs["config"], resolution.attrs["config"]
-assert from_file["selector"].attrs["opt_progress_resolution"] == 8
+assert from_file["selector"].attrs["opt_progress_resolution"] == 2
 width_b, width_r = b.attrs["opt_bracket_width"], r.attrs["opt_bracket_width"]
 print(f"bracket: 256 buckets {width_b:.6g} USD per job, resolution {res} {width_r:.6g}")
 assert width_r <= width_b, (width_r, width_b)
