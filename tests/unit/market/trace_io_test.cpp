@@ -200,7 +200,14 @@ TEST(TraceH5, EveryFlippedByteIsAnInputError) {
   const std::string path = scratch("flipped.h5");
   write_trace_h5(awkward_trace(), path);
   const std::string original = testing::read_file(path);
-  for (size_t at = 0; at < original.size(); ++at) {
+#ifdef SPOTSWEEP_SANITIZED
+  // Every fourth byte under the sanitizers (CI's budget; each byte takes the same path, the
+  // checksum's); the normal build flips every one.
+  const size_t stride = 4;
+#else
+  const size_t stride = 1;
+#endif
+  for (size_t at = 0; at < original.size(); at += stride) {
     std::string damaged = original;
     damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
     std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged;
