@@ -87,8 +87,7 @@ OptSplitSteps opt_split_steps(const JobSpec& job, double tick_seconds, int32_t r
     const double steps = tick_seconds * throughput(job, n) / plain;
     const double fraction = steps - std::floor(steps + 1e-9);
     best.down_loss += std::max(fraction, 0.0) * plain;
-    best.up_gain +=
-        (std::ceil(steps - 1e-9) - steps > 0.0 ? std::ceil(steps - 1e-9) - steps : 0.0) * plain;
+    best.up_gain += std::max(std::ceil(steps - 1e-9) - steps, 0.0) * plain;
   }
   const double counts = job.n_max - job.n_min + 1;
   best.down_loss /= counts;
@@ -186,31 +185,31 @@ OptResult solve_opt(const JobSpec& job, const MarketView& market, int32_t start_
   std::vector<double> value_b(value_a.size());
   std::vector<double> move_values(static_cast<size_t>(
       plan_move_values(std::max({shape.buckets, up_shape.buckets, resolution_shape.buckets}))));
-  double known_lower = std::numeric_limits<double>::quiet_NaN();
+  std::vector<int16_t> choice;
+  if (options.replay)
+    choice.resize(static_cast<size_t>(std::max(shape.states(), resolution_shape.states())) *
+                  horizon);
+  int16_t* const choices = options.replay ? choice.data() : nullptr;
+
+  OptResult result;
+  result.utility_lower = solve_plan(job, window, start, shape, Rounding::down, terminal,
+                                    value_a.data(), value_b.data(), move_values.data(), choices);
   if (try_resolution_step) {
-    const double on_split = solve_plan(job, window, start, shape, Rounding::down, terminal,
-                                       value_a.data(), value_b.data(), move_values.data(), nullptr);
     const double on_resolution =
         solve_plan(job, window, start, resolution_shape, Rounding::down, terminal, value_a.data(),
                    value_b.data(), move_values.data(), nullptr);
-    known_lower = on_split;
-    if (on_resolution > on_split) {
-      known_lower = on_resolution;
+    if (on_resolution > result.utility_lower) {
       step = resolution_step;
       shape = resolution_shape;
+      // The replay needs the winning lattice's choices: solve it again, keeping them.
+      result.utility_lower =
+          options.replay ? solve_plan(job, window, start, shape, Rounding::down, terminal,
+                                      value_a.data(), value_b.data(), move_values.data(), choices)
+                         : on_resolution;
     }
   }
-  std::vector<int16_t> choice;
-  if (options.replay) choice.resize(static_cast<size_t>(shape.states()) * horizon);
-
-  OptResult result;
   result.progress_step = step;
   result.progress_buckets = static_cast<int32_t>(std::ceil(job.work / step - 1e-9));
-  result.utility_lower = !options.replay && try_resolution_step
-                             ? known_lower
-                             : solve_plan(job, window, start, shape, Rounding::down, terminal,
-                                          value_a.data(), value_b.data(), move_values.data(),
-                                          options.replay ? choice.data() : nullptr);
   result.utility_upper =
       options.upper_bound ? solve_plan(job, window, start, up_shape, Rounding::up, terminal,
                                        value_a.data(), value_b.data(), move_values.data(), nullptr)
