@@ -30,6 +30,8 @@ from plotting import save_png  # noqa: E402
 LEARNED = {1: "last", 2: "seasonal", 3: "holt-winters", 4: "ar"}
 BASELINES = [("on-demand", "on_demand"), ("Greedy", "greedy"),
              ("Uniform Progress", "uniform_progress"), ("PF default (ours)", "pf")]
+# The table's comparison columns, in the header's order.
+COLUMN_BASELINES = ["greedy", "uniform_progress", "on_demand", "pf"]
 CONDITIONS = [("exact", "exact (ε = 0)"), ("noisy", "noisy (ε = 1.6, capacity-scaled)"),
               ("learned", "learned (persistence)"), ("decoy", "decoy (always cheap, always up)")]
 
@@ -66,10 +68,16 @@ def forecasters(f, err_prefix, capacity):
     return rows
 
 
-def ci(r, scale=1.0, fmt="+.2f"):
-    lo, hi = r["diff_ci"] if scale == 1.0 else r["rel_ci"]
-    mean = r["diff_mean"] if scale == 1.0 else r["rel_mean"]
-    return f"{scale * mean:{fmt}} [{scale * lo:{fmt}}, {scale * hi:{fmt}}]"
+def usd(r):
+    """A paired difference in USD per job with its interval."""
+    lo, hi = r["diff_ci"]
+    return f"{r['diff_mean']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+
+
+def percent(r):
+    """A paired difference relative to B, in %, with its interval."""
+    lo, hi = r["rel_ci"]
+    return f"{100 * r['rel_mean']:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] %"
 
 
 def interval(values):
@@ -151,9 +159,9 @@ def main(out_dir, specs):
             d_exact = bootstrap(u[key], exact)
             cells = [label, f"{price_err:.3g} %", f"{avail_err:.3f}",
                      f"{m['mean']:.2f} [{m['ci'][0]:.2f}, {m['ci'][1]:.2f}]",
-                     ci(d_exact) if key != "chc.oracle+0" else "0"]
-            for _, b in BASELINES[1:3] + BASELINES[0:1] + BASELINES[3:]:
-                cells.append(ci(bootstrap(u[key], base[b]), 100.0, "+.1f") + " %")
+                     usd(d_exact) if key != "chc.oracle+0" else "0"]
+            for b in COLUMN_BASELINES:
+                cells.append(percent(bootstrap(u[key], base[b])))
             share = bootstrap(u[key], opt)
             cells.append(f"{100 * (1 + share['rel_mean']):.1f} [{100 * (1 + share['rel_ci'][0]):.1f}, "
                          f"{100 * (1 + share['rel_ci'][1]):.1f}]")
